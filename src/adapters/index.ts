@@ -1,0 +1,16 @@
+import type { BuiltInPlatform, PlatformAdapter } from "../core";
+import { telegram } from "./telegram";
+
+/**
+ * The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile.
+ * `undefined` marks a platform whose adapter is not built yet; the CLI and the server say so.
+ */
+export const adapters = {
+  instagram: undefined,
+  line: undefined,
+  messenger: undefined,
+  telegram,
+  whatsapp: undefined,
+} as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
+
+export { telegram };

@@ -1,0 +1,185 @@
+import { z } from "zod";
+
+/*
+ * The parts of a Telegram `Update` that normalise reads (https://core.telegram.org/bots/api#update).
+ * Loose objects: Telegram adds fields with every Bot API release and those must not break parsing.
+ * Ids are JSON numbers of at most 52 significant bits, so JS numbers are exact (telegram-line.md A1).
+ */
+
+export const User = z.looseObject({
+  id: z.number().int(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+  language_code: z.string().optional(),
+});
+
+export const Chat = z.looseObject({
+  id: z.number().int(),
+  type: z.string(),
+  title: z.string().optional(),
+  username: z.string().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+});
+
+const FileRef = z.looseObject({
+  file_id: z.string(),
+  file_unique_id: z.string().optional(),
+  file_size: z.number().int().optional(),
+  file_name: z.string().optional(),
+  mime_type: z.string().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  duration: z.number().optional(),
+  title: z.string().optional(),
+  performer: z.string().optional(),
+  emoji: z.string().optional(),
+});
+
+const Entity = z.looseObject({
+  type: z.string(),
+  offset: z.number().int(),
+  length: z.number().int(),
+  user: User.optional(),
+});
+
+const Location = z.looseObject({ latitude: z.number(), longitude: z.number() });
+
+const InlineKeyboardButton = z.looseObject({ text: z.string(), callback_data: z.string().optional() });
+
+const MessageOrigin = z.looseObject({
+  type: z.string(),
+  chat: Chat.optional(),
+  message_id: z.number().int().optional(),
+});
+
+const MessageFields = {
+  message_id: z.number().int(),
+  date: z.number().int(),
+  chat: Chat,
+  from: User.optional(),
+  sender_chat: Chat.optional(),
+  message_thread_id: z.number().int().optional(),
+  ephemeral_message_id: z.union([z.number(), z.string()]).optional(),
+  business_connection_id: z.string().optional(),
+  sender_business_bot: User.optional(),
+  guest_query_id: z.string().optional(),
+  edit_date: z.number().int().optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(Entity).optional(),
+  caption_entities: z.array(Entity).optional(),
+  photo: z.array(FileRef).optional(),
+  video: FileRef.optional(),
+  video_note: FileRef.optional(),
+  animation: FileRef.optional(),
+  voice: FileRef.optional(),
+  audio: FileRef.optional(),
+  document: FileRef.optional(),
+  sticker: FileRef.optional(),
+  location: Location.optional(),
+  venue: z.looseObject({ location: Location, title: z.string(), address: z.string().optional() }).optional(),
+  contact: z
+    .looseObject({
+      phone_number: z.string(),
+      first_name: z.string(),
+      last_name: z.string().optional(),
+      user_id: z.number().int().optional(),
+      vcard: z.string().optional(),
+    })
+    .optional(),
+  forward_origin: MessageOrigin.optional(),
+  is_automatic_forward: z.boolean().optional(),
+  reply_to_story: z.looseObject({ chat: Chat, id: z.number().int() }).optional(),
+  reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(InlineKeyboardButton)).optional() }).optional(),
+  successful_payment: z
+    .looseObject({
+      currency: z.string(),
+      total_amount: z.number().int(),
+      invoice_payload: z.string(),
+      telegram_payment_charge_id: z.string(),
+      provider_payment_charge_id: z.string().optional(),
+    })
+    .optional(),
+  refunded_payment: z
+    .looseObject({
+      currency: z.string(),
+      total_amount: z.number().int(),
+      invoice_payload: z.string(),
+      telegram_payment_charge_id: z.string(),
+    })
+    .optional(),
+  web_app_data: z.looseObject({ data: z.string(), button_text: z.string().optional() }).optional(),
+  group_chat_created: z.literal(true).optional(),
+};
+
+/** A replied-to message: same shape, never nested further (Bot API: it "will not contain further reply_to_message"). */
+const RepliedMessage = z.looseObject(MessageFields);
+
+export const Message = z.looseObject({ ...MessageFields, reply_to_message: RepliedMessage.optional() });
+export type TelegramMessage = z.output<typeof Message>;
+
+export const ReactionType = z.looseObject({
+  type: z.string(),
+  emoji: z.string().optional(),
+  custom_emoji_id: z.string().optional(),
+});
+export type TelegramReaction = z.output<typeof ReactionType>;
+
+const MessageReactionUpdated = z.looseObject({
+  chat: Chat,
+  message_id: z.number().int(),
+  user: User.optional(),
+  actor_chat: Chat.optional(),
+  date: z.number().int(),
+  old_reaction: z.array(ReactionType),
+  new_reaction: z.array(ReactionType),
+});
+
+const CallbackQuery = z.looseObject({
+  id: z.string(),
+  from: User,
+  message: z.looseObject({ ...MessageFields, date: z.number().int() }).optional(),
+  inline_message_id: z.string().optional(),
+  chat_instance: z.string().optional(),
+  data: z.string().optional(),
+  game_short_name: z.string().optional(),
+});
+
+const ChatMemberUpdated = z.looseObject({
+  chat: Chat,
+  from: User,
+  date: z.number().int(),
+  old_chat_member: z.looseObject({ status: z.string(), user: User }),
+  new_chat_member: z.looseObject({ status: z.string(), user: User }),
+});
+
+const BusinessMessagesDeleted = z.looseObject({
+  business_connection_id: z.string(),
+  chat: Chat,
+  message_ids: z.array(z.number().int()),
+});
+
+/**
+ * The update kinds normalise maps. Every other kind (polls, inline queries, boosts…) is kept as `unknown` and
+ * reported as unhandled, so a new Bot API kind never fails parsing.
+ */
+export const Update = z.looseObject({
+  update_id: z.number().int().nonnegative(),
+  message: Message.optional(),
+  edited_message: Message.optional(),
+  channel_post: Message.optional(),
+  edited_channel_post: Message.optional(),
+  business_message: Message.optional(),
+  edited_business_message: Message.optional(),
+  deleted_business_messages: BusinessMessagesDeleted.optional(),
+  guest_message: Message.optional(),
+  message_reaction: MessageReactionUpdated.optional(),
+  callback_query: CallbackQuery.optional(),
+  my_chat_member: ChatMemberUpdated.optional(),
+});
+export type TelegramUpdate = z.output<typeof Update>;
+export type TelegramUser = z.output<typeof User>;
+export type TelegramChat = z.output<typeof Chat>;

@@ -1,0 +1,157 @@
+import type { z } from "zod";
+import type { EventData, EventType } from "./catalogue";
+import type { EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
+import { contactId, conversationId, eventId, messageId } from "./ids";
+import { normalizeTimestamp } from "./time";
+
+/** Where a payload was received: the connected account (block) and when. Time and ids come only from here. */
+export interface NormalizeContext {
+  readonly workspace_id: string;
+  readonly block_id: string;
+  /** ISO 8601 UTC with milliseconds */
+  readonly received_at: string;
+}
+
+/** Request headers as Node gives them; names are matched case-insensitively. */
+export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export interface VerifyRequest {
+  /** the exact bytes received; signatures are computed over these, never over re-serialised JSON */
+  readonly rawBody: Uint8Array;
+  readonly headers: HeaderMap;
+}
+
+export interface HandshakeRequest {
+  readonly query: URLSearchParams;
+  readonly headers: HeaderMap;
+}
+
+export interface HandshakeResult {
+  readonly status: number;
+  /** plain text answered to the platform (the challenge on success) */
+  readonly body: string;
+  /** `platform.webhook.verified` on success */
+  readonly events: UnifiedEvent[];
+}
+
+/** One account's share of a payload that batches several accounts (Meta `entry[]`, LINE `destination`). */
+export interface AccountSlice<Raw> {
+  readonly account_id: string;
+  readonly payload: Raw;
+}
+
+/**
+ * What an adapter is. Methods use method syntax on purpose: a registry holds adapters of different `Raw` and
+ * `Secrets` types as `PlatformAdapter`, which method parameter bivariance allows.
+ */
+export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
+  /** the `platform` value of every envelope it emits */
+  readonly platform: string;
+  /** loose schema of the raw webhook body: only what normalize reads */
+  readonly payload: z.ZodType<Raw>;
+  /** what a block of this platform must configure to verify requests (fail closed when absent) */
+  readonly secrets: z.ZodType<Secrets>;
+  /** every event type normalize can produce; the pipeline enforces it and the conformance suite checks it */
+  readonly emits: readonly EventType[];
+  /** throws `SignatureError` unless the raw bytes are authentic */
+  verify(request: VerifyRequest, secrets: Secrets): void;
+  /** the headers the platform would send with these bytes: used by replay, tests and the conformance suite */
+  sign(rawBody: Uint8Array, secrets: Secrets): Record<string, string>;
+  /** answers a GET subscription handshake, when the platform has one */
+  handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
+  /** pure: no I/O, no clock, no randomness */
+  normalize(payload: Raw, context: NormalizeContext): NormalizeResult;
+  /** splits a payload batching several accounts so a shared route can hand each part to its own block */
+  accounts?(payload: Raw): AccountSlice<Raw>[];
+}
+
+/** Identity helper that types an adapter value against the contract (as hono and grammY do). */
+export function defineAdapter<Raw, Secrets>(adapter: PlatformAdapter<Raw, Secrets>): PlatformAdapter<Raw, Secrets> {
+  return adapter;
+}
+
+export interface EventInput<T extends EventType> {
+  /** the raw event's dedupe key; with the type it determines the event id */
+  readonly key: string;
+  /** platform time in any unit the platform uses; absent means "the payload has no time" */
+  readonly timestamp?: number | string | undefined;
+  readonly data: EventData<T>;
+  readonly metadata: Omit<EventMetadata, "received_at" | "timestamp_source">;
+}
+
+/**
+ * Builds envelopes for one payload. Collects what normalize produces so adapters return `builder.result()`.
+ * Ids are derived (events.md §1): the same raw event gives the same ids on any machine.
+ */
+export class EnvelopeBuilder {
+  private readonly events: UnifiedEvent[] = [];
+  private readonly unhandledEvents: UnhandledEvent[] = [];
+
+  constructor(
+    readonly platform: string,
+    readonly context: NormalizeContext,
+  ) {}
+
+  contactId(platformUserId: string | number): string {
+    return contactId(this.context.block_id, platformUserId);
+  }
+
+  conversationId(platformThreadId: string | number): string {
+    return conversationId(this.context.block_id, platformThreadId);
+  }
+
+  messageId(platformMessageId: string | number): string {
+    return messageId(this.context.block_id, platformMessageId);
+  }
+
+  /** A platform time as ISO 8601 UTC with milliseconds, for time fields inside `data`. */
+  timestamp(value: number | string): string {
+    return normalizeTimestamp(value);
+  }
+
+  event<T extends EventType>(type: T, input: EventInput<T>): EventOf<T> {
+    const time = input.timestamp;
+    const hasTime = time !== undefined;
+    const envelope: EventOf<T> = {
+      id: eventId(this.platform, this.context.block_id, input.key, type),
+      type,
+      workspace_id: this.context.workspace_id,
+      block_id: this.context.block_id,
+      platform: this.platform,
+      timestamp: time !== undefined ? normalizeTimestamp(time) : this.context.received_at,
+      data: input.data,
+      metadata: hasTime
+        ? input.metadata
+        : { ...input.metadata, received_at: this.context.received_at, timestamp_source: "received" },
+    };
+    this.events.push(envelope as UnifiedEvent);
+    return envelope;
+  }
+
+  unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
+    this.unhandledEvents.push({
+      platform: this.platform,
+      workspace_id: this.context.workspace_id,
+      block_id: this.context.block_id,
+      kind,
+      reason: options.reason ?? `no catalogue type maps ${this.platform} "${kind}"`,
+      ...(options.raw_platform_event_id === undefined ? {} : { raw_platform_event_id: options.raw_platform_event_id }),
+      received_at: this.context.received_at,
+      raw,
+    });
+  }
+
+  result(): NormalizeResult {
+    return { events: [...this.events], unhandled: [...this.unhandledEvents] };
+  }
+}
+
+/** Case-insensitive header lookup; a repeated header yields its first value. */
+export function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted || value === undefined) continue;
+    return typeof value === "string" ? value : value[0];
+  }
+  return undefined;
+}

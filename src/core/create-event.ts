@@ -1,0 +1,48 @@
+import type { EventData, EventType } from "./catalogue";
+import { envelopeSchemas, type EventMetadata, type EventOf } from "./envelope";
+import { EventValidationError } from "./errors";
+import { eventId } from "./ids";
+import { describeIssues } from "./issues";
+import { normalizeTimestamp } from "./time";
+
+export interface CreateEventInput<T extends EventType> {
+  readonly workspace_id: string;
+  readonly block_id: string;
+  readonly platform: string;
+  /**
+   * A stable key for this occurrence (e.g. `conversation-42:closed`): it becomes `raw_platform_event_id` and,
+   * with the type, the deterministic event id, so emitting the same fact twice gives the same id.
+   */
+  readonly key: string;
+  /** when it happened; defaults to now */
+  readonly timestamp?: Date | string | number;
+  readonly data: EventData<T>;
+  readonly metadata?: Omit<EventMetadata, "raw_platform_event_id">;
+}
+
+/**
+ * Builds an application event (conversation closed, deal created, workflow paused, draft created…) as the same
+ * envelope the adapters emit, validated by the same catalogue schema. Throws `EventValidationError`.
+ */
+export function createEvent<T extends EventType>(type: T, input: CreateEventInput<T>): EventOf<T> {
+  if (input.key === "") throw new EventValidationError(type, "key must be a non-empty string");
+  let timestamp: string;
+  try {
+    timestamp = normalizeTimestamp(input.timestamp ?? new Date());
+  } catch (cause) {
+    throw new EventValidationError(type, cause instanceof Error ? cause.message : String(cause));
+  }
+  const candidate = {
+    id: eventId(input.platform, input.block_id, input.key, type),
+    type,
+    workspace_id: input.workspace_id,
+    block_id: input.block_id,
+    platform: input.platform,
+    timestamp,
+    data: input.data,
+    metadata: { ...input.metadata, raw_platform_event_id: input.key },
+  };
+  const checked = envelopeSchemas[type].safeParse(candidate);
+  if (!checked.success) throw new EventValidationError(type, describeIssues(checked.error));
+  return checked.data;
+}

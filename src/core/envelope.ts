@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalogue";
+import { EventId, IsoTimestamp, Metadata } from "./schemas";
+
+/** The platforms this package ships adapters for; an added adapter may use any lower-case name. */
+export const BUILT_IN_PLATFORMS = ["instagram", "line", "messenger", "whatsapp", "telegram"] as const;
+export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
+
+export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");
+
+export type EventMetadata = z.output<typeof Metadata>;
+
+/** The seed-003 envelope of one event type. */
+export interface EventOf<T extends EventType> {
+  id: string;
+  type: T;
+  workspace_id: string;
+  block_id: string;
+  platform: string;
+  timestamp: string;
+  data: EventData<T>;
+  metadata: EventMetadata;
+}
+
+/** Every envelope we emit: a union discriminated by `type`. */
+export type UnifiedEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>> {
+  // Keys in seed-003 order, which is also the order of the JSON we emit. The cast only names the inferred
+  // shape: the object is built from the catalogue's own data schema.
+  return z.strictObject({
+    id: EventId,
+    type: z.literal(type),
+    workspace_id: z.string().min(1),
+    block_id: z.string().min(1),
+    platform: PlatformName,
+    timestamp: IsoTimestamp,
+    data: catalogue[type].data,
+    metadata: Metadata,
+  }) as unknown as z.ZodType<EventOf<T>>;
+}
+
+/** One strict envelope schema per event type, derived from the catalogue. */
+export const envelopeSchemas = Object.fromEntries(EVENT_TYPES.map((type) => [type, buildEnvelopeSchema(type)])) as {
+  [T in EventType]: z.ZodType<EventOf<T>>;
+};
+
+/** The union of all envelopes, discriminated by `type`. */
+export const UnifiedEventSchema = z.discriminatedUnion(
+  "type",
+  EVENT_TYPES.map((type) => envelopeSchemas[type]) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<UnifiedEvent>;
+
+/**
+ * A valid raw event we have no mapping for. It is reported, never dropped or thrown (events.md §3), and is not a
+ * member of the envelope union, so it cannot break narrowing.
+ */
+export interface UnhandledEvent {
+  platform: string;
+  workspace_id: string;
+  block_id: string;
+  /** the platform's own name for the kind, e.g. `poll`, `beacon`, `changes.app_roles` */
+  kind: string;
+  reason: string;
+  raw_platform_event_id?: string;
+  received_at: string;
+  /** the raw platform event, untouched */
+  raw: unknown;
+}
+
+export interface NormalizeResult {
+  events: UnifiedEvent[];
+  unhandled: UnhandledEvent[];
+}

@@ -1,0 +1,37 @@
+// The module adapters import from: the contract and its helpers, never the other way round.
+export { defineAdapter, EnvelopeBuilder, headerValue } from "./adapter";
+export type {
+  AccountSlice,
+  EventInput,
+  HandshakeRequest,
+  HandshakeResult,
+  HeaderMap,
+  NormalizeContext,
+  PlatformAdapter,
+  VerifyRequest,
+} from "./adapter";
+export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
+export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
+export { createEvent } from "./create-event";
+export type { CreateEventInput } from "./create-event";
+export { constantTimeEqual, hmac } from "./crypto";
+export { BUILT_IN_PLATFORMS, envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
+export type { BuiltInPlatform, EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
+export {
+  ConfigError,
+  ConvoticError,
+  DispatchError,
+  EnvelopeError,
+  EventValidationError,
+  PayloadError,
+  SignatureError,
+  UnknownPlatformError,
+} from "./errors";
+export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
+export { describeIssues } from "./issues";
+export { createNormalizer } from "./pipeline";
+export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
+export { createRouter, Router } from "./router";
+export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
+export * as schemas from "./schemas";
+export { InvalidTimestampError, normalizeTimestamp } from "./time";

@@ -1,0 +1,163 @@
+import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
+import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
+import { ConfigError, EnvelopeError, PayloadError, UnknownPlatformError } from "./errors";
+import { isEventType } from "./catalogue";
+import { describeIssues } from "./issues";
+import { InvalidTimestampError, normalizeTimestamp } from "./time";
+
+/** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
+export type AdapterRegistry = Readonly<Record<string, PlatformAdapter | undefined>>;
+
+export interface ContextInput {
+  readonly workspace_id: string;
+  readonly block_id: string;
+  /** when the request arrived; defaults to now */
+  readonly received_at?: Date | string | number;
+}
+
+export interface WebhookInput {
+  readonly platform: string;
+  readonly rawBody: Uint8Array | string;
+  readonly headers: HeaderMap;
+  /** this block's secrets, validated against the adapter's secrets schema */
+  readonly secrets: unknown;
+  readonly context: ContextInput;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
+ * validated against the catalogue. Each step fails with a typed error naming the platform.
+ */
+export function createNormalizer<R extends AdapterRegistry>(options: { adapters: R }) {
+  const { adapters } = options;
+  const platforms = Object.keys(adapters).filter((name) => adapters[name] !== undefined);
+
+  function adapterFor(platform: string): PlatformAdapter {
+    const adapter = Object.hasOwn(adapters, platform) ? adapters[platform] : undefined;
+    if (adapter === undefined) throw new UnknownPlatformError(platform, platforms);
+    return adapter;
+  }
+
+  function context(input: ContextInput): NormalizeContext {
+    if (input.workspace_id === "" || input.block_id === "") {
+      throw new ConfigError("workspace_id and block_id must be non-empty");
+    }
+    return {
+      workspace_id: input.workspace_id,
+      block_id: input.block_id,
+      received_at: normalizeTimestamp(input.received_at ?? new Date()),
+    };
+  }
+
+  /** Bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body. */
+  function parse(platform: string, rawBody: Uint8Array | string): unknown {
+    const adapter = adapterFor(platform);
+    let text: string;
+    try {
+      text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
+    } catch (cause) {
+      throw new PayloadError(platform, "body is not valid UTF-8", { cause, code: "invalid_json" });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
+    }
+    const parsed = adapter.payload.safeParse(json);
+    if (!parsed.success) {
+      throw new PayloadError(platform, `body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** Checks what an adapter produced against the catalogue, so we emit exactly what we document. */
+  function validate(adapter: PlatformAdapter, ctx: NormalizeContext, result: NormalizeResult): NormalizeResult {
+    const events = result.events.map((event): UnifiedEvent => {
+      if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
+        throw new EnvelopeError(adapter.platform, `adapter emitted "${event.type}", which it does not declare in emits`);
+      }
+      if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
+        throw new EnvelopeError(adapter.platform, `envelope ${event.id} does not belong to this platform and block`);
+      }
+      const checked = envelopeSchemas[event.type].safeParse(event);
+      if (!checked.success) {
+        throw new EnvelopeError(adapter.platform, `invalid ${event.type} envelope: ${describeIssues(checked.error)}`, {
+          cause: checked.error,
+        });
+      }
+      return checked.data as UnifiedEvent;
+    });
+    return { events, unhandled: result.unhandled };
+  }
+
+  function runAdapter(adapter: PlatformAdapter, payload: unknown, ctx: NormalizeContext): NormalizeResult {
+    try {
+      return validate(adapter, ctx, adapter.normalize(payload, ctx));
+    } catch (error) {
+      if (error instanceof InvalidTimestampError) {
+        throw new PayloadError(adapter.platform, error.message, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere). */
+  function normalize(platform: string, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
+    const adapter = adapterFor(platform);
+    const ctx = context(contextInput);
+    return runAdapter(adapter, parse(platform, rawBody), ctx);
+  }
+
+  /** Normalises an already parsed payload (for instance one account's slice of a batch). */
+  function normalizePayload(platform: string, payload: unknown, contextInput: ContextInput): NormalizeResult {
+    return runAdapter(adapterFor(platform), payload, context(contextInput));
+  }
+
+  /** Validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. */
+  function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
+    const adapter = adapterFor(platform);
+    const checked = adapter.secrets.safeParse(secrets);
+    if (!checked.success) {
+      throw new ConfigError(`secrets are missing or invalid, refusing to accept requests: ${describeIssues(checked.error)}`, {
+        platform,
+      });
+    }
+    const rawBody = typeof request.rawBody === "string" ? Buffer.from(request.rawBody, "utf8") : request.rawBody;
+    adapter.verify({ rawBody, headers: request.headers }, checked.data);
+  }
+
+  /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
+  function processWebhook(input: WebhookInput): NormalizeResult {
+    verify(input.platform, input, input.secrets);
+    return normalize(input.platform, input.rawBody, input.context);
+  }
+
+  /** Answers a GET handshake; `undefined` when the platform has none. */
+  function handshake(platform: string, request: HandshakeRequest, secrets: unknown, contextInput: ContextInput): HandshakeResult | undefined {
+    const adapter = adapterFor(platform);
+    if (adapter.handshake === undefined) return undefined;
+    const checked = adapter.secrets.safeParse(secrets);
+    if (!checked.success) {
+      throw new ConfigError(`secrets are missing or invalid: ${describeIssues(checked.error)}`, { platform });
+    }
+    const ctx = context(contextInput);
+    const result = adapter.handshake(request, checked.data, ctx);
+    return { ...result, events: validate(adapter, ctx, { events: result.events, unhandled: [] }).events };
+  }
+
+  /** Splits a parsed payload per account for shared routes; one slice when the adapter does not batch accounts. */
+  function accounts(platform: string, payload: unknown): AccountSlice<unknown>[] | undefined {
+    const adapter = adapterFor(platform);
+    return adapter.accounts?.(payload);
+  }
+
+  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts };
+}
+
+export type Normalizer = ReturnType<typeof createNormalizer>;

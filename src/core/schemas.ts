@@ -1,0 +1,194 @@
+import { z } from "zod";
+import { ID_BODY_PATTERN, ID_PREFIXES, type IdKind } from "./ids";
+
+/*
+ * Building blocks of the event data schemas. Every object is strict: the envelope we emit is exactly what we
+ * document, and an adapter that adds an undocumented field fails validation instead of leaking it.
+ */
+
+const idOf = (kind: IdKind) =>
+  z.string().regex(new RegExp(`^${ID_PREFIXES[kind]}${ID_BODY_PATTERN}$`), `expected a ${ID_PREFIXES[kind]}… id`);
+
+export const EventId = idOf("event");
+export const ContactId = idOf("contact");
+export const ConversationId = idOf("conversation");
+export const MessageId = idOf("message");
+
+/** ISO 8601 UTC with milliseconds, e.g. `2026-03-31T10:15:30.000Z`. */
+export const IsoTimestamp = z.iso.datetime({ precision: 3 });
+
+export const MESSAGE_TYPES = [
+  "text",
+  "image",
+  "video",
+  "audio",
+  "voice",
+  "file",
+  "sticker",
+  "location",
+  "contact",
+  "share",
+  "interactive",
+  "order",
+  "unsupported",
+] as const;
+
+export const ATTACHMENT_TYPES = [
+  "image",
+  "video",
+  "audio",
+  "voice",
+  "file",
+  "sticker",
+  "animation",
+  "share",
+  "story",
+  "reel",
+  "post",
+  "link",
+  "template",
+  "unsupported",
+] as const;
+
+export const Attachment = z.strictObject({
+  type: z.enum(ATTACHMENT_TYPES),
+  url: z.string().optional(),
+  /** the platform's handle to fetch the media later (Telegram file_id, WhatsApp media id, LINE message id) */
+  media_id: z.string().optional(),
+  mime_type: z.string().optional(),
+  caption: z.string().optional(),
+  title: z.string().optional(),
+  file_name: z.string().optional(),
+  /** bytes */
+  size: z.number().int().nonnegative().optional(),
+  width: z.number().int().nonnegative().optional(),
+  height: z.number().int().nonnegative().optional(),
+  /** seconds */
+  duration: z.number().nonnegative().optional(),
+  sha256: z.string().optional(),
+  /** the emoji a sticker stands for */
+  emoji: z.string().optional(),
+});
+
+export const Location = z.strictObject({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.string().optional(),
+  address: z.string().optional(),
+  url: z.string().optional(),
+});
+
+export const ContactCard = z.strictObject({
+  name: z.string().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  phones: z.array(z.string()).optional(),
+  emails: z.array(z.string()).optional(),
+  /** the shared person's own id on the platform, when the platform knows it */
+  platform_user_id: z.string().optional(),
+  vcard: z.string().optional(),
+});
+
+/** How the user arrived: an ad, a link with a ref parameter, a QR code, a click-to-WhatsApp ad… */
+export const Referral = z.strictObject({
+  source: z.string().optional(),
+  type: z.string().optional(),
+  ref: z.string().optional(),
+  ad_id: z.string().optional(),
+  url: z.string().optional(),
+  headline: z.string().optional(),
+  body: z.string().optional(),
+  media_type: z.string().optional(),
+  media_url: z.string().optional(),
+  ctwa_clid: z.string().optional(),
+  product_id: z.string().optional(),
+});
+
+export const Mention = z.strictObject({
+  /** UTF-16 offset and length in `text`, as the platform reports them */
+  offset: z.number().int().nonnegative().optional(),
+  length: z.number().int().nonnegative().optional(),
+  platform_user_id: z.string().optional(),
+  /** true when the mention is the receiving bot/account itself */
+  is_self: z.boolean().optional(),
+});
+
+export const Message = z.strictObject({
+  id: MessageId,
+  type: z.enum(MESSAGE_TYPES),
+  direction: z.enum(["inbound", "outbound"]),
+  text: z.string().optional(),
+  attachments: z.array(Attachment).optional(),
+  reply_to: z.strictObject({ message_id: MessageId }).optional(),
+  location: Location.optional(),
+  contacts: z.array(ContactCard).optional(),
+  mentions: z.array(Mention).optional(),
+  referral: Referral.optional(),
+  forwarded: z.boolean().optional(),
+  /** for `messaging.message.updated`: when the edit happened */
+  edited_at: IsoTimestamp.optional(),
+  /** for `type: "unsupported"`: why the content could not be represented */
+  unsupported_reason: z.string().optional(),
+});
+
+/** What the platform tells us about the person, kept beside the derived `contact_id`. */
+export const ContactProfile = z.strictObject({
+  name: z.string().optional(),
+  username: z.string().optional(),
+  phone: z.string().optional(),
+  language: z.string().optional(),
+});
+
+export const ErrorInfo = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  details: z.string().optional(),
+});
+
+export const OrderItem = z.strictObject({
+  product_id: z.string(),
+  quantity: z.number().nonnegative(),
+  /** major currency units (19.99, not 1999) */
+  unit_price: z.number().optional(),
+  currency: z.string().optional(),
+  name: z.string().optional(),
+});
+
+export const Order = z.strictObject({
+  id: z.string().optional(),
+  status: z.string().optional(),
+  currency: z.string().optional(),
+  /** major currency units (19.99, not 1999) */
+  total: z.number().optional(),
+  note: z.string().optional(),
+  /** the payment provider's charge id, when the order was paid in the chat */
+  payment_id: z.string().optional(),
+  items: z.array(OrderItem),
+});
+
+export const OrderRef = z.strictObject({ id: z.string(), status: z.string().optional() });
+
+export const Cart = z.strictObject({
+  id: z.string().optional(),
+  currency: z.string().optional(),
+  total: z.number().optional(),
+  items: z.array(OrderItem),
+});
+
+/** JSON scalar values: what `changes` maps may carry. */
+export const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const Metadata = z.strictObject({
+  raw_platform_event_id: z.string().min(1),
+  platform_user_id: z.string().optional(),
+  platform_thread_id: z.string().optional(),
+  platform_account_id: z.string().optional(),
+  platform_message_id: z.string().optional(),
+  reply_token: z.string().optional(),
+  is_redelivery: z.boolean().optional(),
+  /** the event came from a standby channel (Meta handover: another app owns the thread) */
+  is_standby: z.boolean().optional(),
+  received_at: IsoTimestamp.optional(),
+  /** `received` when the payload had no time of its own and `timestamp` is the receive time */
+  timestamp_source: z.enum(["platform", "received"]).optional(),
+});

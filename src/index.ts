@@ -1,0 +1,15 @@
+/**
+ * Convotic normaliser: raw platform webhooks in, one typed event envelope out, routed by event type.
+ * @packageDocumentation
+ */
+import { adapters } from "./adapters";
+import { createNormalizer } from "./core";
+
+export * from "./core";
+export { adapters } from "./adapters";
+export { telegram } from "./adapters";
+
+/** A normaliser over every built-in adapter. */
+export function createConvotic() {
+  return createNormalizer({ adapters });
+}

@@ -1,0 +1,36 @@
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { adapters } from "../src/adapters";
+import { createNormalizer } from "../src/core";
+import { fixtureContext, fixturesOf, goldenText } from "./support/fixtures";
+import { TEST_SECRETS } from "./support/secrets";
+
+/*
+ * Every raw fixture goes through the whole pipeline (signed at run time with the test secret, verified, parsed,
+ * normalised, validated) and must equal its golden file. UPDATE_GOLDEN=1 rewrites the goldens; review the diff
+ * like code and say why in the commit.
+ */
+const normalizer = createNormalizer({ adapters });
+const update = process.env["UPDATE_GOLDEN"] === "1";
+const built = normalizer.platforms;
+
+describe.each(built)("%s golden files", (platform) => {
+  const adapter = normalizer.adapterFor(platform);
+  const fixtures = fixturesOf(platform);
+  const secrets = TEST_SECRETS[platform]?.valid;
+
+  it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))("%s", (_name, fixture) => {
+    const result = normalizer.processWebhook({
+      platform,
+      rawBody: fixture.body,
+      headers: adapter.sign(fixture.body, secrets),
+      secrets,
+      context: fixtureContext(platform),
+    });
+    const text = goldenText(result);
+    if (update || !existsSync(fixture.goldenPath)) {
+      if (!update) throw new Error(`no golden file for ${fixture.name}; run with UPDATE_GOLDEN=1 and review it`);
+      writeFileSync(fixture.goldenPath, text);
+    }
+    expect(text).toBe(readFileSync(fixture.goldenPath, "utf8"));
+  });
+});

@@ -1,0 +1,7 @@
+/**
+ * Test secrets per platform: `valid` signs fixtures at run time, `wrong` must be rejected. Every built-in
+ * adapter needs an entry; the conformance suite fails for a platform without one.
+ */
+export const TEST_SECRETS: Readonly<Record<string, { valid: unknown; wrong: unknown }>> = {
+  telegram: { valid: { secret_token: "test-secret_TOKEN-123" }, wrong: { secret_token: "another-secret" } },
+};
