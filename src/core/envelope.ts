@@ -37,7 +37,7 @@ function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>
     timestamp: IsoTimestamp,
     data: catalogue[type].data,
     metadata: Metadata,
-  }) as unknown as z.ZodType<EventOf<T>>;
+  }).meta({ title: type, description: catalogue[type].description }) as unknown as z.ZodType<EventOf<T>>;
 }
 
 /** One strict envelope schema per event type, derived from the catalogue. */

@@ -34,4 +34,4 @@ export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./
 export { createRouter, Router } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
-export { InvalidTimestampError, normalizeTimestamp } from "./time";
+export { InvalidTimestampError, isTimestamp, normalizeTimestamp } from "./time";

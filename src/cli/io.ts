@@ -1,0 +1,33 @@
+import type { Readable, Writable } from "node:stream";
+
+/** The streams a command talks to; tests pass their own. */
+export interface CliIO {
+  readonly stdin: Readable & { isTTY?: boolean };
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Exit codes: 1 for bad input (the body), 2 for bad usage (flags, platform, type). */
+export const EXIT = { ok: 0, input: 1, usage: 2 } as const;
+
+/** A failure that ends the command with one line on stderr and this exit code. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+export function line(stream: Writable, text: string): void {
+  stream.write(text + "\n");
+}

@@ -1,0 +1,64 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { BUILT_IN_PLATFORMS, ConvoticError, isTimestamp, type Normalizer } from "../core";
+import { CliError, EXIT, line, readAll, type CliIO } from "./io";
+
+export const normalizeUsage =
+  "usage: convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]";
+
+/**
+ * Reads one raw webhook body (a file, or stdin for `-` or no FILE), prints the envelopes as a JSON array on
+ * stdout and a one-line summary on stderr. The body is trusted as given: this is for stored payloads.
+ */
+export async function normalizeCommand(args: string[], io: CliIO, normalizer: Normalizer): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      platform: { type: "string", short: "p" },
+      workspace: { type: "string", short: "w" },
+      block: { type: "string", short: "b" },
+      "received-at": { type: "string" },
+    },
+  });
+  const platform = values.platform;
+  if (platform === undefined) throw new CliError(`--platform is required\n${normalizeUsage}`, EXIT.usage);
+  if (positionals.length > 1) throw new CliError(`one FILE at a time\n${normalizeUsage}`, EXIT.usage);
+  if (!normalizer.platforms.includes(platform)) {
+    const planned = (BUILT_IN_PLATFORMS as readonly string[]).includes(platform);
+    throw new CliError(
+      planned
+        ? `the ${platform} adapter is not built yet (available: ${normalizer.platforms.join(", ")})`
+        : `unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`,
+      EXIT.usage,
+    );
+  }
+
+  const receivedAt = values["received-at"];
+  if (receivedAt !== undefined && !isTimestamp(receivedAt)) {
+    throw new CliError(`--received-at is not a timestamp: ${receivedAt}\n${normalizeUsage}`, EXIT.usage);
+  }
+  const source = positionals[0] ?? "-";
+  if (source === "-" && io.stdin.isTTY === true) throw new CliError(`no FILE given and stdin is a terminal\n${normalizeUsage}`, EXIT.usage);
+  let body: Buffer;
+  try {
+    body = source === "-" ? await readAll(io.stdin) : await readFile(source);
+  } catch (error) {
+    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+  }
+
+  try {
+    const result = normalizer.normalize(platform, body, {
+      workspace_id: values.workspace ?? "ws_local",
+      block_id: values.block ?? `blk_${platform}`,
+      ...(receivedAt === undefined ? {} : { received_at: receivedAt }),
+    });
+    io.stdout.write(JSON.stringify(result.events, null, 2) + "\n");
+    const kinds = result.unhandled.map((item) => item.kind);
+    line(io.stderr, `${result.events.length} event(s), ${kinds.length} unhandled${kinds.length > 0 ? `: ${kinds.join(", ")}` : ""}`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConvoticError) throw new CliError(error.message, EXIT.input);
+    throw error;
+  }
+}
