@@ -1,0 +1,144 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { adapters } from "../src/adapters";
+import { catalogueMarkdown } from "../src/catalogue-docs";
+import { EVENT_TYPES } from "../src/core";
+import { fixturesOf } from "./support/fixtures";
+
+/*
+ * The CLI is a contract other tools script against, so these tests run the built binary (npm test builds
+ * first) as a real process: exit codes, stdout and stderr exactly as a user sees them.
+ */
+const root = join(__dirname, "..");
+const bin = join(root, "dist", "cli", "main.js");
+
+function cli(args: string[], input?: string | Buffer) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, input: input ?? "", encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(bin)) execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
+});
+
+describe("convotic normalize", () => {
+  const fixture = fixturesOf("telegram").find((f) => f.name === "message-start-deep-link")!;
+
+  it("prints a JSON array of envelopes on stdout and a one-line summary on stderr", () => {
+    const out = cli(["normalize", "--platform", "telegram", "--workspace", "ws_cli", "--block", "blk_cli", fixture.path]);
+    expect(out.code).toBe(0);
+    const events = JSON.parse(out.stdout) as { type: string; workspace_id: string; block_id: string }[];
+    expect(events.map((e) => e.type)).toEqual(["messaging.message.received", "messaging.conversation.created"]);
+    expect(events.every((e) => e.workspace_id === "ws_cli" && e.block_id === "blk_cli")).toBe(true);
+    expect(out.stderr).toBe("2 event(s), 0 unhandled\n");
+  });
+
+  it("reads stdin for '-' and names unhandled kinds", () => {
+    const poll = fixturesOf("telegram").find((f) => f.name === "poll")!;
+    const out = cli(["normalize", "-p", "telegram", "-"], poll.body);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual([]);
+    expect(out.stderr).toBe("0 event(s), 1 unhandled: poll\n");
+  });
+
+  it("gives byte-identical output for the same fixture twice, even for events without a platform time", () => {
+    const callback = fixturesOf("telegram").find((f) => f.name === "callback-query")!;
+    const args = ["normalize", "-p", "telegram", "--received-at", "2026-11-22T10:00:00Z", callback.path];
+    const first = cli(args);
+    expect(first.code).toBe(0);
+    expect(cli(args).stdout).toBe(first.stdout);
+    expect(first.stdout).toContain('"timestamp": "2026-11-22T10:00:00.000Z"');
+    const startArgs = ["normalize", "-p", "telegram", fixture.path];
+    expect(cli(startArgs).stdout).toBe(cli(startArgs).stdout);
+  });
+
+  it.each([
+    ["invalid JSON", "{not json", /body is not valid JSON/],
+    ["another platform's body", '{"object":"page","entry":[]}', /body is not a telegram webhook: update_id/],
+  ])("exits 1 with one line on stderr for %s", (_label, body, message) => {
+    const out = cli(["normalize", "-p", "telegram"], body);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe("");
+    expect(out.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it("exits 1 for a file that cannot be read", () => {
+    const out = cli(["normalize", "-p", "telegram", join(root, "no-such-file.json")]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/cannot read/);
+  });
+
+  it.each([
+    [["normalize", "--platform", "myspace"], /unknown platform "myspace"/],
+    [["normalize", "--bogus"], /Unknown option '--bogus'/],
+    [["normalize", "fixture.json"], /--platform is required/],
+    [["normalize", "-p", "telegram", "--received-at", "later"], /--received-at is not a timestamp/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [[], /no command given/],
+  ])("exits 2 with usage for %j", (args, message) => {
+    const out = cli(args);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr).toMatch(/usage: convotic/);
+  });
+
+  it("says clearly when a built-in platform's adapter is not built yet", () => {
+    const missing = Object.entries(adapters).filter(([, adapter]) => adapter === undefined).map(([name]) => name);
+    for (const platform of missing) {
+      const out = cli(["normalize", "-p", platform], "{}");
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain(`the ${platform} adapter is not built yet`);
+    }
+  });
+
+  it("normalises every bundled fixture of every built adapter", () => {
+    for (const [platform, adapter] of Object.entries(adapters)) {
+      if (adapter === undefined) continue;
+      for (const f of fixturesOf(platform)) {
+        const out = cli(["normalize", "-p", platform, f.path]);
+        expect({ fixture: f.name, code: out.code, stderr: out.code === 0 ? "" : out.stderr }).toEqual({ fixture: f.name, code: 0, stderr: "" });
+      }
+    }
+  }, 120_000);
+});
+
+describe("convotic types and schema", () => {
+  it("lists all 35 seed-003 types plus the 5 extensions with their domain and emitting adapters", () => {
+    const out = cli(["types", "--json"]);
+    expect(out.code).toBe(0);
+    const rows = JSON.parse(out.stdout) as { type: string; domain: string; extension: boolean; adapters: string[] }[];
+    expect(rows.filter((r) => !r.extension)).toHaveLength(35);
+    expect(rows.filter((r) => r.extension).map((r) => r.type).sort()).toEqual([
+      "automation.draft.created",
+      "messaging.conversation.updated",
+      "messaging.handoff.requested",
+      "messaging.message.deleted",
+      "messaging.message.updated",
+    ]);
+    expect(rows.find((r) => r.type === "messaging.postback")?.adapters).toContain("telegram");
+    expect(rows.find((r) => r.type === "crm.deal.created")?.domain).toBe("crm");
+    const table = cli(["types"]);
+    expect(table.stdout.trimEnd().split("\n")).toHaveLength(40);
+  });
+
+  it("prints a JSON Schema for every catalogue type and for the union", () => {
+    for (const type of EVENT_TYPES) {
+      const out = cli(["schema", type]);
+      expect(out.code).toBe(0);
+      const schema = JSON.parse(out.stdout) as { properties: { type: { const: string } }; additionalProperties: boolean };
+      expect(schema.properties.type.const).toBe(type);
+      expect(schema.additionalProperties).toBe(false);
+    }
+    const union = JSON.parse(cli(["schema"]).stdout) as { oneOf: unknown[] };
+    expect(union.oneOf).toHaveLength(EVENT_TYPES.length);
+    expect(cli(["schema", "messaging.nope"]).code).toBe(2);
+  }, 120_000);
+});
+
+describe("generated docs", () => {
+  it("docs/events.md is what `npm run docs` generates from the catalogue", () => {
+    expect(readFileSync(join(root, "docs", "events.md"), "utf8")).toBe(catalogueMarkdown(adapters));
+  });
+});

@@ -1,0 +1,50 @@
+import { contactId, conversationId, eventId, hashId, messageId } from "../../src/core";
+
+const CROCKFORD_20 = /^[0-9A-HJKMNP-TV-Z]{20}$/;
+
+describe("deterministic ids", () => {
+  it("are 20 Crockford base32 characters behind their prefix", () => {
+    expect(eventId("telegram", "blk", "812345670", "messaging.message.received")).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{20}$/);
+    expect(contactId("blk", 123)).toMatch(/^ct_[0-9A-HJKMNP-TV-Z]{20}$/);
+    expect(conversationId("blk", "-100123")).toMatch(/^conv_[0-9A-HJKMNP-TV-Z]{20}$/);
+    expect(messageId("blk", "123:4")).toMatch(/^msg_[0-9A-HJKMNP-TV-Z]{20}$/);
+  });
+
+  it("never contain I, L, O or U over many inputs", () => {
+    for (let i = 0; i < 2000; i += 1) {
+      const id = hashId(["x", i]);
+      expect(id).toMatch(CROCKFORD_20);
+    }
+  });
+
+  it("depend on every part, and on part boundaries", () => {
+    const base = eventId("line", "blk_1", "key", "messaging.follow");
+    expect(eventId("line", "blk_1", "key", "messaging.follow")).toBe(base);
+    expect(eventId("messenger", "blk_1", "key", "messaging.follow")).not.toBe(base);
+    expect(eventId("line", "blk_2", "key", "messaging.follow")).not.toBe(base);
+    expect(eventId("line", "blk_1", "key2", "messaging.follow")).not.toBe(base);
+    expect(eventId("line", "blk_1", "key", "messaging.unfollow")).not.toBe(base);
+    expect(hashId(["a", "b:c"])).not.toBe(hashId(["a:b", "c"]));
+  });
+
+  it("are scoped by block, and a number and its string give the same id", () => {
+    expect(contactId("blk_a", 42)).not.toBe(contactId("blk_b", 42));
+    expect(contactId("blk_a", 42)).toBe(contactId("blk_a", "42"));
+  });
+
+  it("are stable across releases (pinned values: changing the hash breaks every stored id)", () => {
+    expect(hashId(["telegram", "blk", "k", "messaging.follow"])).toBe(hashId(["telegram", "blk", "k", "messaging.follow"]));
+    // the first 100 bits of SHA-256("[\"a\"]") = 2f9a5b4a…, read five bits at a time
+    expect(hashId(["a"])).toBe(expectedCrockford('["a"]'));
+  });
+});
+
+/** An independent base32 reading of the SHA-256 digest, bit by bit, to cross-check the packed implementation. */
+function expectedCrockford(input: string): string {
+  const { createHash } = jest.requireActual<typeof import("node:crypto")>("node:crypto");
+  const bits = [...createHash("sha256").update(input).digest()].map((byte) => byte.toString(2).padStart(8, "0")).join("");
+  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  let out = "";
+  for (let i = 0; i < 100; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5), 2)];
+  return out;
+}
