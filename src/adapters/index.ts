@@ -1,4 +1,5 @@
 import type { BuiltInPlatform, PlatformAdapter } from "../core";
+import { line } from "./line";
 import { telegram } from "./telegram";
 
 /**
@@ -7,10 +8,10 @@ import { telegram } from "./telegram";
  */
 export const adapters = {
   instagram: undefined,
-  line: undefined,
+  line,
   messenger: undefined,
   telegram,
   whatsapp: undefined,
 } as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
 
-export { telegram };
+export { line, telegram };

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { constantTimeEqual, defineAdapter, headerValue, hmac, SignatureError } from "../../core";
+import { normalizeLine } from "./normalize";
+import { CallbackRequest } from "./schema";
+
+const SIGNATURE_HEADER = "x-line-signature";
+
+/**
+ * Every channel secret a valid request may be signed with. Reissuing a secret in the console invalidates the
+ * old one (https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/); listing both for the
+ * switch-over is how a block rotates without rejecting requests in flight.
+ */
+export const LineSecrets = z.strictObject({
+  channel_secrets: z.array(z.string().min(1)).min(1),
+});
+export type LineSecrets = z.output<typeof LineSecrets>;
+
+/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped (telegram-line.md B2). */
+function signature(rawBody: Uint8Array, secret: string): string {
+  return hmac("sha256", secret, rawBody, "base64");
+}
+
+export const line = defineAdapter({
+  platform: "line",
+  payload: CallbackRequest,
+  secrets: LineSecrets,
+  emits: [
+    "messaging.message.received",
+    "messaging.message.deleted",
+    "messaging.follow",
+    "messaging.unfollow",
+    "messaging.conversation.created",
+    "messaging.conversation.closed",
+    "messaging.conversation.updated",
+    "messaging.postback",
+    "commerce.order.created",
+    "commerce.order.updated",
+    "commerce.order.cancelled",
+    "platform.block.connected",
+    "platform.block.disconnected",
+    "platform.webhook.verified",
+    "ptm.notification.delivered",
+  ],
+  /**
+   * The Verify request is held to the same rule: LINE's SDK middleware rejects it unsigned, and a single
+   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies (telegram-line.md B3).
+   */
+  verify(request, secrets) {
+    const given = headerValue(request.headers, SIGNATURE_HEADER);
+    if (given === undefined) throw new SignatureError("line", `missing ${SIGNATURE_HEADER} header`);
+    // every secret is tried, none short-circuits, so timing does not reveal which one matched
+    const matches = secrets.channel_secrets.map((secret) => constantTimeEqual(signature(request.rawBody, secret), given));
+    if (!matches.includes(true)) throw new SignatureError("line", "signature does not match the request body");
+  },
+  sign(rawBody, secrets) {
+    const [secret] = secrets.channel_secrets;
+    return secret === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, secret) };
+  },
+  normalize: normalizeLine,
+  /** The channel is named by `destination` (the bot's user id); a shared route picks the block by it. */
+  accounts(payload) {
+    return [{ account_id: payload.destination, payload }];
+  },
+});

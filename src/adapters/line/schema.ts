@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+/*
+ * The parts of a LINE webhook body that normalise reads
+ * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects, line-openapi webhook.yml).
+ * Loose objects: LINE adds event types and fields without notice (telegram-line.md B9 #9), and those must not
+ * break parsing. Every id is a string: message ids exceed 2^53 and would lose digits as JS numbers (B1).
+ */
+
+/** `user`, `group` or `room`; `userId` is optional in groups and rooms (B5, B9 #7). */
+export const Source = z.looseObject({
+  type: z.string(),
+  userId: z.string().optional(),
+  groupId: z.string().optional(),
+  roomId: z.string().optional(),
+});
+export type LineSource = z.output<typeof Source>;
+
+const Mentionee = z.looseObject({
+  index: z.number().int().nonnegative(),
+  length: z.number().int().nonnegative(),
+  type: z.string().optional(),
+  userId: z.string().optional(),
+  isSelf: z.boolean().optional(),
+});
+
+const ContentProvider = z.looseObject({
+  type: z.string(),
+  originalContentUrl: z.string().optional(),
+  previewImageUrl: z.string().optional(),
+});
+
+/** One object for every message content type (B6.1); `type` says which fields apply. */
+export const MessageContent = z.looseObject({
+  id: z.string().min(1),
+  type: z.string(),
+  text: z.string().optional(),
+  quotedMessageId: z.string().optional(),
+  mention: z.looseObject({ mentionees: z.array(Mentionee) }).optional(),
+  contentProvider: ContentProvider.optional(),
+  /** ms */
+  duration: z.number().nonnegative().optional(),
+  fileName: z.string().optional(),
+  fileSize: z.number().int().nonnegative().optional(),
+  title: z.string().optional(),
+  address: z.string().optional(),
+  latitude: z.number().optional(),
+  longitude: z.number().optional(),
+  packageId: z.string().optional(),
+  stickerId: z.string().optional(),
+});
+export type LineMessageContent = z.output<typeof MessageContent>;
+
+export const Event = z.looseObject({
+  type: z.string().min(1),
+  mode: z.string().optional(),
+  /** ms, the time the event occurred; unchanged on redelivery (B4) */
+  timestamp: z.number().nonnegative(),
+  source: Source.optional(),
+  webhookEventId: z.string().min(1),
+  deliveryContext: z.looseObject({ isRedelivery: z.boolean() }).optional(),
+  replyToken: z.string().optional(),
+  message: MessageContent.optional(),
+  unsend: z.looseObject({ messageId: z.string().min(1) }).optional(),
+  follow: z.looseObject({ isUnblocked: z.boolean().optional() }).optional(),
+  // the OAS types params as a string map; other values are tolerated here and dropped by normalise
+  postback: z.looseObject({ data: z.string(), params: z.record(z.string(), z.unknown()).optional() }).optional(),
+  delivery: z.looseObject({ data: z.string().min(1) }).optional(),
+  membership: z.looseObject({ type: z.string(), membershipId: z.number().int() }).optional(),
+  module: z.looseObject({ type: z.string(), botId: z.string().optional(), reason: z.string().optional() }).optional(),
+  chatControl: z.looseObject({ expireAt: z.number().nonnegative().optional() }).optional(),
+});
+export type LineEvent = z.output<typeof Event>;
+
+/** `{destination, events[]}`; an empty `events` is the console's Verify request (B3). */
+export const CallbackRequest = z.looseObject({
+  destination: z.string().min(1),
+  events: z.array(Event),
+});
+export type LineCallbackRequest = z.output<typeof CallbackRequest>;

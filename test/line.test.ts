@@ -1,0 +1,244 @@
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { adapters, line } from "../src/adapters";
+import { ConfigError, createNormalizer, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
+import { fixtureContext, fixturesOf, goldenText } from "./support/fixtures";
+import { TEST_SECRETS } from "./support/secrets";
+
+/* What the generic suites do not cover for LINE: byte-exact signing, rotation, Verify, big ids, mapping details. */
+const normalizer = createNormalizer({ adapters });
+const context = fixtureContext("line");
+const secrets = TEST_SECRETS["line"]!.valid as { channel_secrets: string[] };
+const wrong = TEST_SECRETS["line"]!.wrong;
+const fixtures = fixturesOf("line");
+const fixture = (name: string) => {
+  const found = fixtures.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no fixture ${name}`);
+  return found;
+};
+/** LINE's algorithm computed here with node:crypto, independently of the adapter. */
+const lineSignature = (body: Uint8Array | string, secret: string) => createHmac("sha256", secret).update(body).digest("base64");
+const events = (name: string) => normalizer.normalize("line", fixture(name).body, context).events;
+const only = (name: string): UnifiedEvent => {
+  const result = events(name);
+  expect(result).toHaveLength(1);
+  return result[0]!;
+};
+
+describe("line fixtures: signed at run time, golden output, tampering and wrong secrets rejected", () => {
+  it("has at least 25 fixtures", () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, f) => {
+    const headers = line.sign(f.body, secrets);
+    expect(headers["x-line-signature"]).toBe(lineSignature(f.body, secrets.channel_secrets[0]!));
+    const result = normalizer.processWebhook({ platform: "line", rawBody: f.body, headers, secrets, context });
+    expect(goldenText(result)).toBe(readFileSync(f.goldenPath, "utf8"));
+
+    // one byte changed inside the JSON (not only appended): the signature must no longer match
+    const tampered = Buffer.from(f.body);
+    const at = tampered.indexOf("destination") + 1;
+    tampered[at] = tampered[at]! ^ 0x01;
+    expect(() => normalizer.verify("line", { rawBody: tampered, headers }, secrets)).toThrow(SignatureError);
+    expect(() => normalizer.verify("line", { rawBody: f.body, headers: line.sign(f.body, wrong as typeof secrets) }, secrets)).toThrow(
+      SignatureError,
+    );
+  });
+});
+
+describe("line signature", () => {
+  const body = fixture("message-text").body;
+
+  it("is computed over the exact UTF-8 bytes of a body with emoji and non-ASCII text", () => {
+    const text = body.toString("utf8");
+    expect(text).toContain("😀");
+    expect(text).toContain("こんにちは");
+    const headers = { "x-line-signature": lineSignature(body, secrets.channel_secrets[0]!) };
+    expect(() => normalizer.verify("line", { rawBody: body, headers }, secrets)).not.toThrow();
+    // the same JSON re-serialised with escaped non-ASCII (what a body parser + JSON.stringify may do) is other bytes
+    const escaped = JSON.stringify(JSON.parse(text)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    expect(JSON.parse(escaped)).toEqual(JSON.parse(text));
+    expect(() => normalizer.verify("line", { rawBody: Buffer.from(escaped), headers }, secrets)).toThrow(SignatureError);
+    // and the text decoded as latin1 instead of UTF-8 is other bytes as well
+    expect(() => normalizer.verify("line", { rawBody: Buffer.from(text, "latin1"), headers }, secrets)).toThrow(SignatureError);
+  });
+
+  it("reads the header case-insensitively", () => {
+    const headers = { "X-Line-Signature": lineSignature(body, secrets.channel_secrets[0]!) };
+    expect(() => normalizer.verify("line", { rawBody: body, headers }, secrets)).not.toThrow();
+  });
+
+  it("rejects a missing, empty or malformed header with a 401 SignatureError", () => {
+    for (const headers of [{}, { "x-line-signature": "" }, { "x-line-signature": "not-base64!" }, { "x-hub-signature-256": "sha256=00" }]) {
+      let caught: unknown;
+      try {
+        normalizer.verify("line", { rawBody: body, headers }, secrets);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(SignatureError);
+      expect((caught as SignatureError).status).toBe(401);
+    }
+  });
+
+  it("accepts any configured channel secret, so a secret can be rotated", () => {
+    const rotating = { channel_secrets: ["old-channel-secret", "new-channel-secret"] };
+    for (const secret of rotating.channel_secrets) {
+      const headers = { "x-line-signature": lineSignature(body, secret) };
+      expect(() => normalizer.verify("line", { rawBody: body, headers }, rotating)).not.toThrow();
+    }
+    const retired = { "x-line-signature": lineSignature(body, "retired-secret") };
+    expect(() => normalizer.verify("line", { rawBody: body, headers: retired }, rotating)).toThrow(SignatureError);
+  });
+
+  it("fails closed on an empty secret list, an empty secret or unknown keys", () => {
+    const headers = line.sign(body, secrets);
+    for (const bad of [{ channel_secrets: [] }, { channel_secrets: [""] }, { ...secrets, channel_secret: "x" }, { secret_token: "x" }]) {
+      expect(() => normalizer.verify("line", { rawBody: body, headers }, bad)).toThrow(ConfigError);
+    }
+  });
+});
+
+describe("line Verify request (empty events)", () => {
+  const body = fixture("verify-request").body;
+
+  it("is one platform.webhook.verified event with method verify_request and the receive time", () => {
+    const event = only("verify-request");
+    expect(event.type).toBe("platform.webhook.verified");
+    expect(event.data).toEqual({ method: "verify_request" });
+    expect(event.metadata.platform_account_id).toBe("U53387d548170020e6cedef5f41d1e01d");
+    expect(event.metadata.timestamp_source).toBe("received");
+    expect(event.timestamp).toBe(context.received_at);
+  });
+
+  it("must be signed like any other request", () => {
+    expect(() => normalizer.processWebhook({ platform: "line", rawBody: body, headers: {}, secrets, context })).toThrow(SignatureError);
+  });
+});
+
+describe("line ids", () => {
+  it("keeps message ids larger than 2^53 exact", () => {
+    const raw = "595988571795226693";
+    expect(BigInt(raw) > 2n ** 53n).toBe(true);
+    // proof the check below can fail: as a JS number the id loses digits
+    expect(String(Number(raw))).not.toBe(raw);
+    const event = only("message-text");
+    expect(event.metadata.platform_message_id).toBe(raw);
+    if (event.type !== "messaging.message.received") throw new Error(event.type);
+    expect(event.data.message.id).toBe(messageId(context.block_id, raw));
+    expect(event.data.message.id).not.toBe(messageId(context.block_id, String(Number(raw))));
+  });
+
+  it("rejects a message id sent as a JSON number rather than parse it lossily", () => {
+    const text = fixture("message-text").body.toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
+    expect(text).toContain('"id":595988571795226693');
+    expect(() => normalizer.normalize("line", text, context)).toThrow(PayloadError);
+  });
+
+  it("derives the same event ids for a redelivered event, flagged is_redelivery", () => {
+    const original = only("message-text");
+    const redelivered = only("message-text-redelivered");
+    expect(redelivered.id).toBe(original.id);
+    expect(redelivered.metadata.raw_platform_event_id).toBe("01KEMH6NRRRZ7E5JC5QTA9YRZE");
+    expect(original.metadata.is_redelivery).toBe(false);
+    expect(redelivered.metadata.is_redelivery).toBe(true);
+  });
+
+  it("gives an unsent message the id of the message event it deletes", () => {
+    const [received, , , deleted] = events("batch-mixed");
+    if (received?.type !== "messaging.message.received" || deleted?.type !== "messaging.message.deleted") throw new Error("order");
+    expect(deleted.data.message_id).toBe(received.data.message.id);
+  });
+});
+
+describe("line mapping details", () => {
+  it("emits a batch in body order and reports what has no mapping as unhandled", () => {
+    const result = normalizer.normalize("line", fixture("batch-mixed").body, context);
+    expect(result.events.map((event) => event.type)).toEqual([
+      "messaging.message.received",
+      "messaging.follow",
+      "messaging.conversation.created",
+      "messaging.message.deleted",
+    ]);
+    expect(result.unhandled.map((item) => [item.kind, item.raw_platform_event_id])).toEqual([["memberJoined", "01KEMH7A0000000000000000AC"]]);
+    expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(3);
+  });
+
+  it("opens a conversation on a first follow only, not on an unblock", () => {
+    expect(events("follow").map((event) => event.type)).toEqual(["messaging.follow", "messaging.conversation.created"]);
+    const unblock = only("follow-unblocked");
+    expect(unblock.type).toBe("messaging.follow");
+    expect(unblock.data).toMatchObject({ unblocked: true });
+  });
+
+  it("uses the group or room as the conversation and the user as the contact", () => {
+    const group = only("message-text-group-mention-quote");
+    const room = only("message-text-room");
+    const direct = only("message-video-external");
+    expect(group.metadata.platform_thread_id).toBe("Ca18e766e2730654fc1ca2573a14e01e2");
+    expect(group.metadata.platform_user_id).toBe("U2a0a2c5054c4fa12b78a1d059411e39c");
+    expect(room.metadata.platform_thread_id).toBe("Rb1a7e0c2d0000000000000000000000");
+    // the same user in a room and in a 1:1 chat is one contact in two conversations
+    expect(room.data).toMatchObject({ contact_id: (direct.data as { contact_id: string }).contact_id });
+    expect((room.data as { conversation_id: string }).conversation_id).not.toBe((direct.data as { conversation_id: string }).conversation_id);
+  });
+
+  it("falls back to the group as the contact when LINE withholds the userId", () => {
+    const event = only("message-text-group-no-user");
+    expect(event.metadata.platform_user_id).toBeUndefined();
+    const data = event.data as { contact_id: string; conversation_id: string };
+    expect(data.contact_id.slice("ct_".length)).toBe(data.conversation_id.slice("conv_".length));
+  });
+
+  it("maps the quoted message to reply_to and mentions (with the bot's own) to Message.mentions", () => {
+    const event = only("message-text-group-mention-quote");
+    if (event.type !== "messaging.message.received") throw new Error(event.type);
+    expect(event.data.message.reply_to).toEqual({ message_id: messageId(context.block_id, "468789532432007169") });
+    expect(event.data.message.mentions).toEqual([{ offset: 0, length: 8, platform_user_id: "U53387d548170020e6cedef5f41d1e01d", is_self: true }]);
+  });
+
+  it("converts media durations from ms to seconds and keeps LINE-hosted content fetchable by message id", () => {
+    const audio = only("message-audio");
+    if (audio.type !== "messaging.message.received") throw new Error(audio.type);
+    expect(audio.data.message.attachments).toEqual([{ type: "audio", media_id: "325709", duration: 12.5 }]);
+    const video = only("message-video-external");
+    if (video.type !== "messaging.message.received") throw new Error(video.type);
+    expect(video.data.message.attachments).toEqual([{ type: "video", url: "https://example.com/original.mp4", duration: 60 }]);
+  });
+
+  it("keeps string postback params and drops values that are not strings", () => {
+    const body = JSON.stringify({
+      destination: "U53387d548170020e6cedef5f41d1e01d",
+      events: [
+        {
+          type: "postback", mode: "active", timestamp: 1513669370318, source: { type: "user", userId: "Uabc" },
+          webhookEventId: "01TESTPOSTBACKPARAMS000000", deliveryContext: { isRedelivery: false },
+          postback: { data: "d", params: { datetime: "2017-12-25T01:00", weird: 3 } },
+        },
+      ],
+    });
+    const [event] = normalizer.normalize("line", body, context).events;
+    expect(event?.data).toMatchObject({ postback: { payload: "d", params: { datetime: "2017-12-25T01:00" } } });
+  });
+
+  it("flags events of a standby channel and records no reply token", () => {
+    const event = only("message-text-standby");
+    expect(event.metadata.is_standby).toBe(true);
+    expect(event.metadata.reply_token).toBeUndefined();
+  });
+
+  it("reports an unknown event type as unhandled with its kind instead of failing", () => {
+    const result = normalizer.normalize("line", fixture("unknown-event-type").body, context);
+    expect(result.events).toEqual([]);
+    expect(result.unhandled).toHaveLength(1);
+    expect(result.unhandled[0]).toMatchObject({ kind: "reactionAdded", raw_platform_event_id: "01KZZZZZZZZZZZZZZZZZZZZZZZ" });
+  });
+});
+
+describe("line accounts", () => {
+  it("returns one slice keyed by destination", () => {
+    const payload = normalizer.parse("line", fixture("delivery").body);
+    expect(normalizer.accounts("line", payload)).toEqual([{ account_id: "Uc7472b39e21dab71c2347e02714630d6", payload }]);
+  });
+});
