@@ -1,5 +1,6 @@
 import type { BuiltInPlatform, PlatformAdapter } from "../core";
 import { telegram } from "./telegram";
+import { whatsapp } from "./whatsapp";
 
 /**
  * The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile.
@@ -10,7 +11,7 @@ export const adapters = {
   line: undefined,
   messenger: undefined,
   telegram,
-  whatsapp: undefined,
+  whatsapp,
 } as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
 
-export { telegram };
+export { telegram, whatsapp };

@@ -4,4 +4,8 @@
  */
 export const TEST_SECRETS: Readonly<Record<string, { valid: unknown; wrong: unknown }>> = {
   telegram: { valid: { secret_token: "test-secret_TOKEN-123" }, wrong: { secret_token: "another-secret" } },
+  whatsapp: {
+    valid: { app_secrets: ["test-whatsapp-app-secret"], verify_token: "test-whatsapp-verify-token" },
+    wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },
+  },
 };
