@@ -1,6 +1,7 @@
 import type { BuiltInPlatform, PlatformAdapter } from "../core";
 import { line } from "./line";
 import { telegram } from "./telegram";
+import { whatsapp } from "./whatsapp";
 
 /**
  * The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile.
@@ -11,7 +12,7 @@ export const adapters = {
   line,
   messenger: undefined,
   telegram,
-  whatsapp: undefined,
+  whatsapp,
 } as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
 
-export { line, telegram };
+export { line, telegram, whatsapp };

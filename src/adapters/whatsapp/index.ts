@@ -1,0 +1,44 @@
+import { defineAdapter } from "../../core";
+import { MetaSecrets, metaHandshake, signMeta, verifyMetaSignature } from "../meta-shared";
+import { normalizeWhatsApp, whatsAppAccounts } from "./normalize";
+import { WhatsAppWebhook } from "./schema";
+import { PLATFORM } from "./scope";
+
+/**
+ * WhatsApp Cloud API (`object: "whatsapp_business_account"`). Signature and handshake are Meta's
+ * (X-Hub-Signature-256 with the app secret, hub.challenge), shared with Messenger and Instagram.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview
+ */
+export const whatsapp = defineAdapter({
+  platform: PLATFORM,
+  payload: WhatsAppWebhook,
+  secrets: MetaSecrets,
+  emits: [
+    "messaging.message.received",
+    "messaging.message.sent",
+    "messaging.message.delivered",
+    "messaging.message.read",
+    "messaging.message.failed",
+    "messaging.message.updated",
+    "messaging.message.deleted",
+    "messaging.conversation.created",
+    "messaging.reaction.added",
+    "messaging.reaction.removed",
+    "messaging.postback",
+    "commerce.order.created",
+    "crm.contact.updated",
+    "platform.block.connected",
+    "platform.block.disconnected",
+    "platform.block.error",
+    "platform.webhook.verified",
+  ],
+  verify(request, secrets) {
+    verifyMetaSignature(PLATFORM, request, secrets);
+  },
+  sign: signMeta,
+  handshake(request, secrets, context) {
+    return metaHandshake(PLATFORM, request, secrets, context);
+  },
+  normalize: normalizeWhatsApp,
+  accounts: whatsAppAccounts,
+});

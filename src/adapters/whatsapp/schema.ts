@@ -1,0 +1,194 @@
+import { z } from "zod";
+
+/*
+ * The parts of a WhatsApp Cloud API webhook that normalise reads
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages,
+ * meta-platforms.md §4). Loose objects: Meta adds fields often. Type-named sub-objects are `nullish` because real
+ * traffic carries `null` or omits them (an interactive message can arrive without `interactive`, §8 #22), and a
+ * missing sub-object must become an unsupported message, not a rejected body.
+ */
+
+/** Seconds as a string on messages and statuses, seconds as a number on management fields (§5). */
+const Time = z.union([z.string(), z.number()]);
+
+export const WaError = z.looseObject({
+  code: z.union([z.number(), z.string()]).optional(),
+  title: z.string().optional(),
+  message: z.string().optional(),
+  error_data: z.looseObject({ details: z.string().optional() }).nullish(),
+});
+export type WaError = z.output<typeof WaError>;
+
+const Media = z.looseObject({
+  id: z.string().optional(),
+  url: z.string().optional(),
+  mime_type: z.string().optional(),
+  sha256: z.string().optional(),
+  caption: z.string().optional(),
+  filename: z.string().optional(),
+  voice: z.boolean().optional(),
+  animated: z.boolean().optional(),
+});
+export type WaMedia = z.output<typeof Media>;
+
+const SharedContact = z.looseObject({
+  name: z
+    .looseObject({ formatted_name: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional() })
+    .nullish(),
+  phones: z.array(z.looseObject({ phone: z.string().optional(), wa_id: z.string().optional() })).nullish(),
+  emails: z.array(z.looseObject({ email: z.string().optional() })).nullish(),
+});
+
+const Reply = z.looseObject({ id: z.string(), title: z.string().optional(), description: z.string().optional() });
+
+const Interactive = z.looseObject({
+  type: z.string(),
+  button_reply: Reply.nullish(),
+  list_reply: Reply.nullish(),
+  nfm_reply: z.looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string() }).nullish(),
+});
+
+/** The content of a message: shared by `messages[]`, `message_echoes[]` and the new content inside an `edit`. */
+const ContentFields = {
+  type: z.string(),
+  context: z
+    .looseObject({
+      id: z.string().optional(),
+      from: z.string().optional(),
+      forwarded: z.boolean().optional(),
+      frequently_forwarded: z.boolean().optional(),
+      referred_product: z.looseObject({ catalog_id: z.string().optional(), product_retailer_id: z.string() }).nullish(),
+    })
+    .nullish(),
+  text: z.looseObject({ body: z.string() }).nullish(),
+  image: Media.nullish(),
+  video: Media.nullish(),
+  audio: Media.nullish(),
+  document: Media.nullish(),
+  sticker: Media.nullish(),
+  location: z
+    .looseObject({
+      latitude: z.number(),
+      longitude: z.number(),
+      name: z.string().optional(),
+      address: z.string().optional(),
+      url: z.string().optional(),
+    })
+    .nullish(),
+  contacts: z.array(SharedContact).nullish(),
+  interactive: Interactive.nullish(),
+  button: z.looseObject({ payload: z.string().optional(), text: z.string().optional() }).nullish(),
+};
+
+export const WaContent = z.looseObject(ContentFields);
+export type WaContent = z.output<typeof WaContent>;
+
+export const WaMessage = z.looseObject({
+  ...ContentFields,
+  id: z.string().min(1),
+  timestamp: Time.optional(),
+  /** phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself (§4.1) */
+  from: z.string().optional(),
+  from_user_id: z.string().optional(),
+  /** echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id` */
+  to: z.string().optional(),
+  to_user_id: z.string().optional(),
+  group_id: z.string().optional(),
+  errors: z.array(WaError).nullish(),
+  referral: z
+    .looseObject({
+      source_url: z.string().optional(),
+      source_id: z.string().optional(),
+      source_type: z.string().optional(),
+      headline: z.string().optional(),
+      body: z.string().optional(),
+      media_type: z.string().optional(),
+      image_url: z.string().optional(),
+      video_url: z.string().optional(),
+      ctwa_clid: z.string().optional(),
+    })
+    .nullish(),
+  reaction: z.looseObject({ message_id: z.string(), emoji: z.string().nullish() }).nullish(),
+  order: z
+    .looseObject({
+      catalog_id: z.string().optional(),
+      text: z.string().optional(),
+      product_items: z
+        .array(
+          z.looseObject({
+            product_retailer_id: z.string(),
+            quantity: z.number(),
+            item_price: z.number().optional(),
+            currency: z.string().optional(),
+          }),
+        )
+        .nullish(),
+    })
+    .nullish(),
+  system: z
+    .looseObject({
+      type: z.string().optional(),
+      body: z.string().optional(),
+      wa_id: z.string().optional(),
+      user_id: z.string().optional(),
+      previous_user_id: z.string().optional(),
+    })
+    .nullish(),
+  unsupported: z.looseObject({ type: z.string().optional() }).nullish(),
+  revoke: z.looseObject({ original_message_id: z.string() }).nullish(),
+  edit: z.looseObject({ original_message_id: z.string(), message: WaContent.nullish() }).nullish(),
+});
+export type WaMessage = z.output<typeof WaMessage>;
+
+export const WaStatus = z.looseObject({
+  id: z.string().min(1),
+  status: z.string(),
+  timestamp: Time.optional(),
+  recipient_id: z.string().optional(),
+  recipient_user_id: z.string().optional(),
+  recipient_type: z.string().optional(),
+  recipient_participant_id: z.string().optional(),
+  recipient_participant_user_id: z.string().optional(),
+  errors: z.array(WaError).nullish(),
+});
+export type WaStatus = z.output<typeof WaStatus>;
+
+export const WaContact = z.looseObject({
+  wa_id: z.string().optional(),
+  user_id: z.string().optional(),
+  profile: z.looseObject({ name: z.string().optional(), username: z.string().optional() }).nullish(),
+});
+export type WaContact = z.output<typeof WaContact>;
+
+/**
+ * `value` of a change. For `messages` (and `smb_message_echoes`) it carries `metadata` and the arrays below;
+ * management fields (template, account, quality updates…) carry their own members and no `metadata` (§4.7).
+ */
+export const WaValue = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }).optional(),
+  contacts: z.array(WaContact).nullish(),
+  messages: z.array(WaMessage).nullish(),
+  statuses: z.array(WaStatus).nullish(),
+  errors: z.array(WaError).nullish(),
+  message_echoes: z.array(WaMessage).nullish(),
+});
+export type WaValue = z.output<typeof WaValue>;
+
+export const WaChange = z.looseObject({ field: z.string(), value: WaValue });
+export type WaChange = z.output<typeof WaChange>;
+
+export const WaEntry = z.looseObject({
+  /** the WhatsApp Business Account id; `"0"` in dashboard test payloads */
+  id: z.string(),
+  /** seconds, only on management fields */
+  time: Time.optional(),
+  changes: z.array(WaChange),
+});
+export type WaEntry = z.output<typeof WaEntry>;
+
+/** A Messenger (`page`) or Instagram body fails here and becomes a `PayloadError`. */
+export const WhatsAppWebhook = z.looseObject({
+  object: z.literal("whatsapp_business_account"),
+  entry: z.array(WaEntry),
+});
+export type WhatsAppWebhook = z.output<typeof WhatsAppWebhook>;

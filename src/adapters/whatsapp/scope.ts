@@ -1,0 +1,94 @@
+import { normalizeTimestamp, type EnvelopeBuilder, type EventInput, type EventType, type schemas } from "../../core";
+import type { z } from "zod";
+import type { WaContact, WaError } from "./schema";
+
+type Profile = z.output<typeof schemas.ContactProfile>;
+type ErrorInfo = z.output<typeof schemas.ErrorInfo>;
+
+export const PLATFORM = "whatsapp";
+
+/**
+ * What the mappers of one `change` share: the builder, the phone number the change belongs to, the change's
+ * `contacts[]`, and the set of events already emitted for this body (the same message twice in one POST is a
+ * documented Meta duplicate, meta-platforms.md §8 #10; it yields one event, not two with the same id).
+ */
+export class Scope {
+  constructor(
+    readonly b: EnvelopeBuilder,
+    /** `value.metadata.phone_number_id`, or the WABA `entry.id` for management fields */
+    readonly account: string,
+    readonly contacts: readonly WaContact[],
+    private readonly seen: Set<string>,
+  ) {}
+
+  emit<T extends EventType>(type: T, input: EventInput<T>): void {
+    const seenKey = JSON.stringify([type, input.key]);
+    if (this.seen.has(seenKey)) return;
+    this.seen.add(seenKey);
+    this.b.event(type, input);
+  }
+
+  /**
+   * The person an event is about. Identity is the BSUID (`user_id`) when there is one, else the wa_id/phone
+   * (meta-platforms.md §4.1: "Identify users by `user_id` first, then `wa_id`"); the matching `contacts[]` entry
+   * supplies the profile and fills whichever id the message itself lacks.
+   */
+  person(ids: { userId?: string | undefined; waId?: string | undefined }, groupId?: string): Person | undefined {
+    const contact = this.contactFor(ids);
+    const id = ids.userId ?? contact?.user_id ?? ids.waId ?? contact?.wa_id;
+    if (id === undefined || id === "") return undefined;
+    const profile: Profile = {
+      ...(contact?.profile?.name ? { name: contact.profile.name } : {}),
+      ...(contact?.profile?.username ? { username: contact.profile.username } : {}),
+    };
+    const thread = groupId ?? id;
+    return {
+      id,
+      byUserId: id === (ids.userId ?? contact?.user_id),
+      data: {
+        contact_id: this.b.contactId(id),
+        conversation_id: this.b.conversationId(thread),
+        ...(Object.keys(profile).length > 0 ? { contact: profile } : {}),
+      },
+      metadata: { platform_user_id: id, platform_thread_id: thread, platform_account_id: this.account },
+    };
+  }
+
+  private contactFor(ids: { userId?: string | undefined; waId?: string | undefined }): WaContact | undefined {
+    const wanted = [ids.userId, ids.waId].filter((id): id is string => id !== undefined && id !== "");
+    const match = this.contacts.find((c) => wanted.some((id) => id === c.user_id || id === c.wa_id));
+    // one contact and a sender that does not match it: "a user's ID and phone number may not always match"
+    // (WhatsApp text reference), so the lone contact is still the sender's profile
+    return match ?? (this.contacts.length === 1 && wanted.length > 0 ? this.contacts[0] : undefined);
+  }
+}
+
+export interface Person {
+  /** the BSUID or wa_id the contact is keyed on */
+  readonly id: string;
+  /** true when `id` is a BSUID, false when it is a wa_id/phone */
+  readonly byUserId: boolean;
+  readonly data: { contact_id: string; conversation_id: string; contact?: Profile };
+  readonly metadata: { platform_user_id: string; platform_thread_id: string; platform_account_id: string };
+}
+
+/** A WhatsApp time when it is one; anything else means "no time" and the receive time is used (and flagged). */
+export function validTime(value: string | number | undefined): string | number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    normalizeTimestamp(value);
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A WhatsApp error object as our `{code, message, details?}`. */
+export function errorInfo(error: WaError | undefined, fallback: string): ErrorInfo {
+  const details = error?.error_data?.details;
+  return {
+    code: error?.code === undefined ? "unknown" : String(error.code),
+    message: error?.message ?? error?.title ?? fallback,
+    ...(details ? { details } : {}),
+  };
+}
