@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { catalogue, domainOf, EVENT_TYPES, type AdapterRegistry, type EventType } from "./core";
+import { catalogue, domainOf, EVENT_TYPES, schemas, type AdapterRegistry, type EventType } from "./core";
 
 export interface CatalogueRow {
   type: EventType;
@@ -51,5 +51,10 @@ export function catalogueMarkdown(adapters: AdapterRegistry): string {
     }
     lines.push("");
   }
+  lines.push("## Message types", "", "`data.message.type` of the messaging events that carry a `Message`:", "", "| type | meaning |", "|---|---|");
+  for (const [type, meaning] of Object.entries(schemas.MESSAGE_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
+  lines.push("", "## Attachment types", "", "| type | meaning |", "|---|---|");
+  for (const [type, meaning] of Object.entries(schemas.ATTACHMENT_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
+  lines.push("");
   return lines.join("\n");
 }

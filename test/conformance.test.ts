@@ -36,9 +36,32 @@ describe.each(normalizer.platforms)("%s adapter conformance", (platform) => {
 
   it("emits every declared type from at least one fixture, and nothing undeclared", () => {
     const produced = new Set([...results.values()].flatMap((result) => result.events.map((event) => event.type)));
-    // a GET handshake, not a POSTed fixture, produces the verification event; the adapter's own tests cover it
-    if (adapter.handshake !== undefined) produced.add("platform.webhook.verified");
+    // a GET handshake, not a POSTed body, is what produces the verification event of platforms that have one
+    for (const event of handshakeEvents()) produced.add(event.type);
     expect([...produced].sort()).toEqual([...new Set(adapter.emits)].sort());
+  });
+
+  function handshakeEvents() {
+    if (adapter.handshake === undefined) return [];
+    const handshake = secrets?.handshake;
+    if (handshake === undefined) throw new Error(`${platform} has a handshake but no TEST_SECRETS handshake query`);
+    const answer = normalizer.handshake(platform, { query: new URLSearchParams(handshake.query), headers: {} }, secrets!.valid, context);
+    expect(answer).toMatchObject({ status: 200, body: handshake.challenge });
+    return answer?.events ?? [];
+  }
+
+  it("answers its GET handshake only for the configured verify token, when it has one", () => {
+    if (adapter.handshake === undefined) {
+      expect(normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, secrets!.valid, context)).toBeUndefined();
+      return;
+    }
+    expect(handshakeEvents().map((event) => event.type)).toEqual(["platform.webhook.verified"]);
+    const query = new URLSearchParams(secrets!.handshake!.query);
+    expect(normalizer.handshake(platform, { query, headers: {} }, secrets!.wrong, context)).toMatchObject({ status: 403, events: [] });
+    expect(normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, secrets!.valid, context)).toMatchObject({
+      status: 403,
+      events: [],
+    });
   });
 
   it("is deterministic: the same bytes give the same output", () => {

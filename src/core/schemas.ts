@@ -17,41 +17,48 @@ export const MessageId = idOf("message");
 /** ISO 8601 UTC with milliseconds, e.g. `2026-03-31T10:15:30.000Z`. */
 export const IsoTimestamp = z.iso.datetime({ precision: 3 });
 
-export const MESSAGE_TYPES = [
-  "text",
-  "image",
-  "video",
-  "audio",
-  "voice",
-  "file",
-  "sticker",
-  "location",
-  "contact",
-  "share",
-  "interactive",
-  "order",
-  "unsupported",
-] as const;
+/** What a `Message` is, with the reason each type exists; docs/events.md lists them from here. */
+export const MESSAGE_TYPES = {
+  text: "plain text",
+  image: "a picture (Telegram photo, LINE/WhatsApp image, Meta image attachment)",
+  video: "a video, video note or animation",
+  audio: "an audio file or music track",
+  voice: "a recorded voice note",
+  file: "a document or any other file",
+  sticker: "a sticker; the attachment carries its emoji or pack id",
+  location: "a shared location or venue (`location`)",
+  contact: "one or more shared contact cards (`contacts`)",
+  share: "a shared post, reel, story or link",
+  interactive: "a button, list or form reply; the matching `messaging.postback` carries the payload",
+  order: "a cart or order; the matching `commerce.order.created` carries the items",
+  unsupported: "content the platform itself marks unsupported, or that has no representation here (`unsupported_reason`)",
+  unknown: "the webhook does not carry the content at all (a WhatsApp `sent` status names only the message)",
+} as const;
+export type MessageType = keyof typeof MESSAGE_TYPES;
 
-export const ATTACHMENT_TYPES = [
-  "image",
-  "video",
-  "audio",
-  "voice",
-  "file",
-  "sticker",
-  "animation",
-  "share",
-  "story",
-  "reel",
-  "post",
-  "link",
-  "template",
-  "unsupported",
-] as const;
+export const ATTACHMENT_TYPES = {
+  image: "picture",
+  video: "video",
+  audio: "audio file",
+  voice: "voice note",
+  file: "document or other file",
+  sticker: "sticker",
+  animation: "GIF-like animation",
+  share: "shared post or link card",
+  story: "story (Instagram story mention or reply)",
+  reel: "reel (Instagram)",
+  post: "feed post (Instagram ig_post)",
+  link: "link preview",
+  template: "structured template the business sent",
+  unsupported: "content the platform could not deliver",
+} as const;
+export type AttachmentType = keyof typeof ATTACHMENT_TYPES;
+
+const enumOf = <T extends Record<string, string>>(record: T) =>
+  z.enum(Object.keys(record) as [keyof T & string, ...(keyof T & string)[]]);
 
 export const Attachment = z.strictObject({
-  type: z.enum(ATTACHMENT_TYPES),
+  type: enumOf(ATTACHMENT_TYPES),
   url: z.string().optional(),
   /** the platform's handle to fetch the media later (Telegram file_id, WhatsApp media id, LINE message id) */
   media_id: z.string().optional(),
@@ -115,7 +122,7 @@ export const Mention = z.strictObject({
 
 export const Message = z.strictObject({
   id: MessageId,
-  type: z.enum(MESSAGE_TYPES),
+  type: enumOf(MESSAGE_TYPES),
   direction: z.enum(["inbound", "outbound"]),
   text: z.string().optional(),
   attachments: z.array(Attachment).optional(),

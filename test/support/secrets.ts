@@ -1,12 +1,22 @@
+export interface TestSecrets {
+  /** signs fixtures at run time */
+  readonly valid: unknown;
+  /** must be rejected */
+  readonly wrong: unknown;
+  /** for adapters with a GET handshake: a query that `valid` accepts, answered with `challenge` */
+  readonly handshake?: { readonly query: string; readonly challenge: string };
+}
+
 /**
- * Test secrets per platform: `valid` signs fixtures at run time, `wrong` must be rejected. Every built-in
- * adapter needs an entry; the conformance suite fails for a platform without one.
+ * Test secrets per platform. Every built-in adapter needs an entry, and one with a handshake needs a handshake
+ * query; the conformance suite fails for a platform without them.
  */
-export const TEST_SECRETS: Readonly<Record<string, { valid: unknown; wrong: unknown }>> = {
+export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
   line: { valid: { channel_secrets: ["8c570fa6dd201bb328f1c1eac23a96d8"] }, wrong: { channel_secrets: ["0123456789abcdef0123456789abcdef"] } },
   telegram: { valid: { secret_token: "test-secret_TOKEN-123" }, wrong: { secret_token: "another-secret" } },
   whatsapp: {
     valid: { app_secrets: ["test-whatsapp-app-secret"], verify_token: "test-whatsapp-verify-token" },
     wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },
+    handshake: { query: "hub.mode=subscribe&hub.verify_token=test-whatsapp-verify-token&hub.challenge=1158201444", challenge: "1158201444" },
   },
 };

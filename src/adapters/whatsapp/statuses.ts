@@ -33,12 +33,7 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
         data: {
           ...person.data,
           // a status says nothing about the content, so the message is only its id and direction
-          message: {
-            id: scope.b.messageId(status.id),
-            type: "unsupported",
-            direction: "outbound",
-            unsupported_reason: "a whatsapp status webhook carries no message content",
-          },
+          message: { id: scope.b.messageId(status.id), type: "unknown", direction: "outbound" },
         },
       });
       return;
