@@ -7,7 +7,7 @@ import { createNormalizer } from "./core";
 
 export * from "./core";
 export { adapters } from "./adapters";
-export { telegram } from "./adapters";
+export { instagram, messenger, telegram } from "./adapters";
 
 /** A normaliser over every built-in adapter. */
 export function createConvotic() {

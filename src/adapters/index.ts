@@ -1,4 +1,6 @@
 import type { BuiltInPlatform, PlatformAdapter } from "../core";
+import { instagram } from "./instagram";
+import { messenger } from "./messenger";
 import { telegram } from "./telegram";
 
 /**
@@ -6,11 +8,11 @@ import { telegram } from "./telegram";
  * `undefined` marks a platform whose adapter is not built yet; the CLI and the server say so.
  */
 export const adapters = {
-  instagram: undefined,
+  instagram,
   line: undefined,
-  messenger: undefined,
+  messenger,
   telegram,
   whatsapp: undefined,
 } as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
 
-export { telegram };
+export { instagram, messenger, telegram };
