@@ -29,7 +29,7 @@ export function normalizeInstagram(payload: InstagramWebhook, context: Normalize
     if (isMessagingField(change.field)) {
       // the dashboard "Test" button sends DMs as {field: "messages", value} with fake ids and a seconds string (§1.5)
       const value = meta.readChange(change, MetaMessagingItem);
-      if (value !== undefined) mapItem(meta, messagingItem(value, entry, false));
+      if (value !== undefined) mapItem(meta, messagingItem(value, entry, change.field === "standby"));
     } else if (change.field === "comments" || change.field === "live_comments") {
       comment(meta, entry, change);
     } else if (change.field === "mentions") {

@@ -24,7 +24,7 @@ export function normalizeMessenger(payload: PageWebhook, context: NormalizeConte
     } else if (isMessagingField(visit.change.field)) {
       // a dashboard test: the DM event in {field, value} form
       const value = meta.readChange(visit.change, MessengerItem);
-      if (value !== undefined) mapItem(meta, messagingItem(value, visit.entry, false));
+      if (value !== undefined) mapItem(meta, messagingItem(value, visit.entry, visit.change.field === "standby"));
     } else if (visit.change.field === "feed") {
       feed(meta, visit.entry, visit.change);
     } else {

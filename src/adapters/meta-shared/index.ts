@@ -88,3 +88,4 @@ export function metaHandshake(
 // entry walking, account splitting and the Messenger-style DM events Messenger and Instagram share
 export * from "./entries";
 export * from "./messaging";
+export * from "./messaging-schema";
