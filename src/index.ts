@@ -7,7 +7,7 @@ import { createNormalizer } from "./core";
 
 export * from "./core";
 export { adapters } from "./adapters";
-export { line, telegram, whatsapp } from "./adapters";
+export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
 
 /** A normaliser over every built-in adapter. */
 export function createConvotic() {

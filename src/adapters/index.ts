@@ -1,18 +1,17 @@
 import type { BuiltInPlatform, PlatformAdapter } from "../core";
+import { instagram } from "./instagram";
 import { line } from "./line";
+import { messenger } from "./messenger";
 import { telegram } from "./telegram";
 import { whatsapp } from "./whatsapp";
 
-/**
- * The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile.
- * `undefined` marks a platform whose adapter is not built yet; the CLI and the server say so.
- */
+/** The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile. */
 export const adapters = {
-  instagram: undefined,
+  instagram,
   line,
-  messenger: undefined,
+  messenger,
   telegram,
   whatsapp,
-} as const satisfies Record<BuiltInPlatform, PlatformAdapter | undefined>;
+} as const satisfies Record<BuiltInPlatform, PlatformAdapter>;
 
-export { line, telegram, whatsapp };
+export { instagram, line, messenger, telegram, whatsapp };

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { BUILT_IN_PLATFORMS, ConvoticError, isTimestamp, type Normalizer } from "../core";
+import { ConvoticError, isTimestamp, type Normalizer } from "../core";
 import { CliError, EXIT, line, readAll, type CliIO } from "./io";
 
 export const normalizeUsage =
@@ -25,13 +25,7 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
   if (platform === undefined) throw new CliError(`--platform is required\n${normalizeUsage}`, EXIT.usage);
   if (positionals.length > 1) throw new CliError(`one FILE at a time\n${normalizeUsage}`, EXIT.usage);
   if (!normalizer.platforms.includes(platform)) {
-    const planned = (BUILT_IN_PLATFORMS as readonly string[]).includes(platform);
-    throw new CliError(
-      planned
-        ? `the ${platform} adapter is not built yet (available: ${normalizer.platforms.join(", ")})`
-        : `unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`,
-      EXIT.usage,
-    );
+    throw new CliError(`unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
   }
 
   const receivedAt = values["received-at"];

@@ -19,4 +19,15 @@ export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
     wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },
     handshake: { query: "hub.mode=subscribe&hub.verify_token=test-whatsapp-verify-token&hub.challenge=1158201444", challenge: "1158201444" },
   },
+  messenger: {
+    valid: { app_secrets: ["messenger-test-app-secret"], verify_token: "messenger-verify-token" },
+    wrong: { app_secrets: ["not-the-messenger-app-secret"] },
+    handshake: { query: "hub.mode=subscribe&hub.verify_token=messenger-verify-token&hub.challenge=1158201444", challenge: "1158201444" },
+  },
+  instagram: {
+    // Meta app secret first (signs by default), Instagram app secret second (Instagram Login apps sign with it)
+    valid: { app_secrets: ["meta-test-app-secret", "instagram-test-app-secret"], verify_token: "instagram-verify-token" },
+    wrong: { app_secrets: ["not-an-instagram-secret"] },
+    handshake: { query: "hub.mode=subscribe&hub.verify_token=instagram-verify-token&hub.challenge=2093746158", challenge: "2093746158" },
+  },
 };

@@ -84,3 +84,8 @@ export function metaHandshake(
   });
   return { status: 200, body: challenge, events: builder.result().events };
 }
+
+// entry walking, account splitting and the Messenger-style DM events Messenger and Instagram share
+export * from "./entries";
+export * from "./messaging";
+export * from "./messaging-schema";

@@ -1,0 +1,47 @@
+import { defineAdapter } from "../../core";
+import { MetaSecrets, metaAccounts, metaHandshake, signMeta, verifyMetaSignature } from "../meta-shared";
+import { normalizeMessenger } from "./normalize";
+import { PageWebhook } from "./schema";
+
+/**
+ * Facebook Messenger: `object: "page"` webhooks signed with the Meta app secret (`X-Hub-Signature-256`), set
+ * up with the `hub.challenge` GET handshake. See docs/adapters/messenger.md.
+ */
+export const messenger = defineAdapter({
+  platform: "messenger",
+  payload: PageWebhook,
+  secrets: MetaSecrets,
+  emits: [
+    "messaging.message.received",
+    "messaging.message.sent",
+    "messaging.message.delivered",
+    "messaging.message.read",
+    "messaging.message.updated",
+    "messaging.reaction.added",
+    "messaging.reaction.removed",
+    "messaging.postback",
+    "messaging.conversation.created",
+    "messaging.conversation.updated",
+    "messaging.handoff.requested",
+    "messaging.follow",
+    "messaging.unfollow",
+    "messaging.comment.created",
+    "commerce.order.created",
+    "platform.block.error",
+    "platform.webhook.verified",
+  ],
+  verify(request, secrets) {
+    verifyMetaSignature("messenger", request, secrets);
+  },
+  sign(rawBody, secrets) {
+    return signMeta(rawBody, secrets);
+  },
+  handshake(request, secrets, context) {
+    return metaHandshake("messenger", request, secrets, context);
+  },
+  normalize: normalizeMessenger,
+  /** one slice per Page (`entry.id`), so a shared route hands each Page's entries to its own block */
+  accounts(payload) {
+    return metaAccounts(payload);
+  },
+});
