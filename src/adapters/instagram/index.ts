@@ -1,5 +1,5 @@
 import { defineAdapter } from "../../core";
-import { MetaSecrets, metaAccounts, metaHandshake, signMeta, verifyMetaSignature } from "../meta-shared";
+import { metaAccounts, metaTransport } from "../meta-shared";
 import { normalizeInstagram } from "./normalize";
 import { InstagramWebhook } from "./schema";
 
@@ -11,7 +11,6 @@ import { InstagramWebhook } from "./schema";
 export const instagram = defineAdapter({
   platform: "instagram",
   payload: InstagramWebhook,
-  secrets: MetaSecrets,
   emits: [
     "messaging.message.received",
     "messaging.message.sent",
@@ -30,15 +29,7 @@ export const instagram = defineAdapter({
     "platform.block.error",
     "platform.webhook.verified",
   ],
-  verify(request, secrets) {
-    verifyMetaSignature("instagram", request, secrets);
-  },
-  sign(rawBody, secrets) {
-    return signMeta(rawBody, secrets);
-  },
-  handshake(request, secrets, context) {
-    return metaHandshake("instagram", request, secrets, context);
-  },
+  ...metaTransport("instagram"),
   normalize: normalizeInstagram,
   /** one slice per Instagram account (`entry.id`) */
   accounts(payload) {

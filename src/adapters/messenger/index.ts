@@ -1,5 +1,5 @@
 import { defineAdapter } from "../../core";
-import { MetaSecrets, metaAccounts, metaHandshake, signMeta, verifyMetaSignature } from "../meta-shared";
+import { metaAccounts, metaTransport } from "../meta-shared";
 import { normalizeMessenger } from "./normalize";
 import { PageWebhook } from "./schema";
 
@@ -10,7 +10,6 @@ import { PageWebhook } from "./schema";
 export const messenger = defineAdapter({
   platform: "messenger",
   payload: PageWebhook,
-  secrets: MetaSecrets,
   emits: [
     "messaging.message.received",
     "messaging.message.sent",
@@ -30,15 +29,7 @@ export const messenger = defineAdapter({
     "platform.block.error",
     "platform.webhook.verified",
   ],
-  verify(request, secrets) {
-    verifyMetaSignature("messenger", request, secrets);
-  },
-  sign(rawBody, secrets) {
-    return signMeta(rawBody, secrets);
-  },
-  handshake(request, secrets, context) {
-    return metaHandshake("messenger", request, secrets, context);
-  },
+  ...metaTransport("messenger"),
   normalize: normalizeMessenger,
   /** one slice per Page (`entry.id`), so a shared route hands each Page's entries to its own block */
   accounts(payload) {

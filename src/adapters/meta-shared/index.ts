@@ -89,3 +89,20 @@ export function metaHandshake(
 export * from "./entries";
 export * from "./messaging";
 export * from "./messaging-schema";
+
+/**
+ * Everything Messenger, Instagram and WhatsApp share at the transport level, to spread into `defineAdapter`:
+ * the secrets schema, X-Hub-Signature-256 verification, signing and the hub.challenge handshake.
+ */
+export function metaTransport(platform: string) {
+  return {
+    secrets: MetaSecrets,
+    verify(request: VerifyRequest, secrets: MetaSecrets): void {
+      verifyMetaSignature(platform, request, secrets);
+    },
+    sign: signMeta,
+    handshake(request: HandshakeRequest, secrets: MetaSecrets, context: NormalizeContext): HandshakeResult {
+      return metaHandshake(platform, request, secrets, context);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { defineAdapter } from "../../core";
-import { MetaSecrets, metaHandshake, signMeta, verifyMetaSignature } from "../meta-shared";
+import { metaTransport } from "../meta-shared";
 import { normalizeWhatsApp, whatsAppAccounts } from "./normalize";
 import { WhatsAppWebhook } from "./schema";
 import { PLATFORM } from "./scope";
@@ -12,7 +12,6 @@ import { PLATFORM } from "./scope";
 export const whatsapp = defineAdapter({
   platform: PLATFORM,
   payload: WhatsAppWebhook,
-  secrets: MetaSecrets,
   emits: [
     "messaging.message.received",
     "messaging.message.sent",
@@ -32,13 +31,7 @@ export const whatsapp = defineAdapter({
     "platform.block.error",
     "platform.webhook.verified",
   ],
-  verify(request, secrets) {
-    verifyMetaSignature(PLATFORM, request, secrets);
-  },
-  sign: signMeta,
-  handshake(request, secrets, context) {
-    return metaHandshake(PLATFORM, request, secrets, context);
-  },
+  ...metaTransport(PLATFORM),
   normalize: normalizeWhatsApp,
   accounts: whatsAppAccounts,
 });
