@@ -15,7 +15,13 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Pr
       break;
     }
   }
-  return Buffer.concat(chunks, kept);
+  const body = new Uint8Array(kept);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 function toResponse(response: HttpResponse): Response {

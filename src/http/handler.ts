@@ -153,7 +153,9 @@ interface Outcome {
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const { normalizer, router, sink } = options;
   const blocks =
-    options.blocks instanceof BlockSet ? options.blocks : loadBlocks(options.blocks, { normalizer, env: options.env ?? process.env });
+    options.blocks instanceof BlockSet
+      ? options.blocks
+      : loadBlocks(options.blocks, { normalizer, env: options.env ?? (typeof process === "undefined" ? {} : process.env) });
   const ack = options.ack ?? "after-dispatch";
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
@@ -195,8 +197,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   }
 
-  function resolve(url: string): Target {
-    const key = routeKey(url);
+  function resolve(key: string | undefined): Target {
     if (key === undefined) throw new HttpError("not_found", 404, `no webhook route here: POST to ${basePath}/<block id>`);
     const block = blocks.byId(key);
     if (block !== undefined) return { kind: "block", platform: block.platform, block };
@@ -208,7 +209,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (candidates === undefined) throw new HttpError("not_found", 404, `no ${key} block is configured with an account_id`);
       return { kind: "shared", platform: key, groups: candidates };
     }
-    throw new HttpError("not_found", 404, `unknown block "${key.slice(0, 128)}"`);
+    throw new HttpError("not_found", 404, `unknown block ${JSON.stringify(key.slice(0, 128))}`);
   }
 
   function methodNotAllowed(target: Target): HttpError {
@@ -243,9 +244,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     return merged;
   }
 
-  /** Immediate mode: the response goes out first; `setImmediate` keeps even the synchronous normalising after it. */
+  /** Immediate mode: the response goes out first; a timer turn keeps even the synchronous normalising after it. */
   function background(task: () => Promise<unknown>, info: BackgroundFailure): void {
-    const run = new Promise<void>((done) => setImmediate(done))
+    const run = new Promise<void>((done) => setTimeout(done, 0))
       .then(task)
       .then(
         () => undefined,
@@ -383,9 +384,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const started = Date.now();
     const receivedAt = clock();
     const method = request.method.toUpperCase();
-    const path = routeKey(request.url) === undefined ? "(other)" : `${basePath}/${routeKey(request.url) ?? ""}`;
+    const key = routeKey(request.url);
+    // the path as received (percent-encoded, no query string: a handshake's query carries the verify token)
+    const path = key === undefined ? "(other)" : `${basePath}/${encodeURIComponent(key)}`;
     try {
-      const target = resolve(request.url);
+      const target = resolve(key);
       let outcome: Outcome;
       if (method === "POST") outcome = await post(target, request, receivedAt);
       else if (method === "GET") outcome = await get(target, request, receivedAt);
