@@ -6,6 +6,7 @@ import { adapters } from "./adapters";
 import { createNormalizer } from "./core";
 
 export * from "./core";
+export * from "./http";
 export { adapters } from "./adapters";
 export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
 

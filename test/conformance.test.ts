@@ -58,6 +58,8 @@ describe.each(normalizer.platforms)("%s adapter conformance", (platform) => {
     expect(handshakeEvents().map((event) => event.type)).toEqual(["platform.webhook.verified"]);
     const query = new URLSearchParams(secrets!.handshake!.query);
     expect(normalizer.handshake(platform, { query, headers: {} }, secrets!.wrong, context)).toMatchObject({ status: 403, events: [] });
+    const invalid = new URLSearchParams(secrets!.handshake!.invalid);
+    expect(normalizer.handshake(platform, { query: invalid, headers: {} }, secrets!.valid, context)).toMatchObject({ status: 403, events: [] });
     expect(normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, secrets!.valid, context)).toMatchObject({
       status: 403,
       events: [],

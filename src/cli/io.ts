@@ -1,11 +1,19 @@
 import type { Readable, Writable } from "node:stream";
 
+/** Where a long-running command (`serve`) hears SIGTERM and SIGINT: `process`, or an emitter in tests. */
+export interface SignalSource {
+  once(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+  removeListener(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+}
+
 /** The streams a command talks to; tests pass their own. */
 export interface CliIO {
   readonly stdin: Readable & { isTTY?: boolean };
   readonly stdout: Writable;
-  readonly stderr: Writable;
+  readonly stderr: Writable & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** defaults to `process` */
+  readonly signals?: SignalSource;
 }
 
 /** Exit codes: 1 for bad input (the body), 2 for bad usage (flags, platform, type). */

@@ -6,6 +6,8 @@ import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
 import { demoCommand } from "./demo";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
+import { replayCommand } from "./replay";
+import { serveCommand } from "./serve";
 
 const USAGE = `usage: convotic <command> [options]
 
@@ -17,6 +19,11 @@ commands:
   demo [--platform <name>]
                   normalise the bundled fixtures and print one envelope per line
   docs            print the generated event catalogue (docs/events.md)
+  serve [--config FILE] [--port N] [--host HOST]
+                  run the webhook server for the blocks of a config file (default ./convotic.config.json);
+                  events as JSON lines on stdout, logs on stderr; port: --port, then PORT, then the config, then 3000
+  replay FILE|DIR... --to URL [--block ID] [--config FILE]
+                  POST stored raw bodies to a running server, signed with the block's secrets from the config
 
 exit codes: 0 ok, 1 bad input, 2 bad usage`;
 
@@ -38,6 +45,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return demoCommand(args, io, normalizer, FIXTURES_ROOT);
       case "docs":
         return docsCommand(args, io, adapters);
+      case "serve":
+        return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
+      case "replay":
+        return await replayCommand(args, io, normalizer);
       case "help":
       case "--help":
       case "-h":
@@ -52,9 +63,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (error.exitCode === EXIT.usage && !error.message.includes("usage:")) line(io.stderr, USAGE);
       return error.exitCode;
     }
-    // parseArgs rejects unknown or malformed flags with a TypeError carrying an ERR_PARSE_ARGS_* code
-    if (error instanceof TypeError && String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS")) {
-      line(io.stderr, `convotic: ${error.message}`);
+    // parseArgs rejects unknown or malformed flags with a TypeError carrying an ERR_PARSE_ARGS_* code (matched by
+    // code, not `instanceof`, which fails across realms such as jest's test context)
+    const parseError = error as { code?: unknown; message?: unknown } | null;
+    if (typeof parseError?.code === "string" && parseError.code.startsWith("ERR_PARSE_ARGS")) {
+      line(io.stderr, `convotic: ${String(parseError.message)}`);
       line(io.stderr, USAGE);
       return EXIT.usage;
     }
@@ -68,7 +81,8 @@ if (require.main === module) {
     if (error.code === "EPIPE") process.exit(EXIT.ok);
     throw error;
   });
-  run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process };
+  run(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },

@@ -3,8 +3,8 @@ export interface TestSecrets {
   readonly valid: unknown;
   /** must be rejected */
   readonly wrong: unknown;
-  /** for adapters with a GET handshake: a query that `valid` accepts, answered with `challenge` */
-  readonly handshake?: { readonly query: string; readonly challenge: string };
+  /** for adapters with a GET handshake: a query `valid` accepts (answered with `challenge`) and one it refuses */
+  readonly handshake?: { readonly query: string; readonly invalid: string; readonly challenge: string };
 }
 
 /**
@@ -17,17 +17,29 @@ export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
   whatsapp: {
     valid: { app_secrets: ["test-whatsapp-app-secret"], verify_token: "test-whatsapp-verify-token" },
     wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },
-    handshake: { query: "hub.mode=subscribe&hub.verify_token=test-whatsapp-verify-token&hub.challenge=1158201444", challenge: "1158201444" },
+    handshake: {
+      query: "hub.mode=subscribe&hub.verify_token=test-whatsapp-verify-token&hub.challenge=1158201444",
+      invalid: "hub.mode=subscribe&hub.verify_token=not-the-token&hub.challenge=1158201444",
+      challenge: "1158201444",
+    },
   },
   messenger: {
     valid: { app_secrets: ["messenger-test-app-secret"], verify_token: "messenger-verify-token" },
     wrong: { app_secrets: ["not-the-messenger-app-secret"] },
-    handshake: { query: "hub.mode=subscribe&hub.verify_token=messenger-verify-token&hub.challenge=1158201444", challenge: "1158201444" },
+    handshake: {
+      query: "hub.mode=subscribe&hub.verify_token=messenger-verify-token&hub.challenge=1158201444",
+      invalid: "hub.mode=subscribe&hub.verify_token=not-the-token&hub.challenge=1158201444",
+      challenge: "1158201444",
+    },
   },
   instagram: {
     // Meta app secret first (signs by default), Instagram app secret second (Instagram Login apps sign with it)
     valid: { app_secrets: ["meta-test-app-secret", "instagram-test-app-secret"], verify_token: "instagram-verify-token" },
     wrong: { app_secrets: ["not-an-instagram-secret"] },
-    handshake: { query: "hub.mode=subscribe&hub.verify_token=instagram-verify-token&hub.challenge=2093746158", challenge: "2093746158" },
+    handshake: {
+      query: "hub.mode=subscribe&hub.verify_token=instagram-verify-token&hub.challenge=2093746158",
+      invalid: "hub.mode=subscribe&hub.verify_token=not-the-token&hub.challenge=2093746158",
+      challenge: "2093746158",
+    },
   },
 };

@@ -1,0 +1,41 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { ConfigError, type Normalizer } from "../core";
+import { loadConfig, type Env, type ServerConfig } from "../http";
+import { CliError, EXIT } from "./io";
+
+export const DEFAULT_CONFIG_FILE = "convotic.config.json";
+
+/**
+ * Reads and validates a config file for `serve` and `replay` (`./convotic.config.json` when no path is given).
+ * Errors name the file and the field; they never quote the file, which holds secrets.
+ */
+export async function readServerConfig(
+  path: string | undefined,
+  options: { normalizer: Normalizer; env: Env; usage: string },
+): Promise<{ path: string; config: ServerConfig }> {
+  const file = path ?? DEFAULT_CONFIG_FILE;
+  if (path === undefined && !existsSync(file)) {
+    throw new CliError(`no --config given and no ${DEFAULT_CONFIG_FILE} in the current directory\n${options.usage}`, EXIT.usage);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // V8 quotes the text around a syntax error, and this text holds secrets: keep only the position
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+    throw new CliError(`${file} is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`, EXIT.input);
+  }
+  try {
+    return { path: file, config: loadConfig(json, { normalizer: options.normalizer, env: options.env }) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(`${file}: ${error.message}`, EXIT.input);
+    throw error;
+  }
+}

@@ -1,0 +1,128 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Normalizer } from "../core";
+import type { Block } from "../http";
+import { readServerConfig } from "./config";
+import { CliError, EXIT, line, type CliIO } from "./io";
+
+export const replayUsage = "usage: convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]";
+
+/** Raw bodies to send: files as given, directories walked for `*.json` (golden files skipped), sorted. */
+async function collect(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name.endsWith(".json") && !entry.name.endsWith(".golden.json")) files.push(path);
+    }
+  }
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      throw new CliError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+    }
+    if (info.isDirectory()) await walk(path);
+    else files.push(path);
+  }
+  return files;
+}
+
+/** The error message of a rejection, from our `{error: {code, message}}` body when there is one. */
+function reason(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === "string") return body.error.message;
+  } catch {
+    // not our JSON: show the start of the text
+  }
+  return text.slice(0, 200);
+}
+
+/**
+ * `convotic replay`: POSTs stored raw bodies to a running server, byte for byte, with the headers the platform
+ * would send, signed with the block's secret from the same config. Exit 0 when every body was accepted (2xx).
+ */
+export async function replayCommand(args: string[], io: CliIO, normalizer: Normalizer): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { to: { type: "string" }, block: { type: "string", short: "b" }, config: { type: "string", short: "c" } },
+  });
+  if (values.to === undefined) throw new CliError(`--to is required\n${replayUsage}`, EXIT.usage);
+  if (positionals.length === 0) throw new CliError(`no FILE or DIR given\n${replayUsage}`, EXIT.usage);
+  let base: URL;
+  try {
+    base = new URL(values.to);
+  } catch {
+    throw new CliError(`--to is not a URL: ${values.to}\n${replayUsage}`, EXIT.usage);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") throw new CliError(`--to must be an http(s) URL\n${replayUsage}`, EXIT.usage);
+  const { config } = await readServerConfig(values.config, { normalizer, env: io.env, usage: replayUsage });
+
+  const chosen = values.block === undefined ? undefined : config.blocks.byId(values.block);
+  if (values.block !== undefined && chosen === undefined) throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);
+  const files = await collect(positionals);
+  if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
+  const plan: { file: string; block: Block }[] = [];
+  const missing = new Set<string>();
+  for (const file of files) {
+    const platform = basename(dirname(file));
+    const block = chosen ?? config.blocks.ofPlatform(platform)[0];
+    if (block === undefined) missing.add(platform);
+    else plan.push({ file, block });
+  }
+  if (missing.size > 0) {
+    throw new CliError(
+      `no block for ${[...missing].map((name) => `"${name}"`).join(", ")} (the platform is the file's folder name): add one to the config or pass --block\n${replayUsage}`,
+      EXIT.usage,
+    );
+  }
+
+  // a bare origin gets the block route; a URL with a path is used as it is (a shared route, another prefix)
+  const endpoint = (block: Block) => (base.pathname === "/" ? new URL(`/webhooks/${encodeURIComponent(block.id)}`, base) : base);
+  const tty = io.stderr.isTTY === true;
+  const progress = (done: number, label: string) => {
+    if (!tty) return;
+    const width = 30;
+    const filled = Math.round((done / plan.length) * width);
+    io.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${plan.length} ${label}\x1b[K`);
+  };
+  const clear = () => tty && io.stderr.write("\r\x1b[K");
+
+  let accepted = 0;
+  const rejected = new Map<string, number>();
+  for (const [index, { file, block }] of plan.entries()) {
+    progress(index, basename(file));
+    const body = await readFile(file);
+    const headers = { ...normalizer.adapterFor(block.platform).sign(body, block.secrets), "content-type": "application/json" };
+    let status: string;
+    let detail: string;
+    try {
+      const response = await fetch(endpoint(block), { method: "POST", headers, body });
+      const text = await response.text();
+      status = String(response.status);
+      detail = response.ok ? "" : reason(text);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+      status = "error";
+      detail = String(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : error));
+    }
+    if (/^2\d\d$/.test(status)) accepted += 1;
+    else {
+      rejected.set(status, (rejected.get(status) ?? 0) + 1);
+      clear();
+      line(io.stderr, `rejected ${status} ${file} (block ${block.id}): ${detail}`);
+    }
+  }
+  progress(plan.length, "done");
+  clear();
+  const failed = plan.length - accepted;
+  const byStatus = [...rejected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([status, count]) => `${status}: ${count}`);
+  line(io.stderr, `sent ${plan.length}, accepted ${accepted}, rejected ${failed}${byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""}`);
+  return failed === 0 ? EXIT.ok : EXIT.input;
+}

@@ -1,0 +1,169 @@
+import { z } from "zod";
+import { BUILT_IN_PLATFORMS, ConfigError, describeIssues, type Normalizer } from "../core";
+
+/**
+ * A block is one connected account: which platform it is on, which workspace its events belong to, and the
+ * secrets that authenticate its webhooks. Blocks are configuration, loaded once and validated up front so a
+ * missing or malformed secret fails at start-up, not on the first real delivery.
+ */
+export interface Block {
+  readonly id: string;
+  readonly platform: string;
+  readonly workspace_id: string;
+  /** the platform's id of the account (Page id, IG account id, phone_number_id, LINE destination…) for shared routes */
+  readonly account_id?: string;
+  /** validated by the adapter's own `secrets` schema; not enumerable, so logging or serialising a block never shows it */
+  readonly secrets: unknown;
+}
+
+/** Environment variables `${NAME}` references are resolved from; injected so tests and the CLI choose. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Block ids appear in URLs (`/webhooks/:blockId`), so they are restricted to one safe path segment. */
+const BlockId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "1-128 characters of A-Z a-z 0-9 _ . - (not starting with _ . -)");
+
+export const BlockConfigSchema = z.strictObject({
+  id: BlockId,
+  platform: z.string().min(1),
+  workspace_id: z.string().min(1),
+  account_id: z.string().min(1).optional(),
+  /** checked against the adapter's `secrets` schema once the platform is known */
+  secrets: z.unknown(),
+});
+export type BlockConfig = z.input<typeof BlockConfigSchema>;
+
+/** The file `convotic serve --config` reads. Everything but `blocks` is optional. */
+export const ServerConfigSchema = z.strictObject({
+  port: z.int().min(0).max(65535).optional(),
+  /** `after-dispatch` (default) or `immediate`; see docs/http.md for the trade-off */
+  ack: z.enum(["after-dispatch", "immediate"]).optional(),
+  /** the largest accepted body in bytes (default 1 MiB) */
+  body_limit: z.int().positive().optional(),
+  blocks: z.array(z.unknown()),
+});
+
+export interface ServerConfig {
+  readonly port?: number | undefined;
+  readonly ack?: "after-dispatch" | "immediate" | undefined;
+  readonly body_limit?: number | undefined;
+  readonly blocks: BlockSet;
+}
+
+/** The loaded blocks, indexed the ways the HTTP edge looks them up. */
+export class BlockSet {
+  private readonly byIdMap = new Map<string, Block>();
+  private readonly byAccountMap = new Map<string, Block>();
+
+  constructor(readonly all: readonly Block[]) {
+    for (const block of all) {
+      this.byIdMap.set(block.id, block);
+      if (block.account_id !== undefined) this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
+    }
+  }
+
+  byId(id: string): Block | undefined {
+    return this.byIdMap.get(id);
+  }
+
+  ofPlatform(platform: string): Block[] {
+    return this.all.filter((block) => block.platform === platform);
+  }
+
+  byAccount(platform: string, accountId: string): Block | undefined {
+    return this.byAccountMap.get(accountKey(platform, accountId));
+  }
+}
+
+function accountKey(platform: string, accountId: string): string {
+  return JSON.stringify([platform, accountId]);
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in every string of a block (shell semantics: the default applies when
+ * the variable is unset or empty). A reference to an unset variable without a default is a `ConfigError` naming
+ * the variable and the field, never a value.
+ */
+function resolveEnv(value: unknown, env: Env, where: string, path: string): unknown {
+  if (typeof value === "string") {
+    return value.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
+      const set = env[name];
+      if (set !== undefined && (set !== "" || fallback === undefined)) return set;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${where}: ${path} references \${${name}}, which is not set`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnv(item, env, where, `${path}[${index}]`));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveEnv(item, env, where, path === "" ? key : `${path}.${key}`)]),
+    );
+  }
+  return value;
+}
+
+function label(input: unknown, index: number): string {
+  const id = input !== null && typeof input === "object" ? (input as { id?: unknown }).id : undefined;
+  return typeof id === "string" && id !== "" ? `block "${id}"` : `block #${index + 1}`;
+}
+
+/**
+ * Validates block configurations against the registry: known platform, adapter built, secrets valid for that
+ * adapter, ids unique and distinct from platform names (which name the shared routes), one block per account.
+ * Messages name the block and the field; secret values never appear in them.
+ */
+export function loadBlocks(inputs: readonly unknown[], options: { normalizer: Normalizer; env?: Env }): BlockSet {
+  const { normalizer } = options;
+  const env = options.env ?? {};
+  const reserved = new Set<string>([...normalizer.platforms, ...BUILT_IN_PLATFORMS]);
+  const blocks: Block[] = [];
+  const seen = new Set<string>();
+  const accounts = new Map<string, string>();
+
+  inputs.forEach((input, index) => {
+    const where = label(input, index);
+    const parsed = BlockConfigSchema.safeParse(resolveEnv(input, env, where, ""));
+    if (!parsed.success) throw new ConfigError(`${where}: ${describeIssues(parsed.error)}`);
+    const config = parsed.data;
+    if (seen.has(config.id)) throw new ConfigError(`${where}: the id is used by another block`);
+    if (reserved.has(config.id)) throw new ConfigError(`${where}: a block id may not be a platform name (it names the shared route)`);
+    if (!normalizer.platforms.includes(config.platform)) {
+      const planned = (BUILT_IN_PLATFORMS as readonly string[]).includes(config.platform);
+      throw new ConfigError(
+        planned
+          ? `${where}: the ${config.platform} adapter is not built yet (available: ${normalizer.platforms.join(", ")})`
+          : `${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`,
+      );
+    }
+    const secrets = normalizer.adapterFor(config.platform).secrets.safeParse(config.secrets);
+    if (!secrets.success) {
+      throw new ConfigError(`${where}: secrets are missing or invalid for ${config.platform}: ${describeIssues(secrets.error)}`);
+    }
+    if (config.account_id !== undefined) {
+      const key = accountKey(config.platform, config.account_id);
+      const other = accounts.get(key);
+      if (other !== undefined) throw new ConfigError(`${where}: account_id ${config.account_id} is already used by block "${other}"`);
+      accounts.set(key, config.id);
+    }
+    seen.add(config.id);
+    const block = {
+      id: config.id,
+      platform: config.platform,
+      workspace_id: config.workspace_id,
+      ...(config.account_id === undefined ? {} : { account_id: config.account_id }),
+    };
+    Object.defineProperty(block, "secrets", { value: secrets.data, enumerable: false });
+    blocks.push(Object.freeze(block) as Block);
+  });
+  return new BlockSet(blocks);
+}
+
+/** Validates a parsed `convotic.config.json` (port, ack, body limit and its blocks). */
+export function loadConfig(input: unknown, options: { normalizer: Normalizer; env?: Env }): ServerConfig {
+  const parsed = ServerConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const { blocks, ...rest } = parsed.data;
+  if (blocks.length === 0) throw new ConfigError("invalid configuration: blocks is empty");
+  return { ...rest, blocks: loadBlocks(blocks, options) };
+}

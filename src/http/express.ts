@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bodyAlreadyParsedResponse, type WebhookHandler } from "./handler";
+import { readBody, writeResponse } from "./node";
+
+/** The part of Express's request the shim uses; typed structurally so express is not a type dependency. */
+type ExpressRequest = IncomingMessage & { readonly originalUrl: string; readonly body?: unknown };
+
+/**
+ * Express 5 middleware over the handler: `app.use(convoticExpress(handler))`. It answers only under the
+ * handler's `basePath` (calling `next()` elsewhere) and reads the raw stream itself, so `express.json()` on other
+ * routes does not matter. A body another parser already consumed cannot be verified any more: that is a 500
+ * `body_already_parsed` naming the fix, not a confusing 401. Bytes kept by `express.raw()` are used as they are.
+ */
+export function convoticExpress(handler: WebhookHandler) {
+  return async (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void): Promise<void> => {
+    if (!handler.matches(req.originalUrl)) return next();
+    const parsed = req.body;
+    let rawBody: Uint8Array;
+    if (parsed instanceof Uint8Array) rawBody = parsed;
+    else if (parsed !== undefined || req.readableEnded) return writeResponse(res, bodyAlreadyParsedResponse());
+    else rawBody = await readBody(req, handler.bodyLimit);
+    const response = await handler({ method: req.method ?? "GET", url: req.originalUrl, headers: req.headers, rawBody });
+    writeResponse(res, response);
+  };
+}

@@ -1,0 +1,40 @@
+import type { Writable } from "node:stream";
+
+/**
+ * Where the HTTP edge reports what it did. Fields are metadata only (method, route, status, error code, counts,
+ * timings): the edge never passes bodies, headers, query strings, signatures or secrets to a logger.
+ */
+export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** logfmt-style: a value with spaces, quotes or control characters is JSON-quoted, so no client input can forge a line. */
+function formatValue(value: string | number | boolean | readonly string[]): string {
+  const text = Array.isArray(value) ? value.join(",") : String(value);
+  return /^[^\s"\\=\x00-\x1f\x7f]*$/.test(text) ? text : JSON.stringify(text);
+}
+
+export function formatLogLine(level: string, message: string, fields: LogFields = {}): string {
+  const parts = Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${formatValue(value)}`]));
+  return [new Date().toISOString(), level, message, ...parts].join(" ");
+}
+
+/** One line per record on a stream (stderr for `convotic serve`). */
+export function streamLogger(stream: Writable): Logger {
+  return {
+    info: (message, fields) => void stream.write(formatLogLine("info", message, fields) + "\n"),
+    warn: (message, fields) => void stream.write(formatLogLine("warn", message, fields) + "\n"),
+    error: (message, fields) => void stream.write(formatLogLine("error", message, fields) + "\n"),
+  };
+}
+
+/** The library default: warnings and errors through `console` (any runtime), nothing per request. */
+export const defaultLogger: Logger = {
+  info: () => undefined,
+  warn: (message, fields) => console.warn(formatLogLine("warn", message, fields)),
+  error: (message, fields) => console.error(formatLogLine("error", message, fields)),
+};

@@ -1,0 +1,330 @@
+import { createWebhookHandler, DEFAULT_BODY_LIMIT, startServer, type RunningServer } from "../../src/http";
+import {
+  captureLogger,
+  clock,
+  expectNoSecrets,
+  expected,
+  fixturesFor,
+  handshakeFor,
+  normalizer,
+  recordingSink,
+  secretsFor,
+  signedHeaders,
+} from "./support";
+
+/*
+ * Integration tests against a real listening server (127.0.0.1, port 0) with real fetch, for every platform in
+ * the registry plus the test-only `testchat` adapter. Cases are derived from the adapter contract: handshake
+ * cases run for adapters with `handshake`, shared-route cases for adapters with `accounts`.
+ */
+const logger = captureLogger();
+const servers: RunningServer[] = [];
+
+async function serve(blocks: unknown[], options: { bodyLimit?: number } = {}) {
+  const sink = recordingSink();
+  const handler = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, ...options });
+  const server = await startServer(handler);
+  servers.push(server);
+  return { server, sink, url: (path: string) => `${server.url}${path}` };
+}
+
+async function post(url: string, body: Uint8Array | string, headers: Record<string, string>) {
+  const response = await fetch(url, { method: "POST", headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+}
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+describe.each(normalizer.platforms)("%s over a real server", (platform) => {
+  const adapter = normalizer.adapterFor(platform);
+  const fixtures = fixturesFor(platform);
+  const secrets = secretsFor(platform);
+  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform, secrets.valid);
+  const block = { id: `blk_${platform}_http`, platform, workspace_id: "ws_http", secrets: handshake?.secrets ?? secrets.valid };
+  let env: Awaited<ReturnType<typeof serve>>;
+  const first = () => fixtures[0]!;
+  const route = `/webhooks/${block.id}`;
+
+  beforeAll(async () => {
+    env = await serve([block]);
+  });
+  beforeEach(() => env.sink.reset());
+
+  it("has fixtures to send", () => {
+    expect(fixtures.length).toBeGreaterThan(0);
+  });
+
+  it("accepts every fixture signed with the block's secret and emits exactly what the pipeline emits", async () => {
+    for (const fixture of fixtures) {
+      env.sink.reset();
+      const response = await post(env.url(route), fixture.body, signedHeaders(platform, fixture.body, block.secrets));
+      const want = expected(platform, fixture.body, block);
+      expect({ fixture: fixture.name, status: response.status }).toEqual({ fixture: fixture.name, status: 200 });
+      expect(response.json()).toEqual({ ok: true, events: want.events.length, unhandled: want.unhandled.length });
+      expect(env.sink.events).toEqual(want.events);
+      expect(env.sink.unhandled).toEqual(want.unhandled);
+    }
+  });
+
+  it("rejects a tampered body with 401 when the signature covers the body", async () => {
+    const headers = signedHeaders(platform, first().body, block.secrets);
+    const tampered = Buffer.concat([first().body, Buffer.from(" ")]);
+    const coversBody = JSON.stringify(adapter.sign(tampered, block.secrets)) !== JSON.stringify(adapter.sign(first().body, block.secrets));
+    const response = await post(env.url(route), tampered, headers);
+    expect(response.status).toBe(coversBody ? 401 : 200);
+  });
+
+  it("rejects a missing signature and a wrong secret with 401 and a JSON error, processing nothing", async () => {
+    const missing = await post(env.url(route), first().body, { "content-type": "application/json" });
+    expect(missing.status).toBe(401);
+    expect(missing.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining(`[${platform}]`) } });
+    const wrong = await post(env.url(route), first().body, signedHeaders(platform, first().body, secrets.wrong));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(env.sink.events).toEqual([]);
+  });
+
+  it("answers 415 to a body that is not declared as UTF-8 JSON, before looking at the signature", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/jsonx"]) {
+      const response = await post(env.url(route), first().body, signedHeaders(platform, first().body, block.secrets, type));
+      expect({ type, status: response.status, code: (response.json()["error"] as { code: string }).code }).toEqual({
+        type,
+        status: 415,
+        code: "unsupported_media_type",
+      });
+    }
+    const { "content-type": _dropped, ...unsigned } = signedHeaders(platform, first().body, block.secrets);
+    const none = await post(env.url(route), first().body, unsigned);
+    expect(none.status).toBe(415);
+    const upper = await post(env.url(route), first().body, signedHeaders(platform, first().body, block.secrets, "Application/JSON; charset=UTF-8"));
+    expect(upper.status).toBe(200);
+  });
+
+  it("answers 400 with a JSON error to signed bodies that are not JSON or not this platform's payload", async () => {
+    for (const [body, code] of [
+      ['{"truncated": ', "invalid_json"],
+      ["not json at all", "invalid_json"],
+      ['{"hello":"world"}', "invalid_payload"],
+      ["[]", "invalid_payload"],
+    ] as const) {
+      const bytes = Buffer.from(body);
+      const response = await post(env.url(route), bytes, signedHeaders(platform, bytes, block.secrets));
+      expect({ body, status: response.status, error: response.json()["error"] }).toEqual({
+        body,
+        status: 400,
+        error: { code, message: expect.stringContaining(`[${platform}]`) },
+      });
+    }
+    expect(env.sink.events).toEqual([]);
+  });
+
+  it("answers 413 to a body over the limit (1 MiB by default) even when it is signed", async () => {
+    const body = Buffer.from(JSON.stringify({ pad: "x".repeat(DEFAULT_BODY_LIMIT) }));
+    const response = await post(env.url(route), body, signedHeaders(platform, body, block.secrets));
+    expect(response.status).toBe(413);
+    expect(response.json()).toEqual({ error: { code: "payload_too_large", message: expect.stringContaining(String(DEFAULT_BODY_LIMIT)) } });
+  });
+
+  it("answers 404 to an unknown block without naming the configured ones", async () => {
+    const response = await post(env.url("/webhooks/no-such-block"), first().body, signedHeaders(platform, first().body, block.secrets));
+    expect(response.status).toBe(404);
+    expect(response.json()).toEqual({ error: { code: "not_found", message: 'unknown block "no-such-block"' } });
+    expect((await post(env.url("/elsewhere"), first().body, { "content-type": "application/json" })).status).toBe(404);
+  });
+
+  it("answers 405 with Allow to methods other than POST and (for handshakes) GET", async () => {
+    const allow = adapter.handshake === undefined ? "POST" : "GET, POST";
+    for (const method of ["HEAD", "PUT", "DELETE"]) {
+      const response = await fetch(env.url(route), { method });
+      expect({ method, status: response.status, allow: response.headers.get("allow") }).toEqual({ method, status: 405, allow });
+      await response.arrayBuffer();
+    }
+    if (adapter.handshake === undefined) {
+      const response = await fetch(env.url(`${route}?hub.mode=subscribe&hub.challenge=1`));
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("POST");
+      await response.arrayBuffer();
+    }
+  });
+
+  if (handshake !== undefined) {
+  it("answers the GET handshake with the challenge as plain text and emits its event", async () => {
+    const response = await fetch(env.url(`${route}?${handshake!.valid}`));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await response.text()).toBe(handshake!.body);
+    expect(env.sink.events.map((event) => [event.type, event.block_id])).toEqual([["platform.webhook.verified", block.id]]);
+  });
+
+  it("refuses a GET handshake with the wrong token and emits nothing", async () => {
+    const response = await fetch(env.url(`${route}?${handshake!.invalid}`));
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await response.text()).not.toBe(handshake!.body);
+    expect(env.sink.events).toEqual([]);
+  });
+  }
+
+  if (adapter.accounts === undefined) {
+    it("has no shared route: POST /webhooks/<platform> is 404", async () => {
+      const response = await post(env.url(`/webhooks/${platform}`), first().body, signedHeaders(platform, first().body, block.secrets));
+      expect(response.status).toBe(404);
+      expect(response.json()).toEqual({ error: { code: "not_found", message: expect.stringContaining("no shared route") } });
+    });
+  }
+});
+
+/*
+ * Shared routes, for adapters that split payloads per account: one block per account found in the fixtures,
+ * all sharing one secrets object (one Meta app; for LINE each channel would have its own).
+ */
+const sharing = normalizer.platforms.filter((platform) => normalizer.adapterFor(platform).accounts !== undefined);
+
+describe.each(sharing)("%s shared route", (platform) => {
+  const adapter = normalizer.adapterFor(platform);
+  const fixtures = fixturesFor(platform);
+  const secrets = secretsFor(platform);
+  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform, secrets.valid);
+  const blockSecrets = handshake?.secrets ?? secrets.valid;
+  const slicesOf = (body: Uint8Array) => normalizer.accounts(platform, normalizer.parse(platform, body)) ?? [];
+  const accountIds = [...new Set(fixtures.flatMap((fixture) => slicesOf(fixture.body).map((slice) => slice.account_id)))];
+  const blocks = accountIds.map((account_id, index) => ({
+    id: `acct-${index + 1}`,
+    platform,
+    workspace_id: `ws_${index + 1}`,
+    account_id,
+    secrets: blockSecrets,
+  }));
+  const blockOf = (accountId: string) => blocks.find((block) => block.account_id === accountId)!;
+  let env: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    env = await serve(blocks);
+  });
+  beforeEach(() => env.sink.reset());
+
+  it("finds accounts in the fixtures", () => {
+    expect(accountIds.length).toBeGreaterThan(0);
+  });
+
+  it("verifies once, splits every fixture per account and normalises each slice with its own block", async () => {
+    for (const fixture of fixtures) {
+      env.sink.reset();
+      const response = await post(env.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      const want = slicesOf(fixture.body).map((slice) =>
+        normalizer.normalizePayload(platform, slice.payload, {
+          workspace_id: blockOf(slice.account_id).workspace_id,
+          block_id: blockOf(slice.account_id).id,
+          received_at: clock(),
+        }),
+      );
+      expect({ fixture: fixture.name, status: response.status }).toEqual({ fixture: fixture.name, status: 200 });
+      expect(env.sink.events).toEqual(want.flatMap((result) => result.events));
+      expect(env.sink.unhandled).toEqual(want.flatMap((result) => result.unhandled));
+    }
+  });
+
+  it("attributes each account of a multi-account batch to its own block", async () => {
+    const batches = fixtures.filter((fixture) => new Set(slicesOf(fixture.body).map((slice) => slice.account_id)).size > 1);
+    for (const fixture of batches) {
+      env.sink.reset();
+      await post(env.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      const accounts = new Set(slicesOf(fixture.body).map((slice) => slice.account_id));
+      const produced = new Set([...env.sink.events, ...env.sink.unhandled].map((item) => item.block_id));
+      expect(produced).toEqual(new Set([...accounts].map((account) => blockOf(account).id)));
+    }
+    if (platform === "testchat") expect(batches.length).toBeGreaterThan(0);
+  });
+
+  it("rejects a request no configured secret verifies with 401", async () => {
+    const body = fixtures[0]!.body;
+    const response = await post(env.url(`/webhooks/${platform}`), body, signedHeaders(platform, body, secrets.wrong));
+    expect(response.status).toBe(401);
+    expect(env.sink.events).toEqual([]);
+  });
+
+  it("acknowledges an account that has no block with 200, lists it as unrouted and logs it", async () => {
+    const [unconfigured, ...rest] = blocks;
+    const partial = await serve(rest);
+    const fixture = fixtures.find((item) => slicesOf(item.body).some((slice) => slice.account_id === unconfigured!.account_id))!;
+    const before = logger.lines.length;
+    const response = await post(partial.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+    expect(response.status).toBe(200);
+    expect(response.json()).toMatchObject({ ok: true, unrouted: [unconfigured!.account_id] });
+    expect([...partial.sink.events, ...partial.sink.unhandled].filter((item) => item.block_id === unconfigured!.id)).toEqual([]);
+    expect(logger.lines.slice(before).some((entry) => entry.startsWith("warn") && entry.includes(unconfigured!.account_id))).toBe(true);
+  });
+
+  if (handshake !== undefined) it("answers the GET handshake on the shared route", async () => {
+    const ok = await fetch(env.url(`/webhooks/${platform}?${handshake!.valid}`));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(handshake!.body);
+    expect(env.sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
+    const refused = await fetch(env.url(`/webhooks/${platform}?${handshake!.invalid}`));
+    expect(refused.status).toBe(403);
+    await refused.arrayBuffer();
+  });
+});
+
+describe("shared route security and limits (testchat)", () => {
+  const [, batch] = fixturesFor("testchat");
+  const secrets = secretsFor("testchat");
+
+  it("never hands a slice to a block whose secrets did not sign the request", async () => {
+    // acct-100 belongs to app A, acct-200 to app B: a body signed by A that names acct-200 must not reach B
+    const env = await serve([
+      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", secrets: secrets.valid },
+      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", secrets: secrets.wrong },
+    ]);
+    const forged = await post(env.url("/webhooks/testchat"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    expect(forged.status).toBe(401);
+    expect(forged.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining("acct-200") } });
+    expect(env.sink.events).toEqual([]);
+
+    const single = fixturesFor("testchat")[0]!.body;
+    const fromB = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.wrong));
+    expect(fromB.status).toBe(401);
+    const fromA = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
+    expect(fromA.status).toBe(200);
+    expect(env.sink.events.map((event) => event.block_id)).toEqual(["app-a-100"]);
+  });
+
+  it("a per-block route of a platform with accounts attributes the whole body to that block", async () => {
+    const env = await serve([{ id: "only", platform: "testchat", workspace_id: "ws", account_id: "acct-100", secrets: secrets.valid }]);
+    const response = await post(env.url("/webhooks/only"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    expect(response.json()).toEqual({ ok: true, events: 3, unhandled: 1 });
+    expect(new Set(env.sink.events.map((event) => event.block_id))).toEqual(new Set(["only"]));
+  });
+
+  it("404s a shared route when no block of the platform names an account", async () => {
+    const env = await serve([{ id: "no-account", platform: "testchat", workspace_id: "ws", secrets: secrets.valid }]);
+    const response = await post(env.url("/webhooks/testchat"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    expect(response.status).toBe(404);
+    expect(response.json()).toEqual({ error: { code: "not_found", message: "no testchat block is configured with an account_id" } });
+  });
+
+  it("honours a configured body limit, counting bytes not characters", async () => {
+    const env = await serve([{ id: "small", platform: "testchat", workspace_id: "ws", secrets: secrets.valid }], { bodyLimit: 64 });
+    const fits = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "é".repeat(10) }));
+    expect(fits.length).toBeLessThanOrEqual(64);
+    expect((await post(env.url("/webhooks/small"), fits, signedHeaders("testchat", fits, secrets.valid))).status).toBe(200);
+    const over = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "é".repeat(20) }));
+    expect(over.length).toBeGreaterThan(64);
+    expect((await post(env.url("/webhooks/small"), over, signedHeaders("testchat", over, secrets.valid))).status).toBe(413);
+  });
+});
+
+describe("logs of this whole file", () => {
+  it("were written, and never contain a secret, a verify token, a signature header value or a body", () => {
+    expect(logger.lines.length).toBeGreaterThan(50);
+    expectNoSecrets(logger.lines);
+    const text = logger.lines.join("\n");
+    expect(text).not.toContain("truncated");
+    expect(text).not.toContain("not json at all");
+    expect(text).not.toContain("hub.verify_token");
+    expect(text).not.toContain("token=");
+  });
+});
