@@ -9,9 +9,9 @@ import {
   expected,
   fixturesFor,
   handshakeFor,
+  testBlocks,
   normalizer,
   recordingSink,
-  secretsFor,
   signedHeaders,
 } from "./support";
 
@@ -24,11 +24,7 @@ const logger = captureLogger();
 const sink = recordingSink();
 const servers: Server[] = [];
 
-const blocks = normalizer.platforms.map((platform) => {
-  const secrets = secretsFor(platform).valid;
-  const handshake = normalizer.adapterFor(platform).handshake === undefined ? undefined : handshakeFor(platform, secrets);
-  return { id: `ex_${platform}`, platform, workspace_id: "ws_express", secrets: handshake?.secrets ?? secrets };
-});
+const blocks = testBlocks("ex", "ws_express");
 const handler = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {} });
 const behindParser = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, basePath: "/parsed/webhooks" });
 const underRaw = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, basePath: "/raw/webhooks" });
@@ -141,7 +137,7 @@ describe("Express shim routing", () => {
 
   it("answers a handshake GET for adapters that have one", async () => {
     const platform = normalizer.platforms.find((name) => normalizer.adapterFor(name).handshake !== undefined)!;
-    const handshake = handshakeFor(platform, secretsFor(platform).valid);
+    const handshake = handshakeFor(platform);
     const response = await fetch(`${base}/webhooks/ex_${platform}?${handshake.valid}`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(handshake.body);

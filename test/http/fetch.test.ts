@@ -6,6 +6,7 @@ import {
   expected,
   fixturesFor,
   handshakeFor,
+  testBlocks,
   normalizer,
   recordingSink,
   secretsFor,
@@ -18,11 +19,7 @@ import {
  */
 const logger = captureLogger();
 const sink = recordingSink();
-const blocks = normalizer.platforms.map((platform) => {
-  const secrets = secretsFor(platform).valid;
-  const handshake = normalizer.adapterFor(platform).handshake === undefined ? undefined : handshakeFor(platform, secrets);
-  return { id: `fx_${platform}`, platform, workspace_id: "ws_fetch", secrets: handshake?.secrets ?? secrets };
-});
+const blocks = testBlocks("fx", "ws_fetch");
 const handle = toFetchHandler(createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, bodyLimit: 4096 }));
 const origin = "https://hooks.example.test";
 
@@ -78,7 +75,7 @@ describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
       expect(response.headers.get("allow")).toBe("POST");
       return;
     }
-    const handshake = handshakeFor(platform, secretsFor(platform).valid);
+    const handshake = handshakeFor(platform);
     const ok = await handle(new Request(`${url}?${handshake.valid}`));
     expect([ok.status, await ok.text(), ok.headers.get("content-type")]).toEqual([200, handshake.body, "text/plain; charset=utf-8"]);
     const refused = await handle(new Request(`${url}?${handshake.invalid}`));

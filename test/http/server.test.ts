@@ -42,8 +42,8 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   const adapter = normalizer.adapterFor(platform);
   const fixtures = fixturesFor(platform);
   const secrets = secretsFor(platform);
-  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform, secrets.valid);
-  const block = { id: `blk_${platform}_http`, platform, workspace_id: "ws_http", secrets: handshake?.secrets ?? secrets.valid };
+  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform);
+  const block = { id: `blk_${platform}_http`, platform, workspace_id: "ws_http", secrets: secrets.valid };
   let env: Awaited<ReturnType<typeof serve>>;
   const first = () => fixtures[0]!;
   const route = `/webhooks/${block.id}`;
@@ -187,8 +187,8 @@ describe.each(sharing)("%s shared route", (platform) => {
   const adapter = normalizer.adapterFor(platform);
   const fixtures = fixturesFor(platform);
   const secrets = secretsFor(platform);
-  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform, secrets.valid);
-  const blockSecrets = handshake?.secrets ?? secrets.valid;
+  const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform);
+  const blockSecrets = secrets.valid;
   const slicesOf = (body: Uint8Array) => normalizer.accounts(platform, normalizer.parse(platform, body)) ?? [];
   const accountIds = [...new Set(fixtures.flatMap((fixture) => slicesOf(fixture.body).map((slice) => slice.account_id)))];
   const blocks = accountIds.map((account_id, index) => ({
