@@ -1,11 +1,8 @@
 import { EnvelopeBuilder, type NormalizeContext, type NormalizeResult } from "../../core";
 import {
   hasUser,
-  isMessagingField,
   MetaMessaging,
   MetaMessagingItem,
-  messagingItem,
-  metaItems,
   withoutRepeats,
   type MessagingItem,
   type MetaChange,
@@ -20,17 +17,8 @@ const PLATFORM = "instagram";
 /** Every item of every entry: DMs in `messaging[]` / `standby[]`, comments and mentions in `changes[]`. */
 export function normalizeInstagram(payload: InstagramWebhook, context: NormalizeContext): NormalizeResult {
   const meta = new MetaMessaging(new EnvelopeBuilder(PLATFORM, context));
-  for (const visit of metaItems(payload.entry)) {
-    if (visit.channel !== "changes") {
-      mapItem(meta, messagingItem(visit.item, visit.entry, visit.channel === "standby"));
-      continue;
-    }
-    const { change, entry } = visit;
-    if (isMessagingField(change.field)) {
-      // the dashboard "Test" button sends DMs as {field: "messages", value} with fake ids and a seconds string (§1.5)
-      const value = meta.readChange(change, MetaMessagingItem);
-      if (value !== undefined) mapItem(meta, messagingItem(value, entry, change.field === "standby"));
-    } else if (change.field === "comments" || change.field === "live_comments") {
+  meta.walk(payload.entry, MetaMessagingItem, (item) => mapItem(meta, item), (entry, change) => {
+    if (change.field === "comments" || change.field === "live_comments") {
       comment(meta, entry, change);
     } else if (change.field === "mentions") {
       const value = meta.readChange(change, MentionValue);
@@ -44,7 +32,7 @@ export function normalizeInstagram(payload: InstagramWebhook, context: Normalize
     } else {
       meta.unhandledChange(change);
     }
-  }
+  });
   return withoutRepeats(meta.b.result());
 }
 

@@ -1,10 +1,7 @@
 import { EnvelopeBuilder, type NormalizeContext, type NormalizeResult } from "../../core";
 import {
   hasUser,
-  isMessagingField,
   MetaMessaging,
-  messagingItem,
-  metaItems,
   withoutRepeats,
   type MessagingItem,
   type MetaChange,
@@ -18,19 +15,10 @@ const PLATFORM = "messenger";
 /** Every item of every entry: DM items in `messaging[]` / `standby[]`, Page fields in `changes[]`. */
 export function normalizeMessenger(payload: PageWebhook, context: NormalizeContext): NormalizeResult {
   const meta = new MetaMessaging(new EnvelopeBuilder(PLATFORM, context));
-  for (const visit of metaItems(payload.entry)) {
-    if (visit.channel !== "changes") {
-      mapItem(meta, messagingItem(visit.item, visit.entry, visit.channel === "standby"));
-    } else if (isMessagingField(visit.change.field)) {
-      // a dashboard test: the DM event in {field, value} form
-      const value = meta.readChange(visit.change, MessengerItem);
-      if (value !== undefined) mapItem(meta, messagingItem(value, visit.entry, visit.change.field === "standby"));
-    } else if (visit.change.field === "feed") {
-      feed(meta, visit.entry, visit.change);
-    } else {
-      meta.unhandledChange(visit.change);
-    }
-  }
+  meta.walk(payload.entry, MessengerItem, (item) => mapItem(meta, item), (entry, change) => {
+    if (change.field === "feed") feed(meta, entry, change);
+    else meta.unhandledChange(change);
+  });
   return withoutRepeats(meta.b.result());
 }
 

@@ -49,7 +49,7 @@ export type MetaItem<M> =
   | { readonly entry: MetaEntryBase; readonly channel: MetaChannel; readonly item: M }
   | { readonly entry: MetaEntryBase; readonly channel: "changes"; readonly change: MetaChange };
 
-interface WalkableEntry<M> extends MetaEntryBase {
+export interface WalkableEntry<M> extends MetaEntryBase {
   readonly messaging?: readonly M[] | undefined;
   readonly standby?: readonly M[] | undefined;
   readonly changes?: readonly MetaChange[] | undefined;

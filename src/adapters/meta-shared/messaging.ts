@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { describeIssues, type EnvelopeBuilder, type EventMetadata, type schemas } from "../../core";
-import type { MetaChange, MetaEntryBase } from "./entries";
+import { metaItems, type MetaChange, type MetaEntryBase, type WalkableEntry } from "./entries";
 import {
+  isMessagingField,
   itemKind,
   type Handover,
   type MetaAttachment,
@@ -130,6 +131,29 @@ export class MetaMessaging {
   }
 
   /** Reads a `changes[].value` with the schema of its field; a value of another shape is reported, not thrown. */
+  /**
+   * Every item of every entry, in order. DM items go to `onItem`: those of `messaging[]` and `standby[]`, and
+   * the dashboard "Test" button's DM, which arrives as `{field: "messages", value}` in `changes[]` with fake
+   * ids (meta-platforms.md §1.5). Every other change goes to `onChange`.
+   */
+  walk<R extends MetaMessagingItem>(
+    entries: readonly WalkableEntry<R>[],
+    itemSchema: z.ZodType<R>,
+    onItem: (item: MessagingItem<R>) => void,
+    onChange: (entry: MetaEntryBase, change: MetaChange) => void,
+  ): void {
+    for (const visit of metaItems(entries)) {
+      if (visit.channel !== "changes") {
+        onItem(messagingItem(visit.item, visit.entry, visit.channel === "standby"));
+      } else if (isMessagingField(visit.change.field)) {
+        const value = this.readChange(visit.change, itemSchema);
+        if (value !== undefined) onItem(messagingItem(value, visit.entry, visit.change.field === "standby"));
+      } else {
+        onChange(visit.entry, visit.change);
+      }
+    }
+  }
+
   readChange<S extends z.ZodType>(change: MetaChange, schema: S): z.output<S> | undefined {
     const parsed = schema.safeParse(change.value);
     if (parsed.success) return parsed.data;
