@@ -109,7 +109,7 @@ function label(input: unknown, index: number): string {
 }
 
 /**
- * Validates block configurations against the registry: known platform, adapter built, secrets valid for that
+ * Validates block configurations against the registry: known platform, secrets valid for that
  * adapter, ids unique and distinct from platform names (which name the shared routes), one block per account.
  * Messages name the block and the field; secret values never appear in them.
  */
@@ -129,12 +129,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (seen.has(config.id)) throw new ConfigError(`${where}: the id is used by another block`);
     if (reserved.has(config.id)) throw new ConfigError(`${where}: a block id may not be a platform name (it names the shared route)`);
     if (!normalizer.platforms.includes(config.platform)) {
-      const planned = (BUILT_IN_PLATFORMS as readonly string[]).includes(config.platform);
-      throw new ConfigError(
-        planned
-          ? `${where}: the ${config.platform} adapter is not built yet (available: ${normalizer.platforms.join(", ")})`
-          : `${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`,
-      );
+      throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
     }
     const secrets = normalizer.adapterFor(config.platform).secrets.safeParse(config.secrets);
     if (!secrets.success) {
