@@ -130,7 +130,6 @@ export class MetaMessaging {
     });
   }
 
-  /** Reads a `changes[].value` with the schema of its field; a value of another shape is reported, not thrown. */
   /**
    * Every item of every entry, in order. DM items go to `onItem`: those of `messaging[]` and `standby[]`, and
    * the dashboard "Test" button's DM, which arrives as `{field: "messages", value}` in `changes[]` with fake
@@ -154,6 +153,7 @@ export class MetaMessaging {
     }
   }
 
+  /** Reads a `changes[].value` with the schema of its field; a value of another shape is reported, not thrown. */
   readChange<S extends z.ZodType>(change: MetaChange, schema: S): z.output<S> | undefined {
     const parsed = schema.safeParse(change.value);
     if (parsed.success) return parsed.data;
