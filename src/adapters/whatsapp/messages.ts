@@ -56,9 +56,9 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       const meta = { ...metadata, platform_message_id: reaction.message_id };
       // "When an end user removes a reaction emoji, WhatsApp sends a webhook without the emoji field" (or "")
       if (reaction.emoji) {
-        scope.emit("messaging.reaction.added", { key, timestamp: time, metadata: meta, data: { ...data, reaction: { ...target, emoji: reaction.emoji } } });
+        scope.b.event("messaging.reaction.added", { key, timestamp: time, metadata: meta, data: { ...data, reaction: { ...target, emoji: reaction.emoji } } });
       } else {
-        scope.emit("messaging.reaction.removed", { key, timestamp: time, metadata: meta, data: { ...data, reaction: target } });
+        scope.b.event("messaging.reaction.removed", { key, timestamp: time, metadata: meta, data: { ...data, reaction: target } });
       }
       return;
     }
@@ -73,7 +73,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       }));
       const currencies = new Set(items.map((item) => item.currency));
       const [currency] = currencies;
-      scope.emit("commerce.order.created", {
+      scope.b.event("commerce.order.created", {
         key, timestamp: time, metadata,
         data: {
           contact_id: data.contact_id,
@@ -82,12 +82,12 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
         },
       });
       // the order is also a bubble in the chat: keep it in the conversation as a message of type `order`
-      scope.emit("messaging.message.received", { key, timestamp: time, metadata, data: { ...data, message: content(scope, message, key, "inbound") } });
+      scope.b.event("messaging.message.received", { key, timestamp: time, metadata, data: { ...data, message: content(scope, message, key, "inbound") } });
       return;
     }
     case "request_welcome":
       // the user opened the chat for the first time (welcome-message flow)
-      scope.emit("messaging.conversation.created", {
+      scope.b.event("messaging.conversation.created", {
         key, timestamp: time, metadata,
         data: { ...data, source: "welcome", ...optional("referral", referralOf(message)) },
       });
@@ -96,7 +96,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       const edit = message.edit;
       if (!edit) break;
       const edited = edit.message ?? { type: "unsupported" };
-      scope.emit("messaging.message.updated", {
+      scope.b.event("messaging.message.updated", {
         key, timestamp: time, metadata: { ...metadata, platform_message_id: edit.original_message_id },
         data: {
           ...data,
@@ -111,7 +111,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
     case "revoke": {
       const revoke = message.revoke;
       if (!revoke) break;
-      scope.emit("messaging.message.deleted", {
+      scope.b.event("messaging.message.deleted", {
         key, timestamp: time, metadata: { ...metadata, platform_message_id: revoke.original_message_id },
         data: { ...data, message_id: scope.b.messageId(revoke.original_message_id) },
       });
@@ -124,7 +124,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       }
   }
   // a content type, or a known type whose object is missing: both are a message (unsupported when empty)
-  scope.emit("messaging.message.received", { key, timestamp: time, metadata, data: { ...data, message: content(scope, message, key, "inbound") } });
+  scope.b.event("messaging.message.received", { key, timestamp: time, metadata, data: { ...data, message: content(scope, message, key, "inbound") } });
 }
 
 /** `smb_message_echoes`: what the business sent from the WhatsApp Business app, addressed by `to`/`to_user_id`. */
@@ -135,7 +135,7 @@ export function mapEcho(scope: Scope, message: WaMessage): void {
     return;
   }
   const base = baseOf(message, person);
-  scope.emit("messaging.message.sent", {
+  scope.b.event("messaging.message.sent", {
     key: `echo:${message.id}`, timestamp: base.time, metadata: base.metadata,
     data: { ...person.data, message: content(scope, message, message.id, "outbound") },
   });
@@ -158,7 +158,7 @@ function mapReply(scope: Scope, message: WaMessage, base: Base): void {
   const reply = replyOf(message);
   if (reply === "missing") {
     // re-sent interactive messages arrive without `interactive` and with value.errors 131000 (§8 #22)
-    scope.emit("messaging.message.received", {
+    scope.b.event("messaging.message.received", {
       key: message.id, timestamp: base.time, metadata: base.metadata,
       data: { ...base.person.data, message: content(scope, message, message.id, "inbound") },
     });
@@ -169,7 +169,7 @@ function mapReply(scope: Scope, message: WaMessage, base: Base): void {
     return;
   }
   const repliedTo = message.context?.id;
-  scope.emit("messaging.postback", {
+  scope.b.event("messaging.postback", {
     key: message.id, timestamp: base.time, metadata: base.metadata,
     data: {
       ...base.person.data,
@@ -181,7 +181,7 @@ function mapReply(scope: Scope, message: WaMessage, base: Base): void {
     },
   });
   if (!reply.text) return;
-  scope.emit("messaging.message.received", {
+  scope.b.event("messaging.message.received", {
     key: message.id, timestamp: base.time, metadata: base.metadata,
     data: { ...base.person.data, message: { ...content(scope, message, message.id, "inbound"), text: reply.text } },
   });
@@ -210,7 +210,7 @@ function mapSystem(scope: Scope, message: WaMessage): void {
     const person = scope.person({ userId: message.from_user_id, waId: message.from });
     if (person !== undefined) {
       // a contact keyed on its number is re-keyed by the new number; one keyed on its BSUID only gains a phone
-      scope.emit("crm.contact.updated", {
+      scope.b.event("crm.contact.updated", {
         key: message.id, timestamp: time,
         metadata: { raw_platform_event_id: message.id, ...person.metadata, platform_message_id: message.id },
         data: {
@@ -227,7 +227,7 @@ function mapSystem(scope: Scope, message: WaMessage): void {
     // the BSUID changed (WhatsApp changelog Aug 2026): the contact known by the previous one gets the new id
     const previous = scope.person({ userId: system.previous_user_id });
     if (previous !== undefined) {
-      scope.emit("crm.contact.updated", {
+      scope.b.event("crm.contact.updated", {
         key: message.id, timestamp: time,
         metadata: { raw_platform_event_id: message.id, ...previous.metadata, platform_message_id: message.id },
         data: { contact_id: previous.data.contact_id, conversation_id: previous.data.conversation_id, changes: { platform_user_id: newUserId } },

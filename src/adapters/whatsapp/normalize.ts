@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
+import { withoutRepeats } from "../meta-shared";
 import { mapEcho, mapInbound } from "./messages";
 import type { WaChange, WaEntry, WhatsAppWebhook } from "./schema";
 import { PLATFORM, Scope, validTime } from "./scope";
@@ -13,14 +14,14 @@ import { mapStatus, mapValueError } from "./statuses";
 
 export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeContext): NormalizeResult {
   const builder = new EnvelopeBuilder(PLATFORM, context);
-  const seen = new Set<string>();
   for (const entry of payload.entry) {
     for (const change of entry.changes) {
-      const scope = new Scope(builder, accountOf(entry, change), change.value.contacts ?? [], seen);
+      const scope = new Scope(builder, accountOf(entry, change), change.value.contacts ?? []);
       mapChange(scope, entry, change);
     }
   }
-  return builder.result();
+  // the same message twice in one POST is a documented Meta duplicate (meta-platforms.md §8 #10): one event
+  return withoutRepeats(builder.result());
 }
 
 /** The phone number a change belongs to; management changes have no metadata and belong to the WABA. */
@@ -79,15 +80,15 @@ function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaChange["value"]
   const update = parsed.data;
   const common = { key, timestamp: validTime(entry.time), metadata: { raw_platform_event_id: key, platform_account_id: scope.account } };
   if (CONNECTED.has(update.event)) {
-    scope.emit("platform.block.connected", { ...common, data: { reason: update.event } });
+    scope.b.event("platform.block.connected", { ...common, data: { reason: update.event } });
   } else if (DISCONNECTED.has(update.event)) {
-    scope.emit("platform.block.disconnected", { ...common, data: { reason: update.event } });
+    scope.b.event("platform.block.disconnected", { ...common, data: { reason: update.event } });
   } else if (update.event === "ACCOUNT_RESTRICTION" || update.event === "ACCOUNT_VIOLATION" || update.event === "DISABLED_UPDATE") {
     const detail =
       update.violation_info?.violation_type ??
       update.ban_info?.waba_ban_state ??
       update.restriction_info?.flatMap((r) => (r.restriction_type ? [r.restriction_type] : [])).join(", ");
-    scope.emit("platform.block.error", {
+    scope.b.event("platform.block.error", {
       ...common,
       data: { error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) } },
     });

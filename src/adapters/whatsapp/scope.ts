@@ -1,4 +1,4 @@
-import { normalizeTimestamp, type EnvelopeBuilder, type EventInput, type EventType, type schemas } from "../../core";
+import { isTimestamp, type EnvelopeBuilder, type schemas } from "../../core";
 import type { z } from "zod";
 import type { WaContact, WaError } from "./schema";
 
@@ -7,26 +7,14 @@ type ErrorInfo = z.output<typeof schemas.ErrorInfo>;
 
 export const PLATFORM = "whatsapp";
 
-/**
- * What the mappers of one `change` share: the builder, the phone number the change belongs to, the change's
- * `contacts[]`, and the set of events already emitted for this body (the same message twice in one POST is a
- * documented Meta duplicate, meta-platforms.md §8 #10; it yields one event, not two with the same id).
- */
+/** What the mappers of one `change` share: the builder, the phone number the change belongs to, its `contacts[]`. */
 export class Scope {
   constructor(
     readonly b: EnvelopeBuilder,
     /** `value.metadata.phone_number_id`, or the WABA `entry.id` for management fields */
     readonly account: string,
     readonly contacts: readonly WaContact[],
-    private readonly seen: Set<string>,
   ) {}
-
-  emit<T extends EventType>(type: T, input: EventInput<T>): void {
-    const seenKey = JSON.stringify([type, input.key]);
-    if (this.seen.has(seenKey)) return;
-    this.seen.add(seenKey);
-    this.b.event(type, input);
-  }
 
   /**
    * The person an event is about. Identity is the BSUID (`user_id`) when there is one, else the wa_id/phone
@@ -74,13 +62,7 @@ export interface Person {
 
 /** A WhatsApp time when it is one; anything else means "no time" and the receive time is used (and flagged). */
 export function validTime(value: string | number | undefined): string | number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    normalizeTimestamp(value);
-    return value;
-  } catch {
-    return undefined;
-  }
+  return isTimestamp(value) ? value : undefined;
 }
 
 /** A WhatsApp error object as our `{code, message, details?}`. */

@@ -28,7 +28,7 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
   const messageIds = [scope.b.messageId(status.id)];
   switch (status.status) {
     case "sent":
-      scope.emit("messaging.message.sent", {
+      scope.b.event("messaging.message.sent", {
         ...common,
         data: {
           ...person.data,
@@ -38,14 +38,14 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
       });
       return;
     case "delivered":
-      scope.emit("messaging.message.delivered", { ...common, data: { ...person.data, message_ids: messageIds } });
+      scope.b.event("messaging.message.delivered", { ...common, data: { ...person.data, message_ids: messageIds } });
       return;
     case "read":
     case "played": // first playback of a voice message: it has been heard, which is read for audio
-      scope.emit("messaging.message.read", { ...common, data: { ...person.data, message_ids: messageIds } });
+      scope.b.event("messaging.message.read", { ...common, data: { ...person.data, message_ids: messageIds } });
       return;
     case "failed":
-      scope.emit("messaging.message.failed", {
+      scope.b.event("messaging.message.failed", {
         ...common,
         data: { ...person.data, message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") },
       });
@@ -63,7 +63,7 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
 export function mapValueError(scope: Scope, error: WaError): void {
   const info = errorInfo(error, "unknown error");
   const key = `error:${scope.account}:${info.code}:${hashId([JSON.stringify(error)])}`;
-  scope.emit("platform.block.error", {
+  scope.b.event("platform.block.error", {
     key,
     metadata: { raw_platform_event_id: key, platform_account_id: scope.account },
     data: { error: info },
