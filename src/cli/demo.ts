@@ -1,18 +1,9 @@
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Normalizer } from "../core";
+import { rawBodyFiles } from "./fixtures";
 import { EXIT, line, type CliIO } from "./io";
-
-/** The fixtures shipped with the package: raw bodies under fixtures/<platform>/, golden files excluded. */
-export function bundledFixtures(root: string, platform: string): string[] {
-  const dir = join(root, platform);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith(".json") && !file.endsWith(".golden.json"))
-    .sort()
-    .map((file) => join(dir, file));
-}
 
 /**
  * `convotic demo`: runs every bundled fixture through the pipeline and prints each envelope as one JSON line,
@@ -24,7 +15,7 @@ export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, f
   let events = 0;
   let unhandled = 0;
   for (const platform of platforms) {
-    for (const file of bundledFixtures(fixturesRoot, platform)) {
+    for (const file of rawBodyFiles(join(fixturesRoot, platform))) {
       const result = normalizer.normalize(platform, readFileSync(file), { workspace_id: "ws_demo", block_id: `blk_${platform}_demo` });
       for (const event of result.events) line(io.stdout, JSON.stringify(event));
       events += result.events.length;

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { Normalizer } from "../core";
 import type { Block } from "../http";
 import { readServerConfig } from "./config";
+import { isRawBodyFile } from "./fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const replayUsage = "usage: convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]";
@@ -16,7 +17,7 @@ async function collect(paths: readonly string[]): Promise<string[]> {
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.name.endsWith(".json") && !entry.name.endsWith(".golden.json")) files.push(path);
+      else if (isRawBodyFile(entry.name)) files.push(path);
     }
   }
   for (const path of paths) {

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { GOLDEN_SUFFIX, rawBodyFiles } from "../../src/cli/fixtures";
 import type { ContextInput } from "../../src/core";
 
 export const FIXTURES_DIR = join(__dirname, "..", "..", "fixtures");
-export const GOLDEN_SUFFIX = ".golden.json";
 
 /** The context every golden file was produced with: fixed, so outputs are byte-for-byte reproducible. */
 export function fixtureContext(platform: string): ContextInput {
@@ -21,16 +21,10 @@ export interface Fixture {
 
 /** Raw bodies under fixtures/<platform>/, golden files excluded, sorted by name. */
 export function fixturesOf(platform: string): Fixture[] {
-  const dir = join(FIXTURES_DIR, platform);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith(".json") && !file.endsWith(GOLDEN_SUFFIX))
-    .sort()
-    .map((file) => {
-      const name = file.slice(0, -".json".length);
-      const path = join(dir, file);
-      return { platform, name, path, goldenPath: join(dir, name + GOLDEN_SUFFIX), body: readFileSync(path) };
-    });
+  return rawBodyFiles(join(FIXTURES_DIR, platform)).map((path) => {
+    const name = basename(path, ".json");
+    return { platform, name, path, goldenPath: join(dirname(path), name + GOLDEN_SUFFIX), body: readFileSync(path) };
+  });
 }
 
 /** The golden text of a result: stable two-space JSON with a trailing newline. */
