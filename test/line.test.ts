@@ -1,15 +1,13 @@
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { adapters, line } from "../src/adapters";
 import { ConfigError, createNormalizer, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
-import { fixtureContext, fixturesOf, goldenText } from "./support/fixtures";
+import { fixtureContext, fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
 /* What the generic suites do not cover for LINE: byte-exact signing, rotation, Verify, big ids, mapping details. */
 const normalizer = createNormalizer({ adapters });
 const context = fixtureContext("line");
 const secrets = TEST_SECRETS["line"]!.valid as { channel_secrets: string[] };
-const wrong = TEST_SECRETS["line"]!.wrong;
 const fixtures = fixturesOf("line");
 const fixture = (name: string) => {
   const found = fixtures.find((candidate) => candidate.name === name);
@@ -25,25 +23,14 @@ const only = (name: string): UnifiedEvent => {
   return result[0]!;
 };
 
-describe("line fixtures: signed at run time, golden output, tampering and wrong secrets rejected", () => {
+describe("line fixtures", () => {
+  // golden output, tampering and wrong secrets are checked for every fixture by test/golden.test.ts
   it("has at least 25 fixtures", () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, f) => {
-    const headers = line.sign(f.body, secrets);
-    expect(headers["x-line-signature"]).toBe(lineSignature(f.body, secrets.channel_secrets[0]!));
-    const result = normalizer.processWebhook({ platform: "line", rawBody: f.body, headers, secrets, context });
-    expect(goldenText(result)).toBe(readFileSync(f.goldenPath, "utf8"));
-
-    // one byte changed inside the JSON (not only appended): the signature must no longer match
-    const tampered = Buffer.from(f.body);
-    const at = tampered.indexOf("destination") + 1;
-    tampered[at] = tampered[at]! ^ 0x01;
-    expect(() => normalizer.verify("line", { rawBody: tampered, headers }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify("line", { rawBody: f.body, headers: line.sign(f.body, wrong as typeof secrets) }, secrets)).toThrow(
-      SignatureError,
-    );
+  it.each(fixtures.map((f) => [f.name, f] as const))("%s is signed as LINE computes it", (_name, f) => {
+    expect(line.sign(f.body, secrets)["x-line-signature"]).toBe(lineSignature(f.body, secrets.channel_secrets[0]!));
   });
 });
 
