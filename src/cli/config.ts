@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { ConfigError, type Normalizer } from "../core";
+import { ConfigError, messageOf, type Normalizer } from "../core";
 import { loadConfig, type Env, type ServerConfig } from "../http";
 import { CliError, EXIT } from "./io";
 
@@ -22,14 +22,14 @@ export async function readServerConfig(
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+    throw new CliError(`cannot read ${file}: ${messageOf(error)}`, EXIT.input);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     // V8 quotes the text around a syntax error, and this text holds secrets: keep only the position
-    const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+    const position = /position (\d+)/.exec(messageOf(error))?.[1];
     throw new CliError(`${file} is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`, EXIT.input);
   }
   try {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { join } from "node:path";
 import { adapters } from "../adapters";
-import { createNormalizer } from "../core";
+import { createNormalizer, messageOf } from "../core";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
 import { demoCommand } from "./demo";
 import { CliError, EXIT, line, type CliIO } from "./io";
@@ -87,7 +87,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`convotic: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`convotic: internal error: ${messageOf(error)}\n`);
       process.exitCode = EXIT.input;
     },
   );

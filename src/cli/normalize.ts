@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConvoticError, isTimestamp, type Normalizer } from "../core";
+import { ConvoticError, isTimestamp, messageOf, type Normalizer } from "../core";
 import { CliError, EXIT, line, readAll, type CliIO } from "./io";
 
 export const normalizeUsage =
@@ -38,7 +38,7 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
   try {
     body = source === "-" ? await readAll(io.stdin) : await readFile(source);
   } catch (error) {
-    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+    throw new CliError(`cannot read ${source}: ${messageOf(error)}`, EXIT.input);
   }
 
   try {

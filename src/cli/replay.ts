@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Normalizer } from "../core";
+import { messageOf, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readServerConfig } from "./config";
 import { isRawBodyFile } from "./fixtures";
@@ -25,7 +25,7 @@ async function collect(paths: readonly string[]): Promise<string[]> {
     try {
       info = await stat(path);
     } catch (error) {
-      throw new CliError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+      throw new CliError(`cannot read ${path}: ${messageOf(error)}`, EXIT.input);
     }
     if (info.isDirectory()) await walk(path);
     else files.push(path);
@@ -111,7 +111,7 @@ export async function replayCommand(args: string[], io: CliIO, normalizer: Norma
     } catch (error) {
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
       status = "error";
-      detail = String(cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : error));
+      detail = String(cause?.code ?? cause?.message ?? messageOf(error));
     }
     if (/^2\d\d$/.test(status)) accepted += 1;
     else {

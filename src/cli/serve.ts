@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import type { Normalizer } from "../core";
+import { messageOf, type Normalizer } from "../core";
 import { createWebhookHandler, startServer, streamLogger, type EventSink, type RunningServer } from "../http";
 import { readServerConfig } from "./config";
 import { CliError, EXIT, line, type CliIO } from "./io";
@@ -58,7 +58,7 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
   try {
     server = await startServer(handler, { port, host });
   } catch (error) {
-    throw new CliError(`cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, EXIT.input);
+    throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }
 
   const say = (text: string) => line(io.stderr, text);

@@ -1,6 +1,6 @@
 import type { EventData, EventType } from "./catalogue";
 import { envelopeSchemas, type EventMetadata, type EventOf } from "./envelope";
-import { EventValidationError } from "./errors";
+import { EventValidationError, messageOf } from "./errors";
 import { eventId } from "./ids";
 import { describeIssues } from "./issues";
 import { normalizeTimestamp } from "./time";
@@ -30,7 +30,7 @@ export function createEvent<T extends EventType>(type: T, input: CreateEventInpu
   try {
     timestamp = normalizeTimestamp(input.timestamp ?? new Date());
   } catch (cause) {
-    throw new EventValidationError(type, cause instanceof Error ? cause.message : String(cause));
+    throw new EventValidationError(type, messageOf(cause));
   }
   const candidate = {
     id: eventId(input.platform, input.block_id, input.key, type),

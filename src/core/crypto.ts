@@ -14,3 +14,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const right = createHash("sha256").update(b).digest();
   return timingSafeEqual(left, right) && a.length === b.length;
 }
+
+/**
+ * Whether `given` equals the signature computed with any of the secrets. Every secret is tried and none
+ * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
+ */
+export function matchesAnySecret(secrets: readonly string[], given: string, signature: (secret: string) => string): boolean {
+  let matched = false;
+  for (const secret of secrets) matched = constantTimeEqual(signature(secret), given) || matched;
+  return matched;
+}

@@ -78,8 +78,13 @@ export class DispatchError extends ConvoticError {
   readonly errors: readonly unknown[];
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
-    const detail = first instanceof Error ? first.message : String(first);
+    const detail = messageOf(first);
     super("handler_failed", 500, `${errors.length} handler(s) failed; first: ${detail}`, { cause: first });
     this.errors = errors;
   }
+}
+
+/** The message of anything thrown: an `Error`'s message, or the thrown value as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,7 @@ export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
-export { constantTimeEqual, hmac } from "./crypto";
+export { constantTimeEqual, hmac, matchesAnySecret } from "./crypto";
 export { BUILT_IN_PLATFORMS, envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
 export type { BuiltInPlatform, EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 export {
@@ -23,6 +23,7 @@ export {
   DispatchError,
   EnvelopeError,
   EventValidationError,
+  messageOf,
   PayloadError,
   SignatureError,
   UnknownPlatformError,

@@ -1,6 +1,6 @@
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
 import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
-import { ConfigError, EnvelopeError, PayloadError, UnknownPlatformError } from "./errors";
+import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
@@ -64,7 +64,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     try {
       json = JSON.parse(text);
     } catch (cause) {
-      const detail = cause instanceof Error ? cause.message : String(cause);
+      const detail = messageOf(cause);
       throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
     }
     const parsed = adapter.payload.safeParse(json);

@@ -1,5 +1,6 @@
 import {
   ConvoticError,
+  messageOf,
   DispatchError,
   PayloadError,
   SignatureError,
@@ -227,7 +228,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       try {
         await sink(result.events, result.unhandled);
       } catch (cause) {
-        throw new ConvoticError("sink_failed", 500, `the event sink failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        throw new ConvoticError("sink_failed", 500, `the event sink failed: ${messageOf(cause)}`, { cause });
       }
     }
     if (router !== undefined) await router.dispatch(result);
@@ -255,7 +256,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
             platform: info.platform,
             blocks: info.block_ids,
             code: error instanceof ConvoticError ? error.code : "internal_error",
-            error: error instanceof Error ? error.message : String(error),
+            error: messageOf(error),
           });
           try {
             options.onError?.(error, info);
@@ -376,7 +377,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       return { response: json(error.status, error.toJSON()), code: error.code };
     }
     if (error instanceof ConvoticError) return { response: json(error.status, error.toJSON()), code: error.code, detail: error.message };
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     return { response: json(500, { error: { code: "internal_error", message: "internal error" } }), code: "internal_error", detail };
   }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { constantTimeEqual, defineAdapter, headerValue, hmac, SignatureError } from "../../core";
+import { defineAdapter, headerValue, hmac, matchesAnySecret, SignatureError } from "../../core";
 import { normalizeLine } from "./normalize";
 import { CallbackRequest } from "./schema";
 
@@ -48,9 +48,7 @@ export const line = defineAdapter({
   verify(request, secrets) {
     const given = headerValue(request.headers, SIGNATURE_HEADER);
     if (given === undefined) throw new SignatureError("line", `missing ${SIGNATURE_HEADER} header`);
-    // every secret is tried, none short-circuits, so timing does not reveal which one matched
-    const matches = secrets.channel_secrets.map((secret) => constantTimeEqual(signature(request.rawBody, secret), given));
-    if (!matches.includes(true)) throw new SignatureError("line", "signature does not match the request body");
+    if (!matchesAnySecret(secrets.channel_secrets, given, (secret) => signature(request.rawBody, secret))) throw new SignatureError("line", "signature does not match the request body");
   },
   sign(rawBody, secrets) {
     const [secret] = secrets.channel_secrets;

@@ -5,6 +5,7 @@ import {
   constantTimeEqual,
   headerValue,
   hmac,
+  matchesAnySecret,
   type HandshakeRequest,
   type HandshakeResult,
   type NormalizeContext,
@@ -45,9 +46,7 @@ export function verifyMetaSignature(platform: string, request: VerifyRequest, se
     throw new SignatureError(platform, `malformed signature header: expected "${prefix}<hex>"`);
   }
   const given = header.slice(prefix.length).toLowerCase();
-  // every secret is tried, none short-circuits, so timing does not reveal which one matched
-  const matches = secrets.app_secrets.map((secret) => constantTimeEqual(hmac(algorithm, secret, request.rawBody, "hex"), given));
-  if (!matches.includes(true)) {
+  if (!matchesAnySecret(secrets.app_secrets, given, (secret) => hmac(algorithm, secret, request.rawBody, "hex"))) {
     throw new SignatureError(platform, "signature does not match the request body");
   }
 }
