@@ -1,8 +1,6 @@
 import type { z } from "zod";
-import type { EventData, EventType } from "./catalogue";
-import type { EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
-import { contactId, conversationId, eventId, messageId } from "./ids";
-import { normalizeTimestamp } from "./time";
+import type { EventType } from "./catalogue";
+import type { NormalizeResult, UnifiedEvent } from "./envelope";
 
 /** Where a payload was received: the connected account (block) and when. Time and ids come only from here. */
 export interface NormalizeContext {
@@ -68,82 +66,6 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
 /** Identity helper that types an adapter value against the contract (as hono and grammY do). */
 export function defineAdapter<Raw, Secrets>(adapter: PlatformAdapter<Raw, Secrets>): PlatformAdapter<Raw, Secrets> {
   return adapter;
-}
-
-export interface EventInput<T extends EventType> {
-  /** the raw event's dedupe key; with the type it determines the event id */
-  readonly key: string;
-  /** platform time in any unit the platform uses; absent means "the payload has no time" */
-  readonly timestamp?: number | string | undefined;
-  readonly data: EventData<T>;
-  readonly metadata: Omit<EventMetadata, "received_at" | "timestamp_source">;
-}
-
-/**
- * Builds envelopes for one payload. Collects what normalize produces so adapters return `builder.result()`.
- * Ids are derived (events.md §1): the same raw event gives the same ids on any machine.
- */
-export class EnvelopeBuilder {
-  private readonly events: UnifiedEvent[] = [];
-  private readonly unhandledEvents: UnhandledEvent[] = [];
-
-  constructor(
-    readonly platform: string,
-    readonly context: NormalizeContext,
-  ) {}
-
-  contactId(platformUserId: string | number): string {
-    return contactId(this.context.block_id, platformUserId);
-  }
-
-  conversationId(platformThreadId: string | number): string {
-    return conversationId(this.context.block_id, platformThreadId);
-  }
-
-  messageId(platformMessageId: string | number): string {
-    return messageId(this.context.block_id, platformMessageId);
-  }
-
-  /** A platform time as ISO 8601 UTC with milliseconds, for time fields inside `data`. */
-  timestamp(value: number | string): string {
-    return normalizeTimestamp(value);
-  }
-
-  event<T extends EventType>(type: T, input: EventInput<T>): EventOf<T> {
-    const time = input.timestamp;
-    const hasTime = time !== undefined;
-    const envelope: EventOf<T> = {
-      id: eventId(this.platform, this.context.block_id, input.key, type),
-      type,
-      workspace_id: this.context.workspace_id,
-      block_id: this.context.block_id,
-      platform: this.platform,
-      timestamp: time !== undefined ? normalizeTimestamp(time) : this.context.received_at,
-      data: input.data,
-      metadata: hasTime
-        ? input.metadata
-        : { ...input.metadata, received_at: this.context.received_at, timestamp_source: "received" },
-    };
-    this.events.push(envelope as UnifiedEvent);
-    return envelope;
-  }
-
-  unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
-    this.unhandledEvents.push({
-      platform: this.platform,
-      workspace_id: this.context.workspace_id,
-      block_id: this.context.block_id,
-      kind,
-      reason: options.reason ?? `no catalogue type maps ${this.platform} "${kind}"`,
-      ...(options.raw_platform_event_id === undefined ? {} : { raw_platform_event_id: options.raw_platform_event_id }),
-      received_at: this.context.received_at,
-      raw,
-    });
-  }
-
-  result(): NormalizeResult {
-    return { events: [...this.events], unhandled: [...this.unhandledEvents] };
-  }
 }
 
 /** Case-insensitive header lookup; a repeated header yields its first value. */

@@ -17,7 +17,7 @@ import {
 /*
  * The event catalogue: the one declaration every other view derives from (the runtime list of types, the
  * envelope schemas, the TypeScript types, JSON Schema, `convotic types` and docs/events.md). Types come from
- * seed 003; `extension: true` marks the five the spec adds for seed 000 and real platform traffic.
+ * core envelope contract; `extension: true` marks the five added for the thread-style format and real platform traffic.
  */
 
 interface EventDefinition {
@@ -197,7 +197,7 @@ export const catalogue = {
     z.strictObject({ ...around, notification }),
   ),
 
-  // extensions (events.md §2, needed by seed 000 and real platform traffic)
+  // extensions, needed by the thread-style output format and by real platform traffic (docs/events.md)
   "messaging.message.updated": define("A message was edited; `message` holds the new content.", messaging({ message: Message }), {
     extension: true,
   }),

@@ -10,7 +10,7 @@ export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case
 
 export type EventMetadata = z.output<typeof Metadata>;
 
-/** The seed-003 envelope of one event type. */
+/** The envelope of one event type. */
 export interface EventOf<T extends EventType> {
   id: string;
   type: T;
@@ -26,7 +26,7 @@ export interface EventOf<T extends EventType> {
 export type UnifiedEvent = { [T in EventType]: EventOf<T> }[EventType];
 
 function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>> {
-  // Keys in seed-003 order, which is also the order of the JSON we emit. The cast only names the inferred
+  // Keys in the contract's order, which is also the order of the JSON we emit. The cast only names the inferred
   // shape: the object is built from the catalogue's own data schema.
   return z.strictObject({
     id: EventId,
@@ -52,7 +52,7 @@ export const UnifiedEventSchema = z.discriminatedUnion(
 ) as unknown as z.ZodType<UnifiedEvent>;
 
 /**
- * A valid raw event we have no mapping for. It is reported, never dropped or thrown (events.md §3), and is not a
+ * A valid raw event we have no mapping for. It is reported, never dropped or thrown (docs/events.md), and is not a
  * member of the envelope union, so it cannot break narrowing.
  */
 export interface UnhandledEvent {

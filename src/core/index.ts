@@ -1,8 +1,11 @@
 // The module adapters import from: the contract and its helpers, never the other way round.
-export { defineAdapter, EnvelopeBuilder, headerValue } from "./adapter";
+export { defineAdapter, headerValue } from "./adapter";
+export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "./builder";
+export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
+export { boundedRaw, defined, MAX_RAW_DEPTH } from "./objects";
+export type { Defined } from "./objects";
 export type {
   AccountSlice,
-  EventInput,
   HandshakeRequest,
   HandshakeResult,
   HeaderMap,
@@ -35,4 +38,4 @@ export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./
 export { createRouter, Router } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
-export { InvalidTimestampError, isTimestamp, normalizeTimestamp } from "./time";
+export { InvalidTimestampError, isTimestamp, normalizeTimestamp, platformTime } from "./time";

@@ -1,6 +1,8 @@
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
 import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
+import { isValidatedEnvelope } from "./builder";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
+import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
@@ -76,31 +78,52 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return parsed.data;
   }
 
-  /** Checks what an adapter produced against the catalogue, so we emit exactly what we document. */
+  /**
+   * Checks what an adapter produced against the catalogue, so we emit exactly what we document. Envelopes the
+   * builder made were validated as they were emitted; others (an adapter that builds envelopes itself) are
+   * validated here. An envelope that fails is reported as unhandled with the reason, never answered 5xx: the
+   * bytes that caused it would be redelivered forever, and the events beside it must go through.
+   */
   function validate(adapter: PlatformAdapter, ctx: NormalizeContext, result: NormalizeResult): NormalizeResult {
-    const events = result.events.map((event): UnifiedEvent => {
-      if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
-        throw new EnvelopeError(adapter.platform, `adapter emitted "${event.type}", which it does not declare in emits`);
+    const events: UnifiedEvent[] = [];
+    const unhandled = [...result.unhandled];
+    for (const event of result.events) {
+      const problem = envelopeProblem(adapter, ctx, event);
+      if (problem === undefined) {
+        events.push(event);
+        continue;
       }
-      if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
-        throw new EnvelopeError(adapter.platform, `envelope ${event.id} does not belong to this platform and block`);
-      }
-      const checked = envelopeSchemas[event.type].safeParse(event);
-      if (!checked.success) {
-        throw new EnvelopeError(adapter.platform, `invalid ${event.type} envelope: ${describeIssues(checked.error)}`, {
-          cause: checked.error,
-        });
-      }
-      return checked.data as UnifiedEvent;
-    });
-    return { events, unhandled: result.unhandled };
+      unhandled.push({
+        platform: adapter.platform,
+        workspace_id: ctx.workspace_id,
+        block_id: ctx.block_id,
+        kind: `envelope.${String(event.type)}`,
+        reason: problem,
+        received_at: ctx.received_at,
+        raw: boundedRaw(event),
+      });
+    }
+    return { events, unhandled };
+  }
+
+  function envelopeProblem(adapter: PlatformAdapter, ctx: NormalizeContext, event: UnifiedEvent): string | undefined {
+    if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
+      return `adapter emitted "${event.type}", which it does not declare in emits`;
+    }
+    if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
+      return `envelope ${event.id} does not belong to this platform and block`;
+    }
+    if (isValidatedEnvelope(event)) return undefined;
+    const checked = envelopeSchemas[event.type].safeParse(event);
+    return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }
 
   function runAdapter(adapter: PlatformAdapter, payload: unknown, ctx: NormalizeContext): NormalizeResult {
     try {
       return validate(adapter, ctx, adapter.normalize(payload, ctx));
     } catch (error) {
-      if (error instanceof InvalidTimestampError) {
+      // outside any item (`EnvelopeBuilder.item` isolates those): the body as a whole cannot be mapped
+      if (error instanceof InvalidTimestampError || error instanceof EnvelopeError) {
         throw new PayloadError(adapter.platform, error.message, { cause: error });
       }
       throw error;
@@ -148,7 +171,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     }
     const ctx = context(contextInput);
     const result = adapter.handshake(request, checked.data, ctx);
-    return { ...result, events: validate(adapter, ctx, { events: result.events, unhandled: [] }).events };
+    const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });
+    if (validated.unhandled[0] !== undefined) throw new EnvelopeError(platform, validated.unhandled[0].reason);
+    return { ...result, events: validated.events };
   }
 
   /** Splits a parsed payload per account for shared routes; one slice when the adapter does not batch accounts. */

@@ -76,7 +76,7 @@ export class Router {
     return this;
   }
 
-  /** Valid platform events that no catalogue type maps (events.md §3). */
+  /** Valid platform events that no catalogue type maps. */
   onUnhandled(handler: Handler<UnhandledEvent>): this {
     this.unhandledHandlers.push(handler);
     return this;

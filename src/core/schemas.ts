@@ -198,4 +198,6 @@ export const Metadata = z.strictObject({
   received_at: IsoTimestamp.optional(),
   /** `received` when the payload had no time of its own and `timestamp` is the receive time */
   timestamp_source: z.enum(["platform", "received"]).optional(),
+  /** what the platform sent as the time when it was not a usable time (1970…9999); `timestamp` is then the receive time */
+  platform_timestamp: z.string().optional(),
 });

@@ -3,11 +3,16 @@ import { fromUnixTime, isValid, parseISO, toDate } from "date-fns";
 /**
  * Below this a number cannot be epoch milliseconds of any date after 1973-03-03, but as seconds it covers every
  * date up to the year 5138. It tells seconds from milliseconds whatever the field was documented as: Meta
- * documents ms for messaging timestamps yet sometimes sends seconds (meta-platforms.md §5).
+ * documents ms for messaging timestamps yet sometimes sends seconds
+ * (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events: `timestamp` "in milliseconds").
  */
 const SECONDS_CEILING = 100_000_000_000;
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
+
+/** ISO 8601 with a four-digit year, which the envelope's datetime format requires: 1970-01-01 … 9999-12-31. */
+const EARLIEST = 0;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export class InvalidTimestampError extends Error {
   override readonly name = "InvalidTimestampError";
@@ -21,10 +26,25 @@ export class InvalidTimestampError extends Error {
  */
 export function normalizeTimestamp(value: number | string | Date): string {
   const date = toDateValue(value);
-  if (!isValid(date)) {
-    throw new InvalidTimestampError(`not a valid timestamp: ${JSON.stringify(value)}`);
+  const time = date.getTime();
+  if (!isValid(date) || time < EARLIEST || time > LATEST) {
+    const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 64)) : String(value);
+    throw new InvalidTimestampError(`not a valid timestamp between 1970 and 9999: ${shown}`);
   }
   return date.toISOString();
+}
+
+/**
+ * A platform time, or `undefined` when the value is not one (negative, past the year 9999, not a number or a
+ * date): the envelope then takes the receive time and keeps what was sent in `metadata.platform_timestamp`.
+ * One rule for every adapter, so a bad clock on one item never costs the items beside it.
+ */
+export function platformTime(value: number | string): string | undefined {
+  try {
+    return normalizeTimestamp(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function toDateValue(value: number | string | Date): Date {
@@ -43,11 +63,5 @@ function fromEpochNumber(value: number): Date {
 
 /** True when the value is a usable timestamp; adapters use it to fall back to the receive time. */
 export function isTimestamp(value: unknown): value is number | string {
-  if (typeof value !== "number" && typeof value !== "string") return false;
-  try {
-    normalizeTimestamp(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return (typeof value === "number" || typeof value === "string") && platformTime(value) !== undefined;
 }

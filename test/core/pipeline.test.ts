@@ -24,6 +24,15 @@ const sloppy = defineAdapter({
     const data = { contact_id: b.contactId(1), conversation_id: b.conversationId(1) };
     const metadata = { raw_platform_event_id: "r1" };
     if (payload.mode === "extra-field") b.event("messaging.follow", { key: "k", data: { ...data, secret: "x" } as typeof data, metadata });
+    else if (payload.mode === "isolated") {
+      // three items; the middle one cannot be represented: it alone is reported
+      for (const key of ["a", "b", "c"]) {
+        b.item({ key }, { kind: "follow", rawId: key }, () => {
+          const extra = key === "b" ? { secret: "x" } : {};
+          b.event("messaging.follow", { key, data: { ...data, ...extra } as typeof data, metadata: { raw_platform_event_id: key } });
+        });
+      }
+    }
     else if (payload.mode === "undeclared") b.event("messaging.unfollow", { key: "k", data, metadata });
     else if (payload.mode === "bad-time") b.event("messaging.follow", { key: "k", timestamp: payload.at, data, metadata });
     else b.event("messaging.follow", { key: "k", ...(payload.at === undefined ? {} : { timestamp: payload.at }), data, metadata });
@@ -47,19 +56,44 @@ describe("pipeline", () => {
     expect(event?.metadata).toEqual({ raw_platform_event_id: "r1" });
   });
 
-  it("rejects an envelope with an undocumented field as an adapter bug (500)", () => {
+  it("never answers 5xx for an envelope the input made invalid: outside an item the body is a 400", () => {
     const attempt = () => normalizer.normalize("sloppy", '{"mode":"extra-field"}', context);
-    expect(attempt).toThrow(EnvelopeError);
+    expect(attempt).toThrow(PayloadError);
     expect(attempt).toThrow(/\[sloppy\] invalid messaging.follow envelope: data: Unrecognized key: "secret"/);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as PayloadError).cause).toBeInstanceOf(EnvelopeError);
+    }
   });
 
-  it("rejects an event type the adapter does not declare", () => {
-    expect(() => normalizer.normalize("sloppy", '{"mode":"undeclared"}', context)).toThrow(/does not declare in emits/);
+  it("inside items, an envelope that cannot be represented costs only its item", () => {
+    const result = normalizer.normalize("sloppy", '{"mode":"isolated"}', context);
+    expect(result.events.map((event) => event.metadata.raw_platform_event_id)).toEqual(["a", "c"]);
+    expect(result.unhandled).toHaveLength(1);
+    expect(result.unhandled[0]).toMatchObject({ kind: "follow", raw_platform_event_id: "b", raw: { key: "b" } });
+    expect(result.unhandled[0]?.reason).toMatch(/item could not be mapped: .*Unrecognized key: "secret"/);
   });
 
-  it("turns an unreadable platform time into a PayloadError", () => {
-    expect(() => normalizer.normalize("sloppy", '{"mode":"bad-time","at":"soon"}', context)).toThrow(PayloadError);
+  it("reports an event type the adapter does not declare as unhandled, with the reason", () => {
+    const result = normalizer.normalize("sloppy", '{"mode":"undeclared"}', context);
+    expect(result.events).toEqual([]);
+    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.unfollow", reason: expect.stringMatching(/does not declare in emits/) }]);
   });
+
+  it.each([["soon"], [-1], [253402300800000], ["+010000-01-01T00:00:00Z"], ["1e400"]])(
+    "takes the receive time for a platform time that is not one (%p), keeping what was sent",
+    (at) => {
+      const [event] = normalizer.normalize("sloppy", JSON.stringify({ mode: "bad-time", at }), context).events;
+      expect(event?.timestamp).toBe("2026-11-22T12:00:00.000Z");
+      expect(event?.metadata).toEqual({
+        raw_platform_event_id: "r1",
+        received_at: "2026-11-22T12:00:00.000Z",
+        timestamp_source: "received",
+        platform_timestamp: String(at),
+      });
+    },
+  );
 
   it("names the zod issue path of a payload that is not the platform's", () => {
     expect(() => normalizer.normalize("sloppy", '{"mode":7}', context)).toThrow("[sloppy] body is not a sloppy webhook: mode:");

@@ -1,0 +1,225 @@
+import type { z } from "zod";
+import type { NormalizeContext } from "./adapter";
+import type { EventData, EventType } from "./catalogue";
+import { envelopeSchemas, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
+import { EnvelopeError, messageOf } from "./errors";
+import { contactId, conversationId, eventId, messageId } from "./ids";
+import { describeIssues } from "./issues";
+import { boundedRaw } from "./objects";
+import { normalizeTimestamp, platformTime } from "./time";
+
+/** The metadata an adapter gives; the builder adds `received_at`, `timestamp_source` and `platform_timestamp`. */
+export type MetadataInput = Omit<EventMetadata, "received_at" | "timestamp_source" | "platform_timestamp">;
+
+export interface EventInput<T extends EventType> {
+  /** the raw event's dedupe key; with the type it determines the event id */
+  readonly key: string;
+  /** platform time in any unit the platform uses; absent means "the payload has no time" */
+  readonly timestamp?: number | string | undefined;
+  readonly data: EventData<T>;
+  readonly metadata: MetadataInput;
+}
+
+/** What every event made from one raw item shares: built once per item (the `ItemMapper` shape). */
+export interface ItemBase {
+  /** the platform's own name for what the item is, e.g. `message`, `statuses.read`, `changes.feed` */
+  readonly kind: string;
+  /** the raw item, reported untouched (bounded) when it has no mapping */
+  readonly raw: unknown;
+  readonly key: string;
+  readonly timestamp?: number | string | undefined;
+  readonly metadata: MetadataInput;
+}
+
+/** What `ItemMapper.emit` may override for one event of the item. */
+export interface EmitExtra {
+  readonly key?: string;
+  readonly timestamp?: number | string | undefined;
+  readonly metadata?: Partial<MetadataInput>;
+}
+
+export interface ItemOptions<R> {
+  /** the platform's name for the item, readable before parsing (a fallback such as `event` when it is not) */
+  readonly kind: string;
+  /** the platform's own id of the item, where it can be read */
+  readonly rawId?: string | undefined;
+  /** the loose schema of one item; an item that does not match is reported and its neighbours go through */
+  readonly schema?: z.ZodType<R>;
+}
+
+/**
+ * The one shape every adapter maps a raw item with: key, time and metadata are built once, then each event is
+ * `emit(type, data)`. An item with no mapping is `unhandled(reason)`, never dropped or thrown.
+ */
+export class ItemMapper {
+  constructor(
+    readonly b: EnvelopeBuilder,
+    readonly base: ItemBase,
+  ) {}
+
+  emit<T extends EventType>(type: T, data: EventData<T>, extra: EmitExtra = {}): EventOf<T> {
+    const base = this.base;
+    return this.b.event(type, {
+      key: extra.key ?? base.key,
+      timestamp: "timestamp" in extra ? extra.timestamp : base.timestamp,
+      data,
+      metadata: extra.metadata === undefined ? base.metadata : ({ ...base.metadata, ...extra.metadata } as MetadataInput),
+    });
+  }
+
+  unhandled(reason?: string, kind: string = this.base.kind): void {
+    this.b.unhandled(kind, this.base.raw, {
+      raw_platform_event_id: this.base.metadata.raw_platform_event_id,
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  /** The same item with some of its base replaced (another key for a second kind of event, say). */
+  with(base: Partial<ItemBase>): ItemMapper {
+    return new ItemMapper(this.b, { ...this.base, ...base });
+  }
+}
+
+/**
+ * Builds envelopes for one payload. Collects what normalize produces so adapters return `builder.result()`.
+ * Ids are derived: the same raw event gives the same ids on any machine. Every envelope is validated against the
+ * catalogue as it is emitted, so a mapping that cannot represent an item fails inside that item's `item()` call
+ * and costs only that item.
+ */
+export class EnvelopeBuilder {
+  private readonly events: UnifiedEvent[] = [];
+  private readonly unhandledEvents: UnhandledEvent[] = [];
+  /** event id → index in `events`, to collapse exact repeats and re-key different events sharing a raw id */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    readonly platform: string,
+    readonly context: NormalizeContext,
+  ) {}
+
+  contactId(platformUserId: string | number): string {
+    return contactId(this.context.block_id, platformUserId);
+  }
+
+  conversationId(platformThreadId: string | number): string {
+    return conversationId(this.context.block_id, platformThreadId);
+  }
+
+  messageId(platformMessageId: string | number): string {
+    return messageId(this.context.block_id, platformMessageId);
+  }
+
+  /**
+   * A platform time as ISO 8601 UTC with milliseconds, for time fields inside `data`. Throws
+   * `InvalidTimestampError` for a value that is not a time between 1970 and 9999: inside `item()` that makes the
+   * item unhandled with the reason.
+   */
+  timestamp(value: number | string): string {
+    return normalizeTimestamp(value);
+  }
+
+  /** The mapper of one raw item (see `ItemMapper`). */
+  mapper(base: ItemBase): ItemMapper {
+    return new ItemMapper(this, base);
+  }
+
+  /**
+   * Maps one raw item in isolation. When the item does not match `schema`, when `map` throws (a shape the loose
+   * schema let through, a time out of range inside `data`), or when an envelope it emits does not match the
+   * catalogue, every event it emitted is taken back and the item is reported unhandled with the reason. The
+   * items beside it are unaffected: an input can only cost the item it is in.
+   */
+  item<R>(raw: unknown, options: ItemOptions<R>, map: (item: R) => void): void {
+    const events = this.events.length;
+    const unhandled = this.unhandledEvents.length;
+    let reason: string;
+    if (options.schema !== undefined) {
+      const parsed = options.schema.safeParse(raw);
+      if (!parsed.success) {
+        this.unhandled(options.kind, raw, {
+          reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,
+          raw_platform_event_id: options.rawId,
+        });
+        return;
+      }
+      raw = parsed.data;
+    }
+    try {
+      map(raw as R);
+      return;
+    } catch (error) {
+      reason = `the ${this.platform} "${options.kind}" item could not be mapped: ${messageOf(error)}`;
+    }
+    for (const event of this.events.splice(events)) this.seen.delete(event.id);
+    this.unhandledEvents.length = unhandled;
+    this.unhandled(options.kind, raw, { reason, raw_platform_event_id: options.rawId });
+  }
+
+  /**
+   * Adds one envelope. An event whose id was already emitted from this payload is dropped when it is the same
+   * event (platforms repeat items inside one POST), and re-keyed with its occurrence when it is a different event
+   * that shares a raw id, so one result never holds two envelopes with one id.
+   */
+  event<T extends EventType>(type: T, input: EventInput<T>): EventOf<T> {
+    const time = input.timestamp === undefined ? undefined : platformTime(input.timestamp);
+    const envelope = {
+      id: eventId(this.platform, this.context.block_id, input.key, type),
+      type,
+      workspace_id: this.context.workspace_id,
+      block_id: this.context.block_id,
+      platform: this.platform,
+      timestamp: time ?? this.context.received_at,
+      data: input.data,
+      metadata:
+        time !== undefined
+          ? input.metadata
+          : {
+              ...input.metadata,
+              received_at: this.context.received_at,
+              timestamp_source: "received" as const,
+              // a time the platform sent that is not a time (out of 1970…9999, not a number): kept, not trusted
+              ...(input.timestamp === undefined ? {} : { platform_timestamp: String(input.timestamp).slice(0, 64) }),
+            },
+    };
+    const checked = envelopeSchemas[type].safeParse(envelope);
+    if (!checked.success) {
+      throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
+    }
+    const event = checked.data;
+    validated.add(event);
+    const earlier = this.seen.get(event.id);
+    if (earlier !== undefined) {
+      if (JSON.stringify(this.events[earlier]) === JSON.stringify(event)) return event;
+      let occurrence = 2;
+      while (this.seen.has(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type))) occurrence += 1;
+      return this.event(type, { ...input, key: `${input.key}#${occurrence}` });
+    }
+    this.seen.set(event.id, this.events.length);
+    this.events.push(event as UnifiedEvent);
+    return event;
+  }
+
+  unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
+    this.unhandledEvents.push({
+      platform: this.platform,
+      workspace_id: this.context.workspace_id,
+      block_id: this.context.block_id,
+      kind,
+      reason: options.reason ?? `no catalogue type maps ${this.platform} "${kind}"`,
+      ...(options.raw_platform_event_id === undefined ? {} : { raw_platform_event_id: options.raw_platform_event_id }),
+      received_at: this.context.received_at,
+      raw: boundedRaw(raw),
+    });
+  }
+
+  result(): NormalizeResult {
+    return { events: [...this.events], unhandled: [...this.unhandledEvents] };
+  }
+}
+
+/** Envelopes the builder has validated, so the pipeline does not validate them twice. */
+const validated = new WeakSet<object>();
+
+export function isValidatedEnvelope(event: object): boolean {
+  return validated.has(event);
+}

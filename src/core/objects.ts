@@ -1,0 +1,49 @@
+/** `{a: X | undefined}` as `{a?: X}`: the fields of `defined()`, typed for `exactOptionalPropertyTypes`. */
+export type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/**
+ * The fields whose value is not `undefined`, in their order: `{ ...defined({ text, title }) }` instead of
+ * `...(text === undefined ? {} : { text }), ...(title === undefined ? {} : { title })`.
+ */
+export function defined<T extends object>(fields: T): Defined<T> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    const value = (fields as Record<string, unknown>)[key];
+    if (value !== undefined) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out as Defined<T>;
+}
+
+/** Deeper than this, a raw value is cut: `JSON.stringify` and recursive consumers overflow the stack long before JSON.parse does. */
+export const MAX_RAW_DEPTH = 64;
+const CUT = `[cut: nested deeper than ${MAX_RAW_DEPTH} levels]`;
+
+/**
+ * A raw platform value safe to hand to consumers that serialise or walk it: returned as it is when it nests at
+ * most `MAX_RAW_DEPTH` levels (every real payload), otherwise a copy whose deeper parts are replaced by a marker
+ * string. Its size is already bounded by the request body limit. Walks iteratively, so any depth is safe here.
+ */
+export function boundedRaw(value: unknown): unknown {
+  return depthExceeds(value, MAX_RAW_DEPTH) ? cut(value, MAX_RAW_DEPTH) : value;
+}
+
+function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(value)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A copy down to `levels` levels; own `__proto__` keys stay plain data (fromEntries defines, never assigns). */
+function cut(value: unknown, levels: number): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (levels === 0) return CUT;
+  if (Array.isArray(value)) return value.map((item) => cut(item, levels - 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cut(item, levels - 1)]));
+}

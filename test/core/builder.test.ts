@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { boundedRaw, defined, EnvelopeBuilder, MAX_RAW_DEPTH } from "../../src/core";
+
+const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T12:00:00.000Z" };
+
+function follow(b: EnvelopeBuilder, key: string, rawId = key) {
+  const data = { contact_id: b.contactId(1), conversation_id: b.conversationId(1) };
+  return b.mapper({ kind: "follow", raw: { key }, key, timestamp: 1751368800, metadata: { raw_platform_event_id: rawId } }).emit("messaging.follow", data);
+}
+
+describe("EnvelopeBuilder", () => {
+  it("collapses an exact repeat and re-keys a different event that shares the raw id", () => {
+    const b = new EnvelopeBuilder("test", context);
+    const first = follow(b, "k");
+    follow(b, "k");
+    const other = b.mapper({ kind: "follow", raw: {}, key: "k", timestamp: 1751368801, metadata: { raw_platform_event_id: "k" } });
+    const second = other.emit("messaging.follow", { contact_id: b.contactId(1), conversation_id: b.conversationId(1) });
+    const ids = b.result().events.map((event) => event.id);
+    expect(ids).toEqual([first.id, second.id]);
+    expect(second.id).not.toBe(first.id);
+  });
+
+  it("reports an item that does not match its schema, with the zod path, and keeps its neighbours", () => {
+    const b = new EnvelopeBuilder("test", context);
+    const Item = z.looseObject({ key: z.string() });
+    for (const raw of [{ key: "a" }, { key: 7 }, { key: "c" }]) {
+      b.item(raw, { kind: "follow", schema: Item }, (item) => follow(b, item.key));
+    }
+    const result = b.result();
+    expect(result.events).toHaveLength(2);
+    expect(result.unhandled).toMatchObject([{ kind: "follow", raw: { key: 7 }, reason: expect.stringMatching(/key: /) }]);
+  });
+
+  it("takes back what an item emitted before it failed", () => {
+    const b = new EnvelopeBuilder("test", context);
+    b.item({}, { kind: "pair", rawId: "p" }, () => {
+      follow(b, "one");
+      b.timestamp(-5);
+    });
+    expect(b.result()).toMatchObject({ events: [], unhandled: [{ kind: "pair", raw_platform_event_id: "p" }] });
+    expect(b.result().unhandled[0]?.reason).toMatch(/between 1970 and 9999/);
+  });
+
+  it("bounds the depth of the raw value of an unhandled record, so serialising it cannot overflow", () => {
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 100_000; i += 1) deep = { a: deep };
+    const b = new EnvelopeBuilder("test", context);
+    b.unhandled("deep", deep);
+    const raw = b.result().unhandled[0]?.raw;
+    expect(() => JSON.stringify(raw)).not.toThrow();
+    expect(JSON.stringify(raw)).toContain(`nested deeper than ${MAX_RAW_DEPTH} levels`);
+    const shallow = { a: { b: [1, 2] } };
+    expect(boundedRaw(shallow)).toBe(shallow);
+  });
+
+  it("keeps own __proto__ keys as data when it copies a raw value", () => {
+    let deep: unknown = JSON.parse('{"__proto__":{"polluted":true}}');
+    for (let i = 0; i < MAX_RAW_DEPTH + 2; i += 1) deep = JSON.parse(`{"__proto__":${JSON.stringify(deep)}}`);
+    const copy = boundedRaw(deep) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+});
+
+describe("defined", () => {
+  it("keeps the defined fields in order and drops undefined ones", () => {
+    const title: string | undefined = undefined;
+    const fields = defined({ text: "hi", title, size: 0 });
+    expect(Object.keys(fields)).toEqual(["text", "size"]);
+    const typed: { text: string; title?: string; size?: number } = fields;
+    expect(typed.text).toBe("hi");
+  });
+});
