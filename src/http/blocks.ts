@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BUILT_IN_PLATFORMS, ConfigError, describeIssues, type Normalizer } from "../core";
+import { BUILT_IN_PLATFORMS, checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -49,16 +49,59 @@ export interface ServerConfig {
   readonly blocks: BlockSet;
 }
 
+/** Blocks of one platform that share a secrets object (every Page of one Meta app shares the app secret). */
+export interface SecretsGroup {
+  readonly platform: string;
+  readonly secrets: unknown;
+  readonly blocks: readonly Block[];
+}
+
+/** Key order does not matter when deciding whether two blocks share their secrets. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "undefined";
+}
+
 /** The loaded blocks, indexed the ways the HTTP edge looks them up. */
 export class BlockSet {
   private readonly byIdMap = new Map<string, Block>();
   private readonly byAccountMap = new Map<string, Block>();
+  private readonly groupsByPlatform = new Map<string, SecretsGroup[]>();
+  private readonly groupByBlock = new Map<Block, SecretsGroup>();
 
   constructor(readonly all: readonly Block[]) {
+    const bySecrets = new Map<string, { platform: string; secrets: unknown; blocks: Block[] }>();
     for (const block of all) {
       this.byIdMap.set(block.id, block);
-      if (block.account_id !== undefined) this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
+      if (block.account_id === undefined) continue;
+      this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
+      // shared-route candidates: blocks that name their account, grouped by identical secrets
+      const key = JSON.stringify([block.platform, canonical(block.secrets)]);
+      let group = bySecrets.get(key);
+      if (group === undefined) {
+        group = { platform: block.platform, secrets: block.secrets, blocks: [] };
+        bySecrets.set(key, group);
+        const groups = this.groupsByPlatform.get(block.platform) ?? [];
+        groups.push(group);
+        this.groupsByPlatform.set(block.platform, groups);
+      }
+      group.blocks.push(block);
+      this.groupByBlock.set(block, group);
     }
+  }
+
+  /** The secrets groups of a platform's blocks that name an account: what its shared route serves. */
+  sharedGroups(platform: string): readonly SecretsGroup[] {
+    return this.groupsByPlatform.get(platform) ?? [];
+  }
+
+  /** The secrets group of a block that names an account. */
+  groupOf(block: Block): SecretsGroup | undefined {
+    return this.groupByBlock.get(block);
   }
 
   byId(id: string): Block | undefined {
@@ -131,10 +174,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (!normalizer.platforms.includes(config.platform)) {
       throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
     }
-    const secrets = normalizer.adapterFor(config.platform).secrets.safeParse(config.secrets);
-    if (!secrets.success) {
-      throw new ConfigError(`${where}: secrets are missing or invalid for ${config.platform}: ${describeIssues(secrets.error)}`);
-    }
+    const secrets = checkSecrets(normalizer.adapterFor(config.platform), config.secrets, where);
     if (config.account_id !== undefined) {
       const key = accountKey(config.platform, config.account_id);
       const other = accounts.get(key);
@@ -148,7 +188,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       workspace_id: config.workspace_id,
       ...(config.account_id === undefined ? {} : { account_id: config.account_id }),
     };
-    Object.defineProperty(block, "secrets", { value: secrets.data, enumerable: false });
+    Object.defineProperty(block, "secrets", { value: secrets, enumerable: false });
     blocks.push(Object.freeze(block) as Block);
   });
   return new BlockSet(blocks);
