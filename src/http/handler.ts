@@ -162,11 +162,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const { platform } = target;
     const verified = verifyTarget(normalizer, target, request);
     const { work, unrouted } = splitWork(normalizer, blocks, verified, request.rawBody);
-    if (unrouted.length > 0) {
-      logger.warn("no block is configured for these accounts; acknowledged without processing", { platform, accounts: unrouted });
+    const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
+    if (unrouted.count > 0) {
+      logger.warn("no block is configured for these accounts; acknowledged without processing", { platform, accounts: unrouted.first, count: unrouted.count });
     }
     const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
-    const extra = unrouted.length > 0 ? { unrouted } : {};
     const fields = { platform, blocks: blockIds, ...extra };
     const context = { platform, blockIds, receivedAt, sink, router };
     const result = await dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));

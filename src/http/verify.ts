@@ -39,10 +39,19 @@ export function verifyTarget(normalizer: Normalizer, target: Target, request: Ht
   return { kind: "shared", platform, groups: verified };
 }
 
+/** How many unrouted account ids an answer or a log line names; the rest are only counted. */
+export const UNROUTED_SHOWN = 10;
+
+/** Accounts no block is configured for: how many, and the first few ids (a body may name thousands). */
+export interface Unrouted {
+  readonly count: number;
+  readonly first: readonly string[];
+}
+
 /** What a verified request splits into: work per block, and the accounts no block is configured for. */
 export interface Split {
   readonly work: readonly Work[];
-  readonly unrouted: readonly string[];
+  readonly unrouted: Unrouted;
 }
 
 /**
@@ -52,13 +61,13 @@ export interface Split {
 export function splitWork(normalizer: Normalizer, blocks: BlockSet, verified: Verified, rawBody: Uint8Array): Split {
   const { platform } = verified;
   const payload = normalizer.parse(platform, rawBody);
-  if (verified.kind === "block") return { work: [{ block: verified.block, payload }], unrouted: [] };
+  if (verified.kind === "block") return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
   const work: Work[] = [];
-  const unrouted: string[] = [];
+  const unrouted = new Set<string>();
   for (const slice of normalizer.accounts(platform, payload) ?? []) {
     const block = blocks.byAccount(platform, slice.account_id);
     if (block === undefined) {
-      if (!unrouted.includes(slice.account_id)) unrouted.push(slice.account_id);
+      unrouted.add(slice.account_id);
       continue;
     }
     const group = blocks.groupOf(block);
@@ -67,5 +76,10 @@ export function splitWork(normalizer: Normalizer, blocks: BlockSet, verified: Ve
     }
     work.push({ block, payload: slice.payload });
   }
-  return { work, unrouted };
+  const first: string[] = [];
+  for (const account of unrouted) {
+    if (first.length === UNROUTED_SHOWN) break;
+    first.push(account.slice(0, 128));
+  }
+  return { work, unrouted: { count: unrouted.size, first } };
 }
