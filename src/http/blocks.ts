@@ -12,6 +12,11 @@ export interface Block {
   readonly workspace_id: string;
   /** the platform's id of the account (Page id, IG account id, phone_number_id, LINE destination…) for shared routes */
   readonly account_id?: string;
+  /**
+   * names the app whose secrets sign this block's webhooks when a platform's shared route serves blocks of
+   * several apps: `/webhooks/<platform>/<app>` (see docs/http.md, "The shared route")
+   */
+  readonly app?: string;
   /** validated by the adapter's own `secrets` schema; not enumerable, so logging or serialising a block never shows it */
   readonly secrets: unknown;
 }
@@ -27,6 +32,8 @@ export const BlockConfigSchema = z.strictObject({
   platform: z.string().min(1),
   workspace_id: z.string().min(1),
   account_id: z.string().min(1).optional(),
+  /** with `account_id`: the shared route `/webhooks/<platform>/<app>` of the blocks signed by one app's secrets */
+  app: BlockId.optional(),
   /** checked against the adapter's `secrets` schema once the platform is known */
   secrets: z.unknown(),
 });
@@ -49,11 +56,21 @@ export interface ServerConfig {
   readonly blocks: BlockSet;
 }
 
-/** Blocks of one platform that share a secrets object (every Page of one Meta app shares the app secret). */
+/**
+ * The blocks one shared route serves: those of one platform that name their account and the same `app` (or
+ * none). They share one secrets object (every Page of one Meta app shares the app secret), so the route
+ * verifies a request once, whatever the number of tenants.
+ */
 export interface SecretsGroup {
   readonly platform: string;
+  readonly app: string | undefined;
   readonly secrets: unknown;
   readonly blocks: readonly Block[];
+}
+
+/** The path of a group's shared route under the base path. */
+export function sharedRoutePath(group: Pick<SecretsGroup, "platform" | "app">): string {
+  return group.app === undefined ? group.platform : `${group.platform}/${group.app}`;
 }
 
 /** Key order does not matter when deciding whether two blocks share their secrets. */
@@ -71,32 +88,46 @@ export class BlockSet {
   private readonly byIdMap = new Map<string, Block>();
   private readonly byAccountMap = new Map<string, Block>();
   private readonly groupsByPlatform = new Map<string, SecretsGroup[]>();
+  private readonly groupByRoute = new Map<string, SecretsGroup>();
   private readonly groupByBlock = new Map<Block, SecretsGroup>();
 
+  /** Throws `ConfigError` when blocks of one shared route have different secrets: they could not be verified once. */
   constructor(readonly all: readonly Block[]) {
-    const bySecrets = new Map<string, { platform: string; secrets: unknown; blocks: Block[] }>();
+    const secretsOf = new Map<SecretsGroup, string>();
     for (const block of all) {
       this.byIdMap.set(block.id, block);
       if (block.account_id === undefined) continue;
       this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
-      // shared-route candidates: blocks that name their account, grouped by identical secrets
-      const key = JSON.stringify([block.platform, canonical(block.secrets)]);
-      let group = bySecrets.get(key);
+      const route = sharedRoutePath({ platform: block.platform, app: block.app });
+      let group = this.groupByRoute.get(route);
       if (group === undefined) {
-        group = { platform: block.platform, secrets: block.secrets, blocks: [] };
-        bySecrets.set(key, group);
+        group = { platform: block.platform, app: block.app, secrets: block.secrets, blocks: [] };
+        this.groupByRoute.set(route, group);
+        secretsOf.set(group, canonical(block.secrets));
         const groups = this.groupsByPlatform.get(block.platform) ?? [];
         groups.push(group);
         this.groupsByPlatform.set(block.platform, groups);
+      } else if (secretsOf.get(group) !== canonical(block.secrets)) {
+        const first = group.blocks[0]!.id;
+        throw new ConfigError(
+          `block "${block.id}": its secrets differ from those of block "${first}", which shares the route /${route}: ` +
+            `a shared route verifies each request once, with one app's secrets; give the blocks of each app the same "app" name ` +
+            `(served at /${block.platform}/<app>)`,
+        );
       }
-      group.blocks.push(block);
+      (group.blocks as Block[]).push(block);
       this.groupByBlock.set(block, group);
     }
   }
 
-  /** The secrets groups of a platform's blocks that name an account: what its shared route serves. */
+  /** The shared routes of a platform: one per app (the blocks without `app` share `/webhooks/<platform>`). */
   sharedGroups(platform: string): readonly SecretsGroup[] {
     return this.groupsByPlatform.get(platform) ?? [];
+  }
+
+  /** The blocks `/webhooks/<platform>` (no app) or `/webhooks/<platform>/<app>` serves. */
+  sharedGroup(platform: string, app?: string): SecretsGroup | undefined {
+    return this.groupByRoute.get(sharedRoutePath({ platform, app }));
   }
 
   /** The secrets group of a block that names an account. */
@@ -175,6 +206,9 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
     }
     const secrets = checkSecrets(normalizer.adapterFor(config.platform), config.secrets, where);
+    if (config.app !== undefined && config.account_id === undefined) {
+      throw new ConfigError(`${where}: app names a shared route, which routes by account: set account_id too`);
+    }
     if (config.account_id !== undefined) {
       const key = accountKey(config.platform, config.account_id);
       const other = accounts.get(key);
@@ -187,6 +221,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       platform: config.platform,
       workspace_id: config.workspace_id,
       ...(config.account_id === undefined ? {} : { account_id: config.account_id }),
+      ...(config.app === undefined ? {} : { app: config.app }),
     };
     Object.defineProperty(block, "secrets", { value: secrets, enumerable: false });
     blocks.push(Object.freeze(block) as Block);

@@ -179,25 +179,14 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const { platform } = target;
     if (normalizer.adapterFor(platform).handshake === undefined) throw allowed(platform);
     const query = new URL(request.url, "http://localhost").searchParams;
-    const candidates =
-      target.kind === "block"
-        ? [{ secrets: target.block.secrets, block: target.block }]
-        : target.groups.flatMap((group) => (group.blocks[0] === undefined ? [] : [{ secrets: group.secrets, block: group.blocks[0] }]));
-    type Handshake = { status: number; body: string; events: UnifiedEvent[]; block: (typeof candidates)[number]["block"] };
-    let chosen: Handshake | undefined;
-    let first: Handshake | undefined;
-    // every candidate is asked, so timing does not reveal which verify token matched
-    for (const { secrets, block } of candidates) {
-      const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
-      const result = normalizer.handshake(platform, { query, headers: request.headers }, secrets, context);
-      if (result === undefined) continue;
-      const answer = { ...result, block };
-      first ??= answer;
-      if (chosen === undefined && result.status >= 200 && result.status < 300) chosen = answer;
-    }
-    const answer = chosen ?? first;
-    if (answer === undefined) throw allowed(platform);
-    const fields = { platform, blocks: [answer.block.id], events: answer.events.length, ...(chosen === undefined ? { code: "handshake_failed" } : {}) };
+    // a shared route answers for its app: its blocks share one verify token
+    const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
+    const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
+    const result = normalizer.handshake(platform, { query, headers: request.headers }, block.secrets, context);
+    if (result === undefined) throw allowed(platform);
+    const answer = { ...result, block };
+    const ok = result.status >= 200 && result.status < 300;
+    const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
     await dispatch({ platform, blockIds: [answer.block.id], receivedAt, sink, router }, () => ({ events: answer.events, unhandled: [] }));
     return { response: plainText(answer.status, answer.body), fields };
   }

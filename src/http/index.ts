@@ -1,6 +1,6 @@
 // The HTTP edge: one framework-free handler and thin shims for node:http, Express 5 and fetch Request/Response.
-export { BlockConfigSchema, BlockSet, loadBlocks, loadConfig, ServerConfigSchema } from "./blocks";
-export type { Block, BlockConfig, Env, ServerConfig } from "./blocks";
+export { BlockConfigSchema, BlockSet, loadBlocks, loadConfig, ServerConfigSchema, sharedRoutePath } from "./blocks";
+export type { Block, BlockConfig, Env, SecretsGroup, ServerConfig } from "./blocks";
 export { bodyAlreadyParsedResponse, createWebhookHandler, DEFAULT_BODY_LIMIT } from "./handler";
 export type {
   AckMode,

@@ -1,5 +1,5 @@
 import { SignatureError, type Normalizer } from "../core";
-import type { Block, BlockSet, SecretsGroup } from "./blocks";
+import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler";
 import type { Target } from "./route";
 
@@ -9,34 +9,17 @@ export interface Work {
   readonly payload: unknown;
 }
 
-/** A verified target: for a shared route, the secrets groups whose secrets verified the request. */
-export type Verified =
-  | { readonly kind: "block"; readonly platform: string; readonly block: Block }
-  | { readonly kind: "shared"; readonly platform: string; readonly groups: ReadonlySet<SecretsGroup> };
+/** A target whose secrets verified the request. */
+export type Verified = Target;
 
 /**
- * Verifies the raw bytes before anything parses them. A block route checks that block's secrets; a shared
- * route tries every candidate secrets group (none short-circuits) and keeps those that verify.
+ * Verifies the raw bytes before anything parses them, once: with the block's secrets on a block route, with
+ * the app's secrets on a shared route (all its blocks share them), so what an unauthenticated request costs
+ * does not grow with the number of tenants.
  */
 export function verifyTarget(normalizer: Normalizer, target: Target, request: HttpRequest): Verified {
-  const { platform } = target;
-  if (target.kind === "block") {
-    normalizer.verify(platform, request, target.block.secrets);
-    return target;
-  }
-  const verified = new Set<SecretsGroup>();
-  let first: unknown;
-  for (const group of target.groups) {
-    try {
-      normalizer.verify(platform, request, group.secrets);
-      verified.add(group);
-    } catch (error) {
-      if (!(error instanceof SignatureError)) throw error;
-      first ??= error;
-    }
-  }
-  if (verified.size === 0) throw first ?? new SignatureError(platform, "no configured secret verifies this request");
-  return { kind: "shared", platform, groups: verified };
+  normalizer.verify(target.platform, request, target.kind === "block" ? target.block.secrets : target.group.secrets);
+  return target;
 }
 
 /** How many unrouted account ids an answer or a log line names; the rest are only counted. */
@@ -70,8 +53,7 @@ export function splitWork(normalizer: Normalizer, blocks: BlockSet, verified: Ve
       unrouted.add(slice.account_id);
       continue;
     }
-    const group = blocks.groupOf(block);
-    if (group === undefined || !verified.groups.has(group)) {
+    if (blocks.groupOf(block) !== verified.group) {
       throw new SignatureError(platform, `the signature does not match the secrets of the block for account ${slice.account_id}`);
     }
     work.push({ block, payload: slice.payload });

@@ -10,11 +10,13 @@ describe("parseRoute (pure)", () => {
     ["/webhooks/tg-main?hub.mode=subscribe", { key: "tg-main" }],
     ["https://hooks.example.test/webhooks/messenger", { key: "messenger" }],
     ["/webhooks/a%20b", { key: "a b" }],
+    ["/webhooks/messenger/app-1", { key: "messenger", app: "app-1" }],
+    ["/webhooks/messenger/app-1/?x=1", { key: "messenger", app: "app-1" }],
   ])("%s → %j", (url, route) => {
     expect(parseRoute(url, "/webhooks")).toEqual(route);
   });
 
-  it.each(["/webhooks", "/webhooks/", "/elsewhere/x", "/webhooksx/y", "/webhooks/%E0%A4%A", "/webhooks/a/b/c", "http://[::1"])("%s is not a route", (url) => {
+  it.each(["/webhooks", "/webhooks/", "/elsewhere/x", "/webhooksx/y", "/webhooks/%E0%A4%A", "/webhooks/a/b/c", "/webhooks//b", "http://[::1"])("%s is not a route", (url) => {
     expect(parseRoute(url, "/webhooks")).toBeUndefined();
   });
 
@@ -23,6 +25,7 @@ describe("parseRoute (pure)", () => {
     expect(route).toEqual({ key: "x\ny" });
     expect(routePath(route, "/api/hooks")).toBe("/api/hooks/x%0Ay");
     expect(routePath(undefined, "/api/hooks")).toBe("(other)");
+    expect(routePath({ key: "line", app: "a b" }, "/webhooks")).toBe("/webhooks/line/a%20b");
   });
 });
 
@@ -33,13 +36,16 @@ describe("resolveTarget", () => {
       { id: "tg", platform: "telegram", workspace_id: "ws", secrets: secretsFor("telegram").valid },
       { id: "a1", platform: "testchat", workspace_id: "ws", account_id: "acct-1", secrets: chat.valid },
       { id: "a2", platform: "testchat", workspace_id: "ws", account_id: "acct-2", secrets: chat.valid },
+      { id: "b3", platform: "testchat", workspace_id: "ws", account_id: "acct-3", app: "app-b", secrets: chat.wrong },
+      { id: "l1", platform: "line", workspace_id: "ws", account_id: "U1", app: "bot-1", secrets: { channel_secrets: ["one"] } },
     ],
     { normalizer },
   );
-  const resolve = (key?: string) => resolveTarget(key === undefined ? undefined : { key }, blocks, normalizer, "/webhooks");
-  const notFound = (key?: string) => {
+  const resolve = (key?: string, app?: string) =>
+    resolveTarget(key === undefined ? undefined : app === undefined ? { key } : { key, app }, blocks, normalizer, "/webhooks");
+  const notFound = (key?: string, app?: string) => {
     try {
-      resolve(key);
+      resolve(key, app);
     } catch (error) {
       expect(error).toBeInstanceOf(HttpError);
       return [(error as HttpError).status, (error as HttpError).message];
@@ -50,14 +56,20 @@ describe("resolveTarget", () => {
   it("finds a block by id, and the shared route of a platform with accounts", () => {
     expect(resolve("tg")).toMatchObject({ kind: "block", platform: "telegram", block: { id: "tg" } });
     const shared = resolve("testchat");
-    expect(shared.kind).toBe("shared");
-    expect(shared.kind === "shared" && shared.groups.map((group) => group.blocks.map((block) => block.id))).toEqual([["a1", "a2"]]);
+    expect(shared.kind === "shared" && shared.group.blocks.map((block) => block.id)).toEqual(["a1", "a2"]);
+    const app = resolve("testchat", "app-b");
+    expect(app.kind === "shared" && app.group.blocks.map((block) => block.id)).toEqual(["b3"]);
+    const line = resolve("line", "bot-1");
+    expect(line.kind === "shared" && [line.group.app, line.group.blocks.map((block) => block.id)]).toEqual(["bot-1", ["l1"]]);
   });
 
   it("404s with the fix, never the configured ids", () => {
     expect(notFound()).toEqual([404, "no webhook route here: POST to /webhooks/<block id>"]);
     expect(notFound("telegram")).toEqual([404, expect.stringContaining("telegram has no shared route")]);
-    expect(notFound("line")).toEqual([404, "no line block is configured with an account_id"]);
+    expect(notFound("line")).toEqual([404, "the line blocks name their app: POST to /webhooks/line/<app>"]);
+    expect(notFound("instagram")).toEqual([404, "no instagram block is configured with an account_id"]);
+    expect(notFound("testchat", "app-z")).toEqual([404, "no testchat block is configured with this app"]);
+    expect(notFound("tg", "x")).toEqual([404, 'unknown platform "tg"']);
     expect(notFound("nope")).toEqual([404, 'unknown block "nope"']);
   });
 });

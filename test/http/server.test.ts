@@ -1,3 +1,4 @@
+import { createNormalizer, type VerifyRequest } from "../../src/core";
 import { DEFAULT_BODY_LIMIT } from "../../src/http";
 import {
   captureLogger,
@@ -11,6 +12,7 @@ import {
   secretsFor,
   serveTest,
   signedHeaders,
+  testchat,
 } from "./support";
 
 /*
@@ -257,23 +259,46 @@ describe("shared route security and limits (testchat)", () => {
   const [, batch] = fixturesFor("testchat");
   const secrets = secretsFor("testchat");
 
-  it("never hands a slice to a block whose secrets did not sign the request", async () => {
+  it("serves each app on its own route and never hands a slice to a block of another app", async () => {
     // acct-100 belongs to app A, acct-200 to app B: a body signed by A that names acct-200 must not reach B
     const env = await serve([
-      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", secrets: secrets.valid },
-      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", secrets: secrets.wrong },
+      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", app: "a", secrets: secrets.valid },
+      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", app: "b", secrets: secrets.wrong },
     ]);
-    const forged = await post(env.url("/webhooks/testchat"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    const forged = await post(env.url("/webhooks/testchat/a"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
     expect(forged.status).toBe(401);
     expect(forged.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining("acct-200") } });
     expect(env.sink.events).toEqual([]);
 
     const single = fixturesFor("testchat")[0]!.body;
-    const fromB = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.wrong));
+    const fromB = await post(env.url("/webhooks/testchat/a"), single, signedHeaders("testchat", single, secrets.wrong));
     expect(fromB.status).toBe(401);
-    const fromA = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
+    const fromA = await post(env.url("/webhooks/testchat/a"), single, signedHeaders("testchat", single, secrets.valid));
     expect(fromA.status).toBe(200);
     expect(env.sink.events.map((event) => event.block_id)).toEqual(["app-a-100"]);
+    const unnamed = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
+    expect(unnamed.json()).toEqual({ error: { code: "not_found", message: "the testchat blocks name their app: POST to /webhooks/testchat/<app>" } });
+  });
+
+  it("verifies a shared-route request once, however many tenants are configured", async () => {
+    let verifications = 0;
+    const counting = { ...testchat, verify: (request: VerifyRequest, secrets: never) => (verifications++, testchat.verify(request, secrets)) };
+    const counted = createNormalizer({ adapters: { testchat: counting } });
+    const tenants = Array.from({ length: 200 }, (_, index) => ({
+      id: `t${index}`,
+      platform: "testchat",
+      workspace_id: `ws_${index}`,
+      account_id: `acct-${index}`,
+      app: `app-${index % 2 === 0 ? "even" : "odd"}`,
+      secrets: { secret: `tenant-secret-${index % 2}` },
+    }));
+    const env = await serveTest({ normalizer: counted, blocks: tenants, logger });
+    const body = fixturesFor("testchat")[0]!.body;
+    const forged = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, secrets.wrong));
+    expect([forged.status, verifications]).toEqual([401, 1]);
+    const sent = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, { secret: "tenant-secret-0" }));
+    expect([sent.status, verifications]).toEqual([200, 2]);
+    expect(env.sink.events.map((event) => event.block_id)).toEqual(["t100"]);
   });
 
   it("a per-block route of a platform with accounts attributes the whole body to that block", async () => {
