@@ -52,11 +52,18 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     logger,
     ...(config.ack === undefined ? {} : { ack: config.ack }),
     ...(config.body_limit === undefined ? {} : { bodyLimit: config.body_limit }),
+    ...(config.max_in_flight_bytes === undefined ? {} : { maxInFlightBytes: config.max_in_flight_bytes }),
   });
+  const { headers_ms, request_ms, keep_alive_ms } = config.timeouts ?? {};
+  const timeouts = {
+    ...(headers_ms === undefined ? {} : { headersTimeoutMs: headers_ms }),
+    ...(request_ms === undefined ? {} : { requestTimeoutMs: request_ms }),
+    ...(keep_alive_ms === undefined ? {} : { keepAliveTimeoutMs: keep_alive_ms }),
+  };
 
   let server: RunningServer;
   try {
-    server = await startServer(handler, { port, host });
+    server = await startServer(handler, { port, host, timeouts });
   } catch (error) {
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }

@@ -46,6 +46,19 @@ export const ServerConfigSchema = z.strictObject({
   ack: z.enum(["after-dispatch", "immediate"]).optional(),
   /** the largest accepted body in bytes (default 1 MiB) */
   body_limit: z.int().positive().optional(),
+  /** the body bytes all requests together may hold (default: 32 MiB or 8 body limits); past it, 503 + Retry-After */
+  max_in_flight_bytes: z.int().positive().optional(),
+  /** the node server's limits, in milliseconds (defaults: headers 10 s, request 30 s, keep-alive 5 s) */
+  timeouts: z
+    .strictObject({
+      headers_ms: z.int().positive().optional(),
+      request_ms: z.int().positive().optional(),
+      keep_alive_ms: z.int().positive().optional(),
+    })
+    .refine((timeouts) => timeouts.headers_ms === undefined || timeouts.request_ms === undefined || timeouts.headers_ms <= timeouts.request_ms, {
+      message: "headers_ms must not exceed request_ms",
+    })
+    .optional(),
   blocks: z.array(z.unknown()),
 });
 
@@ -53,6 +66,8 @@ export interface ServerConfig {
   readonly port?: number | undefined;
   readonly ack?: "after-dispatch" | "immediate" | undefined;
   readonly body_limit?: number | undefined;
+  readonly max_in_flight_bytes?: number | undefined;
+  readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
   readonly blocks: BlockSet;
 }
 

@@ -9,6 +9,7 @@ import {
   type UnifiedEvent,
 } from "../core";
 import { BackgroundWork } from "./background";
+import { BodyBudget } from "./budget";
 import { BlockSet, loadBlocks, type Env } from "./blocks";
 import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
@@ -61,6 +62,11 @@ export interface WebhookHandlerOptions {
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;
+  /**
+   * the body bytes all requests together may hold while being read and handled; past it a request is answered
+   * 503 with `Retry-After`. Default: 32 MiB or 8 body limits, whichever is larger.
+   */
+  readonly maxInFlightBytes?: number;
   /** the path prefix of the routes; default `/webhooks` */
   readonly basePath?: string;
   readonly logger?: Logger;
@@ -74,6 +80,13 @@ export interface WebhookHandler {
   (request: HttpRequest): Promise<HttpResponse>;
   readonly bodyLimit: number;
   readonly basePath: string;
+  /** what the shims reserve body bytes from while they read (see `maxInFlightBytes`) */
+  readonly bodyBudget: BodyBudget;
+  /**
+   * For shims: the answer to a request they could not read in full (`BusyError`, `ClientClosedError`, a broken
+   * stream), logged as one line like any other answer.
+   */
+  refuse(request: { readonly method: string; readonly url: string }, error: unknown): HttpResponse;
   /** whether a URL is under this handler's routes (shims call `next()` for the others) */
   matches(url: string): boolean;
   /** resolves when background work started in `immediate` mode has finished */
@@ -81,6 +94,7 @@ export interface WebhookHandler {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
 /** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
 export function isJson(contentType: string | undefined): boolean {
@@ -126,6 +140,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const logger = options.logger ?? defaultLogger;
   const clock = options.clock ?? (() => new Date());
   const background = new BackgroundWork();
+  const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit));
+
+  /** One log line and the error's own answer, for every failure. */
+  function fail(method: string, path: string, started: number, error: unknown): HttpResponse {
+    const failure = asConvoticError(error);
+    const response = failure.getResponse();
+    logger[failure.logLevel]("webhook", { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started });
+    return response;
+  }
 
   function allowed(platform: string): HttpError {
     return methodNotAllowed(normalizer.adapterFor(platform).handshake === undefined ? "POST" : "GET, POST");
@@ -206,16 +229,16 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       logger.info("webhook", { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started });
       return answer.response;
     } catch (error) {
-      const failure = asConvoticError(error);
-      const response = failure.getResponse();
-      logger[failure.logLevel]("webhook", { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started });
-      return response;
+      return fail(method, path, started, error);
     }
   };
 
   return Object.assign(handle, {
     bodyLimit,
     basePath,
+    bodyBudget,
+    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) =>
+      fail(request.method.toUpperCase(), routePath(parseRoute(request.url, basePath), basePath), Date.now(), error),
     matches: (url: string) => parseRoute(url, basePath) !== undefined,
     drain: () => background.drain(),
   });

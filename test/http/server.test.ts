@@ -58,7 +58,7 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
       expect(served().sink.events).toEqual(want.events);
       expect(served().sink.unhandled).toEqual(want.unhandled);
     }
-  });
+  }, 30_000); // one request per fixture, in sequence: slow on a loaded machine
 
   it("rejects a tampered body with 401 when the signature covers the body", async () => {
     const headers = signedHeaders(platform, first().body, block.secrets);
