@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { createWebhookHandler, startServer, streamLogger, type EventSink, type RunningServer } from "../http";
+import { createWebhookHandler, sharedRoutePath, startServer, streamLogger, type EventSink, type RunningServer } from "../http";
 import { readServerConfig } from "./config";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -52,11 +52,18 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     logger,
     ...(config.ack === undefined ? {} : { ack: config.ack }),
     ...(config.body_limit === undefined ? {} : { bodyLimit: config.body_limit }),
+    ...(config.max_in_flight_bytes === undefined ? {} : { maxInFlightBytes: config.max_in_flight_bytes }),
   });
+  const { headers_ms, request_ms, keep_alive_ms } = config.timeouts ?? {};
+  const timeouts = {
+    ...(headers_ms === undefined ? {} : { headersTimeoutMs: headers_ms }),
+    ...(request_ms === undefined ? {} : { requestTimeoutMs: request_ms }),
+    ...(keep_alive_ms === undefined ? {} : { keepAliveTimeoutMs: keep_alive_ms }),
+  };
 
   let server: RunningServer;
   try {
-    server = await startServer(handler, { port, host });
+    server = await startServer(handler, { port, host, timeouts });
   } catch (error) {
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }
@@ -68,9 +75,11 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     say(`  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`);
   }
   for (const platform of normalizer.platforms) {
-    const shared = config.blocks.ofPlatform(platform).filter((block) => block.account_id !== undefined);
-    if (normalizer.adapterFor(platform).accounts === undefined || shared.length === 0) continue;
-    say(`  ${server.url}${handler.basePath}/${platform}    ${platform}, shared by ${shared.map((block) => block.id).join(", ")} (routed by account)`);
+    if (normalizer.adapterFor(platform).accounts === undefined) continue;
+    for (const group of config.blocks.sharedGroups(platform)) {
+      const ids = group.blocks.map((block) => block.id).join(", ");
+      say(`  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`);
+    }
   }
   const platforms = [...new Set(config.blocks.all.map((block) => block.platform))];
   const dirs = platforms.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));

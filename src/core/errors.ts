@@ -1,3 +1,14 @@
+/** An HTTP answer as the edge sends it; the same shape as the HTTP module's `HttpResponse`. */
+export interface ErrorResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export type LogLevel = "info" | "warn" | "error";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
 /**
  * Every failure the library reports on purpose is a `ConvoticError`: it carries a stable `code`, the HTTP
  * `status` the edge should answer with, and (when known) the platform, which also prefixes the message.
@@ -19,6 +30,35 @@ export class ConvoticError extends Error {
   toJSON(): { error: { code: string; message: string } } {
     return { error: { code: this.code, message: this.message } };
   }
+
+  /** What the caller is told. Subclasses whose message may carry someone else's details answer a fixed text. */
+  get publicMessage(): string {
+    return this.message;
+  }
+
+  /** What the edge logs about this failure; `undefined` when the message must not be logged (it may quote the body). */
+  get logDetail(): string | undefined {
+    return this.message;
+  }
+
+  /** Our faults are errors, refused requests are informational; subclasses refine it. */
+  get logLevel(): LogLevel {
+    return this.status >= 500 ? "error" : "info";
+  }
+
+  /** Headers the answer needs besides the content type (`Allow` on a 405, `Retry-After` on a 503). */
+  get responseHeaders(): Readonly<Record<string, string>> {
+    return {};
+  }
+
+  /** The whole HTTP answer, `{"error": {"code", "message"}}` as JSON (as hono's `HTTPException.getResponse()`). */
+  getResponse(): ErrorResponse {
+    return {
+      status: this.status,
+      headers: { "content-type": JSON_TYPE, ...this.responseHeaders },
+      body: JSON.stringify({ error: { code: this.code, message: this.publicMessage } }),
+    };
+  }
 }
 
 /** The body is not JSON, or is JSON that is not this platform's webhook shape. */
@@ -27,6 +67,11 @@ export class PayloadError extends ConvoticError {
   constructor(platform: string, message: string, options: { cause?: unknown; code?: string } = {}) {
     super(options.code ?? "invalid_payload", 400, message, { platform, cause: options.cause });
   }
+
+  /** JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. */
+  override get logDetail(): undefined {
+    return undefined;
+  }
 }
 
 /** The request is not authentic: signature or secret header missing or wrong. */
@@ -34,6 +79,11 @@ export class SignatureError extends ConvoticError {
   override readonly name = "SignatureError";
   constructor(platform: string, message: string) {
     super("invalid_signature", 401, message, { platform });
+  }
+
+  /** Repeated forgeries or a rotated secret deserve attention without being our fault. */
+  override get logLevel(): LogLevel {
+    return "warn";
   }
 }
 
@@ -82,6 +132,40 @@ export class DispatchError extends ConvoticError {
     super("handler_failed", 500, `${errors.length} handler(s) failed; first: ${detail}`, { cause: first });
     this.errors = errors;
   }
+
+  /** A handler's message may hold anything (a database error, a password): it is logged, never answered. */
+  override get publicMessage(): string {
+    return "an event handler failed; answering 500 so the platform redelivers";
+  }
+}
+
+/** The event sink refused a batch; the platform is answered 500 so it redelivers. */
+export class SinkError extends ConvoticError {
+  override readonly name = "SinkError";
+  constructor(cause: unknown, options: { code?: string; status?: number } = {}) {
+    super(options.code ?? "sink_failed", options.status ?? 500, `the event sink failed: ${messageOf(cause)}`, { cause });
+  }
+
+  override get publicMessage(): string {
+    return "the event sink failed; answering 500 so the platform redelivers";
+  }
+}
+
+/** Anything thrown that is not a `ConvoticError`: a bug. Answered as a bare 500, logged with its message. */
+export class InternalError extends ConvoticError {
+  override readonly name = "InternalError";
+  constructor(cause: unknown) {
+    super("internal_error", 500, messageOf(cause), { cause });
+  }
+
+  override get publicMessage(): string {
+    return "internal error";
+  }
+}
+
+/** Every failure as a `ConvoticError`, so the edge answers and logs through one interface. */
+export function asConvoticError(error: unknown): ConvoticError {
+  return error instanceof ConvoticError ? error : new InternalError(error);
 }
 
 /** The message of anything thrown: an `Error`'s message, or the thrown value as a string. */

@@ -21,20 +21,25 @@ export { constantTimeEqual, hmac, matchesAnySecret } from "./crypto";
 export { BUILT_IN_PLATFORMS, envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
 export type { BuiltInPlatform, EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 export {
+  asConvoticError,
   ConfigError,
   ConvoticError,
   DispatchError,
   EnvelopeError,
   EventValidationError,
+  InternalError,
   messageOf,
   PayloadError,
   SignatureError,
+  SinkError,
   UnknownPlatformError,
 } from "./errors";
+export type { ErrorResponse, LogLevel } from "./errors";
 export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
 export { describeIssues } from "./issues";
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
+export { checkSecrets } from "./secrets";
 export { createRouter, Router } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";

@@ -5,6 +5,7 @@ import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformErr
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
+import { checkSecrets } from "./secrets";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
@@ -145,14 +146,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   /** Validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. */
   function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
     const adapter = adapterFor(platform);
-    const checked = adapter.secrets.safeParse(secrets);
-    if (!checked.success) {
-      throw new ConfigError(`secrets are missing or invalid, refusing to accept requests: ${describeIssues(checked.error)}`, {
-        platform,
-      });
-    }
+    const checked = checkSecrets(adapter, secrets);
     const rawBody = typeof request.rawBody === "string" ? Buffer.from(request.rawBody, "utf8") : request.rawBody;
-    adapter.verify({ rawBody, headers: request.headers }, checked.data);
+    adapter.verify({ rawBody, headers: request.headers }, checked);
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
@@ -165,12 +161,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   function handshake(platform: string, request: HandshakeRequest, secrets: unknown, contextInput: ContextInput): HandshakeResult | undefined {
     const adapter = adapterFor(platform);
     if (adapter.handshake === undefined) return undefined;
-    const checked = adapter.secrets.safeParse(secrets);
-    if (!checked.success) {
-      throw new ConfigError(`secrets are missing or invalid: ${describeIssues(checked.error)}`, { platform });
-    }
+    const checked = checkSecrets(adapter, secrets);
     const ctx = context(contextInput);
-    const result = adapter.handshake(request, checked.data, ctx);
+    const result = adapter.handshake(request, checked, ctx);
     const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });
     if (validated.unhandled[0] !== undefined) throw new EnvelopeError(platform, validated.unhandled[0].reason);
     return { ...result, events: validated.events };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BUILT_IN_PLATFORMS, ConfigError, describeIssues, type Normalizer } from "../core";
+import { BUILT_IN_PLATFORMS, checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -12,6 +12,11 @@ export interface Block {
   readonly workspace_id: string;
   /** the platform's id of the account (Page id, IG account id, phone_number_id, LINE destination…) for shared routes */
   readonly account_id?: string;
+  /**
+   * names the app whose secrets sign this block's webhooks when a platform's shared route serves blocks of
+   * several apps: `/webhooks/<platform>/<app>` (see docs/http.md, "The shared route")
+   */
+  readonly app?: string;
   /** validated by the adapter's own `secrets` schema; not enumerable, so logging or serialising a block never shows it */
   readonly secrets: unknown;
 }
@@ -27,6 +32,8 @@ export const BlockConfigSchema = z.strictObject({
   platform: z.string().min(1),
   workspace_id: z.string().min(1),
   account_id: z.string().min(1).optional(),
+  /** with `account_id`: the shared route `/webhooks/<platform>/<app>` of the blocks signed by one app's secrets */
+  app: BlockId.optional(),
   /** checked against the adapter's `secrets` schema once the platform is known */
   secrets: z.unknown(),
 });
@@ -39,6 +46,19 @@ export const ServerConfigSchema = z.strictObject({
   ack: z.enum(["after-dispatch", "immediate"]).optional(),
   /** the largest accepted body in bytes (default 1 MiB) */
   body_limit: z.int().positive().optional(),
+  /** the body bytes all requests together may hold (default: 32 MiB or 8 body limits); past it, 503 + Retry-After */
+  max_in_flight_bytes: z.int().positive().optional(),
+  /** the node server's limits, in milliseconds (defaults: headers 10 s, request 30 s, keep-alive 5 s) */
+  timeouts: z
+    .strictObject({
+      headers_ms: z.int().positive().optional(),
+      request_ms: z.int().positive().optional(),
+      keep_alive_ms: z.int().positive().optional(),
+    })
+    .refine((timeouts) => timeouts.headers_ms === undefined || timeouts.request_ms === undefined || timeouts.headers_ms <= timeouts.request_ms, {
+      message: "headers_ms must not exceed request_ms",
+    })
+    .optional(),
   blocks: z.array(z.unknown()),
 });
 
@@ -46,19 +66,88 @@ export interface ServerConfig {
   readonly port?: number | undefined;
   readonly ack?: "after-dispatch" | "immediate" | undefined;
   readonly body_limit?: number | undefined;
+  readonly max_in_flight_bytes?: number | undefined;
+  readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
   readonly blocks: BlockSet;
+}
+
+/**
+ * The blocks one shared route serves: those of one platform that name their account and the same `app` (or
+ * none). They share one secrets object (every Page of one Meta app shares the app secret), so the route
+ * verifies a request once, whatever the number of tenants.
+ */
+export interface SecretsGroup {
+  readonly platform: string;
+  readonly app: string | undefined;
+  readonly secrets: unknown;
+  readonly blocks: readonly Block[];
+}
+
+/** The path of a group's shared route under the base path. */
+export function sharedRoutePath(group: Pick<SecretsGroup, "platform" | "app">): string {
+  return group.app === undefined ? group.platform : `${group.platform}/${group.app}`;
+}
+
+/** Key order does not matter when deciding whether two blocks share their secrets. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "undefined";
 }
 
 /** The loaded blocks, indexed the ways the HTTP edge looks them up. */
 export class BlockSet {
   private readonly byIdMap = new Map<string, Block>();
   private readonly byAccountMap = new Map<string, Block>();
+  private readonly groupsByPlatform = new Map<string, SecretsGroup[]>();
+  private readonly groupByRoute = new Map<string, SecretsGroup>();
+  private readonly groupByBlock = new Map<Block, SecretsGroup>();
 
+  /** Throws `ConfigError` when blocks of one shared route have different secrets: they could not be verified once. */
   constructor(readonly all: readonly Block[]) {
+    const secretsOf = new Map<SecretsGroup, string>();
     for (const block of all) {
       this.byIdMap.set(block.id, block);
-      if (block.account_id !== undefined) this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
+      if (block.account_id === undefined) continue;
+      this.byAccountMap.set(accountKey(block.platform, block.account_id), block);
+      const route = sharedRoutePath({ platform: block.platform, app: block.app });
+      let group = this.groupByRoute.get(route);
+      if (group === undefined) {
+        group = { platform: block.platform, app: block.app, secrets: block.secrets, blocks: [] };
+        this.groupByRoute.set(route, group);
+        secretsOf.set(group, canonical(block.secrets));
+        const groups = this.groupsByPlatform.get(block.platform) ?? [];
+        groups.push(group);
+        this.groupsByPlatform.set(block.platform, groups);
+      } else if (secretsOf.get(group) !== canonical(block.secrets)) {
+        const first = group.blocks[0]!.id;
+        throw new ConfigError(
+          `block "${block.id}": its secrets differ from those of block "${first}", which shares the route /${route}: ` +
+            `a shared route verifies each request once, with one app's secrets; give the blocks of each app the same "app" name ` +
+            `(served at /${block.platform}/<app>)`,
+        );
+      }
+      (group.blocks as Block[]).push(block);
+      this.groupByBlock.set(block, group);
     }
+  }
+
+  /** The shared routes of a platform: one per app (the blocks without `app` share `/webhooks/<platform>`). */
+  sharedGroups(platform: string): readonly SecretsGroup[] {
+    return this.groupsByPlatform.get(platform) ?? [];
+  }
+
+  /** The blocks `/webhooks/<platform>` (no app) or `/webhooks/<platform>/<app>` serves. */
+  sharedGroup(platform: string, app?: string): SecretsGroup | undefined {
+    return this.groupByRoute.get(sharedRoutePath({ platform, app }));
+  }
+
+  /** The secrets group of a block that names an account. */
+  groupOf(block: Block): SecretsGroup | undefined {
+    return this.groupByBlock.get(block);
   }
 
   byId(id: string): Block | undefined {
@@ -131,9 +220,9 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (!normalizer.platforms.includes(config.platform)) {
       throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
     }
-    const secrets = normalizer.adapterFor(config.platform).secrets.safeParse(config.secrets);
-    if (!secrets.success) {
-      throw new ConfigError(`${where}: secrets are missing or invalid for ${config.platform}: ${describeIssues(secrets.error)}`);
+    const secrets = checkSecrets(normalizer.adapterFor(config.platform), config.secrets, where);
+    if (config.app !== undefined && config.account_id === undefined) {
+      throw new ConfigError(`${where}: app names a shared route, which routes by account: set account_id too`);
     }
     if (config.account_id !== undefined) {
       const key = accountKey(config.platform, config.account_id);
@@ -147,8 +236,9 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       platform: config.platform,
       workspace_id: config.workspace_id,
       ...(config.account_id === undefined ? {} : { account_id: config.account_id }),
+      ...(config.app === undefined ? {} : { app: config.app }),
     };
-    Object.defineProperty(block, "secrets", { value: secrets.data, enumerable: false });
+    Object.defineProperty(block, "secrets", { value: secrets, enumerable: false });
     blocks.push(Object.freeze(block) as Block);
   });
   return new BlockSet(blocks);

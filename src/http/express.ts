@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bodyAlreadyParsedResponse, type WebhookHandler } from "./handler";
-import { readBody, writeResponse } from "./node";
+import type { HttpResponse } from "./handler";
+import { closeAfter, serveNodeRequest, writeResponse } from "./node";
 
 /** The part of Express's request the shim uses; typed structurally so express is not a type dependency. */
 type ExpressRequest = IncomingMessage & { readonly originalUrl: string; readonly body?: unknown };
@@ -15,11 +16,18 @@ export function convoticExpress(handler: WebhookHandler) {
   return async (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void): Promise<void> => {
     if (!handler.matches(req.originalUrl)) return next();
     const parsed = req.body;
-    let rawBody: Uint8Array;
-    if (parsed instanceof Uint8Array) rawBody = parsed;
-    else if (parsed !== undefined || req.readableEnded) return writeResponse(res, bodyAlreadyParsedResponse());
-    else rawBody = await readBody(req, handler.bodyLimit);
-    const response = await handler({ method: req.method ?? "GET", url: req.originalUrl, headers: req.headers, rawBody });
-    writeResponse(res, response);
+    const send = (response: HttpResponse, { close = false } = {}) => {
+      if (res.headersSent || res.destroyed) return;
+      if (close) closeAfter(req, res);
+      writeResponse(res, response);
+    };
+    if (parsed instanceof Uint8Array) {
+      send(await handler({ method: req.method ?? "GET", url: req.originalUrl, headers: req.headers, rawBody: parsed }));
+    } else if (parsed !== undefined || req.readableEnded) {
+      send(bodyAlreadyParsedResponse());
+    } else {
+      // a client that goes away mid-body is one log line here, not an `Error: aborted` stack from Express
+      await serveNodeRequest(handler, req, req.originalUrl, send);
+    }
   };
 }

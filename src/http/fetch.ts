@@ -1,19 +1,41 @@
+import type { BodyBudget } from "./budget";
+import { BusyError, ClientClosedError } from "./errors";
 import { bodyAlreadyParsedResponse, type HttpResponse, type WebhookHandler } from "./handler";
 
-/** Reads a web stream keeping at most `limit + 1` bytes, then cancels it: enough for the handler to answer 413. */
-async function readStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a web stream keeping at most `limit + 1` bytes, then cancels it: enough for the handler to answer 413.
+ * What it keeps is reserved from `budget` (the caller releases it); past the budget it cancels and throws
+ * `BusyError`, and a stream that breaks (the client went away) is a `ClientClosedError`.
+ */
+async function readStream(stream: ReadableStream<Uint8Array>, limit: number, budget: BodyBudget): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let kept = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value.subarray(0, limit + 1 - kept));
-    kept += Math.min(value.byteLength, limit + 1 - kept);
-    if (kept > limit) {
-      await reader.cancel();
-      break;
+  let received = 0;
+  try {
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch {
+        throw new ClientClosedError(received);
+      }
+      if (next.done) break;
+      const { value } = next;
+      received += value.byteLength;
+      const piece = value.subarray(0, limit + 1 - kept);
+      if (!budget.tryReserve(piece.byteLength)) throw new BusyError();
+      chunks.push(piece);
+      kept += piece.byteLength;
+      if (kept > limit) {
+        await reader.cancel();
+        break;
+      }
     }
+  } catch (error) {
+    budget.release(kept);
+    await reader.cancel().catch(() => undefined);
+    throw error;
   }
   const body = new Uint8Array(kept);
   let offset = 0;
@@ -36,11 +58,20 @@ function toResponse(response: HttpResponse): Response {
 export function toFetchHandler(handler: WebhookHandler): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.bodyUsed) return toResponse(bodyAlreadyParsedResponse());
-    const rawBody = request.body === null ? new Uint8Array(0) : await readStream(request.body, handler.bodyLimit);
+    let rawBody: Uint8Array;
+    try {
+      rawBody = request.body === null ? new Uint8Array(0) : await readStream(request.body, handler.bodyLimit, handler.bodyBudget);
+    } catch (error) {
+      return toResponse(handler.refuse({ method: request.method, url: request.url }, error));
+    }
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    return toResponse(await handler({ method: request.method, url: request.url, headers, rawBody }));
+    try {
+      return toResponse(await handler({ method: request.method, url: request.url, headers, rawBody }));
+    } finally {
+      handler.bodyBudget.release(rawBody.byteLength);
+    }
   };
 }

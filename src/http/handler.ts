@@ -1,11 +1,6 @@
 import {
-  ConvoticError,
-  messageOf,
-  DispatchError,
-  PayloadError,
-  SignatureError,
+  asConvoticError,
   headerValue,
-  type ContextInput,
   type HeaderMap,
   type NormalizeResult,
   type Normalizer,
@@ -13,8 +8,18 @@ import {
   type UnhandledEvent,
   type UnifiedEvent,
 } from "../core";
-import { BlockSet, loadBlocks, type Block, type Env } from "./blocks";
-import { defaultLogger, type Logger } from "./logger";
+import { BackgroundWork } from "./background";
+import { BodyBudget } from "./budget";
+import { BlockSet, loadBlocks, type Env } from "./blocks";
+import { deliverBatch, type DeliveryContext } from "./deliver";
+import { HttpError, methodNotAllowed } from "./errors";
+import { defaultLogger, type LogFields, type Logger } from "./logger";
+import { normalizeWork } from "./normalize";
+import { json, plainText } from "./responses";
+import { parseRoute, resolveTarget, routePath, type Target } from "./route";
+import { splitWork, verifyTarget, type Work } from "./verify";
+
+export { bodyAlreadyParsedResponse } from "./responses";
 
 /** A request as any server sees it. `url` is a path with its query string, or a full URL. */
 export interface HttpRequest {
@@ -57,6 +62,11 @@ export interface WebhookHandlerOptions {
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;
+  /**
+   * the body bytes all requests together may hold while being read and handled; past it a request is answered
+   * 503 with `Retry-After`. Default: 32 MiB or 8 body limits, whichever is larger.
+   */
+  readonly maxInFlightBytes?: number;
   /** the path prefix of the routes; default `/webhooks` */
   readonly basePath?: string;
   readonly logger?: Logger;
@@ -70,6 +80,13 @@ export interface WebhookHandler {
   (request: HttpRequest): Promise<HttpResponse>;
   readonly bodyLimit: number;
   readonly basePath: string;
+  /** what the shims reserve body bytes from while they read (see `maxInFlightBytes`) */
+  readonly bodyBudget: BodyBudget;
+  /**
+   * For shims: the answer to a request they could not read in full (`BusyError`, `ClientClosedError`, a broken
+   * stream), logged as one line like any other answer.
+   */
+  refuse(request: { readonly method: string; readonly url: string }, error: unknown): HttpResponse;
   /** whether a URL is under this handler's routes (shims call `next()` for the others) */
   matches(url: string): boolean;
   /** resolves when background work started in `immediate` mode has finished */
@@ -77,79 +94,39 @@ export interface WebhookHandler {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const JSON_TYPE = "application/json; charset=utf-8";
-
-/** An answer other than 200 that the edge chooses itself (404, 405, 413, 415). */
-class HttpError extends ConvoticError {
-  override readonly name = "HttpError";
-  constructor(
-    code: string,
-    status: number,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(code, status, message);
-  }
-}
-
-/** The answer a shim gives when another body parser consumed the stream first (peers.md §3A). */
-export function bodyAlreadyParsedResponse(): HttpResponse {
-  return json(500, {
-    error: {
-      code: "body_already_parsed",
-      message:
-        "the request body was already read by another body parser, so its exact bytes (which the signature covers) are gone: " +
-        "mount convotic before express.json() or on its own route",
-    },
-  });
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers: { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
-}
+const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
 /** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
-function isJson(contentType: string | undefined): boolean {
+export function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json") return false;
   return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
 }
 
-/** Key order does not matter when deciding whether two blocks share their secrets. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
+/** Content type, then size: what is checked before the signature. */
+export function checkBody(request: HttpRequest, bodyLimit: number): void {
+  const contentType = headerValue(request.headers, "content-type");
+  if (!isJson(contentType)) {
+    const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
+    throw new HttpError("unsupported_media_type", 415, `expected content-type application/json (UTF-8), got ${given}`);
   }
-  return JSON.stringify(value) ?? "undefined";
+  if (request.rawBody.byteLength > bodyLimit) {
+    throw new HttpError("payload_too_large", 413, `the body exceeds the limit of ${bodyLimit} bytes`);
+  }
 }
 
-/** Blocks of one platform that share a secrets object (every Page of one Meta app shares the app secret). */
-interface SecretsGroup {
-  readonly secrets: unknown;
-  readonly blocks: Block[];
-}
-
-type Target =
-  | { readonly kind: "block"; readonly platform: string; readonly block: Block }
-  | { readonly kind: "shared"; readonly platform: string; readonly groups: readonly SecretsGroup[] };
-
-interface Work {
-  readonly block: Block;
-  readonly payload: unknown;
-}
-
-interface Outcome {
+/** A successful answer and the fields its log line carries. */
+interface Answer {
   readonly response: HttpResponse;
-  readonly fields?: Record<string, string | number | readonly string[]>;
+  readonly fields: LogFields;
 }
 
 /**
  * Builds the request handler. Routes: `POST|GET {basePath}/:blockId` for one block, and `POST|GET
- * {basePath}/:platform` shared by every block of a platform whose adapter splits payloads per account. Block ids
- * are looked up first; loading guarantees no block id is a platform name.
+ * {basePath}/:platform` shared by every block of a platform whose adapter splits payloads per account. Each step
+ * is a function of its own: route (route.ts), target, verification and split (verify.ts), normalising
+ * (normalize.ts), delivery (deliver.ts), and the error's own answer (`ConvoticError.getResponse()`).
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const { normalizer, router, sink } = options;
@@ -162,256 +139,107 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
   const logger = options.logger ?? defaultLogger;
   const clock = options.clock ?? (() => new Date());
-  const pending = new Set<Promise<void>>();
+  const background = new BackgroundWork();
+  const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit));
 
-  // shared-route candidates: blocks that name their account, grouped by identical secrets
-  const groups = new Map<string, SecretsGroup[]>();
-  const groupOf = new Map<Block, SecretsGroup>();
-  for (const platform of normalizer.platforms) {
-    if (normalizer.adapterFor(platform).accounts === undefined) continue;
-    const bySecrets = new Map<string, SecretsGroup>();
-    for (const block of blocks.ofPlatform(platform)) {
-      if (block.account_id === undefined) continue;
-      const key = canonical(block.secrets);
-      const group = bySecrets.get(key) ?? { secrets: block.secrets, blocks: [] };
-      group.blocks.push(block);
-      bySecrets.set(key, group);
-      groupOf.set(block, group);
-    }
-    if (bySecrets.size > 0) groups.set(platform, [...bySecrets.values()]);
+  /** One log line and the error's own answer, for every failure. */
+  function fail(method: string, path: string, started: number, error: unknown): HttpResponse {
+    const failure = asConvoticError(error);
+    const response = failure.getResponse();
+    logger[failure.logLevel]("webhook", { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started });
+    return response;
   }
 
-  function routeKey(url: string): string | undefined {
-    let pathname: string;
-    try {
-      pathname = new URL(url, "http://localhost").pathname;
-    } catch {
-      return undefined;
-    }
-    if (!pathname.startsWith(`${basePath}/`)) return undefined;
-    const rest = pathname.slice(basePath.length + 1).replace(/\/$/, "");
-    if (rest === "" || rest.includes("/")) return undefined;
-    try {
-      return decodeURIComponent(rest);
-    } catch {
-      return undefined;
-    }
+  function allowed(platform: string): HttpError {
+    return methodNotAllowed(normalizer.adapterFor(platform).handshake === undefined ? "POST" : "GET, POST");
   }
 
-  function resolve(key: string | undefined): Target {
-    if (key === undefined) throw new HttpError("not_found", 404, `no webhook route here: POST to ${basePath}/<block id>`);
-    const block = blocks.byId(key);
-    if (block !== undefined) return { kind: "block", platform: block.platform, block };
-    if (normalizer.platforms.includes(key)) {
-      if (normalizer.adapterFor(key).accounts === undefined) {
-        throw new HttpError("not_found", 404, `${key} has no shared route (its payloads do not name the account): POST to ${basePath}/<block id>`);
-      }
-      const candidates = groups.get(key);
-      if (candidates === undefined) throw new HttpError("not_found", 404, `no ${key} block is configured with an account_id`);
-      return { kind: "shared", platform: key, groups: candidates };
-    }
-    throw new HttpError("not_found", 404, `unknown block ${JSON.stringify(key.slice(0, 128))}`);
-  }
-
-  function methodNotAllowed(target: Target): HttpError {
-    const allow = normalizer.adapterFor(target.platform).handshake === undefined ? "POST" : "GET, POST";
-    return new HttpError("method_not_allowed", 405, `use ${allow.replace(", ", " or ")}`, { allow });
-  }
-
-  function context(block: Block, receivedAt: Date): ContextInput {
-    return { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
-  }
-
-  async function deliver(result: NormalizeResult): Promise<void> {
-    if (result.events.length + result.unhandled.length === 0) return;
-    if (sink !== undefined) {
-      try {
-        await sink(result.events, result.unhandled);
-      } catch (cause) {
-        throw new ConvoticError("sink_failed", 500, `the event sink failed: ${messageOf(cause)}`, { cause });
-      }
-    }
-    if (router !== undefined) await router.dispatch(result);
-  }
-
-  async function normalizeAndDeliver(platform: string, work: readonly Work[], receivedAt: Date): Promise<NormalizeResult> {
-    const merged: { events: UnifiedEvent[]; unhandled: UnhandledEvent[] } = { events: [], unhandled: [] };
-    for (const { block, payload } of work) {
-      const result = normalizer.normalizePayload(platform, payload, context(block, receivedAt));
-      merged.events.push(...result.events);
-      merged.unhandled.push(...result.unhandled);
-    }
-    await deliver(merged);
-    return merged;
-  }
-
-  /** Immediate mode: the response goes out first; a timer turn keeps even the synchronous normalising after it. */
-  function background(task: () => Promise<unknown>, info: BackgroundFailure): void {
-    const run = new Promise<void>((done) => setTimeout(done, 0))
-      .then(task)
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          logger.error("background processing failed; the platform will not redeliver", {
-            platform: info.platform,
-            blocks: info.block_ids,
-            code: error instanceof ConvoticError ? error.code : "internal_error",
-            error: messageOf(error),
-          });
-          try {
-            options.onError?.(error, info);
-          } catch {
-            // a throwing onError must not become an unhandled rejection
-          }
-        },
-      )
-      .finally(() => pending.delete(run));
-    pending.add(run);
-  }
-
-  /** Tries every candidate secrets object (none short-circuits) and returns those that verify. */
-  function verifyShared(platform: string, request: HttpRequest, candidates: readonly SecretsGroup[]): Set<SecretsGroup> {
-    const verified = new Set<SecretsGroup>();
-    let first: unknown;
-    for (const group of candidates) {
-      try {
-        normalizer.verify(platform, request, group.secrets);
-        verified.add(group);
-      } catch (error) {
-        if (!(error instanceof SignatureError)) throw error;
-        first ??= error;
-      }
-    }
-    if (verified.size === 0) throw first ?? new SignatureError(platform, "no configured secret verifies this request");
-    return verified;
-  }
-
-  async function post(target: Target, request: HttpRequest, receivedAt: Date): Promise<Outcome> {
-    const contentType = headerValue(request.headers, "content-type");
-    if (!isJson(contentType)) {
-      const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
-      throw new HttpError("unsupported_media_type", 415, `expected content-type application/json (UTF-8), got ${given}`);
-    }
-    if (request.rawBody.byteLength > bodyLimit) {
-      throw new HttpError("payload_too_large", 413, `the body exceeds the limit of ${bodyLimit} bytes`);
-    }
-    const { platform } = target;
-    const work: Work[] = [];
-    const unrouted: string[] = [];
-    if (target.kind === "block") {
-      normalizer.verify(platform, request, target.block.secrets);
-      work.push({ block: target.block, payload: normalizer.parse(platform, request.rawBody) });
-    } else {
-      const verified = verifyShared(platform, request, target.groups);
-      const payload = normalizer.parse(platform, request.rawBody);
-      for (const slice of normalizer.accounts(platform, payload) ?? []) {
-        const block = blocks.byAccount(platform, slice.account_id);
-        if (block === undefined) {
-          if (!unrouted.includes(slice.account_id)) unrouted.push(slice.account_id);
-          continue;
-        }
-        // a request signed with one block's secret never reaches a block with other secrets
-        const group = groupOf.get(block);
-        if (group === undefined || !verified.has(group)) {
-          throw new SignatureError(platform, `the signature does not match the secrets of the block for account ${slice.account_id}`);
-        }
-        work.push({ block, payload: slice.payload });
-      }
-      if (unrouted.length > 0) {
-        logger.warn("no block is configured for these accounts; acknowledged without processing", { platform, accounts: unrouted });
-      }
-    }
-    const blockIds = [...new Set(work.map((item) => item.block.id))];
-    const extra = unrouted.length > 0 ? { unrouted } : {};
-    const fields = { platform, blocks: blockIds, ...(unrouted.length > 0 ? { unrouted } : {}) };
-    if (ack === "immediate") {
-      background(() => normalizeAndDeliver(platform, work, receivedAt), { platform, block_ids: blockIds });
-      return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
-    }
-    const result = await normalizeAndDeliver(platform, work, receivedAt);
-    return {
-      response: json(200, { ok: true, events: result.events.length, unhandled: result.unhandled.length, ...extra }),
-      fields: { ...fields, events: result.events.length, unhandled: result.unhandled.length },
+  /** Runs `work` now (after-dispatch) or after the answer (immediate); failures of the latter are logged and reported. */
+  async function dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult | undefined> {
+    const run = async () => {
+      const result = work();
+      const outcome = await deliverBatch(result, context);
+      if (outcome.kind === "failed") throw outcome.error;
+      return result;
     };
+    if (ack !== "immediate") return run();
+    const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
+    background.run(
+      async () => void (await run()),
+      (error) => {
+        const failure = asConvoticError(error);
+        logger.error("background processing failed; the platform will not redeliver", {
+          platform: info.platform,
+          blocks: info.block_ids,
+          code: failure.code,
+          error: failure.message,
+        });
+        options.onError?.(error, info);
+      },
+    );
+    return undefined;
   }
 
-  async function get(target: Target, request: HttpRequest, receivedAt: Date): Promise<Outcome> {
+  async function post(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
+    checkBody(request, bodyLimit);
     const { platform } = target;
-    if (normalizer.adapterFor(platform).handshake === undefined) throw methodNotAllowed(target);
-    const query = new URL(request.url, "http://localhost").searchParams;
-    const candidates =
-      target.kind === "block"
-        ? [{ secrets: target.block.secrets, block: target.block }]
-        : target.groups.flatMap((group) => (group.blocks[0] === undefined ? [] : [{ secrets: group.secrets, block: group.blocks[0] }]));
-    let chosen: { status: number; body: string; events: UnifiedEvent[]; block: Block } | undefined;
-    let first: typeof chosen;
-    // every candidate is asked, so timing does not reveal which verify token matched
-    for (const { secrets, block } of candidates) {
-      const result = normalizer.handshake(platform, { query, headers: request.headers }, secrets, context(block, receivedAt));
-      if (result === undefined) continue;
-      const answer = { ...result, block };
-      first ??= answer;
-      if (chosen === undefined && result.status >= 200 && result.status < 300) chosen = answer;
+    const verified = verifyTarget(normalizer, target, request);
+    const { work, unrouted } = splitWork(normalizer, blocks, verified, request.rawBody);
+    const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
+    if (unrouted.count > 0) {
+      logger.warn("no block is configured for these accounts; acknowledged without processing", { platform, accounts: unrouted.first, count: unrouted.count });
     }
-    const answer = chosen ?? first;
-    if (answer === undefined) throw methodNotAllowed(target);
-    const events = { events: answer.events, unhandled: [] };
-    const fields = { platform, blocks: [answer.block.id], events: answer.events.length, ...(chosen === undefined ? { code: "handshake_failed" } : {}) };
-    if (ack === "immediate") background(() => deliver(events), { platform, block_ids: [answer.block.id] });
-    else await deliver(events);
-    return { response: { status: answer.status, headers: { "content-type": "text/plain; charset=utf-8" }, body: answer.body }, fields };
+    const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
+    const fields = { platform, blocks: blockIds, ...extra };
+    const context = { platform, blockIds, receivedAt, sink, router };
+    const result = await dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
+    if (result === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
+    const counts = { events: result.events.length, unhandled: result.unhandled.length };
+    return { response: json(200, { ok: true, ...counts, ...extra }), fields: { ...fields, ...counts } };
   }
 
-  function failure(error: unknown): { response: HttpResponse; code: string; detail?: string } {
-    if (error instanceof HttpError) return { response: json(error.status, error.toJSON(), { ...error.headers }), code: error.code, detail: error.message };
-    if (error instanceof DispatchError) {
-      const message = "an event handler failed; answering 500 so the platform redelivers";
-      return { response: json(500, { error: { code: error.code, message } }), code: error.code, detail: error.message };
-    }
-    if (error instanceof ConvoticError && error.code === "sink_failed") {
-      const message = "the event sink failed; answering 500 so the platform redelivers";
-      return { response: json(500, { error: { code: error.code, message } }), code: error.code, detail: error.message };
-    }
-    if (error instanceof PayloadError) {
-      // the message may quote the body (JSON.parse does), so it is answered but never logged
-      return { response: json(error.status, error.toJSON()), code: error.code };
-    }
-    if (error instanceof ConvoticError) return { response: json(error.status, error.toJSON()), code: error.code, detail: error.message };
-    const detail = messageOf(error);
-    return { response: json(500, { error: { code: "internal_error", message: "internal error" } }), code: "internal_error", detail };
+  async function get(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
+    const { platform } = target;
+    if (normalizer.adapterFor(platform).handshake === undefined) throw allowed(platform);
+    const query = new URL(request.url, "http://localhost").searchParams;
+    // a shared route answers for its app: its blocks share one verify token
+    const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
+    const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
+    const result = normalizer.handshake(platform, { query, headers: request.headers }, block.secrets, context);
+    if (result === undefined) throw allowed(platform);
+    const answer = { ...result, block };
+    const ok = result.status >= 200 && result.status < 300;
+    const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
+    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, sink, router }, () => ({ events: answer.events, unhandled: [] }));
+    return { response: plainText(answer.status, answer.body), fields };
   }
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
     const started = Date.now();
     const receivedAt = clock();
     const method = request.method.toUpperCase();
-    const key = routeKey(request.url);
-    // the path as received (percent-encoded, no query string: a handshake's query carries the verify token)
-    const path = key === undefined ? "(other)" : `${basePath}/${encodeURIComponent(key)}`;
+    const route = parseRoute(request.url, basePath);
+    const path = routePath(route, basePath);
     try {
-      const target = resolve(key);
-      let outcome: Outcome;
-      if (method === "POST") outcome = await post(target, request, receivedAt);
-      else if (method === "GET") outcome = await get(target, request, receivedAt);
-      else throw methodNotAllowed(target);
-      logger.info("webhook", { method, path, status: outcome.response.status, ...outcome.fields, ms: Date.now() - started });
-      return outcome.response;
+      const target = resolveTarget(route, blocks, normalizer, basePath);
+      let answer: Answer;
+      if (method === "POST") answer = await post(target, request, receivedAt);
+      else if (method === "GET") answer = await get(target, request, receivedAt);
+      else throw allowed(target.platform);
+      logger.info("webhook", { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started });
+      return answer.response;
     } catch (error) {
-      const { response, code, detail } = failure(error);
-      const fields = { method, path, status: response.status, code, error: detail, ms: Date.now() - started };
-      if (response.status >= 500) logger.error("webhook", fields);
-      else if (response.status === 401) logger.warn("webhook", fields);
-      else logger.info("webhook", fields);
-      return response;
+      return fail(method, path, started, error);
     }
   };
 
   return Object.assign(handle, {
     bodyLimit,
     basePath,
-    matches: (url: string) => routeKey(url) !== undefined,
-    async drain(): Promise<void> {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
+    bodyBudget,
+    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) =>
+      fail(request.method.toUpperCase(), routePath(parseRoute(request.url, basePath), basePath), Date.now(), error),
+    matches: (url: string) => parseRoute(url, basePath) !== undefined,
+    drain: () => background.drain(),
   });
 }

@@ -1,6 +1,6 @@
 // The HTTP edge: one framework-free handler and thin shims for node:http, Express 5 and fetch Request/Response.
-export { BlockConfigSchema, BlockSet, loadBlocks, loadConfig, ServerConfigSchema } from "./blocks";
-export type { Block, BlockConfig, Env, ServerConfig } from "./blocks";
+export { BlockConfigSchema, BlockSet, loadBlocks, loadConfig, ServerConfigSchema, sharedRoutePath } from "./blocks";
+export type { Block, BlockConfig, Env, SecretsGroup, ServerConfig } from "./blocks";
 export { bodyAlreadyParsedResponse, createWebhookHandler, DEFAULT_BODY_LIMIT } from "./handler";
 export type {
   AckMode,
@@ -15,5 +15,7 @@ export { convoticExpress } from "./express";
 export { toFetchHandler } from "./fetch";
 export { defaultLogger, streamLogger } from "./logger";
 export type { LogFields, Logger } from "./logger";
-export { readBody, startServer, toNodeListener, writeResponse } from "./node";
-export type { RunningServer } from "./node";
+export { BodyBudget } from "./budget";
+export { BusyError, ClientClosedError, HttpError } from "./errors";
+export { DEFAULT_SERVER_TIMEOUTS, readBody, readNodeBody, startServer, toNodeListener, writeResponse } from "./node";
+export type { RunningServer, ServerTimeouts } from "./node";

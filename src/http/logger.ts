@@ -12,10 +12,18 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/*
+ * Characters some log tools take as line breaks although JSON.stringify leaves them raw: the C1 controls (U+0085
+ * NEXT LINE among them) and U+2028/U+2029 (LINE and PARAGRAPH SEPARATOR).
+ */
+const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/g;
+const PLAIN = /^[^\s"\\=\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
+
 /** logfmt-style: a value with spaces, quotes or control characters is JSON-quoted, so no client input can forge a line. */
 function formatValue(value: string | number | boolean | readonly string[]): string {
   const text = Array.isArray(value) ? value.join(",") : String(value);
-  return /^[^\s"\\=\x00-\x1f\x7f]*$/.test(text) ? text : JSON.stringify(text);
+  if (PLAIN.test(text)) return text;
+  return JSON.stringify(text).replace(RAW_AFTER_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function formatLogLine(level: string, message: string, fields: LogFields = {}): string {

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ConfigError } from "../core";
+import type { BodyBudget } from "./budget";
+import { BusyError, ClientClosedError } from "./errors";
 import type { HttpResponse, WebhookHandler } from "./handler";
 
 /**
@@ -17,6 +20,78 @@ export async function readBody(stream: AsyncIterable<unknown>, limit: number): P
     kept += Math.min(buffer.length, room);
   }
   return Buffer.concat(chunks, kept);
+}
+
+/**
+ * Reads a node request body within the per-request limit and the shared in-flight budget (what it keeps is
+ * reserved from `budget`; the caller releases `body.byteLength` once the request is handled). Rejects with
+ * `BusyError` past the budget (the stream is paused, not destroyed, so the 503 can still be written) and with
+ * `ClientClosedError` when the client goes away mid-body; either way it releases what it reserved.
+ */
+export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let received = 0;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      req.off("data", onData);
+      outcome();
+    };
+    const fail = (error: Error) =>
+      settle(() => {
+        budget.release(kept);
+        reject(error);
+      });
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      received += buffer.length;
+      const room = limit + 1 - kept;
+      if (room <= 0) return;
+      const piece = buffer.length > room ? buffer.subarray(0, room) : buffer;
+      if (!budget.tryReserve(piece.length)) {
+        req.pause();
+        fail(new BusyError());
+        return;
+      }
+      chunks.push(piece);
+      kept += piece.length;
+    };
+    req.on("data", onData);
+    req.once("end", () => settle(() => resolve(Buffer.concat(chunks, kept))));
+    req.once("error", () => fail(new ClientClosedError(received)));
+    req.once("close", () => {
+      if (!req.complete) fail(new ClientClosedError(received));
+    });
+  });
+}
+
+/**
+ * The shared path of the node and Express shims: read within the limits, answer, release the bytes. A request
+ * that cannot be read gets one log line (and, unless the client is gone, its answer on a closing connection).
+ */
+export async function serveNodeRequest(
+  handler: WebhookHandler,
+  req: IncomingMessage,
+  url: string,
+  send: (response: HttpResponse, options?: { close?: boolean }) => void,
+): Promise<void> {
+  const method = req.method ?? "GET";
+  let rawBody: Uint8Array;
+  try {
+    rawBody = await readNodeBody(req, handler.bodyLimit, handler.bodyBudget);
+  } catch (error) {
+    const response = handler.refuse({ method, url }, error);
+    if (!(error instanceof ClientClosedError)) send(response, { close: true });
+    return;
+  }
+  try {
+    send(await handler({ method, url, headers: req.headers, rawBody }));
+  } finally {
+    handler.bodyBudget.release(rawBody.byteLength);
+  }
 }
 
 export function writeResponse(res: ServerResponse, response: HttpResponse): void {
@@ -37,16 +112,34 @@ export function toNodeListener(
   options: { beforeWrite?: (res: ServerResponse) => void } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const send = (response: HttpResponse) => {
+    const send = (response: HttpResponse, { close = false } = {}) => {
       if (res.headersSent || res.destroyed) return;
       options.beforeWrite?.(res);
+      if (close) closeAfter(req, res);
       writeResponse(res, response);
     };
-    readBody(req, handler.bodyLimit)
-      .then((rawBody) => handler({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, rawBody }))
-      .then(send, () => send(INTERNAL));
+    serveNodeRequest(handler, req, req.url ?? "/", send).catch(() => send(INTERNAL));
   };
 }
+
+/** An answer given before the body was read: the connection closes after it, so the rest is never read. */
+export function closeAfter(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  res.setHeader("connection", "close");
+  res.once("finish", () => req.socket.destroySoon());
+}
+
+/** Explicit limits for the node server instead of Node's defaults (60 s for headers, 300 s per request). */
+export interface ServerTimeouts {
+  /** time to receive the request headers; default 10 s */
+  readonly headersTimeoutMs?: number;
+  /** time to receive the whole request (headers and body); default 30 s */
+  readonly requestTimeoutMs?: number;
+  /** how long an idle keep-alive connection stays open; default 5 s */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 } as const;
 
 export interface RunningServer {
   readonly server: Server;
@@ -61,9 +154,27 @@ export interface RunningServer {
 }
 
 /** A plain `node:http` server answering the handler's routes (404 elsewhere); used by `convotic serve`. */
-export async function startServer(handler: WebhookHandler, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  handler: WebhookHandler,
+  options: { port?: number; host?: string; timeouts?: ServerTimeouts } = {},
+): Promise<RunningServer> {
   let closing = false;
+  const given = options.timeouts ?? {};
+  const requestTimeoutMs = given.requestTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.requestTimeoutMs;
+  // Node refuses a headers timeout longer than the request timeout; the default follows a shorter request timeout
+  const headersTimeoutMs = given.headersTimeoutMs ?? Math.min(DEFAULT_SERVER_TIMEOUTS.headersTimeoutMs, requestTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`the headers timeout (${headersTimeoutMs} ms) must not exceed the request timeout (${requestTimeoutMs} ms)`);
+  }
+  const timeouts = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: given.keepAliveTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs };
   const server = createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would stretch them)
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(timeouts.headersTimeoutMs / 2))),
+    },
     toNodeListener(handler, {
       beforeWrite: (res) => {
         if (closing) res.shouldKeepAlive = false;

@@ -83,6 +83,31 @@ describe("loadBlocks", () => {
     expect(configError(() => loadBlocks([{}], { normalizer })).message).toMatch(/^block #1:/);
   });
 
+  it("groups the blocks of each shared route, and refuses blocks of one route with different secrets", () => {
+    const chat = (id: string, account_id: string, secret: string, app?: string) => ({
+      id,
+      platform: "testchat",
+      workspace_id: "w",
+      account_id,
+      secrets: { secret },
+      ...(app === undefined ? {} : { app }),
+    });
+    const blocks = loadBlocks([chat("a1", "1", "s-one"), chat("a2", "2", "s-one"), chat("b1", "3", "s-two", "b")], { normalizer });
+    expect(blocks.sharedGroups("testchat").map((group) => [group.app, group.blocks.map((block) => block.id)])).toEqual([
+      [undefined, ["a1", "a2"]],
+      ["b", ["b1"]],
+    ]);
+    expect(blocks.sharedGroup("testchat", "b")).toBe(blocks.groupOf(blocks.byId("b1")!));
+    const mixed = configError(() => loadBlocks([chat("a1", "1", "s-one"), chat("a2", "2", "s-two")], { normalizer }));
+    expect(mixed.message).toMatch(/^block "a2": its secrets differ from those of block "a1", which shares the route \/testchat: /);
+    expect(mixed.message).toContain('"app"');
+    expect(mixed.message).not.toContain("s-two");
+    const sameApp = configError(() => loadBlocks([chat("a1", "1", "s-one", "x"), chat("a2", "2", "s-two", "x")], { normalizer }));
+    expect(sameApp.message).toContain("/testchat/x");
+    expect(configError(() => loadBlocks([telegram({ app: "x" })], { normalizer })).message).toContain("set account_id too");
+    expect(configError(() => loadBlocks([chat("a1", "1", "s-one", "bad/app")], { normalizer })).message).toContain("app");
+  });
+
   it("is what createWebhookHandler uses for raw block lists", () => {
     expect(() => createWebhookHandler({ normalizer, blocks: [telegram({ secrets: {} })] })).toThrow(ConfigError);
   });

@@ -1,13 +1,12 @@
 import { createRouter, DispatchError, type UnifiedEvent } from "../../src/core";
-import { createWebhookHandler, startServer, type RunningServer, type WebhookHandlerOptions } from "../../src/http";
-import { captureLogger, clock, expectNoSecrets, fixturesFor, normalizer, recordingSink, secretsFor, signedHeaders } from "./support";
+import type { RunningServer, WebhookHandlerOptions } from "../../src/http";
+import { captureLogger, expectNoSecrets, fixturesFor, recordingSink, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
  * Acknowledgement: handler failures answer 500 (the platform redelivers) by default; `immediate` answers first
  * and reports failures to onError. Graceful shutdown finishes what is in flight. All against a real server.
  */
 const logger = captureLogger();
-const servers: RunningServer[] = [];
 const secrets = secretsFor("testchat");
 const [follow, batch] = fixturesFor("testchat");
 const telegramBody = fixturesFor("telegram").find((fixture) => fixture.name.startsWith("message"))!.body;
@@ -16,12 +15,7 @@ const blocks = [
   { id: "tg", platform: "telegram", workspace_id: "ws", secrets: secretsFor("telegram").valid },
 ];
 
-async function serve(options: Partial<WebhookHandlerOptions> = {}) {
-  const handler = createWebhookHandler({ normalizer, blocks, logger, clock, env: {}, ...options });
-  const server = await startServer(handler);
-  servers.push(server);
-  return { handler, server };
-}
+const serve = (options: Partial<WebhookHandlerOptions> = {}) => serveTest({ blocks, logger, ...options });
 
 function send(server: RunningServer, body = follow!.body, block = "chat") {
   const platform = block === "tg" ? "telegram" : "testchat";
@@ -38,10 +32,6 @@ function gate() {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
 }
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
 
 describe("after-dispatch acknowledgement (default)", () => {
   it("answers 200 only after the sink and the router handlers ran, in that order", async () => {

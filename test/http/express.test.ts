@@ -1,33 +1,19 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { convoticExpress, createWebhookHandler } from "../../src/http";
-import {
-  captureLogger,
-  clock,
-  expectNoSecrets,
-  expected,
-  fixturesFor,
-  handshakeFor,
-  testBlocks,
-  normalizer,
-  recordingSink,
-  signedHeaders,
-} from "./support";
+import { convoticExpress } from "../../src/http";
+import { expectNoSecrets, expected, fixturesFor, handshakeFor, normalizer, shimSuite, signedHeaders } from "./support";
 
 /*
  * The Express 5 shim inside a real Express app that also uses express.json(): on its own routes (which must keep
  * working, and must not disturb ours), in front of one of our routes (which must give the clear error, not a
  * confusing 401), and globally in a second app.
  */
-const logger = captureLogger();
-const sink = recordingSink();
+const { logger, sink, blockOf, handler: handlerWith } = shimSuite("ex", "ws_express");
 const servers: Server[] = [];
-
-const blocks = testBlocks("ex", "ws_express");
-const handler = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {} });
-const behindParser = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, basePath: "/parsed/webhooks" });
-const underRaw = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, basePath: "/raw/webhooks" });
+const handler = handlerWith();
+const behindParser = handlerWith({ basePath: "/parsed/webhooks" });
+const underRaw = handlerWith({ basePath: "/raw/webhooks" });
 
 async function listen(app: express.Express): Promise<string> {
   const server = await new Promise<Server>((resolve) => {
@@ -65,11 +51,9 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-beforeEach(() => sink.reset());
-
 function postFixture(url: string, platform: string) {
   const fixture = fixturesFor(platform)[0]!;
-  const block = blocks.find((item) => item.platform === platform)!;
+  const block = blockOf(platform);
   return { fixture, block, response: fetch(url, { method: "POST", headers: signedHeaders(platform, fixture.body, block.secrets), body: fixture.body }) };
 }
 
@@ -127,7 +111,7 @@ describe("Express shim routing", () => {
   it("works when mounted under a path (app.use('/webhooks', …))", async () => {
     const platform = normalizer.platforms[0]!;
     const fixture = fixturesFor(platform)[0]!;
-    const block = blocks.find((item) => item.platform === platform)!;
+    const block = blockOf(platform);
     const headers = signedHeaders(platform, fixture.body, block.secrets);
     const global = express();
     global.use("/webhooks", convoticExpress(handler));
@@ -148,14 +132,14 @@ describe("Express shim routing", () => {
       '{"object":"testchat","entry":[{"account":"a\\/1","events":[{"id":"\\uD83E\\uDD28 \\u00e4","user":"u\\/2","kind":"follow","ts":1790000000000}]}]}',
     );
     expect(JSON.stringify(JSON.parse(body.toString()))).not.toBe(body.toString());
-    const block = blocks.find((item) => item.platform === "testchat")!;
+    const block = blockOf("testchat");
     const response = await fetch(`${base}/webhooks/${block.id}`, { method: "POST", headers: signedHeaders("testchat", body, block.secrets), body });
     expect(response.status).toBe(200);
     expect(sink.events.map((event) => event.metadata.raw_platform_event_id)).toEqual(["\u{1F928} ä"]);
   });
 
   it("answers 413 to a body over the limit while reading the stream itself", async () => {
-    const block = blocks.find((item) => item.platform === "testchat")!;
+    const block = blockOf("testchat");
     const body = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "x".repeat(handler.bodyLimit) }));
     const response = await fetch(`${base}/webhooks/${block.id}`, { method: "POST", headers: signedHeaders("testchat", body, block.secrets), body });
     expect(response.status).toBe(413);

@@ -1,32 +1,16 @@
-import { createWebhookHandler, toFetchHandler } from "../../src/http";
-import {
-  captureLogger,
-  clock,
-  expectNoSecrets,
-  expected,
-  fixturesFor,
-  handshakeFor,
-  testBlocks,
-  normalizer,
-  recordingSink,
-  secretsFor,
-  signedHeaders,
-} from "./support";
+import { toFetchHandler } from "../../src/http";
+import { expectNoSecrets, expected, fixturesFor, handshakeFor, normalizer, secretsFor, shimSuite, signedHeaders } from "./support";
 
 /*
  * The fetch shim with real `Request` objects, as Hono (`c.req.raw`), Next.js route handlers, Bun and workers
  * hand them over: full URLs, a streamed body, `Headers` instances.
  */
-const logger = captureLogger();
-const sink = recordingSink();
-const blocks = testBlocks("fx", "ws_fetch");
-const handle = toFetchHandler(createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, bodyLimit: 4096 }));
+const { logger, sink, blockOf, handler } = shimSuite("fx", "ws_fetch");
+const handle = toFetchHandler(handler({ bodyLimit: 4096 }));
 const origin = "https://hooks.example.test";
 
-beforeEach(() => sink.reset());
-
 describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
-  const block = blocks.find((item) => item.platform === platform)!;
+  const block = blockOf(platform);
   const fixture = fixturesFor(platform).find((item) => item.body.length <= 4096)!;
   const url = `${origin}/webhooks/${block.id}`;
 

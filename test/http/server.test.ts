@@ -1,4 +1,5 @@
-import { createWebhookHandler, DEFAULT_BODY_LIMIT, startServer, type RunningServer } from "../../src/http";
+import { createNormalizer, type VerifyRequest } from "../../src/core";
+import { DEFAULT_BODY_LIMIT } from "../../src/http";
 import {
   captureLogger,
   clock,
@@ -7,9 +8,11 @@ import {
   fixturesFor,
   handshakeFor,
   normalizer,
-  recordingSink,
+  post,
   secretsFor,
+  serveTest,
   signedHeaders,
+  testchat,
 } from "./support";
 
 /*
@@ -18,25 +21,18 @@ import {
  * cases run for adapters with `handshake`, shared-route cases for adapters with `accounts`.
  */
 const logger = captureLogger();
-const servers: RunningServer[] = [];
 
-async function serve(blocks: unknown[], options: { bodyLimit?: number } = {}) {
-  const sink = recordingSink();
-  const handler = createWebhookHandler({ normalizer, blocks, sink, logger, clock, env: {}, ...options });
-  const server = await startServer(handler);
-  servers.push(server);
-  return { server, sink, url: (path: string) => `${server.url}${path}` };
+const serve = (blocks: unknown[], options: { bodyLimit?: number } = {}) => serveTest({ blocks, logger, ...options });
+
+/** One server per describe block, its sink reset before each test. */
+function servedPerSuite(blocks: () => unknown[]) {
+  let env: Awaited<ReturnType<typeof serve>> | undefined;
+  beforeAll(async () => {
+    env = await serve(blocks());
+  });
+  beforeEach(() => env!.sink.reset());
+  return () => env!;
 }
-
-async function post(url: string, body: Uint8Array | string, headers: Record<string, string>) {
-  const response = await fetch(url, { method: "POST", headers, body });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
-}
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
 
 describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   const adapter = normalizer.adapterFor(platform);
@@ -44,14 +40,9 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   const secrets = secretsFor(platform);
   const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform);
   const block = { id: `blk_${platform}_http`, platform, workspace_id: "ws_http", secrets: secrets.valid };
-  let env: Awaited<ReturnType<typeof serve>>;
   const first = () => fixtures[0]!;
   const route = `/webhooks/${block.id}`;
-
-  beforeAll(async () => {
-    env = await serve([block]);
-  });
-  beforeEach(() => env.sink.reset());
+  const served = servedPerSuite(() => [block]);
 
   it("has fixtures to send", () => {
     expect(fixtures.length).toBeGreaterThan(0);
@@ -59,37 +50,37 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
 
   it("accepts every fixture signed with the block's secret and emits exactly what the pipeline emits", async () => {
     for (const fixture of fixtures) {
-      env.sink.reset();
-      const response = await post(env.url(route), fixture.body, signedHeaders(platform, fixture.body, block.secrets));
+      served().sink.reset();
+      const response = await post(served().url(route), fixture.body, signedHeaders(platform, fixture.body, block.secrets));
       const want = expected(platform, fixture.body, block);
       expect({ fixture: fixture.name, status: response.status }).toEqual({ fixture: fixture.name, status: 200 });
       expect(response.json()).toEqual({ ok: true, events: want.events.length, unhandled: want.unhandled.length });
-      expect(env.sink.events).toEqual(want.events);
-      expect(env.sink.unhandled).toEqual(want.unhandled);
+      expect(served().sink.events).toEqual(want.events);
+      expect(served().sink.unhandled).toEqual(want.unhandled);
     }
-  });
+  }, 30_000); // one request per fixture, in sequence: slow on a loaded machine
 
   it("rejects a tampered body with 401 when the signature covers the body", async () => {
     const headers = signedHeaders(platform, first().body, block.secrets);
     const tampered = Buffer.concat([first().body, Buffer.from(" ")]);
     const coversBody = JSON.stringify(adapter.sign(tampered, block.secrets)) !== JSON.stringify(adapter.sign(first().body, block.secrets));
-    const response = await post(env.url(route), tampered, headers);
+    const response = await post(served().url(route), tampered, headers);
     expect(response.status).toBe(coversBody ? 401 : 200);
   });
 
   it("rejects a missing signature and a wrong secret with 401 and a JSON error, processing nothing", async () => {
-    const missing = await post(env.url(route), first().body, { "content-type": "application/json" });
+    const missing = await post(served().url(route), first().body, { "content-type": "application/json" });
     expect(missing.status).toBe(401);
     expect(missing.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining(`[${platform}]`) } });
-    const wrong = await post(env.url(route), first().body, signedHeaders(platform, first().body, secrets.wrong));
+    const wrong = await post(served().url(route), first().body, signedHeaders(platform, first().body, secrets.wrong));
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(env.sink.events).toEqual([]);
+    expect(served().sink.events).toEqual([]);
   });
 
   it("answers 415 to a body that is not declared as UTF-8 JSON, before looking at the signature", async () => {
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/jsonx"]) {
-      const response = await post(env.url(route), first().body, signedHeaders(platform, first().body, block.secrets, type));
+      const response = await post(served().url(route), first().body, signedHeaders(platform, first().body, block.secrets, type));
       expect({ type, status: response.status, code: (response.json()["error"] as { code: string }).code }).toEqual({
         type,
         status: 415,
@@ -97,9 +88,9 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
       });
     }
     const { "content-type": _dropped, ...unsigned } = signedHeaders(platform, first().body, block.secrets);
-    const none = await post(env.url(route), first().body, unsigned);
+    const none = await post(served().url(route), first().body, unsigned);
     expect(none.status).toBe(415);
-    const upper = await post(env.url(route), first().body, signedHeaders(platform, first().body, block.secrets, "Application/JSON; charset=UTF-8"));
+    const upper = await post(served().url(route), first().body, signedHeaders(platform, first().body, block.secrets, "Application/JSON; charset=UTF-8"));
     expect(upper.status).toBe(200);
   });
 
@@ -111,39 +102,39 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
       ["[]", "invalid_payload"],
     ] as const) {
       const bytes = Buffer.from(body);
-      const response = await post(env.url(route), bytes, signedHeaders(platform, bytes, block.secrets));
+      const response = await post(served().url(route), bytes, signedHeaders(platform, bytes, block.secrets));
       expect({ body, status: response.status, error: response.json()["error"] }).toEqual({
         body,
         status: 400,
         error: { code, message: expect.stringContaining(`[${platform}]`) },
       });
     }
-    expect(env.sink.events).toEqual([]);
+    expect(served().sink.events).toEqual([]);
   });
 
   it("answers 413 to a body over the limit (1 MiB by default) even when it is signed", async () => {
     const body = Buffer.from(JSON.stringify({ pad: "x".repeat(DEFAULT_BODY_LIMIT) }));
-    const response = await post(env.url(route), body, signedHeaders(platform, body, block.secrets));
+    const response = await post(served().url(route), body, signedHeaders(platform, body, block.secrets));
     expect(response.status).toBe(413);
     expect(response.json()).toEqual({ error: { code: "payload_too_large", message: expect.stringContaining(String(DEFAULT_BODY_LIMIT)) } });
   });
 
   it("answers 404 to an unknown block without naming the configured ones", async () => {
-    const response = await post(env.url("/webhooks/no-such-block"), first().body, signedHeaders(platform, first().body, block.secrets));
+    const response = await post(served().url("/webhooks/no-such-block"), first().body, signedHeaders(platform, first().body, block.secrets));
     expect(response.status).toBe(404);
     expect(response.json()).toEqual({ error: { code: "not_found", message: 'unknown block "no-such-block"' } });
-    expect((await post(env.url("/elsewhere"), first().body, { "content-type": "application/json" })).status).toBe(404);
+    expect((await post(served().url("/elsewhere"), first().body, { "content-type": "application/json" })).status).toBe(404);
   });
 
   it("answers 405 with Allow to methods other than POST and (for handshakes) GET", async () => {
     const allow = adapter.handshake === undefined ? "POST" : "GET, POST";
     for (const method of ["HEAD", "PUT", "DELETE"]) {
-      const response = await fetch(env.url(route), { method });
+      const response = await fetch(served().url(route), { method });
       expect({ method, status: response.status, allow: response.headers.get("allow") }).toEqual({ method, status: 405, allow });
       await response.arrayBuffer();
     }
     if (adapter.handshake === undefined) {
-      const response = await fetch(env.url(`${route}?hub.mode=subscribe&hub.challenge=1`));
+      const response = await fetch(served().url(`${route}?hub.mode=subscribe&hub.challenge=1`));
       expect(response.status).toBe(405);
       expect(response.headers.get("allow")).toBe("POST");
       await response.arrayBuffer();
@@ -152,25 +143,25 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
 
   if (handshake !== undefined) {
   it("answers the GET handshake with the challenge as plain text and emits its event", async () => {
-    const response = await fetch(env.url(`${route}?${handshake!.valid}`));
+    const response = await fetch(served().url(`${route}?${handshake!.valid}`));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(await response.text()).toBe(handshake!.body);
-    expect(env.sink.events.map((event) => [event.type, event.block_id])).toEqual([["platform.webhook.verified", block.id]]);
+    expect(served().sink.events.map((event) => [event.type, event.block_id])).toEqual([["platform.webhook.verified", block.id]]);
   });
 
   it("refuses a GET handshake with the wrong token and emits nothing", async () => {
-    const response = await fetch(env.url(`${route}?${handshake!.invalid}`));
+    const response = await fetch(served().url(`${route}?${handshake!.invalid}`));
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expect(await response.text()).not.toBe(handshake!.body);
-    expect(env.sink.events).toEqual([]);
+    expect(served().sink.events).toEqual([]);
   });
   }
 
   if (adapter.accounts === undefined) {
     it("has no shared route: POST /webhooks/<platform> is 404", async () => {
-      const response = await post(env.url(`/webhooks/${platform}`), first().body, signedHeaders(platform, first().body, block.secrets));
+      const response = await post(served().url(`/webhooks/${platform}`), first().body, signedHeaders(platform, first().body, block.secrets));
       expect(response.status).toBe(404);
       expect(response.json()).toEqual({ error: { code: "not_found", message: expect.stringContaining("no shared route") } });
     });
@@ -199,12 +190,7 @@ describe.each(sharing)("%s shared route", (platform) => {
     secrets: blockSecrets,
   }));
   const blockOf = (accountId: string) => blocks.find((block) => block.account_id === accountId)!;
-  let env: Awaited<ReturnType<typeof serve>>;
-
-  beforeAll(async () => {
-    env = await serve(blocks);
-  });
-  beforeEach(() => env.sink.reset());
+  const served = servedPerSuite(() => blocks);
 
   it("finds accounts in the fixtures", () => {
     expect(accountIds.length).toBeGreaterThan(0);
@@ -212,8 +198,8 @@ describe.each(sharing)("%s shared route", (platform) => {
 
   it("verifies once, splits every fixture per account and normalises each slice with its own block", async () => {
     for (const fixture of fixtures) {
-      env.sink.reset();
-      const response = await post(env.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      served().sink.reset();
+      const response = await post(served().url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
       const want = slicesOf(fixture.body).map((slice) =>
         normalizer.normalizePayload(platform, slice.payload, {
           workspace_id: blockOf(slice.account_id).workspace_id,
@@ -222,18 +208,18 @@ describe.each(sharing)("%s shared route", (platform) => {
         }),
       );
       expect({ fixture: fixture.name, status: response.status }).toEqual({ fixture: fixture.name, status: 200 });
-      expect(env.sink.events).toEqual(want.flatMap((result) => result.events));
-      expect(env.sink.unhandled).toEqual(want.flatMap((result) => result.unhandled));
+      expect(served().sink.events).toEqual(want.flatMap((result) => result.events));
+      expect(served().sink.unhandled).toEqual(want.flatMap((result) => result.unhandled));
     }
   });
 
   it("attributes each account of a multi-account batch to its own block", async () => {
     const batches = fixtures.filter((fixture) => new Set(slicesOf(fixture.body).map((slice) => slice.account_id)).size > 1);
     for (const fixture of batches) {
-      env.sink.reset();
-      await post(env.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      served().sink.reset();
+      await post(served().url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
       const accounts = new Set(slicesOf(fixture.body).map((slice) => slice.account_id));
-      const produced = new Set([...env.sink.events, ...env.sink.unhandled].map((item) => item.block_id));
+      const produced = new Set([...served().sink.events, ...served().sink.unhandled].map((item) => item.block_id));
       expect(produced).toEqual(new Set([...accounts].map((account) => blockOf(account).id)));
     }
     if (platform === "testchat") expect(batches.length).toBeGreaterThan(0);
@@ -241,9 +227,9 @@ describe.each(sharing)("%s shared route", (platform) => {
 
   it("rejects a request no configured secret verifies with 401", async () => {
     const body = fixtures[0]!.body;
-    const response = await post(env.url(`/webhooks/${platform}`), body, signedHeaders(platform, body, secrets.wrong));
+    const response = await post(served().url(`/webhooks/${platform}`), body, signedHeaders(platform, body, secrets.wrong));
     expect(response.status).toBe(401);
-    expect(env.sink.events).toEqual([]);
+    expect(served().sink.events).toEqual([]);
   });
 
   it("acknowledges an account that has no block with 200, lists it as unrouted and logs it", async () => {
@@ -259,11 +245,11 @@ describe.each(sharing)("%s shared route", (platform) => {
   });
 
   if (handshake !== undefined) it("answers the GET handshake on the shared route", async () => {
-    const ok = await fetch(env.url(`/webhooks/${platform}?${handshake!.valid}`));
+    const ok = await fetch(served().url(`/webhooks/${platform}?${handshake!.valid}`));
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe(handshake!.body);
-    expect(env.sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
-    const refused = await fetch(env.url(`/webhooks/${platform}?${handshake!.invalid}`));
+    expect(served().sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
+    const refused = await fetch(served().url(`/webhooks/${platform}?${handshake!.invalid}`));
     expect(refused.status).toBe(403);
     await refused.arrayBuffer();
   });
@@ -273,23 +259,46 @@ describe("shared route security and limits (testchat)", () => {
   const [, batch] = fixturesFor("testchat");
   const secrets = secretsFor("testchat");
 
-  it("never hands a slice to a block whose secrets did not sign the request", async () => {
+  it("serves each app on its own route and never hands a slice to a block of another app", async () => {
     // acct-100 belongs to app A, acct-200 to app B: a body signed by A that names acct-200 must not reach B
     const env = await serve([
-      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", secrets: secrets.valid },
-      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", secrets: secrets.wrong },
+      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", app: "a", secrets: secrets.valid },
+      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", app: "b", secrets: secrets.wrong },
     ]);
-    const forged = await post(env.url("/webhooks/testchat"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    const forged = await post(env.url("/webhooks/testchat/a"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
     expect(forged.status).toBe(401);
     expect(forged.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining("acct-200") } });
     expect(env.sink.events).toEqual([]);
 
     const single = fixturesFor("testchat")[0]!.body;
-    const fromB = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.wrong));
+    const fromB = await post(env.url("/webhooks/testchat/a"), single, signedHeaders("testchat", single, secrets.wrong));
     expect(fromB.status).toBe(401);
-    const fromA = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
+    const fromA = await post(env.url("/webhooks/testchat/a"), single, signedHeaders("testchat", single, secrets.valid));
     expect(fromA.status).toBe(200);
     expect(env.sink.events.map((event) => event.block_id)).toEqual(["app-a-100"]);
+    const unnamed = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
+    expect(unnamed.json()).toEqual({ error: { code: "not_found", message: "the testchat blocks name their app: POST to /webhooks/testchat/<app>" } });
+  });
+
+  it("verifies a shared-route request once, however many tenants are configured", async () => {
+    let verifications = 0;
+    const counting = { ...testchat, verify: (request: VerifyRequest, secrets: never) => (verifications++, testchat.verify(request, secrets)) };
+    const counted = createNormalizer({ adapters: { testchat: counting } });
+    const tenants = Array.from({ length: 200 }, (_, index) => ({
+      id: `t${index}`,
+      platform: "testchat",
+      workspace_id: `ws_${index}`,
+      account_id: `acct-${index}`,
+      app: `app-${index % 2 === 0 ? "even" : "odd"}`,
+      secrets: { secret: `tenant-secret-${index % 2}` },
+    }));
+    const env = await serveTest({ normalizer: counted, blocks: tenants, logger });
+    const body = fixturesFor("testchat")[0]!.body;
+    const forged = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, secrets.wrong));
+    expect([forged.status, verifications]).toEqual([401, 1]);
+    const sent = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, { secret: "tenant-secret-0" }));
+    expect([sent.status, verifications]).toEqual([200, 2]);
+    expect(env.sink.events.map((event) => event.block_id)).toEqual(["t100"]);
   });
 
   it("a per-block route of a platform with accounts attributes the whole body to that block", async () => {

@@ -12,7 +12,16 @@ import {
   type UnhandledEvent,
   type UnifiedEvent,
 } from "../../src/core";
-import type { EventSink, LogFields, Logger } from "../../src/http";
+import {
+  createWebhookHandler,
+  startServer,
+  type EventSink,
+  type LogFields,
+  type Logger,
+  type RunningServer,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+} from "../../src/http";
 import { fixtureContext, fixturesOf, type Fixture } from "../support/fixtures";
 import { TEST_SECRETS } from "../support/secrets";
 
@@ -212,4 +221,52 @@ export function expectNoSecrets(lines: readonly string[]): void {
 /** What the pipeline itself makes of a body for a block: the reference the HTTP answers are checked against. */
 export function expected(platform: string, body: Uint8Array, block: { id: string; workspace_id: string }): NormalizeResult {
   return normalizer.normalize(platform, body, { workspace_id: block.workspace_id, block_id: block.id, received_at: RECEIVED_AT });
+}
+
+type TestHandlerOptions = Partial<WebhookHandlerOptions> & Pick<WebhookHandlerOptions, "blocks">;
+
+/** A handler with the settings every HTTP test shares (this registry, the fixed clock, an empty env). */
+export function testHandler(options: TestHandlerOptions): WebhookHandler {
+  return createWebhookHandler({ normalizer, clock, env: {}, ...options });
+}
+
+/**
+ * The state one shim's suite shares: a capturing logger, a recording sink reset before each test, one block per
+ * platform (ids `<prefix>_<platform>`), and handlers built over them.
+ */
+export function shimSuite(prefix: string, workspace_id: string) {
+  const logger = captureLogger();
+  const sink = recordingSink();
+  const blocks = testBlocks(prefix, workspace_id);
+  beforeEach(() => sink.reset());
+  return {
+    logger,
+    sink,
+    blocks,
+    blockOf: (platform: string) => blocks.find((block) => block.platform === platform)!,
+    handler: (options: Partial<WebhookHandlerOptions> = {}) => testHandler({ blocks, sink, logger, ...options }),
+  };
+}
+
+const runningServers: RunningServer[] = [];
+
+afterAll(async () => {
+  await Promise.all(runningServers.splice(0).map((server) => server.close()));
+});
+
+/** A real `node:http` server on 127.0.0.1 and an ephemeral port over a test handler; closed after the file. */
+export async function serveTest(options: TestHandlerOptions) {
+  // records only when the caller brings no sink of its own
+  const sink = recordingSink();
+  const handler = testHandler({ sink, ...options });
+  const server = await startServer(handler);
+  runningServers.push(server);
+  return { handler, server, sink, url: (path: string) => `${server.url}${path}` };
+}
+
+/** POSTs and reads the whole answer. */
+export async function post(url: string, body: Uint8Array | string, headers: Record<string, string>) {
+  const response = await fetch(url, { method: "POST", headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
 }

@@ -108,15 +108,20 @@ function managementKey(entry: WaEntry, field: string, value: WaChange["value"]):
  * A slice is a whole webhook body holding only that account's changes, in their original order.
  */
 export function whatsAppAccounts(payload: WhatsAppWebhook): AccountSlice<WhatsAppWebhook>[] {
+  // appends in place: copying an account's list on every push made a body of one account's N changes cost N²
   const slices = new Map<string, WaEntry[]>();
   for (const entry of payload.entry) {
     const byAccount = new Map<string, WaChange[]>();
     for (const change of entry.changes) {
       const account = accountOf(entry, change);
-      byAccount.set(account, [...(byAccount.get(account) ?? []), change]);
+      const changes = byAccount.get(account);
+      if (changes === undefined) byAccount.set(account, [change]);
+      else changes.push(change);
     }
     for (const [account, changes] of byAccount) {
-      slices.set(account, [...(slices.get(account) ?? []), { ...entry, changes }]);
+      const entries = slices.get(account);
+      if (entries === undefined) slices.set(account, [{ ...entry, changes }]);
+      else entries.push({ ...entry, changes });
     }
   }
   return [...slices].map(([account_id, entry]) => ({ account_id, payload: { ...payload, entry } }));

@@ -1,0 +1,68 @@
+import type { Normalizer } from "../core";
+import type { Block, BlockSet, SecretsGroup } from "./blocks";
+import { notFound } from "./errors";
+
+/** What a webhook URL names: one or two path segments under the base path, percent-decoded. */
+export interface Route {
+  /** a block id or a platform name */
+  readonly key: string;
+  /** the second segment: the app of a platform's shared route (`/webhooks/<platform>/<app>`) */
+  readonly app?: string;
+}
+
+/**
+ * Pure: the route of a URL (a path with its query string, or a full URL) under `basePath`, or `undefined` when
+ * the URL is not one of ours (another prefix, no segment, more than two, broken percent-encoding).
+ */
+export function parseRoute(url: string, basePath: string): Route | undefined {
+  let pathname: string;
+  try {
+    pathname = new URL(url, "http://localhost").pathname;
+  } catch {
+    return undefined;
+  }
+  if (!pathname.startsWith(`${basePath}/`)) return undefined;
+  const segments = pathname.slice(basePath.length + 1).replace(/\/$/, "").split("/");
+  if (segments.length > 2 || segments.some((segment) => segment === "")) return undefined;
+  try {
+    const [key, app] = segments.map((segment) => decodeURIComponent(segment));
+    return app === undefined ? { key: key! } : { key: key!, app };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path as logged: re-encoded, without the query string (a handshake's query carries the verify token). */
+export function routePath(route: Route | undefined, basePath: string): string {
+  if (route === undefined) return "(other)";
+  return `${basePath}/${encodeURIComponent(route.key)}${route.app === undefined ? "" : `/${encodeURIComponent(route.app)}`}`;
+}
+
+/** Who a request is for: one block, or a shared route and the blocks of the one app it serves. */
+export type Target =
+  | { readonly kind: "block"; readonly platform: string; readonly block: Block }
+  | { readonly kind: "shared"; readonly platform: string; readonly group: SecretsGroup };
+
+/**
+ * Block ids are looked up first, then platform names (loading guarantees no block id is a platform name).
+ * Throws a 404 `HttpError` naming the fix, never the configured ids.
+ */
+export function resolveTarget(route: Route | undefined, blocks: BlockSet, normalizer: Normalizer, basePath: string): Target {
+  if (route === undefined) throw notFound(`no webhook route here: POST to ${basePath}/<block id>`);
+  const { key, app } = route;
+  const block = app === undefined ? blocks.byId(key) : undefined;
+  if (block !== undefined) return { kind: "block", platform: block.platform, block };
+  if (normalizer.platforms.includes(key)) {
+    if (normalizer.adapterFor(key).accounts === undefined) {
+      throw notFound(`${key} has no shared route (its payloads do not name the account): POST to ${basePath}/<block id>`);
+    }
+    const group = blocks.sharedGroup(key, app);
+    if (group !== undefined) return { kind: "shared", platform: key, group };
+    if (app !== undefined) throw notFound(`no ${key} block is configured with this app`);
+    if (blocks.sharedGroups(key).length > 0) {
+      throw notFound(`the ${key} blocks name their app: POST to ${basePath}/${key}/<app>`);
+    }
+    throw notFound(`no ${key} block is configured with an account_id`);
+  }
+  throw notFound(`unknown ${app === undefined ? "block" : "platform"} ${JSON.stringify(key.slice(0, 128))}`);
+}

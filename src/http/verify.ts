@@ -1,0 +1,67 @@
+import { SignatureError, type Normalizer } from "../core";
+import type { Block, BlockSet } from "./blocks";
+import type { HttpRequest } from "./handler";
+import type { Target } from "./route";
+
+/** One block's share of a verified request, still to be normalised. */
+export interface Work {
+  readonly block: Block;
+  readonly payload: unknown;
+}
+
+/** A target whose secrets verified the request. */
+export type Verified = Target;
+
+/**
+ * Verifies the raw bytes before anything parses them, once: with the block's secrets on a block route, with
+ * the app's secrets on a shared route (all its blocks share them), so what an unauthenticated request costs
+ * does not grow with the number of tenants.
+ */
+export function verifyTarget(normalizer: Normalizer, target: Target, request: HttpRequest): Verified {
+  normalizer.verify(target.platform, request, target.kind === "block" ? target.block.secrets : target.group.secrets);
+  return target;
+}
+
+/** How many unrouted account ids an answer or a log line names; the rest are only counted. */
+export const UNROUTED_SHOWN = 10;
+
+/** Accounts no block is configured for: how many, and the first few ids (a body may name thousands). */
+export interface Unrouted {
+  readonly count: number;
+  readonly first: readonly string[];
+}
+
+/** What a verified request splits into: work per block, and the accounts no block is configured for. */
+export interface Split {
+  readonly work: readonly Work[];
+  readonly unrouted: Unrouted;
+}
+
+/**
+ * Parses the verified bytes and hands each account's slice to its block. A slice whose block has other secrets
+ * than the ones that verified makes the whole request a 401: one app's secret never reaches another app's block.
+ */
+export function splitWork(normalizer: Normalizer, blocks: BlockSet, verified: Verified, rawBody: Uint8Array): Split {
+  const { platform } = verified;
+  const payload = normalizer.parse(platform, rawBody);
+  if (verified.kind === "block") return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
+  const work: Work[] = [];
+  const unrouted = new Set<string>();
+  for (const slice of normalizer.accounts(platform, payload) ?? []) {
+    const block = blocks.byAccount(platform, slice.account_id);
+    if (block === undefined) {
+      unrouted.add(slice.account_id);
+      continue;
+    }
+    if (blocks.groupOf(block) !== verified.group) {
+      throw new SignatureError(platform, `the signature does not match the secrets of the block for account ${slice.account_id}`);
+    }
+    work.push({ block, payload: slice.payload });
+  }
+  const first: string[] = [];
+  for (const account of unrouted) {
+    if (first.length === UNROUTED_SHOWN) break;
+    first.push(account.slice(0, 128));
+  }
+  return { work, unrouted: { count: unrouted.size, first } };
+}

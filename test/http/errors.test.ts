@@ -1,0 +1,76 @@
+import {
+  asConvoticError,
+  ConfigError,
+  ConvoticError,
+  DispatchError,
+  InternalError,
+  PayloadError,
+  SignatureError,
+  SinkError,
+} from "../../src/core";
+import { HttpError, methodNotAllowed } from "../../src/http/errors";
+
+/* The error → response mapping lives on the error classes: each answers for itself, no instanceof chain. */
+const JSON_TYPE = "application/json; charset=utf-8";
+const bodyOf = (error: ConvoticError) => JSON.parse(error.getResponse().body) as { error: { code: string; message: string } };
+
+describe("ConvoticError.getResponse()", () => {
+  it("answers its status and {error: {code, message}} as JSON", () => {
+    const error = new ConvoticError("some_code", 422, "what went wrong", { platform: "line" });
+    expect(error.getResponse()).toEqual({
+      status: 422,
+      headers: { "content-type": JSON_TYPE },
+      body: JSON.stringify({ error: { code: "some_code", message: "[line] what went wrong" } }),
+    });
+    expect([error.logDetail, error.logLevel]).toEqual(["[line] what went wrong", "info"]);
+  });
+
+  it("a 405 carries Allow", () => {
+    const error = methodNotAllowed("GET, POST");
+    expect(error.getResponse().status).toBe(405);
+    expect(error.getResponse().headers).toEqual({ "content-type": JSON_TYPE, allow: "GET, POST" });
+    expect(bodyOf(error)).toEqual({ error: { code: "method_not_allowed", message: "use GET or POST" } });
+  });
+
+  it("a handler failure is answered with a fixed text, its message only logged", () => {
+    const error = new DispatchError([new Error("password=hunter2 rejected")]);
+    expect(error.getResponse().status).toBe(500);
+    expect(error.getResponse().body).not.toContain("hunter2");
+    expect(bodyOf(error).error).toEqual({ code: "handler_failed", message: expect.stringContaining("redeliver") });
+    expect(error.logDetail).toContain("hunter2");
+    expect(error.logLevel).toBe("error");
+  });
+
+  it("a sink failure likewise", () => {
+    const error = new SinkError(new Error("disk /var/secret full"));
+    expect(bodyOf(error).error).toEqual({ code: "sink_failed", message: "the event sink failed; answering 500 so the platform redelivers" });
+    expect(error.logDetail).toContain("disk /var/secret full");
+  });
+
+  it("a payload error is answered (the sender may see its own body quoted) but never logged", () => {
+    const error = new PayloadError("line", 'body is not valid JSON: Unexpected token \'s\', "secret stuff" is not valid JSON');
+    expect(error.getResponse().status).toBe(400);
+    expect(bodyOf(error).error.message).toContain("secret stuff");
+    expect(error.logDetail).toBeUndefined();
+  });
+
+  it("a bad signature is a 401 logged as a warning", () => {
+    const error = new SignatureError("telegram", "header does not match");
+    expect([error.getResponse().status, error.logLevel]).toEqual([401, "warn"]);
+  });
+
+  it("anything else is a bare 500 internal_error, logged with its message", () => {
+    const error = asConvoticError(new TypeError("x is not a function"));
+    expect(error).toBeInstanceOf(InternalError);
+    expect(bodyOf(error)).toEqual({ error: { code: "internal_error", message: "internal error" } });
+    expect(error.logDetail).toBe("x is not a function");
+    expect(asConvoticError("thrown string").logDetail).toBe("thrown string");
+    const known = new ConfigError("bad");
+    expect(asConvoticError(known)).toBe(known);
+  });
+
+  it("an HttpError keeps the headers it was given", () => {
+    const error = new HttpError("busy", 503, "try later", { "retry-after": "1" });
+    expect(error.getResponse().headers).toEqual({ "content-type": JSON_TYPE, "retry-after": "1" });
+  });
+});
