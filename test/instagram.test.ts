@@ -1,29 +1,19 @@
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, PayloadError, SignatureError, type NormalizeResult, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { contactId, PayloadError, SignatureError } from "../src/core";
+import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
 
 /*
  * What the generic suites do not pin down for Instagram: either app secret signs, byte-exact escaped bodies,
  * the handshake, account splitting, stories, unsends, comments and dashboard test payloads.
  */
-const normalizer = createNormalizer({ adapters });
-const platform = "instagram";
-const context = fixtureContext(platform);
+const { platform, context, body, run } = adapterTest("instagram");
 const META_SECRET = "the-meta-app-secret";
 const INSTAGRAM_SECRET = "the-instagram-app-secret";
 const secrets = { app_secrets: [META_SECRET, INSTAGRAM_SECRET], verify_token: "ig-verify-456" };
 const ACCOUNT = "17841405726653026";
 const IGSID = "6627363697318245";
 
-const body = (name: string) => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
-const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => createHmac(algorithm, secret).update(bytes).digest("hex");
-const signed = (bytes: Uint8Array, secret: string) => ({ "x-hub-signature-256": `sha256=${hex("sha256", secret, bytes)}` });
-const run = (name: string) => normalizer.normalize(platform, body(name), context);
-const ofType = <T extends UnifiedEvent["type"]>(result: NormalizeResult, type: T) =>
-  result.events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
+const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => hmacOf(algorithm, secret, bytes);
+const signed = (bytes: Uint8Array, secret: string) => metaSigned(bytes, secret);
 
 describe("instagram signature", () => {
   const escaped = body("text-non-ascii-escaped");

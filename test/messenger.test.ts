@@ -1,29 +1,19 @@
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, messageId, PayloadError, SignatureError, type NormalizeResult, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { contactId, messageId, PayloadError, SignatureError } from "../src/core";
+import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
 
 /*
  * What the generic golden and conformance suites do not pin down for Messenger: byte-exact signing of
  * Meta-escaped bodies, sha1 opt-in, the handshake, account splitting and specific mapping rules.
  */
-const normalizer = createNormalizer({ adapters });
-const platform = "messenger";
-const context = fixtureContext(platform);
+const { platform, context, body, run } = adapterTest("messenger");
 const APP_SECRET = "a-messenger-app-secret";
 const secrets = { app_secrets: [APP_SECRET], verify_token: "verify-me-123" };
 const PAGE = "112233445566778";
 const PSID = "6543219876543210";
 
-const body = (name: string) => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
-const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => createHmac(algorithm, secret).update(bytes).digest("hex");
-const signed = (bytes: Uint8Array, secret = APP_SECRET) => ({ "X-Hub-Signature-256": `sha256=${hex("sha256", secret, bytes)}` });
-const run = (name: string) => normalizer.normalize(platform, body(name), context);
-const ofType = <T extends UnifiedEvent["type"]>(result: NormalizeResult, type: T) =>
-  result.events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
-const page = (...items: unknown[]) => JSON.stringify({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: items }] });
+const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => hmacOf(algorithm, secret, bytes);
+const signed = (bytes: Uint8Array, secret = APP_SECRET) => metaSigned(bytes, secret);
+const page = (...items: unknown[]) => ({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: items }] });
 
 describe("messenger signature", () => {
   const escaped = body("fallback-link-non-ascii-escaped");
@@ -152,7 +142,7 @@ describe("messenger accounts", () => {
     expect(second?.entry.map((entry) => entry.id)).toEqual(["998877665544332"]);
 
     // each slice, normalised for its own block, yields exactly that Page's events
-    const whole = normalizer.normalize(platform, body("multi-account-batch"), context);
+    const whole = run("multi-account-batch");
     const perSlice = slices.flatMap((slice) =>
       normalizer.normalizePayload(platform, slice.payload, { ...context, block_id: `blk_${slice.account_id}` }).events.map((event) => {
         expect(event.metadata.platform_account_id).toBe(slice.account_id);
@@ -180,10 +170,10 @@ describe("messenger mapping", () => {
 
   it("tells an echo from an inbound message with the same mid by type", () => {
     const mid = "m_same_mid";
-    const result = normalizer.normalize(platform, page(
+    const result = run(page(
       { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, message: { mid, text: "in" } },
       { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid, text: "in", is_echo: true } },
-    ), context);
+    ));
     expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received", "messaging.message.sent"]);
     expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
     expect(result.events.every((event) => "message" in event.data && event.data.message.id === messageId(context.block_id, mid))).toBe(true);
@@ -191,10 +181,10 @@ describe("messenger mapping", () => {
 
   it("keys reactions by target, action, emoji and time: a retry repeats the id, a re-react does not", () => {
     const react = (timestamp: number, action = "react") => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, reaction: { mid: "m_target", action, emoji: "\u2764\ufe0f", reaction: "love" } });
-    const first = normalizer.normalize(platform, page(react(1795252530000)), context).events[0];
-    const retried = normalizer.normalize(platform, page(react(1795252530000)), context).events[0];
-    const removed = normalizer.normalize(platform, page(react(1795252531000, "unreact")), context).events[0];
-    const again = normalizer.normalize(platform, page(react(1795252532000)), context).events[0];
+    const first = run(page(react(1795252530000))).events[0];
+    const retried = run(page(react(1795252530000))).events[0];
+    const removed = run(page(react(1795252531000, "unreact"))).events[0];
+    const again = run(page(react(1795252532000))).events[0];
     expect(retried?.id).toBe(first?.id);
     expect(removed?.type).toBe("messaging.reaction.removed");
     expect(new Set([first?.id, removed?.id, again?.id]).size).toBe(3);
