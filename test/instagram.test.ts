@@ -164,3 +164,31 @@ describe("instagram mapping", () => {
     expect(result.unhandled.map((item) => item.kind)).toEqual(["delivery"]);
   });
 });
+
+describe("instagram: a malformed item costs only itself", () => {
+  const dm = (mid: string) => ({ sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid, text: "hi" } });
+  const badDm = { sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid: 42, text: "?" } };
+  const comment = (id: string) => ({ field: "comments", value: { id, text: "nice", from: { id: IGSID, username: "jane" }, media: { id: "17918195224117851" } } });
+  const process = (entry: unknown[]) => {
+    const rawBody = Buffer.from(JSON.stringify({ object: "instagram", entry }));
+    return normalizer.processWebhook({ platform, rawBody, headers: signed(rawBody, META_SECRET), secrets, context });
+  };
+  const entry = (lists: object) => ({ id: ACCOUNT, time: 1795252530, ...lists });
+
+  it.each([
+    ["messaging[]", entry({ messaging: [dm("m_1"), badDm, dm("m_3")] }), "message"],
+    ["standby[]", entry({ standby: [dm("m_1"), badDm, dm("m_3")] }), "message"],
+    ["changes[]", entry({ changes: [comment("c_1"), { field: "comments", value: { id: "c_2", from: "nope", media: { id: "1" } } }, comment("c_3")] }), "changes.comments"],
+    ["changes[] with no field", entry({ changes: [comment("c_1"), { value: {} }, comment("c_3")] }), "changes"],
+  ])("maps the two good items of %s and reports the poisoned middle one", (_name, one, kind) => {
+    const result = process([one]);
+    expect(result.events).toHaveLength(2);
+    expect(result.unhandled.map((item) => item.kind)).toEqual([kind]);
+  });
+
+  it("maps the two good entries of three and reports the middle entry whose lists are not lists", () => {
+    const result = process([entry({ messaging: [dm("m_1")] }), entry({ changes: "nope" }), entry({ messaging: [dm("m_3")] })]);
+    expect(result.events).toHaveLength(2);
+    expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: ACCOUNT, reason: expect.stringContaining("changes") }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { defined } from "../../core";
+import { defined, platformTime } from "../../core";
 import { hasUser, type MessagingItem, type MetaChange, type MetaEntryBase, type MetaMessaging, type UserItem } from "../meta-shared";
 import { FeedValue, type MessengerItem } from "./schema";
 
@@ -27,7 +27,8 @@ export function mapMessengerChange(meta: MetaMessaging, entry: MetaEntryBase, ch
 /** `message_edit`: the new text of an earlier message; `num_edit` tells successive edits apart. */
 function edit(meta: MetaMessaging, item: UserItem<MessengerItem>, edit: NonNullable<MessengerItem["message_edit"]>): boolean {
   const b = meta.b;
-  const editedAt = item.time === undefined ? undefined : b.timestamp(item.time);
+  // the edit time is the item's time: when that is not a time the envelope falls back, and edited_at is left out
+  const editedAt = item.time === undefined ? undefined : platformTime(item.time);
   meta.mapper(item, edit.mid, edit.mid).emit(
     "messaging.message.updated",
     {

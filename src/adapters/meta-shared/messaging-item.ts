@@ -27,13 +27,14 @@ export function hasUser<R extends MetaMessagingItem>(item: MessagingItem<R>): it
   return item.user !== undefined;
 }
 
-export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEntryBase, standby: boolean): MessagingItem<R> {
+/** `kind` is read from the item as sent: parsing drops keys such as `__proto__` that may name it. */
+export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEntryBase, standby: boolean, kind = itemKind(raw)): MessagingItem<R> {
   // echoes reverse sender and recipient: the person is whichever side is not the account
   const outbound = raw.message?.is_echo === true || (raw.sender?.id !== undefined && raw.sender.id === entry.id);
   const person = outbound ? raw.recipient : raw.sender;
   return {
     raw,
-    kind: itemKind(raw),
+    kind,
     account: entry.id,
     standby,
     outbound,
@@ -46,7 +47,7 @@ export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEn
 /** Keys of an item that are not its payload. */
 const ENVELOPE_KEYS = new Set(["sender", "recipient", "timestamp"]);
 
-/** The payload key naming the item's kind (`message`, `reaction`, `app_roles`…). */
+/** The payload key naming the item's kind (`message`, `reaction`, `app_roles`…), bounded for reports and logs. */
 export function itemKind(item: object): string {
-  return Object.keys(item).find((key) => !ENVELOPE_KEYS.has(key)) ?? "empty";
+  return (Object.keys(item).find((key) => !ENVELOPE_KEYS.has(key)) ?? "empty").slice(0, 64);
 }

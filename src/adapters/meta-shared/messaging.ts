@@ -47,9 +47,13 @@ export class MetaMessaging {
     return `${item.user}:${this.timeKey(item)}`;
   }
 
-  /** The item's time in one unit, so a key does not depend on whether Meta sent seconds or ms. */
+  /**
+   * The item's time in one unit, so a key does not depend on whether Meta sent seconds or ms. A value that is
+   * not a time (the envelope then takes the receive time) keys by what was sent, so a redelivery keys alike.
+   */
   timeKey(item: MessagingItem): string {
-    return item.time === undefined ? "untimed" : this.b.timestamp(item.time);
+    if (item.time === undefined) return "untimed";
+    return platformTime(item.time) ?? `sent:${String(item.time).slice(0, 64)}`;
   }
 
   /**
@@ -222,9 +226,4 @@ export class MetaMessaging {
     });
     return true;
   }
-}
-
-/** A time for a key or a data field, or undefined when the platform sent none that is valid. */
-export function validTime(value: number | string | undefined): string | undefined {
-  return value === undefined ? undefined : platformTime(value);
 }

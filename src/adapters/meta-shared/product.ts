@@ -44,20 +44,28 @@ export const META_DM_EMITS = [
   "platform.webhook.verified",
 ] as const satisfies readonly EventType[];
 
-/** One entry: the account, its time, and the three lists Meta documents. */
-function metaEntry<I extends MetaMessagingItem>(item: z.ZodType<I>) {
-  return z.looseObject({
-    id: z.string().min(1),
-    time: MetaTime.optional(),
-    messaging: z.array(item).optional(),
-    standby: z.array(item).optional(),
-    changes: z.array(MetaChange).optional(),
-  });
-}
+/**
+ * What the body must be for the request to be read at all: `object` and a list of entries, each naming its
+ * account. Everything inside an entry is read item by item, so a malformed item costs only itself.
+ */
+const EntryEnvelope = z.looseObject({ id: z.string().min(1) });
+
+/**
+ * One entry: its time and the three lists Meta documents, each item still unparsed. A time that is not one is
+ * ignored here (items fall back to the receive time) rather than costing the entry.
+ */
+const MetaEntry = z.looseObject({
+  id: z.string().min(1),
+  time: MetaTime.optional().catch(undefined),
+  messaging: z.array(z.unknown()).optional(),
+  standby: z.array(z.unknown()).optional(),
+  changes: z.array(z.unknown()).optional(),
+});
+type MetaEntry = z.output<typeof MetaEntry>;
 
 /** The adapter of a Meta DM product: transport, body schema, emits, normalise and account split. */
 export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduct<I>) {
-  const payload = metaEnvelope(product.object, metaEntry(product.item));
+  const payload = metaEnvelope(product.object, EntryEnvelope);
   return defineAdapter({
     platform: product.platform,
     payload,
@@ -65,7 +73,9 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
     ...metaTransport(product.platform),
     normalize(body: z.output<typeof payload>, context: NormalizeContext): NormalizeResult {
       const meta = new MetaMessaging(new EnvelopeBuilder(product.platform, context));
-      for (const entry of body.entry) mapEntry(meta, product, entry);
+      for (const entry of body.entry) {
+        meta.b.item(entry, { kind: "entry", rawId: entry.id, schema: MetaEntry }, (parsed) => mapEntry(meta, product, parsed));
+      }
       return meta.b.result();
     },
     /** one slice per Page or account (`entry.id`), so a shared route hands each its own entries */
@@ -75,29 +85,47 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
   });
 }
 
-interface ProductEntry<I> extends MetaEntryBase {
-  readonly messaging?: readonly I[] | undefined;
-  readonly standby?: readonly I[] | undefined;
-  readonly changes?: readonly MetaChange[] | undefined;
-}
-
 /**
- * Every item of one entry, in order: its `messaging[]`, then `standby[]`, then `changes[]`, each in isolation.
- * DM items include the dashboard "Test" button's DM, which arrives as `{field: "messages", value}` in
- * `changes[]` with fake ids; every other change goes to the product's `mapChange`.
+ * Every item of one entry, in order: its `messaging[]`, then `standby[]`, then `changes[]`, each parsed and
+ * mapped on its own. DM items include the dashboard "Test" button's DM, which arrives as
+ * `{field: "messages", value}` in `changes[]` with fake ids; every other change goes to the product's `mapChange`.
  */
-function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, entry: ProductEntry<I>): void {
-  const dm = (raw: I, standby: boolean) =>
-    meta.b.item(raw, { kind: itemKind(raw), rawId: raw.message?.mid ?? raw.postback?.mid }, () => mapDm(meta, product, messagingItem(raw, entry, standby)));
+function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, entry: MetaEntry): void {
+  const dm = (raw: unknown, standby: boolean) => {
+    const kind = dmKind(raw);
+    meta.b.item(raw, { kind, rawId: midOf(raw), schema: product.item }, (item) => mapDm(meta, product, messagingItem(item, entry, standby, kind)));
+  };
   for (const raw of entry.messaging ?? []) dm(raw, false);
   for (const raw of entry.standby ?? []) dm(raw, true);
-  for (const change of entry.changes ?? []) {
-    meta.b.item(change, { kind: `changes.${change.field}` }, () => {
+  for (const raw of entry.changes ?? []) {
+    meta.b.item(raw, { kind: changeKind(raw), schema: MetaChange }, (change) => {
       if (!isMessagingField(change.field)) return product.mapChange(meta, entry, change);
       const value = meta.readChange(change, product.item);
       if (value !== undefined) mapDm(meta, product, messagingItem(value, entry, change.field === "standby"));
     });
   }
+}
+
+/** The kind of a DM item, read before parsing: its payload key. */
+function dmKind(raw: unknown): string {
+  return isObject(raw) ? itemKind(raw) : "messaging";
+}
+
+/** The `mid` of a DM item, where one can be read before parsing. */
+function midOf(raw: unknown): string | undefined {
+  if (!isObject(raw)) return undefined;
+  const payload = isObject(raw["message"]) ? raw["message"] : isObject(raw["postback"]) ? raw["postback"] : undefined;
+  const mid = payload?.["mid"];
+  return typeof mid === "string" ? mid.slice(0, 256) : undefined;
+}
+
+function changeKind(raw: unknown): string {
+  const field = isObject(raw) ? raw["field"] : undefined;
+  return typeof field === "string" ? `changes.${field.slice(0, 64)}` : "changes";
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function mapDm<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, item: MessagingItem<I>): void {
