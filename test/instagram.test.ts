@@ -1,5 +1,6 @@
 import { contactId, PayloadError, SignatureError } from "../src/core";
 import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/meta-coverage";
 
 /*
  * What the generic suites do not pin down for Instagram: either app secret signs, byte-exact escaped bodies,
@@ -192,3 +193,5 @@ describe("instagram: a malformed item costs only itself", () => {
     expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: ACCOUNT, reason: expect.stringContaining("changes") }]);
   });
 });
+
+describeCoverage(platform);

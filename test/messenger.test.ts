@@ -1,5 +1,6 @@
 import { contactId, messageId, PayloadError, SignatureError } from "../src/core";
 import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/meta-coverage";
 
 /*
  * What the generic golden and conformance suites do not pin down for Messenger: byte-exact signing of
@@ -259,6 +260,49 @@ describe("messenger mapping", () => {
   });
 });
 
+describe("messenger direction and identity", () => {
+  it("makes only echoes outbound: a postback, quick reply, reaction or read whose sender is the Page stays the person's", () => {
+    const fromPage = { sender: { id: PAGE }, recipient: { id: PAGE }, timestamp: 1795252530000 };
+    const result = run(page(
+      { ...fromPage, postback: { mid: "m_pb", title: "Buy", payload: "BUY" } },
+      { ...fromPage, message: { mid: "m_qr", text: "Yes", quick_reply: { payload: "YES" } } },
+      { ...fromPage, reaction: { mid: "m_qr", action: "react", emoji: "\u2764\ufe0f" } },
+      { ...fromPage, read: { watermark: 1795252530000 } },
+    ));
+    expect(result.events.map((event) => event.type)).toEqual([
+      "messaging.postback",
+      "messaging.message.received",
+      "messaging.postback",
+      "messaging.reaction.added",
+      "messaging.message.read",
+    ]);
+  });
+
+  it("treats a dashboard test of message_echoes as an echo even without is_echo", () => {
+    const value = { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid: "m_echo_test", text: "hi" } };
+    const result = run({ object: "page", entry: [{ id: PAGE, time: 1795252530, changes: [{ field: "message_echoes", value }] }] });
+    expect(result.events.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([["messaging.message.sent", PSID]]);
+  });
+
+  it("keys a checkbox-plugin opt-in without sender on its user_ref", () => {
+    const [follow] = ofType(run("optin-checkbox-no-sender"), "messaging.follow");
+    expect(follow?.metadata).toMatchObject({ platform_user_id: "cbx_r8Tq3LmV5Zp1", raw_platform_event_id: expect.stringMatching(/^optin:cbx_r8Tq3LmV5Zp1:/) });
+    expect(follow?.data.contact_id).toBe(contactId(context.block_id, "cbx_r8Tq3LmV5Zp1"));
+  });
+
+  it("opens a conversation when a message request is accepted, and reports another answer", () => {
+    expect(ofType(run("optin-message-request-accept"), "messaging.conversation.created")[0]?.data.source).toBe("message_request");
+    const declined = run(page({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, optin: { message_request: "decline" } }));
+    expect({ events: declined.events.length, kinds: declined.unhandled.map((item) => item.kind) }).toEqual({ events: 0, kinds: ["optin.message_request"] });
+  });
+
+  it("reports every item of an entry list Meta does not document", () => {
+    const result = run("entry-unknown-list");
+    expect(result.events).toHaveLength(1);
+    expect(result.unhandled).toMatchObject([{ kind: "entry.message", raw_platform_event_id: "m_in_unknown_list" }]);
+  });
+});
+
 describe("messenger: a malformed item costs only itself", () => {
   const message = (mid: string, timestamp: unknown = 1795252530000) => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, message: { mid, text: "hi" } });
   const poisoned = { sender: "nope", recipient: { id: PAGE }, timestamp: "x", message: { mid: "m_bad", text: "?" } };
@@ -324,3 +368,5 @@ describe("messenger: a malformed item costs only itself", () => {
     }
   });
 });
+
+describeCoverage(platform);

@@ -27,18 +27,33 @@ export function hasUser<R extends MetaMessagingItem>(item: MessagingItem<R>): it
   return item.user !== undefined;
 }
 
-/** `kind` is read from the item as sent: parsing drops keys such as `__proto__` that may name it. */
-export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEntryBase, standby: boolean, kind = itemKind(raw)): MessagingItem<R> {
-  // echoes reverse sender and recipient: the person is whichever side is not the account
-  const outbound = raw.message?.is_echo === true || (raw.sender?.id !== undefined && raw.sender.id === entry.id);
+/** Where an item came from, and what was read of it before parsing. */
+export interface ItemOrigin {
+  /** sent in `standby[]`, or as a dashboard test of the `standby` field */
+  readonly standby: boolean;
+  /** a dashboard test of the `message_echoes` field: an echo even if the value lacks `is_echo` */
+  readonly echoField?: boolean;
+  /** read from the item as sent: parsing drops keys such as `__proto__` that may name it */
+  readonly kind?: string;
+}
+
+/**
+ * Direction: only an echo is outbound, that is a `message` with `is_echo` (or delivered as a `message_echoes`
+ * test). Sender and recipient are reversed on echoes, so the person is then the recipient. Postbacks, quick
+ * replies, reactions and reads are the person's own acts even when `sender.id` equals the account id.
+ * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes
+ */
+export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEntryBase, origin: ItemOrigin): MessagingItem<R> {
+  const outbound = raw.message !== undefined && (raw.message.is_echo === true || origin.echoField === true);
   const person = outbound ? raw.recipient : raw.sender;
   return {
     raw,
-    kind,
+    kind: origin.kind ?? itemKind(raw),
     account: entry.id,
-    standby,
+    standby: origin.standby,
     outbound,
-    user: person?.id ?? person?.user_ref,
+    // a checkbox-plugin opt-in has no sender at all: the person is the optin's `user_ref`
+    user: person?.id ?? person?.user_ref ?? (outbound ? undefined : raw.optin?.user_ref),
     // an item without its own time (Messenger delivery examples) takes the entry's
     time: raw.timestamp ?? entry.time,
   };

@@ -110,6 +110,10 @@ export const MetaMessagingItem = z.looseObject({
       ref: z.string().optional(),
       payload: z.string().optional(),
       notification_messages_status: z.string().optional(),
+      /** checkbox plugin: the `user_ref` the plugin was rendered with; the item then has no `sender` */
+      user_ref: z.string().min(1).optional(),
+      /** `"accept"` when the user accepted a message request the Page sent through customer matching */
+      message_request: z.string().optional(),
     })
     .optional(),
   pass_thread_control: Handover.optional(),

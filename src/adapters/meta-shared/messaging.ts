@@ -168,10 +168,14 @@ export class MetaMessaging {
   }
 
   /**
-   * Opt-ins: a plugin opt-in or a marketing-messages subscription is a follow, "STOP NOTIFICATIONS" an
-   * unfollow. One-time notification requests grant a single message, not a subscription: unhandled.
+   * Opt-ins (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_optins):
+   * a plugin or checkbox opt-in or a marketing-messages subscription is a follow, "STOP NOTIFICATIONS" an
+   * unfollow. Accepting a message request the Page sent through customer matching opens the conversation: a
+   * conversation created with `source: "message_request"`, not a subscription. One-time notification requests
+   * grant a single message, not a subscription: unhandled.
    */
   private optin(item: UserItem, optin: NonNullable<MetaMessagingItem["optin"]>): boolean {
+    if (optin.message_request !== undefined) return this.messageRequest(item, optin.message_request);
     if (optin.type === "one_time_notif_req") {
       this.unhandled(item, "optin.one_time_notif_req", "a one-time notification token is not a subscription");
       return true;
@@ -179,6 +183,18 @@ export class MetaMessaging {
     const status = optin.notification_messages_status;
     const key = `optin:${this.stamp(item)}:${optin.type ?? optin.ref ?? "plugin"}${status === undefined ? "" : `:${status}`}`;
     this.mapper(item, key).emit(status === "STOP NOTIFICATIONS" ? "messaging.unfollow" : "messaging.follow", this.contact(item));
+    return true;
+  }
+
+  private messageRequest(item: UserItem, answer: string): boolean {
+    if (answer !== "accept") {
+      this.unhandled(item, "optin.message_request", `a message request answered "${answer.slice(0, 64)}" opens no conversation`);
+      return true;
+    }
+    this.mapper(item, `optin:${this.stamp(item)}:message_request`).emit("messaging.conversation.created", {
+      ...this.contact(item),
+      source: "message_request",
+    });
     return true;
   }
 

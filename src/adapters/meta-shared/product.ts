@@ -93,7 +93,7 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
 function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, entry: MetaEntry): void {
   const dm = (raw: unknown, standby: boolean) => {
     const kind = dmKind(raw);
-    meta.b.item(raw, { kind, rawId: midOf(raw), schema: product.item }, (item) => mapDm(meta, product, messagingItem(item, entry, standby, kind)));
+    meta.b.item(raw, { kind, rawId: midOf(raw), schema: product.item }, (item) => mapDm(meta, product, messagingItem(item, entry, { standby, kind })));
   };
   for (const raw of entry.messaging ?? []) dm(raw, false);
   for (const raw of entry.standby ?? []) dm(raw, true);
@@ -101,9 +101,23 @@ function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: Met
     meta.b.item(raw, { kind: changeKind(raw), schema: MetaChange }, (change) => {
       if (!isMessagingField(change.field)) return product.mapChange(meta, entry, change);
       const value = meta.readChange(change, product.item);
-      if (value !== undefined) mapDm(meta, product, messagingItem(value, entry, change.field === "standby"));
+      if (value !== undefined) mapDm(meta, product, messagingItem(value, entry, { standby: change.field === "standby", echoField: change.field === "message_echoes" }));
     });
   }
+  for (const [list, items] of Object.entries(entry)) {
+    if (Array.isArray(items) && !ENTRY_LISTS.has(list)) for (const raw of items) unknownListItem(meta, list, raw);
+  }
+}
+
+const ENTRY_LISTS = new Set(["messaging", "standby", "changes"]);
+
+/** An item of a list Meta does not document in an entry (`message[]`, say): reported, never silently dropped. */
+function unknownListItem(meta: MetaMessaging, list: string, raw: unknown): void {
+  const name = list.slice(0, 64);
+  meta.b.unhandled(`entry.${name}`, raw, {
+    reason: `the entry holds a "${name}" list; Meta documents only messaging, standby and changes`,
+    raw_platform_event_id: midOf(raw),
+  });
 }
 
 /** The kind of a DM item, read before parsing: its payload key. */
