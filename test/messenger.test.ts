@@ -362,6 +362,23 @@ describe("messenger: a malformed item costs only itself", () => {
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 
+  it("bounds kinds named by payload strings, so a huge name cannot inflate reports and logs", () => {
+    const huge = "x".repeat(100_000);
+    const result = process({
+      object: "page",
+      entry: [{
+        id: PAGE,
+        time: 1795252530900,
+        messaging: [{ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, reaction: { mid: "m_1", action: huge } }, { sender: { id: PSID }, [huge]: {} }],
+        changes: [{ field: huge, value: {} }, { field: "feed", value: { item: huge, verb: huge } }],
+        [huge]: [{}],
+      }],
+    });
+    expect(result.unhandled).toHaveLength(5);
+    for (const item of result.unhandled) expect(item.kind.length).toBeLessThanOrEqual(140);
+    expect(result.unhandled.every((item) => (item.reason ?? "").length < 1_000)).toBe(true);
+  });
+
   it("still refuses a body whose envelope is wrong (400)", () => {
     for (const wrong of [{ object: "page", entry: {} }, { object: "page", entry: [{ time: 1 }] }, { object: "page", entry: [{ id: 7 }] }, { object: "page" }]) {
       expect(() => run(wrong)).toThrow(PayloadError);

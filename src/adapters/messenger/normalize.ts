@@ -88,7 +88,7 @@ function order(meta: MetaMessaging, item: UserItem<MessengerItem>, cart: NonNull
 function feed(meta: MetaMessaging, entry: MetaEntryBase, change: MetaChange): void {
   const value = meta.readChange(change, FeedValue);
   if (value === undefined) return;
-  const kind = `feed.${value.item ?? "unknown"}.${value.verb ?? "unknown"}`;
+  const kind = `feed.${(value.item ?? "unknown").slice(0, 64)}.${(value.verb ?? "unknown").slice(0, 64)}`;
   const author = value.from?.id ?? (value.sender_id === undefined ? undefined : String(value.sender_id));
   const rawId = value.comment_id ?? value.post_id;
   const skip = (reason?: string) => meta.unhandledChange(change, kind, reason, rawId);

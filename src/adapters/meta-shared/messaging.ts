@@ -84,7 +84,7 @@ export class MetaMessaging {
   }
 
   /** A `changes[]` item that is not a DM event and has no mapping in the adapter. */
-  unhandledChange(change: MetaChange, kind = `changes.${change.field}`, reason?: string, rawId?: string): void {
+  unhandledChange(change: MetaChange, kind = `changes.${change.field.slice(0, 64)}`, reason?: string, rawId?: string): void {
     this.b.unhandled(kind, change, defined({ reason, raw_platform_event_id: rawId }));
   }
 
@@ -92,7 +92,7 @@ export class MetaMessaging {
   readChange<S extends z.ZodType>(change: MetaChange, schema: S): z.output<S> | undefined {
     const parsed = schema.safeParse(change.value);
     if (parsed.success) return parsed.data;
-    this.unhandledChange(change, undefined, `the "${change.field}" value does not have the documented shape: ${describeIssues(parsed.error)}`);
+    this.unhandledChange(change, undefined, `the "${change.field.slice(0, 64)}" value does not have the documented shape: ${describeIssues(parsed.error)}`);
     return undefined;
   }
 
@@ -115,7 +115,7 @@ export class MetaMessaging {
   private reaction(item: UserItem, reaction: NonNullable<MetaMessagingItem["reaction"]>): boolean {
     const type = reaction.action === "react" ? "messaging.reaction.added" : reaction.action === "unreact" ? "messaging.reaction.removed" : undefined;
     if (type === undefined) {
-      this.unhandled(item, `reaction.${reaction.action}`);
+      this.unhandled(item, `reaction.${reaction.action.slice(0, 64)}`);
       return true;
     }
     // reactions have no id of their own; the time tells a re-react after an unreact from a retried delivery
@@ -226,7 +226,8 @@ export class MetaMessaging {
   /** Meta blocked the Page/account from messaging: a block error. Warnings and unblocks are reported unhandled. */
   private policy(item: MessagingItem, policy: z.output<typeof PolicyEnforcement>): boolean {
     if (policy.action !== "block") {
-      this.unhandled(item, `policy_enforcement.${policy.action}`, `policy_enforcement "${policy.action}" is not an error of the block`);
+      const action = policy.action.slice(0, 64);
+      this.unhandled(item, `policy_enforcement.${action}`, `policy_enforcement "${action}" is not an error of the block`);
       return true;
     }
     const key = `policy_enforcement:${item.account}:${this.timeKey(item)}:block`;
