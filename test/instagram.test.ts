@@ -1,29 +1,20 @@
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, PayloadError, SignatureError, type NormalizeResult, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { contactId, PayloadError, SignatureError } from "../src/core";
+import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/meta-coverage";
 
 /*
  * What the generic suites do not pin down for Instagram: either app secret signs, byte-exact escaped bodies,
  * the handshake, account splitting, stories, unsends, comments and dashboard test payloads.
  */
-const normalizer = createNormalizer({ adapters });
-const platform = "instagram";
-const context = fixtureContext(platform);
+const { platform, context, body, run } = adapterTest("instagram");
 const META_SECRET = "the-meta-app-secret";
 const INSTAGRAM_SECRET = "the-instagram-app-secret";
 const secrets = { app_secrets: [META_SECRET, INSTAGRAM_SECRET], verify_token: "ig-verify-456" };
 const ACCOUNT = "17841405726653026";
 const IGSID = "6627363697318245";
 
-const body = (name: string) => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
-const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => createHmac(algorithm, secret).update(bytes).digest("hex");
-const signed = (bytes: Uint8Array, secret: string) => ({ "x-hub-signature-256": `sha256=${hex("sha256", secret, bytes)}` });
-const run = (name: string) => normalizer.normalize(platform, body(name), context);
-const ofType = <T extends UnifiedEvent["type"]>(result: NormalizeResult, type: T) =>
-  result.events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
+const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => hmacOf(algorithm, secret, bytes);
+const signed = (bytes: Uint8Array, secret: string) => metaSigned(bytes, secret);
 
 describe("instagram signature", () => {
   const escaped = body("text-non-ascii-escaped");
@@ -174,3 +165,33 @@ describe("instagram mapping", () => {
     expect(result.unhandled.map((item) => item.kind)).toEqual(["delivery"]);
   });
 });
+
+describe("instagram: a malformed item costs only itself", () => {
+  const dm = (mid: string) => ({ sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid, text: "hi" } });
+  const badDm = { sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid: 42, text: "?" } };
+  const comment = (id: string) => ({ field: "comments", value: { id, text: "nice", from: { id: IGSID, username: "jane" }, media: { id: "17918195224117851" } } });
+  const process = (entry: unknown[]) => {
+    const rawBody = Buffer.from(JSON.stringify({ object: "instagram", entry }));
+    return normalizer.processWebhook({ platform, rawBody, headers: signed(rawBody, META_SECRET), secrets, context });
+  };
+  const entry = (lists: object) => ({ id: ACCOUNT, time: 1795252530, ...lists });
+
+  it.each([
+    ["messaging[]", entry({ messaging: [dm("m_1"), badDm, dm("m_3")] }), "message"],
+    ["standby[]", entry({ standby: [dm("m_1"), badDm, dm("m_3")] }), "message"],
+    ["changes[]", entry({ changes: [comment("c_1"), { field: "comments", value: { id: "c_2", from: "nope", media: { id: "1" } } }, comment("c_3")] }), "changes.comments"],
+    ["changes[] with no field", entry({ changes: [comment("c_1"), { value: {} }, comment("c_3")] }), "changes"],
+  ])("maps the two good items of %s and reports the poisoned middle one", (_name, one, kind) => {
+    const result = process([one]);
+    expect(result.events).toHaveLength(2);
+    expect(result.unhandled.map((item) => item.kind)).toEqual([kind]);
+  });
+
+  it("maps the two good entries of three and reports the middle entry whose lists are not lists", () => {
+    const result = process([entry({ messaging: [dm("m_1")] }), entry({ changes: "nope" }), entry({ messaging: [dm("m_3")] })]);
+    expect(result.events).toHaveLength(2);
+    expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: ACCOUNT, reason: expect.stringContaining("changes") }]);
+  });
+});
+
+describeCoverage(platform);

@@ -1,29 +1,20 @@
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, messageId, PayloadError, SignatureError, type NormalizeResult, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { contactId, messageId, PayloadError, SignatureError } from "../src/core";
+import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/meta-coverage";
 
 /*
  * What the generic golden and conformance suites do not pin down for Messenger: byte-exact signing of
  * Meta-escaped bodies, sha1 opt-in, the handshake, account splitting and specific mapping rules.
  */
-const normalizer = createNormalizer({ adapters });
-const platform = "messenger";
-const context = fixtureContext(platform);
+const { platform, context, body, run } = adapterTest("messenger");
 const APP_SECRET = "a-messenger-app-secret";
 const secrets = { app_secrets: [APP_SECRET], verify_token: "verify-me-123" };
 const PAGE = "112233445566778";
 const PSID = "6543219876543210";
 
-const body = (name: string) => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
-const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => createHmac(algorithm, secret).update(bytes).digest("hex");
-const signed = (bytes: Uint8Array, secret = APP_SECRET) => ({ "X-Hub-Signature-256": `sha256=${hex("sha256", secret, bytes)}` });
-const run = (name: string) => normalizer.normalize(platform, body(name), context);
-const ofType = <T extends UnifiedEvent["type"]>(result: NormalizeResult, type: T) =>
-  result.events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
-const page = (...items: unknown[]) => JSON.stringify({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: items }] });
+const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => hmacOf(algorithm, secret, bytes);
+const signed = (bytes: Uint8Array, secret = APP_SECRET) => metaSigned(bytes, secret);
+const page = (...items: unknown[]) => ({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: items }] });
 
 describe("messenger signature", () => {
   const escaped = body("fallback-link-non-ascii-escaped");
@@ -152,7 +143,7 @@ describe("messenger accounts", () => {
     expect(second?.entry.map((entry) => entry.id)).toEqual(["998877665544332"]);
 
     // each slice, normalised for its own block, yields exactly that Page's events
-    const whole = normalizer.normalize(platform, body("multi-account-batch"), context);
+    const whole = run("multi-account-batch");
     const perSlice = slices.flatMap((slice) =>
       normalizer.normalizePayload(platform, slice.payload, { ...context, block_id: `blk_${slice.account_id}` }).events.map((event) => {
         expect(event.metadata.platform_account_id).toBe(slice.account_id);
@@ -180,10 +171,10 @@ describe("messenger mapping", () => {
 
   it("tells an echo from an inbound message with the same mid by type", () => {
     const mid = "m_same_mid";
-    const result = normalizer.normalize(platform, page(
+    const result = run(page(
       { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, message: { mid, text: "in" } },
       { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid, text: "in", is_echo: true } },
-    ), context);
+    ));
     expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received", "messaging.message.sent"]);
     expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
     expect(result.events.every((event) => "message" in event.data && event.data.message.id === messageId(context.block_id, mid))).toBe(true);
@@ -191,10 +182,10 @@ describe("messenger mapping", () => {
 
   it("keys reactions by target, action, emoji and time: a retry repeats the id, a re-react does not", () => {
     const react = (timestamp: number, action = "react") => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, reaction: { mid: "m_target", action, emoji: "\u2764\ufe0f", reaction: "love" } });
-    const first = normalizer.normalize(platform, page(react(1795252530000)), context).events[0];
-    const retried = normalizer.normalize(platform, page(react(1795252530000)), context).events[0];
-    const removed = normalizer.normalize(platform, page(react(1795252531000, "unreact")), context).events[0];
-    const again = normalizer.normalize(platform, page(react(1795252532000)), context).events[0];
+    const first = run(page(react(1795252530000))).events[0];
+    const retried = run(page(react(1795252530000))).events[0];
+    const removed = run(page(react(1795252531000, "unreact"))).events[0];
+    const again = run(page(react(1795252532000))).events[0];
     expect(retried?.id).toBe(first?.id);
     expect(removed?.type).toBe("messaging.reaction.removed");
     expect(new Set([first?.id, removed?.id, again?.id]).size).toBe(3);
@@ -268,3 +259,131 @@ describe("messenger mapping", () => {
     expect(result.unhandled[0]?.reason).toContain("from");
   });
 });
+
+describe("messenger direction and identity", () => {
+  it("makes only echoes outbound: a postback, quick reply, reaction or read whose sender is the Page stays the person's", () => {
+    const fromPage = { sender: { id: PAGE }, recipient: { id: PAGE }, timestamp: 1795252530000 };
+    const result = run(page(
+      { ...fromPage, postback: { mid: "m_pb", title: "Buy", payload: "BUY" } },
+      { ...fromPage, message: { mid: "m_qr", text: "Yes", quick_reply: { payload: "YES" } } },
+      { ...fromPage, reaction: { mid: "m_qr", action: "react", emoji: "\u2764\ufe0f" } },
+      { ...fromPage, read: { watermark: 1795252530000 } },
+    ));
+    expect(result.events.map((event) => event.type)).toEqual([
+      "messaging.postback",
+      "messaging.message.received",
+      "messaging.postback",
+      "messaging.reaction.added",
+      "messaging.message.read",
+    ]);
+  });
+
+  it("treats a dashboard test of message_echoes as an echo even without is_echo", () => {
+    const value = { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid: "m_echo_test", text: "hi" } };
+    const result = run({ object: "page", entry: [{ id: PAGE, time: 1795252530, changes: [{ field: "message_echoes", value }] }] });
+    expect(result.events.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([["messaging.message.sent", PSID]]);
+  });
+
+  it("keys a checkbox-plugin opt-in without sender on its user_ref", () => {
+    const [follow] = ofType(run("optin-checkbox-no-sender"), "messaging.follow");
+    expect(follow?.metadata).toMatchObject({ platform_user_id: "cbx_r8Tq3LmV5Zp1", raw_platform_event_id: expect.stringMatching(/^optin:cbx_r8Tq3LmV5Zp1:/) });
+    expect(follow?.data.contact_id).toBe(contactId(context.block_id, "cbx_r8Tq3LmV5Zp1"));
+  });
+
+  it("opens a conversation when a message request is accepted, and reports another answer", () => {
+    expect(ofType(run("optin-message-request-accept"), "messaging.conversation.created")[0]?.data.source).toBe("message_request");
+    const declined = run(page({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, optin: { message_request: "decline" } }));
+    expect({ events: declined.events.length, kinds: declined.unhandled.map((item) => item.kind) }).toEqual({ events: 0, kinds: ["optin.message_request"] });
+  });
+
+  it("reports every item of an entry list Meta does not document", () => {
+    const result = run("entry-unknown-list");
+    expect(result.events).toHaveLength(1);
+    expect(result.unhandled).toMatchObject([{ kind: "entry.message", raw_platform_event_id: "m_in_unknown_list" }]);
+  });
+});
+
+describe("messenger: a malformed item costs only itself", () => {
+  const message = (mid: string, timestamp: unknown = 1795252530000) => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, message: { mid, text: "hi" } });
+  const poisoned = { sender: "nope", recipient: { id: PAGE }, timestamp: "x", message: { mid: "m_bad", text: "?" } };
+  const process = (payload: object) => {
+    const rawBody = Buffer.from(JSON.stringify(payload));
+    return normalizer.processWebhook({ platform, rawBody, headers: signed(rawBody), secrets, context });
+  };
+
+  it("maps the two good items of a batch of 3 and reports the poisoned middle one, with the zod path", () => {
+    const result = process(page(message("m_1"), poisoned, message("m_3")));
+    expect(result.events.map((event) => event.metadata.platform_message_id)).toEqual(["m_1", "m_3"]);
+    expect(result.unhandled).toHaveLength(1);
+    expect(result.unhandled[0]).toMatchObject({ kind: "message", raw_platform_event_id: "m_bad", raw: poisoned });
+    expect(result.unhandled[0]?.reason).toMatch(/sender: /);
+  });
+
+  it("keeps the first entry when the second entry's item has sender \"nope\" and timestamp \"x\"", () => {
+    const result = process({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: [message("m_1")] }, { id: PAGE, time: 1795252530900, messaging: [poisoned] }] });
+    expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received"]);
+    expect(result.unhandled.map((item) => item.kind)).toEqual(["message"]);
+  });
+
+  it("keeps an item with a time at or after the year 10000, and its neighbours, on the receive time", () => {
+    const reaction = { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 253402300800000, reaction: { mid: "m_1", action: "react", emoji: "\u{1F44D}" } };
+    const result = process(page(message("m_1"), reaction, message("m_3", -5)));
+    expect(result.unhandled).toEqual([]);
+    expect(result.events.map((event) => [event.type, event.timestamp, event.metadata.timestamp_source, event.metadata.platform_timestamp])).toEqual([
+      ["messaging.message.received", "2026-11-21T09:15:30.000Z", undefined, undefined],
+      ["messaging.reaction.added", context.received_at, "received", "253402300800000"],
+      ["messaging.message.received", context.received_at, "received", "-5"],
+    ]);
+    // the key keeps what was sent, so a redelivery gives the same id
+    expect(process(page(reaction)).events[0]?.id).toBe(result.events[1]?.id);
+  });
+
+  it("reports a watermark that is not a time as the item's fault", () => {
+    const read = { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, read: { watermark: 1e20 } };
+    const result = process(page(message("m_1"), read));
+    expect(result.events).toHaveLength(1);
+    expect(result.unhandled[0]).toMatchObject({ kind: "read", reason: expect.stringMatching(/between 1970 and 9999/) });
+  });
+
+  it("reports an entry whose lists are not lists, and maps the entries beside it", () => {
+    const result = process({ object: "page", entry: [{ id: PAGE, messaging: { not: "a list" } }, { id: PAGE, time: 1795252530900, messaging: [message("m_2")] }] });
+    expect(result.events).toHaveLength(1);
+    expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: PAGE, reason: expect.stringContaining("messaging") }]);
+  });
+
+  it("reads kinds and fields named like Object.prototype members as plain names", () => {
+    const text = `{"object":"page","entry":[{"id":"${PAGE}","time":1795252530900,"messaging":[
+      {"sender":{"id":"${PSID}"},"recipient":{"id":"${PAGE}"},"timestamp":1795252530000,"__proto__":{"polluted":true}},
+      {"sender":{"id":"${PSID}"},"recipient":{"id":"${PAGE}"},"timestamp":1795252530000,"constructor":{}}],
+      "changes":[{"field":"toString","value":{}},{"field":"__proto__","value":{"polluted":true}}]}]}`;
+    const result = process(JSON.parse(text) as object);
+    expect(result.events).toEqual([]);
+    expect(result.unhandled.map((item) => item.kind)).toEqual(["__proto__", "constructor", "changes.toString", "changes.__proto__"]);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
+  it("bounds kinds named by payload strings, so a huge name cannot inflate reports and logs", () => {
+    const huge = "x".repeat(100_000);
+    const result = process({
+      object: "page",
+      entry: [{
+        id: PAGE,
+        time: 1795252530900,
+        messaging: [{ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, reaction: { mid: "m_1", action: huge } }, { sender: { id: PSID }, [huge]: {} }],
+        changes: [{ field: huge, value: {} }, { field: "feed", value: { item: huge, verb: huge } }],
+        [huge]: [{}],
+      }],
+    });
+    expect(result.unhandled).toHaveLength(5);
+    for (const item of result.unhandled) expect(item.kind.length).toBeLessThanOrEqual(140);
+    expect(result.unhandled.every((item) => (item.reason ?? "").length < 1_000)).toBe(true);
+  });
+
+  it("still refuses a body whose envelope is wrong (400)", () => {
+    for (const wrong of [{ object: "page", entry: {} }, { object: "page", entry: [{ time: 1 }] }, { object: "page", entry: [{ id: 7 }] }, { object: "page" }]) {
+      expect(() => run(wrong)).toThrow(PayloadError);
+    }
+  });
+});
+
+describeCoverage(platform);

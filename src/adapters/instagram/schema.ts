@@ -1,27 +1,14 @@
 import { z } from "zod";
-import { MetaChange, MetaMessagingItem, MetaTime, metaEnvelope } from "../meta-shared";
 
 /*
- * The parts of an Instagram (`object: "instagram"`) webhook that normalise reads (meta-platforms.md §3;
- * https://developers.facebook.com/documentation/instagram-platform/webhooks/examples). DMs use the Messenger
- * item shape; comments, live comments and mentions arrive in `changes[]`. Ids are strings: IG account ids
- * such as 17841405726653026 exceed 2^53 and would be corrupted as numbers.
+ * The `changes[]` values only Instagram has (https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram).
+ * Its DMs use the Messenger item shape, declared in meta-shared. Ids are strings: IG account ids such as
+ * 17841405726653026 exceed 2^53 and would be corrupted as numbers.
  */
-
-export const InstagramEntry = z.looseObject({
-  id: z.string().min(1),
-  time: MetaTime.optional(),
-  messaging: z.array(MetaMessagingItem).optional(),
-  standby: z.array(MetaMessagingItem).optional(),
-  changes: z.array(MetaChange).optional(),
-});
-
-export const InstagramWebhook = metaEnvelope("instagram", InstagramEntry);
-export type InstagramWebhook = z.output<typeof InstagramWebhook>;
 
 /**
  * `comments` / `live_comments` (Graph reference `FBInstagramCommentsField`): the comment `id`, or `comment_id`
- * as the Facebook-Login example spells it; `parent_id` only on a reply to another comment (§3.4).
+ * as the Facebook-Login example spells it; `parent_id` only on a reply to another comment.
  */
 export const CommentValue = z.looseObject({
   id: z.string().min(1).optional(),

@@ -1,38 +1,17 @@
-import { defineAdapter } from "../../core";
-import { metaAccounts, metaTransport } from "../meta-shared";
-import { normalizeMessenger } from "./normalize";
-import { PageWebhook } from "./schema";
+import { metaDmAdapter } from "../meta-shared";
+import { mapMessengerChange, mapMessengerItem } from "./normalize";
+import { MessengerItem } from "./schema";
 
 /**
  * Facebook Messenger: `object: "page"` webhooks signed with the Meta app secret (`X-Hub-Signature-256`), set
- * up with the `hub.challenge` GET handshake. See docs/adapters/messenger.md.
+ * up with the `hub.challenge` GET handshake. The DM product it shares with Instagram is declared in
+ * meta-shared; Messenger adds deliveries, edits, carts and Page `feed` comments. See docs/adapters/messenger.md.
  */
-export const messenger = defineAdapter({
+export const messenger = metaDmAdapter({
   platform: "messenger",
-  payload: PageWebhook,
-  emits: [
-    "messaging.message.received",
-    "messaging.message.sent",
-    "messaging.message.delivered",
-    "messaging.message.read",
-    "messaging.message.updated",
-    "messaging.reaction.added",
-    "messaging.reaction.removed",
-    "messaging.postback",
-    "messaging.conversation.created",
-    "messaging.conversation.updated",
-    "messaging.handoff.requested",
-    "messaging.follow",
-    "messaging.unfollow",
-    "messaging.comment.created",
-    "commerce.order.created",
-    "platform.block.error",
-    "platform.webhook.verified",
-  ],
-  ...metaTransport("messenger"),
-  normalize: normalizeMessenger,
-  /** one slice per Page (`entry.id`), so a shared route hands each Page's entries to its own block */
-  accounts(payload) {
-    return metaAccounts(payload);
-  },
+  object: "page",
+  item: MessengerItem,
+  emits: ["messaging.message.delivered", "messaging.message.updated", "messaging.comment.created", "commerce.order.created"],
+  mapItem: mapMessengerItem,
+  mapChange: mapMessengerChange,
 });

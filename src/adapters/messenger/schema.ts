@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { LooseId, MetaChange, MetaMessagingItem, MetaTime, metaEnvelope } from "../meta-shared";
+import { LooseId, MetaMessagingItem, MetaTime } from "../meta-shared";
 
 /*
- * The parts of a Messenger (`object: "page"`) webhook that normalise reads (meta-platforms.md §2;
- * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events). Loose objects: Meta adds
+ * The parts of a Messenger (`object: "page"`) webhook that normalise reads
+ * (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events). Loose objects: Meta adds
  * fields without notice and those must not break parsing. Ids are strings (Page ids and PSIDs exceed 2^53).
  */
 
@@ -29,19 +29,8 @@ export const MessengerItem = MetaMessagingItem.extend({
 });
 export type MessengerItem = z.output<typeof MessengerItem>;
 
-export const PageEntry = z.looseObject({
-  id: z.string().min(1),
-  time: MetaTime.optional(),
-  messaging: z.array(MessengerItem).optional(),
-  standby: z.array(MessengerItem).optional(),
-  changes: z.array(MetaChange).optional(),
-});
-
-export const PageWebhook = metaEnvelope("page", PageEntry);
-export type PageWebhook = z.output<typeof PageWebhook>;
-
 /**
- * A Page `feed` change (§2.14; https://developers.facebook.com/documentation/pages-api/webhooks-for-pages).
+ * A Page `feed` change (https://developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-pages).
  * `from` may be missing (privacy); older payloads carry `sender_id` / `sender_name` instead.
  */
 export const FeedValue = z.looseObject({

@@ -2,12 +2,13 @@ import { z } from "zod";
 import type { AccountSlice, NormalizeResult } from "../../core";
 
 /*
- * The `{object, entry[]}` envelope Messenger, Instagram and WhatsApp share (meta-platforms.md §1.4, §9).
- * One POST batches up to 1000 updates, across several Pages or accounts, so every entry and every item of
- * every entry is read: nothing here looks at `entry[0]` only.
+ * The `{object, entry[]}` envelope Messenger, Instagram and WhatsApp share
+ * (https://developers.facebook.com/docs/graph-api/webhooks/getting-started). One POST
+ * batches up to 1000 updates, across several Pages or accounts, so every entry and every item of every entry is
+ * read: nothing here looks at `entry[0]` only.
  */
 
-/** Meta times: ms numbers for messaging, seconds for `changes`, seconds as strings in dashboard tests (§5). */
+/** Meta times: ms numbers for messaging, seconds for `changes`, seconds as strings in dashboard tests. */
 export const MetaTime = z.union([z.number(), z.string()]);
 
 /** A `changes[]` item: its `value` depends on `field`, so each adapter reads it with the schema of that field. */
@@ -32,41 +33,19 @@ export interface MetaEntryBase {
  * Splits a batch into one slice per account (`entry.id`), keeping `object` and every other top-level field,
  * entries in their original order, accounts in order of first appearance.
  */
-export function metaAccounts<P extends { readonly entry: readonly MetaEntryBase[] }>(payload: P): AccountSlice<P>[] {
+export function metaAccounts<P extends { readonly entry: readonly { readonly id: string }[] }>(payload: P): AccountSlice<P>[] {
   const byAccount = new Map<string, P["entry"][number][]>();
   for (const entry of payload.entry) {
-    const entries = byAccount.get(entry.id) ?? [];
-    entries.push(entry);
-    byAccount.set(entry.id, entries);
+    const entries = byAccount.get(entry.id);
+    if (entries === undefined) byAccount.set(entry.id, [entry]);
+    else entries.push(entry);
   }
   return [...byAccount].map(([account_id, entry]) => ({ account_id, payload: { ...payload, entry } as P }));
 }
 
-/** Where an item came from: `standby` items are copies sent while another app owns the thread (§2.12). */
-export type MetaChannel = "messaging" | "standby";
-
-export type MetaItem<M> =
-  | { readonly entry: MetaEntryBase; readonly channel: MetaChannel; readonly item: M }
-  | { readonly entry: MetaEntryBase; readonly channel: "changes"; readonly change: MetaChange };
-
-export interface WalkableEntry<M> extends MetaEntryBase {
-  readonly messaging?: readonly M[] | undefined;
-  readonly standby?: readonly M[] | undefined;
-  readonly changes?: readonly MetaChange[] | undefined;
-}
-
-/** Every item of every entry, in order: per entry its `messaging[]`, then `standby[]`, then `changes[]`. */
-export function* metaItems<M>(entries: readonly WalkableEntry<M>[]): Generator<MetaItem<M>> {
-  for (const entry of entries) {
-    for (const item of entry.messaging ?? []) yield { entry, channel: "messaging", item };
-    for (const item of entry.standby ?? []) yield { entry, channel: "standby", item };
-    for (const change of entry.changes ?? []) yield { entry, channel: "changes", change };
-  }
-}
-
 /**
- * Meta delivers at least once and sometimes repeats an item inside one POST (courier's `duplicate_msg.json`).
- * Event ids are derived from the raw event, so an equal id is the same event: keep its first occurrence.
+ * Meta delivers at least once and sometimes repeats an item inside one POST. Event ids are derived from the raw
+ * event, so an equal id is the same event: keep its first occurrence.
  */
 export function withoutRepeats(result: NormalizeResult): NormalizeResult {
   const seen = new Set<string>();

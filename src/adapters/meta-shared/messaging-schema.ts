@@ -3,12 +3,13 @@ import { MetaTime } from "./entries";
 
 /*
  * The Messenger Platform's DM item, which Messenger (`object: "page"`) and Instagram (`object: "instagram"`)
- * deliver alike in `messaging[]` / `standby[]` (meta-platforms.md §2, §3, §9; Messenger "Webhook Events
- * Reference": https://developers.facebook.com/docs/messenger-platform/reference/webhook-events). Loose objects:
- * Meta adds fields without notice. Only what the mappings read is declared.
+ * deliver alike in `messaging[]` / `standby[]` (Messenger "Webhook Events Reference":
+ * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events; Instagram:
+ * https://developers.facebook.com/documentation/instagram-platform/webhooks/examples). Loose objects: Meta adds fields
+ * without notice. Only what the mappings read is declared.
  */
 
-/** Ids Meta documents as strings but sometimes sends as JSON numbers (app ids, sticker ids, ad ids; §2.4, §2.12). */
+/** Ids Meta documents as strings but sometimes sends as JSON numbers (app ids, sticker ids, ad ids). */
 export const LooseId = z.union([z.string().min(1), z.number()]);
 
 const Party = z.looseObject({ id: z.string().min(1).optional(), user_ref: z.string().min(1).optional() });
@@ -109,20 +110,25 @@ export const MetaMessagingItem = z.looseObject({
       ref: z.string().optional(),
       payload: z.string().optional(),
       notification_messages_status: z.string().optional(),
+      /** checkbox plugin: the `user_ref` the plugin was rendered with; the item then has no `sender` */
+      user_ref: z.string().min(1).optional(),
+      /** `"accept"` when the user accepted a message request the Page sent through customer matching */
+      message_request: z.string().optional(),
     })
     .optional(),
   pass_thread_control: Handover.optional(),
   take_thread_control: Handover.optional(),
   request_thread_control: Handover.optional(),
   policy_enforcement: PolicyEnforcement.optional(),
-  // older typings spell it with a hyphen (bottender MessengerTypes.ts); accept both (§2.2)
+  // older typings spell it with a hyphen; accept both
   "policy-enforcement": PolicyEnforcement.optional(),
 });
 export type MetaMessagingItem = z.output<typeof MetaMessagingItem>;
 
 /**
  * `changes[].field` names of DM events. Dashboard "Test" buttons (and the doc pages) send DM events in the
- * `{field, value}` form, `value` being the very object that production puts in `messaging[]` (§1.5).
+ * `{field, value}` form, `value` being the very object that production puts in `messaging[]`
+ * (https://developers.facebook.com/docs/graph-api/webhooks/getting-started).
  */
 const MESSAGING_FIELDS = new Set([
   "messages", "message_echoes", "message_deliveries", "message_reads", "message_reactions", "message_edits",
@@ -133,12 +139,4 @@ const MESSAGING_FIELDS = new Set([
 
 export function isMessagingField(field: string): boolean {
   return MESSAGING_FIELDS.has(field);
-}
-
-/** Keys of an item that are not its payload. */
-const ENVELOPE_KEYS = new Set(["sender", "recipient", "timestamp"]);
-
-/** The payload key naming the item's kind (`message`, `reaction`, `app_roles`…). */
-export function itemKind(item: object): string {
-  return Object.keys(item).find((key) => !ENVELOPE_KEYS.has(key)) ?? "empty";
 }
