@@ -1,25 +1,16 @@
-import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, messageId, PayloadError, SignatureError, UnifiedEventSchema, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { contactId, messageId, PayloadError, SignatureError, UnifiedEventSchema } from "../src/core";
+import { adapterTest, hmacOf, normalizer, ofType } from "./support/adapter";
 import { TEST_SECRETS } from "./support/secrets";
 
 /*
  * What the generic golden and conformance suites do not pin down for WhatsApp: byte-exact signing, the GET
  * handshake, splitting a batch per phone number, and mapping details that tie events to each other.
  */
-const normalizer = createNormalizer({ adapters });
-const context = fixtureContext("whatsapp");
+const { context, body: fixture, run } = adapterTest("whatsapp");
 const secrets = TEST_SECRETS["whatsapp"]!.valid as { app_secrets: string[]; verify_token: string };
 const APP_SECRET = secrets.app_secrets[0]!;
 const PNID = "106540352242922";
-
-const fixture = (name: string) => readFileSync(join(FIXTURES_DIR, "whatsapp", `${name}.json`));
-const run = (body: unknown) => normalizer.normalize("whatsapp", JSON.stringify(body), context);
-const only = <T extends UnifiedEvent["type"]>(events: UnifiedEvent[], type: T) =>
-  events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
+const only = ofType;
 
 function messagesBody(value: Record<string, unknown>, phoneNumberId = PNID) {
   return {
@@ -37,7 +28,7 @@ function messagesBody(value: Record<string, unknown>, phoneNumberId = PNID) {
 
 describe("whatsapp signature", () => {
   const body = fixture("text-non-ascii");
-  const signature = `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`;
+  const signature = `sha256=${hmacOf("sha256", APP_SECRET, body)}`;
 
   it("accepts an X-Hub-Signature-256 computed independently over the raw bytes, whatever the header's case", () => {
     expect(body.toString("latin1")).toContain("\\u00c7a co\\u00fbte"); // the fixture really is Meta-escaped
@@ -53,7 +44,7 @@ describe("whatsapp signature", () => {
   it("accepts any of several app secrets (rotation) and rejects a sha1-only request by default", () => {
     const rotated = { app_secrets: ["old-secret", APP_SECRET] };
     expect(() => normalizer.verify("whatsapp", { rawBody: body, headers: { "x-hub-signature-256": signature } }, rotated)).not.toThrow();
-    const sha1 = `sha1=${createHmac("sha1", APP_SECRET).update(body).digest("hex")}`;
+    const sha1 = `sha1=${hmacOf("sha1", APP_SECRET, body)}`;
     expect(() => normalizer.verify("whatsapp", { rawBody: body, headers: { "x-hub-signature": sha1 } }, secrets)).toThrow(SignatureError);
   });
 });
@@ -182,7 +173,7 @@ describe("whatsapp mapping details", () => {
   });
 
   it("turns a failed status into messaging.message.failed with the WhatsApp error code", () => {
-    const events = only(normalizer.normalize("whatsapp", fixture("status-failed"), context).events, "messaging.message.failed");
+    const events = only(run("status-failed").events, "messaging.message.failed");
     expect(events[0]!.data.error).toMatchObject({ code: "131049" });
     expect(events[0]!.data.error.message).toContain("healthy ecosystem");
   });
@@ -200,7 +191,7 @@ describe("whatsapp mapping details", () => {
   });
 
   it("reports management fields without a mapping as unhandled under their field name", () => {
-    const result = normalizer.normalize("whatsapp", fixture("template-status-update"), context);
+    const result = run("template-status-update");
     expect(result.events).toEqual([]);
     expect(result.unhandled.map((item) => item.kind)).toEqual(["message_template_status_update"]);
   });

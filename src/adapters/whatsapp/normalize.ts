@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
-import { withoutRepeats } from "../meta-shared";
 import { mapEcho, mapInbound } from "./messages";
 import type { WaChange, WaEntry, WhatsAppWebhook } from "./schema";
-import { PLATFORM, Scope, validTime } from "./scope";
+import { PLATFORM, Scope } from "./scope";
 import { mapStatus, mapValueError } from "./statuses";
 
 /*
  * One POST = `{object, entry[]}`; every entry has `changes[]`; a `messages` change has `messages[]`,
- * `statuses[]`, `errors[]` and `contacts[]`. Batches hold many of each (up to 1000 updates), so every array is
- * walked, never only the first element (meta-platforms.md §8 #14).
+ * `statuses[]`, `errors[]` and `contacts[]`. Batches hold many of each, so every array is walked, never only the
+ * first element (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview).
+ * The same item twice in one POST (Meta delivers at least once) is collapsed by the builder: one event.
  */
 
 export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeContext): NormalizeResult {
@@ -20,8 +20,7 @@ export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeCo
       mapChange(scope, entry, change);
     }
   }
-  // the same message twice in one POST is a documented Meta duplicate (meta-platforms.md §8 #10): one event
-  return withoutRepeats(builder.result());
+  return builder.result();
 }
 
 /** The phone number a change belongs to; management changes have no metadata and belong to the WABA. */
@@ -52,10 +51,7 @@ function mapChange(scope: Scope, entry: WaEntry, change: WaChange): void {
       return mapAccountUpdate(scope, entry, value);
     default:
       // templates, quality, calls, user_preferences, history… are account administration, not conversation events
-      scope.b.unhandled(change.field, value, {
-        raw_platform_event_id: managementKey(entry, change.field, value),
-        reason: `whatsapp "${change.field}" webhook has no catalogue type`,
-      });
+      scope.accountItem(change.field, value, managementKey(entry, change.field, value)).unhandled(`whatsapp "${change.field}" webhook has no catalogue type`);
   }
 }
 
@@ -66,38 +62,40 @@ const AccountUpdate = z.looseObject({
   ban_info: z.looseObject({ waba_ban_state: z.string().optional() }).optional(),
 });
 
-/** `account_update` events with a catalogue fit (meta-platforms.md §6.3); the rest are unhandled. */
+/**
+ * `account_update` events with a catalogue fit; the rest are unhandled
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update).
+ */
 const CONNECTED = new Set(["PARTNER_ADDED", "PARTNER_APP_INSTALLED", "ACCOUNT_RECONNECTED"]);
 const DISCONNECTED = new Set(["PARTNER_REMOVED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_DELETED", "ACCOUNT_OFFBOARDED"]);
+const ERRORS = new Set(["ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE"]);
 
 function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaChange["value"]): void {
   const parsed = AccountUpdate.safeParse(value);
-  const key = managementKey(entry, "account_update", value);
+  const m = scope.accountItem("account_update", value, managementKey(entry, "account_update", value), entry.time);
   if (!parsed.success) {
-    scope.b.unhandled("account_update", value, { raw_platform_event_id: key, reason: "whatsapp account_update without an event" });
+    m.unhandled("whatsapp account_update without an event");
     return;
   }
   const update = parsed.data;
-  const common = { key, timestamp: validTime(entry.time), metadata: { raw_platform_event_id: key, platform_account_id: scope.account } };
   if (CONNECTED.has(update.event)) {
-    scope.b.event("platform.block.connected", { ...common, data: { reason: update.event } });
+    m.emit("platform.block.connected", { reason: update.event });
   } else if (DISCONNECTED.has(update.event)) {
-    scope.b.event("platform.block.disconnected", { ...common, data: { reason: update.event } });
-  } else if (update.event === "ACCOUNT_RESTRICTION" || update.event === "ACCOUNT_VIOLATION" || update.event === "DISABLED_UPDATE") {
+    m.emit("platform.block.disconnected", { reason: update.event });
+  } else if (ERRORS.has(update.event)) {
     const detail =
       update.violation_info?.violation_type ??
       update.ban_info?.waba_ban_state ??
       update.restriction_info?.flatMap((r) => (r.restriction_type ? [r.restriction_type] : [])).join(", ");
-    scope.b.event("platform.block.error", {
-      ...common,
-      data: { error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) } },
+    m.emit("platform.block.error", {
+      error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) },
     });
   } else {
-    scope.b.unhandled(`account_update.${update.event}`, value, { raw_platform_event_id: key });
+    m.unhandled(undefined, `account_update.${update.event}`);
   }
 }
 
-/** Management webhooks have no id: `<waba>:<field>:<event>:<entry.time>` (meta-platforms.md §7). */
+/** Management webhooks have no id: `<waba>:<field>:<event>:<entry.time>`. */
 function managementKey(entry: WaEntry, field: string, value: WaChange["value"]): string {
   const event = typeof value["event"] === "string" ? value["event"] : undefined;
   return [entry.id, field, event, entry.time].filter((part) => part !== undefined).join(":");

@@ -2,13 +2,13 @@ import { z } from "zod";
 
 /*
  * The parts of a WhatsApp Cloud API webhook that normalise reads
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages,
- * meta-platforms.md §4). Loose objects: Meta adds fields often. Type-named sub-objects are `nullish` because real
- * traffic carries `null` or omits them (an interactive message can arrive without `interactive`, §8 #22), and a
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages).
+ * Loose objects: Meta adds fields often. Type-named sub-objects are `nullish` because real traffic carries `null`
+ * or omits them (a re-sent interactive message arrives without `interactive`, with error 131000), and a
  * missing sub-object must become an unsupported message, not a rejected body.
  */
 
-/** Seconds as a string on messages and statuses, seconds as a number on management fields (§5). */
+/** Seconds as a string on messages and statuses, seconds as a number on management fields. */
 const Time = z.union([z.string(), z.number()]);
 
 export const WaError = z.looseObject({
@@ -87,7 +87,8 @@ export const WaMessage = z.looseObject({
   ...ContentFields,
   id: z.string().min(1),
   timestamp: Time.optional(),
-  /** phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself (§4.1) */
+  /** phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself
+   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/) */
   from: z.string().optional(),
   from_user_id: z.string().optional(),
   /** echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id` */
@@ -162,7 +163,7 @@ export type WaContact = z.output<typeof WaContact>;
 
 /**
  * `value` of a change. For `messages` (and `smb_message_echoes`) it carries `metadata` and the arrays below;
- * management fields (template, account, quality updates…) carry their own members and no `metadata` (§4.7).
+ * management fields (template, account, quality updates…) carry their own members and no `metadata`.
  */
 export const WaValue = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }).optional(),
