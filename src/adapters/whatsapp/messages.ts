@@ -1,4 +1,4 @@
-import { defined } from "../../core";
+import { defined, platformTime } from "../../core";
 import { CONTENT_TYPES, content, referralOf } from "./content";
 import type { WaMessage } from "./schema";
 import { nonEmpty, type Scope, type WaItem } from "./scope";
@@ -100,7 +100,7 @@ function mapChange(scope: Scope, { m, person }: WaItem, message: WaMessage, dire
       "messaging.message.updated",
       {
         ...person.data,
-        message: { ...content(scope.b, edited, edit.original_message_id, direction), ...(time === undefined ? {} : { edited_at: scope.b.timestamp(time) }) },
+        message: { ...content(scope.b, edited, edit.original_message_id, direction), ...defined({ edited_at: time === undefined ? undefined : platformTime(time) }) },
       },
       { metadata: { platform_message_id: edit.original_message_id } },
     );

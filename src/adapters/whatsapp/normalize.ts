@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
 import { mapEcho, mapInbound } from "./messages";
-import type { WaChange, WaEntry, WhatsAppWebhook } from "./schema";
+import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, type WaChange, type WaEntry, type WaValue, type WhatsAppWebhook } from "./schema";
 import { PLATFORM, Scope } from "./scope";
 import { mapStatus, mapValueError } from "./statuses";
 
@@ -13,44 +13,59 @@ import { mapStatus, mapValueError } from "./statuses";
  */
 
 export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeContext): NormalizeResult {
-  const builder = new EnvelopeBuilder(PLATFORM, context);
+  const b = new EnvelopeBuilder(PLATFORM, context);
   for (const entry of payload.entry) {
-    for (const change of entry.changes) {
-      const scope = new Scope(builder, accountOf(entry, change), change.value.contacts ?? []);
-      mapChange(scope, entry, change);
+    for (const raw of entry.changes) {
+      b.item(raw, { kind: stringField(raw, "field") ?? "changes", schema: WaChangeItem }, (change) => {
+        const contacts = (change.value.contacts ?? []).flatMap((contact) => {
+          // a contact is profile data, not an event: one without its documented shape only costs the profile
+          const parsed = WaContact.safeParse(contact);
+          return parsed.success ? [parsed.data] : [];
+        });
+        mapChange(new Scope(b, accountOf(entry, change), contacts), entry, change);
+      });
     }
   }
-  return builder.result();
+  return b.result();
 }
 
 /** The phone number a change belongs to; management changes have no metadata and belong to the WABA. */
 function accountOf(entry: WaEntry, change: WaChange): string {
-  return change.value.metadata?.phone_number_id ?? entry.id;
+  const metadata = propertyOf(propertyOf(change, "value"), "metadata");
+  const phoneNumberId = stringField(metadata, "phone_number_id");
+  return phoneNumberId === undefined || phoneNumberId === "" ? entry.id : phoneNumberId;
 }
 
-function mapChange(scope: Scope, entry: WaEntry, change: WaChange): void {
+/** Each item of a change's array, mapped on its own: kind and raw id are read before parsing, for the report. */
+function eachItem<R>(scope: Scope, items: readonly unknown[], kind: (raw: unknown) => string, schema: z.ZodType<R>, map: (item: R) => void): void {
+  for (const raw of items) scope.b.item(raw, { kind: kind(raw), rawId: stringField(raw, "id"), schema }, map);
+}
+
+function mapChange(scope: Scope, entry: WaEntry, change: WaChangeItem): void {
   const value = change.value;
   switch (change.field) {
     case "messages": {
       const messages = value.messages ?? [];
       const statuses = value.statuses ?? [];
       const errors = value.errors ?? [];
-      for (const message of messages) mapInbound(scope, message);
-      for (const status of statuses) mapStatus(scope, status);
-      for (const error of errors) mapValueError(scope, error);
+      eachItem(scope, messages, (raw) => `messages.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (message) => mapInbound(scope, message));
+      eachItem(scope, statuses, (raw) => `statuses.${stringField(raw, "status") ?? "unknown"}`, WaStatus, (status) => mapStatus(scope, status));
+      eachItem(scope, errors, () => "errors", WaError, (error) => mapValueError(scope, error));
       if (messages.length + statuses.length + errors.length === 0) {
         scope.b.unhandled("messages", value, { reason: "whatsapp messages change carries no messages, statuses or errors" });
       }
       return;
     }
-    case "smb_message_echoes":
-      for (const echo of value.message_echoes ?? []) mapEcho(scope, echo);
-      if ((value.message_echoes ?? []).length === 0) scope.b.unhandled(change.field, value);
+    case "smb_message_echoes": {
+      const echoes = value.message_echoes ?? [];
+      eachItem(scope, echoes, (raw) => `smb_message_echoes.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (echo) => mapEcho(scope, echo));
+      if (echoes.length === 0) scope.b.unhandled(change.field, value);
       return;
+    }
     case "account_update":
       return mapAccountUpdate(scope, entry, value);
     default:
-      // templates, quality, calls, user_preferences, history… are account administration, not conversation events
+      // templates, quality, calls, history… are account administration, not conversation events
       scope.accountItem(change.field, value, managementKey(entry, change.field, value)).unhandled(`whatsapp "${change.field}" webhook has no catalogue type`);
   }
 }
@@ -70,9 +85,9 @@ const CONNECTED = new Set(["PARTNER_ADDED", "PARTNER_APP_INSTALLED", "ACCOUNT_RE
 const DISCONNECTED = new Set(["PARTNER_REMOVED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_DELETED", "ACCOUNT_OFFBOARDED"]);
 const ERRORS = new Set(["ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE"]);
 
-function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaChange["value"]): void {
+function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): void {
   const parsed = AccountUpdate.safeParse(value);
-  const m = scope.accountItem("account_update", value, managementKey(entry, "account_update", value), entry.time);
+  const m = scope.accountItem("account_update", value, managementKey(entry, "account_update", value), timeOf(entry));
   if (!parsed.success) {
     m.unhandled("whatsapp account_update without an event");
     return;
@@ -96,9 +111,23 @@ function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaChange["value"]
 }
 
 /** Management webhooks have no id: `<waba>:<field>:<event>:<entry.time>`. */
-function managementKey(entry: WaEntry, field: string, value: WaChange["value"]): string {
-  const event = typeof value["event"] === "string" ? value["event"] : undefined;
-  return [entry.id, field, event, entry.time].filter((part) => part !== undefined).join(":");
+function managementKey(entry: WaEntry, field: string, value: WaValue): string {
+  return [entry.id, field, stringField(value, "event"), timeOf(entry)].filter((part) => part !== undefined).join(":");
+}
+
+/** `entry.time` when it is a string or a number (whether it is a valid time is the builder's rule). */
+function timeOf(entry: WaEntry): string | number | undefined {
+  return typeof entry.time === "string" || typeof entry.time === "number" ? entry.time : undefined;
+}
+
+/** An own property of a raw value, or undefined: raw items are read before they are parsed. */
+function propertyOf(raw: unknown, key: string): unknown {
+  return raw !== null && typeof raw === "object" && Object.hasOwn(raw, key) ? (raw as Record<string, unknown>)[key] : undefined;
+}
+
+function stringField(raw: unknown, key: string): string | undefined {
+  const value = propertyOf(raw, key);
+  return typeof value === "string" ? value : undefined;
 }
 
 /**

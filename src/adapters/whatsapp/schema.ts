@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metaEnvelope } from "../meta-shared";
 
 /*
  * The parts of a WhatsApp Cloud API webhook that normalise reads
@@ -161,35 +162,44 @@ export const WaContact = z.looseObject({
 });
 export type WaContact = z.output<typeof WaContact>;
 
+/*
+ * Two levels (per-item isolation). The body's envelope — `object`, `entry[]` of objects with the account `id`
+ * and a `changes[]` array — must be right or the request is a 400: without it the body cannot be routed. Every
+ * change, and every message, status, error and echo inside one, is parsed on its own by the mapper; one that does
+ * not have its documented shape is reported unhandled with the reason and its neighbours go through.
+ */
+
 /**
  * `value` of a change. For `messages` (and `smb_message_echoes`) it carries `metadata` and the arrays below;
- * management fields (template, account, quality updates…) carry their own members and no `metadata`.
+ * management fields (template, account, quality updates…) carry their own members and no `metadata`. The items
+ * of the arrays are parsed one by one (`WaMessage`, `WaStatus`, `WaError`).
  */
 export const WaValue = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }).optional(),
-  contacts: z.array(WaContact).nullish(),
-  messages: z.array(WaMessage).nullish(),
-  statuses: z.array(WaStatus).nullish(),
-  errors: z.array(WaError).nullish(),
-  message_echoes: z.array(WaMessage).nullish(),
+  contacts: z.array(z.unknown()).nullish(),
+  messages: z.array(z.unknown()).nullish(),
+  statuses: z.array(z.unknown()).nullish(),
+  errors: z.array(z.unknown()).nullish(),
+  message_echoes: z.array(z.unknown()).nullish(),
 });
 export type WaValue = z.output<typeof WaValue>;
 
-export const WaChange = z.looseObject({ field: z.string(), value: WaValue });
-export type WaChange = z.output<typeof WaChange>;
+/** One `changes[]` item, parsed on its own. */
+export const WaChangeItem = z.looseObject({ field: z.string(), value: WaValue });
+export type WaChangeItem = z.output<typeof WaChangeItem>;
 
 export const WaEntry = z.looseObject({
   /** the WhatsApp Business Account id; `"0"` in dashboard test payloads */
   id: z.string(),
-  /** seconds, only on management fields */
-  time: Time.optional(),
-  changes: z.array(WaChange),
+  /** seconds, only on management fields; read as a time only where it is one */
+  time: z.unknown().optional(),
+  /** each change is parsed on its own (`WaChangeItem`) */
+  changes: z.array(z.unknown()),
 });
 export type WaEntry = z.output<typeof WaEntry>;
+/** A raw `changes[]` item, before it is parsed. */
+export type WaChange = WaEntry["changes"][number];
 
 /** A Messenger (`page`) or Instagram body fails here and becomes a `PayloadError`. */
-export const WhatsAppWebhook = z.looseObject({
-  object: z.literal("whatsapp_business_account"),
-  entry: z.array(WaEntry),
-});
+export const WhatsAppWebhook = metaEnvelope("whatsapp_business_account", WaEntry);
 export type WhatsAppWebhook = z.output<typeof WhatsAppWebhook>;

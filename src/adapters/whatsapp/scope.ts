@@ -1,4 +1,4 @@
-import { defined, isTimestamp, type EnvelopeBuilder, type ItemMapper, type schemas } from "../../core";
+import { defined, type EnvelopeBuilder, type ItemMapper, type schemas } from "../../core";
 import type { z } from "zod";
 import type { WaContact, WaError } from "./schema";
 
@@ -23,27 +23,28 @@ export class Scope {
   ) {}
 
   /**
-   * The mapper of a raw item about a person: key, time and metadata (`platform_message_id` is the item's own
+   * The mapper of a raw item about a person: key, time (a value that is not a time between 1970 and 9999 gives the
+   * receive time, and is kept in `metadata.platform_timestamp`: the builder's rule), and metadata (`platform_message_id` is the item's own
    * wamid unless an event overrides it with the message it targets).
    */
-  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId: string; timestamp: unknown }, person: Person): WaItem {
+  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId: string; timestamp: string | number | undefined }, person: Person): WaItem {
     const m = this.b.mapper({
       kind: raw.kind,
       raw: raw.value,
       key: raw.key,
-      timestamp: validTime(raw.timestamp),
+      timestamp: raw.timestamp,
       metadata: { raw_platform_event_id: raw.rawId, ...person.metadata, platform_message_id: raw.messageId },
     });
     return { m, person };
   }
 
   /** The mapper of a raw item that is about the account, not a person (errors, management changes). */
-  accountItem(kind: string, raw: unknown, key: string, timestamp?: unknown): ItemMapper {
+  accountItem(kind: string, raw: unknown, key: string, timestamp?: string | number): ItemMapper {
     return this.b.mapper({
       kind,
       raw,
       key,
-      timestamp: validTime(timestamp),
+      timestamp,
       metadata: { raw_platform_event_id: key, platform_account_id: this.account },
     });
   }
@@ -93,11 +94,6 @@ export interface Person {
   readonly byUserId: boolean;
   readonly data: { contact_id: string; conversation_id: string; contact?: Profile };
   readonly metadata: { platform_user_id: string; platform_thread_id: string; platform_account_id: string };
-}
-
-/** A WhatsApp time when it is one; anything else means "no time" and the receive time is used (and flagged). */
-export function validTime(value: unknown): string | number | undefined {
-  return isTimestamp(value) ? value : undefined;
 }
 
 /** A string WhatsApp sent, unless it is empty or `null` (both mean "not given" in real traffic). */

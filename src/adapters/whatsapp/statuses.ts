@@ -1,4 +1,4 @@
-import { hashId } from "../../core";
+import { boundedRaw, hashId } from "../../core";
 import type { WaError, WaStatus } from "./schema";
 import { errorInfo, type Scope } from "./scope";
 
@@ -48,10 +48,12 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
 
 /**
  * `value.errors[]`: system, app or account level problems (rate limits, 131000 "Something went wrong"…).
- * They have no id and no time, so the key is the number, the code and a hash of the error.
+ * They have no id and no time, so the key is the number, the code and a hash of the error. The hash is of the
+ * depth-bounded error: the same text as the error itself for every real one, and no stack overflow for a
+ * hostile one nested thousands deep.
  */
 export function mapValueError(scope: Scope, error: WaError): void {
   const info = errorInfo(error, "unknown error");
-  const key = `error:${scope.account}:${info.code}:${hashId([JSON.stringify(error)])}`;
+  const key = `error:${scope.account}:${info.code}:${hashId([JSON.stringify(boundedRaw(error))])}`;
   scope.accountItem("errors", error, key).emit("platform.block.error", { error: info });
 }
