@@ -18,8 +18,9 @@ const MEDIA = new Map<string, { message: Message["type"]; attachment: Attachment
   ["audio", { message: "audio", attachment: "audio" }],
   ["document", { message: "file", attachment: "file" }],
   ["sticker", { message: "sticker", attachment: "sticker" }],
+  ["voice", { message: "voice", attachment: "voice" }],
 ]);
-type MediaType = "image" | "video" | "audio" | "document" | "sticker";
+type MediaType = "image" | "video" | "audio" | "document" | "sticker" | "voice";
 
 /** Types whose whole meaning is their content: they become a `Message`. */
 export const CONTENT_TYPES = new Set(["text", ...MEDIA.keys(), "location", "contacts", "unsupported"]);

@@ -79,12 +79,18 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
 export function mapEcho(scope: Scope, message: WaMessage): void {
   const kind = `smb_message_echoes.${message.type}`;
   const person = scope.person({ userId: message.to_user_id, waId: message.to }, message.group_id);
-  if (person === undefined || !CONTENT_TYPES.has(message.type)) {
+  const edits = message.type === "edit" || message.type === "revoke";
+  if (person === undefined || !(edits || CONTENT_TYPES.has(message.type))) {
     scope.report(kind, message, message.id);
     return;
   }
-  const { m } = scope.item({ kind, value: message, key: `echo:${message.id}`, rawId: message.id, messageId: message.id, timestamp: message.timestamp }, person);
-  m.emit("messaging.message.sent", { ...person.data, message: content(scope.b, message, message.id, "outbound") });
+  const item = scope.item({ kind, value: message, key: `echo:${message.id}`, rawId: message.id, messageId: message.id, timestamp: message.timestamp }, person);
+  // the business edited or deleted, in the WhatsApp Business app, a message it had sent: outbound like the message
+  if (edits) {
+    if (!mapChange(scope, item, message, "outbound")) item.m.unhandled(`whatsapp "${message.type}" echo without its "${message.type}" object`);
+    return;
+  }
+  item.m.emit("messaging.message.sent", { ...person.data, message: content(scope.b, message, message.id, "outbound") });
 }
 
 /**

@@ -1,7 +1,8 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
 import { mapEcho, mapInbound } from "./messages";
-import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, type WaChange, type WaEntry, type WaValue, type WhatsAppWebhook } from "./schema";
+import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
+import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, WaUserPreference, type WaChange, type WaEntry, type WhatsAppWebhook } from "./schema";
 import { PLATFORM, Scope } from "./scope";
 import { mapStatus, mapValueError } from "./statuses";
 
@@ -62,62 +63,18 @@ function mapChange(scope: Scope, entry: WaEntry, change: WaChangeItem): void {
       if (echoes.length === 0) scope.b.unhandled(change.field, value);
       return;
     }
+    case "user_preferences": {
+      const preferences = value.user_preferences ?? [];
+      eachItem(scope, preferences, (raw) => `user_preferences.${stringField(raw, "value") ?? "unknown"}`, WaUserPreference, (item) => mapUserPreference(scope, item));
+      if (preferences.length === 0) scope.b.unhandled(change.field, value);
+      return;
+    }
     case "account_update":
       return mapAccountUpdate(scope, entry, value);
     default:
       // templates, quality, calls, history… are account administration, not conversation events
-      scope.accountItem(change.field, value, managementKey(entry, change.field, value)).unhandled(`whatsapp "${change.field}" webhook has no catalogue type`);
+      return mapReportedField(scope, entry, change.field, value);
   }
-}
-
-const AccountUpdate = z.looseObject({
-  event: z.string(),
-  violation_info: z.looseObject({ violation_type: z.string().optional() }).optional(),
-  restriction_info: z.array(z.looseObject({ restriction_type: z.string().optional() })).optional(),
-  ban_info: z.looseObject({ waba_ban_state: z.string().optional() }).optional(),
-});
-
-/**
- * `account_update` events with a catalogue fit; the rest are unhandled
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update).
- */
-const CONNECTED = new Set(["PARTNER_ADDED", "PARTNER_APP_INSTALLED", "ACCOUNT_RECONNECTED"]);
-const DISCONNECTED = new Set(["PARTNER_REMOVED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_DELETED", "ACCOUNT_OFFBOARDED"]);
-const ERRORS = new Set(["ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE"]);
-
-function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): void {
-  const parsed = AccountUpdate.safeParse(value);
-  const m = scope.accountItem("account_update", value, managementKey(entry, "account_update", value), timeOf(entry));
-  if (!parsed.success) {
-    m.unhandled("whatsapp account_update without an event");
-    return;
-  }
-  const update = parsed.data;
-  if (CONNECTED.has(update.event)) {
-    m.emit("platform.block.connected", { reason: update.event });
-  } else if (DISCONNECTED.has(update.event)) {
-    m.emit("platform.block.disconnected", { reason: update.event });
-  } else if (ERRORS.has(update.event)) {
-    const detail =
-      update.violation_info?.violation_type ??
-      update.ban_info?.waba_ban_state ??
-      update.restriction_info?.flatMap((r) => (r.restriction_type ? [r.restriction_type] : [])).join(", ");
-    m.emit("platform.block.error", {
-      error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) },
-    });
-  } else {
-    m.unhandled(undefined, `account_update.${update.event}`);
-  }
-}
-
-/** Management webhooks have no id: `<waba>:<field>:<event>:<entry.time>`. */
-function managementKey(entry: WaEntry, field: string, value: WaValue): string {
-  return [entry.id, field, stringField(value, "event"), timeOf(entry)].filter((part) => part !== undefined).join(":");
-}
-
-/** `entry.time` when it is a string or a number (whether it is a valid time is the builder's rule). */
-function timeOf(entry: WaEntry): string | number | undefined {
-  return typeof entry.time === "string" || typeof entry.time === "number" ? entry.time : undefined;
 }
 
 /** An own property of a raw value, or undefined: raw items are read before they are parsed. */

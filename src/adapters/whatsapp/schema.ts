@@ -67,6 +67,8 @@ const ContentFields = {
   audio: Media.nullish(),
   document: Media.nullish(),
   sticker: Media.nullish(),
+  /** the older On-Premises API sent voice notes as their own type `voice` (Cloud API: `audio` with `voice: true`) */
+  voice: Media.nullish(),
   location: z
     .looseObject({
       latitude: z.number(),
@@ -181,8 +183,21 @@ export const WaValue = z.looseObject({
   statuses: z.array(z.unknown()).nullish(),
   errors: z.array(z.unknown()).nullish(),
   message_echoes: z.array(z.unknown()).nullish(),
+  user_preferences: z.array(z.unknown()).nullish(),
 });
 export type WaValue = z.output<typeof WaValue>;
+
+/** A `user_preferences[]` item: marketing messages stopped or resumed. */
+export const WaUserPreference = z.looseObject({
+  wa_id: z.string().optional(),
+  user_id: z.string().optional(),
+  category: z.string(),
+  value: z.string(),
+  detail: z.string().optional(),
+  /** seconds, a number */
+  timestamp: Time.optional(),
+});
+export type WaUserPreference = z.output<typeof WaUserPreference>;
 
 /** One `changes[]` item, parsed on its own. */
 export const WaChangeItem = z.looseObject({ field: z.string(), value: WaValue });

@@ -27,13 +27,13 @@ export class Scope {
    * receive time, and is kept in `metadata.platform_timestamp`: the builder's rule), and metadata (`platform_message_id` is the item's own
    * wamid unless an event overrides it with the message it targets).
    */
-  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId: string; timestamp: string | number | undefined }, person: Person): WaItem {
+  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId?: string; timestamp: string | number | undefined }, person: Person): WaItem {
     const m = this.b.mapper({
       kind: raw.kind,
       raw: raw.value,
       key: raw.key,
       timestamp: raw.timestamp,
-      metadata: { raw_platform_event_id: raw.rawId, ...person.metadata, platform_message_id: raw.messageId },
+      metadata: { raw_platform_event_id: raw.rawId, ...person.metadata, ...defined({ platform_message_id: raw.messageId }) },
     });
     return { m, person };
   }
