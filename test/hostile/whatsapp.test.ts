@@ -37,6 +37,10 @@ describe("whatsapp: a batch of 3 with one poisoned item in the middle yields 2 e
       "message_echoes[]: an echo whose timestamp is an object",
       bodyOf(change({ message_echoes: [{ ...text("wamid.1"), to: "16505551234" }, { ...text("wamid.2"), to: "16505551234", timestamp: {} }, { ...text("wamid.3"), to: "16505551234" }] }, "smb_message_echoes")),
     ],
+    [
+      "user_preferences[]: a preference without a value",
+      bodyOf(change({ user_preferences: [0, 1, 2].map((n) => ({ wa_id: "16505551234", category: "marketing_messages", value: n === 1 ? null : "stop", timestamp: 1731705721 + n })) }, "user_preferences")),
+    ],
     ["changes[]: a change whose value is a string", bodyOf(change({ messages: [text("wamid.1")] }), { field: "messages", value: "x" }, change({ messages: [text("wamid.3")] }))],
     ["changes[]: a change that is not an object", bodyOf(change({ messages: [text("wamid.1")] }), 17, change({ messages: [text("wamid.3")] }))],
     [
