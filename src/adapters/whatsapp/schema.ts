@@ -20,22 +20,19 @@ export const WaError = z.looseObject({
 });
 export type WaError = z.output<typeof WaError>;
 
-const Media = z.looseObject({
-  id: z.string().optional(),
-  url: z.string().optional(),
-  mime_type: z.string().optional(),
-  sha256: z.string().optional(),
-  caption: z.string().optional(),
-  filename: z.string().optional(),
+/** A loose object whose listed members are optional strings: most of what WhatsApp nests is this. */
+function optionalStrings<K extends string>(...keys: K[]) {
+  return z.looseObject(Object.fromEntries(keys.map((key) => [key, z.string().optional()])) as { [P in K]: z.ZodOptional<z.ZodString> });
+}
+
+const Media = optionalStrings("id", "url", "mime_type", "sha256", "caption", "filename").extend({
   voice: z.boolean().optional(),
   animated: z.boolean().optional(),
 });
 export type WaMedia = z.output<typeof Media>;
 
 const SharedContact = z.looseObject({
-  name: z
-    .looseObject({ formatted_name: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional() })
-    .nullish(),
+  name: optionalStrings("formatted_name", "first_name", "last_name").nullish(),
   phones: z.array(z.looseObject({ phone: z.string().optional(), wa_id: z.string().optional() })).nullish(),
   emails: z.array(z.looseObject({ email: z.string().optional() })).nullish(),
 });
@@ -52,10 +49,8 @@ const Interactive = z.looseObject({
 /** The content of a message: shared by `messages[]`, `message_echoes[]` and the new content inside an `edit`. */
 const ContentFields = {
   type: z.string(),
-  context: z
-    .looseObject({
-      id: z.string().optional(),
-      from: z.string().optional(),
+  context: optionalStrings("id", "from")
+    .extend({
       forwarded: z.boolean().optional(),
       frequently_forwarded: z.boolean().optional(),
       referred_product: z.looseObject({ catalog_id: z.string().optional(), product_retailer_id: z.string() }).nullish(),
@@ -90,28 +85,14 @@ export const WaMessage = z.looseObject({
   ...ContentFields,
   id: z.string().min(1),
   timestamp: Time.optional(),
-  /** phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself
-   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/) */
-  from: z.string().optional(),
-  from_user_id: z.string().optional(),
-  /** echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id` */
-  to: z.string().optional(),
-  to_user_id: z.string().optional(),
-  group_id: z.string().optional(),
+  /*
+   * `from`: phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself
+   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/).
+   * Echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id`.
+   */
+  ...optionalStrings("from", "from_user_id", "to", "to_user_id", "group_id").shape,
   errors: z.array(WaError).nullish(),
-  referral: z
-    .looseObject({
-      source_url: z.string().optional(),
-      source_id: z.string().optional(),
-      source_type: z.string().optional(),
-      headline: z.string().optional(),
-      body: z.string().optional(),
-      media_type: z.string().optional(),
-      image_url: z.string().optional(),
-      video_url: z.string().optional(),
-      ctwa_clid: z.string().optional(),
-    })
-    .nullish(),
+  referral: optionalStrings("source_url", "source_id", "source_type", "headline", "body", "media_type", "image_url", "video_url", "ctwa_clid").nullish(),
   reaction: z.looseObject({ message_id: z.string(), emoji: z.string().nullish() }).nullish(),
   order: z
     .looseObject({
@@ -129,15 +110,7 @@ export const WaMessage = z.looseObject({
         .nullish(),
     })
     .nullish(),
-  system: z
-    .looseObject({
-      type: z.string().optional(),
-      body: z.string().optional(),
-      wa_id: z.string().optional(),
-      user_id: z.string().optional(),
-      previous_user_id: z.string().optional(),
-    })
-    .nullish(),
+  system: optionalStrings("type", "body", "wa_id", "user_id", "previous_user_id").nullish(),
   unsupported: z.looseObject({ type: z.string().optional() }).nullish(),
   revoke: z.looseObject({ original_message_id: z.string() }).nullish(),
   edit: z.looseObject({ original_message_id: z.string(), message: WaContent.nullish() }).nullish(),
@@ -148,11 +121,7 @@ export const WaStatus = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
   timestamp: Time.optional(),
-  recipient_id: z.string().optional(),
-  recipient_user_id: z.string().optional(),
-  recipient_type: z.string().optional(),
-  recipient_participant_id: z.string().optional(),
-  recipient_participant_user_id: z.string().optional(),
+  ...optionalStrings("recipient_id", "recipient_user_id", "recipient_type", "recipient_participant_id", "recipient_participant_user_id").shape,
   errors: z.array(WaError).nullish(),
 });
 export type WaStatus = z.output<typeof WaStatus>;
