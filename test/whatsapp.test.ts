@@ -1,25 +1,19 @@
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { adapters } from "../src/adapters";
-import { contactId, createNormalizer, messageId, PayloadError, SignatureError, UnifiedEventSchema, type UnifiedEvent } from "../src/core";
-import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
+import { coverageTable, WHATSAPP_COVERAGE } from "../src/adapters/whatsapp/coverage";
+import { contactId, messageId, PayloadError, SignatureError, UnifiedEventSchema } from "../src/core";
+import { adapterTest, hmacOf, normalizer, ofType } from "./support/adapter";
 import { TEST_SECRETS } from "./support/secrets";
 
 /*
  * What the generic golden and conformance suites do not pin down for WhatsApp: byte-exact signing, the GET
  * handshake, splitting a batch per phone number, and mapping details that tie events to each other.
  */
-const normalizer = createNormalizer({ adapters });
-const context = fixtureContext("whatsapp");
+const { context, body: fixture, run } = adapterTest("whatsapp");
 const secrets = TEST_SECRETS["whatsapp"]!.valid as { app_secrets: string[]; verify_token: string };
 const APP_SECRET = secrets.app_secrets[0]!;
 const PNID = "106540352242922";
-
-const fixture = (name: string) => readFileSync(join(FIXTURES_DIR, "whatsapp", `${name}.json`));
-const run = (body: unknown) => normalizer.normalize("whatsapp", JSON.stringify(body), context);
-const only = <T extends UnifiedEvent["type"]>(events: UnifiedEvent[], type: T) =>
-  events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
+const only = ofType;
 
 function messagesBody(value: Record<string, unknown>, phoneNumberId = PNID) {
   return {
@@ -37,7 +31,7 @@ function messagesBody(value: Record<string, unknown>, phoneNumberId = PNID) {
 
 describe("whatsapp signature", () => {
   const body = fixture("text-non-ascii");
-  const signature = `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`;
+  const signature = `sha256=${hmacOf("sha256", APP_SECRET, body)}`;
 
   it("accepts an X-Hub-Signature-256 computed independently over the raw bytes, whatever the header's case", () => {
     expect(body.toString("latin1")).toContain("\\u00c7a co\\u00fbte"); // the fixture really is Meta-escaped
@@ -53,7 +47,7 @@ describe("whatsapp signature", () => {
   it("accepts any of several app secrets (rotation) and rejects a sha1-only request by default", () => {
     const rotated = { app_secrets: ["old-secret", APP_SECRET] };
     expect(() => normalizer.verify("whatsapp", { rawBody: body, headers: { "x-hub-signature-256": signature } }, rotated)).not.toThrow();
-    const sha1 = `sha1=${createHmac("sha1", APP_SECRET).update(body).digest("hex")}`;
+    const sha1 = `sha1=${hmacOf("sha1", APP_SECRET, body)}`;
     expect(() => normalizer.verify("whatsapp", { rawBody: body, headers: { "x-hub-signature": sha1 } }, secrets)).toThrow(SignatureError);
   });
 });
@@ -182,7 +176,7 @@ describe("whatsapp mapping details", () => {
   });
 
   it("turns a failed status into messaging.message.failed with the WhatsApp error code", () => {
-    const events = only(normalizer.normalize("whatsapp", fixture("status-failed"), context).events, "messaging.message.failed");
+    const events = only(run("status-failed").events, "messaging.message.failed");
     expect(events[0]!.data.error).toMatchObject({ code: "131049" });
     expect(events[0]!.data.error.message).toContain("healthy ecosystem");
   });
@@ -200,8 +194,41 @@ describe("whatsapp mapping details", () => {
   });
 
   it("reports management fields without a mapping as unhandled under their field name", () => {
-    const result = normalizer.normalize("whatsapp", fixture("template-status-update"), context);
+    const result = run("template-status-update");
     expect(result.events).toEqual([]);
     expect(result.unhandled.map((item) => item.kind)).toEqual(["message_template_status_update"]);
+  });
+});
+
+describe("whatsapp coverage table (docs/adapters/whatsapp.md)", () => {
+  const placeholder = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[a-z]+>/g, '[^"]+')}$`);
+  const administration = (field: string) => ({
+    object: "whatsapp_business_account",
+    entry: [{ id: "102290129340398", time: 1751247548, changes: [{ field, value: {} }] }],
+  });
+
+  it.each(WHATSAPP_COVERAGE.map((row) => [row.webhook, row] as const))("%s", (_webhook, row) => {
+    const result = row.example === undefined ? run(administration(row.webhook)) : run(row.example);
+    if ("emits" in row.outcome) {
+      expect([...new Set(result.events.map((event) => event.type))]).toEqual(row.outcome.emits);
+      expect(result.unhandled).toEqual([]);
+    } else {
+      expect(result.events).toEqual([]);
+      expect(result.unhandled).toHaveLength(1);
+      expect(result.unhandled[0]!.kind).toMatch(placeholder(row.outcome.kind));
+      expect(result.unhandled[0]!.reason).toMatch(placeholder(row.outcome.reason));
+    }
+  });
+
+  it("is the table the docs show", () => {
+    const doc = readFileSync(join(__dirname, "..", "docs", "adapters", "whatsapp.md"), "utf8");
+    const [, section] = /<!-- coverage:start -->\n([\s\S]*?)<!-- coverage:end -->/.exec(doc) ?? [];
+    expect(section).toBe(coverageTable());
+  });
+
+  it("lists every event type the adapter declares", () => {
+    const listed = new Set(WHATSAPP_COVERAGE.flatMap((row) => ("emits" in row.outcome ? row.outcome.emits : [])));
+    const declared = normalizer.adapterFor("whatsapp").emits.filter((type) => type !== "platform.webhook.verified");
+    expect(declared.filter((type) => !listed.has(type))).toEqual([]);
   });
 });

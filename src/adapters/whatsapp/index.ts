@@ -24,6 +24,8 @@ export const whatsapp = defineAdapter({
     "messaging.reaction.added",
     "messaging.reaction.removed",
     "messaging.postback",
+    "messaging.follow",
+    "messaging.unfollow",
     "commerce.order.created",
     "crm.contact.updated",
     "platform.block.connected",

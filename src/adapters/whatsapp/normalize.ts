@@ -1,106 +1,90 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
-import { withoutRepeats } from "../meta-shared";
 import { mapEcho, mapInbound } from "./messages";
-import type { WaChange, WaEntry, WhatsAppWebhook } from "./schema";
-import { PLATFORM, Scope, validTime } from "./scope";
+import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
+import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, WaUserPreference, type WaChange, type WaEntry, type WhatsAppWebhook } from "./schema";
+import { PLATFORM, Scope } from "./scope";
 import { mapStatus, mapValueError } from "./statuses";
 
 /*
  * One POST = `{object, entry[]}`; every entry has `changes[]`; a `messages` change has `messages[]`,
- * `statuses[]`, `errors[]` and `contacts[]`. Batches hold many of each (up to 1000 updates), so every array is
- * walked, never only the first element (meta-platforms.md §8 #14).
+ * `statuses[]`, `errors[]` and `contacts[]`. Batches hold many of each, so every array is walked, never only the
+ * first element (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview).
+ * The same item twice in one POST (Meta delivers at least once) is collapsed by the builder: one event.
  */
 
 export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeContext): NormalizeResult {
-  const builder = new EnvelopeBuilder(PLATFORM, context);
+  const b = new EnvelopeBuilder(PLATFORM, context);
   for (const entry of payload.entry) {
-    for (const change of entry.changes) {
-      const scope = new Scope(builder, accountOf(entry, change), change.value.contacts ?? []);
-      mapChange(scope, entry, change);
+    for (const raw of entry.changes) {
+      b.item(raw, { kind: stringField(raw, "field") ?? "changes", schema: WaChangeItem }, (change) => {
+        const contacts = (change.value.contacts ?? []).flatMap((contact) => {
+          // a contact is profile data, not an event: one without its documented shape only costs the profile
+          const parsed = WaContact.safeParse(contact);
+          return parsed.success ? [parsed.data] : [];
+        });
+        mapChange(new Scope(b, accountOf(entry, change), contacts), entry, change);
+      });
     }
   }
-  // the same message twice in one POST is a documented Meta duplicate (meta-platforms.md §8 #10): one event
-  return withoutRepeats(builder.result());
+  return b.result();
 }
 
 /** The phone number a change belongs to; management changes have no metadata and belong to the WABA. */
 function accountOf(entry: WaEntry, change: WaChange): string {
-  return change.value.metadata?.phone_number_id ?? entry.id;
+  const metadata = propertyOf(propertyOf(change, "value"), "metadata");
+  const phoneNumberId = stringField(metadata, "phone_number_id");
+  return phoneNumberId === undefined || phoneNumberId === "" ? entry.id : phoneNumberId;
 }
 
-function mapChange(scope: Scope, entry: WaEntry, change: WaChange): void {
+/** Each item of a change's array, mapped on its own: kind and raw id are read before parsing, for the report. */
+function eachItem<R>(scope: Scope, items: readonly unknown[], kind: (raw: unknown) => string, schema: z.ZodType<R>, map: (item: R) => void): void {
+  for (const raw of items) scope.b.item(raw, { kind: kind(raw), rawId: stringField(raw, "id"), schema }, map);
+}
+
+function mapChange(scope: Scope, entry: WaEntry, change: WaChangeItem): void {
   const value = change.value;
   switch (change.field) {
     case "messages": {
       const messages = value.messages ?? [];
       const statuses = value.statuses ?? [];
       const errors = value.errors ?? [];
-      for (const message of messages) mapInbound(scope, message);
-      for (const status of statuses) mapStatus(scope, status);
-      for (const error of errors) mapValueError(scope, error);
+      eachItem(scope, messages, (raw) => `messages.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (message) => mapInbound(scope, message));
+      eachItem(scope, statuses, (raw) => `statuses.${stringField(raw, "status") ?? "unknown"}`, WaStatus, (status) => mapStatus(scope, status));
+      eachItem(scope, errors, () => "errors", WaError, (error) => mapValueError(scope, error));
       if (messages.length + statuses.length + errors.length === 0) {
         scope.b.unhandled("messages", value, { reason: "whatsapp messages change carries no messages, statuses or errors" });
       }
       return;
     }
-    case "smb_message_echoes":
-      for (const echo of value.message_echoes ?? []) mapEcho(scope, echo);
-      if ((value.message_echoes ?? []).length === 0) scope.b.unhandled(change.field, value);
+    case "smb_message_echoes": {
+      const echoes = value.message_echoes ?? [];
+      eachItem(scope, echoes, (raw) => `smb_message_echoes.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (echo) => mapEcho(scope, echo));
+      if (echoes.length === 0) scope.b.unhandled(change.field, value);
       return;
+    }
+    case "user_preferences": {
+      const preferences = value.user_preferences ?? [];
+      eachItem(scope, preferences, (raw) => `user_preferences.${stringField(raw, "value") ?? "unknown"}`, WaUserPreference, (item) => mapUserPreference(scope, item));
+      if (preferences.length === 0) scope.b.unhandled(change.field, value);
+      return;
+    }
     case "account_update":
       return mapAccountUpdate(scope, entry, value);
     default:
-      // templates, quality, calls, user_preferences, history… are account administration, not conversation events
-      scope.b.unhandled(change.field, value, {
-        raw_platform_event_id: managementKey(entry, change.field, value),
-        reason: `whatsapp "${change.field}" webhook has no catalogue type`,
-      });
+      // templates, quality, calls, history… are account administration, not conversation events
+      return mapReportedField(scope, entry, change.field, value);
   }
 }
 
-const AccountUpdate = z.looseObject({
-  event: z.string(),
-  violation_info: z.looseObject({ violation_type: z.string().optional() }).optional(),
-  restriction_info: z.array(z.looseObject({ restriction_type: z.string().optional() })).optional(),
-  ban_info: z.looseObject({ waba_ban_state: z.string().optional() }).optional(),
-});
-
-/** `account_update` events with a catalogue fit (meta-platforms.md §6.3); the rest are unhandled. */
-const CONNECTED = new Set(["PARTNER_ADDED", "PARTNER_APP_INSTALLED", "ACCOUNT_RECONNECTED"]);
-const DISCONNECTED = new Set(["PARTNER_REMOVED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_DELETED", "ACCOUNT_OFFBOARDED"]);
-
-function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaChange["value"]): void {
-  const parsed = AccountUpdate.safeParse(value);
-  const key = managementKey(entry, "account_update", value);
-  if (!parsed.success) {
-    scope.b.unhandled("account_update", value, { raw_platform_event_id: key, reason: "whatsapp account_update without an event" });
-    return;
-  }
-  const update = parsed.data;
-  const common = { key, timestamp: validTime(entry.time), metadata: { raw_platform_event_id: key, platform_account_id: scope.account } };
-  if (CONNECTED.has(update.event)) {
-    scope.b.event("platform.block.connected", { ...common, data: { reason: update.event } });
-  } else if (DISCONNECTED.has(update.event)) {
-    scope.b.event("platform.block.disconnected", { ...common, data: { reason: update.event } });
-  } else if (update.event === "ACCOUNT_RESTRICTION" || update.event === "ACCOUNT_VIOLATION" || update.event === "DISABLED_UPDATE") {
-    const detail =
-      update.violation_info?.violation_type ??
-      update.ban_info?.waba_ban_state ??
-      update.restriction_info?.flatMap((r) => (r.restriction_type ? [r.restriction_type] : [])).join(", ");
-    scope.b.event("platform.block.error", {
-      ...common,
-      data: { error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) } },
-    });
-  } else {
-    scope.b.unhandled(`account_update.${update.event}`, value, { raw_platform_event_id: key });
-  }
+/** An own property of a raw value, or undefined: raw items are read before they are parsed. */
+function propertyOf(raw: unknown, key: string): unknown {
+  return raw !== null && typeof raw === "object" && Object.hasOwn(raw, key) ? (raw as Record<string, unknown>)[key] : undefined;
 }
 
-/** Management webhooks have no id: `<waba>:<field>:<event>:<entry.time>` (meta-platforms.md §7). */
-function managementKey(entry: WaEntry, field: string, value: WaChange["value"]): string {
-  const event = typeof value["event"] === "string" ? value["event"] : undefined;
-  return [entry.id, field, event, entry.time].filter((part) => part !== undefined).join(":");
+function stringField(raw: unknown, key: string): string | undefined {
+  const value = propertyOf(raw, key);
+  return typeof value === "string" ? value : undefined;
 }
 
 /**

@@ -1,14 +1,15 @@
 import { z } from "zod";
+import { metaEnvelope } from "../meta-shared";
 
 /*
  * The parts of a WhatsApp Cloud API webhook that normalise reads
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages,
- * meta-platforms.md §4). Loose objects: Meta adds fields often. Type-named sub-objects are `nullish` because real
- * traffic carries `null` or omits them (an interactive message can arrive without `interactive`, §8 #22), and a
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages).
+ * Loose objects: Meta adds fields often. Type-named sub-objects are `nullish` because real traffic carries `null`
+ * or omits them (a re-sent interactive message arrives without `interactive`, with error 131000), and a
  * missing sub-object must become an unsupported message, not a rejected body.
  */
 
-/** Seconds as a string on messages and statuses, seconds as a number on management fields (§5). */
+/** Seconds as a string on messages and statuses, seconds as a number on management fields. */
 const Time = z.union([z.string(), z.number()]);
 
 export const WaError = z.looseObject({
@@ -19,22 +20,19 @@ export const WaError = z.looseObject({
 });
 export type WaError = z.output<typeof WaError>;
 
-const Media = z.looseObject({
-  id: z.string().optional(),
-  url: z.string().optional(),
-  mime_type: z.string().optional(),
-  sha256: z.string().optional(),
-  caption: z.string().optional(),
-  filename: z.string().optional(),
+/** A loose object whose listed members are optional strings: most of what WhatsApp nests is this. */
+function optionalStrings<K extends string>(...keys: K[]) {
+  return z.looseObject(Object.fromEntries(keys.map((key) => [key, z.string().optional()])) as { [P in K]: z.ZodOptional<z.ZodString> });
+}
+
+const Media = optionalStrings("id", "url", "mime_type", "sha256", "caption", "filename").extend({
   voice: z.boolean().optional(),
   animated: z.boolean().optional(),
 });
 export type WaMedia = z.output<typeof Media>;
 
 const SharedContact = z.looseObject({
-  name: z
-    .looseObject({ formatted_name: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional() })
-    .nullish(),
+  name: optionalStrings("formatted_name", "first_name", "last_name").nullish(),
   phones: z.array(z.looseObject({ phone: z.string().optional(), wa_id: z.string().optional() })).nullish(),
   emails: z.array(z.looseObject({ email: z.string().optional() })).nullish(),
 });
@@ -51,10 +49,8 @@ const Interactive = z.looseObject({
 /** The content of a message: shared by `messages[]`, `message_echoes[]` and the new content inside an `edit`. */
 const ContentFields = {
   type: z.string(),
-  context: z
-    .looseObject({
-      id: z.string().optional(),
-      from: z.string().optional(),
+  context: optionalStrings("id", "from")
+    .extend({
       forwarded: z.boolean().optional(),
       frequently_forwarded: z.boolean().optional(),
       referred_product: z.looseObject({ catalog_id: z.string().optional(), product_retailer_id: z.string() }).nullish(),
@@ -66,6 +62,8 @@ const ContentFields = {
   audio: Media.nullish(),
   document: Media.nullish(),
   sticker: Media.nullish(),
+  /** the older On-Premises API sent voice notes as their own type `voice` (Cloud API: `audio` with `voice: true`) */
+  voice: Media.nullish(),
   location: z
     .looseObject({
       latitude: z.number(),
@@ -87,27 +85,14 @@ export const WaMessage = z.looseObject({
   ...ContentFields,
   id: z.string().min(1),
   timestamp: Time.optional(),
-  /** phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself (§4.1) */
-  from: z.string().optional(),
-  from_user_id: z.string().optional(),
-  /** echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id` */
-  to: z.string().optional(),
-  to_user_id: z.string().optional(),
-  group_id: z.string().optional(),
+  /*
+   * `from`: phone number / wa_id; absent for username-only users in the BSUID era, sometimes a BSUID itself
+   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/).
+   * Echoes (`smb_message_echoes`) name the customer in `to` / `to_user_id`.
+   */
+  ...optionalStrings("from", "from_user_id", "to", "to_user_id", "group_id").shape,
   errors: z.array(WaError).nullish(),
-  referral: z
-    .looseObject({
-      source_url: z.string().optional(),
-      source_id: z.string().optional(),
-      source_type: z.string().optional(),
-      headline: z.string().optional(),
-      body: z.string().optional(),
-      media_type: z.string().optional(),
-      image_url: z.string().optional(),
-      video_url: z.string().optional(),
-      ctwa_clid: z.string().optional(),
-    })
-    .nullish(),
+  referral: optionalStrings("source_url", "source_id", "source_type", "headline", "body", "media_type", "image_url", "video_url", "ctwa_clid").nullish(),
   reaction: z.looseObject({ message_id: z.string(), emoji: z.string().nullish() }).nullish(),
   order: z
     .looseObject({
@@ -125,15 +110,7 @@ export const WaMessage = z.looseObject({
         .nullish(),
     })
     .nullish(),
-  system: z
-    .looseObject({
-      type: z.string().optional(),
-      body: z.string().optional(),
-      wa_id: z.string().optional(),
-      user_id: z.string().optional(),
-      previous_user_id: z.string().optional(),
-    })
-    .nullish(),
+  system: optionalStrings("type", "body", "wa_id", "user_id", "previous_user_id").nullish(),
   unsupported: z.looseObject({ type: z.string().optional() }).nullish(),
   revoke: z.looseObject({ original_message_id: z.string() }).nullish(),
   edit: z.looseObject({ original_message_id: z.string(), message: WaContent.nullish() }).nullish(),
@@ -144,11 +121,7 @@ export const WaStatus = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
   timestamp: Time.optional(),
-  recipient_id: z.string().optional(),
-  recipient_user_id: z.string().optional(),
-  recipient_type: z.string().optional(),
-  recipient_participant_id: z.string().optional(),
-  recipient_participant_user_id: z.string().optional(),
+  ...optionalStrings("recipient_id", "recipient_user_id", "recipient_type", "recipient_participant_id", "recipient_participant_user_id").shape,
   errors: z.array(WaError).nullish(),
 });
 export type WaStatus = z.output<typeof WaStatus>;
@@ -160,35 +133,57 @@ export const WaContact = z.looseObject({
 });
 export type WaContact = z.output<typeof WaContact>;
 
+/*
+ * Two levels (per-item isolation). The body's envelope — `object`, `entry[]` of objects with the account `id`
+ * and a `changes[]` array — must be right or the request is a 400: without it the body cannot be routed. Every
+ * change, and every message, status, error and echo inside one, is parsed on its own by the mapper; one that does
+ * not have its documented shape is reported unhandled with the reason and its neighbours go through.
+ */
+
 /**
  * `value` of a change. For `messages` (and `smb_message_echoes`) it carries `metadata` and the arrays below;
- * management fields (template, account, quality updates…) carry their own members and no `metadata` (§4.7).
+ * management fields (template, account, quality updates…) carry their own members and no `metadata`. The items
+ * of the arrays are parsed one by one (`WaMessage`, `WaStatus`, `WaError`).
  */
 export const WaValue = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }).optional(),
-  contacts: z.array(WaContact).nullish(),
-  messages: z.array(WaMessage).nullish(),
-  statuses: z.array(WaStatus).nullish(),
-  errors: z.array(WaError).nullish(),
-  message_echoes: z.array(WaMessage).nullish(),
+  contacts: z.array(z.unknown()).nullish(),
+  messages: z.array(z.unknown()).nullish(),
+  statuses: z.array(z.unknown()).nullish(),
+  errors: z.array(z.unknown()).nullish(),
+  message_echoes: z.array(z.unknown()).nullish(),
+  user_preferences: z.array(z.unknown()).nullish(),
 });
 export type WaValue = z.output<typeof WaValue>;
 
-export const WaChange = z.looseObject({ field: z.string(), value: WaValue });
-export type WaChange = z.output<typeof WaChange>;
+/** A `user_preferences[]` item: marketing messages stopped or resumed. */
+export const WaUserPreference = z.looseObject({
+  wa_id: z.string().optional(),
+  user_id: z.string().optional(),
+  category: z.string(),
+  value: z.string(),
+  detail: z.string().optional(),
+  /** seconds, a number */
+  timestamp: Time.optional(),
+});
+export type WaUserPreference = z.output<typeof WaUserPreference>;
+
+/** One `changes[]` item, parsed on its own. */
+export const WaChangeItem = z.looseObject({ field: z.string(), value: WaValue });
+export type WaChangeItem = z.output<typeof WaChangeItem>;
 
 export const WaEntry = z.looseObject({
   /** the WhatsApp Business Account id; `"0"` in dashboard test payloads */
   id: z.string(),
-  /** seconds, only on management fields */
-  time: Time.optional(),
-  changes: z.array(WaChange),
+  /** seconds, only on management fields; read as a time only where it is one */
+  time: z.unknown().optional(),
+  /** each change is parsed on its own (`WaChangeItem`) */
+  changes: z.array(z.unknown()),
 });
 export type WaEntry = z.output<typeof WaEntry>;
+/** A raw `changes[]` item, before it is parsed. */
+export type WaChange = WaEntry["changes"][number];
 
 /** A Messenger (`page`) or Instagram body fails here and becomes a `PayloadError`. */
-export const WhatsAppWebhook = z.looseObject({
-  object: z.literal("whatsapp_business_account"),
-  entry: z.array(WaEntry),
-});
+export const WhatsAppWebhook = metaEnvelope("whatsapp_business_account", WaEntry);
 export type WhatsAppWebhook = z.output<typeof WhatsAppWebhook>;

@@ -1,4 +1,4 @@
-import { isTimestamp, type EnvelopeBuilder, type schemas } from "../../core";
+import { defined, type EnvelopeBuilder, type ItemMapper, type schemas } from "../../core";
 import type { z } from "zod";
 import type { WaContact, WaError } from "./schema";
 
@@ -6,6 +6,12 @@ type Profile = z.output<typeof schemas.ContactProfile>;
 type ErrorInfo = z.output<typeof schemas.ErrorInfo>;
 
 export const PLATFORM = "whatsapp";
+
+/** One raw item of a change: its mapper (key, time and metadata built once) and the person it is about. */
+export interface WaItem {
+  readonly m: ItemMapper;
+  readonly person: Person;
+}
 
 /** What the mappers of one `change` share: the builder, the phone number the change belongs to, its `contacts[]`. */
 export class Scope {
@@ -17,18 +23,48 @@ export class Scope {
   ) {}
 
   /**
-   * The person an event is about. Identity is the BSUID (`user_id`) when there is one, else the wa_id/phone
-   * (meta-platforms.md §4.1: "Identify users by `user_id` first, then `wa_id`"); the matching `contacts[]` entry
-   * supplies the profile and fills whichever id the message itself lacks.
+   * The mapper of a raw item about a person: key, time (a value that is not a time between 1970 and 9999 gives the
+   * receive time, and is kept in `metadata.platform_timestamp`: the builder's rule), and metadata (`platform_message_id` is the item's own
+   * wamid unless an event overrides it with the message it targets).
+   */
+  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId?: string; timestamp: string | number | undefined }, person: Person): WaItem {
+    const m = this.b.mapper({
+      kind: raw.kind,
+      raw: raw.value,
+      key: raw.key,
+      timestamp: raw.timestamp,
+      metadata: { raw_platform_event_id: raw.rawId, ...person.metadata, ...defined({ platform_message_id: raw.messageId }) },
+    });
+    return { m, person };
+  }
+
+  /** The mapper of a raw item that is about the account, not a person (errors, management changes). */
+  accountItem(kind: string, raw: unknown, key: string, timestamp?: string | number): ItemMapper {
+    return this.b.mapper({
+      kind,
+      raw,
+      key,
+      timestamp,
+      metadata: { raw_platform_event_id: key, platform_account_id: this.account },
+    });
+  }
+
+  /** Reports a raw item that cannot be mapped before its mapper exists (nobody to attribute it to). */
+  report(kind: string, raw: unknown, rawId: string, reason?: string): void {
+    this.b.mapper({ kind, raw, key: rawId, metadata: { raw_platform_event_id: rawId } }).unhandled(reason);
+  }
+
+  /**
+   * The person an event is about. Identity is the business-scoped user id (`user_id`) when there is one, else the
+   * wa_id/phone ("identify users by user_id first",
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/); the
+   * matching `contacts[]` entry supplies the profile and fills whichever id the message itself lacks.
    */
   person(ids: { userId?: string | undefined; waId?: string | undefined }, groupId?: string): Person | undefined {
     const contact = this.contactFor(ids);
     const id = ids.userId ?? contact?.user_id ?? ids.waId ?? contact?.wa_id;
     if (id === undefined || id === "") return undefined;
-    const profile: Profile = {
-      ...(contact?.profile?.name ? { name: contact.profile.name } : {}),
-      ...(contact?.profile?.username ? { username: contact.profile.username } : {}),
-    };
+    const profile: Profile = defined({ name: nonEmpty(contact?.profile?.name), username: nonEmpty(contact?.profile?.username) });
     const thread = groupId ?? id;
     return {
       id,
@@ -60,17 +96,16 @@ export interface Person {
   readonly metadata: { platform_user_id: string; platform_thread_id: string; platform_account_id: string };
 }
 
-/** A WhatsApp time when it is one; anything else means "no time" and the receive time is used (and flagged). */
-export function validTime(value: string | number | undefined): string | number | undefined {
-  return isTimestamp(value) ? value : undefined;
+/** A string WhatsApp sent, unless it is empty or `null` (both mean "not given" in real traffic). */
+export function nonEmpty<T>(value: T | null | undefined): T | undefined {
+  return value === null || value === "" ? undefined : value;
 }
 
 /** A WhatsApp error object as our `{code, message, details?}`. */
 export function errorInfo(error: WaError | undefined, fallback: string): ErrorInfo {
-  const details = error?.error_data?.details;
   return {
     code: error?.code === undefined ? "unknown" : String(error.code),
     message: error?.message ?? error?.title ?? fallback,
-    ...(details ? { details } : {}),
+    ...defined({ details: nonEmpty(error?.error_data?.details) }),
   };
 }
