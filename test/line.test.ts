@@ -1,22 +1,16 @@
-import { createHmac } from "node:crypto";
-import { adapters, line } from "../src/adapters";
-import { ConfigError, createNormalizer, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
-import { fixtureContext, fixturesOf } from "./support/fixtures";
+import { line } from "../src/adapters";
+import { ConfigError, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
+import { adapterTest, hmacOf, normalizer } from "./support/adapter";
+import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
 /* What the generic suites do not cover for LINE: byte-exact signing, rotation, Verify, big ids, mapping details. */
-const normalizer = createNormalizer({ adapters });
-const context = fixtureContext("line");
+const { context, body: fixtureBody, run } = adapterTest("line");
 const secrets = TEST_SECRETS["line"]!.valid as { channel_secrets: string[] };
 const fixtures = fixturesOf("line");
-const fixture = (name: string) => {
-  const found = fixtures.find((candidate) => candidate.name === name);
-  if (found === undefined) throw new Error(`no fixture ${name}`);
-  return found;
-};
 /** LINE's algorithm computed here with node:crypto, independently of the adapter. */
-const lineSignature = (body: Uint8Array | string, secret: string) => createHmac("sha256", secret).update(body).digest("base64");
-const events = (name: string) => normalizer.normalize("line", fixture(name).body, context).events;
+const lineSignature = (body: Uint8Array | string, secret: string) => hmacOf("sha256", secret, body, "base64");
+const events = (name: string) => run(name).events;
 const only = (name: string): UnifiedEvent => {
   const result = events(name);
   expect(result).toHaveLength(1);
@@ -35,7 +29,7 @@ describe("line fixtures", () => {
 });
 
 describe("line signature", () => {
-  const body = fixture("message-text").body;
+  const body = fixtureBody("message-text");
 
   it("is computed over the exact UTF-8 bytes of a body with emoji and non-ASCII text", () => {
     const text = body.toString("utf8");
@@ -88,7 +82,7 @@ describe("line signature", () => {
 });
 
 describe("line Verify request (empty events)", () => {
-  const body = fixture("verify-request").body;
+  const body = fixtureBody("verify-request");
 
   it("is one platform.webhook.verified event with method verify_request and the receive time", () => {
     const event = only("verify-request");
@@ -118,9 +112,9 @@ describe("line ids", () => {
   });
 
   it("rejects a message id sent as a JSON number rather than parse it lossily", () => {
-    const text = fixture("message-text").body.toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
+    const text = fixtureBody("message-text").toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
     expect(text).toContain('"id":595988571795226693');
-    expect(() => normalizer.normalize("line", text, context)).toThrow(PayloadError);
+    expect(() => run(Buffer.from(text))).toThrow(PayloadError);
   });
 
   it("derives the same event ids for a redelivered event, flagged is_redelivery", () => {
@@ -141,7 +135,7 @@ describe("line ids", () => {
 
 describe("line mapping details", () => {
   it("emits a batch in body order and reports what has no mapping as unhandled", () => {
-    const result = normalizer.normalize("line", fixture("batch-mixed").body, context);
+    const result = run("batch-mixed");
     expect(result.events.map((event) => event.type)).toEqual([
       "messaging.message.received",
       "messaging.follow",
@@ -205,7 +199,7 @@ describe("line mapping details", () => {
         },
       ],
     });
-    const [event] = normalizer.normalize("line", body, context).events;
+    const [event] = run(Buffer.from(body)).events;
     expect(event?.data).toMatchObject({ postback: { payload: "d", params: { datetime: "2017-12-25T01:00" } } });
   });
 
@@ -216,7 +210,7 @@ describe("line mapping details", () => {
   });
 
   it("reports an unknown event type as unhandled with its kind instead of failing", () => {
-    const result = normalizer.normalize("line", fixture("unknown-event-type").body, context);
+    const result = run("unknown-event-type");
     expect(result.events).toEqual([]);
     expect(result.unhandled).toHaveLength(1);
     expect(result.unhandled[0]).toMatchObject({ kind: "reactionAdded", raw_platform_event_id: "01KZZZZZZZZZZZZZZZZZZZZZZZ" });
@@ -225,7 +219,7 @@ describe("line mapping details", () => {
 
 describe("line accounts", () => {
   it("returns one slice keyed by destination", () => {
-    const payload = normalizer.parse("line", fixture("delivery").body);
+    const payload = normalizer.parse("line", fixtureBody("delivery"));
     expect(normalizer.accounts("line", payload)).toEqual([{ account_id: "Uc7472b39e21dab71c2347e02714630d6", payload }]);
   });
 });

@@ -15,7 +15,8 @@ export const LineSecrets = z.strictObject({
 });
 export type LineSecrets = z.output<typeof LineSecrets>;
 
-/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped (telegram-line.md B2). */
+/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped
+ * (https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/). */
 function signature(rawBody: Uint8Array, secret: string): string {
   return hmac("sha256", secret, rawBody, "base64");
 }
@@ -43,7 +44,8 @@ export const line = defineAdapter({
   ],
   /**
    * The Verify request is held to the same rule: LINE's SDK middleware rejects it unsigned, and a single
-   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies (telegram-line.md B3).
+   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies
+   * (https://developers.line.biz/en/reference/messaging-api/#signature-validation).
    */
   verify(request, secrets) {
     const given = headerValue(request.headers, SIGNATURE_HEADER);

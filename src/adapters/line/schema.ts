@@ -3,11 +3,14 @@ import { z } from "zod";
 /*
  * The parts of a LINE webhook body that normalise reads
  * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects, line-openapi webhook.yml).
- * Loose objects: LINE adds event types and fields without notice (telegram-line.md B9 #9), and those must not
- * break parsing. Every id is a string: message ids exceed 2^53 and would lose digits as JS numbers (B1).
+ * Loose objects: LINE adds event types and fields without notice, and those must not break parsing. Every id is a
+ * string: message ids exceed 2^53 and would lose digits as JS numbers.
  */
 
-/** `user`, `group` or `room`; `userId` is optional in groups and rooms (B5, B9 #7). */
+/**
+ * `user`, `group` or `room`; in groups and rooms `userId` is sent only with the user's consent and only for LINE
+ * for iOS and Android (https://developers.line.biz/en/reference/messaging-api/#source-group).
+ */
 export const Source = z.looseObject({
   type: z.string(),
   userId: z.string().optional(),
@@ -30,7 +33,7 @@ const ContentProvider = z.looseObject({
   previewImageUrl: z.string().optional(),
 });
 
-/** One object for every message content type (B6.1); `type` says which fields apply. */
+/** One object for every message content type (https://developers.line.biz/en/reference/messaging-api/#message-event); `type` says which fields apply. */
 export const MessageContent = z.looseObject({
   id: z.string().min(1),
   type: z.string(),
@@ -54,7 +57,7 @@ export type LineMessageContent = z.output<typeof MessageContent>;
 export const Event = z.looseObject({
   type: z.string().min(1),
   mode: z.string().optional(),
-  /** ms, the time the event occurred; unchanged on redelivery (B4) */
+  /** ms, the time the event occurred; unchanged on redelivery */
   timestamp: z.number().nonnegative(),
   source: Source.optional(),
   webhookEventId: z.string().min(1),
@@ -72,7 +75,7 @@ export const Event = z.looseObject({
 });
 export type LineEvent = z.output<typeof Event>;
 
-/** `{destination, events[]}`; an empty `events` is the console's Verify request (B3). */
+/** `{destination, events[]}`; an empty `events` is the console's Verify request. */
 export const CallbackRequest = z.looseObject({
   destination: z.string().min(1),
   events: z.array(Event),

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import type { UpdateHandler } from "./normalize";
 
 /*
  * The parts of a Telegram `Update` that normalise reads (https://core.telegram.org/bots/api#update).
  * Loose objects: Telegram adds fields with every Bot API release and those must not break parsing.
- * Ids are JSON numbers of at most 52 significant bits, so JS numbers are exact (telegram-line.md A1).
+ * Ids are JSON numbers of "at most 52 significant bits" (https://core.telegram.org/bots/api#user), so JS numbers
+ * are exact.
  */
 
 export const User = z.looseObject({
@@ -148,7 +150,7 @@ const CallbackQuery = z.looseObject({
   game_short_name: z.string().optional(),
 });
 
-const ChatMemberUpdated = z.looseObject({
+export const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
   date: z.number().int(),
@@ -163,9 +165,23 @@ const BusinessMessagesDeleted = z.looseObject({
 });
 
 /**
- * The update kinds normalise maps. Every other kind (polls, inline queries, boosts…) is kept as `unknown` and
- * reported as unhandled, so a new Bot API kind never fails parsing.
+ * The update kinds normalise maps, each with the schema of its payload and the handler that maps it. Every other
+ * kind (polls, inline queries, boosts…) is reported as unhandled, so a new Bot API kind never fails parsing.
  */
+export const UPDATE_KINDS = new Map<string, { readonly schema: z.ZodType; readonly handler: UpdateHandler }>([
+  ["message", { schema: Message, handler: "message" }],
+  ["channel_post", { schema: Message, handler: "message" }],
+  ["guest_message", { schema: Message, handler: "message" }],
+  ["business_message", { schema: Message, handler: "business_message" }],
+  ["edited_message", { schema: Message, handler: "edited_message" }],
+  ["edited_channel_post", { schema: Message, handler: "edited_message" }],
+  ["edited_business_message", { schema: Message, handler: "edited_business_message" }],
+  ["deleted_business_messages", { schema: BusinessMessagesDeleted, handler: "deleted_business_messages" }],
+  ["message_reaction", { schema: MessageReactionUpdated, handler: "message_reaction" }],
+  ["callback_query", { schema: CallbackQuery, handler: "callback_query" }],
+  ["my_chat_member", { schema: ChatMemberUpdated, handler: "my_chat_member" }],
+]);
+
 export const Update = z.looseObject({
   update_id: z.number().int().nonnegative(),
   message: Message.optional(),
@@ -183,3 +199,4 @@ export const Update = z.looseObject({
 export type TelegramUpdate = z.output<typeof Update>;
 export type TelegramUser = z.output<typeof User>;
 export type TelegramChat = z.output<typeof Chat>;
+export type TelegramChatMemberUpdated = z.output<typeof ChatMemberUpdated>;
