@@ -1,5 +1,5 @@
 import { line } from "../src/adapters";
-import { ConfigError, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
+import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
 import { adapterTest, hmacOf, normalizer } from "./support/adapter";
 import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
@@ -111,10 +111,13 @@ describe("line ids", () => {
     expect(event.data.message.id).not.toBe(messageId(context.block_id, String(Number(raw))));
   });
 
-  it("rejects a message id sent as a JSON number rather than parse it lossily", () => {
+  it("reports a message id sent as a JSON number as unhandled rather than map it lossily", () => {
     const text = fixtureBody("message-text").toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
     expect(text).toContain('"id":595988571795226693');
-    expect(() => run(Buffer.from(text))).toThrow(PayloadError);
+    const result = run(Buffer.from(text));
+    expect(result.events).toEqual([]);
+    expect(result.unhandled).toMatchObject([{ kind: "message", raw_platform_event_id: "01KEMH6NRRRZ7E5JC5QTA9YRZE" }]);
+    expect(result.unhandled[0]?.reason).toMatch(/message\.id/);
   });
 
   it("derives the same event ids for a redelivered event, flagged is_redelivery", () => {

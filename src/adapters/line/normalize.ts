@@ -8,12 +8,12 @@ type Attachment = z.output<typeof schemas.Attachment>;
 const PLATFORM = "line";
 
 /** Message content types that carry a file LINE hosts (or an external URL), as attachment types. */
-const MEDIA_TYPES: Readonly<Record<string, Attachment["type"] & Message["type"]>> = {
-  image: "image",
-  video: "video",
-  audio: "audio",
-  file: "file",
-};
+const MEDIA_TYPES = new Map<string, Attachment["type"] & Message["type"]>([
+  ["image", "image"],
+  ["video", "video"],
+  ["audio", "audio"],
+  ["file", "file"],
+]);
 
 /** Why a valid LINE event with no catalogue fit is reported as unhandled (docs/adapters/line.md). */
 const UNMAPPED = new Map<string, string>([
@@ -38,9 +38,17 @@ export function normalizeLine(body: LineCallbackRequest, context: NormalizeConte
   }
   // one webhook may batch events of different users and types; they are emitted in body order
   for (const event of body.events) {
-    b.item(event, { kind: event.type, rawId: event.webhookEventId, schema: Event }, (parsed) => mapEvent(b, body.destination, parsed));
+    const kind = stringField(event, "type") ?? "event";
+    b.item(event, { kind, rawId: stringField(event, "webhookEventId"), schema: Event }, (parsed) => mapEvent(b, body.destination, parsed));
   }
   return b.result();
+}
+
+/** A string field of a raw event read before it is parsed (to name an item that does not parse); own keys only. */
+function stringField(raw: unknown, key: string): string | undefined {
+  if (typeof raw !== "object" || raw === null || !Object.hasOwn(raw, key)) return undefined;
+  const value = (raw as Record<string, unknown>)[key];
+  return typeof value === "string" && value !== "" ? value.slice(0, 256) : undefined;
 }
 
 /** Where an event happened: the conversation is the group or room when there is one, else the user. */
@@ -205,7 +213,7 @@ function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
     // quotedMessageId names the message replied to; quoteToken is this message's own token for quoting it
     ...(m.quotedMessageId === undefined ? {} : { reply_to: { message_id: b.messageId(m.quotedMessageId) } }),
   };
-  const mediaType = MEDIA_TYPES[m.type];
+  const mediaType = MEDIA_TYPES.get(m.type);
   if (mediaType !== undefined) return { ...base, type: mediaType, attachments: [mediaOf(m, mediaType)] };
   switch (m.type) {
     case "text": {

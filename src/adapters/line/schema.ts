@@ -57,8 +57,8 @@ export type LineMessageContent = z.output<typeof MessageContent>;
 export const Event = z.looseObject({
   type: z.string().min(1),
   mode: z.string().optional(),
-  /** ms, the time the event occurred; unchanged on redelivery */
-  timestamp: z.number().nonnegative(),
+  /** ms, the time the event occurred; unchanged on redelivery. One out of 1970…9999 becomes the receive time (core rule) */
+  timestamp: z.number(),
   source: Source.optional(),
   webhookEventId: z.string().min(1),
   deliveryContext: z.looseObject({ isRedelivery: z.boolean() }).optional(),
@@ -75,9 +75,13 @@ export const Event = z.looseObject({
 });
 export type LineEvent = z.output<typeof Event>;
 
-/** `{destination, events[]}`; an empty `events` is the console's Verify request. */
+/**
+ * The envelope of a body: `{destination, events[]}`; an empty `events` is the console's Verify request. Only the
+ * envelope decides whether the body is a LINE webhook (else 400): each event inside is an item, parsed with
+ * `Event` on its own, so one malformed event costs only itself and its neighbours go through.
+ */
 export const CallbackRequest = z.looseObject({
   destination: z.string().min(1),
-  events: z.array(Event),
+  events: z.array(z.unknown()),
 });
 export type LineCallbackRequest = z.output<typeof CallbackRequest>;

@@ -13,7 +13,15 @@ import {
   type Profile,
   type Thread,
 } from "./content";
-import { UPDATE_KINDS, type TelegramChatMemberUpdated, type TelegramMessage, type TelegramUpdate } from "./schema";
+import {
+  UPDATE_KINDS,
+  type TelegramBusinessMessagesDeleted,
+  type TelegramCallbackQuery,
+  type TelegramChatMemberUpdated,
+  type TelegramMessage,
+  type TelegramReactionUpdated,
+  type TelegramUpdate,
+} from "./schema";
 
 const PLATFORM = "telegram";
 
@@ -45,17 +53,15 @@ export function normalizeTelegram(update: TelegramUpdate, context: NormalizeCont
   return b.result();
 }
 
-type Payload<K extends keyof TelegramUpdate> = NonNullable<TelegramUpdate[K]>;
-
 /** Each mapped update kind; returns false when the update has no mapping, so it is reported unhandled. */
 const HANDLERS = {
   message: (u: UpdateMapper, message: TelegramMessage) => u.incoming(message),
   business_message: (u: UpdateMapper, message: TelegramMessage) => u.business(message),
   edited_message: (u: UpdateMapper, message: TelegramMessage) => u.edited(message, "inbound"),
   edited_business_message: (u: UpdateMapper, message: TelegramMessage) => u.edited(message, businessDirection(message)),
-  deleted_business_messages: (u: UpdateMapper, deleted: Payload<"deleted_business_messages">) => u.deletedBusiness(deleted),
-  message_reaction: (u: UpdateMapper, reaction: Payload<"message_reaction">) => u.reaction(reaction),
-  callback_query: (u: UpdateMapper, query: Payload<"callback_query">) => u.callback(query),
+  deleted_business_messages: (u: UpdateMapper, deleted: TelegramBusinessMessagesDeleted) => u.deletedBusiness(deleted),
+  message_reaction: (u: UpdateMapper, reaction: TelegramReactionUpdated) => u.reaction(reaction),
+  callback_query: (u: UpdateMapper, query: TelegramCallbackQuery) => u.callback(query),
   my_chat_member: (u: UpdateMapper, update: TelegramChatMemberUpdated) => u.membership(update),
 } as const;
 export type UpdateHandler = keyof typeof HANDLERS;
@@ -207,7 +213,7 @@ class UpdateMapper {
     return true;
   }
 
-  deletedBusiness(deleted: Payload<"deleted_business_messages">): boolean {
+  deletedBusiness(deleted: TelegramBusinessMessagesDeleted): boolean {
     const thread = this.thread(deleted);
     const m = this.b.mapper({
       kind: this.kind,
@@ -223,7 +229,7 @@ class UpdateMapper {
     return true;
   }
 
-  reaction(update: Payload<"message_reaction">): boolean {
+  reaction(update: TelegramReactionUpdated): boolean {
     const actor = update.user
       ? { id: update.user.id, profile: userProfile(update.user) }
       : update.actor_chat
@@ -258,7 +264,7 @@ class UpdateMapper {
     return true;
   }
 
-  callback(query: Payload<"callback_query">): boolean {
+  callback(query: TelegramCallbackQuery): boolean {
     const payload = query.data ?? query.game_short_name;
     if (payload === undefined) return false;
     const message = query.message;

@@ -182,21 +182,16 @@ export const UPDATE_KINDS = new Map<string, { readonly schema: z.ZodType; readon
   ["my_chat_member", { schema: ChatMemberUpdated, handler: "my_chat_member" }],
 ]);
 
-export const Update = z.looseObject({
-  update_id: z.number().int().nonnegative(),
-  message: Message.optional(),
-  edited_message: Message.optional(),
-  channel_post: Message.optional(),
-  edited_channel_post: Message.optional(),
-  business_message: Message.optional(),
-  edited_business_message: Message.optional(),
-  deleted_business_messages: BusinessMessagesDeleted.optional(),
-  guest_message: Message.optional(),
-  message_reaction: MessageReactionUpdated.optional(),
-  callback_query: CallbackQuery.optional(),
-  my_chat_member: ChatMemberUpdated.optional(),
-});
+/**
+ * The envelope of a body: one update, named by an integer `update_id`; a body without one is not a Telegram
+ * update (400). The kinds inside are items, each parsed with its own schema from `UPDATE_KINDS`, so a malformed
+ * message costs only itself: it is reported unhandled with the reason, and the request is still answered 2xx.
+ */
+export const Update = z.looseObject({ update_id: z.number().int().nonnegative() });
 export type TelegramUpdate = z.output<typeof Update>;
+export type TelegramBusinessMessagesDeleted = z.output<typeof BusinessMessagesDeleted>;
+export type TelegramReactionUpdated = z.output<typeof MessageReactionUpdated>;
+export type TelegramCallbackQuery = z.output<typeof CallbackQuery>;
 export type TelegramUser = z.output<typeof User>;
 export type TelegramChat = z.output<typeof Chat>;
 export type TelegramChatMemberUpdated = z.output<typeof ChatMemberUpdated>;
