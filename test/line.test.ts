@@ -130,23 +130,24 @@ describe("line ids", () => {
   });
 
   it("gives an unsent message the id of the message event it deletes", () => {
-    const [received, , , deleted] = events("batch-mixed");
+    const [received, , , , deleted] = events("batch-mixed");
     if (received?.type !== "messaging.message.received" || deleted?.type !== "messaging.message.deleted") throw new Error("order");
     expect(deleted.data.message_id).toBe(received.data.message.id);
   });
 });
 
 describe("line mapping details", () => {
-  it("emits a batch in body order and reports what has no mapping as unhandled", () => {
+  it("emits a batch of events of several users and types in body order", () => {
     const result = run("batch-mixed");
     expect(result.events.map((event) => event.type)).toEqual([
       "messaging.message.received",
       "messaging.follow",
       "messaging.conversation.created",
+      "messaging.member.joined",
       "messaging.message.deleted",
     ]);
-    expect(result.unhandled.map((item) => [item.kind, item.raw_platform_event_id])).toEqual([["memberJoined", "01KEMH7A0000000000000000AC"]]);
-    expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(3);
+    expect(result.unhandled).toEqual([]);
+    expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(4);
   });
 
   it("opens a conversation on a first follow only, not on an unblock", () => {
@@ -224,5 +225,69 @@ describe("line accounts", () => {
   it("returns one slice keyed by destination", () => {
     const payload = normalizer.parse("line", fixtureBody("delivery"));
     expect(normalizer.accounts("line", payload)).toEqual([{ account_id: "Uc7472b39e21dab71c2347e02714630d6", payload }]);
+  });
+});
+
+describe("line real-world shapes (issue 11)", () => {
+  it("marks an @All mention as everyone, unlike a mention whose user id LINE withheld", () => {
+    const event = only("message-text-group-mention-all");
+    if (event.type !== "messaging.message.received") throw new Error(event.type);
+    const [all, bob] = event.data.message.mentions ?? [];
+    expect(all).toEqual({ offset: 0, length: 4, everyone: true });
+    expect(bob?.everyone).toBeUndefined();
+    expect(bob?.platform_user_id).toBe("U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa");
+  });
+
+  it("never returns two envelopes with one id when events share a webhookEventId", () => {
+    const result = run("repeated-webhook-event-id");
+    // three events: an exact repeat of the first collapses, the different third one is re-keyed
+    expect(result.events).toHaveLength(2);
+    expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
+    expect(result.events.map((event) => event.metadata.platform_user_id)).toEqual(["U4af4980629aaaaaaaaaaaaaaaaaaaaaaa", "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa"]);
+  });
+
+  it("maps messageEdited to messaging.message.updated on the edited message's id, edits in any order", () => {
+    const [later, earlier] = events("message-edited-out-of-order");
+    if (later?.type !== "messaging.message.updated" || earlier?.type !== "messaging.message.updated") throw new Error("types");
+    expect(later.data.message.id).toBe(messageId(context.block_id, "612345678901234567"));
+    expect(earlier.data.message.id).toBe(later.data.message.id);
+    expect(later.id).not.toBe(earlier.id);
+    // the latest state is the edit with the largest time, whatever the arrival order
+    expect(later.data.message.edited_at! > earlier.data.message.edited_at!).toBe(true);
+    expect(later.data.message.text).toBe("Meeting moved to 15:00");
+  });
+
+  it("maps memberJoined and memberLeft to one member event per member", () => {
+    const joined = events("member-joined");
+    expect(joined.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([
+      ["messaging.member.joined", "U4af4980629aaaaaaaaaaaaaaaaaaaaaaa"],
+      ["messaging.member.joined", "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa"],
+    ]);
+    expect(new Set(joined.map((event) => event.id)).size).toBe(2);
+    expect(only("member-left").type).toBe("messaging.member.left");
+  });
+
+  it.each(["legacy-2021-no-webhook-event-id", "legacy-2018-no-destination"])("accepts stored history (%s) with derived keys and legacy_shape", (name) => {
+    const result = run(name);
+    expect(result.unhandled).toEqual([]);
+    expect(result.events.length).toBeGreaterThanOrEqual(2);
+    for (const event of result.events) {
+      expect(event.metadata.legacy_shape).toBe(true);
+      expect(event.metadata.raw_platform_event_id).toMatch(/^legacy:/);
+    }
+    // deterministic: derived from the content, so the same body gives the same ids
+    expect(run(name).events.map((event) => event.id)).toEqual(result.events.map((event) => event.id));
+  });
+
+  it("derives the legacy key from the event's content: type, time, chat, user and message id", () => {
+    const [message] = events("legacy-2021-no-webhook-event-id");
+    expect(message?.metadata.raw_platform_event_id).toBe("legacy:message:1609459200123::U206d25c2ea6bd87c17655609a1c37cb8:13311111111111");
+    expect(message?.metadata.platform_account_id).toBe("Uea8667adaf43586706170ff25ff47ae6");
+    const [old] = events("legacy-2018-no-destination");
+    expect(old?.metadata.platform_account_id).toBeUndefined();
+  });
+
+  it("routes a body without destination to no account on a shared route", () => {
+    expect(normalizer.accounts("line", normalizer.parse("line", fixtureBody("legacy-2018-no-destination")))).toEqual([]);
   });
 });

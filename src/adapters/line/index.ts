@@ -27,7 +27,10 @@ export const line = defineAdapter({
   secrets: LineSecrets,
   emits: [
     "messaging.message.received",
+    "messaging.message.updated",
     "messaging.message.deleted",
+    "messaging.member.joined",
+    "messaging.member.left",
     "messaging.follow",
     "messaging.unfollow",
     "messaging.conversation.created",
@@ -57,8 +60,11 @@ export const line = defineAdapter({
     return secret === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, secret) };
   },
   normalize: normalizeLine,
-  /** The channel is named by `destination` (the bot's user id); a shared route picks the block by it. */
+  /**
+   * The channel is named by `destination` (the bot's user id); a shared route picks the block by it. A stored body
+   * from before late 2018 has none, so it can only be processed on a block's own route (or replayed for a block).
+   */
   accounts(payload) {
-    return [{ account_id: payload.destination, payload }];
+    return payload.destination === undefined ? [] : [{ account_id: payload.destination, payload }];
   },
 });

@@ -17,8 +17,6 @@ const MEDIA_TYPES = new Map<string, Attachment["type"] & Message["type"]>([
 
 /** Why a valid LINE event with no catalogue fit is reported as unhandled (docs/adapters/line.md). */
 const UNMAPPED = new Map<string, string>([
-  ["memberJoined", "group/room membership changes of other users have no catalogue type"],
-  ["memberLeft", "group/room membership changes of other users have no catalogue type"],
   ["beacon", "beacon proximity events have no catalogue type"],
   ["videoPlayComplete", "video view completion (analytics) has no catalogue type"],
   ["accountLink", "account linking carries only a nonce, which no catalogue field holds"],
@@ -31,8 +29,8 @@ export function normalizeLine(body: LineCallbackRequest, context: NormalizeConte
     // the console's Verify button and POST /v2/bot/channel/webhook/test send no event
     // (https://developers.line.biz/en/reference/messaging-api/#test-webhook-endpoint). The body has no id and no
     // time: every Verify of one channel is the same raw event, hence the same id.
-    const key = `verify_request:${body.destination}`;
-    const m = b.mapper({ kind: "verify_request", raw: body, key, metadata: { raw_platform_event_id: key, platform_account_id: body.destination } });
+    const key = body.destination === undefined ? "verify_request" : `verify_request:${body.destination}`;
+    const m = b.mapper({ kind: "verify_request", raw: body, key, metadata: { raw_platform_event_id: key, ...defined({ platform_account_id: body.destination }) } });
     m.emit("platform.webhook.verified", { method: "verify_request" });
     return b.result();
   }
@@ -62,18 +60,31 @@ function chatOf(source: LineSource | undefined): Chat | undefined {
   return threadId === undefined ? undefined : { threadId, userId: source?.userId };
 }
 
+/**
+ * The dedupe key of an event from before April 2022, which has no `webhookEventId`: derived from the event's own
+ * content, so the same stored body always gives the same ids. Type, time (ms), the group or room, the user, and
+ * what names the event inside them (the message id, the unsent message id, else the reply token). Two different
+ * events that still share it are told apart by the builder, which re-keys the second.
+ */
+function legacyKey(event: LineEvent): string {
+  const source = event.source;
+  const subject = event.message?.id ?? event.unsend?.messageId ?? event.replyToken ?? "";
+  return ["legacy", event.type, event.timestamp, source?.groupId ?? source?.roomId ?? "", source?.userId ?? "", subject].join(":");
+}
+
 /** The mapper of one LINE event: key, time and metadata from the common properties, built once. */
-function mapperOf(b: EnvelopeBuilder, destination: string, event: LineEvent, chat: Chat | undefined): ItemMapper {
+function mapperOf(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent, chat: Chat | undefined): ItemMapper {
+  // webhookEventId is stable across redeliveries and LINE's own dedupe key
+  // (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#webhook-redelivery)
+  const key = event.webhookEventId ?? legacyKey(event);
   return b.mapper({
     kind: event.type,
     raw: event,
-    // webhookEventId is stable across redeliveries and LINE's own dedupe key
-    // (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#webhook-redelivery)
-    key: event.webhookEventId,
+    key,
     timestamp: event.timestamp,
     metadata: {
-      raw_platform_event_id: event.webhookEventId,
-      platform_account_id: destination,
+      raw_platform_event_id: key,
+      ...defined({ platform_account_id: destination }),
       ...defined({
         platform_thread_id: chat?.threadId,
         platform_user_id: chat?.userId,
@@ -83,11 +94,12 @@ function mapperOf(b: EnvelopeBuilder, destination: string, event: LineEvent, cha
       // standby: a module channel holds chat control; record the event but do not reply
       // (https://developers.line.biz/en/reference/messaging-api/#common-properties)
       ...(event.mode === "standby" ? { is_standby: true } : {}),
+      ...(event.webhookEventId === undefined ? { legacy_shape: true } : {}),
     },
   });
 }
 
-function mapEvent(b: EnvelopeBuilder, destination: string, event: LineEvent): void {
+function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent): void {
   const chat = chatOf(event.source);
   const m = mapperOf(b, destination, event, chat);
   const incomplete = (needed: string) => m.unhandled(`line "${event.type}" event without ${needed} cannot be mapped`);
@@ -103,6 +115,17 @@ function mapEvent(b: EnvelopeBuilder, destination: string, event: LineEvent): vo
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
       m.emit("messaging.message.received", { ...people(chat), message: contentOf(b, event.message) }, { metadata: { platform_message_id: event.message.id } });
       return;
+    case "messageEdited": {
+      // a user edited a text message (group chats only; edits may arrive out of order, the largest timestamp is the
+      // latest: https://developers.line.biz/en/reference/messaging-api/#edit-event)
+      if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
+      const message = { ...contentOf(b, event.message), edited_at: b.timestamp(event.timestamp) };
+      m.emit("messaging.message.updated", { ...people(chat), message }, { metadata: { platform_message_id: event.message.id } });
+      return;
+    }
+    case "memberJoined":
+    case "memberLeft":
+      return members(b, m, event, chat, incomplete);
     case "unsend":
       if (chat === undefined || event.unsend === undefined) return incomplete("a source and unsend.messageId");
       m.emit(
@@ -175,6 +198,22 @@ function mapEvent(b: EnvelopeBuilder, destination: string, event: LineEvent): vo
 }
 
 /**
+ * Other people joining or leaving a group or room the account is in: one event per member LINE discloses
+ * (https://developers.line.biz/en/reference/messaging-api/#member-joined-event), keyed by the event and the member.
+ */
+function members(b: EnvelopeBuilder, m: ItemMapper, event: LineEvent, chat: Chat | undefined, incomplete: (needed: string) => void): void {
+  const joined = event.type === "memberJoined";
+  const list = (joined ? event.joined : event.left)?.members ?? [];
+  if (chat === undefined || list.length === 0) return incomplete(`a source and ${joined ? "joined" : "left"}.members`);
+  for (const member of list) {
+    const data = { contact_id: b.contactId(member.userId), conversation_id: b.conversationId(chat.threadId) };
+    const extra = { key: `${m.base.key}:${member.userId}`, metadata: { platform_user_id: member.userId } };
+    if (joined) m.emit("messaging.member.joined", data, extra);
+    else m.emit("messaging.member.left", data, extra);
+  }
+}
+
+/**
  * Paid membership of the account (https://developers.line.biz/en/reference/messaging-api/#membership-event):
  * joining is the purchase of a subscription, renewing updates it, leaving cancels it. The order id ties the three
  * together for one user and plan.
@@ -220,7 +259,8 @@ function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
       const mentions = (m.mention?.mentionees ?? []).map((mentionee) => ({
         offset: mentionee.index,
         length: mentionee.length,
-        ...defined({ platform_user_id: mentionee.userId, is_self: mentionee.isSelf }),
+        // `type: "all"` is @All: everyone in the chat, not a person whose id LINE withheld
+        ...defined({ platform_user_id: mentionee.userId, is_self: mentionee.isSelf, everyone: mentionee.type === "all" ? true : undefined }),
       }));
       return { ...base, type: "text", ...defined({ text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) };
     }

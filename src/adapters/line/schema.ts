@@ -19,6 +19,8 @@ export const Source = z.looseObject({
 });
 export type LineSource = z.output<typeof Source>;
 
+const Member = z.looseObject({ type: z.string(), userId: z.string().min(1) });
+
 const Mentionee = z.looseObject({
   index: z.number().int().nonnegative(),
   length: z.number().int().nonnegative(),
@@ -60,7 +62,12 @@ export const Event = z.looseObject({
   /** ms, the time the event occurred; unchanged on redelivery. One out of 1970…9999 becomes the receive time (core rule) */
   timestamp: z.number(),
   source: Source.optional(),
-  webhookEventId: z.string().min(1),
+  /**
+   * LINE's dedupe key. Required today, but bodies from before April 2022 have none (nor `deliveryContext`; before
+   * December 2019 no `mode`): stored history is accepted with a key derived from the event's content
+   * (https://developers.line.biz/en/news/2022/04/19/webhook-redelivery/)
+   */
+  webhookEventId: z.string().min(1).optional(),
   deliveryContext: z.looseObject({ isRedelivery: z.boolean() }).optional(),
   replyToken: z.string().optional(),
   message: MessageContent.optional(),
@@ -72,16 +79,20 @@ export const Event = z.looseObject({
   membership: z.looseObject({ type: z.string(), membershipId: z.number().int() }).optional(),
   module: z.looseObject({ type: z.string(), botId: z.string().optional(), reason: z.string().optional() }).optional(),
   chatControl: z.looseObject({ expireAt: z.number().nonnegative().optional() }).optional(),
+  /** memberJoined / memberLeft: only the members LINE may disclose (https://developers.line.biz/en/reference/messaging-api/#member-joined-event) */
+  joined: z.looseObject({ members: z.array(Member) }).optional(),
+  left: z.looseObject({ members: z.array(Member) }).optional(),
 });
 export type LineEvent = z.output<typeof Event>;
 
 /**
- * The envelope of a body: `{destination, events[]}`; an empty `events` is the console's Verify request. Only the
- * envelope decides whether the body is a LINE webhook (else 400): each event inside is an item, parsed with
+ * The envelope of a body: `{destination, events[]}` (`destination` since late 2018); an empty `events` is the
+ * console's Verify request. Only the envelope decides whether the body is a LINE webhook (else 400): each event inside is an item, parsed with
  * `Event` on its own, so one malformed event costs only itself and its neighbours go through.
  */
 export const CallbackRequest = z.looseObject({
-  destination: z.string().min(1),
+  /** the bot's user id; absent in bodies from before late 2018, which are accepted as stored history */
+  destination: z.string().min(1).optional(),
   events: z.array(z.unknown()),
 });
 export type LineCallbackRequest = z.output<typeof CallbackRequest>;
