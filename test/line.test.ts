@@ -1,6 +1,8 @@
 import { line } from "../src/adapters";
 import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
+import { LINE_COVERAGE } from "../src/adapters/line/coverage";
 import { adapterTest, hmacOf, normalizer } from "./support/adapter";
+import { coverageBlock, rowOutcome, type CoverageRow } from "./support/coverage";
 import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
@@ -289,5 +291,21 @@ describe("line real-world shapes (issue 11)", () => {
 
   it("routes a body without destination to no account on a shared route", () => {
     expect(normalizer.accounts("line", normalizer.parse("line", fixtureBody("legacy-2018-no-destination")))).toEqual([]);
+  });
+});
+
+describe("line coverage table", () => {
+  const rows: readonly CoverageRow[] = LINE_COVERAGE;
+
+  it.each(rows.map((row) => [row.kind, row] as const))("%s", (_kind, row) => {
+    const outcome = rowOutcome(run(row.fixture));
+    expect(outcome.mapped).toEqual([...(row.mapped ?? [])].sort());
+    if (row.reported === undefined) expect(outcome.reported).toEqual([]);
+    else expect(outcome.reported).toContain(row.reported);
+  });
+
+  it("is the table in docs/adapters/line.md (UPDATE_COVERAGE=1 rewrites it)", () => {
+    const { found, expected } = coverageBlock("line", rows);
+    expect(found).toBe(expected);
   });
 });

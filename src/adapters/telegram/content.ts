@@ -7,7 +7,7 @@ type Attachment = z.output<typeof schemas.Attachment>;
 export type Profile = z.output<typeof schemas.ContactProfile>;
 
 /** Message content Telegram has that our `Message` cannot carry; kept as `type: "unsupported"` with the reason. */
-const UNSUPPORTED_CONTENT = ["dice", "poll", "game", "invoice", "story", "paid_media", "checklist", "giveaway", "giveaway_winners"];
+const UNSUPPORTED_CONTENT = ["dice", "poll", "game", "invoice", "paid_media", "checklist", "giveaway", "giveaway_winners"];
 
 /** Fields of a message that are not its content, skipped when naming a service message's kind. */
 const COMMON_FIELDS = new Set([
@@ -74,7 +74,8 @@ export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: 
         }
       : {}),
     ...(mentions.length > 0 ? { mentions } : {}),
-    ...(message.forward_origin ? { forwarded: true } : {}),
+    // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
+    ...(message.forward_origin || message.story ? { forwarded: true } : {}),
     ...(type === "unsupported" ? { unsupported_reason: `telegram "${unsupported ?? "unknown"}" content has no Message representation` } : {}),
   };
 }
@@ -108,6 +109,12 @@ function mediaOf(message: TelegramMessage): { type: Message["type"]; attachments
   if (message.sticker) return { type: "sticker", attachments: [file("sticker", message.sticker)] };
   if (message.venue || message.location) return { type: "location", attachments: [] };
   if (message.contact) return { type: "contact", attachments: [] };
+  if (message.story) {
+    // a forwarded story: a share of it, named `<story chat>:<story id>` as replies to stories are
+    const { chat, id } = message.story;
+    const story = chat === undefined || id === undefined ? undefined : `${chat.id}:${id}`;
+    return { type: "share", attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }] };
+  }
   if (message.text !== undefined) return { type: "text", attachments: [] };
   return { type: "unsupported", attachments: [] };
 }

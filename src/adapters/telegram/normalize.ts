@@ -13,6 +13,7 @@ import {
   type Profile,
   type Thread,
 } from "./content";
+import { chatMemberEvents, isGone, isPresent, serviceMemberEvents } from "./members";
 import {
   UPDATE_KINDS,
   type TelegramBusinessMessagesDeleted,
@@ -34,22 +35,26 @@ const PSEUDO_SENDERS = new Set([777000, 1087968824, 136817688]);
 
 const START_COMMAND = /^\/start(?:@\w+)?(?:\s+(\S.*))?$/s;
 
-/** The update kind is the one payload key besides `update_id` (Bot API: "at most one … can be present"). */
-export function updateKind(update: TelegramUpdate): string {
-  return Object.keys(update).find((key) => key !== "update_id") ?? "empty";
-}
-
+/**
+ * One update per body. Its kind is the payload key besides `update_id`; the Bot API promises at most one, but the
+ * body is what it is: the first kind is mapped, and every further kind is reported unhandled, never dropped.
+ */
 export function normalizeTelegram(update: TelegramUpdate, context: NormalizeContext): NormalizeResult {
   const b = new EnvelopeBuilder(PLATFORM, context);
   const rawId = String(update.update_id);
-  const kind = updateKind(update);
-  const raw = (update as Record<string, unknown>)[kind] ?? update;
+  const fields = update as Record<string, unknown>;
+  const [kind = "empty", ...extra] = Object.keys(update).filter((key) => key !== "update_id");
+  const raw = Object.hasOwn(fields, kind) ? fields[kind] : update;
   const known = UPDATE_KINDS.get(kind);
   b.item(raw, { kind, rawId, ...(known === undefined ? {} : { schema: known.schema }) }, (payload) => {
     const item = b.mapper({ kind, raw, key: rawId, metadata: { raw_platform_event_id: rawId } });
     const mapped = known === undefined ? false : HANDLERS[known.handler](new UpdateMapper(b, rawId, kind), payload as never);
     if (!mapped) item.unhandled();
   });
+  for (const other of extra) {
+    const reason = `a telegram update carries one kind; "${other}" came after "${kind}" in update ${rawId} and is not mapped`;
+    b.unhandled(other, fields[other], { raw_platform_event_id: rawId, reason });
+  }
   return b.result();
 }
 
@@ -63,6 +68,7 @@ const HANDLERS = {
   message_reaction: (u: UpdateMapper, reaction: TelegramReactionUpdated) => u.reaction(reaction),
   callback_query: (u: UpdateMapper, query: TelegramCallbackQuery) => u.callback(query),
   my_chat_member: (u: UpdateMapper, update: TelegramChatMemberUpdated) => u.membership(update),
+  chat_member: (u: UpdateMapper, update: TelegramChatMemberUpdated) => u.chatMember(update),
 } as const;
 export type UpdateHandler = keyof typeof HANDLERS;
 
@@ -185,6 +191,7 @@ class UpdateMapper {
       m.emit("messaging.conversation.created", { ...data, source: "group_created" });
       return true;
     }
+    if (serviceMemberEvents(this.b, m, message, item.key, around.conversation_id)) return true;
     m.unhandled(`telegram service message "${kind}" has no catalogue type`, `message.${kind}`);
     return true;
   }
@@ -286,13 +293,18 @@ class UpdateMapper {
     return true;
   }
 
+  chatMember(update: TelegramChatMemberUpdated): boolean {
+    chatMemberEvents(this.b, this.rawId, this.kind, update);
+    return true;
+  }
+
   /**
    * The bot's own membership (https://core.telegram.org/bots/api#chatmemberupdated; `my_chat_member` "for private
    * chats … is received only when the bot is blocked or unblocked by the user"): block/unblock in private chats,
    * added/removed in groups and channels.
    */
   membership(update: TelegramChatMemberUpdated): boolean {
-    const before = update.old_chat_member.status;
+    const before = update.old_chat_member;
     const after = update.new_chat_member.status;
     const m = this.b.mapper({
       kind: this.kind,
@@ -304,23 +316,15 @@ class UpdateMapper {
     const data = { contact_id: this.b.contactId(update.from.id), conversation_id: this.b.conversationId(update.chat.id), contact: userProfile(update.from) };
     if (update.chat.type === "private") {
       if (isPresent(before) && after === "kicked") m.emit("messaging.unfollow", data);
-      else if (before === "kicked" && isPresent(after)) m.emit("messaging.follow", { ...data, unblocked: true });
+      else if (before.status === "kicked" && isPresent(update.new_chat_member)) m.emit("messaging.follow", { ...data, unblocked: true });
       else return false;
-    } else if (isGone(before) && isPresent(after)) {
+    } else if (isGone(before) && isPresent(update.new_chat_member)) {
       m.emit("messaging.conversation.created", { ...data, source: "added_to_chat" });
-    } else if (isPresent(before) && isGone(after)) {
+    } else if (isPresent(before) && isGone(update.new_chat_member)) {
       m.emit("messaging.conversation.closed", { ...data, closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" });
     } else {
       return false;
     }
     return true;
   }
-}
-
-function isPresent(status: string): boolean {
-  return status === "member" || status === "administrator" || status === "creator";
-}
-
-function isGone(status: string): boolean {
-  return status === "left" || status === "kicked";
 }

@@ -115,6 +115,10 @@ const MessageFields = {
     .optional(),
   web_app_data: z.looseObject({ data: z.string(), button_text: z.string().optional() }).optional(),
   group_chat_created: z.literal(true).optional(),
+  new_chat_members: z.array(User).optional(),
+  left_chat_member: User.optional(),
+  /** a forwarded story (https://core.telegram.org/bots/api#story); `{}` before Bot API 7.1 added `chat` and `id` */
+  story: z.looseObject({ chat: Chat.optional(), id: z.number().int().optional() }).optional(),
 };
 
 /** A replied-to message: same shape, never nested further (Bot API: it "will not contain further reply_to_message"). */
@@ -154,8 +158,8 @@ export const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
   date: z.number().int(),
-  old_chat_member: z.looseObject({ status: z.string(), user: User }),
-  new_chat_member: z.looseObject({ status: z.string(), user: User }),
+  old_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
+  new_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
 });
 
 const BusinessMessagesDeleted = z.looseObject({
@@ -164,22 +168,40 @@ const BusinessMessagesDeleted = z.looseObject({
   message_ids: z.array(z.number().int()),
 });
 
+/** Deeper than this a payload is left as it is: its schema refuses it or never reads that far. */
+const NULL_DEPTH = 32;
+
+/**
+ * The value with every `null` object field removed. The Bot API omits an optional field it has no value for, but
+ * test tools and proxies often send it as `null`: read that as absent rather than refuse the update. A required
+ * field sent as `null` is then missing and refused as before. Bounded in depth; array items stay as they are.
+ */
+export function withoutNulls(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object" || depth > NULL_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
+  const kept = Object.entries(value).filter(([, field]) => field !== null);
+  return Object.fromEntries(kept.map(([key, field]) => [key, withoutNulls(field, depth + 1)]));
+}
+
 /**
  * The update kinds normalise maps, each with the schema of its payload and the handler that maps it. Every other
  * kind (polls, inline queries, boosts…) is reported as unhandled, so a new Bot API kind never fails parsing.
  */
+const kind = (schema: z.ZodType, handler: UpdateHandler) => ({ schema: z.preprocess((value) => withoutNulls(value), schema), handler }) as const;
+
 export const UPDATE_KINDS = new Map<string, { readonly schema: z.ZodType; readonly handler: UpdateHandler }>([
-  ["message", { schema: Message, handler: "message" }],
-  ["channel_post", { schema: Message, handler: "message" }],
-  ["guest_message", { schema: Message, handler: "message" }],
-  ["business_message", { schema: Message, handler: "business_message" }],
-  ["edited_message", { schema: Message, handler: "edited_message" }],
-  ["edited_channel_post", { schema: Message, handler: "edited_message" }],
-  ["edited_business_message", { schema: Message, handler: "edited_business_message" }],
-  ["deleted_business_messages", { schema: BusinessMessagesDeleted, handler: "deleted_business_messages" }],
-  ["message_reaction", { schema: MessageReactionUpdated, handler: "message_reaction" }],
-  ["callback_query", { schema: CallbackQuery, handler: "callback_query" }],
-  ["my_chat_member", { schema: ChatMemberUpdated, handler: "my_chat_member" }],
+  ["message", kind(Message, "message")],
+  ["channel_post", kind(Message, "message")],
+  ["guest_message", kind(Message, "message")],
+  ["business_message", kind(Message, "business_message")],
+  ["edited_message", kind(Message, "edited_message")],
+  ["edited_channel_post", kind(Message, "edited_message")],
+  ["edited_business_message", kind(Message, "edited_business_message")],
+  ["deleted_business_messages", kind(BusinessMessagesDeleted, "deleted_business_messages")],
+  ["message_reaction", kind(MessageReactionUpdated, "message_reaction")],
+  ["callback_query", kind(CallbackQuery, "callback_query")],
+  ["my_chat_member", kind(ChatMemberUpdated, "my_chat_member")],
+  ["chat_member", kind(ChatMemberUpdated, "chat_member")],
 ]);
 
 /**
