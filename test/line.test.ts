@@ -1,8 +1,7 @@
 import { line } from "../src/adapters";
 import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
-import { LINE_COVERAGE } from "../src/adapters/line/coverage";
 import { adapterTest, hmacOf, normalizer } from "./support/adapter";
-import { coverageBlock, rowOutcome, type CoverageRow } from "./support/coverage";
+import { describeCoverage } from "./support/coverage";
 import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
@@ -30,8 +29,10 @@ describe("line fixtures", () => {
   });
 });
 
+/** A 1:1 text with emoji and Japanese: the bytes LINE signs are UTF-8, unescaped. */
+const body = fixtureBody("message-text");
+
 describe("line signature", () => {
-  const body = fixtureBody("message-text");
 
   it("is computed over the exact UTF-8 bytes of a body with emoji and non-ASCII text", () => {
     const text = body.toString("utf8");
@@ -141,13 +142,8 @@ describe("line ids", () => {
 describe("line mapping details", () => {
   it("emits a batch of events of several users and types in body order", () => {
     const result = run("batch-mixed");
-    expect(result.events.map((event) => event.type)).toEqual([
-      "messaging.message.received",
-      "messaging.follow",
-      "messaging.conversation.created",
-      "messaging.member.joined",
-      "messaging.message.deleted",
-    ]);
+    const inOrder = ["message.received", "follow", "conversation.created", "member.joined", "message.deleted"].map((type) => `messaging.${type}`);
+    expect(result.events.map((event) => event.type)).toEqual(inOrder);
     expect(result.unhandled).toEqual([]);
     expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(4);
   });
@@ -294,18 +290,5 @@ describe("line real-world shapes (issue 11)", () => {
   });
 });
 
-describe("line coverage table", () => {
-  const rows: readonly CoverageRow[] = LINE_COVERAGE;
 
-  it.each(rows.map((row) => [row.kind, row] as const))("%s", (_kind, row) => {
-    const outcome = rowOutcome(run(row.fixture));
-    expect(outcome.mapped).toEqual([...(row.mapped ?? [])].sort());
-    if (row.reported === undefined) expect(outcome.reported).toEqual([]);
-    else expect(outcome.reported).toContain(row.reported);
-  });
-
-  it("is the table in docs/adapters/line.md (UPDATE_COVERAGE=1 rewrites it)", () => {
-    const { found, expected } = coverageBlock("line", rows);
-    expect(found).toBe(expected);
-  });
-});
+describeCoverage("line", run);
