@@ -123,7 +123,7 @@ describe("convotic normalize", () => {
 });
 
 describe("convotic types and schema", () => {
-  it("lists all 35 seed-003 types plus the 5 extensions with their domain and emitting adapters", () => {
+  it("lists all 35 core types plus the 7 extensions with their domain and emitting adapters", () => {
     const out = cli(["types", "--json"]);
     expect(out.code).toBe(0);
     const rows = JSON.parse(out.stdout) as { type: string; domain: string; extension: boolean; adapters: string[] }[];
@@ -132,13 +132,15 @@ describe("convotic types and schema", () => {
       "automation.draft.created",
       "messaging.conversation.updated",
       "messaging.handoff.requested",
+      "messaging.member.joined",
+      "messaging.member.left",
       "messaging.message.deleted",
       "messaging.message.updated",
     ]);
     expect(rows.find((r) => r.type === "messaging.postback")?.adapters).toContain("telegram");
     expect(rows.find((r) => r.type === "crm.deal.created")?.domain).toBe("crm");
     const table = cli(["types"]);
-    expect(table.stdout.trimEnd().split("\n")).toHaveLength(40);
+    expect(table.stdout.trimEnd().split("\n")).toHaveLength(42);
   });
 
   it("prints a JSON Schema for every catalogue type and for the union", async () => {

@@ -1,22 +1,17 @@
-import { createHmac } from "node:crypto";
-import { adapters, line } from "../src/adapters";
-import { ConfigError, createNormalizer, messageId, PayloadError, SignatureError, type UnifiedEvent } from "../src/core";
-import { fixtureContext, fixturesOf } from "./support/fixtures";
+import { line } from "../src/adapters";
+import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
+import { adapterTest, hmacOf, normalizer } from "./support/adapter";
+import { describeCoverage } from "./support/coverage";
+import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
 /* What the generic suites do not cover for LINE: byte-exact signing, rotation, Verify, big ids, mapping details. */
-const normalizer = createNormalizer({ adapters });
-const context = fixtureContext("line");
+const { context, body: fixtureBody, run } = adapterTest("line");
 const secrets = TEST_SECRETS["line"]!.valid as { channel_secrets: string[] };
 const fixtures = fixturesOf("line");
-const fixture = (name: string) => {
-  const found = fixtures.find((candidate) => candidate.name === name);
-  if (found === undefined) throw new Error(`no fixture ${name}`);
-  return found;
-};
 /** LINE's algorithm computed here with node:crypto, independently of the adapter. */
-const lineSignature = (body: Uint8Array | string, secret: string) => createHmac("sha256", secret).update(body).digest("base64");
-const events = (name: string) => normalizer.normalize("line", fixture(name).body, context).events;
+const lineSignature = (body: Uint8Array | string, secret: string) => hmacOf("sha256", secret, body, "base64");
+const events = (name: string) => run(name).events;
 const only = (name: string): UnifiedEvent => {
   const result = events(name);
   expect(result).toHaveLength(1);
@@ -34,8 +29,10 @@ describe("line fixtures", () => {
   });
 });
 
+/** A 1:1 text with emoji and Japanese: the bytes LINE signs are UTF-8, unescaped. */
+const body = fixtureBody("message-text");
+
 describe("line signature", () => {
-  const body = fixture("message-text").body;
 
   it("is computed over the exact UTF-8 bytes of a body with emoji and non-ASCII text", () => {
     const text = body.toString("utf8");
@@ -88,7 +85,7 @@ describe("line signature", () => {
 });
 
 describe("line Verify request (empty events)", () => {
-  const body = fixture("verify-request").body;
+  const body = fixtureBody("verify-request");
 
   it("is one platform.webhook.verified event with method verify_request and the receive time", () => {
     const event = only("verify-request");
@@ -117,10 +114,13 @@ describe("line ids", () => {
     expect(event.data.message.id).not.toBe(messageId(context.block_id, String(Number(raw))));
   });
 
-  it("rejects a message id sent as a JSON number rather than parse it lossily", () => {
-    const text = fixture("message-text").body.toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
+  it("reports a message id sent as a JSON number as unhandled rather than map it lossily", () => {
+    const text = fixtureBody("message-text").toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
     expect(text).toContain('"id":595988571795226693');
-    expect(() => normalizer.normalize("line", text, context)).toThrow(PayloadError);
+    const result = run(Buffer.from(text));
+    expect(result.events).toEqual([]);
+    expect(result.unhandled).toMatchObject([{ kind: "message", raw_platform_event_id: "01KEMH6NRRRZ7E5JC5QTA9YRZE" }]);
+    expect(result.unhandled[0]?.reason).toMatch(/message\.id/);
   });
 
   it("derives the same event ids for a redelivered event, flagged is_redelivery", () => {
@@ -133,23 +133,19 @@ describe("line ids", () => {
   });
 
   it("gives an unsent message the id of the message event it deletes", () => {
-    const [received, , , deleted] = events("batch-mixed");
+    const [received, , , , deleted] = events("batch-mixed");
     if (received?.type !== "messaging.message.received" || deleted?.type !== "messaging.message.deleted") throw new Error("order");
     expect(deleted.data.message_id).toBe(received.data.message.id);
   });
 });
 
 describe("line mapping details", () => {
-  it("emits a batch in body order and reports what has no mapping as unhandled", () => {
-    const result = normalizer.normalize("line", fixture("batch-mixed").body, context);
-    expect(result.events.map((event) => event.type)).toEqual([
-      "messaging.message.received",
-      "messaging.follow",
-      "messaging.conversation.created",
-      "messaging.message.deleted",
-    ]);
-    expect(result.unhandled.map((item) => [item.kind, item.raw_platform_event_id])).toEqual([["memberJoined", "01KEMH7A0000000000000000AC"]]);
-    expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(3);
+  it("emits a batch of events of several users and types in body order", () => {
+    const result = run("batch-mixed");
+    const inOrder = ["message.received", "follow", "conversation.created", "member.joined", "message.deleted"].map((type) => `messaging.${type}`);
+    expect(result.events.map((event) => event.type)).toEqual(inOrder);
+    expect(result.unhandled).toEqual([]);
+    expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(4);
   });
 
   it("opens a conversation on a first follow only, not on an unblock", () => {
@@ -205,7 +201,7 @@ describe("line mapping details", () => {
         },
       ],
     });
-    const [event] = normalizer.normalize("line", body, context).events;
+    const [event] = run(Buffer.from(body)).events;
     expect(event?.data).toMatchObject({ postback: { payload: "d", params: { datetime: "2017-12-25T01:00" } } });
   });
 
@@ -216,7 +212,7 @@ describe("line mapping details", () => {
   });
 
   it("reports an unknown event type as unhandled with its kind instead of failing", () => {
-    const result = normalizer.normalize("line", fixture("unknown-event-type").body, context);
+    const result = run("unknown-event-type");
     expect(result.events).toEqual([]);
     expect(result.unhandled).toHaveLength(1);
     expect(result.unhandled[0]).toMatchObject({ kind: "reactionAdded", raw_platform_event_id: "01KZZZZZZZZZZZZZZZZZZZZZZZ" });
@@ -225,7 +221,74 @@ describe("line mapping details", () => {
 
 describe("line accounts", () => {
   it("returns one slice keyed by destination", () => {
-    const payload = normalizer.parse("line", fixture("delivery").body);
+    const payload = normalizer.parse("line", fixtureBody("delivery"));
     expect(normalizer.accounts("line", payload)).toEqual([{ account_id: "Uc7472b39e21dab71c2347e02714630d6", payload }]);
   });
 });
+
+describe("line real-world shapes (issue 11)", () => {
+  it("marks an @All mention as everyone, unlike a mention whose user id LINE withheld", () => {
+    const event = only("message-text-group-mention-all");
+    if (event.type !== "messaging.message.received") throw new Error(event.type);
+    const [all, bob] = event.data.message.mentions ?? [];
+    expect(all).toEqual({ offset: 0, length: 4, everyone: true });
+    expect(bob?.everyone).toBeUndefined();
+    expect(bob?.platform_user_id).toBe("U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa");
+  });
+
+  it("never returns two envelopes with one id when events share a webhookEventId", () => {
+    const result = run("repeated-webhook-event-id");
+    // three events: an exact repeat of the first collapses, the different third one is re-keyed
+    expect(result.events).toHaveLength(2);
+    expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
+    expect(result.events.map((event) => event.metadata.platform_user_id)).toEqual(["U4af4980629aaaaaaaaaaaaaaaaaaaaaaa", "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa"]);
+  });
+
+  it("maps messageEdited to messaging.message.updated on the edited message's id, edits in any order", () => {
+    const [later, earlier] = events("message-edited-out-of-order");
+    if (later?.type !== "messaging.message.updated" || earlier?.type !== "messaging.message.updated") throw new Error("types");
+    expect(later.data.message.id).toBe(messageId(context.block_id, "612345678901234567"));
+    expect(earlier.data.message.id).toBe(later.data.message.id);
+    expect(later.id).not.toBe(earlier.id);
+    // the latest state is the edit with the largest time, whatever the arrival order
+    expect(later.data.message.edited_at! > earlier.data.message.edited_at!).toBe(true);
+    expect(later.data.message.text).toBe("Meeting moved to 15:00");
+  });
+
+  it("maps memberJoined and memberLeft to one member event per member", () => {
+    const joined = events("member-joined");
+    expect(joined.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([
+      ["messaging.member.joined", "U4af4980629aaaaaaaaaaaaaaaaaaaaaaa"],
+      ["messaging.member.joined", "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa"],
+    ]);
+    expect(new Set(joined.map((event) => event.id)).size).toBe(2);
+    expect(only("member-left").type).toBe("messaging.member.left");
+  });
+
+  it.each(["legacy-2021-no-webhook-event-id", "legacy-2018-no-destination"])("accepts stored history (%s) with derived keys and legacy_shape", (name) => {
+    const result = run(name);
+    expect(result.unhandled).toEqual([]);
+    expect(result.events.length).toBeGreaterThanOrEqual(2);
+    for (const event of result.events) {
+      expect(event.metadata.legacy_shape).toBe(true);
+      expect(event.metadata.raw_platform_event_id).toMatch(/^legacy:/);
+    }
+    // deterministic: derived from the content, so the same body gives the same ids
+    expect(run(name).events.map((event) => event.id)).toEqual(result.events.map((event) => event.id));
+  });
+
+  it("derives the legacy key from the event's content: type, time, chat, user and message id", () => {
+    const [message] = events("legacy-2021-no-webhook-event-id");
+    expect(message?.metadata.raw_platform_event_id).toBe("legacy:message:1609459200123::U206d25c2ea6bd87c17655609a1c37cb8:13311111111111");
+    expect(message?.metadata.platform_account_id).toBe("Uea8667adaf43586706170ff25ff47ae6");
+    const [old] = events("legacy-2018-no-destination");
+    expect(old?.metadata.platform_account_id).toBeUndefined();
+  });
+
+  it("routes a body without destination to no account on a shared route", () => {
+    expect(normalizer.accounts("line", normalizer.parse("line", fixtureBody("legacy-2018-no-destination")))).toEqual([]);
+  });
+});
+
+
+describeCoverage("line", run);

@@ -17,7 +17,7 @@ import {
 /*
  * The event catalogue: the one declaration every other view derives from (the runtime list of types, the
  * envelope schemas, the TypeScript types, JSON Schema, `convotic types` and docs/events.md). Types come from
- * core envelope contract; `extension: true` marks the five added for the thread-style format and real platform traffic.
+ * core envelope contract; `extension: true` marks those added for the thread-style format and real platform traffic.
  */
 
 interface EventDefinition {
@@ -214,6 +214,16 @@ export const catalogue = {
   "messaging.handoff.requested": define(
     "A human (or another app) was asked to take over the conversation.",
     messaging({ reason: z.string().optional(), requested_by: z.string().optional() }),
+    { extension: true },
+  ),
+  "messaging.member.joined": define(
+    "A person joined a group conversation the account is in (LINE memberJoined, Telegram chat_member and new_chat_members).",
+    messaging({ added_by: ContactId.optional() }),
+    { extension: true },
+  ),
+  "messaging.member.left": define(
+    "A person left, or was removed from, a group conversation the account is in (LINE memberLeft, Telegram chat_member and left_chat_member).",
+    messaging({ removed_by: ContactId.optional() }),
     { extension: true },
   ),
   "automation.draft.created": define(

@@ -118,6 +118,8 @@ export const Mention = z.strictObject({
   platform_user_id: z.string().optional(),
   /** true when the mention is the receiving bot/account itself */
   is_self: z.boolean().optional(),
+  /** true when the mention addresses everyone in the chat (LINE `@All`) rather than one person */
+  everyone: z.boolean().optional(),
 });
 
 export const Message = z.strictObject({
@@ -200,4 +202,9 @@ export const Metadata = z.strictObject({
   timestamp_source: z.enum(["platform", "received"]).optional(),
   /** what the platform sent as the time when it was not a usable time (1970…9999); `timestamp` is then the receive time */
   platform_timestamp: z.string().optional(),
+  /**
+   * true when the raw event predates the platform's current webhook shape (LINE bodies from before April 2022 have
+   * no `webhookEventId`): the dedupe key was derived from the event's own content, see the adapter's docs
+   */
+  legacy_shape: z.boolean().optional(),
 });

@@ -15,7 +15,8 @@ export const LineSecrets = z.strictObject({
 });
 export type LineSecrets = z.output<typeof LineSecrets>;
 
-/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped (telegram-line.md B2). */
+/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped
+ * (https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/). */
 function signature(rawBody: Uint8Array, secret: string): string {
   return hmac("sha256", secret, rawBody, "base64");
 }
@@ -26,7 +27,10 @@ export const line = defineAdapter({
   secrets: LineSecrets,
   emits: [
     "messaging.message.received",
+    "messaging.message.updated",
     "messaging.message.deleted",
+    "messaging.member.joined",
+    "messaging.member.left",
     "messaging.follow",
     "messaging.unfollow",
     "messaging.conversation.created",
@@ -43,7 +47,8 @@ export const line = defineAdapter({
   ],
   /**
    * The Verify request is held to the same rule: LINE's SDK middleware rejects it unsigned, and a single
-   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies (telegram-line.md B3).
+   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies
+   * (https://developers.line.biz/en/reference/messaging-api/#signature-validation).
    */
   verify(request, secrets) {
     const given = headerValue(request.headers, SIGNATURE_HEADER);
@@ -55,8 +60,11 @@ export const line = defineAdapter({
     return secret === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, secret) };
   },
   normalize: normalizeLine,
-  /** The channel is named by `destination` (the bot's user id); a shared route picks the block by it. */
+  /**
+   * The channel is named by `destination` (the bot's user id); a shared route picks the block by it. A stored body
+   * from before late 2018 has none, so it can only be processed on a block's own route (or replayed for a block).
+   */
   accounts(payload) {
-    return [{ account_id: payload.destination, payload }];
+    return payload.destination === undefined ? [] : [{ account_id: payload.destination, payload }];
   },
 });

@@ -1,49 +1,55 @@
-import { EnvelopeBuilder, type EventData, type EventType, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
 import type { z } from "zod";
-import type { LineCallbackRequest, LineEvent, LineMessageContent, LineSource } from "./schema";
+import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
+import { Event, type LineCallbackRequest, type LineEvent, type LineMessageContent, type LineSource } from "./schema";
 
 type Message = z.output<typeof schemas.Message>;
 type Attachment = z.output<typeof schemas.Attachment>;
-type Metadata = z.output<typeof schemas.Metadata>;
 
 const PLATFORM = "line";
 
 /** Message content types that carry a file LINE hosts (or an external URL), as attachment types. */
-const MEDIA_TYPES: Readonly<Record<string, Attachment["type"] & Message["type"]>> = {
-  image: "image",
-  video: "video",
-  audio: "audio",
-  file: "file",
-};
+const MEDIA_TYPES = new Map<string, Attachment["type"] & Message["type"]>([
+  ["image", "image"],
+  ["video", "video"],
+  ["audio", "audio"],
+  ["file", "file"],
+]);
 
 /** Why a valid LINE event with no catalogue fit is reported as unhandled (docs/adapters/line.md). */
-const UNMAPPED: Readonly<Record<string, string>> = {
-  memberJoined: "group/room membership changes of other users have no catalogue type",
-  memberLeft: "group/room membership changes of other users have no catalogue type",
-  beacon: "beacon proximity events have no catalogue type",
-  videoPlayComplete: "video view completion (analytics) has no catalogue type",
-  accountLink: "account linking carries only a nonce, which no catalogue field holds",
-  things: "LINE Things events were discontinued in 2025",
-};
+const UNMAPPED = new Map<string, string>([
+  ["beacon", "beacon proximity events have no catalogue type"],
+  ["videoPlayComplete", "video view completion (analytics) has no catalogue type"],
+  ["accountLink", "account linking carries only a nonce, which no catalogue field holds"],
+  ["things", "LINE Things events were discontinued in 2025"],
+]);
 
 export function normalizeLine(body: LineCallbackRequest, context: NormalizeContext): NormalizeResult {
   const b = new EnvelopeBuilder(PLATFORM, context);
   if (body.events.length === 0) {
-    // the console's Verify button and POST /v2/bot/channel/webhook/test send no event (telegram-line.md B3).
-    // The body has no id and no time: every Verify of one channel is the same raw event, hence the same id.
-    b.event("platform.webhook.verified", {
-      key: `verify_request:${body.destination}`,
-      data: { method: "verify_request" },
-      metadata: { raw_platform_event_id: `verify_request:${body.destination}`, platform_account_id: body.destination },
-    });
+    // the console's Verify button and POST /v2/bot/channel/webhook/test send no event
+    // (https://developers.line.biz/en/reference/messaging-api/#test-webhook-endpoint). The body has no id and no
+    // time: every Verify of one channel is the same raw event, hence the same id.
+    const key = body.destination === undefined ? "verify_request" : `verify_request:${body.destination}`;
+    const m = b.mapper({ kind: "verify_request", raw: body, key, metadata: { raw_platform_event_id: key, ...defined({ platform_account_id: body.destination }) } });
+    m.emit("platform.webhook.verified", { method: "verify_request" });
     return b.result();
   }
   // one webhook may batch events of different users and types; they are emitted in body order
-  for (const event of body.events) new EventMapper(b, body.destination, event).map();
+  for (const event of body.events) {
+    const kind = stringField(event, "type") ?? "event";
+    b.item(event, { kind, rawId: stringField(event, "webhookEventId"), schema: Event }, (parsed) => mapEvent(b, body.destination, parsed));
+  }
   return b.result();
 }
 
-/** Where an event happened: the conversation is the group or room when there is one, else the user (B5). */
+/** A string field of a raw event read before it is parsed (to name an item that does not parse); own keys only. */
+function stringField(raw: unknown, key: string): string | undefined {
+  if (typeof raw !== "object" || raw === null || !Object.hasOwn(raw, key)) return undefined;
+  const value = (raw as Record<string, unknown>)[key];
+  return typeof value === "string" && value !== "" ? value.slice(0, 256) : undefined;
+}
+
+/** Where an event happened: the conversation is the group or room when there is one, else the user. */
 interface Chat {
   readonly threadId: string;
   readonly userId: string | undefined;
@@ -54,221 +60,237 @@ function chatOf(source: LineSource | undefined): Chat | undefined {
   return threadId === undefined ? undefined : { threadId, userId: source?.userId };
 }
 
-class EventMapper {
-  private readonly chat: Chat | undefined;
-  private readonly key: string;
-  private readonly timestamp: number;
-  private readonly metadata: Metadata;
+/**
+ * The dedupe key of an event from before April 2022, which has no `webhookEventId`: derived from the event's own
+ * content, so the same stored body always gives the same ids. Type, time (ms), the group or room, the user, and
+ * what names the event inside them (the message id, the unsent message id, else the reply token). Two different
+ * events that still share it are told apart by the builder, which re-keys the second.
+ */
+function legacyKey(event: LineEvent): string {
+  const source = event.source;
+  const subject = event.message?.id ?? event.unsend?.messageId ?? event.replyToken ?? "";
+  return ["legacy", event.type, event.timestamp, source?.groupId ?? source?.roomId ?? "", source?.userId ?? "", subject].join(":");
+}
 
-  constructor(
-    private readonly b: EnvelopeBuilder,
-    destination: string,
-    private readonly event: LineEvent,
-  ) {
-    this.chat = chatOf(event.source);
-    // webhookEventId is stable across redeliveries and LINE's own dedupe key (B4); one raw event never yields
-    // two events of the same type here, so it needs no suffix
-    this.key = event.webhookEventId;
-    this.timestamp = event.timestamp;
-    this.metadata = {
-      raw_platform_event_id: event.webhookEventId,
-      platform_account_id: destination,
-      ...(this.chat === undefined ? {} : { platform_thread_id: this.chat.threadId }),
-      ...(this.chat?.userId === undefined ? {} : { platform_user_id: this.chat.userId }),
-      ...(event.replyToken === undefined ? {} : { reply_token: event.replyToken }),
-      ...(event.deliveryContext === undefined ? {} : { is_redelivery: event.deliveryContext.isRedelivery }),
-      // standby: a module channel holds chat control; record the event but do not reply (B5)
+/** The mapper of one LINE event: key, time and metadata from the common properties, built once. */
+function mapperOf(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent, chat: Chat | undefined): ItemMapper {
+  // webhookEventId is stable across redeliveries and LINE's own dedupe key
+  // (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#webhook-redelivery)
+  const key = event.webhookEventId ?? legacyKey(event);
+  return b.mapper({
+    kind: event.type,
+    raw: event,
+    key,
+    timestamp: event.timestamp,
+    metadata: {
+      raw_platform_event_id: key,
+      ...defined({ platform_account_id: destination }),
+      ...defined({
+        platform_thread_id: chat?.threadId,
+        platform_user_id: chat?.userId,
+        reply_token: event.replyToken,
+        is_redelivery: event.deliveryContext?.isRedelivery,
+      }),
+      // standby: a module channel holds chat control; record the event but do not reply
+      // (https://developers.line.biz/en/reference/messaging-api/#common-properties)
       ...(event.mode === "standby" ? { is_standby: true } : {}),
-    };
-  }
+      ...(event.webhookEventId === undefined ? { legacy_shape: true } : {}),
+    },
+  });
+}
 
-  map(): void {
-    const event = this.event;
-    const chat = this.chat;
-    if (Object.hasOwn(UNMAPPED, event.type)) return this.unhandled(event.type, UNMAPPED[event.type]);
-    switch (event.type) {
-      case "message":
-        if (chat === undefined || event.message === undefined) return this.incomplete("a source and a message");
-        return this.message(chat, event.message);
-      case "unsend":
-        if (chat === undefined || event.unsend === undefined) return this.incomplete("a source and unsend.messageId");
-        return this.emit(
-          "messaging.message.deleted",
-          { ...this.people(chat), message_id: this.b.messageId(event.unsend.messageId) },
-          { platform_message_id: event.unsend.messageId },
-        );
-      case "follow":
-        if (chat === undefined) return this.incomplete("a source");
-        return this.follow(chat);
-      case "unfollow":
-        // LINE's unfollow is a block: the user can no longer receive messages (B6)
-        if (chat === undefined) return this.incomplete("a source");
-        return this.emit("messaging.unfollow", this.people(chat));
-      case "join":
-        if (chat === undefined) return this.incomplete("a source");
-        return this.emit("messaging.conversation.created", { ...this.people(chat), source: "join" });
-      case "leave":
-        if (chat === undefined) return this.incomplete("a source");
-        return this.emit("messaging.conversation.closed", { ...this.people(chat), closed_by: "bot_left_or_removed" });
-      case "postback":
-        if (chat === undefined || event.postback === undefined) return this.incomplete("a source and a postback");
-        return this.emit("messaging.postback", { ...this.people(chat), postback: postbackOf(event.postback) });
-      case "delivery":
-        // a LINE notification message (PNP) reached the user; the id is the delivery tag or hashed phone (B6)
-        if (event.delivery === undefined) return this.incomplete("delivery.data");
-        return this.emit("ptm.notification.delivered", {
-          ...(chat === undefined ? {} : this.people(chat)),
-          notification: { id: event.delivery.data },
-        });
-      case "membership":
-        return this.membership(chat);
-      case "activated":
-      case "deactivated":
-        return this.chatControl(chat);
-      case "module":
-        return this.module();
-      case "botSuspended":
-        return this.emit("platform.block.disconnected", { reason: "bot_suspended" });
-      case "botResumed":
-        return this.emit("platform.block.connected", { reason: "bot_resumed" });
-      default:
-        return this.unhandled(event.type);
-    }
-  }
-
-  private emit<T extends EventType>(type: T, data: EventData<T>, metadata: Partial<Metadata> = {}): void {
-    this.b.event(type, { key: this.key, timestamp: this.timestamp, data, metadata: { ...this.metadata, ...metadata } });
-  }
-
-  private unhandled(kind: string, reason?: string): void {
-    this.b.unhandled(kind, this.event, { raw_platform_event_id: this.event.webhookEventId, ...(reason === undefined ? {} : { reason }) });
-  }
-
-  private incomplete(needed: string): void {
-    this.unhandled(this.event.type, `line "${this.event.type}" event without ${needed} cannot be mapped`);
-  }
-
+function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent): void {
+  const chat = chatOf(event.source);
+  const m = mapperOf(b, destination, event, chat);
+  const incomplete = (needed: string) => m.unhandled(`line "${event.type}" event without ${needed} cannot be mapped`);
   /**
    * The contact is the user. In groups and rooms LINE may withhold the userId (no consent, desktop clients):
-   * then the group or room itself stands as the contact, and metadata has no platform_user_id (B9 #7).
+   * then the group or room itself stands as the contact, and metadata has no platform_user_id.
    */
-  private people(chat: Chat): { contact_id: string; conversation_id: string } {
-    return { contact_id: this.b.contactId(chat.userId ?? chat.threadId), conversation_id: this.b.conversationId(chat.threadId) };
-  }
-
-  private message(chat: Chat, content: LineMessageContent): void {
-    this.emit("messaging.message.received", { ...this.people(chat), message: this.content(content) }, { platform_message_id: content.id });
-  }
-
-  private follow(chat: Chat): void {
-    const unblocked = this.event.follow?.isUnblocked;
-    this.emit("messaging.follow", { ...this.people(chat), ...(unblocked === undefined ? {} : { unblocked }) });
-    // a first follow (not an unblock) opens the 1:1 conversation; LINE says isUnblocked is not always accurate
-    if (unblocked !== true) this.emit("messaging.conversation.created", { ...this.people(chat), source: "follow" });
-  }
-
-  /**
-   * Paid membership of the account (B6, added 2025): joining is the purchase of a subscription, renewing
-   * updates it, leaving cancels it. The order id ties the three together for one user and plan.
-   */
-  private membership(chat: Chat | undefined): void {
-    const membership = this.event.membership;
-    if (chat?.userId === undefined || membership === undefined) return this.incomplete("a user source and a membership");
-    const plan = String(membership.membershipId);
-    const id = `membership:${plan}:${chat.userId}`;
-    const around = this.people(chat);
-    switch (membership.type) {
-      case "joined":
-        return this.emit("commerce.order.created", { ...around, order: { id, status: "joined", items: [{ product_id: plan, quantity: 1 }] } });
-      case "renewed":
-        return this.emit("commerce.order.updated", { ...around, order: { id, status: "renewed" } });
-      case "left":
-        return this.emit("commerce.order.cancelled", { ...around, order: { id, status: "left" } });
-      default:
-        return this.unhandled(`membership.${membership.type}`);
+  const people = (at: Chat) => ({ contact_id: b.contactId(at.userId ?? at.threadId), conversation_id: b.conversationId(at.threadId) });
+  const unmapped = UNMAPPED.get(event.type);
+  if (unmapped !== undefined) return m.unhandled(unmapped);
+  switch (event.type) {
+    case "message":
+      if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
+      m.emit("messaging.message.received", { ...people(chat), message: contentOf(b, event.message) }, { metadata: { platform_message_id: event.message.id } });
+      return;
+    case "messageEdited": {
+      // a user edited a text message (group chats only; edits may arrive out of order, the largest timestamp is the
+      // latest: https://developers.line.biz/en/reference/messaging-api/#edit-event)
+      if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
+      const message = { ...contentOf(b, event.message), edited_at: b.timestamp(event.timestamp) };
+      m.emit("messaging.message.updated", { ...people(chat), message }, { metadata: { platform_message_id: event.message.id } });
+      return;
     }
-  }
-
-  /** Module channels: chat control of one chat moved to this channel (activated) or away from it (B6, LN-MOD). */
-  private chatControl(chat: Chat | undefined): void {
-    if (chat === undefined) return this.incomplete("a source");
-    const active = this.event.type === "activated";
-    const expireAt = this.event.chatControl?.expireAt;
-    this.emit("messaging.conversation.updated", {
-      ...this.people(chat),
-      changes: {
-        chat_control: active ? "active" : "standby",
-        ...(active && expireAt !== undefined ? { chat_control_expires_at: this.b.timestamp(expireAt) } : {}),
-      },
-    });
-  }
-
-  /** A module channel was attached to or detached from the account named by `destination` (LN-MOD). */
-  private module(): void {
-    const module = this.event.module;
-    if (module?.type === "attached") return this.emit("platform.block.connected", { reason: "module_attached" });
-    if (module?.type === "detached") return this.emit("platform.block.disconnected", { reason: module.reason ?? "module_detached" });
-    return this.unhandled(module === undefined ? "module" : `module.${module.type}`);
-  }
-
-  private content(m: LineMessageContent): Message {
-    const base = {
-      id: this.b.messageId(m.id),
-      direction: "inbound" as const,
-      // quotedMessageId names the message replied to; quoteToken is this message's own token for quoting it
-      ...(m.quotedMessageId === undefined ? {} : { reply_to: { message_id: this.b.messageId(m.quotedMessageId) } }),
-    };
-    const mediaType = MEDIA_TYPES[m.type];
-    if (mediaType !== undefined) return { ...base, type: mediaType, attachments: [mediaOf(m, mediaType)] };
-    switch (m.type) {
-      case "text": {
-        const mentions = (m.mention?.mentionees ?? []).map((mentionee) => ({
-          offset: mentionee.index,
-          length: mentionee.length,
-          ...(mentionee.userId === undefined ? {} : { platform_user_id: mentionee.userId }),
-          ...(mentionee.isSelf === undefined ? {} : { is_self: mentionee.isSelf }),
-        }));
-        return { ...base, type: "text", ...(m.text === undefined ? {} : { text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) };
-      }
-      case "location":
-        if (m.latitude === undefined || m.longitude === undefined) break;
-        return {
-          ...base,
-          type: "location",
-          location: {
-            latitude: m.latitude,
-            longitude: m.longitude,
-            ...(m.title === undefined ? {} : { name: m.title }),
-            ...(m.address === undefined ? {} : { address: m.address }),
-          },
-        };
-      case "sticker":
-        if (m.packageId === undefined || m.stickerId === undefined) break;
-        return {
-          ...base,
-          type: "sticker",
-          // message stickers carry the words the user typed on them
-          ...(m.text === undefined ? {} : { text: m.text }),
-          attachments: [{ type: "sticker", media_id: `${m.packageId}:${m.stickerId}` }],
-        };
+    case "memberJoined":
+    case "memberLeft":
+      return members(b, m, event, chat, incomplete);
+    case "unsend":
+      if (chat === undefined || event.unsend === undefined) return incomplete("a source and unsend.messageId");
+      m.emit(
+        "messaging.message.deleted",
+        { ...people(chat), message_id: b.messageId(event.unsend.messageId) },
+        { metadata: { platform_message_id: event.unsend.messageId } },
+      );
+      return;
+    case "follow": {
+      if (chat === undefined) return incomplete("a source");
+      const unblocked = event.follow?.isUnblocked;
+      m.emit("messaging.follow", { ...people(chat), ...defined({ unblocked }) });
+      // a first follow (not an unblock) opens the 1:1 conversation; LINE says isUnblocked is not always accurate
+      if (unblocked !== true) m.emit("messaging.conversation.created", { ...people(chat), source: "follow" });
+      return;
     }
-    return { ...base, type: "unsupported", unsupported_reason: `line "${m.type}" message content has no Message representation` };
+    case "unfollow":
+      // LINE's unfollow is a block: "Event object for when your LINE Official Account is blocked"
+      if (chat === undefined) return incomplete("a source");
+      m.emit("messaging.unfollow", people(chat));
+      return;
+    case "join":
+      if (chat === undefined) return incomplete("a source");
+      m.emit("messaging.conversation.created", { ...people(chat), source: "join" });
+      return;
+    case "leave":
+      if (chat === undefined) return incomplete("a source");
+      m.emit("messaging.conversation.closed", { ...people(chat), closed_by: "bot_left_or_removed" });
+      return;
+    case "postback":
+      if (chat === undefined || event.postback === undefined) return incomplete("a source and a postback");
+      m.emit("messaging.postback", { ...people(chat), postback: postbackOf(event.postback) });
+      return;
+    case "delivery":
+      // a LINE notification message (PNP) reached the user; the id is the delivery tag or hashed phone
+      // (https://developers.line.biz/en/docs/partner-docs/line-notification-messages/message-sending-complete-webhook-event/)
+      if (event.delivery === undefined) return incomplete("delivery.data");
+      m.emit("ptm.notification.delivered", { ...(chat === undefined ? {} : people(chat)), notification: { id: event.delivery.data } });
+      return;
+    case "membership":
+      return membership(m, event, chat, people, incomplete);
+    case "activated":
+    case "deactivated": {
+      // module channels: chat control of one chat moved to this channel (activated) or away from it
+      // (https://developers.line.biz/en/docs/partner-docs/module/)
+      if (chat === undefined) return incomplete("a source");
+      const active = event.type === "activated";
+      const expireAt = event.chatControl?.expireAt;
+      const expires = active && expireAt !== undefined ? { chat_control_expires_at: b.timestamp(expireAt) } : {};
+      m.emit("messaging.conversation.updated", { ...people(chat), changes: { chat_control: active ? "active" : "standby", ...expires } });
+      return;
+    }
+    case "module": {
+      // a module channel was attached to or detached from the account named by `destination`
+      const module = event.module;
+      if (module?.type === "attached") m.emit("platform.block.connected", { reason: "module_attached" });
+      else if (module?.type === "detached") m.emit("platform.block.disconnected", { reason: module.reason ?? "module_detached" });
+      else m.unhandled(undefined, module === undefined ? "module" : `module.${module.type}`);
+      return;
+    }
+    case "botSuspended":
+      m.emit("platform.block.disconnected", { reason: "bot_suspended" });
+      return;
+    case "botResumed":
+      m.emit("platform.block.connected", { reason: "bot_resumed" });
+      return;
+    default:
+      m.unhandled();
   }
 }
 
 /**
- * LINE-hosted content is fetched by message id (GET /v2/bot/message/{id}/content), so that id is the media id;
- * external content has a URL instead. Durations are ms on the wire, seconds in our schema.
+ * Other people joining or leaving a group or room the account is in: one event per member LINE discloses
+ * (https://developers.line.biz/en/reference/messaging-api/#member-joined-event), keyed by the event and the member.
+ */
+function members(b: EnvelopeBuilder, m: ItemMapper, event: LineEvent, chat: Chat | undefined, incomplete: (needed: string) => void): void {
+  const joined = event.type === "memberJoined";
+  const list = (joined ? event.joined : event.left)?.members ?? [];
+  if (chat === undefined || list.length === 0) return incomplete(`a source and ${joined ? "joined" : "left"}.members`);
+  for (const member of list) {
+    const data = { contact_id: b.contactId(member.userId), conversation_id: b.conversationId(chat.threadId) };
+    const extra = { key: `${m.base.key}:${member.userId}`, metadata: { platform_user_id: member.userId } };
+    if (joined) m.emit("messaging.member.joined", data, extra);
+    else m.emit("messaging.member.left", data, extra);
+  }
+}
+
+/**
+ * Paid membership of the account (https://developers.line.biz/en/reference/messaging-api/#membership-event):
+ * joining is the purchase of a subscription, renewing updates it, leaving cancels it. The order id ties the three
+ * together for one user and plan.
+ */
+function membership(
+  m: ItemMapper,
+  event: LineEvent,
+  chat: Chat | undefined,
+  people: (chat: Chat) => { contact_id: string; conversation_id: string },
+  incomplete: (needed: string) => void,
+): void {
+  const membership = event.membership;
+  if (chat?.userId === undefined || membership === undefined) return incomplete("a user source and a membership");
+  const plan = String(membership.membershipId);
+  const id = `membership:${plan}:${chat.userId}`;
+  const around = people(chat);
+  switch (membership.type) {
+    case "joined":
+      m.emit("commerce.order.created", { ...around, order: { id, status: "joined", items: [{ product_id: plan, quantity: 1 }] } });
+      return;
+    case "renewed":
+      m.emit("commerce.order.updated", { ...around, order: { id, status: "renewed" } });
+      return;
+    case "left":
+      m.emit("commerce.order.cancelled", { ...around, order: { id, status: "left" } });
+      return;
+    default:
+      m.unhandled(undefined, `membership.${membership.type}`);
+  }
+}
+
+function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
+  const base = {
+    id: b.messageId(m.id),
+    direction: "inbound" as const,
+    // quotedMessageId names the message replied to; quoteToken is this message's own token for quoting it
+    ...(m.quotedMessageId === undefined ? {} : { reply_to: { message_id: b.messageId(m.quotedMessageId) } }),
+  };
+  const mediaType = MEDIA_TYPES.get(m.type);
+  if (mediaType !== undefined) return { ...base, type: mediaType, attachments: [mediaOf(m, mediaType)] };
+  switch (m.type) {
+    case "text": {
+      const mentions = (m.mention?.mentionees ?? []).map((mentionee) => ({
+        offset: mentionee.index,
+        length: mentionee.length,
+        // `type: "all"` is @All: everyone in the chat, not a person whose id LINE withheld
+        ...defined({ platform_user_id: mentionee.userId, is_self: mentionee.isSelf, everyone: mentionee.type === "all" ? true : undefined }),
+      }));
+      return { ...base, type: "text", ...defined({ text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) };
+    }
+    case "location":
+      if (m.latitude === undefined || m.longitude === undefined) break;
+      return { ...base, type: "location", location: { latitude: m.latitude, longitude: m.longitude, ...defined({ name: m.title, address: m.address }) } };
+    case "sticker":
+      if (m.packageId === undefined || m.stickerId === undefined) break;
+      // message stickers carry the words the user typed on them
+      return { ...base, type: "sticker", ...defined({ text: m.text }), attachments: [{ type: "sticker", media_id: `${m.packageId}:${m.stickerId}` }] };
+  }
+  return { ...base, type: "unsupported", unsupported_reason: `line "${m.type}" message content has no Message representation` };
+}
+
+/**
+ * LINE-hosted content is fetched by message id (GET /v2/bot/message/{id}/content,
+ * https://developers.line.biz/en/reference/messaging-api/#get-content), so that id is the media id; external
+ * content has a URL instead. Durations are ms on the wire, seconds in our schema.
  */
 function mediaOf(m: LineMessageContent, type: Attachment["type"]): Attachment {
   const external = m.contentProvider?.type === "external";
   return {
     type,
-    ...(external ? {} : { media_id: m.id }),
-    ...(external && m.contentProvider?.originalContentUrl !== undefined ? { url: m.contentProvider.originalContentUrl } : {}),
-    ...(m.fileName === undefined ? {} : { file_name: m.fileName }),
-    ...(m.fileSize === undefined ? {} : { size: m.fileSize }),
-    ...(m.duration === undefined ? {} : { duration: m.duration / 1000 }),
+    ...defined({
+      media_id: external ? undefined : m.id,
+      url: external ? m.contentProvider?.originalContentUrl : undefined,
+      file_name: m.fileName,
+      size: m.fileSize,
+      duration: m.duration === undefined ? undefined : m.duration / 1000,
+    }),
   };
 }
 

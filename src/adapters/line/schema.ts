@@ -3,11 +3,14 @@ import { z } from "zod";
 /*
  * The parts of a LINE webhook body that normalise reads
  * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects, line-openapi webhook.yml).
- * Loose objects: LINE adds event types and fields without notice (telegram-line.md B9 #9), and those must not
- * break parsing. Every id is a string: message ids exceed 2^53 and would lose digits as JS numbers (B1).
+ * Loose objects: LINE adds event types and fields without notice, and those must not break parsing. Every id is a
+ * string: message ids exceed 2^53 and would lose digits as JS numbers.
  */
 
-/** `user`, `group` or `room`; `userId` is optional in groups and rooms (B5, B9 #7). */
+/**
+ * `user`, `group` or `room`; in groups and rooms `userId` is sent only with the user's consent and only for LINE
+ * for iOS and Android (https://developers.line.biz/en/reference/messaging-api/#source-group).
+ */
 export const Source = z.looseObject({
   type: z.string(),
   userId: z.string().optional(),
@@ -15,6 +18,8 @@ export const Source = z.looseObject({
   roomId: z.string().optional(),
 });
 export type LineSource = z.output<typeof Source>;
+
+const Member = z.looseObject({ type: z.string(), userId: z.string().min(1) });
 
 const Mentionee = z.looseObject({
   index: z.number().int().nonnegative(),
@@ -30,7 +35,7 @@ const ContentProvider = z.looseObject({
   previewImageUrl: z.string().optional(),
 });
 
-/** One object for every message content type (B6.1); `type` says which fields apply. */
+/** One object for every message content type (https://developers.line.biz/en/reference/messaging-api/#message-event); `type` says which fields apply. */
 export const MessageContent = z.looseObject({
   id: z.string().min(1),
   type: z.string(),
@@ -54,10 +59,15 @@ export type LineMessageContent = z.output<typeof MessageContent>;
 export const Event = z.looseObject({
   type: z.string().min(1),
   mode: z.string().optional(),
-  /** ms, the time the event occurred; unchanged on redelivery (B4) */
-  timestamp: z.number().nonnegative(),
+  /** ms, the time the event occurred; unchanged on redelivery. One out of 1970…9999 becomes the receive time (core rule) */
+  timestamp: z.number(),
   source: Source.optional(),
-  webhookEventId: z.string().min(1),
+  /**
+   * LINE's dedupe key. Required today, but bodies from before April 2022 have none (nor `deliveryContext`; before
+   * December 2019 no `mode`): stored history is accepted with a key derived from the event's content
+   * (https://developers.line.biz/en/news/2022/04/19/webhook-redelivery/)
+   */
+  webhookEventId: z.string().min(1).optional(),
   deliveryContext: z.looseObject({ isRedelivery: z.boolean() }).optional(),
   replyToken: z.string().optional(),
   message: MessageContent.optional(),
@@ -69,12 +79,20 @@ export const Event = z.looseObject({
   membership: z.looseObject({ type: z.string(), membershipId: z.number().int() }).optional(),
   module: z.looseObject({ type: z.string(), botId: z.string().optional(), reason: z.string().optional() }).optional(),
   chatControl: z.looseObject({ expireAt: z.number().nonnegative().optional() }).optional(),
+  /** memberJoined / memberLeft: only the members LINE may disclose (https://developers.line.biz/en/reference/messaging-api/#member-joined-event) */
+  joined: z.looseObject({ members: z.array(Member) }).optional(),
+  left: z.looseObject({ members: z.array(Member) }).optional(),
 });
 export type LineEvent = z.output<typeof Event>;
 
-/** `{destination, events[]}`; an empty `events` is the console's Verify request (B3). */
+/**
+ * The envelope of a body: `{destination, events[]}` (`destination` since late 2018); an empty `events` is the
+ * console's Verify request. Only the envelope decides whether the body is a LINE webhook (else 400): each event inside is an item, parsed with
+ * `Event` on its own, so one malformed event costs only itself and its neighbours go through.
+ */
 export const CallbackRequest = z.looseObject({
-  destination: z.string().min(1),
-  events: z.array(Event),
+  /** the bot's user id; absent in bodies from before late 2018, which are accepted as stored history */
+  destination: z.string().min(1).optional(),
+  events: z.array(z.unknown()),
 });
 export type LineCallbackRequest = z.output<typeof CallbackRequest>;

@@ -29,6 +29,8 @@ export const telegram = defineAdapter({
     "messaging.comment.created",
     "messaging.conversation.created",
     "messaging.conversation.closed",
+    "messaging.member.joined",
+    "messaging.member.left",
     "messaging.reaction.added",
     "messaging.reaction.removed",
     "messaging.postback",

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import type { UpdateHandler } from "./normalize";
 
 /*
  * The parts of a Telegram `Update` that normalise reads (https://core.telegram.org/bots/api#update).
  * Loose objects: Telegram adds fields with every Bot API release and those must not break parsing.
- * Ids are JSON numbers of at most 52 significant bits, so JS numbers are exact (telegram-line.md A1).
+ * Ids are JSON numbers of "at most 52 significant bits" (https://core.telegram.org/bots/api#user), so JS numbers
+ * are exact.
  */
 
 export const User = z.looseObject({
@@ -113,6 +115,10 @@ const MessageFields = {
     .optional(),
   web_app_data: z.looseObject({ data: z.string(), button_text: z.string().optional() }).optional(),
   group_chat_created: z.literal(true).optional(),
+  new_chat_members: z.array(User).optional(),
+  left_chat_member: User.optional(),
+  /** a forwarded story (https://core.telegram.org/bots/api#story); `{}` before Bot API 7.1 added `chat` and `id` */
+  story: z.looseObject({ chat: Chat.optional(), id: z.number().int().optional() }).optional(),
 };
 
 /** A replied-to message: same shape, never nested further (Bot API: it "will not contain further reply_to_message"). */
@@ -148,12 +154,12 @@ const CallbackQuery = z.looseObject({
   game_short_name: z.string().optional(),
 });
 
-const ChatMemberUpdated = z.looseObject({
+export const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
   date: z.number().int(),
-  old_chat_member: z.looseObject({ status: z.string(), user: User }),
-  new_chat_member: z.looseObject({ status: z.string(), user: User }),
+  old_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
+  new_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
 });
 
 const BusinessMessagesDeleted = z.looseObject({
@@ -162,24 +168,52 @@ const BusinessMessagesDeleted = z.looseObject({
   message_ids: z.array(z.number().int()),
 });
 
+/** Deeper than this a payload is left as it is: its schema refuses it or never reads that far. */
+const NULL_DEPTH = 32;
+
 /**
- * The update kinds normalise maps. Every other kind (polls, inline queries, boosts…) is kept as `unknown` and
- * reported as unhandled, so a new Bot API kind never fails parsing.
+ * The value with every `null` object field removed. The Bot API omits an optional field it has no value for, but
+ * test tools and proxies often send it as `null`: read that as absent rather than refuse the update. A required
+ * field sent as `null` is then missing and refused as before. Bounded in depth; array items stay as they are.
  */
-export const Update = z.looseObject({
-  update_id: z.number().int().nonnegative(),
-  message: Message.optional(),
-  edited_message: Message.optional(),
-  channel_post: Message.optional(),
-  edited_channel_post: Message.optional(),
-  business_message: Message.optional(),
-  edited_business_message: Message.optional(),
-  deleted_business_messages: BusinessMessagesDeleted.optional(),
-  guest_message: Message.optional(),
-  message_reaction: MessageReactionUpdated.optional(),
-  callback_query: CallbackQuery.optional(),
-  my_chat_member: ChatMemberUpdated.optional(),
-});
+export function withoutNulls(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object" || depth > NULL_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
+  const kept = Object.entries(value).filter(([, field]) => field !== null);
+  return Object.fromEntries(kept.map(([key, field]) => [key, withoutNulls(field, depth + 1)]));
+}
+
+/**
+ * The update kinds normalise maps, each with the schema of its payload and the handler that maps it. Every other
+ * kind (polls, inline queries, boosts…) is reported as unhandled, so a new Bot API kind never fails parsing.
+ */
+const kind = (schema: z.ZodType, handler: UpdateHandler) => ({ schema: z.preprocess((value) => withoutNulls(value), schema), handler }) as const;
+
+export const UPDATE_KINDS = new Map<string, { readonly schema: z.ZodType; readonly handler: UpdateHandler }>([
+  ["message", kind(Message, "message")],
+  ["channel_post", kind(Message, "message")],
+  ["guest_message", kind(Message, "message")],
+  ["business_message", kind(Message, "business_message")],
+  ["edited_message", kind(Message, "edited_message")],
+  ["edited_channel_post", kind(Message, "edited_message")],
+  ["edited_business_message", kind(Message, "edited_business_message")],
+  ["deleted_business_messages", kind(BusinessMessagesDeleted, "deleted_business_messages")],
+  ["message_reaction", kind(MessageReactionUpdated, "message_reaction")],
+  ["callback_query", kind(CallbackQuery, "callback_query")],
+  ["my_chat_member", kind(ChatMemberUpdated, "my_chat_member")],
+  ["chat_member", kind(ChatMemberUpdated, "chat_member")],
+]);
+
+/**
+ * The envelope of a body: one update, named by an integer `update_id`; a body without one is not a Telegram
+ * update (400). The kinds inside are items, each parsed with its own schema from `UPDATE_KINDS`, so a malformed
+ * message costs only itself: it is reported unhandled with the reason, and the request is still answered 2xx.
+ */
+export const Update = z.looseObject({ update_id: z.number().int().nonnegative() });
 export type TelegramUpdate = z.output<typeof Update>;
+export type TelegramBusinessMessagesDeleted = z.output<typeof BusinessMessagesDeleted>;
+export type TelegramReactionUpdated = z.output<typeof MessageReactionUpdated>;
+export type TelegramCallbackQuery = z.output<typeof CallbackQuery>;
 export type TelegramUser = z.output<typeof User>;
 export type TelegramChat = z.output<typeof Chat>;
+export type TelegramChatMemberUpdated = z.output<typeof ChatMemberUpdated>;

@@ -1,0 +1,172 @@
+import type { z } from "zod";
+import { defined, type EnvelopeBuilder, type schemas } from "../../core";
+import type { TelegramChat, TelegramMessage, TelegramReaction, TelegramUser } from "./schema";
+
+export type Message = z.output<typeof schemas.Message>;
+type Attachment = z.output<typeof schemas.Attachment>;
+export type Profile = z.output<typeof schemas.ContactProfile>;
+
+/** Message content Telegram has that our `Message` cannot carry; kept as `type: "unsupported"` with the reason. */
+const UNSUPPORTED_CONTENT = ["dice", "poll", "game", "invoice", "paid_media", "checklist", "giveaway", "giveaway_winners"];
+
+/** Fields of a message that are not its content, skipped when naming a service message's kind. */
+const COMMON_FIELDS = new Set([
+  "message_id", "date", "chat", "from", "sender_chat", "message_thread_id", "is_topic_message", "business_connection_id",
+  "sender_business_bot", "guest_query_id", "edit_date", "reply_to_message", "external_reply", "quote", "forward_origin",
+  "forward_from", "forward_from_chat", "forward_from_message_id", "forward_signature", "forward_sender_name", "forward_date",
+  "is_automatic_forward", "via_bot", "author_signature", "has_protected_content", "is_from_offline", "media_group_id",
+  "reply_markup", "sender_boost_count", "sender_tag", "link_preview_options", "effect_id", "entities", "caption_entities",
+  // undocumented legacy twins the Bot API server still writes next to the documented fields
+  // (https://github.com/tdlib/telegram-bot-api, Client.cpp JsonMessage)
+  "new_chat_participant", "new_chat_member", "left_chat_participant", "user_shared",
+]);
+
+/** Minor-unit exponents that are not 2 (https://core.telegram.org/bots/payments/currencies.json). */
+const CURRENCY_EXPONENTS = new Map<string, number>([
+  ...["XTR", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "RWF", "XAF", "XOF", "KMF", "GNF", "VUV"].map((code) => [code, 0] as const),
+  ...["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"].map((code) => [code, 3] as const),
+]);
+
+/** Where a message lives: the conversation key, and the key that scopes its message ids. */
+export interface Thread {
+  readonly key: string;
+  readonly chat: TelegramChat;
+}
+
+/** The content of a message as our `Message`; captions are the text (Telegram has no text on media). */
+export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: Thread, key: string, direction: Message["direction"]): Message {
+  const { type, attachments } = mediaOf(message);
+  const text = message.text ?? message.caption;
+  const entities = message.entities ?? message.caption_entities ?? [];
+  const mentions = entities
+    .filter((entity) => entity.type === "mention" || entity.type === "text_mention")
+    .map((entity) => ({ offset: entity.offset, length: entity.length, ...defined({ platform_user_id: entity.user && String(entity.user.id) }) }));
+  const unsupported = type === "unsupported" ? UNSUPPORTED_CONTENT.find((field) => field in message) : undefined;
+  const location = message.venue?.location ?? message.location;
+  const contact = message.contact;
+  return {
+    id: b.messageId(key),
+    type,
+    direction,
+    ...defined({ text }),
+    ...(attachments.length > 0 ? { attachments } : {}),
+    ...(message.reply_to_message ? { reply_to: { message_id: b.messageId(`${thread.key}:${message.reply_to_message.message_id}`) } } : {}),
+    ...(location
+      ? {
+          location: {
+            latitude: location.latitude,
+            longitude: location.longitude,
+            ...defined({ name: message.venue?.title, address: message.venue?.address || undefined }),
+          },
+        }
+      : {}),
+    ...(contact
+      ? {
+          contacts: [
+            {
+              name: [contact.first_name, contact.last_name].filter(Boolean).join(" "),
+              first_name: contact.first_name,
+              ...defined({ last_name: contact.last_name }),
+              phones: [contact.phone_number],
+              ...defined({ platform_user_id: contact.user_id === undefined ? undefined : String(contact.user_id), vcard: contact.vcard }),
+            },
+          ],
+        }
+      : {}),
+    ...(mentions.length > 0 ? { mentions } : {}),
+    // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
+    ...(message.forward_origin || message.story ? { forwarded: true } : {}),
+    ...(type === "unsupported" ? { unsupported_reason: `telegram "${unsupported ?? "unknown"}" content has no Message representation` } : {}),
+  };
+}
+
+function mediaOf(message: TelegramMessage): { type: Message["type"]; attachments: Attachment[] } {
+  const file = (type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment => ({
+    type,
+    media_id: ref.file_id,
+    ...defined({
+      mime_type: ref.mime_type,
+      file_name: ref.file_name,
+      title: ref.title,
+      size: ref.file_size,
+      width: ref.width,
+      height: ref.height,
+      duration: ref.duration,
+      emoji: ref.emoji,
+      caption: message.caption,
+    }),
+  });
+  // several sizes of one photo arrive; the last is the largest (https://core.telegram.org/bots/api#photosize)
+  const photo = message.photo?.at(-1);
+  if (photo) return { type: "image", attachments: [file("image", photo)] };
+  // animation comes with `document` set too, for old clients: check it first so it is not a file
+  if (message.animation) return { type: "video", attachments: [file("animation", message.animation)] };
+  if (message.video) return { type: "video", attachments: [file("video", message.video)] };
+  if (message.video_note) return { type: "video", attachments: [file("video", message.video_note)] };
+  if (message.voice) return { type: "voice", attachments: [file("voice", message.voice)] };
+  if (message.audio) return { type: "audio", attachments: [file("audio", message.audio)] };
+  if (message.document) return { type: "file", attachments: [file("file", message.document)] };
+  if (message.sticker) return { type: "sticker", attachments: [file("sticker", message.sticker)] };
+  if (message.venue || message.location) return { type: "location", attachments: [] };
+  if (message.contact) return { type: "contact", attachments: [] };
+  if (message.story) {
+    // a forwarded story: a share of it, named `<story chat>:<story id>` as replies to stories are
+    const { chat, id } = message.story;
+    const story = chat === undefined || id === undefined ? undefined : `${chat.id}:${id}`;
+    return { type: "share", attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }] };
+  }
+  if (message.text !== undefined) return { type: "text", attachments: [] };
+  return { type: "unsupported", attachments: [] };
+}
+
+/** The field naming a service message (no user content), or undefined for a content message. */
+export function serviceKind(message: TelegramMessage): string | undefined {
+  if (mediaOf(message).type !== "unsupported" || message.caption !== undefined) return undefined;
+  if (UNSUPPORTED_CONTENT.some((field) => field in message)) return undefined;
+  return Object.keys(message).find((field) => !COMMON_FIELDS.has(field)) ?? "empty";
+}
+
+/** `chat:message` of the channel post a discussion-group message replies to, if it does. */
+export function discussedPost(message: TelegramMessage): string | undefined {
+  const parent = message.reply_to_message;
+  if (parent?.is_automatic_forward !== true) return undefined;
+  const origin = parent.forward_origin;
+  if (origin?.chat !== undefined && origin.message_id !== undefined) return `${origin.chat.id}:${origin.message_id}`;
+  return `${parent.chat.id}:${parent.message_id}`;
+}
+
+/**
+ * Business chats are private chats with the customer, so chat.id is the customer: a message from anyone else
+ * (the owner) or sent by the owner's bot is outgoing (`sender_business_bot` is "available only for outgoing
+ * messages sent on behalf of the connected business account", https://core.telegram.org/bots/api#message).
+ */
+export function businessDirection(message: TelegramMessage): Message["direction"] {
+  if (message.sender_business_bot !== undefined) return "outbound";
+  return message.from !== undefined && message.from.id !== message.chat.id ? "outbound" : "inbound";
+}
+
+export function reactionKey(reaction: TelegramReaction): string {
+  if (reaction.type === "emoji") return `emoji:${reaction.emoji ?? ""}`;
+  if (reaction.type === "custom_emoji") return `custom:${reaction.custom_emoji_id ?? ""}`;
+  return reaction.type;
+}
+
+export function reactionLabel(reaction: TelegramReaction): { emoji?: string; name?: string } {
+  if (reaction.type === "emoji" && reaction.emoji !== undefined) return { emoji: reaction.emoji };
+  if (reaction.type === "custom_emoji") return { name: `custom_emoji:${reaction.custom_emoji_id ?? ""}` };
+  return { name: reaction.type };
+}
+
+export function userProfile(user: TelegramUser): Profile {
+  const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
+  return defined({ name: name === "" ? undefined : name, username: user.username, language: user.language_code });
+}
+
+export function chatProfile(chat: TelegramChat): Profile {
+  const name = chat.title ?? [chat.first_name, chat.last_name].filter(Boolean).join(" ");
+  return defined({ name: name === "" ? undefined : name, username: chat.username });
+}
+
+export function majorUnits(amount: number, currency: string): number {
+  return amount / 10 ** (CURRENCY_EXPONENTS.get(currency.toUpperCase()) ?? 2);
+}

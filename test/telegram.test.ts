@@ -1,0 +1,72 @@
+import { UPDATE_KINDS } from "../src/adapters/telegram/schema";
+import { messageId } from "../src/core";
+import { adapterTest, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/coverage";
+
+/* What the generic suites do not cover for Telegram: the coverage table, and the real-world shapes of issue 11. */
+const { context, run } = adapterTest("telegram");
+
+const rows = describeCoverage("telegram", run);
+
+describe("telegram coverage completeness", () => {
+  it("lists every update kind the adapter maps", () => {
+    const listed = new Set(rows.map((row) => row.kind.replaceAll("`", "").split(/[ .]/)[0]));
+    for (const kind of UPDATE_KINDS.keys()) expect(listed).toContain(kind);
+  });
+});
+
+describe("telegram real-world shapes (issue 11)", () => {
+  it("maps a forwarded story to a share with a story attachment", () => {
+    const [event] = ofType(run("message-forwarded-story"), "messaging.message.received");
+    expect(event?.data.message).toMatchObject({
+      type: "share",
+      forwarded: true,
+      attachments: [{ type: "story", media_id: "-1001234567890:21", title: "Acme News" }],
+    });
+    // a story from before Bot API 7.1 holds no information: still a share, with no id
+    const [old] = ofType(run("message-forwarded-story-bot-api-6-8"), "messaging.message.received");
+    expect(old?.data.message.attachments).toEqual([{ type: "story" }]);
+  });
+
+  it("maps the first kind of an update carrying several and reports each further kind", () => {
+    const result = run("update-with-two-kinds");
+    expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received"]);
+    expect(result.unhandled.map((item) => [item.kind, item.raw_platform_event_id])).toEqual([
+      ["edited_message", "812345803"],
+      ["poll_answer", "812345803"],
+    ]);
+    expect(result.unhandled[0]?.reason).toMatch(/carries one kind/);
+  });
+
+  it("reads optional fields sent as null as absent", () => {
+    const [event] = ofType(run("message-null-optional-fields"), "messaging.message.received");
+    expect(event?.data.contact).toEqual({ name: "Alice" });
+    expect(event?.data.message).toEqual({
+      id: messageId(context.block_id, "123456789:145"),
+      type: "text",
+      direction: "inbound",
+      text: "sent by a test tool that writes null for absent fields",
+    });
+  });
+
+  it("still refuses a required field sent as null, for that update only", () => {
+    const result = run({ update_id: 1, message: { message_id: 1, date: 1751380200, chat: null, text: "x" } });
+    expect(result.events).toEqual([]);
+    expect(result.unhandled).toMatchObject([{ kind: "message", raw_platform_event_id: "1" }]);
+    expect(result.unhandled[0]?.reason).toMatch(/chat/);
+  });
+
+  it("maps group membership to member events, naming who added or removed someone else", () => {
+    const [joined] = ofType(run("chat-member"), "messaging.member.joined");
+    expect(joined?.data.added_by).toBeUndefined();
+    expect(joined?.metadata.platform_user_id).toBe("222333444");
+    const [added] = ofType(run("message-new-chat-members"), "messaging.member.joined");
+    expect(added?.data.added_by).toBe(ofType(run("message-text-private"), "messaging.message.received")[0]?.data.contact_id);
+    const [banned] = ofType(run("chat-member-banned-by-admin"), "messaging.member.left");
+    expect(banned?.data.contact_id).toBe(joined?.data.contact_id);
+    expect(banned?.data.removed_by).toBe(added?.data.added_by);
+    const [left] = ofType(run("message-left-chat-member"), "messaging.member.left");
+    expect(left?.data.removed_by).toBeUndefined();
+    expect(left?.data.conversation_id).toBe(joined?.data.conversation_id);
+  });
+});
