@@ -45,7 +45,7 @@ describe("WhatsApp account split", () => {
     } as unknown as WhatsAppWebhook;
     const ids = whatsAppAccounts(payload).map((slice) => [
       slice.account_id,
-      slice.payload.entry.map((entry) => entry.changes.map((item) => (item.value as { id: string }).id).join("")),
+      slice.payload.entry.map((entry) => entry.changes.map((item) => (item as { value: { id: string } }).value.id).join("")),
     ]);
     expect(ids).toEqual([
       ["p1", ["ac", "e"]],
