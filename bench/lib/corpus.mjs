@@ -139,3 +139,11 @@ export const BATCH_KINDS = {
     },
   },
 };
+
+/** `kind:size`, e.g. `whatsapp-statuses:100`, as one signed body. */
+export function batchBody(lib, spec) {
+  const [kind, size] = spec.split(":");
+  const batch = BATCH_KINDS[kind];
+  if (batch === undefined) throw new Error(`unknown batch kind ${kind}: ${Object.keys(BATCH_KINDS).join(", ")}`);
+  return signedBody(lib, batch.platform, batch.build(Number(size ?? 100)), `${batch.label} × ${size ?? 100}`);
+}
