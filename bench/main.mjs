@@ -1,5 +1,7 @@
 // `npm run bench`: the floor, a naive normaliser, ours and the peers, side by side in one process.
-//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory]
+//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory] [--baseline REV]
+// --baseline REV builds the library at a git revision and runs it as one more contender ("before") in the same
+// interleaved rounds as ours ("after").
 // Prints a table, then one line `{"bench": …}` with every figure.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { floor, naive, ours } from "./lib/contenders.mjs";
 import { measure } from "./lib/measure.mjs";
 import { peerContenders, networkCalls } from "./lib/peers.mjs";
 import { httpPhase } from "./lib/http.mjs";
+import { buildBaseline } from "./lib/baseline.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +22,7 @@ const { values } = parseArgs({
     smoke: { type: "boolean", default: false },
     "no-install": { type: "boolean", default: false },
     only: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const MODE = values.smoke ? "smoke" : values.quick ? "quick" : "full";
@@ -29,7 +33,7 @@ const PROFILE = {
   // smoke: proves every phase runs and does the work it claims; its figures mean nothing
   smoke: { rounds: 2, sampleMs: 1, warmupMs: 2, batchSizes: [1, 10], httpRounds: 1, httpSec: 1, httpWarmupSec: 0, connections: 4, memoryEvents: 1_000 },
 }[MODE];
-const PHASES = new Set((values.only ?? "micro,batch,http,memory").split(","));
+const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory").split(","));
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
 function ensureBenchDependencies() {
@@ -49,7 +53,31 @@ function table(headers, rows) {
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-async function microPhase(lib, normalizer, out) {
+/** The ids every envelope carries, alone: fresh inputs every call, and a contact id seen again (a chat's next message). */
+async function idsPhase(lib, baseline, out) {
+  const distinct = Array.from({ length: 8192 }, (_, i) => `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAz${String(i).padStart(8, "0")}`);
+  const libs = { ours: lib, ...(baseline ? { baseline: baseline.lib } : {}) };
+  const contenders = [];
+  for (const [who, l] of Object.entries(libs)) {
+    contenders.push({ id: `eventId, distinct keys/${who}`, cycle: distinct.length, run: (i) => (l.eventId("whatsapp", "blk_whatsapp_bench", distinct[i % distinct.length], "messaging.message.received"), 1) });
+    contenders.push({ id: `contactId, one user again/${who}`, run: () => (l.contactId("blk_whatsapp_bench", "16505551234"), 1) });
+    contenders.push({ id: `contactId, 8,192 users in turn/${who}`, cycle: distinct.length, run: (i) => (l.contactId("blk_whatsapp_bench", distinct[i % distinct.length]), 1) });
+  }
+  log(`ids: ${contenders.length} contenders, ${PROFILE.rounds} rounds`);
+  const results = await measure(contenders, { ...PROFILE, onProgress: (r, n) => log(`ids round ${r}/${n}`) });
+  out.ids = {};
+  const rows = [];
+  for (const name of ["eventId, distinct keys", "contactId, one user again", "contactId, 8,192 users in turn"]) {
+    const o = results[`${name}/ours`].us_per_op;
+    const b = baseline ? results[`${name}/baseline`].us_per_op : undefined;
+    out.ids[name] = { ours: o, ...(b ? { baseline: b, ours_over_baseline: ratio(o.median, b.median) } : {}) };
+    rows.push([name, spread(o), b ? spread(b) : "—", b ? `${fmt(ratio(o.median, b.median))}×` : "—"]);
+  }
+  console.log("\nIds: process CPU µs per id\n");
+  console.log(table(["id", "ours", `baseline ${baseline?.rev ?? ""}`.trim(), "ours/baseline"], rows));
+}
+
+async function microPhase(lib, normalizer, out, baseline) {
   const bodies = singleBodies(lib);
   const contenders = [];
   for (const body of bodies) {
@@ -60,13 +88,18 @@ async function microPhase(lib, normalizer, out) {
     }
     const run = ours(normalizer, platform);
     contenders.push({ id: `${platform}/ours`, run: () => run(body) });
+    if (baseline) {
+      const before = ours(baseline.normalizer, platform);
+      contenders.push({ id: `${platform}/baseline`, run: () => before(body) });
+    }
   }
   const { bodies: corpus, rejected } = mixedCorpus(lib, normalizer);
   const perPlatform = (make) => Object.fromEntries(PLATFORMS.map((p) => [p, make(p)]));
   const floors = perPlatform(floor);
   const naives = perPlatform(naive);
   const ourRuns = perPlatform((p) => ours(normalizer, p));
-  for (const [name, runs] of [["floor", floors], ["naive", naives], ["ours", ourRuns]]) {
+  const baselineRuns = baseline ? perPlatform((p) => ours(baseline.normalizer, p)) : undefined;
+  for (const [name, runs] of [["floor", floors], ["naive", naives], ["ours", ourRuns], ...(baselineRuns ? [["baseline", baselineRuns]] : [])]) {
     contenders.push({ id: `mixed/${name}`, cycle: corpus.length, run: (i) => { const body = corpus[i % corpus.length]; return runs[body.platform](body); } });
   }
   const peers = await peerContenders(bodies);
@@ -89,7 +122,9 @@ async function microPhase(lib, normalizer, out) {
         return [peer.peer, { us_per_op: r.us_per_op, events_per_op: r.events_per_op, ours_over_peer: ratio(o.median, r.us_per_op.median) }];
       }),
     );
+    const b = results[`${p}/baseline`]?.us_per_op;
     single[p] = {
+      ...(b ? { baseline: b, ours_over_baseline: ratio(o.median, b.median), baseline_over_floor: ratio(b.median, f.median) } : {}),
       body: body.label,
       bytes: body.bytes,
       events_per_op: results[`${p}/ours`].events_per_op,
@@ -101,17 +136,19 @@ async function microPhase(lib, normalizer, out) {
       peers: peerFigures,
     };
     const peerText = Object.entries(peerFigures).map(([name, r]) => `${name}: ${fmt(r.us_per_op.median)} µs (ours ${fmt(r.ours_over_peer)}×)`).join("; ");
-    rows.push([`${body.label} (${body.bytes} B)`, spread(f), spread(n), spread(o), `${fmt(ratio(o.median, f.median))}×`, peerText || "—"]);
+    const before = b ? [spread(b), `${fmt(ratio(b.median, f.median))}×`] : [];
+    rows.push([`${body.label} (${body.bytes} B)`, spread(f), spread(n), ...before, spread(o), `${fmt(ratio(o.median, f.median))}×`, peerText || "—"]);
   }
   console.log("\nSingle bodies: process CPU µs per webhook, median [p25–p75] of interleaved rounds, verification on\n");
-  console.log(table(["body", "floor", "naive", "ours", "ours/floor", "peers on the same body"], rows));
+  const beforeHeaders = baseline ? [`baseline ${baseline.rev}`, "baseline/floor"] : [];
+  console.log(table(["body", "floor", "naive", ...beforeHeaders, "ours", "ours/floor", "peers on the same body"], rows));
   out.single = single;
   out.mixed_corpus = { bodies: corpus.length, rejected_by_ours: rejected };
   out.peers = { versions: peers.versions, skipped: peers.skipped, network_calls: networkCalls() };
   for (const [name, reason] of Object.entries(peers.skipped)) log(`peer skipped: ${name}: ${reason}`);
 }
 
-async function batchPhase(lib, normalizer, out) {
+async function batchPhase(lib, normalizer, out, baseline) {
   const contenders = [];
   const meta = [];
   for (const [kind, spec] of Object.entries(BATCH_KINDS)) {
@@ -124,6 +161,10 @@ async function batchPhase(lib, normalizer, out) {
       }
       const run = ours(normalizer, spec.platform);
       contenders.push({ id: `${kind}/${size}/ours`, run: () => run(body) });
+      if (baseline) {
+        const before = ours(baseline.normalizer, spec.platform);
+        contenders.push({ id: `${kind}/${size}/baseline`, run: () => before(body) });
+      }
     }
   }
   log(`batch: ${contenders.length} contenders, ${PROFILE.rounds} rounds`);
@@ -134,6 +175,7 @@ async function batchPhase(lib, normalizer, out) {
     const f = results[`${kind}/${size}/floor`];
     const n = results[`${kind}/${size}/naive`];
     const o = results[`${kind}/${size}/ours`];
+    const b = results[`${kind}/${size}/baseline`];
     const events = o.events_per_op;
     const perEvent = (r) => Math.round((r.us_per_op.median / events) * 100) / 100;
     (out.batches[kind] ??= { label: spec.label, sizes: {} }).sizes[size] = {
@@ -146,11 +188,13 @@ async function batchPhase(lib, normalizer, out) {
       naive_us_per_event: perEvent(n),
       ours_us_per_event: perEvent(o),
       ours_over_floor: ratio(o.us_per_op.median, f.us_per_op.median),
+      ...(b ? { baseline: b.us_per_op, baseline_us_per_event: perEvent(b), ours_over_baseline: ratio(o.us_per_op.median, b.us_per_op.median) } : {}),
     };
-    rows.push([`${spec.label} × ${size}`, body.bytes, events, spread(f.us_per_op), spread(o.us_per_op), fmt(perEvent(f)), fmt(perEvent(n)), fmt(perEvent(o)), `${fmt(ratio(o.us_per_op.median, f.us_per_op.median))}×`]);
+    const before = b ? [fmt(perEvent(b))] : [];
+    rows.push([`${spec.label} × ${size}`, body.bytes, events, spread(f.us_per_op), spread(o.us_per_op), fmt(perEvent(f)), fmt(perEvent(n)), ...before, fmt(perEvent(o)), `${fmt(ratio(o.us_per_op.median, f.us_per_op.median))}×`]);
   }
   console.log("\nBatches: process CPU µs per webhook and per event (median), verification on\n");
-  console.log(table(["batch", "bytes", "events", "floor µs", "ours µs", "floor/event", "naive/event", "ours/event", "ours/floor"], rows));
+  console.log(table(["batch", "bytes", "events", "floor µs", "ours µs", "floor/event", "naive/event", ...(baseline ? [`baseline/event`] : []), "ours/event", "ours/floor"], rows));
 }
 
 async function httpPhaseRun(lib, out) {
@@ -197,8 +241,19 @@ async function main() {
     unit: "process CPU µs (user + system) per op; median and spread over interleaved rounds",
     rounds: PROFILE.rounds,
   };
-  if (PHASES.has("micro")) await microPhase(lib, normalizer, out);
-  if (PHASES.has("batch")) await batchPhase(lib, normalizer, out);
+  let baseline;
+  if (values.baseline !== undefined) {
+    baseline = buildBaseline(values.baseline, log);
+    baseline.normalizer = baseline.lib.createConvotic();
+    out.baseline = { rev: baseline.rev, commit: baseline.commit };
+  }
+  try {
+    if (PHASES.has("ids")) await idsPhase(lib, baseline, out);
+    if (PHASES.has("micro")) await microPhase(lib, normalizer, out, baseline);
+    if (PHASES.has("batch")) await batchPhase(lib, normalizer, out, baseline);
+  } finally {
+    baseline?.dispose();
+  }
   if (PHASES.has("http")) await httpPhaseRun(lib, out);
   if (PHASES.has("memory")) memoryPhase(out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;

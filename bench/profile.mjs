@@ -54,7 +54,7 @@ if (values.child) {
 }
 
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), "convotic-profile-"));
-const args = process.argv.slice(2).filter((a) => !a.startsWith("--keep"));
+const args = ["--seconds", values.seconds, ...(values.platform ? ["--platform", values.platform] : []), ...(values.batch ? ["--batch", values.batch] : [])];
 const child = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "100", new URL(import.meta.url).pathname, ...args, "--child"], {
   encoding: "utf8",
   stdio: ["ignore", "pipe", "inherit"],
@@ -90,6 +90,7 @@ function category(frame) {
   if (functionName === "(garbage collector)") return "GC";
   if (functionName === "(idle)" || functionName === "(program)" || functionName === "(root)") return functionName;
   if (url.includes("/node_modules/zod/")) return "zod";
+  if (url === "" && functionName === "") return undefined; // zod compiles object parsers with new Function: no URL, charged to its caller
   if (url.includes("/node_modules/date-fns/")) return "date-fns";
   if (url.includes("/dist/")) return `ours: ${relative(join(ROOT, "dist"), new URL(url).pathname)}`;
   if (url.includes("/bench/")) return "bench harness (the loop)";
