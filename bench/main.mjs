@@ -5,7 +5,7 @@
 // Prints a table, then one line `{"bench": …}` with every figure.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_DIR, loadLibrary, loadPeer, ROOT } from "./lib/library.mjs";
@@ -240,6 +240,8 @@ async function main() {
     library_version: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
     unit: "process CPU µs (user + system) per op; median and spread over interleaved rounds",
     rounds: PROFILE.rounds,
+    // a shared machine shows here: other processes' load inflates every figure, ratios within a run much less
+    load_average_at_start: loadavg().map((x) => Math.round(x * 10) / 10),
   };
   let baseline;
   if (values.baseline !== undefined) {
@@ -257,6 +259,8 @@ async function main() {
   if (PHASES.has("http")) await httpPhaseRun(lib, out);
   if (PHASES.has("memory")) memoryPhase(out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;
+  out.load_average_at_end = loadavg().map((x) => Math.round(x * 10) / 10);
+  log(`load average (1, 5, 15 min): ${out.load_average_at_start.join(" ")} at start, ${out.load_average_at_end.join(" ")} at end; ${cpus().length} cores`);
   console.log("\n" + JSON.stringify({ bench: out }));
 }
 

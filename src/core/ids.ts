@@ -52,21 +52,25 @@ function idOfJson(kind: IdKind, json: string): string {
 
 /**
  * Contact and conversation ids repeat across events (every message of a chat carries the same two), so their
- * hashes are kept in a small map, bounded: past the limit the oldest entry goes. Only normalised (so verified)
- * payloads reach it, and its memory does not grow with traffic.
+ * hashes are remembered in two generations of bounded maps: when the current one is full it becomes the
+ * previous one and the oldest generation is dropped whole (an id used since is carried over on its next use).
+ * Every operation is O(1), memory stays under two generations, and only normalised (so verified) payloads reach it.
  */
-const REPEATED_ID_CACHE_LIMIT = 4096;
-const repeatedIds = new Map<string, string>();
+const GENERATION_SIZE = 2048;
+let currentIds = new Map<string, string>();
+let previousIds = new Map<string, string>();
 
 function repeatedId(kind: IdKind, parts: readonly string[]): string {
   const json = JSON.stringify(parts);
   const key = ID_PREFIXES[kind] + json;
-  let id = repeatedIds.get(key);
-  if (id === undefined) {
-    id = idOfJson(kind, json);
-    if (repeatedIds.size >= REPEATED_ID_CACHE_LIMIT) repeatedIds.delete(repeatedIds.keys().next().value!);
-    repeatedIds.set(key, id);
+  let id = currentIds.get(key);
+  if (id !== undefined) return id;
+  id = previousIds.get(key) ?? idOfJson(kind, json);
+  if (currentIds.size >= GENERATION_SIZE) {
+    previousIds = currentIds;
+    currentIds = new Map();
   }
+  currentIds.set(key, id);
   return id;
 }
 
