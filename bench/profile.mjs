@@ -125,6 +125,24 @@ for (const [id, us] of selfUs) {
   const key = `${leaf}  (${where})`;
   functions.set(key, (functions.get(key) ?? 0) + us);
 }
+// inclusive time of the pipeline's steps (dist/core/pipeline.js) and of every adapter's normalize
+const steps = new Map();
+profile.samples.forEach((id, i) => {
+  if (i < first || i > last || !inLoop[i]) return;
+  const seen = new Set();
+  for (let node = byId.get(id); node !== undefined; node = byId.get(parent.get(node.id))) {
+    const { url, functionName } = node.callFrame;
+    let step;
+    if (url.endsWith("/dist/core/pipeline.js") && functionName !== "") step = `pipeline ${functionName}`;
+    else if (/\/dist\/adapters\/[^/]+\/normalize\.js$/.test(url) && /^normalize/.test(functionName)) step = "adapter normalize (mapping)";
+    else if (url.endsWith("/dist/core/ids.js") && /Id$/.test(functionName) && functionName !== "hashId") step = `ids ${functionName}`;
+    if (step !== undefined && !seen.has(step)) {
+      seen.add(step);
+      steps.set(step, (steps.get(step) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    }
+  }
+});
+
 const pct = (us) => `${((us / total) * 100).toFixed(1)}%`;
 // the profile's deltas are wall time (inflated on a loaded machine): shares of it, scaled to the CPU time per op
 const perOp = (us) => `${((us / total) * run.cpuUsPerOp).toFixed(2)} µs/op`;
@@ -133,3 +151,5 @@ console.log("self time by category (native frames charged to their JS caller):")
 for (const [name, us] of [...categories].sort((a, b) => b[1] - a[1])) console.log(`  ${name.startsWith("ours: ") ? "   " : ""}${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
 console.log(`\ntop ${values.top} functions by self time:`);
 for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
+console.log("\ninclusive time of the pipeline steps (a step includes the steps it calls):");
+for (const [name, us] of [...steps].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);

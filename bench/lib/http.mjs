@@ -1,7 +1,7 @@
 // HTTP phase: four servers, each in its own process, loaded by autocannon from this process over 127.0.0.1 in
 // interleaved rounds of a fixed duration, all with the same signed WhatsApp text body.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -43,12 +43,25 @@ function waitForLine(stream, pattern, child, what) {
 async function startConvoticServe(tmp) {
   const config = join(tmp, "convotic.bench.json");
   writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
-  // the embedded sink writes one JSON line per event on stdout: sent to /dev/null, as the issue measures it
+  // the embedded sink writes one JSON line per event on stdout: /dev/null, as the issue measures it. Its log (one
+  // line per request on stderr) goes to a file, so reading it costs the load generator in this process nothing.
+  const logPath = join(tmp, "serve.stderr.log");
+  const logFd = openSync(logPath, "w");
   const child = spawn(process.execPath, [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", logFd],
   });
-  const match = await waitForLine(child.stderr, /listening on (http:\/\/127\.0\.0\.1:\d+)/, child, "convotic serve");
-  return { child, url: `${match[1]}/webhooks/wa` };
+  closeSync(logFd);
+  const started = Date.now();
+  for (;;) {
+    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logPath, "utf8"));
+    if (match) return { child, url: `${match[1]}/webhooks/wa` };
+    if (child.exitCode !== null) throw new Error(`convotic serve exited (${child.exitCode}): ${readFileSync(logPath, "utf8").slice(-500)}`);
+    if (Date.now() - started > START_TIMEOUT_MS) {
+      child.kill("SIGKILL");
+      throw new Error(`convotic serve did not start within ${START_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function startBenchServer(kind) {
