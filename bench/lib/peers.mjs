@@ -35,6 +35,12 @@ export function networkCalls() {
   return { answered_in_process: [...answeredInProcess], refused: [...refusedFetches] };
 }
 
+/** A peer that handled no event (or several) did not do the work it is measured for: the run stops. */
+function exactlyOne(handled, peer) {
+  if (handled !== 1) throw new Error(`${peer} handled ${handled} events for one body`);
+  return handled;
+}
+
 const silentLogger = process.env.BENCH_PEER_DEBUG ? { child: () => silentLogger, debug: console.error, info: console.error, warn: console.error, error: console.error } : { child: () => silentLogger, debug() {}, info() {}, warn() {}, error() {} };
 
 function requestOf(body, path) {
@@ -106,7 +112,7 @@ export async function peerContenders(bodies) {
         const before = handled;
         const response = await lambda({ body: body.rawBody.toString("utf8"), headers: body.headers }, {});
         if (response.statusCode !== 200) throw new Error(`grammY answered ${response.statusCode}`);
-        return handled - before;
+        return exactlyOne(handled - before, this.peer);
       },
     });
     const std = webhookCallback(bot, "std/http", { secretToken });
@@ -118,7 +124,7 @@ export async function peerContenders(bodies) {
         const before = handled;
         const response = await std(requestOf(body, "/telegram"));
         if (response.status !== 200) throw new Error(`grammY answered ${response.status}`);
-        return handled - before;
+        return exactlyOne(handled - before, this.peer);
       },
     });
   }
@@ -181,7 +187,7 @@ export async function peerContenders(bodies) {
           const response = await bot.webhooks[platform](requestOf(body, `/${platform}`), { waitUntil: (task) => tasks.push(task) });
           if (response.status !== 200) throw new Error(`Chat SDK ${platform} answered ${response.status}`);
           await Promise.all(tasks);
-          return handled - before;
+          return exactlyOne(handled - before, this.peer);
         },
       });
     }
