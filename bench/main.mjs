@@ -71,10 +71,10 @@ async function idsPhase(lib, baseline, out) {
     const o = results[`${name}/ours`].us_per_op;
     const b = baseline ? results[`${name}/baseline`].us_per_op : undefined;
     out.ids[name] = { ours: o, ...(b ? { baseline: b, ours_over_baseline: ratio(o.median, b.median) } : {}) };
-    rows.push([name, spread(o), b ? spread(b) : "—", b ? `${fmt(ratio(o.median, b.median))}×` : "—"]);
+    rows.push([name, spread(o), ...(b ? [spread(b), `${fmt(ratio(o.median, b.median))}×`] : [])]);
   }
   console.log("\nIds: process CPU µs per id\n");
-  console.log(table(["id", "ours", `baseline ${baseline?.rev ?? ""}`.trim(), "ours/baseline"], rows));
+  console.log(table(["id", "ours", ...(baseline ? [`baseline ${baseline.rev}`, "ours/baseline"] : [])], rows));
 }
 
 async function microPhase(lib, normalizer, out, baseline) {
