@@ -1,4 +1,18 @@
+import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * `crypto.hash` (Node 20.12+, 21.7+) computes a digest in one call, without the Hash object `createHash` builds;
+ * its output is the same bytes. Older runtimes fall back to `createHash`.
+ * https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding
+ */
+const oneShotHash = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
+
+/** SHA-256 of the UTF-8 bytes of `data`. */
+export const sha256: (data: string) => Buffer =
+  typeof oneShotHash === "function"
+    ? (data) => oneShotHash("sha256", data, "buffer")
+    : (data) => createHash("sha256").update(data).digest();
 
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
 export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
@@ -7,12 +21,11 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
 
 /**
  * Constant-time string equality. Both sides are hashed first so the comparison takes the same time whatever
- * their lengths, and `timingSafeEqual` never throws on a length mismatch.
+ * their lengths (a Telegram secret token's length stays secret), and `timingSafeEqual` never throws on a length
+ * mismatch.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = createHash("sha256").update(a).digest();
-  const right = createHash("sha256").update(b).digest();
-  return timingSafeEqual(left, right) && a.length === b.length;
+  return timingSafeEqual(sha256(a), sha256(b)) && a.length === b.length;
 }
 
 /**

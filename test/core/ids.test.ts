@@ -48,3 +48,53 @@ function expectedCrockford(input: string): string {
   for (let i = 0; i < 100; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5), 2)];
   return out;
 }
+
+describe("ids are the same bytes whatever the hashing path", () => {
+  const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
+  const part = fc.oneof(fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" }), fc.integer());
+
+  it("hashId equals the bit-by-bit reading of SHA-256 of the JSON parts, for any parts", () => {
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 5 }), (parts) => {
+        expect(hashId(parts)).toBe(expectedCrockford(JSON.stringify(parts)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("contact and conversation ids, remembered or not, equal their definition", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.oneof(fc.string({ unit: "grapheme" }), fc.integer()), (block, id) => {
+        const contact = "ct_" + expectedCrockford(JSON.stringify([block, String(id)]));
+        const conversation = "conv_" + expectedCrockford(JSON.stringify([block, String(id)]));
+        expect(contactId(block, id)).toBe(contact);
+        expect(contactId(block, id)).toBe(contact); // the second time from the map
+        expect(conversationId(block, id)).toBe(conversation);
+        expect(conversationId(block, id)).toBe(conversation);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("stay right once the bounded map has evicted entries", () => {
+    const first = contactId("blk_evict", "user-0");
+    for (let i = 1; i <= 3_000; i += 1) contactId("blk_evict", `user-${i}`);
+    expect(contactId("blk_evict", "user-0")).toBe(first); // from an older generation, carried over
+    for (let i = 3_001; i <= 10_000; i += 1) contactId("blk_evict", `user-${i}`);
+    expect(contactId("blk_evict", "user-0")).toBe(first); // dropped, hashed again
+    expect(first).toBe("ct_" + expectedCrockford(JSON.stringify(["blk_evict", "user-0"])));
+  });
+
+  it("are identical on a runtime without crypto.hash (the createHash fallback)", () => {
+    const expected = [hashId(["a"]), contactId("blk", 42), eventId("line", "blk_1", "key", "messaging.follow")];
+    jest.isolateModules(() => {
+      jest.doMock("node:crypto", () => {
+        const { hash: _oneShot, ...withoutHash } = jest.requireActual<typeof import("node:crypto")>("node:crypto");
+        return withoutHash;
+      });
+      const fallback = jest.requireActual<typeof import("../../src/core/ids")>("../../src/core/ids");
+      expect([fallback.hashId(["a"]), fallback.contactId("blk", 42), fallback.eventId("line", "blk_1", "key", "messaging.follow")]).toEqual(expected);
+    });
+    jest.dontMock("node:crypto");
+  });
+});

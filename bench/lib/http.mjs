@@ -1,0 +1,145 @@
+// HTTP phase: four servers, each in its own process, loaded by autocannon from this process over 127.0.0.1 in
+// interleaved rounds of a fixed duration, all with the same signed WhatsApp text body.
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import { BENCH_DIR, DIST } from "./library.mjs";
+import { SECRETS } from "./corpus.mjs";
+import { summarise } from "./measure.mjs";
+
+const START_TIMEOUT_MS = 20_000;
+
+function waitForLine(stream, pattern, child, what) {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const onData = (chunk) => {
+      buffered += chunk;
+      const match = pattern.exec(buffered);
+      if (match) {
+        cleanup();
+        stream.resume(); // keep draining whatever it writes later
+        resolve(match);
+      }
+    };
+    const onExit = (code) => fail(new Error(`${what} exited (${code}) before listening: ${buffered.slice(-500)}`));
+    const fail = (error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      stream.off("data", onData);
+      child.off("exit", onExit);
+    };
+    stream.setEncoding("utf8");
+    stream.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+async function startConvoticServe(tmp) {
+  const config = join(tmp, "convotic.bench.json");
+  writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
+  // the embedded sink writes one JSON line per event on stdout: /dev/null, as the issue measures it. Its log (one
+  // line per request on stderr) goes to a file, so reading it costs the load generator in this process nothing.
+  const logPath = join(tmp, "serve.stderr.log");
+  const logFd = openSync(logPath, "w");
+  const child = spawn(process.execPath, [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
+    stdio: ["ignore", "ignore", logFd],
+  });
+  closeSync(logFd);
+  const started = Date.now();
+  for (;;) {
+    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logPath, "utf8"));
+    if (match) return { child, url: `${match[1]}/webhooks/wa` };
+    if (child.exitCode !== null) throw new Error(`convotic serve exited (${child.exitCode}): ${readFileSync(logPath, "utf8").slice(-500)}`);
+    if (Date.now() - started > START_TIMEOUT_MS) {
+      child.kill("SIGKILL");
+      throw new Error(`convotic serve did not start within ${START_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startBenchServer(kind) {
+  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"] });
+  const match = await waitForLine(child.stdout, /listening (\S+) (\S+)/, child, `${kind} server`);
+  return { child, url: `${match[1]}${match[2]}` };
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await once(child, "exit");
+  clearTimeout(timer);
+}
+
+/** One autocannon run; counts only 2xx as served. */
+function load(autocannon, url, body, { connections, durationSec }) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url, method: "POST", body: body.rawBody, headers: { ...body.headers, "content-type": "application/json" }, connections, duration: durationSec },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log }) {
+  const tmp = mkdtempSync(join(tmpdir(), "convotic-bench-"));
+  const servers = {};
+  try {
+    const starting = {
+      "convotic serve": startConvoticServe(tmp),
+      "Express 5 + convoticExpress": startBenchServer("convotic-express"),
+      "bare node:http HMAC+parse": startBenchServer("bare-node"),
+      "bare Express 5 raw+HMAC+parse": startBenchServer("bare-express"),
+    };
+    const settled = await Promise.allSettled(Object.values(starting));
+    // record every server that did start first, so `finally` stops them even if another one failed
+    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = settled[i].value));
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    log?.("http: servers listening");
+    const names = Object.keys(servers);
+    // a short warm-up of each (JIT, connection pools), not recorded
+    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name].url, body, { connections, durationSec: warmupSec });
+    const samples = Object.fromEntries(names.map((name) => [name, { rps: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + round) % names.length];
+        const result = await load(autocannon, servers[name].url, body, { connections, durationSec });
+        const sample = samples[name];
+        sample.rps.push(result["2xx"] / durationSec);
+        sample.p50.push(result.latency.p50);
+        sample.p99.push(result.latency.p99);
+        sample.non2xx += result.non2xx;
+        sample.errors += result.errors + result.timeouts;
+      }
+      log?.(`http round ${round + 1}/${rounds}`);
+    }
+    const results = {};
+    for (const name of names) {
+      const sample = samples[name];
+      results[name] = { req_per_s: summarise(sample.rps), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors };
+    }
+    const ratio = (a, b) => Math.round((results[a].req_per_s.median / results[b].req_per_s.median) * 100) / 100;
+    return {
+      body: body.label,
+      connections,
+      duration_s: durationSec,
+      rounds,
+      servers: results,
+      ratios: {
+        "convotic serve / bare node:http": ratio("convotic serve", "bare node:http HMAC+parse"),
+        "convoticExpress / bare Express": ratio("Express 5 + convoticExpress", "bare Express 5 raw+HMAC+parse"),
+      },
+    };
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => stop(server.child)));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
