@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { adapters } from "../adapters";
 import { createNormalizer, messageOf } from "../core";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
+import { asyncapiCommand } from "./asyncapi";
 import { demoCommand } from "./demo";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
@@ -16,6 +17,10 @@ commands:
                   normalise one raw webhook body; envelopes as a JSON array on stdout
   types [--json]  list every event type, its domain and the adapters that emit it
   schema [TYPE]   print the JSON Schema of one event type, or of the envelope union
+  schema --out DIR
+                  write every JSON Schema (2020-12): each event type, the envelope union, the thread-style events
+  asyncapi [--out FILE]
+                  print (or write) the AsyncAPI 3.0 document of the forwarding webhooks
   demo [--platform <name>]
                   normalise the bundled fixtures and print one envelope per line
   docs            print the generated event catalogue (docs/events.md)
@@ -40,7 +45,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case "types":
         return typesCommand(args, io, adapters);
       case "schema":
-        return schemaCommand(args, io);
+        return await schemaCommand(args, io);
+      case "asyncapi":
+        return await asyncapiCommand(args, io, FIXTURES_ROOT, normalizer.platforms);
       case "demo":
         return demoCommand(args, io, normalizer, FIXTURES_ROOT);
       case "docs":
