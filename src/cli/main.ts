@@ -27,6 +27,9 @@ commands:
   serve [--config FILE] [--port N] [--host HOST]
                   run the webhook server for the blocks of a config file (default ./convotic.config.json);
                   events as JSON lines on stdout, logs on stderr; port: --port, then PORT, then the config, then 3000
+  replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]
+                  normalise stored raw bodies and diff them against the goldens beside them (exit 1 on a difference);
+                  --update rewrites the goldens; --format prints the envelopes in another format
   replay FILE|DIR... --to URL [--block ID] [--config FILE]
                   POST stored raw bodies to a running server, signed with the block's secrets from the config
 
