@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { catalogue, domainOf, EVENT_TYPES, schemas, type AdapterRegistry, type EventType } from "./core";
+import { catalogue, domainOf, EVENT_TYPES, schemas, type AdapterRegistry, type EventType, type UnifiedEvent } from "./core";
+
+/** An example envelope and where it comes from (a fixture golden file, or `createEvent`). */
+export interface DocExample {
+  readonly event: UnifiedEvent;
+  readonly source: string;
+}
 
 export interface CatalogueRow {
   type: EventType;
@@ -26,8 +32,11 @@ export function catalogueRows(adapters: AdapterRegistry): CatalogueRow[] {
   });
 }
 
-/** docs/events.md, generated from the catalogue so the docs cannot drift from the schemas. */
-export function catalogueMarkdown(adapters: AdapterRegistry): string {
+/**
+ * docs/events.md, generated from the catalogue so the docs cannot drift from the schemas: the types per domain
+ * with the platforms that emit them (the registry's `emits`), then an example envelope per type.
+ */
+export function catalogueMarkdown(adapters: AdapterRegistry, examples: ReadonlyMap<EventType, DocExample>): string {
   const rows = catalogueRows(adapters);
   const lines = [
     "# Event catalogue",
@@ -37,7 +46,8 @@ export function catalogueMarkdown(adapters: AdapterRegistry): string {
     `${rows.length} event types: ${rows.filter((row) => !row.extension).length} from seed 003 and ` +
       `${rows.filter((row) => row.extension).length} extensions. Every envelope has the fields ` +
       "`id, type, workspace_id, block_id, platform, timestamp, data, metadata`; `convotic schema TYPE` prints " +
-      "the full JSON Schema of one type.",
+      "the full JSON Schema of one type, `convotic schema --out DIR` writes them all. [Examples](#examples) " +
+      "shows one envelope per type.",
     "",
   ];
   for (const domain of [...new Set(rows.map((row) => row.domain))]) {
@@ -55,6 +65,23 @@ export function catalogueMarkdown(adapters: AdapterRegistry): string {
   for (const [type, meaning] of Object.entries(schemas.MESSAGE_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
   lines.push("", "## Attachment types", "", "| type | meaning |", "|---|---|");
   for (const [type, meaning] of Object.entries(schemas.ATTACHMENT_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
-  lines.push("");
+  lines.push("", "## Examples", "");
+  lines.push(
+    "One envelope per type: the shortest one in the bundled fixture goldens (`fixtures/<platform>/<case>.golden.json`, " +
+      "normalised with workspace `ws_test` and block `blk_<platform>_test`), or, for types only the application " +
+      "emits, the one `createEvent` builds.",
+    "",
+  );
+  for (const row of rows) {
+    const example = examples.get(row.type);
+    lines.push(`### ${row.type}`, "");
+    lines.push(`Emitted by: ${row.adapters.length > 0 ? row.adapters.join(", ") : "the application (`emit` / `createEvent`)"}.`, "");
+    if (example === undefined) {
+      lines.push("No example yet.", "");
+      continue;
+    }
+    const from = example.source === "createEvent" ? "built with `createEvent`" : `from \`${example.source}\``;
+    lines.push(`Example (${from}):`, "", "```json", JSON.stringify(example.event, null, 2), "```", "");
+  }
   return lines.join("\n");
 }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { catalogueMarkdown, catalogueRows } from "../catalogue-docs";
 import { envelopeSchemas, isEventType, messageOf, UnifiedEventSchema, type AdapterRegistry } from "../core";
 import { exportedSchemas } from "../formats/json-schema";
+import { loadExamples } from "./examples";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 /** `convotic types [--json]`: every catalogue type with its domain and the adapters that emit it. */
@@ -59,9 +60,9 @@ async function writeSchemas(dir: string): Promise<number> {
   return all.length;
 }
 
-/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md). */
-export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry): number {
+/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md), examples from the fixture goldens. */
+export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry, fixturesRoot: string): number {
   parseArgs({ args, options: {} });
-  io.stdout.write(catalogueMarkdown(adapters));
+  io.stdout.write(catalogueMarkdown(adapters, loadExamples(fixturesRoot, Object.keys(adapters))));
   return EXIT.ok;
 }

@@ -54,7 +54,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case "demo":
         return demoCommand(args, io, normalizer, FIXTURES_ROOT);
       case "docs":
-        return docsCommand(args, io, adapters);
+        return docsCommand(args, io, adapters, FIXTURES_ROOT);
       case "serve":
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
       case "replay":
