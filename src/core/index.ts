@@ -32,7 +32,7 @@ export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
 export { describeIssues } from "./issues";
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
-export { createRouter, Router } from "./router";
+export { createRouter, Router, typeMatcher } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp } from "./time";
