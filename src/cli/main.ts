@@ -32,6 +32,8 @@ commands:
                   --update rewrites the goldens; --format prints the envelopes in another format
   replay FILE|DIR... --to URL [--block ID] [--config FILE]
                   POST stored raw bodies to a running server, signed with the block's secrets from the config
+  replay --dead-letter FILE --secret-env NAME [--to URL]
+                  send a webhook sink's dead letters again (same webhook-id), signed with the whsec_ secrets in $NAME
 
 exit codes: 0 ok, 1 bad input, 2 bad usage`;
 

@@ -6,10 +6,12 @@ import type { Block } from "../http";
 import { readServerConfig } from "./config";
 import { isRawBodyFile } from "./fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
+import { resendDeadLetters } from "./dead-letter";
 import { reviewCommand, type ReviewFormat } from "./review";
 
 export const replayUsage = `usage: convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]
-       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]`;
+       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]
+       convotic replay --dead-letter FILE --secret-env NAME [--to URL]`;
 
 /** Raw bodies: files as given, directories walked for `*.json` (golden files skipped), sorted. */
 export async function collect(paths: readonly string[]): Promise<string[]> {
@@ -65,8 +67,18 @@ export async function replayCommand(args: string[], io: CliIO, normalizer: Norma
       update: { type: "boolean" },
       format: { type: "string", short: "f" },
       subscriber: { type: "string" },
+      "dead-letter": { type: "string" },
+      "secret-env": { type: "string" },
     },
   });
+  const deadLetter = values["dead-letter"];
+  if (deadLetter !== undefined) {
+    if (positionals.length > 0) throw new CliError(`--dead-letter takes no FILE|DIR\n${replayUsage}`, EXIT.usage);
+    const secretEnv = values["secret-env"];
+    if (secretEnv === undefined) throw new CliError(`--dead-letter needs --secret-env NAME\n${replayUsage}`, EXIT.usage);
+    return resendDeadLetters({ file: deadLetter, secretEnv, timeoutMs: 15_000, ...(values.to === undefined ? {} : { to: values.to }) }, io);
+  }
+  if (values["secret-env"] !== undefined) throw new CliError(`--secret-env is for --dead-letter\n${replayUsage}`, EXIT.usage);
   if (positionals.length === 0) throw new CliError(`no FILE or DIR given\n${replayUsage}`, EXIT.usage);
   if (values.to === undefined) {
     const format = values.format;
