@@ -69,3 +69,13 @@ describe("thread-style projection", () => {
     expect(toThreadEvent({ ...applicationDraft(), metadata } as never, SUBSCRIBER)).toBeUndefined();
   });
 });
+
+describe("docs/formats.md", () => {
+  it("shows each thread-style golden as its example", () => {
+    const doc = readFileSync(join(__dirname, "..", "..", "docs", "formats.md"), "utf8");
+    for (const name of THREAD_EVENT_NAMES) {
+      const golden = JSON.parse(readFileSync(join(GOLDEN_DIR, "thread", `${name}.json`), "utf8")) as { thread: unknown };
+      expect({ name, shown: doc.includes("```json\n" + JSON.stringify(golden.thread, null, 2) + "\n```") }).toEqual({ name, shown: true });
+    }
+  });
+});
