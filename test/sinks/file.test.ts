@@ -1,5 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { ConfigError } from "../../src/core";
@@ -40,9 +41,46 @@ describe("file sink", () => {
     expect(sink.skipped.unprojected).toBeGreaterThan(0); // sent, delivered, read… have no thread-style counterpart
   });
 
-  it("rejects (503) when the file cannot be opened", async () => {
+  it("rejects (503) when the file cannot be opened, and opens it on a later batch", async () => {
     const sink = new FileSink({ kind: "file", path: join(dir, "missing", "x.jsonl") });
     await expect(sink.write(batch, signal())).rejects.toMatchObject({ status: 503, code: "sink_unavailable" });
+    mkdirSync(join(dir, "missing"));
+    await sink.write(batch, signal()); // the platform's redelivery succeeds once the directory exists
+    await sink.close(signal());
+    expect(readFileSync(join(dir, "missing", "x.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(batch.events.length);
+  });
+});
+
+describe("file sink fsync schedule", () => {
+  async function syncSpy() {
+    const probe = await open(join(dir, "probe"), "a");
+    const prototype = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    return jest.spyOn(prototype, "sync");
+  }
+  afterEach(() => jest.restoreAllMocks());
+
+  it("fsyncs before each write resolves with fsync_interval_ms 0", async () => {
+    const spy = await syncSpy();
+    const sink = new FileSink({ kind: "file", path: join(dir, "a.jsonl"), fsync_interval_ms: 0 });
+    for (const event of batch.events.slice(0, 3)) {
+      const before = spy.mock.calls.length;
+      await sink.write({ events: [event], unhandled: [] }, signal());
+      expect(spy.mock.calls.length).toBe(before + 1);
+    }
+    await sink.close(signal());
+  });
+
+  it("fsyncs at most once per interval, and on close", async () => {
+    const spy = await syncSpy();
+    const sink = new FileSink({ kind: "file", path: join(dir, "b.jsonl"), fsync_interval_ms: 200 });
+    for (const event of batch.events.slice(0, 5)) await sink.write({ events: [event], unhandled: [] }, signal());
+    expect(spy.mock.calls.length).toBe(1); // the first write, then the interval holds the rest
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(spy.mock.calls.length).toBe(2); // the scheduled one
+    await sink.write({ events: batch.events.slice(0, 1), unhandled: [] }, signal());
+    await sink.close(signal());
+    expect(spy.mock.calls.length).toBeGreaterThanOrEqual(3); // close flushes what is left
   });
 });
 

@@ -83,7 +83,11 @@ export class FileSink implements Sink {
   }
 
   private file(): Promise<FileHandle> {
-    this.handle ??= open(this.config.path, "a");
+    // a failed open is not cached: the next batch tries again (the directory may exist by then)
+    this.handle ??= open(this.config.path, "a").catch((error: unknown) => {
+      this.handle = undefined;
+      throw error;
+    });
     return this.handle;
   }
 
