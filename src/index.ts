@@ -14,3 +14,6 @@ export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
 export function createConvotic() {
   return createNormalizer({ adapters });
 }
+export * from "./formats";
+export * from "./delivery/sinks";
+export type { Sink, SinkBatch } from "./delivery/sink";

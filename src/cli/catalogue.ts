@@ -1,7 +1,11 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { catalogueMarkdown, catalogueRows } from "../catalogue-docs";
-import { envelopeSchemas, isEventType, UnifiedEventSchema, type AdapterRegistry } from "../core";
+import { catalogueMarkdown, catalogueRows } from "./catalogue-docs";
+import { envelopeSchemas, isEventType, messageOf, UnifiedEventSchema, type AdapterRegistry } from "../core";
+import { exportedSchemas } from "../formats/json-schema";
+import { loadExamples } from "./examples";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 /** `convotic types [--json]`: every catalogue type with its domain and the adapters that emit it. */
@@ -15,17 +19,28 @@ export function typesCommand(args: string[], io: CliIO, adapters: AdapterRegistr
   const width = Math.max(...rows.map((row) => row.type.length));
   for (const row of rows) {
     const from = row.adapters.length > 0 ? row.adapters.join(",") : "(application)";
-    line(io.stdout, `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "seed-003 "}  ${from}`);
+    line(io.stdout, `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "core     "}  ${from}`);
   }
-  line(io.stderr, `${rows.length} types (${rows.filter((row) => !row.extension).length} seed-003, ${rows.filter((row) => row.extension).length} extensions)`);
+  line(io.stderr, `${rows.length} types (${rows.filter((row) => !row.extension).length} core, ${rows.filter((row) => row.extension).length} extensions)`);
   return EXIT.ok;
 }
 
-/** `convotic schema [TYPE]`: JSON Schema of one envelope type, or of the whole envelope union. */
-export function schemaCommand(args: string[], io: CliIO): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+const schemaUsage = "usage: convotic schema [TYPE] | convotic schema --out DIR";
+
+/**
+ * `convotic schema [TYPE]`: JSON Schema of one envelope type, or of the whole envelope union.
+ * `convotic schema --out DIR`: every exported schema (2020-12) as `DIR/<name>.json`, see src/formats/json-schema.ts.
+ */
+export async function schemaCommand(args: string[], io: CliIO): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string", short: "o" } } });
+  if (values.out !== undefined) {
+    if (positionals.length > 0) throw new CliError(`--out writes every schema; drop "${positionals[0]}"\n${schemaUsage}`, EXIT.usage);
+    const written = await writeSchemas(values.out);
+    line(io.stderr, `wrote ${written} schemas to ${values.out}`);
+    return EXIT.ok;
+  }
   const [type, ...rest] = positionals;
-  if (rest.length > 0) throw new CliError("usage: convotic schema [TYPE]", EXIT.usage);
+  if (rest.length > 0) throw new CliError(schemaUsage, EXIT.usage);
   if (type !== undefined && !isEventType(type)) {
     throw new CliError(`unknown event type "${type}" (see: convotic types)`, EXIT.usage);
   }
@@ -34,9 +49,20 @@ export function schemaCommand(args: string[], io: CliIO): number {
   return EXIT.ok;
 }
 
-/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md). */
-export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry): number {
+async function writeSchemas(dir: string): Promise<number> {
+  const all = exportedSchemas();
+  try {
+    await mkdir(dir, { recursive: true });
+    for (const { name, schema } of all) await writeFile(join(dir, `${name}.json`), JSON.stringify(schema, null, 2) + "\n");
+  } catch (error) {
+    throw new CliError(`cannot write schemas to ${dir}: ${messageOf(error)}`, EXIT.input);
+  }
+  return all.length;
+}
+
+/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md), examples from the fixture goldens. */
+export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry, fixturesRoot: string): number {
   parseArgs({ args, options: {} });
-  io.stdout.write(catalogueMarkdown(adapters));
+  io.stdout.write(catalogueMarkdown(adapters, loadExamples(fixturesRoot, Object.keys(adapters))));
   return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { ContextInput } from "../core";
 
 /** A reviewed golden output sits beside its raw body as `<case>.golden.json`; it is never a body itself. */
 export const GOLDEN_SUFFIX = ".golden.json";
@@ -15,4 +16,12 @@ export function rawBodyFiles(dir: string): string[] {
     .filter(isRawBodyFile)
     .sort()
     .map((file) => join(dir, file));
+}
+
+/**
+ * The context every golden file is produced with (`test/golden.test.ts`, `convotic replay` without `--to`): fixed,
+ * so outputs are byte-for-byte reproducible on any machine.
+ */
+export function fixtureContext(platform: string): ContextInput {
+  return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { adapters } from "../adapters";
 import { createNormalizer, messageOf } from "../core";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
+import { asyncapiCommand } from "./asyncapi";
 import { demoCommand } from "./demo";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
@@ -16,14 +17,23 @@ commands:
                   normalise one raw webhook body; envelopes as a JSON array on stdout
   types [--json]  list every event type, its domain and the adapters that emit it
   schema [TYPE]   print the JSON Schema of one event type, or of the envelope union
+  schema --out DIR
+                  write every JSON Schema (2020-12): each event type, the envelope union, the thread-style events
+  asyncapi [--out FILE]
+                  print (or write) the AsyncAPI 3.0 document of the forwarding webhooks
   demo [--platform <name>]
                   normalise the bundled fixtures and print one envelope per line
   docs            print the generated event catalogue (docs/events.md)
   serve [--config FILE] [--port N] [--host HOST]
                   run the webhook server for the blocks of a config file (default ./convotic.config.json);
                   events as JSON lines on stdout, logs on stderr; port: --port, then PORT, then the config, then 3000
+  replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]
+                  normalise stored raw bodies and diff them against the goldens beside them (exit 1 on a difference);
+                  --update rewrites the goldens; --format prints the envelopes in another format
   replay FILE|DIR... --to URL [--block ID] [--config FILE]
                   POST stored raw bodies to a running server, signed with the block's secrets from the config
+  replay --dead-letter FILE --secret-env NAME [--to URL]
+                  send a webhook sink's dead letters again (same webhook-id), signed with the whsec_ secrets in $NAME
 
 exit codes: 0 ok, 1 bad input, 2 bad usage`;
 
@@ -40,11 +50,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case "types":
         return typesCommand(args, io, adapters);
       case "schema":
-        return schemaCommand(args, io);
+        return await schemaCommand(args, io);
+      case "asyncapi":
+        return await asyncapiCommand(args, io, FIXTURES_ROOT, normalizer.platforms);
       case "demo":
         return demoCommand(args, io, normalizer, FIXTURES_ROOT);
       case "docs":
-        return docsCommand(args, io, adapters);
+        return docsCommand(args, io, adapters, FIXTURES_ROOT);
       case "serve":
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
       case "replay":

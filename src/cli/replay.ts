@@ -6,11 +6,15 @@ import type { Block } from "../http";
 import { readServerConfig } from "./config";
 import { isRawBodyFile } from "./fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
+import { resendDeadLetters } from "./dead-letter";
+import { reviewCommand, type ReviewFormat } from "./review";
 
-export const replayUsage = "usage: convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]";
+export const replayUsage = `usage: convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]
+       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]
+       convotic replay --dead-letter FILE --secret-env NAME [--to URL]`;
 
-/** Raw bodies to send: files as given, directories walked for `*.json` (golden files skipped), sorted. */
-async function collect(paths: readonly string[]): Promise<string[]> {
+/** Raw bodies: files as given, directories walked for `*.json` (golden files skipped), sorted. */
+export async function collect(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -44,18 +48,61 @@ function reason(text: string): string {
   return text.slice(0, 200);
 }
 
+const REVIEW_FORMATS = ["thread", "cloudevents"] as const;
+
 /**
- * `convotic replay`: POSTs stored raw bodies to a running server, byte for byte, with the headers the platform
- * would send, signed with the block's secret from the same config. Exit 0 when every body was accepted (2xx).
+ * `convotic replay`: without `--to`, a golden review of stored raw bodies (review.ts). With `--to`, POSTs them to a
+ * running server, byte for byte, with the headers the platform would send, signed with the block's secret from the
+ * same config; exit 0 when every body was accepted (2xx).
  */
 export async function replayCommand(args: string[], io: CliIO, normalizer: Normalizer): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { to: { type: "string" }, block: { type: "string", short: "b" }, config: { type: "string", short: "c" } },
+    options: {
+      to: { type: "string" },
+      block: { type: "string", short: "b" },
+      config: { type: "string", short: "c" },
+      platform: { type: "string", short: "p" },
+      update: { type: "boolean" },
+      format: { type: "string", short: "f" },
+      subscriber: { type: "string" },
+      "dead-letter": { type: "string" },
+      "secret-env": { type: "string" },
+    },
   });
-  if (values.to === undefined) throw new CliError(`--to is required\n${replayUsage}`, EXIT.usage);
+  const deadLetter = values["dead-letter"];
+  if (deadLetter !== undefined) {
+    if (positionals.length > 0) throw new CliError(`--dead-letter takes no FILE|DIR\n${replayUsage}`, EXIT.usage);
+    const secretEnv = values["secret-env"];
+    if (secretEnv === undefined) throw new CliError(`--dead-letter needs --secret-env NAME\n${replayUsage}`, EXIT.usage);
+    return resendDeadLetters({ file: deadLetter, secretEnv, timeoutMs: 15_000, ...(values.to === undefined ? {} : { to: values.to }) }, io);
+  }
+  if (values["secret-env"] !== undefined) throw new CliError(`--secret-env is for --dead-letter\n${replayUsage}`, EXIT.usage);
   if (positionals.length === 0) throw new CliError(`no FILE or DIR given\n${replayUsage}`, EXIT.usage);
+  if (values.to === undefined) {
+    const format = values.format;
+    if (format !== undefined && !(REVIEW_FORMATS as readonly string[]).includes(format)) {
+      throw new CliError(`--format must be one of ${REVIEW_FORMATS.join(", ")}\n${replayUsage}`, EXIT.usage);
+    }
+    if (values.block !== undefined || values.config !== undefined) throw new CliError(`--block and --config need --to\n${replayUsage}`, EXIT.usage);
+    const files = await collect(positionals);
+    if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
+    return reviewCommand(
+      files,
+      {
+        update: values.update === true,
+        subscriber: values.subscriber ?? "replay",
+        ...(values.platform === undefined ? {} : { platform: values.platform }),
+        ...(format === undefined ? {} : { format: format as ReviewFormat }),
+      },
+      io,
+      normalizer,
+    );
+  }
+  for (const flag of ["platform", "update", "format", "subscriber"] as const) {
+    if (values[flag] !== undefined) throw new CliError(`--${flag} is for the review without --to\n${replayUsage}`, EXIT.usage);
+  }
   let base: URL;
   try {
     base = new URL(values.to);

@@ -40,7 +40,7 @@ export { describeIssues } from "./issues";
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
 export { checkSecrets } from "./secrets";
-export { createRouter, Router } from "./router";
+export { createRouter, Router, typeMatcher } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp, platformTime } from "./time";

@@ -47,6 +47,15 @@ function compile(selector: string): (type: EventType) => boolean {
   return matches;
 }
 
+/**
+ * The router's matching as a predicate, for filters outside a router (a sink's `filter`): true when any selector
+ * matches. Throws `ConfigError` for an unknown type or a pattern that matches nothing, like `on()`.
+ */
+export function typeMatcher(selectors: readonly string[]): (type: EventType) => boolean {
+  const matchers = selectors.map(compile);
+  return (type) => matchers.some((matches) => matches(type));
+}
+
 async function settle(tasks: readonly (() => void | Promise<void>)[]): Promise<unknown[]> {
   const results = await Promise.allSettled(tasks.map((task) => Promise.resolve().then(task)));
   return results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));

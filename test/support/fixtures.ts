@@ -1,14 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GOLDEN_SUFFIX, rawBodyFiles } from "../../src/cli/fixtures";
-import type { ContextInput } from "../../src/core";
 
 export const FIXTURES_DIR = join(__dirname, "..", "..", "fixtures");
 
-/** The context every golden file was produced with: fixed, so outputs are byte-for-byte reproducible. */
-export function fixtureContext(platform: string): ContextInput {
-  return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
-}
+export { fixtureContext } from "../../src/cli/fixtures";
 
 export interface Fixture {
   readonly platform: string;

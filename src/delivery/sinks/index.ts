@@ -1,0 +1,51 @@
+import type { Writable } from "node:stream";
+import { z } from "zod";
+import { ConfigError } from "../../core";
+import type { Sink } from "../sink";
+import { FileSink, FileSinkConfig } from "./file";
+import { StdoutSink, StdoutSinkConfig } from "./stdout";
+import { WebhookSink, WebhookSinkConfig } from "./webhook";
+
+export { DeadLetterRecord, appendDeadLetters, parseDeadLetters } from "./dead-letter";
+export { SinkUnavailableError } from "./errors";
+export { FileSink, FileSinkConfig } from "./file";
+export { render, SinkFilter, SinkFormat } from "./render";
+export type { Rendered, SkipCounts } from "./render";
+export { backoffMs, retryAfterMs } from "./retry";
+export { signatureHeader, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
+export { StdoutSink, StdoutSinkConfig } from "./stdout";
+export { WebhookSink, WebhookSinkConfig } from "./webhook";
+export type { WebhookSinkOptions, WebhookSinkStats } from "./webhook";
+
+/** One entry of `sinks: [...]` in the serve config. */
+export const SinkConfig = z.discriminatedUnion("kind", [StdoutSinkConfig, FileSinkConfig, WebhookSinkConfig]);
+export type SinkConfig = z.input<typeof SinkConfig>;
+
+/** The `sinks` member of the serve config: sink names must be unique (they key delivery ids and logs). */
+export const SinksConfig = z.array(SinkConfig).superRefine((sinks, context) => {
+  const seen = new Set<string>();
+  sinks.forEach((sink, index) => {
+    const name = sink.name ?? (sink.kind === "file" ? `file:${sink.path}` : sink.kind);
+    if (seen.has(name)) context.addIssue({ code: "custom", path: [index, "name"], message: `duplicate sink name "${name}"` });
+    seen.add(name);
+  });
+});
+
+export interface SinkEnvironment {
+  /** where `stdout` sinks write; defaults to process.stdout */
+  readonly stdout?: Writable;
+}
+
+/** Builds one sink from its (already env-resolved) config; throws `ConfigError` naming the field, never a secret. */
+export function createSink(config: SinkConfig, environment: SinkEnvironment = {}): Sink {
+  switch (config.kind) {
+    case "stdout":
+      return new StdoutSink(config, environment.stdout ?? process.stdout);
+    case "file":
+      return new FileSink(config);
+    case "webhook":
+      return new WebhookSink(config);
+    default:
+      throw new ConfigError(`unknown sink kind "${String((config as { kind?: unknown }).kind)}"`);
+  }
+}

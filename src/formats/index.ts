@@ -1,0 +1,16 @@
+// Output formats: pure projections of the envelope (no I/O), used by the sinks, `convotic replay --format` and the
+// schema exports.
+export { CLOUDEVENTS_CONTENT_TYPE, CloudEventError, cloudEventSource, fromCloudEvent, METADATA_EXTENSIONS, toCloudEvent } from "./cloudevents";
+export type { CloudEventJson } from "./cloudevents";
+export { deliveryId } from "./delivery-id";
+export { SCHEMA_ID_PREFIX, schemaId } from "./schema-ids";
+export {
+  THREAD_EVENT_NAMES,
+  THREAD_EVENTS,
+  threadDataSchemas,
+  threadEventNameOf,
+  ThreadEventSchema,
+  threadSchemas,
+  toThreadEvent,
+} from "./thread";
+export type { ThreadEvent, ThreadEventName, ThreadEventOf } from "./thread";
