@@ -1,7 +1,8 @@
+import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { catalogueMarkdown, catalogueRows } from "../catalogue-docs";
-import { envelopeSchemas, isEventType, UnifiedEventSchema, type AdapterRegistry } from "../core";
+import { envelopeSchemas, isEventType, messageOf, UnifiedEventSchema, type AdapterRegistry } from "../core";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 /** `convotic types [--json]`: every catalogue type with its domain and the adapters that emit it. */
@@ -15,9 +16,9 @@ export function typesCommand(args: string[], io: CliIO, adapters: AdapterRegistr
   const width = Math.max(...rows.map((row) => row.type.length));
   for (const row of rows) {
     const from = row.adapters.length > 0 ? row.adapters.join(",") : "(application)";
-    line(io.stdout, `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "seed-003 "}  ${from}`);
+    line(io.stdout, `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "core     "}  ${from}`);
   }
-  line(io.stderr, `${rows.length} types (${rows.filter((row) => !row.extension).length} seed-003, ${rows.filter((row) => row.extension).length} extensions)`);
+  line(io.stderr, `${rows.length} types (${rows.filter((row) => !row.extension).length} core, ${rows.filter((row) => row.extension).length} extensions)`);
   return EXIT.ok;
 }
 
@@ -25,7 +26,7 @@ export function typesCommand(args: string[], io: CliIO, adapters: AdapterRegistr
 export function schemaCommand(args: string[], io: CliIO): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const [type, ...rest] = positionals;
-  if (rest.length > 0) throw new CliError("usage: convotic schema [TYPE]", EXIT.usage);
+  if (rest.length > 0) throw new CliError("one TYPE at a time", EXIT.usage);
   if (type !== undefined && !isEventType(type)) {
     throw new CliError(`unknown event type "${type}" (see: convotic types)`, EXIT.usage);
   }
@@ -34,9 +35,20 @@ export function schemaCommand(args: string[], io: CliIO): number {
   return EXIT.ok;
 }
 
-/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md). */
-export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry): number {
-  parseArgs({ args, options: {} });
-  io.stdout.write(catalogueMarkdown(adapters));
+/** `convotic docs [--out FILE]`: the generated event catalogue in Markdown (the committed docs/events.md). */
+export async function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string", short: "o" } } });
+  const markdown = catalogueMarkdown(adapters);
+  if (values.out === undefined) {
+    io.stdout.write(markdown);
+    return EXIT.ok;
+  }
+  if (values.out === "") throw new CliError("--out needs a file name", EXIT.usage);
+  try {
+    await writeFile(values.out, markdown);
+  } catch (error) {
+    throw new CliError(`cannot write ${values.out}: ${messageOf(error)}`, EXIT.input);
+  }
+  line(io.stderr, `wrote ${values.out}`);
   return EXIT.ok;
 }

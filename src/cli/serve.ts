@@ -5,9 +5,10 @@ import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import { createWebhookHandler, startServer, streamLogger, type EventSink, type RunningServer } from "../http";
 import { readServerConfig } from "./config";
+import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
-export const serveUsage = "usage: convotic serve [--config FILE] [--port N] [--host HOST]";
+export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
 
 /** A path as the user would type it from the current directory. */
