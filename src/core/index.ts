@@ -36,3 +36,4 @@ export { createRouter, Router } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp } from "./time";
+export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";

@@ -16,7 +16,7 @@ let stderr = "";
 beforeAll(() => {
   let clone: string;
   ({ work, clone } = cloneProject());
-  const env = { ...cleanEnv, PORT: "0" };
+  const env: NodeJS.ProcessEnv = { ...cleanEnv, PORT: "0" };
   delete env["TELEGRAM_SECRET_TOKEN"];
   npmStart = spawn("npm", ["start"], { cwd: clone, env, stdio: ["ignore", "pipe", "pipe"] });
   npmStart.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
