@@ -30,10 +30,10 @@ export {
 } from "./errors";
 export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
 export { describeIssues } from "./issues";
+export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
 export { createRouter, Router } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp } from "./time";
-export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
