@@ -7,6 +7,7 @@ import { createNormalizer } from "./core";
 
 export * from "./core";
 export * from "./http";
+export * from "./observe";
 export { adapters } from "./adapters";
 export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
 

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { adapters } from "../src/adapters";
-import { createNormalizer, SignatureError } from "../src/core";
+import { createNormalizer, SignatureError, type Normalizer } from "../src/core";
 import { fixtureContext, fixturesOf, goldenText } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
 
@@ -10,7 +10,8 @@ import { TEST_SECRETS } from "./support/secrets";
  * with the wrong secret, must be refused. UPDATE_GOLDEN=1 rewrites the goldens; review the diff like code and
  * say why in the commit.
  */
-const normalizer = createNormalizer({ adapters });
+// platforms come from a loop over the registry, so the run-time-checked Normalizer type fits
+const normalizer: Normalizer = createNormalizer({ adapters });
 const update = process.env["UPDATE_GOLDEN"] === "1";
 const built = normalizer.platforms;
 

@@ -25,4 +25,8 @@ describe("type tests", () => {
   it("router narrowing, createEvent and the registry compile exactly as pinned", () => {
     expect(diagnosticsOf([join(__dirname, "types", "router-narrowing.ts")])).toEqual([]);
   }, 60_000);
+
+  it("the entry points take only registered platforms, each with its own secrets type", () => {
+    expect(diagnosticsOf([join(__dirname, "types", "entry-points.ts")])).toEqual([]);
+  }, 60_000);
 });

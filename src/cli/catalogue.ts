@@ -40,7 +40,7 @@ export async function schemaCommand(args: string[], io: CliIO): Promise<number> 
     return EXIT.ok;
   }
   const [type, ...rest] = positionals;
-  if (rest.length > 0) throw new CliError(schemaUsage, EXIT.usage);
+  if (rest.length > 0) throw new CliError(`one TYPE at a time\n${schemaUsage}`, EXIT.usage);
   if (type !== undefined && !isEventType(type)) {
     throw new CliError(`unknown event type "${type}" (see: convotic types)`, EXIT.usage);
   }
@@ -60,9 +60,23 @@ async function writeSchemas(dir: string): Promise<number> {
   return all.length;
 }
 
-/** `convotic docs`: the generated event catalogue in Markdown (docs/events.md), examples from the fixture goldens. */
-export function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry, fixturesRoot: string): number {
-  parseArgs({ args, options: {} });
-  io.stdout.write(catalogueMarkdown(adapters, loadExamples(fixturesRoot, Object.keys(adapters))));
+/**
+ * `convotic docs [--out FILE]`: the generated event catalogue in Markdown (the committed docs/events.md), with
+ * examples from the fixture goldens.
+ */
+export async function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry, fixturesRoot: string): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string", short: "o" } } });
+  const markdown = catalogueMarkdown(adapters, loadExamples(fixturesRoot, Object.keys(adapters)));
+  if (values.out === undefined) {
+    io.stdout.write(markdown);
+    return EXIT.ok;
+  }
+  if (values.out === "") throw new CliError("--out needs a file name", EXIT.usage);
+  try {
+    await writeFile(values.out, markdown);
+  } catch (error) {
+    throw new CliError(`cannot write ${values.out}: ${messageOf(error)}`, EXIT.input);
+  }
+  line(io.stderr, `wrote ${values.out}`);
   return EXIT.ok;
 }

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConvoticError, isTimestamp, messageOf, type Normalizer } from "../core";
+import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, readAll, type CliIO } from "./io";
 
-export const normalizeUsage =
-  "usage: convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]";
+export const normalizeUsage = `usage: ${COMMANDS.normalize.usage}`;
 
 /**
  * Reads one raw webhook body (a file, or stdin for `-` or no FILE), prints the envelopes as a JSON array on
@@ -28,6 +28,9 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     throw new CliError(`unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
   }
 
+  for (const flag of ["workspace", "block"] as const) {
+    if (values[flag] === "") throw new CliError(`--${flag} may not be empty\n${normalizeUsage}`, EXIT.usage);
+  }
   const receivedAt = values["received-at"];
   if (receivedAt !== undefined && !isTimestamp(receivedAt)) {
     throw new CliError(`--received-at is not a timestamp: ${receivedAt}\n${normalizeUsage}`, EXIT.usage);

@@ -5,13 +5,16 @@ import { messageOf, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readServerConfig } from "./config";
 import { isRawBodyFile } from "./fixtures";
+import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { resendDeadLetters } from "./dead-letter";
 import { reviewCommand, type ReviewFormat } from "./review";
 
-export const replayUsage = `usage: convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]
-       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]
-       convotic replay --dead-letter FILE --secret-env NAME [--to URL]`;
+export const replayUsage = `usage: ${COMMANDS.replay.usage}`;
+/** Connection failures in a row after which the server is taken to be down and the rest is not tried. */
+export const MAX_CONNECTION_FAILURES = 3;
+/** How long one POST may take before it counts as unanswered. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Raw bodies: files as given, directories walked for `*.json` (golden files skipped), sorted. */
 export async function collect(paths: readonly string[]): Promise<string[]> {
@@ -143,34 +146,58 @@ export async function replayCommand(args: string[], io: CliIO, normalizer: Norma
   const clear = () => tty && io.stderr.write("\r\x1b[K");
 
   let accepted = 0;
+  let sent = 0;
+  let unanswered = 0;
+  // bodies that got no answer since the last answer: reported one by one only if the server answers again
+  let pending: { file: string; block: Block; why: string }[] = [];
+  const unreachable = (url: URL) => {
+    const last = pending[pending.length - 1]!;
+    return new CliError(
+      `cannot reach ${url.origin}: ${last.why} (${pending.length} connection failure(s) in a row); stopped: sent ${sent} of ${plan.length}, accepted ${accepted}`,
+      EXIT.input,
+    );
+  };
   const rejected = new Map<string, number>();
   for (const [index, { file, block }] of plan.entries()) {
     progress(index, basename(file));
     const body = await readFile(file);
     const headers = { ...normalizer.adapterFor(block.platform).sign(body, block.secrets), "content-type": "application/json" };
+    const url = endpoint(block);
     let status: string;
     let detail: string;
     try {
-      const response = await fetch(endpoint(block), { method: "POST", headers, body });
+      const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const text = await response.text();
       status = String(response.status);
       detail = response.ok ? "" : reason(text);
     } catch (error) {
+      // no answer (refused, reset, timed out): the body does not count as sent
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-      status = "error";
-      detail = String(cause?.code ?? cause?.message ?? messageOf(error));
+      pending.push({ file, block, why: String(cause?.code ?? cause?.message ?? messageOf(error)) });
+      unanswered += 1;
+      if (pending.length >= MAX_CONNECTION_FAILURES || (sent === 0 && index === plan.length - 1)) {
+        clear();
+        throw unreachable(url);
+      }
+      continue;
     }
+    clear();
+    for (const item of pending) line(io.stderr, `no answer ${item.file} (block ${item.block.id}): ${item.why}`);
+    pending = [];
+    sent += 1;
     if (/^2\d\d$/.test(status)) accepted += 1;
     else {
       rejected.set(status, (rejected.get(status) ?? 0) + 1);
-      clear();
       line(io.stderr, `rejected ${status} ${file} (block ${block.id}): ${detail}`);
     }
   }
+  clear();
+  for (const item of pending) line(io.stderr, `no answer ${item.file} (block ${item.block.id}): ${item.why}`);
   progress(plan.length, "done");
   clear();
-  const failed = plan.length - accepted;
+  const failed = sent - accepted;
   const byStatus = [...rejected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([status, count]) => `${status}: ${count}`);
-  line(io.stderr, `sent ${plan.length}, accepted ${accepted}, rejected ${failed}${byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""}`);
-  return failed === 0 ? EXIT.ok : EXIT.input;
+  const notSent = unanswered > 0 ? `, not sent ${unanswered} (no answer)` : "";
+  line(io.stderr, `sent ${sent}, accepted ${accepted}, rejected ${failed}${byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""}${notSent}`);
+  return failed === 0 && unanswered === 0 ? EXIT.ok : EXIT.input;
 }

@@ -3,11 +3,13 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { createWebhookHandler, sharedRoutePath, startServer, streamLogger, type EventSink, type RunningServer } from "../http";
+import { createWebhookHandler, sharedRoutePath, startServer, type EventSink, type RunningServer } from "../http";
+import { createLogger, createMetrics, observeHandler, type LogFormat } from "../observe";
 import { readServerConfig } from "./config";
+import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
-export const serveUsage = "usage: convotic serve [--config FILE] [--port N] [--host HOST]";
+export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
 
 /** A path as the user would type it from the current directory. */
@@ -29,23 +31,32 @@ function parsePort(value: string, source: string): number {
 export async function serveCommand(args: string[], io: CliIO, normalizer: Normalizer, fixturesRoot: string): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: "string", short: "c" }, port: { type: "string", short: "p" }, host: { type: "string" } },
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      "log-format": { type: "string" },
+    },
   });
+  const format = values["log-format"] ?? "text";
+  if (format !== "json" && format !== "text") throw new CliError(`--log-format is json or text, not "${format}"\n${serveUsage}`, EXIT.usage);
   const envPort = io.env["PORT"];
   const chosenPort =
     values.port !== undefined ? parsePort(values.port, "--port") : envPort !== undefined && envPort !== "" ? parsePort(envPort, "PORT") : undefined;
   const { path, config } = await readServerConfig(values.config, { normalizer, env: io.env, usage: serveUsage });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
-  const logger = streamLogger(io.stderr);
+  const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr });
+  const metrics = createMetrics();
 
   const sink: EventSink = async (events, unhandled) => {
+    metrics.delivered(events, unhandled);
     for (const event of events) {
       if (!io.stdout.write(JSON.stringify(event) + "\n")) await once(io.stdout, "drain");
     }
     for (const item of unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
   };
-  const handler = createWebhookHandler({
+  const webhooks = createWebhookHandler({
     normalizer,
     blocks: config.blocks,
     sink,
@@ -61,6 +72,8 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     ...(keep_alive_ms === undefined ? {} : { keepAliveTimeoutMs: keep_alive_ms }),
   };
 
+  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics });
+
   let server: RunningServer;
   try {
     server = await startServer(handler, { port, host, timeouts });
@@ -68,7 +81,8 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }
 
-  const say = (text: string) => line(io.stderr, text);
+  // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
+  const say = (text: string) => (format === "json" ? logger.info(text.trim()) : line(io.stderr, text));
   say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`);
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
@@ -87,6 +101,7 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     say("convotic: replay the bundled fixtures at it (signed with the blocks' secrets) with:");
     say(`  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`);
   }
+  say(`convotic: health at ${server.url}/healthz and ${server.url}/readyz, Prometheus metrics at ${server.url}/metrics`);
   say("convotic: events go to stdout, one JSON line each; logs to stderr. SIGTERM or Ctrl-C stops.");
 
   const signals = io.signals ?? process;
@@ -101,6 +116,7 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
     signals.once("SIGTERM", onTerm);
     signals.once("SIGINT", onInt);
   });
+  handler.setDraining();
   logger.info("shutting down: finishing in-flight requests", { signal });
   await server.close();
   logger.info("stopped");

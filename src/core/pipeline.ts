@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
 import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { isValidatedEnvelope } from "./builder";
@@ -27,13 +28,58 @@ export interface WebhookInput {
   readonly context: ContextInput;
 }
 
+/** The platform names of a registry: a literal union for the built-in registry, `string` for a dynamic one. */
+export type PlatformOf<R extends AdapterRegistry> = Extract<keyof R, string>;
+
+/** What a block of one platform configures: the type its adapter's secrets schema accepts. */
+export type SecretsOf<R extends AdapterRegistry, P extends PlatformOf<R>> =
+  NonNullable<R[P]> extends { readonly secrets: z.ZodType<infer Secrets> } ? Secrets : unknown;
+
+/** A webhook for one platform of a registry, its secrets typed by that platform (a union discriminated by `platform`). */
+export type WebhookInputOf<R extends AdapterRegistry, P extends PlatformOf<R> = PlatformOf<R>> = P extends PlatformOf<R>
+  ? Omit<WebhookInput, "platform" | "secrets"> & { readonly platform: P; readonly secrets: SecretsOf<R, P> }
+  : never;
+
+/** The pipeline over a registry whose names are only known at run time (configs, the CLI, the HTTP edge). */
+export interface Normalizer {
+  readonly adapters: AdapterRegistry;
+  readonly platforms: readonly string[];
+  /** the adapter of a platform; `UnknownPlatformError` for a name the registry does not have */
+  adapterFor(platform: string): PlatformAdapter;
+  /** bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body */
+  parse(platform: string, rawBody: Uint8Array | string): unknown;
+  /** parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere) */
+  normalize(platform: string, rawBody: Uint8Array | string, context: ContextInput): NormalizeResult;
+  /** normalises an already parsed payload (for instance one account's slice of a batch) */
+  normalizePayload(platform: string, payload: unknown, context: ContextInput): NormalizeResult;
+  /** validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError` */
+  verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  /** verify first, then parse and normalise */
+  processWebhook(input: WebhookInput): NormalizeResult;
+  /** answers a GET handshake; `undefined` when the platform has none */
+  handshake(platform: string, request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
+  /** splits a parsed payload per account for shared routes; `undefined` when the adapter does not batch accounts */
+  accounts(platform: string, payload: unknown): AccountSlice<unknown>[] | undefined;
+}
+
+/**
+ * What `createNormalizer` returns: `processWebhook`, the entry point for requests, is typed from the registry, so
+ * with the built-in adapters a misspelt platform or a secrets object of the wrong shape does not compile (secrets
+ * are still validated at run time, for config files). It is usable wherever a `Normalizer` is expected.
+ */
+export interface NormalizerOf<R extends AdapterRegistry> extends Omit<Normalizer, "adapters" | "processWebhook"> {
+  readonly adapters: R;
+  /** verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser */
+  processWebhook(input: WebhookInputOf<R>): NormalizeResult;
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
  * validated against the catalogue. Each step fails with a typed error naming the platform.
  */
-export function createNormalizer<R extends AdapterRegistry>(options: { adapters: R }) {
+export function createNormalizer<R extends AdapterRegistry>(options: { adapters: R }): NormalizerOf<R> {
   const { adapters } = options;
   const platforms = Object.keys(adapters).filter((name) => adapters[name] !== undefined);
 
@@ -177,5 +223,3 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
 
   return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts };
 }
-
-export type Normalizer = ReturnType<typeof createNormalizer>;

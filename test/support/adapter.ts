@@ -2,11 +2,11 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { adapters } from "../../src/adapters";
-import { createNormalizer, type NormalizeResult, type UnifiedEvent } from "../../src/core";
+import { createNormalizer, type Normalizer, type NormalizeResult, type UnifiedEvent } from "../../src/core";
 import { FIXTURES_DIR, fixtureContext } from "./fixtures";
 
-/** One normaliser over the built-in registry, shared by the adapter tests. */
-export const normalizer = createNormalizer({ adapters });
+/** One normaliser over the built-in registry, shared by the adapter tests (platform names as run-time strings). */
+export const normalizer: Normalizer = createNormalizer({ adapters });
 
 /** HMAC of the bytes, computed here with node:crypto independently of the adapters. */
 export function hmacOf(algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array | string, encoding: "hex" | "base64" = "hex"): string {

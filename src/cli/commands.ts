@@ -1,0 +1,113 @@
+/**
+ * Each command's usage and help, printed by `convotic <command> --help` (exit 0) and, for bad usage, on stderr
+ * with exit 2. Kept beside each other so `convotic --help` and the per-command help cannot disagree.
+ */
+export interface CommandHelp {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: readonly (readonly [flag: string, description: string])[];
+}
+
+export const COMMANDS = {
+  normalize: {
+    usage: "convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
+    summary: "normalise one raw webhook body (a file, or stdin); envelopes as a JSON array on stdout, a summary on stderr",
+    options: [
+      ["-p, --platform <name>", "the platform that sent the body (required)"],
+      ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_local)"],
+      ["-b, --block <id>", "block_id of the envelopes (default blk_<platform>)"],
+      ["--received-at <iso>", "the receive time, for events without a platform time (default now)"],
+    ],
+  },
+  types: {
+    usage: "convotic types [--json]",
+    summary: "list every event type, its domain, core or extension, and the adapters that emit it",
+    options: [["--json", "print the rows as a JSON array"]],
+  },
+  schema: {
+    usage: "convotic schema [TYPE] | convotic schema --out DIR",
+    summary: "print the JSON Schema of one event type's envelope, or of the envelope union",
+    options: [["-o, --out DIR", "write every JSON Schema (2020-12): each event type, the envelope union, the thread-style events"]],
+  },
+  asyncapi: {
+    usage: "convotic asyncapi [--out FILE]",
+    summary: "print (or write) the AsyncAPI 3.0 document of the forwarding webhooks, derived from the catalogue",
+    options: [["-o, --out FILE", "write it to FILE instead of stdout"]],
+  },
+  demo: {
+    usage: "convotic demo [--platform <name>] [--received-at <iso>]",
+    summary: "normalise the bundled fixtures and print one envelope per line",
+    options: [
+      ["-p, --platform <name>", "only this platform's fixtures (default: every platform)"],
+      ["--received-at <iso>", "the receive time, for events without a platform time: pin it for reproducible output"],
+    ],
+  },
+  docs: {
+    usage: "convotic docs [--out FILE]",
+    summary: "print the event catalogue in Markdown (docs/events.md is this output; npm run docs regenerates it)",
+    options: [["-o, --out FILE", "write it to FILE instead of stdout"]],
+  },
+  serve: {
+    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--log-format json|text]",
+    summary:
+      "run the webhook server for the blocks of a config file; events as JSON lines on stdout, logs on stderr;\n" +
+      "GET /healthz, /readyz and /metrics (Prometheus) beside the webhook routes;\n" +
+      "SIGTERM or Ctrl-C finishes in-flight requests, then exits 0",
+    options: [
+      ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
+      ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
+      ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
+      ["--log-format json|text", "logs on stderr as JSON objects (one per line) or text lines (default text)"],
+    ],
+  },
+  replay: {
+    usage:
+      "convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]\n" +
+      "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
+      "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]",
+    summary:
+      "without --to: normalise stored raw bodies and diff them against the goldens beside them (exit 1 on a difference);\n" +
+      "with --to: POST them to a running server, signed with the block's secrets from the config (a bare origin gets\n" +
+      "/webhooks/<block id>; stops after 3 connection failures in a row);\n" +
+      "with --dead-letter: send a webhook sink's dead letters again (same webhook-id), signed with the whsec_ secrets in $NAME",
+    options: [
+      ["--platform NAME", "the platform of bodies that are not in a folder named after it"],
+      ["--update", "rewrite the golden files instead of comparing"],
+      ["--format thread|cloudevents", "print the envelopes projected into another format"],
+      ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
+      ["--to URL", "the server to POST to"],
+      ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],
+      ["-c, --config FILE", "the config file with the blocks and their secrets (default ./convotic.config.json)"],
+    ],
+  },
+} as const satisfies Record<string, CommandHelp>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+export const EXIT_CODES = "exit codes: 0 ok, 1 bad input, 2 bad usage";
+
+/** `convotic <command> --help`. */
+export function commandHelp(name: CommandName): string {
+  const command: CommandHelp = COMMANDS[name];
+  const width = Math.max(0, ...command.options.map(([flag]) => flag.length));
+  const options = command.options.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
+  return [`usage: ${command.usage}`, "", command.summary, ...(options.length > 0 ? ["", "options:", ...options] : []), "", EXIT_CODES].join("\n");
+}
+
+/** `convotic --help`. */
+export function overview(): string {
+  const commands = Object.values(COMMANDS).map((command: CommandHelp) => `  ${command.usage}\n      ${command.summary.split("\n")[0]}`);
+  return [
+    "usage: convotic <command> [options]",
+    "",
+    "commands:",
+    ...commands,
+    "",
+    "convotic <command> --help shows a command's options; convotic --version prints the version.",
+    EXIT_CODES,
+  ].join("\n");
+}

@@ -1,0 +1,7 @@
+// Operating the server: structured logs (pino), Prometheus metrics (prom-client), health and readiness.
+export { createLogger, requestScope } from "./log";
+export type { LogFormat } from "./log";
+export { createMetrics } from "./metrics";
+export type { Metrics, RequestObservation } from "./metrics";
+export { observeHandler } from "./ops";
+export type { ObservedHandler, ObserveOptions, ReadinessCheck } from "./ops";

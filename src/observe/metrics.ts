@@ -1,0 +1,85 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import type { UnhandledEvent, UnifiedEvent } from "../core";
+
+/** What one answered webhook request tells the metrics; `block` is a configured id, never a client's path. */
+export interface RequestObservation {
+  readonly platform: string;
+  readonly block: string;
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly seconds: number;
+}
+
+/**
+ * Prometheus metrics of the edge on a registry of their own (prom-client). Labels take only configured names
+ * (platforms, block ids, catalogue types, platform kinds, error codes), so a client cannot grow the series.
+ */
+export function createMetrics(options: { processMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "convotic_" });
+  const requests = new Counter({
+    name: "convotic_webhook_requests_total",
+    help: "Webhook requests answered, by platform, block and HTTP status",
+    labelNames: ["platform", "block", "status"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "convotic_webhook_request_duration_seconds",
+    help: "Time from a webhook request's bytes to its answer, by platform and HTTP status",
+    labelNames: ["platform", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: "convotic_events_total",
+    help: "Envelopes emitted, by platform and event type",
+    labelNames: ["platform", "type"],
+    registers: [registry],
+  });
+  const unhandled = new Counter({
+    name: "convotic_unhandled_total",
+    help: "Valid platform events with no catalogue mapping, by platform and the platform's kind",
+    labelNames: ["platform", "kind"],
+    registers: [registry],
+  });
+  const signatureFailures = new Counter({
+    name: "convotic_signature_failures_total",
+    help: "Requests refused because their signature or secret token did not verify (401), by platform and block",
+    labelNames: ["platform", "block"],
+    registers: [registry],
+  });
+  const handlerFailures = new Counter({
+    name: "convotic_handler_failures_total",
+    help: "Requests answered 5xx so the platform redelivers (a sink or a handler failed), by platform and error code",
+    labelNames: ["platform", "code"],
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: "convotic_duplicates_total",
+    help: "Redelivered events recognised as already processed, by platform",
+    labelNames: ["platform"],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    request(observation: RequestObservation): void {
+      const { platform, block, status } = observation;
+      requests.inc({ platform, block, status: String(status) });
+      latency.observe({ platform, status: String(status) }, observation.seconds);
+      if (status === 401) signatureFailures.inc({ platform, block });
+      if (status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
+    },
+    delivered(batch: readonly UnifiedEvent[], skipped: readonly UnhandledEvent[]): void {
+      for (const event of batch) events.inc({ platform: event.platform, type: event.type });
+      for (const item of skipped) unhandled.inc({ platform: item.platform, kind: item.kind });
+    },
+    duplicate(platform: string, count = 1): void {
+      duplicates.inc({ platform }, count);
+    },
+    text: () => registry.metrics(),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import type { BlockSet, HttpRequest, HttpResponse, WebhookHandler } from "../http";
+import { messageOf } from "../core";
+import { requestScope } from "./log";
+import type { Metrics } from "./metrics";
+
+/** Something `/readyz` asks: a sink or store the server depends on. It throws (or rejects) when not usable. */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): void | Promise<void>;
+}
+
+export interface ObserveOptions {
+  /** the loaded blocks: metrics and logs name a request's block only when it is one of these */
+  readonly blocks: BlockSet;
+  readonly metrics?: Metrics;
+  readonly readiness?: readonly ReadinessCheck[];
+  /** how long one readiness check may take; default 2 s */
+  readonly checkTimeoutMs?: number;
+}
+
+export interface ObservedHandler extends WebhookHandler {
+  /** from now on `/readyz` answers 503, so a load balancer stops sending while in-flight requests finish */
+  setDraining(): void;
+}
+
+const OPS_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const NONE = "(none)";
+
+function json(status: number, body: unknown): HttpResponse {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: JSON.stringify(body) };
+}
+
+function pathOf(url: string): string {
+  return new URL(url, "http://localhost").pathname;
+}
+
+/** The error code of one of our `{error: {code}}` answers. */
+function codeOf(response: HttpResponse): string | undefined {
+  if (response.status < 400) return undefined;
+  try {
+    const code = (JSON.parse(response.body) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === "string" ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function bounded(check: ReadinessCheck, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => check.check()).then(() => "ok", (error: unknown) => messageOf(error)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Operations around a webhook handler, without changing it: `GET /healthz` (the process answers),
+ * `GET /readyz` (blocks are loaded, every readiness check passes, not draining), `GET /metrics` (Prometheus text),
+ * all outside the webhook base path; and for every webhook request a request id (the caller's `x-request-id`
+ * when it is a plain token, else a new UUID) that log records carry and the answer echoes, plus its metrics.
+ */
+export function observeHandler(handler: WebhookHandler, options: ObserveOptions): ObservedHandler {
+  const { blocks, metrics } = options;
+  const checks = options.readiness ?? [];
+  const checkTimeoutMs = options.checkTimeoutMs ?? 2000;
+  let draining = false;
+  const prefix = `${handler.basePath}/`;
+
+  /** platform and block of a webhook path, from configured names only */
+  function routeOf(path: string): { platform: string; block: string } {
+    if (!path.startsWith(prefix)) return { platform: NONE, block: NONE };
+    const key = decodeURIComponent(path.slice(prefix.length).split("/")[0] ?? "");
+    const block = blocks.byId(key);
+    if (block !== undefined) return { platform: block.platform, block: block.id };
+    return blocks.ofPlatform(key).length > 0 ? { platform: key, block: "(shared)" } : { platform: NONE, block: NONE };
+  }
+
+  async function ops(path: string, method: string): Promise<HttpResponse> {
+    if (method !== "GET" && method !== "HEAD") return { ...json(405, { error: { code: "method_not_allowed", message: `${path} answers GET` } }), headers: { allow: "GET, HEAD" } };
+    if (path === "/healthz") return json(200, { status: "ok" });
+    if (path === "/readyz") {
+      if (draining) return json(503, { status: "draining" });
+      const results = await Promise.all(checks.map(async (check) => [check.name, await bounded(check, checkTimeoutMs)] as const));
+      const ready = blocks.all.length > 0 && results.every(([, result]) => result === "ok");
+      return json(ready ? 200 : 503, { status: ready ? "ready" : "not ready", blocks: blocks.all.length, checks: Object.fromEntries(results) });
+    }
+    if (metrics === undefined) return json(404, { error: { code: "not_found", message: "metrics are not enabled" } });
+    return { status: 200, headers: { "content-type": metrics.contentType }, body: await metrics.text() };
+  }
+
+  const observed = async (request: HttpRequest): Promise<HttpResponse> => {
+    const path = pathOf(request.url);
+    if (OPS_PATHS.has(path)) return ops(path, request.method);
+    const given = request.headers["x-request-id"];
+    const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    const started = process.hrtime.bigint();
+    const response = await requestScope.run({ requestId }, () => handler(request));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.request({ ...routeOf(path), status: response.status, code: codeOf(response), seconds });
+    return { ...response, headers: { ...response.headers, "x-request-id": requestId } };
+  };
+  return Object.assign(observed, {
+    bodyLimit: handler.bodyLimit,
+    basePath: handler.basePath,
+    bodyBudget: handler.bodyBudget,
+    refuse: handler.refuse,
+    matches: (url: string) => OPS_PATHS.has(pathOf(url)) || handler.matches(url),
+    drain: () => handler.drain(),
+    setDraining: () => {
+      draining = true;
+    },
+  });
+}

@@ -1,0 +1,189 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { cleanEnv, cloneProject, root } from "./support";
+
+/*
+ * The package as a user gets it. A copy of the repository without dist/ (what a clone or a git URL gives) is
+ * packed with `npm pack`, whose `prepare` script must build dist/; the tarball is installed into an empty
+ * project offline, from a lock file derived from ours (npm ci already put every tarball in the npm cache), and
+ * used the three ways users do: require, import from .mjs, and the `convotic` bin.
+ */
+const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  license: string;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
+};
+const rootLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+  packages: Record<string, { dev?: boolean; devOptional?: boolean; peer?: boolean }>;
+};
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync("npm", args, { cwd, env: cleanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+interface PackResult {
+  filename: string;
+  integrity: string;
+  entryCount: number;
+  files: { path: string }[];
+}
+
+let work: string;
+let pack: PackResult;
+let consumer: string;
+
+beforeAll(() => {
+  let clone: string;
+  ({ work, clone } = cloneProject());
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], clone)) as PackResult[];
+  pack = packed[0]!;
+
+  consumer = join(work, "consumer");
+  mkdirSync(consumer);
+  cpSync(join(work, pack.filename), join(consumer, pack.filename));
+  const spec = `file:${pack.filename}`;
+  writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { convotic: spec } }));
+  // our lock file's run-time part (every entry npm ci did not mark dev-only) is exactly the dependency tree of
+  // convotic, and the npm cache holds those tarballs: a lock file makes the install need no registry metadata
+  const runtime = Object.fromEntries(
+    Object.entries(rootLock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true),
+  );
+  const lock = {
+    name: "consumer",
+    version: "1.0.0",
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      "": { name: "consumer", version: "1.0.0", dependencies: { convotic: spec } },
+      "node_modules/convotic": {
+        version: rootManifest.version,
+        resolved: spec,
+        integrity: pack.integrity,
+        license: rootManifest.license,
+        dependencies: rootManifest.dependencies,
+        bin: rootManifest.bin,
+        engines: rootManifest.engines,
+        peerDependencies: rootManifest.peerDependencies,
+        peerDependenciesMeta: rootManifest.peerDependenciesMeta,
+      },
+      ...runtime,
+    },
+  };
+  writeFileSync(join(consumer, "package-lock.json"), JSON.stringify(lock, null, 2));
+  npm(["ci", "--offline", "--no-audit", "--no-fund"], consumer);
+}, 300_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+function node(args: string[], cwd = consumer) {
+  const result = spawnSync(process.execPath, args, { cwd, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the packed tarball", () => {
+  it("ships the built library with its declarations, the docs, the example config and the demo's raw bodies", () => {
+    const paths = pack.files.map((file) => file.path);
+    for (const wanted of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "docs/events.md", "docs/http.md", "examples/convotic.config.json", "fixtures/telegram/message-start-deep-link.json"]) {
+      expect(paths).toContain(wanted);
+    }
+  });
+
+  it("leaves out golden outputs, source maps, sources and tests", () => {
+    const paths = pack.files.map((file) => file.path);
+    expect(paths.filter((path) => path.endsWith(".golden.json") || path.endsWith(".map") || /^(src|test|bench)\//.test(path) || path.endsWith(".ts") && !path.endsWith(".d.ts"))).toEqual([]);
+    // what is left is dist, docs and one raw body per fixture: well under the 692 files of the first release
+    expect(pack.entryCount).toBeLessThan(450);
+  });
+
+  it("carries the MIT licence text package.json declares", () => {
+    expect(readFileSync(join(consumer, "node_modules", "convotic", "LICENSE"), "utf8")).toMatch(/^MIT License\n/);
+  });
+
+  it("installs without express or any other optional peer", () => {
+    for (const peer of Object.keys(rootManifest.peerDependencies)) {
+      expect(existsSync(join(consumer, "node_modules", ...peer.split("/")))).toBe(false);
+    }
+  });
+});
+
+describe("the installed package", () => {
+  it("works with require()", () => {
+    const script = `
+      const { createConvotic } = require("convotic");
+      const fs = require("node:fs");
+      const body = fs.readFileSync(require.resolve("convotic/package.json").replace("package.json", "fixtures/telegram/message-start-deep-link.json"));
+      const result = createConvotic().normalize("telegram", body, { workspace_id: "ws_1", block_id: "blk_1" });
+      console.log(result.events.map((e) => e.type).join(","));`;
+    const result = node(["-e", script]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("messaging.message.received,messaging.conversation.created");
+  });
+
+  it("works with import from an .mjs file, named exports included", () => {
+    writeFileSync(
+      join(consumer, "check.mjs"),
+      `import { createConvotic, createRouter, EVENT_TYPES } from "convotic";
+       import convotic from "convotic";
+       console.log(typeof createConvotic, typeof createRouter, EVENT_TYPES.length > 0, typeof convotic.createWebhookHandler);`,
+    );
+    const result = node(["check.mjs"]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("function function true function");
+  });
+
+  it("keeps deep imports out: only the exported entry points resolve", () => {
+    const result = node(["-e", 'require("convotic/dist/core/pipeline.js")']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  });
+
+  it("exposes convotic/testing once the testing helpers exist", () => {
+    const shipped = pack.files.some((file) => file.path === "dist/testing/index.js");
+    // the subpath is declared ahead of its module: it must be shipped as soon as the source exists
+    expect(shipped).toBe(existsSync(join(root, "src", "testing", "index.ts")));
+    if (!shipped) return;
+    const result = node(["-e", 'console.log(typeof require("convotic/testing"))']);
+    expect(result.stdout.trim()).toBe("object");
+  });
+
+  it("type-checks a TypeScript consumer through the types conditions of exports", () => {
+    const file = join(consumer, "check.mts");
+    writeFileSync(
+      file,
+      `import { createConvotic, createRouter } from "convotic";
+       const result = createConvotic().normalize("telegram", "{}", { workspace_id: "w", block_id: "b" });
+       createRouter().on("messaging.message.received", (event) => { const text: string | undefined = event.data.message.text; void text; });
+       void result;`,
+    );
+    const program = ts.createProgram([file], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      typeRoots: [join(root, "node_modules", "@types")],
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    expect(diagnostics).toEqual([]);
+  }, 60_000);
+
+  it("runs the convotic bin", () => {
+    const bin = join(consumer, "node_modules", ".bin", "convotic");
+    const version = spawnSync(bin, ["--version"], { cwd: consumer, encoding: "utf8" });
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(rootManifest.version);
+    const demo = spawnSync(bin, ["demo", "--platform", "telegram", "--received-at", "2025-01-01T00:00:00.000Z"], { cwd: consumer, encoding: "utf8" });
+    expect(demo.status).toBe(0);
+    expect(demo.stdout.trim().split("\n").length).toBeGreaterThan(40);
+  });
+});
