@@ -99,8 +99,9 @@ describe("the packed tarball", () => {
   it("leaves out golden outputs, source maps, sources and tests", () => {
     const paths = pack.files.map((file) => file.path);
     expect(paths.filter((path) => path.endsWith(".golden.json") || path.endsWith(".map") || /^(src|test|bench)\//.test(path) || path.endsWith(".ts") && !path.endsWith(".d.ts"))).toEqual([]);
-    // what is left is dist, docs and one raw body per fixture: well under the 692 files of the first release
-    expect(pack.entryCount).toBeLessThan(450);
+    // what is left is dist, docs and one raw body per fixture: fewer than the 692 files of the first release,
+    // although the fixtures, the formats and the sixth adapter were added since
+    expect(pack.entryCount).toBeLessThan(692);
   });
 
   it("carries the MIT licence text package.json declares", () => {
