@@ -10,7 +10,7 @@ import { TEST_SECRETS } from "./support/secrets";
  * suite that judges an added platform is the one that judges ours. Golden files, signatures per fixture,
  * handshakes, determinism, catalogue validity, `emits`, unknown kinds, batches and per-item isolation.
  */
-const CASES: Record<keyof typeof adapters, ConformanceOptions<unknown>["cases"]> = {
+const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknown>["cases"]>> = {
   instagram: { unknown: "mentions-and-story-insights", batch: { fixture: "multi-entry-batch", items: 3 }, poisoned: "poisoned-batch" },
   line: { unknown: "unknown-event-type", batch: { fixture: "batch-mixed", items: 4 }, poisoned: "poisoned-batch" },
   messenger: { unknown: "unhandled-kinds", batch: { fixture: "multi-entry-batch", items: 3 }, poisoned: "poisoned-batch" },
