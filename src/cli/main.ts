@@ -4,6 +4,7 @@ import { adapters } from "../adapters";
 import { createNormalizer, messageOf } from "../core";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
 import { demoCommand } from "./demo";
+import { newAdapterCommand } from "./new-adapter";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
 import { replayCommand } from "./replay";
@@ -24,6 +25,8 @@ commands:
                   events as JSON lines on stdout, logs on stderr; port: --port, then PORT, then the config, then 3000
   replay FILE|DIR... --to URL [--block ID] [--config FILE]
                   POST stored raw bodies to a running server, signed with the block's secrets from the config
+  new-adapter <name> [--dir DIR] [--fixtures DIR]
+                  scaffold an adapter, its fixtures and its conformance test (docs/adding-an-adapter.md)
 
 exit codes: 0 ok, 1 bad input, 2 bad usage`;
 
@@ -49,6 +52,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
       case "replay":
         return await replayCommand(args, io, normalizer);
+      case "new-adapter":
+        return newAdapterCommand(args, io);
       case "help":
       case "--help":
       case "-h":
