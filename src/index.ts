@@ -7,7 +7,8 @@ import { createNormalizer } from "./core";
 
 export * from "./core";
 export * from "./http";
-export { adapters } from "./adapters";
+export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
+export type { BuiltInPlatform } from "./adapters";
 export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
 
 /** A normaliser over every built-in adapter. */

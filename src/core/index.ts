@@ -18,8 +18,8 @@ export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
 export { constantTimeEqual, hmac, matchesAnySecret } from "./crypto";
-export { BUILT_IN_PLATFORMS, envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
-export type { BuiltInPlatform, EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
+export { envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
+export type { EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 export {
   ConfigError,
   ConvoticError,
