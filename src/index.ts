@@ -9,7 +9,7 @@ export * from "./core";
 export * from "./http";
 export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
 export type { BuiltInPlatform } from "./adapters";
-export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
+export { instagram, line, messenger, telegram, viber, whatsapp } from "./adapters";
 
 /** A normaliser over every built-in adapter. */
 export function createConvotic() {

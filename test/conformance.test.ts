@@ -16,6 +16,7 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
   messenger: { unknown: "unhandled-kinds", batch: { fixture: "multi-entry-batch", items: 3 }, poisoned: "poisoned-batch" },
   // one update per body: a malformed one is its own batch
   telegram: { unknown: "inline-query", batch: false, poisoned: "poisoned-update" },
+  viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update" },
   whatsapp: { unknown: "template-status-update", batch: { fixture: "multi-status-batch", items: 4 }, poisoned: "poisoned-batch" },
 };
 
