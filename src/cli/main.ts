@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { adapters } from "../adapters";
 import { createNormalizer, messageOf } from "../core";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
+import { coverageCommand } from "./coverage";
 import { demoCommand } from "./demo";
 import { newAdapterCommand } from "./new-adapter";
 import { CliError, EXIT, line, type CliIO } from "./io";
@@ -25,6 +26,8 @@ commands:
                   events as JSON lines on stdout, logs on stderr; port: --port, then PORT, then the config, then 3000
   replay FILE|DIR... --to URL [--block ID] [--config FILE]
                   POST stored raw bodies to a running server, signed with the block's secrets from the config
+  coverage [--out FILE]
+                  the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md)
   new-adapter <name> [--dir DIR] [--fixtures DIR]
                   scaffold an adapter, its fixtures and its conformance test (docs/adding-an-adapter.md)
 
@@ -52,6 +55,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
       case "replay":
         return await replayCommand(args, io, normalizer);
+      case "coverage":
+        return coverageCommand(args, io, normalizer, adapters, FIXTURES_ROOT);
       case "new-adapter":
         return newAdapterCommand(args, io);
       case "help":
