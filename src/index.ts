@@ -8,8 +8,9 @@ import { createNormalizer } from "./core";
 export * from "./core";
 export * from "./http";
 export * from "./observe";
-export { adapters } from "./adapters";
-export { instagram, line, messenger, telegram, whatsapp } from "./adapters";
+export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
+export type { BuiltInPlatform } from "./adapters";
+export { instagram, line, messenger, telegram, viber, whatsapp } from "./adapters";
 
 /** A normaliser over every built-in adapter. */
 export function createConvotic() {

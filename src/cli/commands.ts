@@ -80,6 +80,23 @@ export const COMMANDS = {
       ["-c, --config FILE", "the config file with the blocks and their secrets (default ./convotic.config.json)"],
     ],
   },
+  coverage: {
+    usage: "convotic coverage [--out FILE]",
+    summary: "the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md is this output)",
+    options: [["--out FILE", "write it to FILE instead of stdout"]],
+  },
+  "new-adapter": {
+    usage: "convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]",
+    summary:
+      "scaffold an adapter (schema, normalise, definition), a fixture with its golden and a conformance test that fails\n" +
+      "only on what is left to write (docs/adding-an-adapter.md)",
+    options: [
+      ["--dir DIR", "where the adapter folder goes (default ./adapters)"],
+      ["--fixtures DIR", "where its fixtures folder goes (default ./fixtures)"],
+      ["--import-from MODULE", "the module the adapter imports the contract from (default convotic)"],
+      ["--testing-from MODULE", "the module the test imports the suite from (default <import-from>/testing)"],
+    ],
+  },
 } as const satisfies Record<string, CommandHelp>;
 
 export type CommandName = keyof typeof COMMANDS;

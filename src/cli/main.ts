@@ -6,7 +6,9 @@ import { createNormalizer, messageOf } from "../core";
 import { asyncapiCommand } from "./asyncapi";
 import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
 import { commandHelp, COMMANDS, isCommand, overview } from "./commands";
+import { coverageCommand } from "./coverage";
 import { demoCommand } from "./demo";
+import { newAdapterCommand } from "./new-adapter";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
 import { replayCommand } from "./replay";
@@ -51,6 +53,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
       case "replay":
         return await replayCommand(args, io, normalizer);
+      case "coverage":
+        return coverageCommand(args, io, normalizer, adapters, FIXTURES_ROOT);
+      case "new-adapter":
+        return newAdapterCommand(args, io);
       case "help":
       case "--help":
       case "-h": {

@@ -57,6 +57,11 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
   sign(rawBody: Uint8Array, secrets: Secrets): Record<string, string>;
   /** answers a GET subscription handshake, when the platform has one */
   handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
+  /**
+   * Reads the body text when `JSON.parse` would lose something the platform sends, e.g. integers beyond 2^53
+   * that must stay exact (Viber's `message_token`). Throws like `JSON.parse` on text that is not JSON.
+   */
+  parseJson?(text: string): unknown;
   /** pure: no I/O, no clock, no randomness */
   normalize(payload: Raw, context: NormalizeContext): NormalizeResult;
   /** splits a payload batching several accounts so a shared route can hand each part to its own block */

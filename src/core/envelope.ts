@@ -2,10 +2,6 @@ import { z } from "zod";
 import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalogue";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
 
-/** The platforms this package ships adapters for; an added adapter may use any lower-case name. */
-export const BUILT_IN_PLATFORMS = ["instagram", "line", "messenger", "whatsapp", "telegram"] as const;
-export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
-
 export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");
 
 export type EventMetadata = z.output<typeof Metadata>;

@@ -2,7 +2,7 @@
 export { defineAdapter, headerValue } from "./adapter";
 export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
-export { boundedRaw, defined, MAX_RAW_DEPTH } from "./objects";
+export { boundedRaw, defined, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "./objects";
 export type { Defined } from "./objects";
 export type {
   AccountSlice,
@@ -18,8 +18,8 @@ export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
 export { constantTimeEqual, hmac, matchesAnySecret } from "./crypto";
-export { BUILT_IN_PLATFORMS, envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
-export type { BuiltInPlatform, EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
+export { envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
+export type { EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 export {
   asConvoticError,
   ConfigError,

@@ -47,3 +47,15 @@ function cut(value: unknown, levels: number): unknown {
   if (Array.isArray(value)) return value.map((item) => cut(item, levels - 1));
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cut(item, levels - 1)]));
 }
+
+/** A JSON string token, or an integer token of 16 or more digits (beyond what a double holds exactly). */
+const STRING_OR_BIG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+
+/**
+ * `JSON.parse` that keeps integers of 16 or more digits exact, as strings (`4912661846655238145` stays
+ * `"4912661846655238145"` instead of becoming 4912661846655238000). String tokens are matched whole, so digits
+ * inside strings are never touched. For adapters whose platform sends int64 ids as JSON numbers.
+ */
+export function parseJsonKeepingBigIntegers(text: string): unknown {
+  return JSON.parse(text.replace(STRING_OR_BIG_INTEGER, (token) => (token.startsWith('"') ? token : `"${token}"`)));
+}

@@ -111,7 +111,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text);
     } catch (cause) {
       const detail = messageOf(cause);
       throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });

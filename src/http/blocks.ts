@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BUILT_IN_PLATFORMS, checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
+import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -205,7 +205,7 @@ function label(input: unknown, index: number): string {
 export function loadBlocks(inputs: readonly unknown[], options: { normalizer: Normalizer; env?: Env }): BlockSet {
   const { normalizer } = options;
   const env = options.env ?? {};
-  const reserved = new Set<string>([...normalizer.platforms, ...BUILT_IN_PLATFORMS]);
+  const reserved = new Set<string>(normalizer.platforms);
   const blocks: Block[] = [];
   const seen = new Set<string>();
   const accounts = new Map<string, string>();

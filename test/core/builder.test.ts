@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boundedRaw, defined, EnvelopeBuilder, MAX_RAW_DEPTH } from "../../src/core";
+import { boundedRaw, defined, EnvelopeBuilder, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "../../src/core";
 
 const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T12:00:00.000Z" };
 
@@ -70,5 +70,20 @@ describe("defined", () => {
     expect(Object.keys(fields)).toEqual(["text", "size"]);
     const typed: { text: string; title?: string; size?: number } = fields;
     expect(typed.text).toBe("hi");
+  });
+});
+
+describe("parseJsonKeepingBigIntegers", () => {
+  it("keeps integers beyond 2^53 exact as strings and leaves strings and small numbers alone", () => {
+    const text = '{"token":4912661846655238145,"small":1457764197627,"text":"not 4912661846655238145 \\" 12345678901234567","neg":-4912661846655238145,"float":1.5e300,"fraction":0.12345678901234567,"exp":1e-12345678901234567}';
+    expect(parseJsonKeepingBigIntegers(text)).toEqual({
+      token: "4912661846655238145",
+      small: 1457764197627,
+      text: 'not 4912661846655238145 " 12345678901234567',
+      neg: "-4912661846655238145",
+      float: 1.5e300,
+      fraction: 0.12345678901234567,
+      exp: 0,
+    });
   });
 });

@@ -31,8 +31,9 @@ export function ofType<T extends UnifiedEvent["type"]>(result: NormalizeResult |
 export function adapterTest(platform: string) {
   const context = fixtureContext(platform);
   const body = (name: string): Buffer => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
+  /** a fixture by name, a JSON text (starting with `{`), bytes, or an object to serialise */
   const run = (input: string | Buffer | object): NormalizeResult => {
-    const raw = typeof input === "string" ? body(input) : Buffer.isBuffer(input) ? input : JSON.stringify(input);
+    const raw = typeof input === "string" ? (input.startsWith("{") ? input : body(input)) : Buffer.isBuffer(input) ? input : JSON.stringify(input);
     return normalizer.normalize(platform, raw, context);
   };
   return { platform, context, body, run };

@@ -15,7 +15,7 @@ declare const headers: Record<string, string>;
 const context = { workspace_id: "ws_1", block_id: "blk_1" };
 const convotic = createConvotic();
 
-assertType<Equal<PlatformOf<typeof adapters>, "instagram" | "line" | "messenger" | "telegram" | "whatsapp">>();
+assertType<Equal<PlatformOf<typeof adapters>, "instagram" | "line" | "messenger" | "telegram" | "viber" | "whatsapp">>();
 assertType<Equal<SecretsOf<typeof adapters, "telegram">, { secret_token: string } | { allow_unverified: true }>>();
 
 // the right platform with its own secrets compiles, for every built-in platform

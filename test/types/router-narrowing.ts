@@ -92,4 +92,4 @@ createEvent("automation.draft.created", {
 });
 
 // the registry names every built-in platform
-assertType<Equal<keyof typeof adapters, "instagram" | "line" | "messenger" | "telegram" | "whatsapp">>();
+assertType<Equal<keyof typeof adapters, "instagram" | "line" | "messenger" | "telegram" | "viber" | "whatsapp">>();

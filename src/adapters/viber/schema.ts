@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/*
+ * What a Viber REST Bot API callback holds, as far as normalise reads it
+ * (https://developers.viber.com/docs/api/rest-bot-api/#callbacks, https://creators.viber.com/docs/bots-api/).
+ * One event per body; loose objects, since Viber adds fields without notice. `message_token` is an int64 sent as a
+ * JSON number: the adapter reads the body with `parseJsonKeepingBigIntegers`, so it arrives here as a string when
+ * it is beyond 2^53.
+ */
+
+/** Tokens and other int64s: exact strings when large, plain numbers when small. */
+const Int64 = z.union([z.string().regex(/^-?\d+$/), z.number().int()]);
+
+/**
+ * The body's envelope: what must hold for the request to be accepted at all (a wrong one is a 400). The event
+ * itself is parsed with `ViberEvent`, so a malformed event is reported unhandled instead of refusing the body.
+ */
+export const ViberWebhook = z.looseObject({ event: z.string().min(1) });
+export type ViberWebhook = z.output<typeof ViberWebhook>;
+
+/** The user object of `subscribed` / `conversation_started` (`user`) and `message` (`sender`). */
+export const ViberUser = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  avatar: z.string().optional(),
+  country: z.string().optional(),
+  language: z.string().optional(),
+  api_version: z.number().optional(),
+});
+export type ViberUser = z.output<typeof ViberUser>;
+
+/** `message.type`: text, picture, video, file, sticker, contact, url, location (and whatever Viber adds). */
+export const ViberMessage = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  media: z.string().optional(),
+  thumbnail: z.string().optional(),
+  file_name: z.string().optional(),
+  /** the documented name is `file_size`; both official SDKs read `size` */
+  file_size: z.number().int().nonnegative().optional(),
+  size: z.number().int().nonnegative().optional(),
+  /** seconds */
+  duration: z.number().nonnegative().optional(),
+  sticker_id: Int64.optional(),
+  location: z.looseObject({ lat: z.coerce.number(), lon: z.coerce.number() }).optional(),
+  contact: z.looseObject({ name: z.string().optional(), phone_number: z.string().optional(), avatar: z.string().optional() }).optional(),
+  tracking_data: z.string().optional(),
+});
+export type ViberMessage = z.output<typeof ViberMessage>;
+
+/** One callback: `event`, `timestamp` (ms), `message_token`, and the fields of its kind. */
+export const ViberEvent = z.looseObject({
+  event: z.string(),
+  timestamp: z.number().optional(),
+  message_token: Int64,
+  /** `subscribed`, `conversation_started` */
+  user: ViberUser.optional(),
+  /** `message` */
+  sender: ViberUser.optional(),
+  message: ViberMessage.optional(),
+  /** `unsubscribed`, `delivered`, `seen`, `failed` */
+  user_id: z.string().min(1).optional(),
+  /** `conversation_started`: the deep link's `context`, its `type` ("open") and whether the user already subscribed */
+  context: z.string().optional(),
+  type: z.string().optional(),
+  subscribed: z.boolean().optional(),
+  /** `failed` */
+  desc: z.string().optional(),
+  chat_hostname: z.string().optional(),
+});
+export type ViberEvent = z.output<typeof ViberEvent>;

@@ -1,0 +1,261 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import {
+  ConfigError,
+  createNormalizer,
+  ConvoticError,
+  PayloadError,
+  SignatureError,
+  UnifiedEventSchema,
+  type ContextInput,
+  type NormalizeResult,
+  type PlatformAdapter,
+} from "../core";
+import { GOLDEN_SUFFIX, rawBodyFiles } from "../cli/fixtures";
+import { jsonDiff } from "./diff";
+
+/** The part of a test runner the suite needs: jest, vitest (globals), mocha, or `node:test`. */
+export interface TestRunner {
+  describe(name: string, fn: () => void): unknown;
+  it(name: string, fn: () => void | Promise<void>): unknown;
+}
+
+export interface ConformanceOptions<S> {
+  /** the platform's fixtures: `<case>.json` raw bodies with the reviewed `<case>.golden.json` beside each */
+  readonly fixturesDir: string;
+  /** `valid` signs the fixtures at run time; `wrong` must be refused */
+  readonly secrets: { readonly valid: S; readonly wrong: S };
+  /** for an adapter with a GET handshake: a query `valid` accepts (answered with `challenge`) and one it refuses */
+  readonly handshake?: { readonly query: string; readonly challenge: string; readonly invalidQuery: string };
+  /** defaults to workspace `ws_test`, block `blk_<platform>_test`, received at 2026-11-22T12:00:00.000Z */
+  readonly context?: ContextInput;
+  /** fixtures that prove the behaviours a body alone cannot show */
+  readonly cases?: {
+    /** a body holding a kind the adapter does not map: it must be reported unhandled, never thrown or dropped */
+    readonly unknown?: string;
+    /**
+     * a body batching `items` raw items: every one must come out as an event or an unhandled record; `false`
+     * for a platform that sends one item per body (Telegram)
+     */
+    readonly batch?: { readonly fixture: string; readonly items: number } | false;
+    /** a batch in which one item is malformed: it alone is reported, the others are emitted (with `batch: false`, a malformed body item) */
+    readonly poisoned?: string;
+  };
+  /** rewrite the golden files instead of comparing (default: `UPDATE_GOLDEN=1`) */
+  readonly update?: boolean;
+  /** defaults to the runner's globals (`describe`, `it`); pass `await import("node:test")` for node:test */
+  readonly runner?: TestRunner;
+}
+
+/** What one fixture is, read once. */
+interface Fixture {
+  readonly name: string;
+  readonly path: string;
+  readonly goldenPath: string;
+  readonly body: Buffer;
+}
+
+/** The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). */
+export function goldenText(result: NormalizeResult): string {
+  return JSON.stringify(result, null, 2) + "\n";
+}
+
+export function defaultContext(platform: string): ContextInput {
+  return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
+}
+
+const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
+const LATEST_PLAUSIBLE = Date.UTC(2100, 0, 1);
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function runnerOf(options: { runner?: TestRunner }): TestRunner {
+  if (options.runner !== undefined) return options.runner;
+  const globals = globalThis as unknown as Partial<TestRunner>;
+  if (typeof globals.describe === "function" && typeof globals.it === "function") return globals as TestRunner;
+  throw new Error('describeAdapterConformance: no describe/it globals; under node:test pass { runner: await import("node:test") }');
+}
+
+function expectThrows(what: string, attempt: () => unknown, type: new (...args: never[]) => Error): void {
+  try {
+    attempt();
+  } catch (error) {
+    if (error instanceof type) return;
+    fail(`${what}: expected a ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+  fail(`${what}: expected a ${type.name}, but nothing was thrown`);
+}
+
+/**
+ * Registers, in the caller's test runner, every check an adapter must pass: golden files, signatures (missing
+ * header, wrong secret, one byte changed, re-serialised and re-escaped bodies), fail-closed secrets, the
+ * handshake, bad bodies, determinism, catalogue validity, timestamps, raw ids, `emits`, unknown kinds, batches and
+ * per-item isolation. Each failure says what to write or fix.
+ */
+export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>, options: ConformanceOptions<S>): void {
+  const runner = runnerOf(options);
+  const platform = adapter.platform;
+  const normalizer = createNormalizer({ adapters: { [platform]: adapter as PlatformAdapter } });
+  const context = options.context ?? defaultContext(platform);
+  const update = options.update ?? (typeof process !== "undefined" && process.env["UPDATE_GOLDEN"] === "1");
+  const fixtures: Fixture[] = rawBodyFiles(options.fixturesDir).map((path) => {
+    const name = basename(path, ".json");
+    return { name, path, goldenPath: join(dirname(path), name + GOLDEN_SUFFIX), body: readFileSync(path) };
+  });
+  const { valid, wrong } = options.secrets;
+  const sign = (body: Uint8Array, secrets: S) => adapter.sign(body, secrets);
+  const run = (fixture: Fixture): NormalizeResult =>
+    normalizer.processWebhook({ platform, rawBody: fixture.body, headers: sign(fixture.body, valid), secrets: valid, context });
+  const named = (name: string): Fixture =>
+    fixtures.find((fixture) => fixture.name === name) ?? fail(`no fixture "${name}.json" in ${options.fixturesDir}: write it`);
+  const results = new Map<string, NormalizeResult>();
+  const resultOf = (fixture: Fixture): NormalizeResult => {
+    let result = results.get(fixture.name);
+    if (result === undefined) results.set(fixture.name, (result = run(fixture)));
+    return result;
+  };
+  /** whether the adapter's signature covers the body (Telegram's static secret header does not) */
+  const signsBody = (body: Buffer): boolean => {
+    const changed = Buffer.from(body);
+    changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
+    return JSON.stringify(sign(changed, valid)) !== JSON.stringify(sign(body, valid));
+  };
+
+  function checkSignatures(fixture: Fixture): void {
+    const verify = (rawBody: Uint8Array, headers: Record<string, string>) => normalizer.verify(platform, { rawBody, headers }, valid);
+    verify(fixture.body, sign(fixture.body, valid));
+    expectThrows(`${fixture.name} without signature headers`, () => verify(fixture.body, {}), SignatureError);
+    expectThrows(`${fixture.name} signed with the wrong secret`, () => verify(fixture.body, sign(fixture.body, wrong)), SignatureError);
+    if (!signsBody(fixture.body)) return;
+    const headers = sign(fixture.body, valid);
+    const changed = Buffer.from(fixture.body);
+    changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
+    expectThrows(`${fixture.name} with one byte changed`, () => verify(changed, headers), SignatureError);
+    // the same JSON in other bytes: a receiver must verify what was sent, never a re-serialisation
+    const reserialised = Buffer.from(JSON.stringify(JSON.parse(fixture.body.toString("utf8"))), "utf8");
+    if (!reserialised.equals(fixture.body)) expectThrows(`${fixture.name} re-serialised`, () => verify(reserialised, headers), SignatureError);
+    const escaped = Buffer.from(fixture.body.toString("utf8").replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`), "utf8");
+    if (!escaped.equals(fixture.body)) expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(escaped, headers), SignatureError);
+  }
+
+  runner.describe(`${platform} adapter conformance`, () => {
+    runner.it("has fixtures", () => {
+      if (fixtures.length === 0) fail(`no fixtures in ${options.fixturesDir}: add raw webhook bodies as <case>.json`);
+    });
+
+    for (const fixture of fixtures) {
+      runner.it(`${fixture.name}: produces its reviewed golden file`, () => {
+        const text = goldenText(resultOf(fixture));
+        if (update) return writeFileSync(fixture.goldenPath, text);
+        if (!existsSync(fixture.goldenPath)) fail(`${fixture.name}: no golden file; run with UPDATE_GOLDEN=1 and review ${basename(fixture.goldenPath)}`);
+        const golden = readFileSync(fixture.goldenPath, "utf8");
+        if (golden === text) return;
+        const diff = jsonDiff(JSON.parse(golden), JSON.parse(text));
+        fail(`${fixture.name} differs from its golden file:\n  ${(diff.length > 0 ? diff : ["(formatting only)"]).join("\n  ")}`);
+      });
+      runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
+        checkSignatures(fixture);
+      });
+    }
+
+    runner.it("is deterministic: the same bytes give the same output, byte for byte", () => {
+      for (const fixture of fixtures) {
+        if (goldenText(run(fixture)) !== goldenText(resultOf(fixture))) fail(`${fixture.name}: two runs differ (use only the context's time and ids)`);
+      }
+    });
+
+    runner.it("emits envelopes that match the catalogue, with unique ids, raw ids and plausible times", () => {
+      for (const fixture of fixtures) {
+        const { events, unhandled } = resultOf(fixture);
+        if (events.length + unhandled.length === 0) fail(`${fixture.name}: no event and no unhandled record (report what you do not map)`);
+        const ids = new Set<string>();
+        for (const event of events) {
+          const checked = UnifiedEventSchema.safeParse(event);
+          if (!checked.success) fail(`${fixture.name}: ${event.type} does not match the catalogue: ${checked.error.message}`);
+          if (ids.has(event.id)) fail(`${fixture.name}: two envelopes with id ${event.id}`);
+          ids.add(event.id);
+          if (event.platform !== platform) fail(`${fixture.name}: envelope platform is "${event.platform}"`);
+          if (event.metadata.raw_platform_event_id === "") fail(`${fixture.name}: ${event.type} has no metadata.raw_platform_event_id`);
+          const time = Date.parse(event.timestamp);
+          if (event.metadata.timestamp_source !== "received" && (time < EARLIEST_PLAUSIBLE || time >= LATEST_PLAUSIBLE)) {
+            fail(`${fixture.name}: ${event.type} at ${event.timestamp}: read the platform's time unit (seconds or ms?)`);
+          }
+        }
+        for (const record of unhandled) {
+          if (record.kind === "" || record.raw === undefined) fail(`${fixture.name}: an unhandled record needs its kind and raw event`);
+        }
+      }
+    });
+
+    runner.it("emits every declared type from some fixture, and nothing undeclared", () => {
+      const produced = new Set(fixtures.flatMap((fixture) => resultOf(fixture).events.map((event) => event.type)));
+      if (adapter.handshake !== undefined && options.handshake !== undefined) produced.add("platform.webhook.verified");
+      const missing = adapter.emits.filter((type) => !produced.has(type));
+      if (missing.length > 0) fail(`emits declares ${missing.join(", ")}, which no fixture produces: add a fixture for each, or drop it from emits`);
+    });
+
+    runner.it("fails closed when the block has no secrets", () => {
+      const fixture = fixtures[0] ?? fail("no fixtures");
+      for (const secrets of [undefined, {}]) {
+        expectThrows("verify without secrets", () => normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid) }, secrets), ConfigError);
+      }
+    });
+
+    runner.it("answers its GET handshake only for the configured token, when it has one", () => {
+      if (adapter.handshake === undefined) {
+        if (normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, valid, context) !== undefined) fail("handshake answered without a handshake");
+        return;
+      }
+      const handshake = options.handshake ?? fail("the adapter has a handshake: give options.handshake { query, challenge, invalidQuery }");
+      const ask = (query: string, secrets: S) => normalizer.handshake(platform, { query: new URLSearchParams(query), headers: {} }, secrets, context);
+      const ok = ask(handshake.query, valid);
+      if (ok?.status !== 200 || ok.body !== handshake.challenge) fail(`the handshake must answer 200 with "${handshake.challenge}"`);
+      if (!ok.events.every((event) => event.type === "platform.webhook.verified")) fail("a handshake emits only platform.webhook.verified");
+      for (const [what, query, secrets] of [["a wrong token", handshake.invalidQuery, valid], ["another block's secrets", handshake.query, wrong], ["no query", "", valid]] as const) {
+        const refused = ask(query, secrets);
+        if (refused === undefined || refused.status < 400 || refused.events.length > 0) fail(`the handshake must refuse ${what} (4xx, no events)`);
+      }
+    });
+
+    runner.it("refuses bodies that are not JSON or not this platform's with a PayloadError", () => {
+      for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}']) {
+        expectThrows(`body ${JSON.stringify(body)}`, () => normalizer.normalize(platform, body, context), PayloadError);
+      }
+      expectThrows("invalid UTF-8", () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context), PayloadError);
+    });
+
+    runner.it("reports a kind it does not map as unhandled, never thrown or dropped", () => {
+      const name = options.cases?.unknown ?? fail("give options.cases.unknown: a fixture with a kind the adapter does not map");
+      const result = resultOf(named(name));
+      if (result.unhandled.length === 0) fail(`${name}: the unmapped kind must come out as an unhandled record (builder.unhandled / mapper.unhandled)`);
+    });
+
+    runner.it("emits or reports every item of a batch", () => {
+      const batch = options.cases?.batch ?? fail("give options.cases.batch: { fixture, items }, a body batching several raw items");
+      if (batch === false) return;
+      const result = resultOf(named(batch.fixture));
+      const reported = new Set([
+        ...result.events.map((event) => event.metadata.raw_platform_event_id),
+        ...result.unhandled.map((record, index) => record.raw_platform_event_id ?? `unhandled#${index}`),
+      ]);
+      if (reported.size < batch.items) fail(`${batch.fixture}: ${batch.items} items in, ${reported.size} came out: map every item of every list`);
+    });
+
+    runner.it("isolates a malformed item: it alone is reported, its neighbours are emitted", () => {
+      const name = options.cases?.poisoned ?? fail("give options.cases.poisoned: a batch with one malformed item; map each item inside builder.item()");
+      let result: NormalizeResult;
+      try {
+        result = resultOf(named(name));
+      } catch (error) {
+        if (error instanceof ConvoticError) fail(`${name}: one malformed item refused the whole body (${error.code}): map each item inside builder.item()`);
+        throw error;
+      }
+      const batches = options.cases?.batch !== false;
+      if ((batches && result.events.length === 0) || result.unhandled.length === 0) {
+        fail(`${name}: expected the good items as events and the malformed one unhandled, got ${result.events.length} event(s), ${result.unhandled.length} unhandled`);
+      }
+    });
+  });
+}
