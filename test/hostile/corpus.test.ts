@@ -43,26 +43,37 @@ function tripled(listPath: Path, distinct: (item: Json, n: number) => Json) {
 
 const EMPTY_ITEMS = Array.from({ length: 100_000 }, () => ({}));
 
+/**
+ * Meta bodies: `object`, and `entry[]` of objects naming their account (`id`), which routes a batch to its blocks;
+ * the items inside an entry are what a bad value can cost.
+ */
+const META_ENVELOPE = [
+  { path: ["object"], deletable: false },
+  { path: ["entry"], deletable: false },
+  { path: ["entry", 0], deletable: true },
+  { path: ["entry", 0, "id"], deletable: false },
+];
+
 const SPECS: Record<string, PlatformSpec> = {
   messenger: {
     text: "text-message",
-    envelope: [{ path: ["object"], deletable: false }, { path: ["entry"], deletable: false }],
+    envelope: META_ENVELOPE,
     times: [["entry", 0, "messaging", 0, "timestamp"], ["entry", 0, "time"]],
-    batch: tripled(["entry"], (entry, n) => withAt(entry, ["messaging", 0, "message", "mid"], `m_hostile_${n}`)),
-    poison: { id: "112233445566778", time: 1795252530900, messaging: [{ sender: "nope", recipient: { id: "112233445566778" }, timestamp: "x", message: { mid: "m_poison" } }] },
+    batch: tripled(["entry", 0, "messaging"], (item, n) => withAt(item, ["message", "mid"], `m_hostile_${n}`)),
+    poison: { sender: "nope", recipient: { id: "112233445566778" }, timestamp: "x", message: { mid: "m_poison" } },
     manyItems: { object: "page", entry: [{ id: "112233445566778", time: 1795252530900, messaging: EMPTY_ITEMS }] },
   },
   instagram: {
     text: "text-message",
-    envelope: [{ path: ["object"], deletable: false }, { path: ["entry"], deletable: false }],
+    envelope: META_ENVELOPE,
     times: [["entry", 0, "messaging", 0, "timestamp"], ["entry", 0, "time"]],
-    batch: tripled(["entry"], (entry, n) => withAt(entry, ["messaging", 0, "message", "mid"], `aWdf_hostile_${n}`)),
-    poison: { id: "17841405726653026", messaging: [{ sender: { id: 42 }, recipient: "nope", timestamp: -1, message: [] }] },
+    batch: tripled(["entry", 0, "messaging"], (item, n) => withAt(item, ["message", "mid"], `aWdf_hostile_${n}`)),
+    poison: { sender: { id: 42 }, recipient: "nope", timestamp: -1, message: [] },
     manyItems: { object: "instagram", entry: [{ id: "17841405726653026", time: 1795252530785, messaging: EMPTY_ITEMS }] },
   },
   whatsapp: {
     text: "text",
-    envelope: [{ path: ["object"], deletable: false }, { path: ["entry"], deletable: false }],
+    envelope: [...META_ENVELOPE, { path: ["entry", 0, "changes"], deletable: false }],
     times: [["entry", 0, "changes", 0, "value", "messages", 0, "timestamp"]],
     batch: tripled(["entry", 0, "changes", 0, "value", "messages"], (message, n) => withAt(message, ["id"], `wamid.hostile${n}`)),
     poison: { from: 16505551234, id: "wamid.poison", timestamp: "x", type: 42, text: "nope" },

@@ -1,5 +1,5 @@
 import { adapters } from "../../src/adapters";
-import { ConvoticError, createNormalizer, UnifiedEventSchema, type NormalizeResult } from "../../src/core";
+import { ConvoticError, createNormalizer, UnifiedEventSchema, type NormalizeResult, type Normalizer } from "../../src/core";
 import { createWebhookHandler } from "../../src/http";
 import { fixtureContext } from "../support/fixtures";
 import { TEST_SECRETS } from "../support/secrets";
@@ -9,7 +9,7 @@ import { TEST_SECRETS } from "../support/secrets";
  * the parser is reached), posted through the real webhook handler for its status, and normalised through the
  * same pipeline for the envelopes and unhandled records it yields.
  */
-export const normalizer = createNormalizer({ adapters });
+export const normalizer: Normalizer = createNormalizer({ adapters });
 export const PLATFORMS = normalizer.platforms;
 
 const blocks = PLATFORMS.map((platform) => ({

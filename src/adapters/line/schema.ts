@@ -59,8 +59,11 @@ export type LineMessageContent = z.output<typeof MessageContent>;
 export const Event = z.looseObject({
   type: z.string().min(1),
   mode: z.string().optional(),
-  /** ms, the time the event occurred; unchanged on redelivery. One out of 1970…9999 becomes the receive time (core rule) */
-  timestamp: z.number(),
+  /**
+   * ms, the time the event occurred; unchanged on redelivery. Any number or string is read: one that is not a time
+   * in 1970…9999 becomes the receive time (the core rule), so a bad clock costs only the time, not the event
+   */
+  timestamp: z.union([z.number(), z.string()]),
   source: Source.optional(),
   /**
    * LINE's dedupe key. Required today, but bodies from before April 2022 have none (nor `deliveryContext`; before

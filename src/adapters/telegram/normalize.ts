@@ -37,13 +37,17 @@ const START_COMMAND = /^\/start(?:@\w+)?(?:\s+(\S.*))?$/s;
 
 /**
  * One update per body. Its kind is the payload key besides `update_id`; the Bot API promises at most one, but the
- * body is what it is: the first kind is mapped, and every further kind is reported unhandled, never dropped.
+ * body is what it is: the first kind that has a mapping is mapped (the first kind when none has), and every other
+ * kind is reported unhandled, never dropped.
  */
 export function normalizeTelegram(update: TelegramUpdate, context: NormalizeContext): NormalizeResult {
   const b = new EnvelopeBuilder(PLATFORM, context);
   const rawId = String(update.update_id);
   const fields = update as Record<string, unknown>;
-  const [kind = "empty", ...extra] = Object.keys(update).filter((key) => key !== "update_id");
+  const kinds = Object.keys(update).filter((key) => key !== "update_id");
+  // the kind we map comes first when the body has an unknown one beside it (a newer Bot API kind, a stray key)
+  const kind = kinds.find((key) => UPDATE_KINDS.has(key)) ?? kinds[0] ?? "empty";
+  const extra = kinds.filter((key) => key !== kind);
   const raw = Object.hasOwn(fields, kind) ? fields[kind] : update;
   const known = UPDATE_KINDS.get(kind);
   b.item(raw, { kind, rawId, ...(known === undefined ? {} : { schema: known.schema }) }, (payload) => {
@@ -52,7 +56,7 @@ export function normalizeTelegram(update: TelegramUpdate, context: NormalizeCont
     if (!mapped) item.unhandled();
   });
   for (const other of extra) {
-    const reason = `a telegram update carries one kind; "${other}" came after "${kind}" in update ${rawId} and is not mapped`;
+    const reason = `a telegram update carries one kind; "${other}" came beside "${kind}" in update ${rawId} and is not mapped`;
     b.unhandled(other, fields[other], { raw_platform_event_id: rawId, reason });
   }
   return b.result();

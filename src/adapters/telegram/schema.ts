@@ -57,9 +57,15 @@ const MessageOrigin = z.looseObject({
   message_id: z.number().int().optional(),
 });
 
+/**
+ * A time as Telegram sends it (Unix seconds). Any number or string is read, so a value that is not a time costs
+ * only the time (the receive time stands in, with what was sent in `metadata.platform_timestamp`), not the update.
+ */
+const TelegramTime = z.union([z.number(), z.string()]);
+
 const MessageFields = {
   message_id: z.number().int(),
-  date: z.number().int(),
+  date: TelegramTime,
   chat: Chat,
   from: User.optional(),
   sender_chat: Chat.optional(),
@@ -68,7 +74,7 @@ const MessageFields = {
   business_connection_id: z.string().optional(),
   sender_business_bot: User.optional(),
   guest_query_id: z.string().optional(),
-  edit_date: z.number().int().optional(),
+  edit_date: TelegramTime.optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
   entities: z.array(Entity).optional(),
@@ -139,7 +145,7 @@ const MessageReactionUpdated = z.looseObject({
   message_id: z.number().int(),
   user: User.optional(),
   actor_chat: Chat.optional(),
-  date: z.number().int(),
+  date: TelegramTime,
   old_reaction: z.array(ReactionType),
   new_reaction: z.array(ReactionType),
 });
@@ -147,7 +153,7 @@ const MessageReactionUpdated = z.looseObject({
 const CallbackQuery = z.looseObject({
   id: z.string(),
   from: User,
-  message: z.looseObject({ ...MessageFields, date: z.number().int() }).optional(),
+  message: z.looseObject({ ...MessageFields, date: TelegramTime }).optional(),
   inline_message_id: z.string().optional(),
   chat_instance: z.string().optional(),
   data: z.string().optional(),
@@ -157,7 +163,7 @@ const CallbackQuery = z.looseObject({
 export const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
-  date: z.number().int(),
+  date: TelegramTime,
   old_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
   new_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
 });
