@@ -39,8 +39,10 @@ export interface EventFailure {
   readonly id: string;
   /** the envelope type, or `unhandled:<kind>` */
   readonly type: string;
-  /** `handler_failed`, `sink_failed`, `deadline_exceeded`, `store_unavailable` */
+  /** `handler_failed`, `sink_failed`, `deadline_exceeded`; "later" ones: `store_unavailable`, `in_flight`, `sink_backpressure` */
   readonly code: string;
+  /** 500 when the work failed (the platform redelivers), 503 when it could not start now (retry later) */
+  readonly status: 500 | 503;
   readonly message: string;
 }
 
@@ -114,7 +116,8 @@ const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined,
 
 function failureOf(item: Item, error: unknown): EventFailure {
   const code = error instanceof ConvoticError ? error.code : "handler_failed";
-  return { id: item.key, type: item.type, code, message: messageOf(error) };
+  const status = error instanceof ConvoticError && error.status === 503 ? 503 : 500;
+  return { id: item.key, type: item.type, code, status, message: messageOf(error) };
 }
 
 /**
@@ -184,7 +187,9 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       const item = items[index]!;
       if (claim instanceof StoreUnavailableError) item.failure ??= failureOf(item, claim);
       else if (claim.state === "yours") taken.push({ item, token: claim.token });
-      else if (claim.state === "in_flight") item.failure ??= { id: item.key, type: item.type, code: "in_flight", message: `sink ${sink.name} holds it in another delivery` };
+      else if (claim.state === "in_flight") {
+        item.failure ??= { id: item.key, type: item.type, code: "in_flight", status: 503, message: `sink ${sink.name} holds it in another delivery` };
+      }
     });
     if (taken.length === 0) return;
     const batch: SinkBatch = {
@@ -196,7 +201,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       await deadline.race(sink.write(batch, deadline.signal), `sink ${sink.name}`);
     } catch (error) {
       ok = false;
-      const cause = error instanceof DeadlineError ? error : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+      // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
+      const cause =
+        error instanceof ConvoticError && (error instanceof DeadlineError || error.status === 503)
+          ? error
+          : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
     }
     await settle(
@@ -283,8 +292,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       logger.warn("event failed; its claim is released so the redelivery runs it again", { platform: info.platform, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
-    const later = new Set(["store_unavailable", "in_flight"]);
-    const status = failures.some((failure) => !later.has(failure.code)) ? 500 : failures.length + held.length > 0 ? 503 : 200;
+    const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held.length > 0 ? 503 : 200;
     return {
       status,
       ...(status === 503 ? { retry_after_s: Math.ceil(parts.deadlineMs / 1000) + 1 } : {}),

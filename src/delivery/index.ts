@@ -21,3 +21,5 @@ export type { RedisClientLike, RedisStoreOptions } from "./redis-store";
 export type { Sink, SinkBatch } from "./sink";
 export { StoreUnavailableError } from "./store";
 export type { Claim, ClaimState, IdempotencyStore } from "./store";
+export { DEFAULT_MAX_BUFFERED_BYTES, SinkBackpressureError, SinkClosedError, StreamSink } from "./stream-sink";
+export type { StreamSinkOptions } from "./stream-sink";

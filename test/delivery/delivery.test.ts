@@ -47,7 +47,7 @@ describe("createDelivery with the memory store", () => {
 
     const first = await delivery.run(batch, info);
     expect(first).toMatchObject({ status: 500, handled: 2, failed: 1 });
-    expect(first.failures).toEqual([{ id: failing, type: "messaging.follow", code: "handler_failed", message: expect.stringContaining("crm is down") }]);
+    expect(first.failures).toEqual([{ id: failing, type: "messaging.follow", code: "handler_failed", status: 500, message: expect.stringContaining("crm is down") }]);
 
     failOnce = false;
     const second = await delivery.run(batch, info);
