@@ -23,3 +23,5 @@ export { StoreUnavailableError } from "./store";
 export type { Claim, ClaimState, IdempotencyStore } from "./store";
 export { DEFAULT_MAX_BUFFERED_BYTES, SinkBackpressureError, SinkClosedError, StreamSink } from "./stream-sink";
 export type { StreamSinkOptions } from "./stream-sink";
+export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
+export type { IdempotencyConfig } from "./config";
