@@ -25,3 +25,4 @@ export { DEFAULT_MAX_BUFFERED_BYTES, SinkBackpressureError, SinkClosedError, Str
 export type { StreamSinkOptions } from "./stream-sink";
 export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
+export { DeliveryError } from "./errors";
