@@ -25,8 +25,8 @@ export interface StreamSinkOptions {
   readonly name?: string;
   /** unwritten bytes the sink keeps before it refuses batches (default 1 MiB) */
   readonly maxBufferedBytes?: number;
-  /** unhandled records are not written as lines; this hears of them (serve logs them) */
-  readonly onUnhandled?: (batch: SinkBatch["unhandled"]) => void;
+  /** hears of each accepted batch (serve counts it and logs its unhandled records, which are not written as lines) */
+  readonly onAccepted?: (batch: SinkBatch) => void;
   /** the stream failed (EPIPE); the owner decides what to do (serve exits non-zero) */
   readonly onBroken?: (error: unknown) => void;
 }
@@ -63,7 +63,7 @@ export class StreamSink implements Sink {
     if (this.stream.destroyed || this.stream.writableEnded) throw new SinkClosedError(this.name, new Error("the stream is closed"));
     if (this.buffered >= this.maxBufferedBytes) throw new SinkBackpressureError(this.name, this.buffered, this.maxBufferedBytes);
     if (batch.events.length > 0) this.stream.write(batch.events.map((event) => JSON.stringify(event) + "\n").join(""));
-    if (batch.unhandled.length > 0) this.options.onUnhandled?.(batch.unhandled);
+    this.options.onAccepted?.(batch);
   }
 
   /** Waits until the buffer is written, or `signal` aborts (the error then says how many bytes were never written). */

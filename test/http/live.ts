@@ -5,7 +5,7 @@ import { clock, normalizer, recordingSink } from "./support";
 const running: RunningServer[] = [];
 
 afterAll(async () => {
-  await Promise.all(running.splice(0).map((server) => server.close()));
+  await Promise.all(running.splice(0).map((server) => server.close({ graceMs: 200 })));
 });
 
 export async function serveTest(options: Partial<WebhookHandlerOptions> & Pick<WebhookHandlerOptions, "blocks">) {
