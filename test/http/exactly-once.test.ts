@@ -3,8 +3,7 @@ import { createRouter, type UnifiedEvent } from "../../src/core";
 import { MemoryStore, RedisStore, type IdempotencyStore } from "../../src/delivery";
 import type { WebhookHandlerOptions } from "../../src/http";
 import { describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
-import { serveTest, post } from "./live";
-import { captureLogger, secretsFor, signedHeaders } from "./support";
+import { captureLogger, post, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
  * Issue 10 against a real listening server: each event's handlers run once however often the platform delivers,

@@ -1,7 +1,6 @@
 import { createRouter } from "../../src/core";
 import { MemoryStore } from "../../src/delivery";
-import { serveTest, post } from "./live";
-import { captureLogger, secretsFor, signedHeaders } from "./support";
+import { captureLogger, post, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
  * A small load test (issue 10): a handler that fails at random on 10% of its calls, a client that behaves like a

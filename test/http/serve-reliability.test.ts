@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { run } from "../../src/cli/main";
 import { createRouter } from "../../src/core";
-import { serveTest } from "./live";
-import { secretsFor, signedHeaders } from "./support";
+import { secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
  * Every wait of `convotic serve` is bounded (issue 10): a stalled stdout reader costs 503s, not hung requests; a
