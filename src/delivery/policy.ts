@@ -33,8 +33,9 @@ export const DEFAULT_DEADLINE_MS: Readonly<Record<string, number>> = {
   // Messenger and Instagram ask for a 200 "within 5 or less seconds" (https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks)
   messenger: 4 * SECOND,
   instagram: 4 * SECOND,
-  // Meta's webhook requests time out after 20 s (https://developers.facebook.com/docs/messenger-platform/faq)
-  whatsapp: 8 * SECOND,
+  // WhatsApp states no limit; treated like Messenger (Meta's webhook requests time out after 20 s:
+  // https://developers.facebook.com/docs/messenger-platform/faq)
+  whatsapp: 4 * SECOND,
   // the Bot API server waits 60 s for an answer (tdlib/telegram-bot-api#211: "awaited for at most 60 seconds")
   telegram: 50 * SECOND,
   default: 5 * SECOND,
