@@ -19,3 +19,4 @@ export function createConvotic() {
 export * from "./formats";
 export * from "./delivery/sinks";
 export type { Sink, SinkBatch } from "./delivery/sink";
+export * from "./delivery";

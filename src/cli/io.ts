@@ -16,8 +16,11 @@ export interface CliIO {
   readonly signals?: SignalSource;
 }
 
-/** Exit codes: 1 for bad input (the body), 2 for bad usage (flags, platform, type). */
-export const EXIT = { ok: 0, input: 1, usage: 2 } as const;
+/**
+ * Exit codes: 1 for bad input (the body), 2 for bad usage (flags, platform, type), 3 when `serve` stopped
+ * abnormally (its stdout died, or the shutdown grace period ended with work abandoned).
+ */
+export const EXIT = { ok: 0, input: 1, usage: 2, abandoned: 3 } as const;
 
 /** A failure that ends the command with one line on stderr and this exit code. */
 export class CliError extends Error {

@@ -1,9 +1,9 @@
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { createWebhookHandler, sharedRoutePath, startServer, type EventSink, type RunningServer } from "../http";
+import { openStore, StreamSink, ttlOf } from "../delivery";
+import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { createLogger, createMetrics, observeHandler, type LogFormat } from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
@@ -11,6 +11,7 @@ import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** A path as the user would type it from the current directory. */
 function shown(path: string): string {
@@ -26,7 +27,8 @@ function parsePort(value: string, source: string): number {
 
 /**
  * `convotic serve`: the webhook server. Each normalised event is one JSON line on stdout (the embedded sink);
- * logs go to stderr. SIGTERM or SIGINT stops accepting connections, finishes in-flight requests and exits 0.
+ * logs go to stderr. SIGTERM or SIGINT stops accepting connections and finishes in-flight work within the grace
+ * period (exit 0), or exits 3 naming what it abandoned; a dead stdout reader (EPIPE) also exits 3.
  */
 export async function serveCommand(args: string[], io: CliIO, normalizer: Normalizer, fixturesRoot: string): Promise<number> {
   const { values } = parseArgs({
@@ -49,17 +51,26 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
   const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr });
   const metrics = createMetrics();
 
-  const sink: EventSink = async (events, unhandled) => {
-    metrics.delivered(events, unhandled);
-    for (const event of events) {
-      if (!io.stdout.write(JSON.stringify(event) + "\n")) await once(io.stdout, "drain");
-    }
-    for (const item of unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
-  };
+  // stdout is a sink with a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
+  let stdoutFailed: (error: unknown) => void = () => undefined;
+  const stdoutBroken = new Promise<unknown>((resolve) => (stdoutFailed = resolve));
+  const stdout = new StreamSink(io.stdout, {
+    ...(config.stdout_buffer_bytes === undefined ? {} : { maxBufferedBytes: config.stdout_buffer_bytes }),
+    onAccepted: (batch) => {
+      metrics.delivered(batch.events, batch.unhandled);
+      for (const item of batch.unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
+    },
+    onBroken: (error) => stdoutFailed(error),
+  });
+  const store = openStore(config.idempotency, { onError: (error) => logger.warn("idempotency store", { error: messageOf(error) }) });
+  const ttl = ttlOf(config.idempotency);
   const webhooks = createWebhookHandler({
     normalizer,
     blocks: config.blocks,
-    sink,
+    sinks: [stdout],
+    idempotency: store,
+    ...(ttl === undefined ? {} : { ttl }),
+    ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
     logger,
     ...(config.ack === undefined ? {} : { ack: config.ack }),
     ...(config.body_limit === undefined ? {} : { bodyLimit: config.body_limit }),
@@ -84,6 +95,12 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
   // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
   const say = (text: string) => (format === "json" ? logger.info(text.trim()) : line(io.stderr, text));
   say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`);
+  const storeStats = store === false ? undefined : store.stats();
+  say(
+    storeStats === undefined
+      ? "convotic: idempotency off: every delivery runs"
+      : `convotic: idempotency: ${storeStats["kind"]} store${storeStats["max_entries"] === undefined ? "" : `, at most ${storeStats["max_entries"]} event ids`} (see docs/reliability.md)`,
+  );
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
     say(`  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`);
@@ -105,20 +122,53 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
   say("convotic: events go to stdout, one JSON line each; logs to stderr. SIGTERM or Ctrl-C stops.");
 
   const signals = io.signals ?? process;
-  const signal = await new Promise<string>((resolve) => {
-    const onTerm = () => finish("SIGTERM");
-    const onInt = () => finish("SIGINT");
-    const finish = (name: string) => {
-      signals.removeListener("SIGTERM", onTerm);
-      signals.removeListener("SIGINT", onInt);
-      resolve(name);
-    };
+  let onTerm = () => undefined as void;
+  let onInt = () => undefined as void;
+  const signalled = new Promise<string>((resolve) => {
+    onTerm = () => resolve("SIGTERM");
+    onInt = () => resolve("SIGINT");
     signals.once("SIGTERM", onTerm);
     signals.once("SIGINT", onInt);
   });
+  const reason = await Promise.race([signalled, stdoutBroken.then((error) => ({ error }))]);
+  signals.removeListener("SIGTERM", onTerm);
+  signals.removeListener("SIGINT", onInt);
   handler.setDraining();
-  logger.info("shutting down: finishing in-flight requests", { signal });
-  await server.close();
+  const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
+  // a supervisor must see a dead stdout reader: events can no longer be delivered
+  else logger.error("stdout failed; stopping (exit 3) so a supervisor restarts serve", { error: messageOf(reason.error) });
+  return stop({ server, stdout, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+}
+
+/** Stops within the grace period; exit 0 only when nothing was abandoned and stdout was not lost. */
+async function stop(parts: {
+  server: RunningServer;
+  stdout: StreamSink;
+  store: { close(): Promise<void> } | undefined;
+  graceMs: number;
+  logger: ReturnType<typeof createLogger>;
+  clean: boolean;
+}): Promise<number> {
+  const { server, stdout, store, graceMs, logger } = parts;
+  const ends = Date.now() + graceMs;
+  const report = await server.close({ graceMs });
+  let unwritten = 0;
+  try {
+    await stdout.close(AbortSignal.timeout(Math.max(1, ends - Date.now())));
+  } catch {
+    unwritten = stdout.buffered;
+  }
+  await store?.close();
+  const abandoned = [
+    report.requests > 0 ? `${report.requests} unanswered request(s)` : "",
+    report.background > 0 ? `${report.background} background task(s) of ack "immediate"` : "",
+    unwritten > 0 ? `${unwritten} bytes of stdout` : "",
+  ].filter(Boolean);
+  if (abandoned.length > 0) {
+    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}`, { ...report, stdout_bytes: unwritten });
+    return EXIT.abandoned;
+  }
   logger.info("stopped");
-  return EXIT.ok;
+  return parts.clean ? EXIT.ok : EXIT.abandoned;
 }

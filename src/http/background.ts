@@ -22,7 +22,16 @@ export class BackgroundWork {
     this.pending.add(run);
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Waits until nothing is pending, or `signal` aborts; resolves with the number of tasks still running. */
+  async drain(signal?: AbortSignal): Promise<number> {
+    while (this.pending.size > 0) {
+      if (signal?.aborted === true) return this.pending.size;
+      let onAbort = () => undefined as void;
+      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      await Promise.race([Promise.allSettled([...this.pending]), aborted]);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    return 0;
   }
 }

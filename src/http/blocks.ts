@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
+import { Duration, IdempotencyConfigSchema, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -59,6 +60,14 @@ export const ServerConfigSchema = z.strictObject({
       message: "headers_ms must not exceed request_ms",
     })
     .optional(),
+  /** `{ store: "memory", max_entries, ttl }` (the default), `{ store: "redis", url, key_prefix, ttl }`, or `false` */
+  idempotency: z.unknown().optional(),
+  /** the time a request's sinks and handlers get: one duration or durations by platform (docs/reliability.md) */
+  deadlines: PerPlatformDuration.optional(),
+  /** how long SIGTERM waits for in-flight work before exiting non-zero (default 10 s) */
+  shutdown_grace: Duration.optional(),
+  /** unwritten stdout bytes held before requests are answered 503 (default 1 MiB) */
+  stdout_buffer_bytes: z.int().positive().optional(),
   blocks: z.array(z.unknown()),
 });
 
@@ -68,6 +77,11 @@ export interface ServerConfig {
   readonly body_limit?: number | undefined;
   readonly max_in_flight_bytes?: number | undefined;
   readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
+  readonly idempotency?: IdempotencyConfig | undefined;
+  readonly deadlines?: PerPlatform | undefined;
+  /** milliseconds */
+  readonly shutdown_grace?: number | undefined;
+  readonly stdout_buffer_bytes?: number | undefined;
   readonly blocks: BlockSet;
 }
 
@@ -248,7 +262,14 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
 export function loadConfig(input: unknown, options: { normalizer: Normalizer; env?: Env }): ServerConfig {
   const parsed = ServerConfigSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
-  const { blocks, ...rest } = parsed.data;
+  const { blocks, idempotency: rawIdempotency, ...rest } = parsed.data;
   if (blocks.length === 0) throw new ConfigError("invalid configuration: blocks is empty");
-  return { ...rest, blocks: loadBlocks(blocks, options) };
+  let idempotency: IdempotencyConfig | undefined;
+  if (rawIdempotency !== undefined) {
+    // the Redis URL may carry a password: `${REDIS_URL}` keeps it out of the file
+    const checked = IdempotencyConfigSchema.safeParse(resolveEnv(rawIdempotency, options.env ?? {}, "idempotency", "idempotency"));
+    if (!checked.success) throw new ConfigError(`invalid configuration: idempotency: ${describeIssues(checked.error)}`);
+    idempotency = checked.data;
+  }
+  return { ...rest, ...(idempotency === undefined ? {} : { idempotency }), blocks: loadBlocks(blocks, options) };
 }

@@ -1,39 +1,29 @@
-import { asConvoticError, SinkError, type ConvoticError, type NormalizeResult, type Router } from "../core";
-import type { EventSink } from "./handler";
+import type { NormalizeResult } from "../core";
+import { DeliveryError, type Delivery } from "../delivery";
 
-/** Where a normalised batch came from and where it goes. */
+/** Where a normalised batch came from and what runs it. */
 export interface DeliveryContext {
   readonly platform: string;
   readonly blockIds: readonly string[];
   /** when the request arrived */
   readonly receivedAt: Date;
-  readonly sink?: EventSink | undefined;
-  readonly router?: Router | undefined;
+  /** claims, sinks, handlers, deadline, commit (src/delivery) */
+  readonly delivery: Delivery;
 }
 
 /** What became of a batch; the handler maps it to a status (`delivered` → 200, `failed` → the error's answer). */
-export type DeliveryOutcome =
-  | { readonly kind: "delivered"; readonly events: number; readonly unhandled: number }
-  | { readonly kind: "failed"; readonly error: ConvoticError };
+export type BatchOutcome =
+  | { readonly kind: "delivered"; readonly events: number; readonly unhandled: number; readonly duplicates: number }
+  | { readonly kind: "failed"; readonly error: DeliveryError };
 
 /**
- * The one place that decides what happens to a normalised batch: today the sink, then the router. A failure is
- * an outcome, not a throw: sink failures become `SinkError`, handler failures the router's `DispatchError`.
+ * The one place that decides what happens to a normalised batch: the delivery step runs each item once (claim,
+ * sinks, handlers within the deadline, commit or release). A failure is an outcome, not a throw.
  */
-export async function deliverBatch(result: NormalizeResult, context: DeliveryContext): Promise<DeliveryOutcome> {
-  const delivered = { kind: "delivered", events: result.events.length, unhandled: result.unhandled.length } as const;
-  if (result.events.length + result.unhandled.length === 0) return delivered;
-  if (context.sink !== undefined) {
-    try {
-      await context.sink(result.events, result.unhandled);
-    } catch (cause) {
-      return { kind: "failed", error: new SinkError(cause) };
-    }
-  }
-  try {
-    if (context.router !== undefined) await context.router.dispatch(result);
-  } catch (error) {
-    return { kind: "failed", error: asConvoticError(error) };
-  }
-  return delivered;
+export async function deliverBatch(result: NormalizeResult, context: DeliveryContext): Promise<BatchOutcome> {
+  const counts = { events: result.events.length, unhandled: result.unhandled.length };
+  if (counts.events + counts.unhandled === 0) return { kind: "delivered", ...counts, duplicates: 0 };
+  const outcome = await context.delivery.run(result, { platform: context.platform, block_ids: context.blockIds });
+  if (outcome.status === 200) return { kind: "delivered", ...counts, duplicates: outcome.duplicates };
+  return { kind: "failed", error: new DeliveryError(outcome) };
 }

@@ -11,6 +11,7 @@ import {
 import { BackgroundWork } from "./background";
 import { BodyBudget } from "./budget";
 import { BlockSet, loadBlocks, type Env } from "./blocks";
+import { createDelivery, type Delivery, type IdempotencyStore, type PerPlatform, type Sink } from "../delivery";
 import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
@@ -59,6 +60,14 @@ export interface WebhookHandlerOptions {
   readonly env?: Env;
   readonly router?: Router;
   readonly sink?: EventSink;
+  /** more sinks (each receives an event at most once, see docs/reliability.md) */
+  readonly sinks?: readonly Sink[];
+  /** where event ids are claimed and committed (a `MemoryStore`, a `RedisStore`); none by default (`serve` uses memory) */
+  readonly idempotency?: IdempotencyStore | false;
+  /** how long a committed event id is remembered (ms), per platform or one number; defaults in docs/reliability.md */
+  readonly ttl?: PerPlatform;
+  /** the time a request's sinks and handlers get (ms), per platform or one number; defaults in docs/reliability.md */
+  readonly deadlines?: PerPlatform;
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;
@@ -90,7 +99,13 @@ export interface WebhookHandler {
   /** whether a URL is under this handler's routes (shims call `next()` for the others) */
   matches(url: string): boolean;
   /** resolves when background work started in `immediate` mode has finished */
-  drain(): Promise<void>;
+  /**
+   * Resolves when background work started in `immediate` mode has finished, or when `signal` aborts: then with the
+   * number of tasks still running (abandoned by whoever stops waiting).
+   */
+  drain(signal?: AbortSignal): Promise<number>;
+  /** the delivery step: its `stats()` (handled, duplicates, failed, store size…) are worth reporting */
+  readonly delivery: Delivery;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -140,6 +155,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const logger = options.logger ?? defaultLogger;
   const clock = options.clock ?? (() => new Date());
   const background = new BackgroundWork();
+  const sinks: Sink[] = [...(options.sinks ?? [])];
+  if (sink !== undefined) {
+    sinks.push({ name: "sink", write: async (batch) => sink(batch.events, batch.unhandled), close: async () => undefined });
+  }
+  const delivery = createDelivery({
+    sinks,
+    logger,
+    store: options.idempotency ?? false,
+    ...(router === undefined ? {} : { router }),
+    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+    ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+  });
   const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit));
 
   /** One log line and the error's own answer, for every failure. */
@@ -191,7 +218,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
     const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
     const fields = { platform, blocks: blockIds, ...extra };
-    const context = { platform, blockIds, receivedAt, sink, router };
+    const context = { platform, blockIds, receivedAt, delivery };
     const result = await dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
     if (result === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
     const counts = { events: result.events.length, unhandled: result.unhandled.length };
@@ -210,7 +237,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;
     const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
-    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, sink, router }, () => ({ events: answer.events, unhandled: [] }));
+    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, delivery }, () => ({ events: answer.events, unhandled: [] }));
     return { response: plainText(answer.status, answer.body), fields };
   }
 
@@ -240,6 +267,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     refuse: (request: { readonly method: string; readonly url: string }, error: unknown) =>
       fail(request.method.toUpperCase(), routePath(parseRoute(request.url, basePath), basePath), Date.now(), error),
     matches: (url: string) => parseRoute(url, basePath) !== undefined,
-    drain: () => background.drain(),
+    drain: (signal?: AbortSignal) => background.drain(signal),
+    delivery,
   });
 }

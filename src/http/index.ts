@@ -18,4 +18,4 @@ export type { LogFields, Logger } from "./logger";
 export { BodyBudget } from "./budget";
 export { BusyError, ClientClosedError, HttpError } from "./errors";
 export { DEFAULT_SERVER_TIMEOUTS, readBody, readNodeBody, startServer, toNodeListener, writeResponse } from "./node";
-export type { RunningServer, ServerTimeouts } from "./node";
+export type { RunningServer, ServerTimeouts, ShutdownReport } from "./node";

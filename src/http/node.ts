@@ -148,9 +148,18 @@ export interface RunningServer {
   readonly port: number;
   /**
    * Graceful stop: refuse new connections, let in-flight requests finish (their connections close after the
-   * answer), wait for background work of `immediate` mode, and cut whatever is still open after `graceMs`.
+   * answer), wait for background work of `immediate` mode, and give up on whatever still runs after `graceMs`
+   * (default 10 s). Resolves with what was abandoned, so the caller can say so and exit non-zero.
    */
-  close(options?: { graceMs?: number }): Promise<void>;
+  close(options?: { graceMs?: number }): Promise<ShutdownReport>;
+}
+
+/** What a graceful stop gave up on when its grace period ended. */
+export interface ShutdownReport {
+  /** requests still unanswered: their connections were cut */
+  readonly requests: number;
+  /** `immediate`-mode background tasks still running */
+  readonly background: number;
 }
 
 /** A plain `node:http` server answering the handler's routes (404 elsewhere); used by `convotic serve`. */
@@ -167,6 +176,7 @@ export async function startServer(
     throw new ConfigError(`the headers timeout (${headersTimeoutMs} ms) must not exceed the request timeout (${requestTimeoutMs} ms)`);
   }
   const timeouts = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: given.keepAliveTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs };
+  let unanswered = 0;
   const server = createServer(
     {
       headersTimeout: timeouts.headersTimeoutMs,
@@ -182,6 +192,8 @@ export async function startServer(
     }),
   );
   server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    unanswered += 1;
+    res.on("close", () => (unanswered -= 1));
     // a keep-alive connection becomes idle once its answer is out: close it then if we are stopping
     res.on("finish", () => {
       if (closing) setImmediate(() => server.closeIdleConnections());
@@ -202,13 +214,19 @@ export async function startServer(
     url: `http://${host}:${address.port}`,
     async close({ graceMs = 10_000 } = {}) {
       closing = true;
+      const ends = Date.now() + graceMs;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      let requests = 0;
+      const timer = setTimeout(() => {
+        requests = unanswered;
+        server.closeAllConnections();
+      }, graceMs);
       timer.unref();
       await closed;
       clearTimeout(timer);
-      await handler.drain();
+      const background = await handler.drain(AbortSignal.timeout(Math.max(0, ends - Date.now())));
+      return { requests, background };
     },
   };
 }

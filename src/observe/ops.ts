@@ -111,7 +111,8 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     bodyBudget: handler.bodyBudget,
     refuse: handler.refuse,
     matches: (url: string) => OPS_PATHS.has(pathOf(url)) || handler.matches(url),
-    drain: () => handler.drain(),
+    drain: (signal?: AbortSignal) => handler.drain(signal),
+    delivery: handler.delivery,
     setDraining: () => {
       draining = true;
     },

@@ -1,4 +1,5 @@
-import { createRouter, DispatchError, type UnifiedEvent } from "../../src/core";
+import { createRouter, type UnifiedEvent } from "../../src/core";
+import { DeliveryError } from "../../src/delivery";
 import type { RunningServer, WebhookHandlerOptions } from "../../src/http";
 import { captureLogger, expectNoSecrets, fixturesFor, recordingSink, secretsFor, serveTest, signedHeaders } from "./support";
 
@@ -131,7 +132,9 @@ describe("immediate acknowledgement", () => {
     expect((await send(server)).status).toBe(200);
     await handler.drain();
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.error).toBeInstanceOf(DispatchError);
+    // one error for the batch, naming each failed event; the router's onError handlers saw the handler's own error
+    expect(failures[0]!.error).toBeInstanceOf(DeliveryError);
+    expect(failures[0]!.error).toMatchObject({ code: "handler_failed", outcome: { failed: 1, failures: [expect.objectContaining({ message: expect.stringContaining("boom") })] } });
     expect(failures[0]!.blocks).toEqual(["chat"]);
   });
 });

@@ -250,8 +250,9 @@ export function shimSuite(prefix: string, workspace_id: string) {
 
 const runningServers: RunningServer[] = [];
 
+// a test that leaves a hung handler behind must not hold the file for the default 10 s grace
 afterAll(async () => {
-  await Promise.all(runningServers.splice(0).map((server) => server.close()));
+  await Promise.all(runningServers.splice(0).map((server) => server.close({ graceMs: 1000 })));
 });
 
 /** A real `node:http` server on 127.0.0.1 and an ephemeral port over a test handler; closed after the file. */

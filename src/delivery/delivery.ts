@@ -1,0 +1,315 @@
+import { ConvoticError, hashId, messageOf, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
+import { MemoryStore } from "./memory-store";
+import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
+import type { Sink, SinkBatch } from "./sink";
+import { StoreUnavailableError, type Claim, type IdempotencyStore } from "./store";
+
+export type DeliveryLogFields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+
+/** The edge's logger fits; `debug` is optional (duplicates are reported there). */
+export interface DeliveryLogger {
+  debug?(message: string, fields?: DeliveryLogFields): void;
+  info(message: string, fields?: DeliveryLogFields): void;
+  warn(message: string, fields?: DeliveryLogFields): void;
+  error(message: string, fields?: DeliveryLogFields): void;
+}
+
+export interface DeliveryOptions {
+  /** where claims live; default a `MemoryStore` with its default bound; `false` turns idempotency off */
+  readonly store?: IdempotencyStore | false;
+  /** receive every event and unhandled record first, each at most once per sink */
+  readonly sinks?: readonly Sink[];
+  /** its handlers run per event after the sinks accepted it */
+  readonly router?: Router;
+  /** how long a done event is remembered (ms), per platform over `DEFAULT_TTL_MS`, or one number for all */
+  readonly ttl?: PerPlatform;
+  /** the time the sinks and handlers of one request get (ms), per platform over `DEFAULT_DEADLINE_MS` */
+  readonly deadlines?: PerPlatform;
+  readonly logger?: DeliveryLogger;
+}
+
+export interface DeliveryInfo {
+  readonly platform: string;
+  readonly block_ids: readonly string[];
+}
+
+export interface EventFailure {
+  /** the envelope id, or the `unh_…` key of an unhandled record */
+  readonly id: string;
+  /** the envelope type, or `unhandled:<kind>` */
+  readonly type: string;
+  /** `handler_failed`, `sink_failed`, `deadline_exceeded`; "later" ones: `store_unavailable`, `in_flight`, `sink_backpressure` */
+  readonly code: string;
+  /** 500 when the work failed (the platform redelivers), 503 when it could not start now (retry later) */
+  readonly status: 500 | 503;
+  readonly message: string;
+}
+
+/** What happened to a batch, and what the edge should answer. */
+export interface DeliveryOutcome {
+  /** 200 when every item is committed (now or before); 500 when one failed; 503 when one is held elsewhere */
+  readonly status: 200 | 500 | 503;
+  /** with 503: seconds after which the holder will have committed or released (for `Retry-After`) */
+  readonly retry_after_s?: number;
+  /** envelopes whose sinks and handlers ran and were committed now */
+  readonly handled: number;
+  /** unhandled records delivered and committed now */
+  readonly unhandled: number;
+  /** items committed before (or repeated within the batch): acknowledged without running anything */
+  readonly duplicates: number;
+  /** items claimed by another delivery and not committed yet */
+  readonly in_flight: number;
+  readonly failed: number;
+  readonly failures: readonly EventFailure[];
+  readonly elapsed_ms: number;
+}
+
+export interface DeliveryStats {
+  handled: number;
+  unhandled: number;
+  duplicates: number;
+  in_flight: number;
+  failed: number;
+  timed_out: number;
+  /** tasks that settled after their deadline (each logged) */
+  late: number;
+}
+
+export interface Delivery {
+  run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome>;
+  stats(): Readonly<DeliveryStats> & { readonly store: Readonly<Record<string, number | string>> | undefined };
+  /** the ttl and deadline tables in force */
+  readonly policy: { readonly ttl: PlatformTable; readonly deadlines: PlatformTable };
+  readonly store: IdempotencyStore | undefined;
+}
+
+/** One event or unhandled record on its way through a run. */
+interface Item {
+  readonly key: string;
+  readonly type: string;
+  readonly event?: UnifiedEvent;
+  readonly record?: UnhandledEvent;
+  token?: string;
+  failure?: EventFailure;
+}
+
+/** A claim this delivery holds, and whether its work succeeded. */
+interface Held {
+  readonly key: string;
+  readonly token: string;
+  readonly ok: boolean;
+}
+
+/** Unhandled records have no envelope id: one is derived from what identifies the raw item on redelivery. */
+export function unhandledKey(record: UnhandledEvent): string {
+  const identity = record.raw_platform_event_id ?? JSON.stringify(record.raw) ?? "";
+  return `unh_${hashId([record.platform, record.block_id, record.kind, identity])}`;
+}
+
+/** A sink's claim on an item, separate from the handlers', so a redelivery does not hand it the item twice. */
+function stageKey(key: string, sink: Sink): string {
+  return `${key}>sink:${sink.name}`;
+}
+
+const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function failureOf(item: Item, error: unknown): EventFailure {
+  const code = error instanceof ConvoticError ? error.code : "handler_failed";
+  const status = error instanceof ConvoticError && error.status === 503 ? 503 : 500;
+  return { id: item.key, type: item.type, code, status, message: messageOf(error) };
+}
+
+/**
+ * The step between normalising and answering. For each item of a batch: claim its id; a done one is skipped and
+ * counted; one in flight elsewhere makes the answer 503; ours goes to the sinks, then to its router handlers,
+ * within the platform's deadline, then is committed, or released on failure so the redelivery runs it again.
+ */
+export function createDelivery(options: DeliveryOptions = {}): Delivery {
+  const store = options.store === false ? undefined : (options.store ?? new MemoryStore());
+  const sinks = options.sinks ?? [];
+  const router = options.router;
+  const logger = options.logger ?? noLogger;
+  const ttl = new PlatformTable("idempotency ttl", DEFAULT_TTL_MS, options.ttl);
+  const deadlines = new PlatformTable("deadline", DEFAULT_DEADLINE_MS, options.deadlines);
+  const totals: DeliveryStats = { handled: 0, unhandled: 0, duplicates: 0, in_flight: 0, failed: 0, timed_out: 0, late: 0 };
+  const names = new Set<string>();
+  for (const sink of sinks) {
+    if (names.has(sink.name)) throw new ConvoticError("invalid_config", 500, `two sinks are named "${sink.name}"; sink names key their idempotency`);
+    names.add(sink.name);
+  }
+
+  function onLate(info: DeliveryInfo) {
+    return (late: LateSettlement) => {
+      totals.late += 1;
+      const fields = { platform: info.platform, blocks: info.block_ids, task: late.label, outcome: late.outcome, ms: late.elapsedMs };
+      logger.warn("a task settled after its deadline; its item was already failed and released", {
+        ...fields,
+        ...(late.error === undefined ? {} : { error: messageOf(late.error) }),
+      });
+    };
+  }
+
+  /** Claims every key at once (a Redis client pipelines them); a store error answers for its key only. */
+  async function claimKeys(keys: readonly string[], leaseMs: number): Promise<(Claim | StoreUnavailableError)[]> {
+    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
+    const claims = await Promise.allSettled(keys.map((key) => store.claim(key, leaseMs)));
+    return claims.map((claim) => {
+      if (claim.status === "fulfilled") return claim.value;
+      return claim.reason instanceof StoreUnavailableError ? claim.reason : new StoreUnavailableError(store.kind, claim.reason);
+    });
+  }
+
+  /** Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own). */
+  async function settle(held: readonly Held[], ttlMs: number): Promise<void> {
+    if (store === undefined) return;
+    await Promise.all(
+      held.map(async ({ key, token, ok }) => {
+        try {
+          if (ok) await store.commit(key, token, ttlMs);
+          else await store.release(key, token);
+        } catch (error) {
+          const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
+          logger.error(message, { id: key, error: messageOf(error) });
+        }
+      }),
+    );
+  }
+
+  /** One sink: claims its stage of each item, writes those it has not accepted before, commits or releases them. */
+  async function feed(sink: Sink, items: readonly Item[], deadline: Deadline, leaseMs: number, ttlMs: number): Promise<void> {
+    const claims = await claimKeys(
+      items.map((item) => stageKey(item.key, sink)),
+      leaseMs,
+    );
+    const taken: { item: Item; token: string }[] = [];
+    claims.forEach((claim, index) => {
+      const item = items[index]!;
+      if (claim instanceof StoreUnavailableError) item.failure ??= failureOf(item, claim);
+      else if (claim.state === "yours") taken.push({ item, token: claim.token });
+      else if (claim.state === "in_flight") {
+        item.failure ??= { id: item.key, type: item.type, code: "in_flight", status: 503, message: `sink ${sink.name} holds it in another delivery` };
+      }
+    });
+    if (taken.length === 0) return;
+    const batch: SinkBatch = {
+      events: taken.flatMap(({ item }) => (item.event === undefined ? [] : [item.event])),
+      unhandled: taken.flatMap(({ item }) => (item.record === undefined ? [] : [item.record])),
+    };
+    let ok = true;
+    try {
+      await deadline.race(sink.write(batch, deadline.signal), `sink ${sink.name}`);
+    } catch (error) {
+      ok = false;
+      // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
+      const cause =
+        error instanceof ConvoticError && (error instanceof DeadlineError || error.status === 503)
+          ? error
+          : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+      for (const { item } of taken) item.failure ??= failureOf(item, cause);
+    }
+    await settle(
+      taken.map(({ item, token }) => ({ key: stageKey(item.key, sink), token, ok })),
+      ttlMs,
+    );
+  }
+
+  async function run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome> {
+    const started = Date.now();
+    const deadlineMs = deadlines.for(info.platform);
+    const ttlMs = ttl.for(info.platform);
+    // a crashed holder blocks an item for at most this long
+    const leaseMs = 2 * deadlineMs + 5000;
+    const all: Item[] = [
+      ...result.events.map((event) => ({ key: event.id, type: event.type, event })),
+      ...result.unhandled.map((record) => ({ key: unhandledKey(record), type: `unhandled:${record.kind}`, record })),
+    ];
+    const seen = new Set<string>();
+    const repeated: Item[] = [];
+    const items = all.filter((item) => (seen.has(item.key) ? (repeated.push(item), false) : (seen.add(item.key), true)));
+    const mine: Item[] = [];
+    const done: Item[] = [...repeated];
+    const held: Item[] = [];
+    const broken: Item[] = [];
+    (await claimKeys(
+      items.map((item) => item.key),
+      leaseMs,
+    )).forEach((claim, index) => {
+      const item = items[index]!;
+      if (claim instanceof StoreUnavailableError) {
+        item.failure = failureOf(item, claim);
+        broken.push(item);
+      } else if (claim.state === "yours") {
+        item.token = claim.token;
+        mine.push(item);
+      } else (claim.state === "done" ? done : held).push(item);
+    });
+
+    const deadline = new Deadline(deadlineMs, onLate(info));
+    try {
+      await Promise.all(sinks.map((sink) => feed(sink, mine, deadline, leaseMs, ttlMs)));
+      for (const item of mine) {
+        if (item.failure !== undefined || router === undefined) continue;
+        try {
+          const input = item.event ?? { events: [], unhandled: [item.record!] };
+          if (deadline.expired) throw new DeadlineError(`handlers of ${item.key}`, deadlineMs);
+          await deadline.race(router.dispatch(input), `handlers of ${item.key}`);
+        } catch (error) {
+          item.failure = failureOf(item, error);
+        }
+      }
+    } finally {
+      deadline.clear();
+    }
+    await settle(
+      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
+      ttlMs,
+    );
+    return outcome({ info, started, deadlineMs, mine, done, held, broken });
+  }
+
+  function outcome(parts: { info: DeliveryInfo; started: number; deadlineMs: number; mine: Item[]; done: Item[]; held: Item[]; broken: Item[] }): DeliveryOutcome {
+    const { info, mine, done, broken } = parts;
+    const failedNow = mine.filter((item) => item.failure !== undefined && item.failure.code !== "in_flight");
+    const held = [...parts.held, ...mine.filter((item) => item.failure?.code === "in_flight")];
+    const failures = [...failedNow, ...broken].map((item) => item.failure!);
+    const committed = mine.filter((item) => item.failure === undefined);
+    const handled = committed.filter((item) => item.event !== undefined).length;
+    const unhandled = committed.length - handled;
+    const timedOut = failures.filter((failure) => failure.code === "deadline_exceeded").length;
+    Object.assign(totals, {
+      handled: totals.handled + handled,
+      unhandled: totals.unhandled + unhandled,
+      duplicates: totals.duplicates + done.length,
+      in_flight: totals.in_flight + held.length,
+      failed: totals.failed + failures.length,
+      timed_out: totals.timed_out + timedOut,
+    });
+    if (done.length > 0) {
+      logger.debug?.("duplicates acknowledged without running", { platform: info.platform, blocks: info.block_ids, count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
+    }
+    for (const failure of failures) {
+      logger.warn("event failed; its claim is released so the redelivery runs it again", { platform: info.platform, ...failure });
+    }
+    // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
+    const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held.length > 0 ? 503 : 200;
+    return {
+      status,
+      ...(status === 503 ? { retry_after_s: Math.ceil(parts.deadlineMs / 1000) + 1 } : {}),
+      handled,
+      unhandled,
+      duplicates: done.length,
+      in_flight: held.length,
+      failed: failures.length,
+      failures,
+      elapsed_ms: Date.now() - parts.started,
+    };
+  }
+
+  return {
+    run,
+    stats: () => ({ ...totals, store: store?.stats() }),
+    policy: { ttl, deadlines },
+    store,
+  };
+}

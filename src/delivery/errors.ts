@@ -1,0 +1,35 @@
+import { ConvoticError } from "../core";
+import type { DeliveryOutcome } from "./delivery";
+
+/**
+ * A batch that was not wholly committed, as the edge answers it: 500 when an item failed (the platform
+ * redelivers and only the failed items run again), 503 with `Retry-After` when an item could not run now (held by
+ * another delivery, store unreachable, sink full). The platform is told the code and counts, never a handler's
+ * own message; the log gets the first failure's message.
+ */
+export class DeliveryError extends ConvoticError {
+  override readonly name = "DeliveryError";
+
+  constructor(readonly outcome: DeliveryOutcome) {
+    const first = outcome.failures.find((failure) => failure.status === outcome.status) ?? outcome.failures[0];
+    const code = first?.code ?? "in_flight";
+    super(code, outcome.status, DeliveryError.describe(outcome, code));
+  }
+
+  private static describe(outcome: DeliveryOutcome, code: string): string {
+    const first = outcome.failures[0];
+    const counts = `${outcome.failed} failed, ${outcome.in_flight} in flight elsewhere, ${outcome.handled + outcome.unhandled} handled, ${outcome.duplicates} duplicates`;
+    return `${code}: ${counts}${first === undefined ? "" : `; first: ${first.type} ${first.id}: ${first.message}`}`;
+  }
+
+  override get publicMessage(): string {
+    const counts = `${this.outcome.failed} failed, ${this.outcome.in_flight} in flight elsewhere`;
+    return this.status === 503
+      ? `some events cannot be processed now (${counts}); retry after ${this.outcome.retry_after_s ?? 1} s`
+      : `some events were not processed (${counts}); answering 500 so the platform redelivers them (the others are not run again)`;
+  }
+
+  override get responseHeaders(): Readonly<Record<string, string>> {
+    return this.status === 503 ? { "retry-after": String(this.outcome.retry_after_s ?? 1) } : {};
+  }
+}

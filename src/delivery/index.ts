@@ -1,0 +1,28 @@
+// What happens to a normalised batch between the pipeline and the answer: idempotency, deadlines, sinks.
+export { createDelivery, unhandledKey } from "./delivery";
+export type {
+  Delivery,
+  DeliveryInfo,
+  DeliveryLogFields,
+  DeliveryLogger,
+  DeliveryOptions,
+  DeliveryOutcome,
+  DeliveryStats,
+  EventFailure,
+} from "./delivery";
+export { Deadline, DeadlineError, withDeadline } from "./deadline";
+export type { LateSettlement } from "./deadline";
+export { DEFAULT_MAX_ENTRIES, MemoryStore } from "./memory-store";
+export type { MemoryStoreOptions, MemoryStoreStats } from "./memory-store";
+export { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable } from "./policy";
+export type { PerPlatform } from "./policy";
+export { DEFAULT_KEY_PREFIX, RedisStore } from "./redis-store";
+export type { RedisClientLike, RedisStoreOptions } from "./redis-store";
+export type { Sink, SinkBatch } from "./sink";
+export { StoreUnavailableError } from "./store";
+export type { Claim, ClaimState, IdempotencyStore } from "./store";
+export { DEFAULT_MAX_BUFFERED_BYTES, SinkBackpressureError, SinkClosedError, StreamSink } from "./stream-sink";
+export type { StreamSinkOptions } from "./stream-sink";
+export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
+export type { IdempotencyConfig } from "./config";
+export { DeliveryError } from "./errors";

@@ -1,0 +1,111 @@
+import { ConfigError } from "../core";
+import { newToken, type Claim, type IdempotencyStore } from "./store";
+
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+export interface MemoryStoreOptions {
+  /** the most keys held at once; the least recently used is evicted beyond it (default 100 000) */
+  readonly maxEntries?: number;
+  /** milliseconds since the epoch; injectable for tests */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  /** the claim token, or undefined once committed */
+  token: string | undefined;
+  expiresAt: number;
+}
+
+export type MemoryStoreStats = {
+  readonly kind: "memory";
+  readonly size: number;
+  readonly max_entries: number;
+  /** keys dropped, still inside their TTL, because the bound was reached: a redelivery of one would run again */
+  readonly evictions: number;
+  /** keys dropped because their TTL passed (swept when met: on a claim of the key or at the LRU end) */
+  readonly expired: number;
+};
+
+/**
+ * The embedded default: one process, bounded by count (LRU eviction) and by TTL. A restart forgets everything, and
+ * two processes do not see each other's keys: use the Redis store for either (docs/reliability.md).
+ */
+export class MemoryStore implements IdempotencyStore {
+  readonly kind = "memory";
+  readonly maxEntries: number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+  private evictions = 0;
+  private expired = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new ConfigError(`idempotency max_entries must be a positive integer, got ${String(maxEntries)}`);
+    }
+    this.maxEntries = maxEntries;
+    this.now = options.now ?? Date.now;
+  }
+
+  async claim(key: string, leaseMs: number): Promise<Claim> {
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry !== undefined) {
+      this.touch(key, entry);
+      return entry.token === undefined ? { state: "done" } : { state: "in_flight" };
+    }
+    const token = newToken();
+    this.insert(key, { token, expiresAt: now + leaseMs }, now);
+    return { state: "yours", token };
+  }
+
+  async commit(key: string, _token: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    this.entries.delete(key);
+    this.insert(key, { token: undefined, expiresAt: now + ttlMs }, now);
+  }
+
+  async release(key: string, token: string): Promise<void> {
+    if (this.entries.get(key)?.token === token) this.entries.delete(key);
+  }
+
+  stats(): MemoryStoreStats {
+    return {
+      kind: "memory",
+      size: this.entries.size,
+      max_entries: this.maxEntries,
+      evictions: this.evictions,
+      expired: this.expired,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAt > now) return entry;
+    this.entries.delete(key);
+    this.expired += 1;
+    return undefined;
+  }
+
+  /** Map order is insertion order: re-inserting moves a key to the most recently used end. */
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+  }
+
+  private insert(key: string, entry: Entry, now: number): void {
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      const victim = this.entries.get(oldest.value);
+      this.entries.delete(oldest.value);
+      if (victim !== undefined && victim.expiresAt <= now) this.expired += 1;
+      else this.evictions += 1;
+    }
+  }
+}
