@@ -52,7 +52,7 @@ describe("help and version", () => {
 
 describe("bad usage is exit 2 with one reason", () => {
   it.each([
-    [["demo", "--platform", "foo"], /unknown platform "foo" \(available: instagram, line, messenger, telegram, whatsapp\)/],
+    [["demo", "--platform", "foo"], /unknown platform "foo" \(available: instagram, line, messenger, telegram, viber, whatsapp\)/],
     [["normalize", "--platform", "foo"], /unknown platform "foo"/],
     [["demo", "--received-at", "yesterday"], /--received-at is not a timestamp/],
     [["normalize", "-p", "telegram", "--workspace", ""], /--workspace may not be empty/],

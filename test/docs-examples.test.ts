@@ -183,6 +183,6 @@ describe("documentation stands alone", () => {
 
   it.each(readdirSync(join(root, "docs", "adapters")))("docs/adapters/%s cites the platform's own documentation", (file) => {
     const text = readFileSync(join(root, "docs", "adapters", file), "utf8");
-    expect(text).toMatch(/https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com)\//);
+    expect(text).toMatch(/https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com|developers\.viber\.com)\//);
   });
 });

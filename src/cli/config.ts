@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { ConfigError, messageOf, type Normalizer } from "../core";
+import { dirname, resolve } from "node:path";
+import { ConfigError, createNormalizer, messageOf, type Normalizer } from "../core";
+import { loadAdapterModules } from "./adapter-modules";
 import { loadConfig, type Env, type ServerConfig } from "../http";
 import { CliError, EXIT } from "./io";
 
@@ -13,7 +15,7 @@ export const DEFAULT_CONFIG_FILE = "convotic.config.json";
 export async function readServerConfig(
   path: string | undefined,
   options: { normalizer: Normalizer; env: Env; usage: string },
-): Promise<{ path: string; config: ServerConfig }> {
+): Promise<{ path: string; config: ServerConfig; normalizer: Normalizer }> {
   const file = path ?? DEFAULT_CONFIG_FILE;
   if (path === undefined && !existsSync(file)) {
     throw new CliError(`no --config given and no ${DEFAULT_CONFIG_FILE} in the current directory\n${options.usage}`, EXIT.usage);
@@ -32,8 +34,15 @@ export async function readServerConfig(
     const position = /position (\d+)/.exec(messageOf(error))?.[1];
     throw new CliError(`${file} is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`, EXIT.input);
   }
+  // adapters the config adds are loaded first, so its blocks can use their platforms
+  const specs = (json as { adapters?: unknown } | null)?.adapters;
+  let normalizer = options.normalizer;
+  if (Array.isArray(specs) && specs.every((spec): spec is string => typeof spec === "string")) {
+    const added = await loadAdapterModules(specs, dirname(resolve(file)), normalizer.platforms);
+    normalizer = createNormalizer({ adapters: { ...normalizer.adapters, ...added } });
+  }
   try {
-    return { path: file, config: loadConfig(json, { normalizer: options.normalizer, env: options.env }) };
+    return { path: file, config: loadConfig(json, { normalizer, env: options.env }), normalizer };
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(`${file}: ${error.message}`, EXIT.input);
     throw error;

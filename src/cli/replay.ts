@@ -58,7 +58,7 @@ const REVIEW_FORMATS = ["thread", "cloudevents"] as const;
  * running server, byte for byte, with the headers the platform would send, signed with the block's secret from the
  * same config; exit 0 when every body was accepted (2xx).
  */
-export async function replayCommand(args: string[], io: CliIO, normalizer: Normalizer): Promise<number> {
+export async function replayCommand(args: string[], io: CliIO, builtIn: Normalizer): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -100,7 +100,7 @@ export async function replayCommand(args: string[], io: CliIO, normalizer: Norma
         ...(format === undefined ? {} : { format: format as ReviewFormat }),
       },
       io,
-      normalizer,
+      builtIn,
     );
   }
   for (const flag of ["platform", "update", "format", "subscriber"] as const) {
@@ -113,7 +113,7 @@ export async function replayCommand(args: string[], io: CliIO, normalizer: Norma
     throw new CliError(`--to is not a URL: ${values.to}\n${replayUsage}`, EXIT.usage);
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new CliError(`--to must be an http(s) URL\n${replayUsage}`, EXIT.usage);
-  const { config } = await readServerConfig(values.config, { normalizer, env: io.env, usage: replayUsage });
+  const { config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: replayUsage });
 
   const chosen = values.block === undefined ? undefined : config.blocks.byId(values.block);
   if (values.block !== undefined && chosen === undefined) throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);

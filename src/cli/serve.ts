@@ -30,7 +30,7 @@ function parsePort(value: string, source: string): number {
  * logs go to stderr. SIGTERM or SIGINT stops accepting connections and finishes in-flight work within the grace
  * period (exit 0), or exits 3 naming what it abandoned; a dead stdout reader (EPIPE) also exits 3.
  */
-export async function serveCommand(args: string[], io: CliIO, normalizer: Normalizer, fixturesRoot: string): Promise<number> {
+export async function serveCommand(args: string[], io: CliIO, builtIn: Normalizer, fixturesRoot: string): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -45,7 +45,7 @@ export async function serveCommand(args: string[], io: CliIO, normalizer: Normal
   const envPort = io.env["PORT"];
   const chosenPort =
     values.port !== undefined ? parsePort(values.port, "--port") : envPort !== undefined && envPort !== "" ? parsePort(envPort, "PORT") : undefined;
-  const { path, config } = await readServerConfig(values.config, { normalizer, env: io.env, usage: serveUsage });
+  const { path, config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: serveUsage });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
   const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr });

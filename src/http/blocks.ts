@@ -68,6 +68,8 @@ export const ServerConfigSchema = z.strictObject({
   shutdown_grace: Duration.optional(),
   /** unwritten stdout bytes held before requests are answered 503 (default 1 MiB) */
   stdout_buffer_bytes: z.int().positive().optional(),
+  /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
+  adapters: z.array(z.string().min(1)).optional(),
   blocks: z.array(z.unknown()),
 });
 
