@@ -20,7 +20,7 @@ describe("docs/events.md examples", () => {
   it("lists per type the emitting platforms and the example", () => {
     const markdown = catalogueMarkdown(adapters, examples);
     const section = markdown.slice(markdown.indexOf("### messaging.message.received"), markdown.indexOf("### messaging.message.sent"));
-    expect(section).toContain("Emitted by: instagram, line, messenger, telegram, whatsapp.");
+    expect(section).toContain("Emitted by: instagram, line, messenger, telegram, viber, whatsapp.");
     expect(section).toMatch(/Example \(from `fixtures\/[a-z]+\/[a-z0-9-]+\.golden\.json`\):/);
     expect(section).toContain('"type": "messaging.message.received"');
     const draft = markdown.slice(markdown.indexOf("### automation.draft.created"));

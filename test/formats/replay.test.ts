@@ -79,7 +79,7 @@ describe("convotic replay DIR (golden review)", () => {
     expect(withPlatform.stdout).toMatch(/failed .*b\.json: \[telegram\]/);
     expect(withPlatform.stderr).toBe("files 2, equal 1, changed 0, new 0, failed 1\n");
     expect(existsSync(join(flat, "b.golden.json"))).toBe(false);
-    expect(await runCli(["replay", flat, "--platform", "viber"])).toMatchObject({ code: 2 });
+    expect(await runCli(["replay", flat, "--platform", "kik"])).toMatchObject({ code: 2 });
   });
 
   it("--format thread and --format cloudevents print the projections as JSON lines", async () => {
