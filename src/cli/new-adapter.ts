@@ -163,21 +163,23 @@ function idOf(raw: unknown): string | undefined {
 
 function indexSource(name: string, Name: string, from: string): string {
   return `import { z } from "zod";
-import { defineAdapter, headerValue, hmac, matchesAnySecret, SignatureError } from "${from}";
+import { defineAdapter, hmacHeaderAuth } from "${from}";
 import { normalize${Name} } from "./normalize";
 import { ${Name}Webhook } from "./schema";
-
-/** TODO: the header the platform signs its webhooks in, and how (link its documentation). */
-const SIGNATURE_HEADER = "x-${name}-signature";
 
 /** What a block of this platform configures. Several secrets let a block rotate without refusing requests. */
 export const ${Name}Secrets = z.strictObject({ secrets: z.array(z.string().min(1)).min(1) });
 export type ${Name}Secrets = z.output<typeof ${Name}Secrets>;
 
-/** TODO: the platform's signature: here hex HMAC-SHA256 of the exact body bytes. */
-function signature(rawBody: Uint8Array, secret: string): string {
-  return hmac("sha256", secret, rawBody, "hex");
-}
+/**
+ * TODO: the header the platform signs its webhooks in, and how (link its documentation). Here: hex HMAC-SHA256 of
+ * the exact body bytes; every secret is tried in constant time. A platform that signs otherwise writes its own
+ * verify and sign.
+ */
+const auth = hmacHeaderAuth<${Name}Secrets>(
+  { platform: "${name}", header: "x-${name}-signature", algorithm: "sha256", encoding: "hex" },
+  (secrets) => secrets.secrets,
+);
 
 export const ${name} = defineAdapter({
   platform: "${name}",
@@ -185,17 +187,7 @@ export const ${name} = defineAdapter({
   secrets: ${Name}Secrets,
   /** TODO: every event type normalize can produce; the conformance suite checks each against the fixtures */
   emits: [],
-  verify(request, secrets) {
-    const given = headerValue(request.headers, SIGNATURE_HEADER);
-    if (given === undefined) throw new SignatureError("${name}", \`missing \${SIGNATURE_HEADER} header\`);
-    if (!matchesAnySecret(secrets.secrets, given.toLowerCase(), (secret) => signature(request.rawBody, secret))) {
-      throw new SignatureError("${name}", "signature does not match the request body");
-    }
-  },
-  sign(rawBody, secrets) {
-    const [secret] = secrets.secrets;
-    return secret === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, secret) };
-  },
+  ...auth,
   normalize: normalize${Name},
 });
 `;

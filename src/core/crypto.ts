@@ -1,5 +1,7 @@
 import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { headerValue, type HeaderMap } from "./adapter";
+import { SignatureError } from "./errors";
 
 /**
  * `crypto.hash` (Node 20.12+, 21.7+) computes a digest in one call, without the Hash object `createHash` builds;
@@ -36,4 +38,36 @@ export function matchesAnySecret(secrets: readonly string[], given: string, sign
   let matched = false;
   for (const secret of secrets) matched = constantTimeEqual(signature(secret), given) || matched;
   return matched;
+}
+
+/** How a platform signs its bodies in one header: an HMAC of the exact bytes, keyed with a secret of the block. */
+export interface HmacHeaderScheme {
+  readonly platform: string;
+  /** lower-case header name */
+  readonly header: string;
+  readonly algorithm: "sha1" | "sha256";
+  readonly encoding: "hex" | "base64";
+}
+
+/**
+ * `verify` and `sign` for a platform that sends `header: <hmac of the body>` (LINE, Viber, most custom platforms):
+ * every configured secret is tried in constant time, hex is compared case-insensitively, and a missing header or
+ * no match is a `SignatureError`. Spread into `defineAdapter` with a function picking the secrets from the block.
+ */
+export function hmacHeaderAuth<S>(scheme: HmacHeaderScheme, secretsOf: (secrets: S) => readonly string[]) {
+  const signature = (rawBody: Uint8Array, secret: string) => hmac(scheme.algorithm, secret, rawBody, scheme.encoding);
+  return {
+    verify(request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap }, secrets: S): void {
+      const header = headerValue(request.headers, scheme.header);
+      if (header === undefined) throw new SignatureError(scheme.platform, `missing ${scheme.header} header`);
+      const given = scheme.encoding === "hex" ? header.toLowerCase() : header;
+      if (!matchesAnySecret(secretsOf(secrets), given, (secret) => signature(request.rawBody, secret))) {
+        throw new SignatureError(scheme.platform, "signature does not match the request body");
+      }
+    },
+    sign(rawBody: Uint8Array, secrets: S): Record<string, string> {
+      const [secret] = secretsOf(secrets);
+      return secret === undefined ? {} : { [scheme.header]: signature(rawBody, secret) };
+    },
+  };
 }

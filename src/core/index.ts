@@ -17,7 +17,8 @@ export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
-export { constantTimeEqual, hmac, matchesAnySecret } from "./crypto";
+export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "./crypto";
+export type { HmacHeaderScheme } from "./crypto";
 export { envelopeSchemas, PlatformName, UnifiedEventSchema } from "./envelope";
 export type { EventMetadata, EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 export {

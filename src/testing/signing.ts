@@ -39,6 +39,6 @@ export function signedFetchRequest<S>(
   return new Request(new URL(request.url, options.origin ?? "http://localhost"), {
     method: "POST",
     headers: request.headers as Record<string, string>,
-    body: request.rawBody,
+    body: new Uint8Array(request.rawBody),
   });
 }

@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { defineAdapter, headerValue, hmac, matchesAnySecret, SignatureError } from "../../core";
+import { defineAdapter, hmacHeaderAuth } from "../../core";
 import { normalizeLine } from "./normalize";
 import { CallbackRequest } from "./schema";
-
-const SIGNATURE_HEADER = "x-line-signature";
 
 /**
  * Every channel secret a valid request may be signed with. Reissuing a secret in the console invalidates the
@@ -15,11 +13,17 @@ export const LineSecrets = z.strictObject({
 });
 export type LineSecrets = z.output<typeof LineSecrets>;
 
-/** base64 HMAC-SHA256 of the exact body bytes: LINE signs the UTF-8 it sent, unescaped
- * (https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/). */
-function signature(rawBody: Uint8Array, secret: string): string {
-  return hmac("sha256", secret, rawBody, "base64");
-}
+/**
+ * `x-line-signature`: base64 HMAC-SHA256 of the exact body bytes with the channel secret; LINE signs the UTF-8 it
+ * sent, unescaped (https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/). The Verify
+ * request is held to the same rule: LINE's SDK middleware rejects it unsigned, and a single unconfirmed report of
+ * an unsigned Verify is not a reason to accept unsigned bodies
+ * (https://developers.line.biz/en/reference/messaging-api/#signature-validation).
+ */
+const auth = hmacHeaderAuth<LineSecrets>(
+  { platform: "line", header: "x-line-signature", algorithm: "sha256", encoding: "base64" },
+  (secrets) => secrets.channel_secrets,
+);
 
 export const line = defineAdapter({
   platform: "line",
@@ -45,20 +49,7 @@ export const line = defineAdapter({
     "platform.webhook.verified",
     "ptm.notification.delivered",
   ],
-  /**
-   * The Verify request is held to the same rule: LINE's SDK middleware rejects it unsigned, and a single
-   * unconfirmed report of an unsigned Verify is not a reason to accept unsigned bodies
-   * (https://developers.line.biz/en/reference/messaging-api/#signature-validation).
-   */
-  verify(request, secrets) {
-    const given = headerValue(request.headers, SIGNATURE_HEADER);
-    if (given === undefined) throw new SignatureError("line", `missing ${SIGNATURE_HEADER} header`);
-    if (!matchesAnySecret(secrets.channel_secrets, given, (secret) => signature(request.rawBody, secret))) throw new SignatureError("line", "signature does not match the request body");
-  },
-  sign(rawBody, secrets) {
-    const [secret] = secrets.channel_secrets;
-    return secret === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, secret) };
-  },
+  ...auth,
   normalize: normalizeLine,
   /**
    * The channel is named by `destination` (the bot's user id); a shared route picks the block by it. A stored body

@@ -1,13 +1,7 @@
 import { z } from "zod";
-import { defineAdapter, headerValue, hmac, matchesAnySecret, parseJsonKeepingBigIntegers, SignatureError } from "../../core";
+import { defineAdapter, hmacHeaderAuth, parseJsonKeepingBigIntegers } from "../../core";
 import { normalizeViber } from "./normalize";
 import { ViberWebhook } from "./schema";
-
-/**
- * Viber signs each callback with "a signature on the JSON passed to the callback": hex HMAC-SHA256 of the body
- * with the bot's authentication token as the key (https://developers.viber.com/docs/api/rest-bot-api/#callbacks).
- */
-const SIGNATURE_HEADER = "x-viber-content-signature";
 
 /**
  * The bot's authentication token(s). Listing the old and the new token side by side is how a block rotates
@@ -16,9 +10,16 @@ const SIGNATURE_HEADER = "x-viber-content-signature";
 export const ViberSecrets = z.strictObject({ auth_tokens: z.array(z.string().min(1)).min(1) });
 export type ViberSecrets = z.output<typeof ViberSecrets>;
 
-function signature(rawBody: Uint8Array, token: string): string {
-  return hmac("sha256", token, rawBody, "hex");
-}
+/**
+ * `x-viber-content-signature`: "a signature on the JSON passed to the callback", hex HMAC-SHA256 of the body with
+ * the bot's authentication token as the key (https://developers.viber.com/docs/api/rest-bot-api/#callbacks). Every
+ * callback must be signed, the `webhook` availability check included: reports disagree on whether Viber signs
+ * that one, and accepting unsigned bodies would let anyone post events (docs/adapters/viber.md).
+ */
+const auth = hmacHeaderAuth<ViberSecrets>(
+  { platform: "viber", header: "x-viber-content-signature", algorithm: "sha256", encoding: "hex" },
+  (secrets) => secrets.auth_tokens,
+);
 
 /** Viber REST bot API callbacks. See docs/adapters/viber.md. */
 export const viber = defineAdapter({
@@ -35,21 +36,7 @@ export const viber = defineAdapter({
     "messaging.conversation.created",
     "platform.webhook.verified",
   ],
-  /**
-   * Every callback must be signed, the `webhook` availability check included: reports disagree on whether Viber
-   * signs that one, and accepting unsigned bodies would let anyone post events (docs/adapters/viber.md).
-   */
-  verify(request, secrets) {
-    const given = headerValue(request.headers, SIGNATURE_HEADER);
-    if (given === undefined) throw new SignatureError("viber", `missing ${SIGNATURE_HEADER} header`);
-    if (!matchesAnySecret(secrets.auth_tokens, given.toLowerCase(), (token) => signature(request.rawBody, token))) {
-      throw new SignatureError("viber", "signature does not match the request body");
-    }
-  },
-  sign(rawBody, secrets) {
-    const [token] = secrets.auth_tokens;
-    return token === undefined ? {} : { [SIGNATURE_HEADER]: signature(rawBody, token) };
-  },
+  ...auth,
   /** `message_token` is an int64 sent as a JSON number; read it exactly */
   parseJson: parseJsonKeepingBigIntegers,
   normalize: normalizeViber,

@@ -20,8 +20,6 @@ import { ViberEvent, type ViberMessage, type ViberUser, type ViberWebhook } from
 type Message = z.output<typeof schemas.Message>;
 type Attachment = z.output<typeof schemas.Attachment>;
 
-const PLATFORM = "viber";
-
 /** Viber message types that are a file Viber hosts for an hour (`media`), as our message and attachment types. */
 const MEDIA = new Map<string, Attachment["type"] & Message["type"]>([
   ["picture", "image"],
@@ -31,7 +29,7 @@ const MEDIA = new Map<string, Attachment["type"] & Message["type"]>([
 
 /** Pure: no I/O, no clock, no randomness. One callback per body, mapped in isolation. */
 export function normalizeViber(body: ViberWebhook, context: NormalizeContext): NormalizeResult {
-  const b = new EnvelopeBuilder(PLATFORM, context);
+  const b = new EnvelopeBuilder("viber", context);
   const token = (body as { message_token?: unknown }).message_token;
   const rawId = typeof token === "string" || typeof token === "number" ? String(token) : undefined;
   b.item(body, { kind: body.event.slice(0, 64), rawId, schema: ViberEvent }, (event) => mapEvent(b, event));
