@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { optionalStrings } from "../../core";
 
 /*
  * What a Viber REST Bot API callback holds, as far as normalise reads it
@@ -19,23 +20,15 @@ export const ViberWebhook = z.looseObject({ event: z.string().min(1) });
 export type ViberWebhook = z.output<typeof ViberWebhook>;
 
 /** The user object of `subscribed` / `conversation_started` (`user`) and `message` (`sender`). */
-export const ViberUser = z.looseObject({
+export const ViberUser = optionalStrings("name", "avatar", "country", "language").extend({
   id: z.string().min(1),
-  name: z.string().optional(),
-  avatar: z.string().optional(),
-  country: z.string().optional(),
-  language: z.string().optional(),
   api_version: z.number().optional(),
 });
 export type ViberUser = z.output<typeof ViberUser>;
 
 /** `message.type`: text, picture, video, file, sticker, contact, url, location (and whatever Viber adds). */
-export const ViberMessage = z.looseObject({
+export const ViberMessage = optionalStrings("text", "media", "thumbnail", "file_name", "tracking_data").extend({
   type: z.string(),
-  text: z.string().optional(),
-  media: z.string().optional(),
-  thumbnail: z.string().optional(),
-  file_name: z.string().optional(),
   /** the documented name is `file_size`; both official SDKs read `size` */
   file_size: z.number().int().nonnegative().optional(),
   size: z.number().int().nonnegative().optional(),
@@ -43,13 +36,12 @@ export const ViberMessage = z.looseObject({
   duration: z.number().nonnegative().optional(),
   sticker_id: Int64.optional(),
   location: z.looseObject({ lat: z.coerce.number(), lon: z.coerce.number() }).optional(),
-  contact: z.looseObject({ name: z.string().optional(), phone_number: z.string().optional(), avatar: z.string().optional() }).optional(),
-  tracking_data: z.string().optional(),
+  contact: optionalStrings("name", "phone_number", "avatar").optional(),
 });
 export type ViberMessage = z.output<typeof ViberMessage>;
 
 /** One callback: `event`, `timestamp` (ms), `message_token`, and the fields of its kind. */
-export const ViberEvent = z.looseObject({
+export const ViberEvent = optionalStrings("context", "type", "desc", "chat_hostname").extend({
   event: z.string(),
   timestamp: z.number().optional(),
   message_token: Int64,
@@ -60,12 +52,7 @@ export const ViberEvent = z.looseObject({
   message: ViberMessage.optional(),
   /** `unsubscribed`, `delivered`, `seen`, `failed` */
   user_id: z.string().min(1).optional(),
-  /** `conversation_started`: the deep link's `context`, its `type` ("open") and whether the user already subscribed */
-  context: z.string().optional(),
-  type: z.string().optional(),
+  /** `conversation_started`: whether the user already subscribed (its deep link's `context` and `type` are strings) */
   subscribed: z.boolean().optional(),
-  /** `failed` */
-  desc: z.string().optional(),
-  chat_hostname: z.string().optional(),
 });
 export type ViberEvent = z.output<typeof ViberEvent>;

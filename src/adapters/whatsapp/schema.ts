@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { optionalStrings } from "../../core";
 import { metaEnvelope } from "../meta-shared";
 
 /*
@@ -19,11 +20,6 @@ export const WaError = z.looseObject({
   error_data: z.looseObject({ details: z.string().optional() }).nullish(),
 });
 export type WaError = z.output<typeof WaError>;
-
-/** A loose object whose listed members are optional strings: most of what WhatsApp nests is this. */
-function optionalStrings<K extends string>(...keys: K[]) {
-  return z.looseObject(Object.fromEntries(keys.map((key) => [key, z.string().optional()])) as { [P in K]: z.ZodOptional<z.ZodString> });
-}
 
 const Media = optionalStrings("id", "url", "mime_type", "sha256", "caption", "filename").extend({
   voice: z.boolean().optional(),
