@@ -90,7 +90,7 @@ const defined = <T extends Record<string, unknown>>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 
 /**
- * Projects one envelope to the thread-style format for one subscriber (events.md §4). Returns `undefined` when the
+ * Projects one envelope to the thread-style format for one subscriber (docs/formats.md). Returns `undefined` when the
  * envelope has no counterpart: a type outside the nine, or a conversation event whose envelope names no platform
  * thread (so no `thread_id` can be formed). The caller counts those; they are never sent.
  */
