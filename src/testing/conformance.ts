@@ -233,7 +233,7 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
     });
 
     runner.it("emits or reports every item of a batch", () => {
-      const batch = options.cases?.batch ?? fail("give options.cases.batch: { fixture, items }, a body batching several raw items");
+      const batch = options.cases?.batch ?? fail("write a fixture batching several raw items and give options.cases.batch: { fixture, items } (or false when the platform sends one item per body)");
       if (batch === false) return;
       const result = resultOf(named(batch.fixture));
       const reported = new Set([
@@ -244,7 +244,7 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
     });
 
     runner.it("isolates a malformed item: it alone is reported, its neighbours are emitted", () => {
-      const name = options.cases?.poisoned ?? fail("give options.cases.poisoned: a batch with one malformed item; map each item inside builder.item()");
+      const name = options.cases?.poisoned ?? fail("write a fixture batching good items and one malformed item, give it as options.cases.poisoned, and map each item inside builder.item()");
       let result: NormalizeResult;
       try {
         result = resultOf(named(name));
