@@ -152,8 +152,9 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
         if (!existsSync(fixture.goldenPath)) fail(`${fixture.name}: no golden file; run with UPDATE_GOLDEN=1 and review ${basename(fixture.goldenPath)}`);
         const golden = readFileSync(fixture.goldenPath, "utf8");
         if (golden === text) return;
+        // the lines `convotic replay` prints for a changed golden file, so a failure here reads like a review there
         const diff = jsonDiff(JSON.parse(golden), JSON.parse(text));
-        fail(`${fixture.name} differs from its golden file:\n  ${(diff.length > 0 ? diff : ["(formatting only)"]).join("\n  ")}`);
+        fail([`changed ${basename(fixture.goldenPath)}${diff.length === 0 ? ": formatting only" : ""}`, ...diff].join("\n"));
       });
       runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
         checkSignatures(fixture);
