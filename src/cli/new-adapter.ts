@@ -207,7 +207,9 @@ describeAdapterConformance(${name}, {
   secrets: { valid: { secrets: ["${name}-test-secret"] }, wrong: { secrets: ["not-the-${name}-secret"] } },
   cases: {
     unknown: "example",
-    // TODO: batch: { fixture: "a-batch", items: 3 }, and poisoned: "a-batch-with-one-malformed-item"
+    // TODO: write a fixture batching several items and one with a malformed item among good ones, then e.g.
+    // batch: { fixture: "a-batch", items: 3 }, poisoned: "a-batch-with-one-malformed-item"
+    // (batch: false when the platform sends one item per body; poisoned is then a body whose item is malformed)
   },
 });
 `;

@@ -152,8 +152,9 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
         if (!existsSync(fixture.goldenPath)) fail(`${fixture.name}: no golden file; run with UPDATE_GOLDEN=1 and review ${basename(fixture.goldenPath)}`);
         const golden = readFileSync(fixture.goldenPath, "utf8");
         if (golden === text) return;
+        // the lines `convotic replay` prints for a changed golden file, so a failure here reads like a review there
         const diff = jsonDiff(JSON.parse(golden), JSON.parse(text));
-        fail(`${fixture.name} differs from its golden file:\n  ${(diff.length > 0 ? diff : ["(formatting only)"]).join("\n  ")}`);
+        fail([`changed ${basename(fixture.goldenPath)}${diff.length === 0 ? ": formatting only" : ""}`, ...diff].join("\n"));
       });
       runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
         checkSignatures(fixture);
@@ -233,7 +234,7 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
     });
 
     runner.it("emits or reports every item of a batch", () => {
-      const batch = options.cases?.batch ?? fail("give options.cases.batch: { fixture, items }, a body batching several raw items");
+      const batch = options.cases?.batch ?? fail("write a fixture batching several raw items and give options.cases.batch: { fixture, items } (or false when the platform sends one item per body)");
       if (batch === false) return;
       const result = resultOf(named(batch.fixture));
       const reported = new Set([
@@ -244,7 +245,7 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
     });
 
     runner.it("isolates a malformed item: it alone is reported, its neighbours are emitted", () => {
-      const name = options.cases?.poisoned ?? fail("give options.cases.poisoned: a batch with one malformed item; map each item inside builder.item()");
+      const name = options.cases?.poisoned ?? fail("write a fixture batching good items and one malformed item, give it as options.cases.poisoned, and map each item inside builder.item()");
       let result: NormalizeResult;
       try {
         result = resultOf(named(name));

@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
-import { cleanEnv, cloneProject, root } from "./support";
+import { packAndInstall, root, rootManifest, type PackResult } from "./support";
 
 /*
  * The package as a user gets it. A copy of the repository without dist/ (what a clone or a git URL gives) is
@@ -10,73 +10,12 @@ import { cleanEnv, cloneProject, root } from "./support";
  * project offline, from a lock file derived from ours (npm ci already put every tarball in the npm cache), and
  * used the three ways users do: require, import from .mjs, and the `convotic` bin.
  */
-const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-  version: string;
-  dependencies: Record<string, string>;
-  bin: Record<string, string>;
-  engines: Record<string, string>;
-  license: string;
-  peerDependencies: Record<string, string>;
-  peerDependenciesMeta: Record<string, { optional: boolean }>;
-};
-const rootLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
-  packages: Record<string, { dev?: boolean; devOptional?: boolean; peer?: boolean }>;
-};
-
-function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", args, { cwd, env: cleanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-interface PackResult {
-  filename: string;
-  integrity: string;
-  entryCount: number;
-  files: { path: string }[];
-}
-
 let work: string;
 let pack: PackResult;
 let consumer: string;
 
 beforeAll(() => {
-  let clone: string;
-  ({ work, clone } = cloneProject());
-  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], clone)) as PackResult[];
-  pack = packed[0]!;
-
-  consumer = join(work, "consumer");
-  mkdirSync(consumer);
-  cpSync(join(work, pack.filename), join(consumer, pack.filename));
-  const spec = `file:${pack.filename}`;
-  writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { convotic: spec } }));
-  // our lock file's run-time part (every entry npm ci did not mark dev-only) is exactly the dependency tree of
-  // convotic, and the npm cache holds those tarballs: a lock file makes the install need no registry metadata
-  const runtime = Object.fromEntries(
-    Object.entries(rootLock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true),
-  );
-  const lock = {
-    name: "consumer",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: {
-      "": { name: "consumer", version: "1.0.0", dependencies: { convotic: spec } },
-      "node_modules/convotic": {
-        version: rootManifest.version,
-        resolved: spec,
-        integrity: pack.integrity,
-        license: rootManifest.license,
-        dependencies: rootManifest.dependencies,
-        bin: rootManifest.bin,
-        engines: rootManifest.engines,
-        peerDependencies: rootManifest.peerDependencies,
-        peerDependenciesMeta: rootManifest.peerDependenciesMeta,
-      },
-      ...runtime,
-    },
-  };
-  writeFileSync(join(consumer, "package-lock.json"), JSON.stringify(lock, null, 2));
-  npm(["ci", "--offline", "--no-audit", "--no-fund"], consumer);
+  ({ work, pack, consumer } = packAndInstall());
 }, 300_000);
 
 afterAll(() => {

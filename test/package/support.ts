@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 
@@ -24,4 +25,75 @@ export function cloneProject(): { work: string; clone: string } {
   });
   symlinkSync(join(root, "node_modules"), join(clone, "node_modules"), "dir");
   return { work, clone };
+}
+
+export const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  version: string;
+  dependencies: Record<string, string>;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  license: string;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
+};
+const rootLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+  packages: Record<string, { dev?: boolean; devOptional?: boolean; peer?: boolean }>;
+};
+
+export function npm(args: string[], cwd: string): string {
+  return execFileSync("npm", args, { cwd, env: cleanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export interface PackResult {
+  filename: string;
+  integrity: string;
+  entryCount: number;
+  files: { path: string }[];
+}
+
+/**
+ * The package as a user gets it. A copy of the repository without dist/ (what a clone or a git URL gives) is
+ * packed with `npm pack`, whose `prepare` script must build dist/; the tarball is installed into an empty
+ * project (`consumer`, under `work`) offline, from a lock file derived from ours: npm ci already put every
+ * tarball in the npm cache, so the install needs no registry.
+ */
+export function packAndInstall(): { work: string; pack: PackResult; consumer: string } {
+  const { work, clone } = cloneProject();
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], clone)) as PackResult[];
+  const pack = packed[0]!;
+
+  const consumer = join(work, "consumer");
+  mkdirSync(consumer);
+  cpSync(join(work, pack.filename), join(consumer, pack.filename));
+  const spec = `file:${pack.filename}`;
+  writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { convotic: spec } }));
+  // our lock file's run-time part (every entry npm ci did not mark dev-only) is exactly the dependency tree of
+  // convotic, and the npm cache holds those tarballs: a lock file makes the install need no registry metadata
+  const runtime = Object.fromEntries(
+    Object.entries(rootLock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true),
+  );
+  const lock = {
+    name: "consumer",
+    version: "1.0.0",
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      "": { name: "consumer", version: "1.0.0", dependencies: { convotic: spec } },
+      "node_modules/convotic": {
+        version: rootManifest.version,
+        resolved: spec,
+        integrity: pack.integrity,
+        license: rootManifest.license,
+        dependencies: rootManifest.dependencies,
+        bin: rootManifest.bin,
+        engines: rootManifest.engines,
+        peerDependencies: rootManifest.peerDependencies,
+        peerDependenciesMeta: rootManifest.peerDependenciesMeta,
+      },
+      ...runtime,
+    },
+  };
+  writeFileSync(join(consumer, "package-lock.json"), JSON.stringify(lock, null, 2));
+  npm(["ci", "--offline", "--no-audit", "--no-fund"], consumer);
+  return { work, pack, consumer };
 }
