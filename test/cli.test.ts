@@ -1,10 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
 import { adapters } from "../src/adapters";
-import { run } from "../src/cli/main";
 import { EVENT_TYPES } from "../src/core";
+import { runCli } from "./support/run-cli";
 import { fixturesOf } from "./support/fixtures";
 
 /*
@@ -17,24 +16,6 @@ const bin = join(root, "dist", "cli", "main.js");
 function cli(args: string[], input?: string | Buffer) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, input: input ?? "", encoding: "utf8" });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** The CLI's own entry point with captured streams: the code path of the binary minus process start-up. */
-async function runInProcess(args: string[]) {
-  const capture = () => {
-    let text = "";
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    return { stream, text: () => text };
-  };
-  const stdout = capture();
-  const stderr = capture();
-  const code = await run(args, { stdin: Readable.from([]), stdout: stdout.stream, stderr: stderr.stream, env: {} });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 beforeAll(() => {
@@ -107,7 +88,7 @@ describe("convotic normalize", () => {
     let checked = 0;
     for (const platform of Object.keys(adapters)) {
       for (const f of fixturesOf(platform)) {
-        const out = await runInProcess(["normalize", "-p", platform, f.path]);
+        const out = await runCli(["normalize", "-p", platform, f.path]);
         expect({ fixture: `${platform}/${f.name}`, code: out.code, stderr: out.stderr }).toEqual({
           fixture: `${platform}/${f.name}`,
           code: 0,
@@ -144,7 +125,7 @@ describe("convotic types and schema", () => {
 
   it("prints a JSON Schema for every catalogue type and for the union", async () => {
     for (const type of EVENT_TYPES) {
-      const out = await runInProcess(["schema", type]);
+      const out = await runCli(["schema", type]);
       expect(out.code).toBe(0);
       const schema = JSON.parse(out.stdout) as { properties: { type: { const: string } }; additionalProperties: boolean };
       expect(schema.properties.type.const).toBe(type);
@@ -158,6 +139,6 @@ describe("convotic types and schema", () => {
 
 describe("generated docs", () => {
   it("docs/events.md is what `npm run docs` generates from the catalogue", async () => {
-    expect(readFileSync(join(root, "docs", "events.md"), "utf8")).toBe((await runInProcess(["docs"])).stdout);
+    expect(readFileSync(join(root, "docs", "events.md"), "utf8")).toBe((await runCli(["docs"])).stdout);
   });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { EVENT_TYPES } from "../../src/core";
 import { THREAD_EVENT_NAMES, toThreadEvent } from "../../src/formats/thread";
 import { applicationDraft, goldenEnvelopes } from "./support";
-import { runCli } from "./run-cli";
+import { runCli } from "../support/run-cli";
 
 const envelopes = [...goldenEnvelopes(), { source: "createEvent", event: applicationDraft() }];
 let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adapters } from "../../src/adapters";
 import { FIXTURES_DIR, fixturesOf } from "../support/fixtures";
-import { runCli } from "./run-cli";
+import { runCli } from "../support/run-cli";
 
 /** `convotic replay` without `--to`: the golden review, through the CLI's entry point. */
 let dir: string;

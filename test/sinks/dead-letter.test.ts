@@ -5,7 +5,7 @@ import { WebhookSink } from "../../src/delivery/sinks";
 import { parseDeadLetters } from "../../src/delivery/sinks/dead-letter";
 import { deliveryId } from "../../src/formats/delivery-id";
 import { goldenEnvelopes } from "../formats/support";
-import { runCli } from "../formats/run-cli";
+import { runCli } from "../support/run-cli";
 import { newSecret, startReceiver, until } from "./receiver";
 
 const events = goldenEnvelopes().map(({ event }) => event).slice(0, 3);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { telegram } from "../../src/adapters";
 import { describeAdapterConformance, type TestRunner } from "../../src/testing";
-import { runCli } from "../formats/run-cli";
+import { runCli } from "../support/run-cli";
 import { FIXTURES_DIR } from "../support/fixtures";
 import { TEST_SECRETS } from "../support/secrets";
 
