@@ -64,7 +64,7 @@ describe("convotic serve with sinks", () => {
       // the file sink's folder does not exist yet: not ready, and a request is refused so the platform retries
       const notReady = await fetch(`${served.url}/readyz`);
       expect(notReady.status).toBe(503);
-      expect((await notReady.json()).checks).toMatchObject({ [`sink file:${file}`]: expect.stringContaining("cannot take events"), "sink crm": "ok" });
+      expect(((await notReady.json()) as { checks: unknown }).checks).toMatchObject({ [`sink file:${file}`]: expect.stringContaining("cannot take events"), "sink crm": "ok" });
       const refused = await served.send(1);
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ error: { code: "sink_unavailable" } });
