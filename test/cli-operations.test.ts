@@ -78,7 +78,7 @@ describe("convotic serve --log-format json: health, readiness, metrics and logs"
     expect(await health.json()).toEqual({ status: "ok" });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", blocks: 1, checks: {} });
+    expect(await ready.json()).toEqual({ status: "ready", blocks: 1, checks: { "sink stdout": "ok" } });
     expect((await fetch(`${url}/healthz`, { method: "POST" })).status).toBe(405);
   });
 

@@ -48,9 +48,10 @@ export const COMMANDS = {
     options: [["-o, --out FILE", "write it to FILE instead of stdout"]],
   },
   serve: {
-    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--log-format json|text]",
+    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--log-format json|text] [--log-level LEVEL]",
     summary:
-      "run the webhook server for the blocks of a config file; events as JSON lines on stdout, logs on stderr;\n" +
+      "run the webhook server for the blocks of a config file; events go to the config's sinks (default: JSON lines\n" +
+      "on stdout), logs on stderr;\n" +
       "GET /healthz, /readyz and /metrics (Prometheus) beside the webhook routes;\n" +
       "SIGTERM or Ctrl-C finishes in-flight requests, then exits 0",
     options: [
@@ -58,6 +59,7 @@ export const COMMANDS = {
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
       ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
       ["--log-format json|text", "logs on stderr as JSON objects (one per line) or text lines (default text)"],
+      ["--log-level LEVEL", "debug, info (default), warn or error; debug adds a line per request with duplicates"],
     ],
   },
   replay: {

@@ -2,12 +2,13 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { openStore, StreamSink, ttlOf } from "../delivery";
+import { openStore, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
-import { createLogger, createMetrics, observeHandler, type LogFormat } from "../observe";
+import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
+import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
@@ -26,9 +27,10 @@ function parsePort(value: string, source: string): number {
 }
 
 /**
- * `convotic serve`: the webhook server. Each normalised event is one JSON line on stdout (the embedded sink);
- * logs go to stderr. SIGTERM or SIGINT stops accepting connections and finishes in-flight work within the grace
- * period (exit 0), or exits 3 naming what it abandoned; a dead stdout reader (EPIPE) also exits 3.
+ * `convotic serve`: the webhook server. Normalised events go to the config's `sinks` (default: one JSON line each
+ * on stdout); a request is answered 200 once every sink accepted its events. Logs go to stderr. SIGTERM or SIGINT
+ * stops accepting connections and finishes in-flight work and the sinks within the grace period (exit 0), or
+ * exits 3 naming what it abandoned; a dead stdout reader (EPIPE) also exits 3.
  */
 export async function serveCommand(args: string[], io: CliIO, builtIn: Normalizer, fixturesRoot: string): Promise<number> {
   const { values } = parseArgs({
@@ -38,36 +40,38 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
       port: { type: "string", short: "p" },
       host: { type: "string" },
       "log-format": { type: "string" },
+      "log-level": { type: "string" },
     },
   });
   const format = values["log-format"] ?? "text";
   if (format !== "json" && format !== "text") throw new CliError(`--log-format is json or text, not "${format}"\n${serveUsage}`, EXIT.usage);
+  const level = values["log-level"] ?? "info";
+  if (!LOG_LEVELS.includes(level as LogThreshold)) throw new CliError(`--log-level is ${LOG_LEVELS.join(", ")}, not "${level}"\n${serveUsage}`, EXIT.usage);
   const envPort = io.env["PORT"];
   const chosenPort =
     values.port !== undefined ? parsePort(values.port, "--port") : envPort !== undefined && envPort !== "" ? parsePort(envPort, "PORT") : undefined;
   const { path, config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: serveUsage });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
-  const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr });
+  const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold });
   const metrics = createMetrics();
 
-  // stdout is a sink with a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
-  let stdoutFailed: (error: unknown) => void = () => undefined;
-  const stdoutBroken = new Promise<unknown>((resolve) => (stdoutFailed = resolve));
-  const stdout = new StreamSink(io.stdout, {
-    ...(config.stdout_buffer_bytes === undefined ? {} : { maxBufferedBytes: config.stdout_buffer_bytes }),
-    onAccepted: (batch) => {
-      metrics.delivered(batch.events, batch.unhandled);
-      for (const item of batch.unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
+  // stdout sinks have a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
+  const outputs = openSinks(config, io, path);
+  const observer: DeliveryObserver = {
+    ran: (report) => {
+      metrics.observer.ran?.(report);
+      for (const item of report.committed.unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
     },
-    onBroken: (error) => stdoutFailed(error),
-  });
+    sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
+  };
   const store = openStore(config.idempotency, { onError: (error) => logger.warn("idempotency store", { error: messageOf(error) }) });
   const ttl = ttlOf(config.idempotency);
   const webhooks = createWebhookHandler({
     normalizer,
     blocks: config.blocks,
-    sinks: [stdout],
+    sinks: outputs.sinks,
+    observer,
     idempotency: store,
     ...(ttl === undefined ? {} : { ttl }),
     ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
@@ -83,7 +87,7 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     ...(keep_alive_ms === undefined ? {} : { keepAliveTimeoutMs: keep_alive_ms }),
   };
 
-  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics });
+  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness: outputs.readiness });
 
   let server: RunningServer;
   try {
@@ -119,7 +123,8 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     say(`  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`);
   }
   say(`convotic: health at ${server.url}/healthz and ${server.url}/readyz, Prometheus metrics at ${server.url}/metrics`);
-  say("convotic: events go to stdout, one JSON line each; logs to stderr. SIGTERM or Ctrl-C stops.");
+  const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
+  say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
 
   const signals = io.signals ?? process;
   let onTerm = () => undefined as void;
@@ -130,7 +135,7 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     signals.once("SIGTERM", onTerm);
     signals.once("SIGINT", onInt);
   });
-  const reason = await Promise.race([signalled, stdoutBroken.then((error) => ({ error }))]);
+  const reason = await Promise.race([signalled, outputs.broken.then((error) => ({ error }))]);
   signals.removeListener("SIGTERM", onTerm);
   signals.removeListener("SIGINT", onInt);
   handler.setDraining();
@@ -138,35 +143,31 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
   // a supervisor must see a dead stdout reader: events can no longer be delivered
   else logger.error("stdout failed; stopping (exit 3) so a supervisor restarts serve", { error: messageOf(reason.error) });
-  return stop({ server, stdout, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+  return stop({ server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
 }
 
 /** Stops within the grace period; exit 0 only when nothing was abandoned and stdout was not lost. */
 async function stop(parts: {
   server: RunningServer;
-  stdout: StreamSink;
+  outputs: ServeSinks;
   store: { close(): Promise<void> } | undefined;
   graceMs: number;
   logger: ReturnType<typeof createLogger>;
   clean: boolean;
 }): Promise<number> {
-  const { server, stdout, store, graceMs, logger } = parts;
+  const { server, outputs, store, graceMs, logger } = parts;
   const ends = Date.now() + graceMs;
   const report = await server.close({ graceMs });
-  let unwritten = 0;
-  try {
-    await stdout.close(AbortSignal.timeout(Math.max(1, ends - Date.now())));
-  } catch {
-    unwritten = stdout.buffered;
-  }
+  // the sinks flush (a webhook sink delivers its queue) in what is left of the grace period
+  const unflushed = await outputs.close(AbortSignal.timeout(Math.max(1, ends - Date.now())));
   await store?.close();
   const abandoned = [
     report.requests > 0 ? `${report.requests} unanswered request(s)` : "",
     report.background > 0 ? `${report.background} background task(s) of ack "immediate"` : "",
-    unwritten > 0 ? `${unwritten} bytes of stdout` : "",
+    ...unflushed,
   ].filter(Boolean);
   if (abandoned.length > 0) {
-    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}`, { ...report, stdout_bytes: unwritten });
+    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}`, { ...report });
     return EXIT.abandoned;
   }
   logger.info("stopped");

@@ -27,6 +27,30 @@ export interface DeliveryOptions {
   /** the time the sinks and handlers of one request get (ms), per platform over `DEFAULT_DEADLINE_MS` */
   readonly deadlines?: PerPlatform;
   readonly logger?: DeliveryLogger;
+  /** hears what each run did (serve's metrics count from it) */
+  readonly observer?: DeliveryObserver;
+}
+
+/** What one run reports to its observer. */
+export interface DeliveryReport {
+  readonly info: DeliveryInfo;
+  readonly outcome: DeliveryOutcome;
+  /** the envelopes and unhandled records committed by this run (duplicates and failed items excluded) */
+  readonly committed: SinkBatch;
+}
+
+/** A sink refused or failed the items it was given in one run; they are released and redelivered. */
+export interface SinkFailureReport {
+  readonly info: DeliveryInfo;
+  readonly sink: string;
+  /** `sink_failed`, `sink_unavailable`, `sink_backpressure`, `sink_closed`, `deadline_exceeded`… */
+  readonly code: string;
+  readonly items: number;
+}
+
+export interface DeliveryObserver {
+  ran?(report: DeliveryReport): void;
+  sinkFailed?(report: SinkFailureReport): void;
 }
 
 export interface DeliveryInfo {
@@ -177,7 +201,8 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   }
 
   /** One sink: claims its stage of each item, writes those it has not accepted before, commits or releases them. */
-  async function feed(sink: Sink, items: readonly Item[], deadline: Deadline, leaseMs: number, ttlMs: number): Promise<void> {
+  async function feed(sink: Sink, items: readonly Item[], run: { info: DeliveryInfo; deadline: Deadline; leaseMs: number; ttlMs: number }): Promise<void> {
+    const { deadline, leaseMs, ttlMs } = run;
     const claims = await claimKeys(
       items.map((item) => stageKey(item.key, sink)),
       leaseMs,
@@ -207,6 +232,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
           ? error
           : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
+      observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
     await settle(
       taken.map(({ item, token }) => ({ key: stageKey(item.key, sink), token, ok })),
@@ -247,7 +273,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
 
     const deadline = new Deadline(deadlineMs, onLate(info));
     try {
-      await Promise.all(sinks.map((sink) => feed(sink, mine, deadline, leaseMs, ttlMs)));
+      await Promise.all(sinks.map((sink) => feed(sink, mine, { info, deadline, leaseMs, ttlMs })));
       for (const item of mine) {
         if (item.failure !== undefined || router === undefined) continue;
         try {
@@ -288,12 +314,16 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     if (done.length > 0) {
       logger.debug?.("duplicates acknowledged without running", { platform: info.platform, blocks: info.block_ids, count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
     }
+    const committedBatch: SinkBatch = {
+      events: committed.flatMap((item) => (item.event === undefined ? [] : [item.event])),
+      unhandled: committed.flatMap((item) => (item.record === undefined ? [] : [item.record])),
+    };
     for (const failure of failures) {
       logger.warn("event failed; its claim is released so the redelivery runs it again", { platform: info.platform, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
     const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held.length > 0 ? 503 : 200;
-    return {
+    const result: DeliveryOutcome = {
       status,
       ...(status === 503 ? { retry_after_s: Math.ceil(parts.deadlineMs / 1000) + 1 } : {}),
       handled,
@@ -304,6 +334,17 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       failures,
       elapsed_ms: Date.now() - parts.started,
     };
+    observe(() => options.observer?.ran?.({ info, outcome: result, committed: committedBatch }));
+    return result;
+  }
+
+  /** An observer's error is logged, never allowed to change the answer. */
+  function observe(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      logger.error("delivery observer failed", { error: messageOf(error) });
+    }
   }
 
   return {

@@ -6,9 +6,12 @@ export type {
   DeliveryLogFields,
   DeliveryLogger,
   DeliveryOptions,
+  DeliveryObserver,
   DeliveryOutcome,
+  DeliveryReport,
   DeliveryStats,
   EventFailure,
+  SinkFailureReport,
 } from "./delivery";
 export { Deadline, DeadlineError, withDeadline } from "./deadline";
 export type { LateSettlement } from "./deadline";
@@ -21,8 +24,6 @@ export type { RedisClientLike, RedisStoreOptions } from "./redis-store";
 export type { Sink, SinkBatch } from "./sink";
 export { StoreUnavailableError } from "./store";
 export type { Claim, ClaimState, IdempotencyStore } from "./store";
-export { DEFAULT_MAX_BUFFERED_BYTES, SinkBackpressureError, SinkClosedError, StreamSink } from "./stream-sink";
-export type { StreamSinkOptions } from "./stream-sink";
 export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 import { Duration, IdempotencyConfigSchema, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
+import { SinksConfig } from "../delivery/sinks";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -68,6 +69,8 @@ export const ServerConfigSchema = z.strictObject({
   shutdown_grace: Duration.optional(),
   /** unwritten stdout bytes held before requests are answered 503 (default 1 MiB) */
   stdout_buffer_bytes: z.int().positive().optional(),
+  /** where events go: `[{ kind: "stdout" | "file" | "webhook", filter, format, … }]`; absent: JSON lines on stdout */
+  sinks: z.unknown().optional(),
   /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
   adapters: z.array(z.string().min(1)).optional(),
   blocks: z.array(z.unknown()),
@@ -84,6 +87,8 @@ export interface ServerConfig {
   /** milliseconds */
   readonly shutdown_grace?: number | undefined;
   readonly stdout_buffer_bytes?: number | undefined;
+  /** validated, `${VAR}` references resolved; absent when the file has no `sinks` */
+  readonly sinks?: z.output<typeof SinksConfig> | undefined;
   readonly blocks: BlockSet;
 }
 
@@ -264,7 +269,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
 export function loadConfig(input: unknown, options: { normalizer: Normalizer; env?: Env }): ServerConfig {
   const parsed = ServerConfigSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
-  const { blocks, idempotency: rawIdempotency, ...rest } = parsed.data;
+  const { blocks, idempotency: rawIdempotency, sinks: rawSinks, ...rest } = parsed.data;
   if (blocks.length === 0) throw new ConfigError("invalid configuration: blocks is empty");
   let idempotency: IdempotencyConfig | undefined;
   if (rawIdempotency !== undefined) {
@@ -273,5 +278,18 @@ export function loadConfig(input: unknown, options: { normalizer: Normalizer; en
     if (!checked.success) throw new ConfigError(`invalid configuration: idempotency: ${describeIssues(checked.error)}`);
     idempotency = checked.data;
   }
-  return { ...rest, ...(idempotency === undefined ? {} : { idempotency }), blocks: loadBlocks(blocks, options) };
+  let sinks: z.output<typeof SinksConfig> | undefined;
+  if (rawSinks !== undefined) {
+    // webhook secrets belong in `${VAR}` references; messages name the field, never a value
+    const checked = SinksConfig.safeParse(resolveEnv(rawSinks, options.env ?? {}, "sinks", "sinks"));
+    if (!checked.success) throw new ConfigError(`invalid configuration: sinks: ${describeIssues(checked.error)}`);
+    if (checked.data.length === 0) throw new ConfigError("invalid configuration: sinks is empty (leave it out for JSON lines on stdout)");
+    sinks = checked.data;
+  }
+  return {
+    ...rest,
+    ...(idempotency === undefined ? {} : { idempotency }),
+    ...(sinks === undefined ? {} : { sinks }),
+    blocks: loadBlocks(blocks, options),
+  };
 }

@@ -11,7 +11,7 @@ import {
 import { BackgroundWork } from "./background";
 import { BodyBudget } from "./budget";
 import { BlockSet, loadBlocks, type Env } from "./blocks";
-import { createDelivery, type Delivery, type IdempotencyStore, type PerPlatform, type Sink } from "../delivery";
+import { createDelivery, type Delivery, type DeliveryObserver, type IdempotencyStore, type PerPlatform, type Sink } from "../delivery";
 import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
@@ -79,6 +79,8 @@ export interface WebhookHandlerOptions {
   /** the path prefix of the routes; default `/webhooks` */
   readonly basePath?: string;
   readonly logger?: Logger;
+  /** hears what each delivery did: items committed, duplicates, sink failures (serve's metrics) */
+  readonly observer?: DeliveryObserver;
   /** failures of background processing in `immediate` mode (they are logged too) */
   readonly onError?: (error: unknown, info: BackgroundFailure) => void;
   readonly clock?: () => Date;
@@ -164,6 +166,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     logger,
     store: options.idempotency ?? false,
     ...(router === undefined ? {} : { router }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
   });

@@ -7,6 +7,8 @@ import type { Writable } from "node:stream";
 export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
 
 export interface Logger {
+  /** detail off by default (duplicates acknowledged without running); absent means dropped */
+  debug?(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
@@ -34,6 +36,7 @@ export function formatLogLine(level: string, message: string, fields: LogFields 
 /** One line per record on a stream (stderr for `convotic serve`). */
 export function streamLogger(stream: Writable): Logger {
   return {
+    debug: () => undefined,
     info: (message, fields) => void stream.write(formatLogLine("info", message, fields) + "\n"),
     warn: (message, fields) => void stream.write(formatLogLine("warn", message, fields) + "\n"),
     error: (message, fields) => void stream.write(formatLogLine("error", message, fields) + "\n"),
@@ -42,6 +45,7 @@ export function streamLogger(stream: Writable): Logger {
 
 /** The library default: warnings and errors through `console` (any runtime), nothing per request. */
 export const defaultLogger: Logger = {
+  debug: () => undefined,
   info: () => undefined,
   warn: (message, fields) => console.warn(formatLogLine("warn", message, fields)),
   error: (message, fields) => console.error(formatLogLine("error", message, fields)),

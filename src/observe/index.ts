@@ -1,6 +1,6 @@
 // Operating the server: structured logs (pino), Prometheus metrics (prom-client), health and readiness.
-export { createLogger, requestScope } from "./log";
-export type { LogFormat } from "./log";
+export { createLogger, LOG_LEVELS, requestScope } from "./log";
+export type { LogFormat, LogThreshold } from "./log";
 export { createMetrics } from "./metrics";
 export type { Metrics, RequestObservation } from "./metrics";
 export { observeHandler } from "./ops";

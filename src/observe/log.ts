@@ -8,6 +8,8 @@ import { formatLogLine } from "../http/logger";
 export const requestScope = new AsyncLocalStorage<{ readonly requestId: string }>();
 
 export type LogFormat = "json" | "text";
+export type LogThreshold = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS: readonly LogThreshold[] = ["debug", "info", "warn", "error"];
 
 /** The edge reports `blocks: [id]` and `ms`; records name one `block` and a `duration_ms`. */
 function recordFields(fields: LogFields = {}): Record<string, unknown> {
@@ -35,10 +37,10 @@ function textStream(out: Writable): Writable {
 
 /**
  * A `Logger` on pino: one JSON object per line (level, time, msg, request_id, then the record's fields), or the
- * same records as text. The edge passes metadata only (never bodies, headers, signatures or secrets), and pino's
+ * same records as text; records below `level` (default `info`) are dropped. The edge passes metadata only (never bodies, headers, signatures or secrets), and pino's
  * redaction drops the secret-bearing keys should one ever be passed by mistake.
  */
-export function createLogger(options: { format: LogFormat; stream: Writable; level?: "info" | "warn" | "error" }): Logger {
+export function createLogger(options: { format: LogFormat; stream: Writable; level?: LogThreshold }): Logger {
   const destination = options.format === "json" ? options.stream : textStream(options.stream);
   const log = pino(
     {
@@ -56,6 +58,9 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
     destination,
   );
   return {
+    debug: (message, fields) => {
+      if (log.isLevelEnabled("debug")) log.debug(recordFields(fields), message);
+    },
     info: (message, fields) => log.info(recordFields(fields), message),
     warn: (message, fields) => log.warn(recordFields(fields), message),
     error: (message, fields) => log.error(recordFields(fields), message),

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import type { UnhandledEvent, UnifiedEvent } from "../core";
+import type { DeliveryObserver } from "../delivery";
 
 /** What one answered webhook request tells the metrics; `block` is a configured id, never a client's path. */
 export interface RequestObservation {
@@ -60,6 +61,26 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     labelNames: ["platform"],
     registers: [registry],
   });
+  const sinkFailures = new Counter({
+    name: "convotic_sink_failures_total",
+    help: "Items a sink refused or failed (released, so the platform redelivers them), by sink and error code",
+    labelNames: ["sink", "code"],
+    registers: [registry],
+  });
+
+  function delivered(batch: readonly UnifiedEvent[], skipped: readonly UnhandledEvent[]): void {
+    for (const event of batch) events.inc({ platform: event.platform, type: event.type });
+    for (const item of skipped) unhandled.inc({ platform: item.platform, kind: item.kind });
+  }
+
+  /** Pass to `createWebhookHandler({ observer })`: counts committed events, duplicates and sink failures. */
+  const observer: DeliveryObserver = {
+    ran: ({ info, outcome, committed }) => {
+      delivered(committed.events, committed.unhandled);
+      if (outcome.duplicates > 0) duplicates.inc({ platform: info.platform }, outcome.duplicates);
+    },
+    sinkFailed: ({ sink, code, items }) => sinkFailures.inc({ sink, code }, items),
+  };
 
   return {
     registry,
@@ -71,10 +92,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       if (status === 401) signatureFailures.inc({ platform, block });
       if (status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
     },
-    delivered(batch: readonly UnifiedEvent[], skipped: readonly UnhandledEvent[]): void {
-      for (const event of batch) events.inc({ platform: event.platform, type: event.type });
-      for (const item of skipped) unhandled.inc({ platform: item.platform, kind: item.kind });
-    },
+    delivered,
+    observer,
     duplicate(platform: string, count = 1): void {
       duplicates.inc({ platform }, count);
     },

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { run } from "../../src/cli/main";
 import { createRouter } from "../../src/core";
-import { secretsFor, serveTest, signedHeaders } from "./support";
+import { until } from "../sinks/receiver";
+import { captureLogger, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
  * Every wait of `convotic serve` is bounded (issue 10): a stalled stdout reader costs 503s, not hung requests; a
@@ -96,20 +97,18 @@ describe("convotic serve: bounded waits", () => {
   });
 });
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 describe("graceful stop of the library server", () => {
   it("gives up on a hung background task of ack immediate at the grace period and reports it", async () => {
     const secrets = secretsFor("telegram").valid;
     const router = createRouter().on("messaging.*", () => new Promise<void>(() => undefined));
-    const { server, url } = await serveTest({
+    // a deadline past the grace period, but short: the abandoned task settles (and logs) before the test ends
+    const logger = captureLogger();
+    const { server, url, handler } = await serveTest({
       blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets }],
       router,
       ack: "immediate",
-      deadlines: 60_000,
-      // the abandoned task's deadline ends a minute later, after this test: its log line must not reach jest's
-      // console then (jest fails a run that logs after its tests are done)
-      logger: quiet,
+      deadlines: 1000,
+      logger,
     });
     const body = update(9);
     expect((await fetch(url("/webhooks/tg"), { method: "POST", headers: signedHeaders("telegram", body, secrets), body })).status).toBe(200);
@@ -117,16 +116,20 @@ describe("graceful stop of the library server", () => {
     const started = Date.now();
     expect(await server.close({ graceMs: 200 })).toEqual({ requests: 0, background: 1 });
     expect(Date.now() - started).toBeLessThan(1000);
+    await until(() => handler.delivery.stats().timed_out === 1);
   });
 
   it("cuts a request whose handler hangs past the grace period and reports it", async () => {
     const secrets = secretsFor("telegram").valid;
     const router = createRouter().on("messaging.*", () => new Promise<void>(() => undefined));
-    const { server, url } = await serveTest({ blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets }], router, deadlines: 60_000, logger: quiet });
+    const logger = captureLogger();
+    const blocks = [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets }];
+    const { server, url, handler } = await serveTest({ blocks, router, deadlines: 1000, logger });
     const body = update(10);
     const pending = fetch(url("/webhooks/tg"), { method: "POST", headers: signedHeaders("telegram", body, secrets), body }).catch(() => "cut");
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await server.close({ graceMs: 200 })).toEqual({ requests: 1, background: 0 });
     expect(await pending).toBe("cut");
+    await until(() => handler.delivery.stats().timed_out === 1 && logger.lines.some((line) => line.includes("deadline_exceeded")));
   });
 });

@@ -1,4 +1,4 @@
-import { ConvoticError } from "../../core";
+import { ConvoticError, messageOf } from "../../core";
 
 /**
  * A sink cannot take a batch now (closed, queue full, file not writable). 503: the platform should redeliver
@@ -8,5 +8,21 @@ export class SinkUnavailableError extends ConvoticError {
   override readonly name = "SinkUnavailableError";
   constructor(sink: string, message: string, options: { cause?: unknown } = {}) {
     super("sink_unavailable", 503, `sink ${sink}: ${message}`, options);
+  }
+}
+
+/** The reader is not keeping up: the sink refuses more until it drains; the platform retries later (503). */
+export class SinkBackpressureError extends ConvoticError {
+  override readonly name = "SinkBackpressureError";
+  constructor(sink: string, buffered: number, limit: number) {
+    super("sink_backpressure", 503, `sink ${sink} holds ${buffered} unwritten bytes (limit ${limit}): its reader is not reading`);
+  }
+}
+
+/** The stream is gone (EPIPE: the reader exited): nothing more can be written. */
+export class SinkClosedError extends ConvoticError {
+  override readonly name = "SinkClosedError";
+  constructor(sink: string, cause: unknown) {
+    super("sink_closed", 500, `sink ${sink} cannot write any more: ${messageOf(cause)}`, { cause });
   }
 }

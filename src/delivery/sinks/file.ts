@@ -46,6 +46,17 @@ export class FileSink implements Sink {
     this.matches = filterOf(parsed.data.filter);
   }
 
+  /** Ready when the file can be opened for appending (its directory exists and is writable). */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await this.file();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new SinkUnavailableError(this.name, "closed"));
     let text = "";

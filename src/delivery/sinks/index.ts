@@ -7,13 +7,14 @@ import { StdoutSink, StdoutSinkConfig } from "./stdout";
 import { WebhookSink, WebhookSinkConfig } from "./webhook";
 
 export { DeadLetterRecord, appendDeadLetters, parseDeadLetters } from "./dead-letter";
-export { SinkUnavailableError } from "./errors";
+export { SinkBackpressureError, SinkClosedError, SinkUnavailableError } from "./errors";
 export { FileSink, FileSinkConfig } from "./file";
 export { render, SinkFilter, SinkFormat } from "./render";
 export type { Rendered, SkipCounts } from "./render";
 export { backoffMs, retryAfterMs } from "./retry";
 export { signatureHeader, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
-export { StdoutSink, StdoutSinkConfig } from "./stdout";
+export { DEFAULT_MAX_BUFFERED_BYTES, StdoutSink, StdoutSinkConfig } from "./stdout";
+export type { StdoutSinkOptions } from "./stdout";
 export { WebhookSink, WebhookSinkConfig } from "./webhook";
 export type { WebhookSinkOptions, WebhookSinkStats } from "./webhook";
 
@@ -34,13 +35,15 @@ export const SinksConfig = z.array(SinkConfig).superRefine((sinks, context) => {
 export interface SinkEnvironment {
   /** where `stdout` sinks write; defaults to process.stdout */
   readonly stdout?: Writable;
+  /** a `stdout` sink's stream broke (EPIPE); serve exits non-zero */
+  readonly onBroken?: (error: unknown) => void;
 }
 
 /** Builds one sink from its (already env-resolved) config; throws `ConfigError` naming the field, never a secret. */
 export function createSink(config: SinkConfig, environment: SinkEnvironment = {}): Sink {
   switch (config.kind) {
     case "stdout":
-      return new StdoutSink(config, environment.stdout ?? process.stdout);
+      return new StdoutSink(config, environment.stdout ?? process.stdout, environment);
     case "file":
       return new FileSink(config);
     case "webhook":

@@ -1,37 +1,70 @@
 import type { Writable } from "node:stream";
 import { z } from "zod";
+import { ConvoticError } from "../../core";
 import type { Sink, SinkBatch } from "../sink";
-import { SinkUnavailableError } from "./errors";
+import { SinkBackpressureError, SinkClosedError, SinkUnavailableError } from "./errors";
 import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
+
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export const StdoutSinkConfig = z.strictObject({
   kind: z.literal("stdout"),
   name: z.string().min(1).optional(),
   filter: SinkFilter.optional(),
   format: SinkFormat.default("envelope"),
+  /** unwritten bytes held before batches are refused with 503 (default 1 MiB; serve's `stdout_buffer_bytes`) */
+  buffer_bytes: z.number().int().positive().optional(),
 });
 export type StdoutSinkConfig = z.input<typeof StdoutSinkConfig>;
 
-/** One JSON line per event on a stream (`serve`'s stdout). `write()` resolves once the stream took the lines. */
+export interface StdoutSinkOptions {
+  /** the stream failed (EPIPE: its reader exited); the owner decides what to do (serve exits non-zero) */
+  readonly onBroken?: (error: unknown) => void;
+}
+
+/**
+ * One JSON line per event on a stream (`serve`'s stdout). A batch is accepted once its lines are in the stream's
+ * buffer, which is bounded (`buffer_bytes`): past the bound the batch is refused with a 503, so a stalled reader
+ * slows the platform down instead of growing memory or hanging requests. A broken stream fails every later batch
+ * and tells `onBroken`. Up to the bound of accepted lines is lost if the process dies before the reader takes them.
+ */
 export class StdoutSink implements Sink {
   readonly name: string;
+  readonly maxBufferedBytes: number;
   readonly skipped: SkipCounts = { filtered: 0, unprojected: 0 };
   private readonly format: SinkFormat;
   private readonly matches: ReturnType<typeof filterOf>;
+  private broken: SinkClosedError | undefined;
   private closed = false;
 
   constructor(
     config: StdoutSinkConfig,
-    private readonly stream: Writable,
+    private readonly stream: Writable = process.stdout,
+    options: StdoutSinkOptions = {},
   ) {
     const parsed = StdoutSinkConfig.parse(config);
     this.name = parsed.name ?? "stdout";
     this.format = parsed.format;
     this.matches = filterOf(parsed.filter);
+    this.maxBufferedBytes = parsed.buffer_bytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    stream.on("error", (error) => {
+      this.broken ??= new SinkClosedError(this.name, error);
+      options.onBroken?.(error);
+    });
   }
 
-  async write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
-    if (this.closed) throw new SinkUnavailableError(this.name, "closed");
+  /** unwritten bytes held in the stream's buffer */
+  get buffered(): number {
+    return this.stream.writableLength;
+  }
+
+  async ready(): Promise<boolean> {
+    return this.usable() === undefined;
+  }
+
+  async write(batch: SinkBatch): Promise<void> {
+    const refusal = this.usable();
+    if (refusal !== undefined) throw refusal;
     let text = "";
     for (const event of batch.events) {
       if (!this.matches(event.type)) {
@@ -42,12 +75,25 @@ export class StdoutSink implements Sink {
       if (rendered === undefined) this.skipped.unprojected += 1;
       else text += rendered.body + "\n";
     }
-    if (text === "") return;
-    signal.throwIfAborted();
-    await new Promise<void>((resolve, reject) => this.stream.write(text, (error) => (error ? reject(error) : resolve())));
+    if (text !== "") this.stream.write(text);
   }
 
-  async close(): Promise<void> {
+  /** Stops taking batches and waits until the buffer is written, or `signal` aborts (then naming the unwritten bytes). */
+  async close(signal: AbortSignal): Promise<void> {
     this.closed = true;
+    // 'drain' fires only after a write that returned false, so the buffer is watched instead
+    while (this.broken === undefined && this.buffered > 0) {
+      if (signal.aborted) throw new ConvoticError("sink_not_flushed", 500, `sink ${this.name}: ${this.buffered} bytes were never written`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Why a batch cannot be taken now, if it cannot. */
+  private usable(): ConvoticError | undefined {
+    if (this.broken !== undefined) return this.broken;
+    if (this.closed) return new SinkUnavailableError(this.name, "closed");
+    if (this.stream.destroyed || this.stream.writableEnded) return new SinkClosedError(this.name, new Error("the stream is closed"));
+    if (this.buffered >= this.maxBufferedBytes) return new SinkBackpressureError(this.name, this.buffered, this.maxBufferedBytes);
+    return undefined;
   }
 }

@@ -1,7 +1,8 @@
 import { Writable } from "node:stream";
 import { createRouter } from "../../src/core";
-import { createDelivery, SinkBackpressureError, StreamSink } from "../../src/delivery";
-import { batchOf, counter, info } from "./support";
+import { createDelivery } from "../../src/delivery";
+import { SinkBackpressureError, StdoutSink } from "../../src/delivery/sinks";
+import { batchOf, counter, info } from "../delivery/support";
 
 /** A reader that takes bytes only when told to, like a stalled pipe. */
 function stalledReader() {
@@ -17,10 +18,10 @@ function stalledReader() {
   return { stream, written, release: () => pending.splice(0).forEach((callback) => callback()) };
 }
 
-describe("StreamSink", () => {
+describe("StdoutSink", () => {
   it("writes one JSON line per envelope", async () => {
     const reader = stalledReader();
-    const sink = new StreamSink(reader.stream);
+    const sink = new StdoutSink({ kind: "stdout" }, reader.stream);
     const batch = batchOf("a", "b");
     await sink.write(batch);
     reader.release();
@@ -29,7 +30,7 @@ describe("StreamSink", () => {
 
   it("refuses batches with a 503 once its buffer bound is reached, and takes them again after the reader caught up", async () => {
     const reader = stalledReader();
-    const sink = new StreamSink(reader.stream, { maxBufferedBytes: 2000 });
+    const sink = new StdoutSink({ kind: "stdout", buffer_bytes: 2000 }, reader.stream);
     let accepted = 0;
     let refusal: unknown;
     for (let index = 0; index < 50 && refusal === undefined; index += 1) {
@@ -45,17 +46,30 @@ describe("StreamSink", () => {
     expect(accepted).toBeGreaterThan(0);
     expect(sink.buffered).toBeLessThan(2000 + 1000); // the bound plus at most one batch
     // the reader resumes: the buffer empties and the sink accepts again
+    expect(await sink.ready()).toBe(false);
     const drain = setInterval(reader.release, 5);
-    await sink.close(AbortSignal.timeout(2000));
+    for (let waited = 0; sink.buffered > 0 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     clearInterval(drain);
+    expect(await sink.ready()).toBe(true);
     await expect(sink.write(batchOf("after"))).resolves.toBeUndefined();
+    reader.release();
+    await sink.close(AbortSignal.timeout(2000));
+    await expect(sink.write(batchOf("closed"))).rejects.toMatchObject({ code: "sink_unavailable" });
+  });
+
+  it("applies its filter and format", async () => {
+    const reader = stalledReader();
+    const sink = new StdoutSink({ kind: "stdout", format: "cloudevents", filter: ["crm.*"] }, reader.stream);
+    await sink.write(batchOf("a"));
+    expect(reader.written).toEqual([]);
+    expect(sink.skipped.filtered).toBe(1);
   });
 
   it("makes the delivery answer 503 (retry later) and run no handler while its reader is stalled", async () => {
     const reader = stalledReader();
     const calls = counter();
     const router = createRouter().on("messaging.follow", (event) => void calls.bump(event.id));
-    const delivery = createDelivery({ sinks: [new StreamSink(reader.stream, { maxBufferedBytes: 1 })], router });
+    const delivery = createDelivery({ sinks: [new StdoutSink({ kind: "stdout", buffer_bytes: 1 }, reader.stream)], router });
     expect(await delivery.run(batchOf("a"), info)).toMatchObject({ status: 200 });
     const refused = await delivery.run(batchOf("b"), info);
     expect(refused).toMatchObject({ status: 503, failed: 1, failures: [expect.objectContaining({ code: "sink_backpressure" })] });
@@ -68,7 +82,7 @@ describe("StreamSink", () => {
   it("fails every batch after its stream broke (EPIPE), and tells its owner once", async () => {
     const broken: unknown[] = [];
     const stream = new Writable({ write: (_chunk, _encoding, callback) => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })) });
-    const sink = new StreamSink(stream, { onBroken: (error) => void broken.push(error) });
+    const sink = new StdoutSink({ kind: "stdout" }, stream, { onBroken: (error) => void broken.push(error) });
     await sink.write(batchOf("a"));
     await new Promise((resolve) => setImmediate(resolve));
     await expect(sink.write(batchOf("b"))).rejects.toMatchObject({ code: "sink_closed", message: expect.stringContaining("EPIPE") });
@@ -77,7 +91,7 @@ describe("StreamSink", () => {
 
   it("gives up flushing at the signal, naming the unwritten bytes", async () => {
     const reader = stalledReader();
-    const sink = new StreamSink(reader.stream);
+    const sink = new StdoutSink({ kind: "stdout" }, reader.stream);
     await sink.write(batchOf("a"));
     await expect(sink.close(AbortSignal.timeout(50))).rejects.toThrow(/bytes were never written/);
   });
