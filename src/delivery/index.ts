@@ -26,3 +26,5 @@ export type { StreamSinkOptions } from "./stream-sink";
 export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";
+export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";
+export type { JetStreamConsumer, JetStreamConsumerOptions, JetStreamConsumerStats } from "./jetstream-consumer";
