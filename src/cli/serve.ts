@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { openStore, StreamSink, ttlOf } from "../delivery";
+import { openStore, StreamSink, ttlOf, type Sink } from "../delivery";
+import { createSink } from "../delivery/sinks";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { createLogger, createMetrics, observeHandler, type LogFormat } from "../observe";
 import { readServerConfig } from "./config";
@@ -64,10 +65,16 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   });
   const store = openStore(config.idempotency, { onError: (error) => logger.warn("idempotency store", { error: messageOf(error) }) });
   const ttl = ttlOf(config.idempotency);
+  let extraSinks: Sink[];
+  try {
+    extraSinks = (config.sinks ?? []).map((sink) => createSink(sink));
+  } catch (error) {
+    throw new CliError(`${path}: sinks: ${messageOf(error)}`, EXIT.input);
+  }
   const webhooks = createWebhookHandler({
     normalizer,
     blocks: config.blocks,
-    sinks: [stdout],
+    sinks: [stdout, ...extraSinks],
     idempotency: store,
     ...(ttl === undefined ? {} : { ttl }),
     ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
@@ -138,13 +145,14 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
   // a supervisor must see a dead stdout reader: events can no longer be delivered
   else logger.error("stdout failed; stopping (exit 3) so a supervisor restarts serve", { error: messageOf(reason.error) });
-  return stop({ server, stdout, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+  return stop({ server, stdout, sinks: extraSinks, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
 }
 
 /** Stops within the grace period; exit 0 only when nothing was abandoned and stdout was not lost. */
 async function stop(parts: {
   server: RunningServer;
   stdout: StreamSink;
+  sinks: readonly Sink[];
   store: { close(): Promise<void> } | undefined;
   graceMs: number;
   logger: ReturnType<typeof createLogger>;
@@ -159,6 +167,7 @@ async function stop(parts: {
   } catch {
     unwritten = stdout.buffered;
   }
+  await Promise.all(parts.sinks.map((sink) => sink.close(AbortSignal.timeout(Math.max(1, ends - Date.now()))).catch(() => undefined)));
   await store?.close();
   const abandoned = [
     report.requests > 0 ? `${report.requests} unanswered request(s)` : "",

@@ -1,3 +1,4 @@
+import { SinksConfig, type SinkConfig } from "../delivery/sinks";
 import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 import { Duration, IdempotencyConfigSchema, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
@@ -62,6 +63,8 @@ export const ServerConfigSchema = z.strictObject({
     .optional(),
   /** `{ store: "memory", max_entries, ttl }` (the default), `{ store: "redis", url, key_prefix, ttl }`, or `false` */
   idempotency: z.unknown().optional(),
+  /** more sinks: stdout, file, webhook, jetstream entries (docs/sinks and docs/scaling.md) */
+  sinks: z.unknown().optional(),
   /** the time a request's sinks and handlers get: one duration or durations by platform (docs/reliability.md) */
   deadlines: PerPlatformDuration.optional(),
   /** how long SIGTERM waits for in-flight work before exiting non-zero (default 10 s) */
@@ -80,6 +83,7 @@ export interface ServerConfig {
   readonly max_in_flight_bytes?: number | undefined;
   readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
   readonly idempotency?: IdempotencyConfig | undefined;
+  readonly sinks?: readonly SinkConfig[] | undefined;
   readonly deadlines?: PerPlatform | undefined;
   /** milliseconds */
   readonly shutdown_grace?: number | undefined;
@@ -264,7 +268,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
 export function loadConfig(input: unknown, options: { normalizer: Normalizer; env?: Env }): ServerConfig {
   const parsed = ServerConfigSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
-  const { blocks, idempotency: rawIdempotency, ...rest } = parsed.data;
+  const { blocks, idempotency: rawIdempotency, sinks: rawSinks, ...rest } = parsed.data;
   if (blocks.length === 0) throw new ConfigError("invalid configuration: blocks is empty");
   let idempotency: IdempotencyConfig | undefined;
   if (rawIdempotency !== undefined) {
@@ -273,5 +277,12 @@ export function loadConfig(input: unknown, options: { normalizer: Normalizer; en
     if (!checked.success) throw new ConfigError(`invalid configuration: idempotency: ${describeIssues(checked.error)}`);
     idempotency = checked.data;
   }
-  return { ...rest, ...(idempotency === undefined ? {} : { idempotency }), blocks: loadBlocks(blocks, options) };
+  let sinks: SinkConfig[] | undefined;
+  if (rawSinks !== undefined) {
+    // a sink URL or token may be a secret: `${VAR}` keeps it out of the file
+    const checked = SinksConfig.safeParse(resolveEnv(rawSinks, options.env ?? {}, "sinks", "sinks"));
+    if (!checked.success) throw new ConfigError(`invalid configuration: sinks: ${describeIssues(checked.error)}`);
+    sinks = checked.data as SinkConfig[];
+  }
+  return { ...rest, ...(idempotency === undefined ? {} : { idempotency }), ...(sinks === undefined ? {} : { sinks }), blocks: loadBlocks(blocks, options) };
 }
