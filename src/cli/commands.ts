@@ -62,6 +62,23 @@ export const COMMANDS = {
       ["--log-level LEVEL", "debug, info (default), warn or error; debug adds a line per request with duplicates"],
     ],
   },
+  consume: {
+    usage:
+      "convotic consume --stream NAME --durable NAME [--servers URL]... [--filter TYPE]... [--subject-prefix P] [--ack-wait DUR] [--max-deliver N] [--dead-letter-subject S]",
+    summary:
+      "consume the events a jetstream sink published, as a durable JetStream consumer; events as JSON lines on stdout\n" +
+      "(what serve prints), each acknowledged once written; SIGTERM or Ctrl-C stops (docs/scaling.md)",
+    options: [
+      ["--stream NAME", "the stream of the jetstream sink (required)"],
+      ["-d, --durable NAME", "the durable consumer: a restart with the same name resumes where it stopped (required)"],
+      ["-s, --servers URL", "a NATS server, repeatable (default NATS_URL, then nats://127.0.0.1:4222)"],
+      ["-f, --filter TYPE", "an event type or pattern such as messaging.*, repeatable (default every type)"],
+      ["--subject-prefix P", "the sink's subject_prefix (default convotic)"],
+      ["--ack-wait DUR", "how long the server waits for an ack before redelivering (default 30s)"],
+      ["--max-deliver N", "deliveries before an event is dead-lettered (default 5)"],
+      ["--dead-letter-subject S", "where events that keep failing go (default convotic_dead_letter.<durable>)"],
+    ],
+  },
   replay: {
     usage:
       "convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]\n" +

@@ -13,6 +13,7 @@ import { CliError, EXIT, line, type CliIO } from "./io";
 import { normalizeCommand } from "./normalize";
 import { replayCommand } from "./replay";
 import { serveCommand } from "./serve";
+import { consumeCommand } from "./consume";
 
 const FIXTURES_ROOT = join(__dirname, "..", "..", "fixtures");
 
@@ -51,6 +52,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await docsCommand(args, io, adapters, FIXTURES_ROOT);
       case "serve":
         return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
+      case "consume":
+        return await consumeCommand(args, io);
       case "replay":
         return await replayCommand(args, io, normalizer);
       case "coverage":

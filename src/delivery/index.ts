@@ -27,3 +27,5 @@ export type { Claim, ClaimState, IdempotencyStore } from "./store";
 export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";
+export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";
+export type { JetStreamConsumer, JetStreamConsumerOptions, JetStreamConsumerStats } from "./jetstream-consumer";

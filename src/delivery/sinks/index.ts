@@ -3,12 +3,23 @@ import { z } from "zod";
 import { ConfigError } from "../../core";
 import type { Sink } from "../sink";
 import { FileSink, FileSinkConfig } from "./file";
+import { JetStreamSink, JetStreamSinkConfig } from "./jetstream";
 import { StdoutSink, StdoutSinkConfig } from "./stdout";
 import { WebhookSink, WebhookSinkConfig } from "./webhook";
 
 export { DeadLetterRecord, appendDeadLetters, parseDeadLetters } from "./dead-letter";
 export { SinkBackpressureError, SinkClosedError, SinkUnavailableError } from "./errors";
 export { FileSink, FileSinkConfig } from "./file";
+export {
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_SUBJECT_PREFIX,
+  escapeSubjectToken,
+  JetStreamSink,
+  JetStreamSinkConfig,
+  JetStreamStreamConfig,
+  subjectOf,
+  unescapeSubjectToken,
+} from "./jetstream";
 export { render, SinkFilter, SinkFormat } from "./render";
 export type { Rendered, SkipCounts } from "./render";
 export { backoffMs, retryAfterMs } from "./retry";
@@ -19,14 +30,15 @@ export { WebhookSink, WebhookSinkConfig } from "./webhook";
 export type { WebhookSinkOptions, WebhookSinkStats } from "./webhook";
 
 /** One entry of `sinks: [...]` in the serve config. */
-export const SinkConfig = z.discriminatedUnion("kind", [StdoutSinkConfig, FileSinkConfig, WebhookSinkConfig]);
+export const SinkConfig = z.discriminatedUnion("kind", [StdoutSinkConfig, FileSinkConfig, WebhookSinkConfig, JetStreamSinkConfig]);
 export type SinkConfig = z.input<typeof SinkConfig>;
 
 /** The `sinks` member of the serve config: sink names must be unique (they key delivery ids and logs). */
 export const SinksConfig = z.array(SinkConfig).superRefine((sinks, context) => {
   const seen = new Set<string>();
   sinks.forEach((sink, index) => {
-    const name = sink.name ?? (sink.kind === "file" ? `file:${sink.path}` : sink.kind);
+    const name =
+      sink.name ?? (sink.kind === "file" ? `file:${sink.path}` : sink.kind === "jetstream" ? `jetstream:${sink.stream.name}` : sink.kind);
     if (seen.has(name)) context.addIssue({ code: "custom", path: [index, "name"], message: `duplicate sink name "${name}"` });
     seen.add(name);
   });
@@ -48,6 +60,8 @@ export function createSink(config: SinkConfig, environment: SinkEnvironment = {}
       return new FileSink(config);
     case "webhook":
       return new WebhookSink(config);
+    case "jetstream":
+      return new JetStreamSink(config);
     default:
       throw new ConfigError(`unknown sink kind "${String((config as { kind?: unknown }).kind)}"`);
   }
