@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
-import { envelopeSchemas, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
+import { validateEnvelope, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
 import { EnvelopeError, messageOf } from "./errors";
 import { contactId, conversationId, eventId, messageId } from "./ids";
 import { describeIssues } from "./issues";
@@ -181,7 +181,7 @@ export class EnvelopeBuilder {
               ...(input.timestamp === undefined ? {} : { platform_timestamp: String(input.timestamp).slice(0, 64) }),
             },
     };
-    const checked = envelopeSchemas[type].safeParse(envelope);
+    const checked = validateEnvelope(type, envelope);
     if (!checked.success) {
       throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
     }

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
-import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
+import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { isValidatedEnvelope } from "./builder";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { boundedRaw } from "./objects";
@@ -161,7 +161,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       return `envelope ${event.id} does not belong to this platform and block`;
     }
     if (isValidatedEnvelope(event)) return undefined;
-    const checked = envelopeSchemas[event.type].safeParse(event);
+    const checked = validateEnvelope(event.type, event);
     return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }
 
