@@ -6,7 +6,7 @@ import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformErr
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
-import { checkSecrets } from "./secrets";
+import { checkSecretsOnce } from "./secrets";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
@@ -189,10 +189,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return runAdapter(adapterFor(platform), payload, context(contextInput));
   }
 
-  /** Validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. */
+  /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
   function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
     const adapter = adapterFor(platform);
-    const checked = checkSecrets(adapter, secrets);
+    const checked = checkSecretsOnce(adapter, secrets);
     const rawBody = typeof request.rawBody === "string" ? Buffer.from(request.rawBody, "utf8") : request.rawBody;
     adapter.verify({ rawBody, headers: request.headers }, checked);
   }
@@ -207,7 +207,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   function handshake(platform: string, request: HandshakeRequest, secrets: unknown, contextInput: ContextInput): HandshakeResult | undefined {
     const adapter = adapterFor(platform);
     if (adapter.handshake === undefined) return undefined;
-    const checked = checkSecrets(adapter, secrets);
+    const checked = checkSecretsOnce(adapter, secrets);
     const ctx = context(contextInput);
     const result = adapter.handshake(request, checked, ctx);
     const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });
