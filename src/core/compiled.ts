@@ -139,7 +139,7 @@ function compile(schema: unknown): CompiledParse {
     case "literal": {
       noChecks(def);
       const values = def["values"];
-      if (!Array.isArray(values)) throw new Unsupported("literal");
+      if (!Array.isArray(values) || values.includes(undefined)) throw new Unsupported("literal");
       const accepted = new Set<unknown>(values);
       return (value) => (accepted.has(value) ? value : REJECTED);
     }
@@ -215,21 +215,33 @@ function compileStrictObject(def: Def): CompiledParse {
   if (catchall === undefined || defOf(catchall).type !== "never") throw new Unsupported("non-strict object");
   const shape = def["shape"];
   if (!isPlainObject(shape)) throw new Unsupported("object shape");
-  const fields = Object.entries(shape).map(([key, field]) => ({ key, parse: compile(field) }));
+  const fields = Object.entries(shape).map(([key, field]) => ({ key, parse: compile(field), required: defOf(field).type !== "optional" }));
+  const indexOf = new Map(fields.map((field, index) => [field.key, index]));
+  const required = fields.filter((field) => field.required).length;
+  // walks the keys the value has (an envelope sets a few of its many optional fields), not the whole shape
   return (value) => {
     if (!isPlainObject(value)) return REJECTED;
-    let present = 0;
-    const out: Record<string, unknown> = {};
-    for (const field of fields) {
-      const item = field.parse(value[field.key]);
+    const keys = Object.keys(value);
+    const indexes: number[] = [];
+    const parsed: unknown[] = [];
+    let requiredPresent = 0;
+    let inOrder = true;
+    for (const key of keys) {
+      const index = indexOf.get(key);
+      if (index === undefined) return REJECTED;
+      const field = fields[index]!;
+      const item = field.parse(value[key]);
       if (item === REJECTED) return REJECTED;
-      if (Object.hasOwn(value, field.key)) {
-        out[field.key] = item;
-        present++;
-      }
+      if (field.required) requiredPresent++;
+      if (indexes.length > 0 && index < indexes[indexes.length - 1]!) inOrder = false;
+      indexes.push(index);
+      parsed[index] = item;
     }
-    // every own key is one of the shape's: a strict object rejects the others
-    return Object.keys(value).length === present ? out : REJECTED;
+    if (requiredPresent !== required) return REJECTED;
+    if (!inOrder) indexes.sort((a, b) => a - b);
+    const out: Record<string, unknown> = {};
+    for (const index of indexes) out[fields[index]!.key] = parsed[index];
+    return out;
   };
 }
 
