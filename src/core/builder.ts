@@ -5,6 +5,7 @@ import { validateEnvelope, type EventMetadata, type EventOf, type NormalizeResul
 import { EnvelopeError, messageOf } from "./errors";
 import { contactId, conversationId, eventId, messageId } from "./ids";
 import { describeIssues } from "./issues";
+import { parseWith } from "./compiled";
 import { boundedRaw } from "./objects";
 import { normalizeTimestamp, platformTime } from "./time";
 
@@ -134,7 +135,7 @@ export class EnvelopeBuilder {
     const unhandled = this.unhandledEvents.length;
     let reason: string;
     if (options.schema !== undefined) {
-      const parsed = options.schema.safeParse(raw);
+      const parsed = parseWith(options.schema, raw);
       if (!parsed.success) {
         this.unhandled(options.kind, raw, {
           reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,

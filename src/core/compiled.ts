@@ -198,21 +198,32 @@ function compile(schema: unknown): CompiledParse {
         return out;
       };
     }
+    case "nullable": {
+      noChecks(def);
+      const inner = compile(def["innerType"]);
+      return (value) => (value === null ? value : inner(value));
+    }
+    case "unknown":
+      noChecks(def);
+      return (value) => value;
     case "object":
-      return compileStrictObject(def);
+      return compileObject(def);
     default:
       throw new Unsupported(def.type);
   }
 }
 
 /**
- * Only strict objects (a loose or stripping one is left to zod). The output has the shape's key order, as zod's
- * has: a key present in the input (even as `undefined`) is present in the output, an absent one stays absent.
+ * Strict objects, and loose ones whose other keys may hold anything (a stripping one is left to zod). The output
+ * has zod's key order: the shape's keys, then a loose object's other keys in the input's order. A key present
+ * in the input (even as `undefined`) is present in the output, an absent one stays absent.
  */
-function compileStrictObject(def: Def): CompiledParse {
+function compileObject(def: Def): CompiledParse {
   noChecks(def);
   const catchall = def["catchall"];
-  if (catchall === undefined || defOf(catchall).type !== "never") throw new Unsupported("non-strict object");
+  const catchallType = catchall === undefined ? undefined : defOf(catchall);
+  const loose = catchallType?.type === "unknown" && (catchallType.checks ?? []).length === 0;
+  if (catchallType?.type !== "never" && !loose) throw new Unsupported("stripping object");
   const shape = def["shape"];
   if (!isPlainObject(shape)) throw new Unsupported("object shape");
   const fields = Object.entries(shape).map(([key, field]) => ({ key, parse: compile(field), required: defOf(field).type !== "optional" }));
@@ -228,7 +239,10 @@ function compileStrictObject(def: Def): CompiledParse {
     let inOrder = true;
     for (const key of keys) {
       const index = indexOf.get(key);
-      if (index === undefined) return REJECTED;
+      if (index === undefined) {
+        if (!loose) return REJECTED;
+        continue;
+      }
       const field = fields[index]!;
       const item = field.parse(value[key]);
       if (item === REJECTED) return REJECTED;
@@ -241,16 +255,46 @@ function compileStrictObject(def: Def): CompiledParse {
     if (!inOrder) indexes.sort((a, b) => a - b);
     const out: Record<string, unknown> = {};
     for (const index of indexes) out[fields[index]!.key] = parsed[index];
+    if (loose && indexes.length !== keys.length) {
+      for (const key of keys) {
+        if (indexOf.has(key)) continue;
+        // JSON.parse makes an own `__proto__` a data key; what zod makes of it is left to zod
+        if (key === "__proto__") return REJECTED;
+        out[key] = value[key];
+      }
+    }
     return out;
   };
 }
 
 /** The compiled parser of a schema, or `undefined` when the schema uses anything the compiler does not know. */
-export function compileParse(schema: z.ZodType): CompiledParse | undefined {
+export function compileParse(schema: z.ZodType, explain?: (reason: string) => void): CompiledParse | undefined {
   try {
     return compile(schema);
   } catch (error) {
-    if (error instanceof Unsupported) return undefined;
+    if (error instanceof Unsupported) {
+      explain?.(error.message);
+      return undefined;
+    }
     throw error;
   }
+}
+
+const parsers = new WeakMap<z.ZodType, CompiledParse | null>();
+
+/**
+ * `schema.safeParse(value)`, answered by the schema's compiled parser when it accepts the value; zod runs when it
+ * does not (to decide, and to word the issues with their paths) or when the schema does not compile.
+ */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  let parse = parsers.get(schema);
+  if (parse === undefined) {
+    parse = compileParse(schema) ?? null;
+    parsers.set(schema, parse);
+  }
+  if (parse !== null) {
+    const parsed = parse(value);
+    if (parsed !== REJECTED) return { success: true, data: parsed as z.output<S> };
+  }
+  return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
 }

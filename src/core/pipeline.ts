@@ -7,6 +7,7 @@ import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
 import { checkSecretsOnce } from "./secrets";
+import { parseWith } from "./compiled";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
@@ -116,7 +117,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       const detail = messageOf(cause);
       throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
     }
-    const parsed = adapter.payload.safeParse(json);
+    const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
       throw new PayloadError(platform, `body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
         cause: parsed.error,
