@@ -1,10 +1,11 @@
 import type { z } from "zod";
 import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
-import { envelopeSchemas, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
+import { validateEnvelope, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
 import { EnvelopeError, messageOf } from "./errors";
 import { contactId, conversationId, eventId, messageId } from "./ids";
 import { describeIssues } from "./issues";
+import { parseWith } from "./compiled";
 import { boundedRaw } from "./objects";
 import { normalizeTimestamp, platformTime } from "./time";
 
@@ -134,7 +135,7 @@ export class EnvelopeBuilder {
     const unhandled = this.unhandledEvents.length;
     let reason: string;
     if (options.schema !== undefined) {
-      const parsed = options.schema.safeParse(raw);
+      const parsed = parseWith(options.schema, raw);
       if (!parsed.success) {
         this.unhandled(options.kind, raw, {
           reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,
@@ -181,7 +182,7 @@ export class EnvelopeBuilder {
               ...(input.timestamp === undefined ? {} : { platform_timestamp: String(input.timestamp).slice(0, 64) }),
             },
     };
-    const checked = envelopeSchemas[type].safeParse(envelope);
+    const checked = validateEnvelope(type, envelope);
     if (!checked.success) {
       throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
     }

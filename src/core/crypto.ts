@@ -33,10 +33,16 @@ export function constantTimeEqual(a: string, b: string): boolean {
 /**
  * Whether `given` equals the signature computed with any of the secrets. Every secret is tried and none
  * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
+ * A signature's length is public (the digest's size in its encoding), so the bytes are compared directly with
+ * `timingSafeEqual`; only a length mismatch, which says nothing the sender does not know, answers early.
  */
 export function matchesAnySecret(secrets: readonly string[], given: string, signature: (secret: string) => string): boolean {
+  const givenBytes = Buffer.from(given, "utf8");
   let matched = false;
-  for (const secret of secrets) matched = constantTimeEqual(signature(secret), given) || matched;
+  for (const secret of secrets) {
+    const expected = Buffer.from(signature(secret), "utf8");
+    matched = (expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes)) || matched;
+  }
   return matched;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalogue";
+import { compileParse, REJECTED } from "./compiled";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
 
 export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");
@@ -40,6 +41,24 @@ function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>
 export const envelopeSchemas = Object.fromEntries(EVENT_TYPES.map((type) => [type, buildEnvelopeSchema(type)])) as {
   [T in EventType]: z.ZodType<EventOf<T>>;
 };
+
+const envelopeParsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type])] as const));
+
+/**
+ * Validates an envelope against its type's schema. The parser compiled from that schema (core/compiled.ts)
+ * answers first, with what zod would return; only when it rejects the envelope does zod run, so zod still
+ * decides every rejection and words every error.
+ */
+export function validateEnvelope<T extends EventType>(
+  type: T,
+  envelope: unknown,
+): { success: true; data: EventOf<T> } | { success: false; error: z.ZodError } {
+  const parse = envelopeParsers.get(type);
+  const parsed = parse === undefined ? REJECTED : parse(envelope);
+  if (parsed !== REJECTED) return { success: true, data: parsed as EventOf<T> };
+  const checked = envelopeSchemas[type].safeParse(envelope);
+  return checked.success ? { success: true, data: checked.data } : { success: false, error: checked.error };
+}
 
 /** The union of all envelopes, discriminated by `type`. */
 export const UnifiedEventSchema = z.discriminatedUnion(

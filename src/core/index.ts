@@ -39,6 +39,7 @@ export {
 export type { ErrorResponse, LogLevel } from "./errors";
 export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
 export { describeIssues } from "./issues";
+export { compileParse, parseWith, REJECTED, type CompiledParse } from "./compiled";
 export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";

@@ -11,7 +11,10 @@ export function defined<T extends object>(fields: T): Defined<T> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) {
     const value = (fields as Record<string, unknown>)[key];
-    if (value !== undefined) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (value === undefined) continue;
+    // an own `__proto__` must stay data, not set the prototype; every other key takes the fast assignment
+    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out as Defined<T>;
 }

@@ -1,12 +1,13 @@
 import type { z } from "zod";
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
-import { envelopeSchemas, type NormalizeResult, type UnifiedEvent } from "./envelope";
+import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { isValidatedEnvelope } from "./builder";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
-import { checkSecrets } from "./secrets";
+import { checkSecretsOnce } from "./secrets";
+import { parseWith } from "./compiled";
 import { InvalidTimestampError, normalizeTimestamp } from "./time";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
@@ -116,7 +117,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       const detail = messageOf(cause);
       throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
     }
-    const parsed = adapter.payload.safeParse(json);
+    const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
       throw new PayloadError(platform, `body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
         cause: parsed.error,
@@ -161,7 +162,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       return `envelope ${event.id} does not belong to this platform and block`;
     }
     if (isValidatedEnvelope(event)) return undefined;
-    const checked = envelopeSchemas[event.type].safeParse(event);
+    const checked = validateEnvelope(event.type, event);
     return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }
 
@@ -189,10 +190,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return runAdapter(adapterFor(platform), payload, context(contextInput));
   }
 
-  /** Validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. */
+  /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
   function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
     const adapter = adapterFor(platform);
-    const checked = checkSecrets(adapter, secrets);
+    const checked = checkSecretsOnce(adapter, secrets);
     const rawBody = typeof request.rawBody === "string" ? Buffer.from(request.rawBody, "utf8") : request.rawBody;
     adapter.verify({ rawBody, headers: request.headers }, checked);
   }
@@ -207,7 +208,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   function handshake(platform: string, request: HandshakeRequest, secrets: unknown, contextInput: ContextInput): HandshakeResult | undefined {
     const adapter = adapterFor(platform);
     if (adapter.handshake === undefined) return undefined;
-    const checked = checkSecrets(adapter, secrets);
+    const checked = checkSecretsOnce(adapter, secrets);
     const ctx = context(contextInput);
     const result = adapter.handshake(request, checked, ctx);
     const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });

@@ -17,6 +17,36 @@ export function checkSecrets<Secrets>(adapter: PlatformAdapter<unknown, Secrets>
   throw new ConfigError(`secrets are missing or invalid, refusing to accept requests: ${detail}`, { platform: adapter.platform });
 }
 
+interface CheckedSecrets {
+  readonly adapter: PlatformAdapter<unknown, never>;
+  /** the secrets as they were when checked: a later change to the object is checked again */
+  readonly snapshot: string;
+  readonly checked: unknown;
+}
+
+/** Secrets objects already checked, by identity: a block passes the same object with every request. */
+const checkedSecrets = new WeakMap<object, CheckedSecrets>();
+
+/**
+ * `checkSecrets` for the request path: a block's secrets object is validated with zod once, then recognised by
+ * identity and by a JSON snapshot of its content, so a mutated object is checked again and the checks still fail
+ * closed. Anything that is not a plain JSON-able object is checked every time.
+ */
+export function checkSecretsOnce<Secrets>(adapter: PlatformAdapter<unknown, Secrets>, secrets: unknown): Secrets {
+  if (typeof secrets !== "object" || secrets === null) return checkSecrets(adapter, secrets);
+  let snapshot: string;
+  try {
+    snapshot = JSON.stringify(secrets);
+  } catch {
+    return checkSecrets(adapter, secrets);
+  }
+  const known = checkedSecrets.get(secrets);
+  if (known !== undefined && known.adapter === adapter && known.snapshot === snapshot) return known.checked as Secrets;
+  const checked = checkSecrets(adapter, secrets);
+  checkedSecrets.set(secrets, { adapter: adapter as PlatformAdapter<unknown, never>, snapshot, checked });
+  return checked;
+}
+
 interface Key {
   readonly name: string;
   readonly optional: boolean;

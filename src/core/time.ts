@@ -1,4 +1,4 @@
-import { fromUnixTime, isValid, parseISO, toDate } from "date-fns";
+import { parseISO } from "date-fns";
 
 /**
  * Below this a number cannot be epoch milliseconds of any date after 1973-03-03, but as seconds it covers every
@@ -25,9 +25,8 @@ export class InvalidTimestampError extends Error {
  * documented as, because platforms are not consistent with their own docs.
  */
 export function normalizeTimestamp(value: number | string | Date): string {
-  const date = toDateValue(value);
-  const time = date.getTime();
-  if (!isValid(date) || time < EARLIEST || time > LATEST) {
+  const date = dateInRange(value);
+  if (date === undefined) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 64)) : String(value);
     throw new InvalidTimestampError(`not a valid timestamp between 1970 and 9999: ${shown}`);
   }
@@ -40,25 +39,29 @@ export function normalizeTimestamp(value: number | string | Date): string {
  * One rule for every adapter, so a bad clock on one item never costs the items beside it.
  */
 export function platformTime(value: number | string): string | undefined {
-  try {
-    return normalizeTimestamp(value);
-  } catch {
-    return undefined;
-  }
+  return dateInRange(value)?.toISOString();
 }
 
-function toDateValue(value: number | string | Date): Date {
-  if (value instanceof Date) return toDate(value);
-  if (typeof value === "number") return fromEpochNumber(value);
+/** The value as a date between 1970 and 9999, or `undefined`; plain `Date` arithmetic on the hot path. */
+function dateInRange(value: number | string | Date): Date | undefined {
+  // `new Date(ms)` truncates a fraction and turns anything past ±8.64e15 into an invalid date, as date-fns did
+  const date = new Date(epochMillisOf(value));
+  const time = date.getTime();
+  return Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date;
+}
+
+function epochMillisOf(value: number | string | Date): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "number") return millisOfEpochNumber(value);
   const trimmed = value.trim();
-  if (NUMERIC.test(trimmed)) return fromEpochNumber(Number(trimmed));
-  if (trimmed === "") return new Date(Number.NaN);
-  return parseISO(trimmed);
+  if (NUMERIC.test(trimmed)) return millisOfEpochNumber(Number(trimmed));
+  if (trimmed === "") return Number.NaN;
+  return parseISO(trimmed).getTime();
 }
 
-function fromEpochNumber(value: number): Date {
-  if (!Number.isFinite(value) || value < 0) return new Date(Number.NaN);
-  return Math.abs(value) < SECONDS_CEILING ? fromUnixTime(value) : toDate(value);
+function millisOfEpochNumber(value: number): number {
+  if (!Number.isFinite(value) || value < 0) return Number.NaN;
+  return Math.abs(value) < SECONDS_CEILING ? value * 1000 : value;
 }
 
 /** True when the value is a usable timestamp; adapters use it to fall back to the receive time. */

@@ -1,5 +1,6 @@
 import { adapters } from "../../src/adapters";
-import { checkSecrets, ConfigError, createNormalizer, type PlatformAdapter } from "../../src/core";
+import { checkSecrets, ConfigError, createNormalizer, matchesAnySecret, type PlatformAdapter } from "../../src/core";
+import { checkSecretsOnce } from "../../src/core/secrets";
 
 /*
  * One secrets check for loading blocks, verifying and handshakes. Its message names the keys the platform
@@ -54,5 +55,41 @@ describe("checkSecrets", () => {
     );
     const handshake = { query: new URLSearchParams(), headers: {} };
     expect(() => normalizer.handshake("messenger", handshake, {}, { workspace_id: "w", block_id: "b" })).toThrow("app_secrets is missing");
+  });
+});
+
+describe("the request path's secrets check (checkSecretsOnce)", () => {
+  const line = adapterOf("line");
+
+  it("validates a secrets object once, then again whenever its content changes, failing closed", () => {
+    const secrets: { channel_secrets: unknown } = { channel_secrets: ["abc"] };
+    expect(checkSecretsOnce(line, secrets)).toEqual({ channel_secrets: ["abc"] });
+    expect(checkSecretsOnce(line, secrets)).toEqual({ channel_secrets: ["abc"] });
+    (secrets.channel_secrets as string[]).push("def");
+    expect(checkSecretsOnce(line, secrets)).toEqual({ channel_secrets: ["abc", "def"] });
+    secrets.channel_secrets = [];
+    expect(() => checkSecretsOnce(line, secrets)).toThrow(ConfigError);
+    secrets.channel_secrets = "abc";
+    expect(() => checkSecretsOnce(line, secrets)).toThrow(ConfigError);
+  });
+
+  it("checks one object again for another adapter, and checks values that are not objects every time", () => {
+    const secrets = { channel_secrets: ["abc"] };
+    expect(checkSecretsOnce(line, secrets)).toEqual(secrets);
+    expect(() => checkSecretsOnce(adapterOf("telegram"), secrets)).toThrow(ConfigError);
+    expect(() => checkSecretsOnce(line, undefined)).toThrow(ConfigError);
+    expect(() => checkSecretsOnce(line, { channel_secrets: [1n] })).toThrow(ConfigError);
+  });
+});
+
+describe("matchesAnySecret", () => {
+  const signature = (secret: string) => `sig-${secret}`;
+
+  it("matches any configured secret and nothing else, whatever the given bytes", () => {
+    expect(matchesAnySecret(["a", "b"], "sig-b", signature)).toBe(true);
+    expect(matchesAnySecret(["a", "b"], "sig-c", signature)).toBe(false);
+    expect(matchesAnySecret(["a"], "sig-", signature)).toBe(false);
+    expect(matchesAnySecret(["a"], "sig-é", signature)).toBe(false); // as many characters, more bytes: no throw
+    expect(matchesAnySecret([], "sig-a", signature)).toBe(false);
   });
 });

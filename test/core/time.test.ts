@@ -1,4 +1,7 @@
+import { fromUnixTime, isValid, parseISO, toDate } from "date-fns";
+import fc from "fast-check";
 import { isTimestamp, normalizeTimestamp } from "../../src/core";
+import { platformTime } from "../../src/core/time";
 
 describe("normalizeTimestamp", () => {
   const iso = "2026-03-31T10:15:30.000Z";
@@ -34,4 +37,38 @@ describe("normalizeTimestamp", () => {
       expect(isTimestamp(value)).toBe(false);
     },
   );
+});
+
+describe("normalizeTimestamp against the date-fns reading it replaced", () => {
+  // the rule as it was written with date-fns, kept here as the reference for the plain Date arithmetic
+  function reference(value: number | string): string | undefined {
+    const fromNumber = (n: number) =>
+      !Number.isFinite(n) || n < 0 ? new Date(Number.NaN) : Math.abs(n) < 100_000_000_000 ? fromUnixTime(n) : toDate(n);
+    let date: Date;
+    if (typeof value === "number") date = fromNumber(value);
+    else {
+      const trimmed = value.trim();
+      if (/^-?\d+(\.\d+)?$/.test(trimmed)) date = fromNumber(Number(trimmed));
+      else date = trimmed === "" ? new Date(Number.NaN) : parseISO(trimmed);
+    }
+    const time = date.getTime();
+    return !isValid(date) || time < 0 || time > Date.UTC(9999, 11, 31, 23, 59, 59, 999) ? undefined : date.toISOString();
+  }
+
+  it("gives the same time or the same refusal for any number or string", () => {
+    const values = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.double({ min: 0, max: 3e14 }),
+      fc.integer({ min: 0, max: 300_000_000_000_000 }).map(String),
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(platformTime(value)).toBe(reference(value));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
+import { EnvelopeBuilder, parseWith, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
 import { mapEcho, mapInbound } from "./messages";
 import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
 import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, WaUserPreference, type WaChange, type WaEntry, type WhatsAppWebhook } from "./schema";
@@ -20,7 +20,7 @@ export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeCo
       b.item(raw, { kind: stringField(raw, "field") ?? "changes", schema: WaChangeItem }, (change) => {
         const contacts = (change.value.contacts ?? []).flatMap((contact) => {
           // a contact is profile data, not an event: one without its documented shape only costs the profile
-          const parsed = WaContact.safeParse(contact);
+          const parsed = parseWith(WaContact, contact);
           return parsed.success ? [parsed.data] : [];
         });
         mapChange(new Scope(b, accountOf(entry, change), contacts), entry, change);
