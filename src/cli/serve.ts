@@ -87,7 +87,10 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     ...(keep_alive_ms === undefined ? {} : { keepAliveTimeoutMs: keep_alive_ms }),
   };
 
-  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness: outputs.readiness });
+  // a load balancer sends traffic once the sinks and the idempotency store answer
+  const storeReady = store === false ? undefined : store.ready?.bind(store);
+  const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
+  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness });
 
   let server: RunningServer;
   try {

@@ -11,6 +11,8 @@ export interface RedisClientLike {
   eval(script: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
   evalsha(sha1: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
   quit(): Promise<unknown>;
+  /** answers PONG while the server is reachable */
+  ping?(): Promise<unknown>;
   /** drops the connection at once, also while it is reconnecting (where `quit` would wait) */
   disconnect?(): void;
 }
@@ -96,6 +98,17 @@ export class RedisStore implements IdempotencyStore {
     } else {
       this.client = openClient(options.url, options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS, onError);
       this.owned = true;
+    }
+  }
+
+  /** A PING within the command timeout: what `/readyz` asks before a load balancer sends traffic. */
+  async ready(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError(this.kind, new Error("it is closed"));
+    if (this.client.ping === undefined) return;
+    try {
+      await this.client.ping();
+    } catch (cause) {
+      throw new StoreUnavailableError(this.kind, cause);
     }
   }
 

@@ -31,6 +31,8 @@ export interface IdempotencyStore {
   release(key: string, token: string): Promise<void>;
   /** Counters for logs and readiness answers; the shape depends on the kind. */
   stats(): Readonly<Record<string, number | string>>;
+  /** For readiness probes: resolves when the store answers, rejects when it does not. Absent means always ready. */
+  ready?(): Promise<void>;
   /** Frees what the store holds (a connection it opened). Idempotent. */
   close(): Promise<void>;
 }

@@ -85,4 +85,14 @@ describeRedis("RedisStore", () => {
     expect(Date.now() - started).toBeLessThan(3000);
     await store.close();
   });
+
+  it("answers readiness with a PING: ready while Redis answers, store_unavailable when it does not", async () => {
+    const up = open();
+    await expect(up.ready()).resolves.toBeUndefined();
+    const down = new RedisStore({ url: "redis://127.0.0.1:1", commandTimeoutMs: 300 });
+    await expect(down.ready()).rejects.toMatchObject({ code: "store_unavailable", status: 503 });
+    await down.close();
+    await up.close();
+    await expect(up.ready()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
 });
