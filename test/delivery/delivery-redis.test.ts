@@ -1,7 +1,6 @@
-import Redis from "ioredis";
 import { createRouter } from "../../src/core";
 import { createDelivery, RedisStore } from "../../src/delivery";
-import { describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
+import { deleteKeys, describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
 import { batchOf, counter, info, recordingSink } from "./support";
 
 /* Two deliveries (two instances, in effect) share one Redis and no memory store. */
@@ -11,10 +10,7 @@ describeRedis("createDelivery over a shared Redis store", () => {
 
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await deleteKeys(prefix);
   });
 
   function instance(calls: ReturnType<typeof counter>, sinkIds: string[]) {

@@ -1,8 +1,7 @@
-import Redis from "ioredis";
 import { createRouter, type UnifiedEvent } from "../../src/core";
 import { MemoryStore, RedisStore, type IdempotencyStore } from "../../src/delivery";
 import type { WebhookHandlerOptions } from "../../src/http";
-import { describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
+import { deleteKeys, describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
 import { captureLogger, post, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
@@ -129,10 +128,7 @@ describeRedis("exactly-once handling over HTTP (two servers sharing Redis)", () 
 
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await deleteKeys(prefix);
   });
 
   it("runs a delivery sent to both at the same moment exactly once between them", async () => {

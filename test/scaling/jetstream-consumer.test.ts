@@ -1,10 +1,8 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { createRouter } from "../../src/core";
 import { createJetStreamConsumer } from "../../src/delivery";
 import { createSink, type JetStreamSink } from "../../src/delivery/sinks";
 import { goldenEnvelopes } from "../formats/support";
-import { describeNats, NATS_URL, uniqueName } from "../support/nats";
+import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nats";
 
 const envelopes = goldenEnvelopes().map(({ event }) => event);
 const signal = () => AbortSignal.timeout(10_000);
@@ -20,24 +18,14 @@ async function until(condition: () => boolean, ms = 15_000): Promise<void> {
 jest.setTimeout(30_000);
 
 describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const streams: string[] = [];
-  beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL, timeout: 3000 });
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
-    await nc?.close();
-  });
+  const js = useJetStream();
 
   it("feeds the router, acks what succeeded, redelivers a failing event up to max-deliver, then dead-letters it", async () => {
     const stream = uniqueName("convotic_test_consumer");
     const prefix = uniqueName("ct");
     const deadLetterSubject = `${prefix}_dead.letters`;
-    streams.push(stream, `${stream}_dlq`);
-    await jsm.streams.add({ name: `${stream}_dlq`, subjects: [deadLetterSubject], storage: "memory" });
+    js.streams.push(stream, `${stream}_dlq`);
+    await js.jsm.streams.add({ name: `${stream}_dlq`, subjects: [deadLetterSubject], storage: "memory" });
     const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
     const messaging = envelopes.filter((event) => event.type.startsWith("messaging.")).slice(0, 10);
     const others = envelopes.filter((event) => !event.type.startsWith("messaging.")).slice(0, 3);
@@ -74,15 +62,15 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
       { delivery: 2, deadLettered: false },
       { delivery: 3, deadLettered: true },
     ]);
-    const parked = await jsm.streams.getMessage(`${stream}_dlq`, { seq: 1 });
+    const parked = await js.jsm.streams.getMessage(`${stream}_dlq`, { seq: 1 });
     expect(parked!.json()).toEqual(messaging[3]);
     expect(parked!.header.get("Convotic-Failure")).toMatch(/handler keeps failing/);
     // the server filtered the other domains out; everything was acknowledged, nothing waits
     // term() is not confirmed by the server: poll until it counted it
-    let info = await jsm.consumers.info(stream, "workers");
+    let info = await js.jsm.consumers.info(stream, "workers");
     for (let tries = 0; tries < 40 && info.num_ack_pending > 0; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      info = await jsm.consumers.info(stream, "workers");
+      info = await js.jsm.consumers.info(stream, "workers");
     }
     expect(info.num_pending).toBe(0);
     expect(info.num_ack_pending).toBe(0);

@@ -1,9 +1,7 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { ConfigError } from "../../src/core";
 import { createSink, escapeSubjectToken, JetStreamSink, SinksConfig, subjectOf, unescapeSubjectToken } from "../../src/delivery/sinks";
 import { goldenEnvelopes } from "../formats/support";
-import { describeNats, NATS_URL, uniqueName } from "../support/nats";
+import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nats";
 
 const envelopes = goldenEnvelopes().map(({ event }) => event);
 const signal = () => AbortSignal.timeout(10_000);
@@ -26,29 +24,19 @@ describe("subject escaping", () => {
 });
 
 describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const streams: string[] = [];
-  beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL, timeout: 3000 });
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
-    await nc?.close();
-  });
+  const js = useJetStream();
 
   function sinkFor(extra: Record<string, unknown> = {}): JetStreamSink {
     const stream = uniqueName("convotic_test_sink");
     const prefix = uniqueName("ct");
-    streams.push(stream);
+    js.streams.push(stream);
     return createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, duplicate_window: "1m", max_age: "1h", storage: "memory", ...extra } }) as JetStreamSink;
   }
 
   it("creates the stream from the config, publishes each envelope with its id as Nats-Msg-Id, and a duplicate is dropped", async () => {
     const sink = sinkFor();
     expect(await sink.ready()).toBe(true);
-    const info = await jsm.streams.info(sink.stream);
+    const info = await js.jsm.streams.info(sink.stream);
     expect(info.config.duplicate_window).toBe(60_000_000_000);
     expect(info.config.max_age).toBe(3_600_000_000_000);
     expect(info.config.storage).toBe("memory");
@@ -59,10 +47,10 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     const other = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: sink.subjectFor("x", "y").split(".")[0]!, stream: { name: sink.stream, duplicate_window: "1m", max_age: "1h", storage: "memory" } }) as JetStreamSink;
     await other.write(batch, signal());
     expect(other.counts).toEqual({ published: 0, duplicates: 12, failures: 0 });
-    expect((await jsm.streams.info(sink.stream)).state.messages).toBe(12);
+    expect((await js.jsm.streams.info(sink.stream)).state.messages).toBe(12);
 
     for (let seq = 1; seq <= 12; seq += 1) {
-      const message = await jsm.streams.getMessage(sink.stream, { seq });
+      const message = await js.jsm.streams.getMessage(sink.stream, { seq });
       const event = batch.events[seq - 1]!;
       expect(message!.header.get("Nats-Msg-Id")).toBe(event.id);
       expect(message!.subject).toBe(sink.subjectFor(event.workspace_id, event.type));
@@ -80,7 +68,7 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     const subjects = [`${uniqueName("other")}.>`];
     const again = createSink({ kind: "jetstream", servers: NATS_URL, stream: { name: sink.stream, subjects, duplicate_window: "30s", storage: "memory" } }) as JetStreamSink;
     expect(await again.ready()).toBe(true);
-    const info = await jsm.streams.info(sink.stream);
+    const info = await js.jsm.streams.info(sink.stream);
     expect(info.config.duplicate_window).toBe(30_000_000_000);
     expect(info.config.subjects).toEqual(subjects);
     await again.close(signal());

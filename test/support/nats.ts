@@ -1,27 +1,30 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { describeWhen, serviceAnswers } from "./service";
 
 export const NATS_URL = "nats://127.0.0.1:4222";
 
-/** Whether a NATS server greets us (INFO) at 127.0.0.1:4222, asked synchronously so a suite can choose describe or skip. */
-function natsAnswers(): boolean {
-  const probe = `
-    const socket = require("node:net").connect(4222, "127.0.0.1");
-    socket.setTimeout(1000, () => process.exit(1));
-    socket.on("error", () => process.exit(1));
-    socket.on("data", (data) => process.exit(String(data).startsWith("INFO") ? 0 : 1));`;
-  try {
-    execFileSync(process.execPath, ["-e", probe], { stdio: "ignore", timeout: 3000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const natsUp = natsAnswers();
+/** Whether a NATS server greets us (INFO) at 127.0.0.1:4222. */
+export const natsUp = serviceAnswers(4222, "INFO");
 
 /** `describe` when NATS answers or `CI` is set (a CI machine without NATS fails the suite); `describe.skip` otherwise. */
-export const describeNats: jest.Describe = natsUp || process.env["CI"] !== undefined ? describe : describe.skip;
+export const describeNats: jest.Describe = describeWhen(natsUp);
+
+/** A NATS connection and JetStream manager for one suite; the streams pushed to `streams` are deleted after it. */
+export function useJetStream() {
+  const session = { nc: undefined as unknown as NatsConnection, jsm: undefined as unknown as JetStreamManager, streams: [] as string[] };
+  beforeAll(async () => {
+    session.nc = await connect({ servers: NATS_URL, timeout: 3000 });
+    session.jsm = await jetstreamManager(session.nc);
+  });
+  afterAll(async () => {
+    for (const name of session.streams) await session.jsm.streams.delete(name).catch(() => undefined);
+    await session.nc?.close();
+  });
+  return session;
+}
 
 /** A stream name / subject token no other run uses. */
 export function uniqueName(what: string): string {
