@@ -2,6 +2,7 @@
 export { defineAdapter, headerValue } from "./adapter";
 export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
+export type { LogFields, Logger } from "./logger";
 export { optionalStrings } from "./loose";
 export { boundedRaw, defined, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "./objects";
 export type { Defined } from "./objects";

@@ -1,19 +1,13 @@
-import { ConvoticError, hashId, messageOf, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
 import { MemoryStore } from "./memory-store";
 import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
 import type { Sink, SinkBatch } from "./sink";
 import { StoreUnavailableError, type Claim, type IdempotencyStore } from "./store";
 
-export type DeliveryLogFields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
-
-/** The edge's logger fits; `debug` is optional (duplicates are reported there). */
-export interface DeliveryLogger {
-  debug?(message: string, fields?: DeliveryLogFields): void;
-  info(message: string, fields?: DeliveryLogFields): void;
-  warn(message: string, fields?: DeliveryLogFields): void;
-  error(message: string, fields?: DeliveryLogFields): void;
-}
+/** The edge's logger (one declaration, in core); `debug` is optional (duplicates are reported there). */
+export type DeliveryLogFields = LogFields;
+export type DeliveryLogger = Logger;
 
 export interface DeliveryOptions {
   /** where claims live; default a `MemoryStore` with its default bound; `false` turns idempotency off */

@@ -1,18 +1,7 @@
 import type { Writable } from "node:stream";
+import type { LogFields, Logger } from "../core";
 
-/**
- * Where the HTTP edge reports what it did. Fields are metadata only (method, route, status, error code, counts,
- * timings): the edge never passes bodies, headers, query strings, signatures or secrets to a logger.
- */
-export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
-
-export interface Logger {
-  /** detail off by default (duplicates acknowledged without running); absent means dropped */
-  debug?(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
+export type { LogFields, Logger };
 
 /*
  * Characters some log tools take as line breaks although JSON.stringify leaves them raw: the C1 controls (U+0085
