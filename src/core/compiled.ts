@@ -361,6 +361,7 @@ interface Emitted {
 
 class Generator {
   private readonly constants: unknown[] = [];
+  private readonly memos: string[] = [];
   private readonly helpers: string[] = [];
   private readonly helperOf = new Map<unknown, string>();
   private next = 0;
@@ -370,7 +371,8 @@ class Generator {
   build(schema: unknown): CompiledParse {
     const top = this.helper(schema);
     const names = this.constants.map((_, index) => `c${index}`);
-    const body = `"use strict";\n${this.helpers.join("\n")}\nreturn ${top};`;
+    const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
+    const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of the generator; see above
     const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (...args: unknown[]) => CompiledParse;
     return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
@@ -401,6 +403,17 @@ class Generator {
     return `!${this.constant(new Set<unknown>(values))}.has(${x})`;
   }
 
+  /**
+   * `x` does not match `pattern`. The last string it matched is remembered: the platform, and the received time
+   * every envelope of a batch shares, are the same string again and again. Exact: `test` of a regex that is
+   * neither global nor sticky depends on the string only (checked by `regexOf`).
+   */
+  private notMatching(pattern: RegExp, x: string): string {
+    const memo = `m${this.memos.length}`;
+    this.memos.push(memo);
+    return `(${x} !== ${memo} && !(${this.constant(pattern)}.test(${x}) && (${memo} = ${x}, true)))`;
+  }
+
   private bound(value: number): string {
     return this.literal(value) ?? this.constant(value);
   }
@@ -415,7 +428,7 @@ class Generator {
         return `${x}.length > ${this.bound(check.maximum)}`;
       case "string_format":
         if (check.format !== "regex" && check.format !== "datetime") throw new Unsupported(`format ${String(check.format)}`);
-        return `!${this.constant(regexOf(check))}.test(${x})`;
+        return this.notMatching(regexOf(check), x);
       default:
         throw new Unsupported(`string check ${check.check}`);
     }

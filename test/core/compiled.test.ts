@@ -241,6 +241,17 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
     expect(parse({ a: 0 })).toStrictEqual({ a: 0 });
   });
 
+  it("check a regex on every string, the one it matched last included", () => {
+    const schema = z.strictObject({ at: z.iso.datetime({ precision: 3 }), id: z.string().regex(/^id_[a-z]{2}$/) });
+    const parse = compile(schema);
+    const good = { at: "2026-11-24T04:00:00.000Z", id: "id_ab" };
+    for (const value of [good, good, { ...good }, { at: `${"2026-11-24T04:00:00"}.000Z`, id: ["id", "ab"].join("_") }]) expectAgrees(schema, parse, value);
+    for (const bad of [{ ...good, at: "2026-11-24T04:00:00Z" }, { ...good, id: "id_abc" }, { ...good, at: "2026-02-30T04:00:00.000Z" }, good]) {
+      expect(parse(bad) === REJECTED).toBe(!schema.safeParse(bad).success);
+    }
+    expect(parse({ ...good, id: "id_ABC" })).toBe(REJECTED);
+  });
+
   it("check literals, enums, lengths, bounds and unions as zod does", () => {
     const schema = z.strictObject({
       kind: z.literal(["a", "b"]),
