@@ -514,7 +514,8 @@ class Generator {
     const known = this.helperOf.get(schema);
     if (known !== undefined) return known;
     const def = defOf(schema);
-    const name = this.name(`convotic_${def.type}_`);
+    // the name shows in a profile; only letters of zod's type name, which is checked below anyway
+    const name = this.name(`convotic_${String(def.type).replace(/[^a-z]/g, "")}_`);
     this.helperOf.set(schema, name); // before the body: a schema that contains itself is refused by zod's lazy, never met here
     let body: string;
     switch (def.type) {
