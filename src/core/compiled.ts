@@ -3,7 +3,8 @@ import { z } from "zod";
 /**
  * A parser compiled once from a zod schema, in plain JavaScript: for a value the schema accepts it returns what
  * zod's `parse` returns (the same values, keys in the shape's order), for any other value `REJECTED`. It walks
- * zod's own schema definition, so it is derived from the one declaration, never written beside it.
+ * zod's own schema definition, so it is derived from the one declaration, never written beside it: into
+ * generated code (`Generator` below) where the runtime allows `new Function`, into closures (`compile`) where not.
  *
  * It is an accelerator, not a second source of truth: `compileParse` gives `undefined` for a schema with any
  * construct it does not know (a refinement, a transform, a default, a loose object, a format other than a regex
@@ -277,7 +278,8 @@ export interface CompileOptions {
   /**
    * Return a plain object of the input itself, instead of a copy, when the copy would be indistinguishable from
    * it: its keys already in zod's order and every child returned as it was. Only for a caller that owns the
-   * input and does not need zod's fresh object (`parseWith`, see there). Arrays are always copied. Default false.
+   * input and does not need zod's fresh object (`parseWith`, see there). Arrays are always copied, and the
+   * closures always copy. Default false.
    */
   readonly reuseInput?: boolean;
 }
@@ -290,7 +292,6 @@ function canGenerate(): boolean {
   if ((z.config() as { jitless?: boolean }).jitless === true) return false;
   if (evalAllowed === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the probe of whether the runtime allows it
       evalAllowed = typeof new Function("") === "function";
     } catch {
       evalAllowed = false;
@@ -349,7 +350,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.Zod
 /** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
 const quoted = (key: string): string => JSON.stringify(key);
 
-/** Integer-like keys are enumerated before the others whatever the insertion order: left to the closures' reasoning-free path. */
+/** Integer-like keys are enumerated before the others whatever the insertion order: a shape with one is left to zod. */
 const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
 
 interface Emitted {
@@ -373,7 +374,6 @@ class Generator {
     const names = this.constants.map((_, index) => `c${index}`);
     const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
     const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of the generator; see above
     const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (...args: unknown[]) => CompiledParse;
     return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
   }
@@ -572,7 +572,7 @@ class Generator {
     const keys = Object.keys(shape);
     for (const key of keys) {
       // a key the prototype has (`toString`) is `in` every object, `__proto__` is special to zod, an integer-like
-      // key is enumerated out of insertion order: none is in our schemas, and each is left to the closures
+      // key is enumerated out of insertion order: none is in our schemas, and such a schema is left to zod
       if (key in Object.prototype || key === "__proto__" || INTEGER_LIKE.test(key)) throw new Unsupported(`object key ${key}`);
     }
     const reuse = this.reuse;
