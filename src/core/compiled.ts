@@ -339,7 +339,8 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.Zod
 }
 
 /*
- * The code generator. It accepts exactly the constructs `compile` accepts, with the same semantics, and emits one
+ * The code generator. It accepts the constructs `compile` accepts (but object keys that `Object.prototype` has,
+ * `__proto__` or integer-like, whose schemas go to zod), with zod's semantics, and emits one
  * function per schema: a helper function per object, array, union and record it contains, and the checks of
  * strings, numbers, literals and enums inline at their use. Property names are fixed (`v["id"]`), so V8 gives
  * each read an inline cache for the one shape an object of that schema has, where the closures made keyed loads
