@@ -31,8 +31,14 @@ export interface ConsumerProcess {
  * Spawns `node <script> ...args`; each stdout line goes to `onLine`. The child is pushed to `children` so the
  * suite can SIGKILL what is left after a failed test.
  */
-export function spawnConsumer(script: string, args: readonly string[], onLine: (line: string) => void, children: ChildProcess[]): ConsumerProcess {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function spawnConsumer(
+  script: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+  children: ChildProcess[],
+  env: Readonly<Record<string, string>> = {},
+): ConsumerProcess {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.push(child);
   let rest = "";
   let errors = "";
