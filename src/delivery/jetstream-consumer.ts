@@ -188,6 +188,8 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
             continue;
           }
           if (claim.state === "in_flight") {
+            // the server would not deliver it again after the last delivery: park it rather than drop it
+            if (delivery >= maxDeliver) throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
             // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
             stats.held += 1;
             message.nak(leaseMs);
