@@ -17,7 +17,9 @@ import { ROOT } from "./library.mjs";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const POOL = 60_000;
+// distinct bodies to sign up front: 2,000 per second of driving (well above what this host lands), at most 60,000
+const POOL_PER_SECOND = 2000;
+const POOL_MAX = 60_000;
 
 /** Whether host:port answers with `greeting` (after `hello`) within 1 s. */
 function answers(url, greeting, hello) {
@@ -109,8 +111,9 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
       sinks: [{ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory", duplicate_window: "2m" } }],
     }),
   );
-  log(`jetstream: signing ${POOL} distinct WhatsApp bodies`);
-  const pool = bodies(lib, POOL, tag);
+  const poolSize = Math.min(POOL_MAX, POOL_PER_SECOND * (Math.max(1, warmupSec) + rounds * 2 * durationSec));
+  log(`jetstream: signing ${poolSize} distinct WhatsApp bodies`);
+  const pool = bodies(lib, poolSize, tag);
   let next = 0; // shared by every autocannon, so no body is sent twice until the pool wraps
   let wrapped = false;
   const request = () => {
