@@ -93,7 +93,9 @@ function subjectFilters(prefix: string, filter: readonly string[] | undefined): 
 /**
  * A durable pull consumer on the sink's stream feeding the router: one event at a time, acknowledged (and the ack
  * confirmed by the server) only after every handler succeeded; a failure is redelivered after a back-off until the
- * `maxDeliver`-th delivery, which is published to the dead-letter subject and terminated.
+ * `maxDeliver`-th delivery, which is published to the dead-letter subject and terminated. With `idempotency`, each
+ * event is claimed before and committed after the router, so a restart after a SIGKILL handles it again only if the
+ * kill fell between the router's success and the commit (docs/scaling.md).
  * https://docs.nats.io/nats-concepts/jetstream/consumers
  */
 export async function createJetStreamConsumer(options: JetStreamConsumerOptions): Promise<JetStreamConsumer> {
