@@ -174,5 +174,7 @@ async function stop(parts: {
     return EXIT.abandoned;
   }
   logger.info("stopped");
+  // the logger writes once per event-loop turn: the last lines go out before the exit code does
+  logger.flush();
   return parts.clean ? EXIT.ok : EXIT.abandoned;
 }
