@@ -130,6 +130,9 @@ function stageKey(key: string, sink: Sink): string {
   return `${key}>sink:${sink.name}`;
 }
 
+/** What a sink that never reads its signal gets (`Sink.ignoresSignal`). */
+const NEVER_ABORTED = new AbortController().signal;
+
 const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function failureOf(item: Item, error: unknown): EventFailure {
@@ -217,7 +220,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     };
     let ok = true;
     try {
-      await deadline.race(sink.write(batch, deadline.signal), `sink ${sink.name}`);
+      await deadline.race(sink.write(batch, sink.ignoresSignal === true ? NEVER_ABORTED : deadline.signal), `sink ${sink.name}`);
     } catch (error) {
       ok = false;
       // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
@@ -265,6 +268,18 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       } else (claim.state === "done" ? done : held).push(item);
     });
 
+    // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
+    if (mine.length > 0) await runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
+    await settle(
+      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
+      ttlMs,
+    );
+    return outcome({ info, started, deadlineMs, mine, done, held, broken });
+  }
+
+  /** Sinks then handlers for the items this delivery claimed, all within one deadline. */
+  async function runMine(mine: readonly Item[], run: { info: DeliveryInfo; deadlineMs: number; leaseMs: number; ttlMs: number }): Promise<void> {
+    const { info, deadlineMs, leaseMs, ttlMs } = run;
     const deadline = new Deadline(deadlineMs, onLate(info));
     try {
       await Promise.all(sinks.map((sink) => feed(sink, mine, { info, deadline, leaseMs, ttlMs })));
@@ -281,11 +296,6 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     } finally {
       deadline.clear();
     }
-    await settle(
-      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
-      ttlMs,
-    );
-    return outcome({ info, started, deadlineMs, mine, done, held, broken });
   }
 
   function outcome(parts: { info: DeliveryInfo; started: number; deadlineMs: number; mine: Item[]; done: Item[]; held: Item[]; broken: Item[] }): DeliveryOutcome {
