@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BlockSet, HttpRequest, HttpResponse, WebhookHandler } from "../http";
+import { pathnameOf } from "../http/route";
 import { messageOf } from "../core";
 import { requestScope } from "./log";
 import type { Metrics } from "./metrics";
@@ -33,7 +34,7 @@ function json(status: number, body: unknown): HttpResponse {
 }
 
 function pathOf(url: string): string {
-  return new URL(url, "http://localhost").pathname;
+  return pathnameOf(url);
 }
 
 /** The error code of one of our `{error: {code}}` answers. */
