@@ -40,14 +40,14 @@ function waitForLine(stream, pattern, child, what) {
   });
 }
 
-async function startConvoticServe(tmp) {
+async function startConvoticServe(tmp, dist = DIST, tag = "ours") {
   const config = join(tmp, "convotic.bench.json");
   writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
   // the embedded sink writes one JSON line per event on stdout: /dev/null, as the issue measures it. Its log (one
   // line per request on stderr) goes to a file, so reading it costs the load generator in this process nothing.
-  const logPath = join(tmp, "serve.stderr.log");
+  const logPath = join(tmp, `serve.${tag}.stderr.log`);
   const logFd = openSync(logPath, "w");
-  const child = spawn(process.execPath, [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [join(dist, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
     stdio: ["ignore", "ignore", logFd],
   });
   closeSync(logFd);
@@ -64,8 +64,10 @@ async function startConvoticServe(tmp) {
   }
 }
 
-async function startBenchServer(kind) {
-  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"] });
+async function startBenchServer(kind, dist) {
+  // CONVOTIC_DIST: the library build a convotic server loads (the baseline's, with --baseline)
+  const env = dist === undefined ? process.env : { ...process.env, CONVOTIC_DIST: dist };
+  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"], env });
   const match = await waitForLine(child.stdout, /listening (\S+) (\S+)/, child, `${kind} server`);
   return { child, url: `${match[1]}${match[2]}` };
 }
@@ -88,7 +90,11 @@ function load(autocannon, url, body, { connections, durationSec }) {
   });
 }
 
-export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log }) {
+/**
+ * With `baseline` ({ rev, dist }: a build of the library at another revision), `convotic serve` and the Express
+ * shim of that build run as two more servers in the same interleaved rounds, so before/after is one run.
+ */
+export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log, baseline }) {
   const tmp = mkdtempSync(join(tmpdir(), "convotic-bench-"));
   const servers = {};
   try {
@@ -97,6 +103,12 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
       "Express 5 + convoticExpress": startBenchServer("convotic-express"),
       "bare node:http HMAC+parse": startBenchServer("bare-node"),
       "bare Express 5 raw+HMAC+parse": startBenchServer("bare-express"),
+      ...(baseline === undefined
+        ? {}
+        : {
+            [`convotic serve @${baseline.rev}`]: startConvoticServe(tmp, baseline.dist, "baseline"),
+            [`Express 5 + convoticExpress @${baseline.rev}`]: startBenchServer("convotic-express", baseline.dist),
+          }),
     };
     const settled = await Promise.allSettled(Object.values(starting));
     // record every server that did start first, so `finally` stops them even if another one failed
@@ -136,6 +148,14 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
       ratios: {
         "convotic serve / bare node:http": ratio("convotic serve", "bare node:http HMAC+parse"),
         "convoticExpress / bare Express": ratio("Express 5 + convoticExpress", "bare Express 5 raw+HMAC+parse"),
+        ...(baseline === undefined
+          ? {}
+          : {
+              [`convotic serve @${baseline.rev} / bare node:http`]: ratio(`convotic serve @${baseline.rev}`, "bare node:http HMAC+parse"),
+              [`convoticExpress @${baseline.rev} / bare Express`]: ratio(`Express 5 + convoticExpress @${baseline.rev}`, "bare Express 5 raw+HMAC+parse"),
+              [`convotic serve / serve @${baseline.rev}`]: ratio("convotic serve", `convotic serve @${baseline.rev}`),
+              [`convoticExpress / convoticExpress @${baseline.rev}`]: ratio("Express 5 + convoticExpress", `Express 5 + convoticExpress @${baseline.rev}`),
+            }),
       },
     };
   } finally {
