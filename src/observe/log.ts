@@ -4,7 +4,12 @@ import pino from "pino";
 import type { LogFields, Logger } from "../http";
 import { formatRecord } from "../http/logger";
 
-/** The request a log record belongs to, set by `observeHandler` around each request (background work included). */
+/**
+ * The request a log record belongs to, for records made inside `requestScope.run(…)` whose fields name none.
+ * `observeHandler` no longer sets it: the request id travels with the request (`HttpRequest.requestId`) and the
+ * edge and the delivery put it in their records' fields, because on Node 20 an active AsyncLocalStorage adds a
+ * promise hook to every promise of the process (a measurable share of `serve`'s CPU).
+ */
 export const requestScope = new AsyncLocalStorage<{ readonly requestId: string }>();
 
 export type LogFormat = "json" | "text";
@@ -99,8 +104,9 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
   let write: (level: LogThreshold, message: string, fields: LogFields | undefined) => void;
   if (options.format === "text") {
     write = (level, message, fields) => {
-      const id = requestId();
       const named = recordFields(fields, true);
+      // the request id travels in the fields; `requestScope` is the fallback for records made inside one
+      const id = named["request_id"] === undefined ? requestId() : undefined;
       const text = formatRecord(new Date().toISOString(), level, message, id === undefined ? named : { request_id: id, ...named });
       batch.add(text + "\n", RANK[level] >= RANK.warn);
     };
@@ -114,8 +120,8 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
         messageKey: "msg",
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
-        mixin: () => {
-          const id = requestId();
+        mixin: (fields: object) => {
+          const id = "request_id" in fields ? undefined : requestId();
           return id === undefined ? {} : { request_id: id };
         },
         redact: { paths: PINO_REDACT, remove: true },
