@@ -209,10 +209,11 @@ async function httpPhaseRun(lib, out, baseline) {
   log(`http: ${baseline ? 6 : 4} servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`);
   const before = baseline ? { rev: baseline.rev, dist: baseline.dist } : undefined;
   out.http = await httpPhase({ autocannon: autocannon.module.default, body, rounds: PROFILE.httpRounds, durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: PROFILE.connections, log, baseline: before });
-  const rows = Object.entries(out.http.servers).map(([name, r]) => [name, spread(r.req_per_s), fmt(r.latency_p50_ms.median), fmt(r.latency_p99_ms.median), r.non_2xx, r.errors]);
+  const rows = Object.entries(out.http.servers).map(([name, r]) => [name, spread(r.req_per_s), r.server_cpu_us_per_req ? spread(r.server_cpu_us_per_req) : "–", fmt(r.latency_p50_ms.median), fmt(r.latency_p99_ms.median), r.non_2xx, r.errors]);
   console.log(`\nHTTP on 127.0.0.1: autocannon, ${PROFILE.connections} connections, ${PROFILE.httpSec} s × ${PROFILE.httpRounds} interleaved rounds, signed ${body.label}\n`);
-  console.log(table(["server", "req/s median [p25–p75]", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
+  console.log(table(["server", "req/s median [p25–p75]", "server CPU µs/req", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
   console.log(Object.entries(out.http.ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
+  console.log(Object.entries(out.http.cpu_ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
 }
 
 function memoryPhase(out) {
