@@ -147,3 +147,20 @@ export function batchBody(lib, spec) {
   if (batch === undefined) throw new Error(`unknown batch kind ${kind}: ${Object.keys(BATCH_KINDS).join(", ")}`);
   return signedBody(lib, batch.platform, batch.build(Number(size ?? 100)), `${batch.label} × ${size ?? 100}`);
 }
+
+/**
+ * `count` distinct WhatsApp text messages (one event each, every message id new), signed as Meta signs them, ready
+ * for autocannon's `setupRequest`: what a receiver sees in real traffic, where no event repeats.
+ */
+export function distinctWhatsAppBodies(lib, count, tag) {
+  const template = fixtureJson("whatsapp", "text");
+  const out = new Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const value = structuredClone(template);
+    value.entry[0].changes[0].value.messages[0].id = `wamid.bench${tag}${String(i).padStart(8, "0")}`;
+    const rawBody = Buffer.from(JSON.stringify(value), "utf8");
+    const headers = Object.fromEntries(Object.entries(lib.adapters.whatsapp.sign(rawBody, SECRETS.whatsapp)).map(([k, v]) => [k.toLowerCase(), v]));
+    out[i] = { body: rawBody, headers: { ...headers, "content-type": "application/json" } };
+  }
+  return out;
+}

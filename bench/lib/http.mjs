@@ -1,5 +1,6 @@
 // HTTP phase: four servers, each in its own process, loaded by autocannon from this process over 127.0.0.1 in
-// interleaved rounds of a fixed duration, all with the same signed WhatsApp text body.
+// interleaved rounds of a fixed duration, with distinct signed WhatsApp text bodies (every event new, as in real
+// traffic: a repeated body would measure our duplicate answer, which skips the sink and the store's commit).
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -96,11 +97,23 @@ function cpuSeconds(child) {
 // USER_HZ: 100 on every Linux architecture Node runs on
 const CLOCK_TICKS = 100;
 
-/** One autocannon run; counts only 2xx as served. */
-function load(autocannon, url, body, { connections, durationSec }) {
+/**
+ * One autocannon run; counts only 2xx as served. Each request takes the server's next body from the pool (signed up
+ * front, so the load generator only picks one), so a server sees no body twice until its cursor wraps.
+ */
+function load(autocannon, server, pool, { connections, durationSec }) {
+  const next = () => {
+    const item = pool[server.cursor];
+    server.cursor += 1;
+    if (server.cursor === pool.length) {
+      server.cursor = 0;
+      server.wrapped = true;
+    }
+    return item;
+  };
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, method: "POST", body: body.rawBody, headers: { ...body.headers, "content-type": "application/json" }, connections, duration: durationSec },
+      { url: server.url, method: "POST", connections, duration: durationSec, requests: [{ method: "POST", setupRequest: (request) => ({ ...request, ...next() }) }] },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
@@ -110,7 +123,7 @@ function load(autocannon, url, body, { connections, durationSec }) {
  * With `baseline` ({ rev, dist }: a build of the library at another revision), `convotic serve` and the Express
  * shim of that build run as two more servers in the same interleaved rounds, so before/after is one run.
  */
-export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log, baseline }) {
+export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupSec, connections, log, baseline }) {
   const tmp = mkdtempSync(join(tmpdir(), "convotic-bench-"));
   const servers = {};
   try {
@@ -128,19 +141,19 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
     };
     const settled = await Promise.allSettled(Object.values(starting));
     // record every server that did start first, so `finally` stops them even if another one failed
-    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = settled[i].value));
+    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = { ...settled[i].value, cursor: 0, wrapped: false }));
     const failed = settled.find((result) => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     log?.("http: servers listening");
     const names = Object.keys(servers);
     // a short warm-up of each (JIT, connection pools), not recorded
-    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name].url, body, { connections, durationSec: warmupSec });
+    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name], pool, { connections, durationSec: warmupSec });
     const samples = Object.fromEntries(names.map((name) => [name, { rps: [], cpu: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + round) % names.length];
         const cpuBefore = cpuSeconds(servers[name].child);
-        const result = await load(autocannon, servers[name].url, body, { connections, durationSec });
+        const result = await load(autocannon, servers[name], pool, { connections, durationSec });
         const cpuAfter = cpuSeconds(servers[name].child);
         const sample = samples[name];
         sample.rps.push(result["2xx"] / durationSec);
@@ -155,7 +168,7 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
     const results = {};
     for (const name of names) {
       const sample = samples[name];
-      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors };
+      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors, pool_wrapped: servers[name].wrapped };
     }
     const ratio = (a, b) => Math.round((results[a].req_per_s.median / results[b].req_per_s.median) * 100) / 100;
     // the same comparison by server CPU per request (b's over a's, so like req/s higher is better for a)
@@ -164,7 +177,7 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
       return x === undefined || y === undefined ? undefined : Math.round((y / x) * 100) / 100;
     };
     return {
-      body: body.label,
+      body: `${pool.length} distinct signed WhatsApp text bodies (${pool[0].body.length} B each)`,
       connections,
       duration_s: durationSec,
       rounds,

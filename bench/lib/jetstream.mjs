@@ -12,7 +12,7 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fixtureJson, SECRETS } from "./corpus.mjs";
+import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
 import { ROOT } from "./library.mjs";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -35,20 +35,6 @@ function answers(url, greeting, hello) {
     if (hello !== undefined) socket.on("connect", () => socket.write(hello));
     socket.on("data", (data) => done(String(data).startsWith(greeting)));
   });
-}
-
-/** `count` distinct WhatsApp text messages, signed as Meta signs them. */
-function bodies(lib, count, tag) {
-  const template = fixtureJson("whatsapp", "text");
-  const out = new Array(count);
-  for (let i = 0; i < count; i += 1) {
-    const value = structuredClone(template);
-    value.entry[0].changes[0].value.messages[0].id = `wamid.bench${tag}${String(i).padStart(8, "0")}`;
-    const rawBody = Buffer.from(JSON.stringify(value), "utf8");
-    const headers = Object.fromEntries(Object.entries(lib.adapters.whatsapp.sign(rawBody, SECRETS.whatsapp)).map(([k, v]) => [k.toLowerCase(), v]));
-    out[i] = { body: rawBody, headers: { ...headers, "content-type": "application/json" } };
-  }
-  return out;
 }
 
 function startServe(config) {
@@ -113,7 +99,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
   );
   const poolSize = Math.min(POOL_MAX, POOL_PER_SECOND * (Math.max(1, warmupSec) + rounds * 2 * durationSec));
   log(`jetstream: signing ${poolSize} distinct WhatsApp bodies`);
-  const pool = bodies(lib, poolSize, tag);
+  const pool = distinctWhatsAppBodies(lib, poolSize, tag);
   let next = 0; // shared by every autocannon, so no body is sent twice until the pool wraps
   let wrapped = false;
   const request = () => {
