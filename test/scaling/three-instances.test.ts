@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { createRouter } from "../../src/core";
+import { createJetStreamConsumer } from "../../src/delivery";
 import { describeNats, NATS_URL, uniqueName } from "../support/nats";
 import { REDIS_URL, uniquePrefix, redisUp } from "../support/redis";
 
@@ -10,7 +12,8 @@ import { REDIS_URL, uniquePrefix, redisUp } from "../support/redis";
  * The proof of docs/scaling.md: three `convotic serve` processes (the built CLI) share Redis idempotency and one
  * JetStream stream. Duplicates spread over the instances, some sent to two instances at the same moment, and one
  * instance SIGKILLed mid-run while the client redelivers what was not answered 200, leave every event exactly once
- * in the stream, and nothing an instance acknowledged is missing.
+ * in the stream, and nothing an instance acknowledged is missing; a consumer on that stream then handles each event
+ * exactly once.
  */
 const root = join(__dirname, "..", "..");
 const dir = join(root, ".tmp", `three-instances-${process.pid}`);
@@ -101,7 +104,7 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     return ids;
   }
 
-  it("leaves every event exactly once in the stream, and loses nothing acknowledged when an instance is SIGKILLed", async () => {
+  it("leaves every event exactly once in the stream, loses nothing acknowledged when an instance is SIGKILLed, and a consumer handles each once", async () => {
     for (let i = 0; i < 3; i += 1) instances.push(spawnServe(join(dir, "convotic.config.json")));
     const urls = await Promise.all(instances.map((instance) => instance.url));
 
@@ -158,6 +161,23 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
       Array.from({ length: ids.length }, async (_, seq) => (await jsm.streams.getMessage(stream, { seq: seq + 1 }))!.json<{ metadata: { raw_platform_event_id?: string }; workspace_id: string }>()),
     );
     expect(published.every((event) => event.workspace_id === "ws.scale *1")).toBe(true);
+
+    // the consumer side of the pipeline: every event of the stream reaches the router exactly once
+    const handled = new Map<string, number>();
+    const router = createRouter().on("*", (event) => {
+      handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
+    });
+    const consumer = await createJetStreamConsumer({ servers: NATS_URL, stream, durable: "scale_workers", subjectPrefix: prefix, router });
+    try {
+      for (const ends = Date.now() + 20_000; handled.size < ids.length && Date.now() < ends; ) await new Promise((resolve) => setTimeout(resolve, 25));
+      // a little longer, so a second delivery of anything would show
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await consumer.close(AbortSignal.timeout(5_000));
+    }
+    expect([...handled.keys()].sort()).toEqual([...ids].sort());
+    expect([...handled.values()].every((times) => times === 1)).toBe(true);
+    expect(consumer.stats.handled).toBe(ids.length);
     process.stderr.write(`three-instances: phase 1 put ${total} events (${total + total / 3} requests) into the stream in ${phase1Ms} ms\n`);
   });
 });
