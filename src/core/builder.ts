@@ -46,6 +46,12 @@ export interface ItemOptions<R> {
   readonly rawId?: string | undefined;
   /** the loose schema of one item; an item that does not match is reported and its neighbours go through */
   readonly schema?: z.ZodType<R>;
+  /**
+   * A pass over the raw item before `schema` (Telegram reads `null` fields as absent). Kept out of the schema
+   * (a `z.preprocess` would not compile, so zod would parse every item); an item the schema refuses is still
+   * reported as it came.
+   */
+  readonly prepare?: (raw: unknown) => unknown;
 }
 
 /**
@@ -135,7 +141,7 @@ export class EnvelopeBuilder {
     const unhandled = this.unhandledEvents.length;
     let reason: string;
     if (options.schema !== undefined) {
-      const parsed = parseWith(options.schema, raw);
+      const parsed = parseWith(options.schema, options.prepare === undefined ? raw : options.prepare(raw));
       if (!parsed.success) {
         this.unhandled(options.kind, raw, {
           reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,
