@@ -24,10 +24,25 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
 /**
  * Constant-time string equality. Both sides are hashed first so the comparison takes the same time whatever
  * their lengths (a Telegram secret token's length stays secret), and `timingSafeEqual` never throws on a length
- * mismatch.
+ * mismatch. `expected` is the configured side (a block's secret token or verify token): the same few values come
+ * with every request, so their digests are remembered (at most `EXPECTED_DIGESTS`, dropped together when full);
+ * whether one was remembered depends only on the configuration, never on what the sender sent.
  */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b)) && a.length === b.length;
+export function constantTimeEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), expectedDigest(expected)) && given.length === expected.length;
+}
+
+const EXPECTED_DIGESTS = 256;
+const expectedDigests = new Map<string, Buffer>();
+
+function expectedDigest(expected: string): Buffer {
+  let digest = expectedDigests.get(expected);
+  if (digest === undefined) {
+    digest = sha256(expected);
+    if (expectedDigests.size >= EXPECTED_DIGESTS) expectedDigests.clear();
+    expectedDigests.set(expected, digest);
+  }
+  return digest;
 }
 
 /**
