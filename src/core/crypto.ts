@@ -16,6 +16,16 @@ export const sha256: (data: string) => Buffer =
     ? (data) => oneShotHash("sha256", data, "buffer")
     : (data) => createHash("sha256").update(data).digest();
 
+/**
+ * SHA-256 of the UTF-8 bytes of `data` as a 32-character string whose character codes are the digest's bytes
+ * (the `latin1` encoding, which Node also calls `binary`). The same digest as `sha256`, without the Buffer: on Node 20 the one-shot with a
+ * Buffer output costs about three times as much as with a string output, and ids only read the bytes.
+ */
+export const sha256Latin1: (data: string) => string =
+  typeof oneShotHash === "function"
+    ? (data) => oneShotHash("sha256", data, "binary")
+    : (data) => createHash("sha256").update(data).digest("binary");
+
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
 export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
   return createHmac(algorithm, secret).update(body).digest(encoding);
@@ -29,16 +39,21 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
  * whether one was remembered depends only on the configuration, never on what the sender sent.
  */
 export function constantTimeEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), expectedDigest(expected)) && given.length === expected.length;
+  const a = sha256Latin1(given);
+  const b = expectedDigest(expected);
+  // both digests are 32 characters; every one is compared, with no early exit (what timingSafeEqual does on bytes)
+  let difference = 0;
+  for (let index = 0; index < 32; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0 && given.length === expected.length;
 }
 
 const EXPECTED_DIGESTS = 256;
-const expectedDigests = new Map<string, Buffer>();
+const expectedDigests = new Map<string, string>();
 
-function expectedDigest(expected: string): Buffer {
+function expectedDigest(expected: string): string {
   let digest = expectedDigests.get(expected);
   if (digest === undefined) {
-    digest = sha256(expected);
+    digest = sha256Latin1(expected);
     if (expectedDigests.size >= EXPECTED_DIGESTS) expectedDigests.clear();
     expectedDigests.set(expected, digest);
   }
