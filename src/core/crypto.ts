@@ -1,5 +1,5 @@
 import * as nodeCrypto from "node:crypto";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { headerValue, type HeaderMap } from "./adapter";
 import { SignatureError } from "./errors";
 
@@ -33,18 +33,14 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
 
 /**
  * Constant-time string equality. Both sides are hashed first so the comparison takes the same time whatever
- * their lengths (a Telegram secret token's length stays secret), and `timingSafeEqual` never throws on a length
- * mismatch. `expected` is the configured side (a block's secret token or verify token): the same few values come
+ * their lengths (a Telegram secret token's length stays secret): the two 32-byte digests are compared in full.
+ * `expected` is the configured side (a block's secret token or verify token): the same few values come
  * with every request, so their digests are remembered (at most `EXPECTED_DIGESTS`, dropped together when full);
  * whether one was remembered depends only on the configuration, never on what the sender sent.
  */
 export function constantTimeEqual(given: string, expected: string): boolean {
-  const a = sha256Latin1(given);
-  const b = expectedDigest(expected);
-  // both digests are 32 characters; every one is compared, with no early exit (what timingSafeEqual does on bytes)
-  let difference = 0;
-  for (let index = 0; index < 32; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
-  return difference === 0 && given.length === expected.length;
+  // both digests are 32 characters, so every one is compared
+  return sameString(sha256Latin1(given), expectedDigest(expected)) && given.length === expected.length;
 }
 
 const EXPECTED_DIGESTS = 256;
@@ -63,17 +59,25 @@ function expectedDigest(expected: string): string {
 /**
  * Whether `given` equals the signature computed with any of the secrets. Every secret is tried and none
  * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
- * A signature's length is public (the digest's size in its encoding), so the bytes are compared directly with
- * `timingSafeEqual`; only a length mismatch, which says nothing the sender does not know, answers early.
+ * A signature's length is public (the digest's size in its encoding), so the strings are compared directly, in
+ * full; only a length mismatch, which says nothing the sender does not know, answers early.
  */
 export function matchesAnySecret(secrets: readonly string[], given: string, signature: (secret: string) => string): boolean {
-  const givenBytes = Buffer.from(given, "utf8");
   let matched = false;
-  for (const secret of secrets) {
-    const expected = Buffer.from(signature(secret), "utf8");
-    matched = (expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes)) || matched;
-  }
+  for (const secret of secrets) matched = sameString(signature(secret), given) || matched;
   return matched;
+}
+
+/**
+ * Whether two strings are equal, comparing every UTF-16 unit of equal-length strings with no early exit (what
+ * `timingSafeEqual` does on bytes, without encoding both into Buffers first). Only a length mismatch, which is
+ * public for a signature, answers early.
+ */
+function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
 }
 
 /** How a platform signs its bodies in one header: an HMAC of the exact bytes, keyed with a secret of the block. */
