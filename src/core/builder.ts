@@ -230,7 +230,8 @@ export class EnvelopeBuilder {
    */
   result(): NormalizeResult {
     this.shared = true;
-    builders.set(this.events, this);
+    lastEvents = this.events;
+    lastBuilder = this;
     return { events: this.events, unhandled: this.unhandledEvents };
   }
 
@@ -249,16 +250,21 @@ export class EnvelopeBuilder {
 }
 
 /**
- * The builder behind each `events` array `result()` returned, so the pipeline does not validate its envelopes
- * twice: one entry per payload, where a set of validated envelopes cost an entry (and GC work) per event.
+ * The last `events` array `result()` returned and its builder, so the pipeline, which checks a result as soon as
+ * the adapter returns it, does not validate the builder's envelopes twice. One slot, no per-event or per-payload
+ * entry (a WeakSet of validated envelopes cost an entry and GC work per event); a result checked later, or built
+ * by two builders, is validated in full, which is slower but no less correct. It holds at most one payload's
+ * envelopes until the next result.
  */
-const builders = new WeakMap<object, EnvelopeBuilder>();
+let lastEvents: readonly object[] | undefined;
+let lastBuilder: EnvelopeBuilder | undefined;
 
 /**
  * Whether `event`, found in `events` (the `events` of a `NormalizeResult`), is an envelope a builder validated
- * as it emitted it: the array came from `EnvelopeBuilder.result()` and that builder emitted this very object.
- * Anything else (an envelope an adapter built itself, a foreign object pushed into the array) is not.
+ * as it emitted it: the array is the last one `EnvelopeBuilder.result()` returned and that builder emitted this
+ * very object. Anything else (an envelope an adapter built itself, a foreign object put into the array, an older
+ * result) is not.
  */
 export function isValidatedEnvelope(event: object, events: readonly object[]): boolean {
-  return builders.get(events)?.emitted(event) ?? false;
+  return events === lastEvents && lastBuilder !== undefined && lastBuilder.emitted(event);
 }
