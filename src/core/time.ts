@@ -54,13 +54,25 @@ function isoOfDate(date: Date): string | undefined {
   return isoInRange(date.getTime());
 }
 
-/** The time as ISO 8601 when it is a date between 1970 and 9999, or `undefined`; plain `Date` arithmetic on the hot path. */
+/**
+ * The time as ISO 8601 when it is a date between 1970 and 9999, or `undefined`; plain `Date` arithmetic on the hot
+ * path. The last millisecond formatted is remembered: requests received within one millisecond, and the items of
+ * a batch, share it.
+ */
 function isoInRange(millis: number): string | undefined {
+  if (millis === lastMillis) return lastMillisIso;
   // `new Date(ms)` truncates a fraction and turns anything past ±8.64e15 into an invalid date, as date-fns did
   const date = new Date(millis);
   const time = date.getTime();
-  return Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date.toISOString();
+  const iso = Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date.toISOString();
+  lastMillis = millis;
+  lastMillisIso = iso;
+  return iso;
 }
+
+/** NaN never equals itself, so an invalid time is never answered from here. */
+let lastMillis = Number.NaN;
+let lastMillisIso: string | undefined;
 
 function epochMillisOf(value: number | string): number {
   if (typeof value === "number") return millisOfEpochNumber(value);
