@@ -1,4 +1,5 @@
 import { constantTimeEqual, matchesAnySecret } from "../../src/core/crypto";
+import { headerValue } from "../../src/core/adapter";
 
 describe("constantTimeEqual", () => {
   it("is string equality, whatever the lengths, with the expected side's digest remembered", () => {
@@ -34,5 +35,17 @@ describe("matchesAnySecret compares whole strings", () => {
       expect(matchesAnySecret(["s"], changed, signature)).toBe(false);
     }
     expect(matchesAnySecret(["s"], "\ud800", () => "\udfff")).toBe(false); // both are U+FFFD once encoded as UTF-8
+  });
+});
+
+describe("headerValue", () => {
+  it("matches names case-insensitively, skips undefined values, takes the first of an array and the first matching key", () => {
+    expect(headerValue({ "x-a": "1" }, "X-A")).toBe("1");
+    expect(headerValue({ "X-A": "1" }, "x-a")).toBe("1");
+    expect(headerValue({ "X-A": "upper", "x-a": "lower" }, "x-a")).toBe("upper");
+    expect(headerValue({ "x-a": undefined, "X-A": "later" }, "x-a")).toBe("later");
+    expect(headerValue({ "x-a": ["first", "second"] }, "x-a")).toBe("first");
+    expect(headerValue(Object.assign(Object.create({ "x-a": "inherited" }) as object, { other: "1" }), "x-a")).toBeUndefined();
+    expect(headerValue({}, "x-a")).toBeUndefined();
   });
 });
