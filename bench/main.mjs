@@ -1,5 +1,5 @@
 // `npm run bench`: the floor, a naive normaliser, ours and the peers, side by side in one process.
-//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory] [--baseline REV]
+//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory,jetstream] [--baseline REV]
 // --baseline REV builds the library at a git revision and runs it as one more contender ("before") in the same
 // interleaved rounds as ours ("after").
 // Prints a table, then one line `{"bench": …}` with every figure.
@@ -14,6 +14,7 @@ import { floor, naive, ours } from "./lib/contenders.mjs";
 import { measure } from "./lib/measure.mjs";
 import { peerContenders, networkCalls } from "./lib/peers.mjs";
 import { httpPhase } from "./lib/http.mjs";
+import { jetstreamPhase } from "./lib/jetstream.mjs";
 import { buildBaseline } from "./lib/baseline.mjs";
 
 const { values } = parseArgs({
@@ -33,7 +34,7 @@ const PROFILE = {
   // smoke: proves every phase runs and does the work it claims; its figures mean nothing
   smoke: { rounds: 2, sampleMs: 1, warmupMs: 2, batchSizes: [1, 10], httpRounds: 1, httpSec: 1, httpWarmupSec: 0, connections: 4, memoryEvents: 1_000 },
 }[MODE];
-const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory").split(","));
+const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory,jetstream").split(","));
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
 function ensureBenchDependencies() {
@@ -214,6 +215,36 @@ async function httpPhaseRun(lib, out) {
   console.log(Object.entries(out.http.ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
 }
 
+/** Events/s into a JetStream stream through 1 and 3 `convotic serve` processes sharing Redis (docs/scaling.md). */
+async function jetstreamPhaseRun(lib, out) {
+  const autocannon = await loadPeer("autocannon");
+  if (autocannon.module === undefined) {
+    out.jetstream = { skipped: autocannon.skipped };
+  } else {
+    out.jetstream = await jetstreamPhase({
+      lib,
+      autocannon: autocannon.module.default,
+      rounds: PROFILE.httpRounds,
+      durationSec: PROFILE.httpSec,
+      warmupSec: PROFILE.httpWarmupSec,
+      connections: PROFILE.connections,
+      log,
+    });
+  }
+  if (out.jetstream.skipped !== undefined) {
+    console.log(`\nJetStream: skipped (${out.jetstream.skipped})`);
+    return;
+  }
+  const j = out.jetstream;
+  const rows = Object.entries(j.settings).map(([name, s]) => {
+    const last = s.runs.at(-1);
+    return [name, s.events_per_s_median, s.runs.map((run) => run.events_per_s).join(", "), fmt(last.latency_p50_ms), fmt(last.latency_p99_ms), s.runs.reduce((t, r) => t + r.non_2xx, 0), s.runs.reduce((t, r) => t + r.errors, 0)];
+  });
+  console.log(`\nJetStream: events/s landed in the stream (memory storage, R1) through convotic serve + Redis idempotency; ${j.connections} connections, ${j.duration_s} s × ${j.rounds} interleaved rounds, distinct signed WhatsApp texts\n`);
+  console.log(table(["serve processes", "events/s median", "per round", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
+  console.log(`3 instances / 1 instance: ${fmt(j.three_over_one)}×${j.pool_wrapped ? "   (the body pool wrapped: later requests were duplicates, not counted as events)" : ""}`);
+}
+
 function memoryPhase(out) {
   log(`memory: ${PROFILE.memoryEvents} events in a child process`);
   const child = spawnSync(process.execPath, ["--expose-gc", join(BENCH_DIR, "memory.mjs"), "--events", String(PROFILE.memoryEvents)], {
@@ -258,6 +289,7 @@ async function main() {
   }
   if (PHASES.has("http")) await httpPhaseRun(lib, out);
   if (PHASES.has("memory")) memoryPhase(out);
+  if (PHASES.has("jetstream")) await jetstreamPhaseRun(lib, out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;
   out.load_average_at_end = loadavg().map((x) => Math.round(x * 10) / 10);
   log(`load average (1, 5, 15 min): ${out.load_average_at_start.join(" ")} at start, ${out.load_average_at_end.join(" ")} at end; ${cpus().length} cores`);

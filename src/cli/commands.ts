@@ -64,19 +64,23 @@ export const COMMANDS = {
   },
   consume: {
     usage:
-      "convotic consume --stream NAME --durable NAME [--servers URL]... [--filter TYPE]... [--subject-prefix P] [--ack-wait DUR] [--max-deliver N] [--dead-letter-subject S]",
+      "convotic consume [--config FILE] [--stream NAME] [--durable NAME] [--servers URL]... [--filter TYPE]... [--redis URL] [options]",
     summary:
       "consume the events a jetstream sink published, as a durable JetStream consumer; events as JSON lines on stdout\n" +
-      "(what serve prints), each acknowledged once written; SIGTERM or Ctrl-C stops (docs/scaling.md)",
+      "(what serve prints), each acknowledged once written and the ack confirmed; SIGTERM or Ctrl-C stops after printing\n" +
+      "what was delivered already (docs/scaling.md)",
     options: [
-      ["--stream NAME", "the stream of the jetstream sink (required)"],
-      ["-d, --durable NAME", "the durable consumer: a restart with the same name resumes where it stopped (required)"],
-      ["-s, --servers URL", "a NATS server, repeatable (default NATS_URL, then nats://127.0.0.1:4222)"],
+      ["-c, --config FILE", "serve's config file: NATS and stream from its jetstream sink, Redis from idempotency, the rest from consume"],
+      ["--stream NAME", "the stream of the jetstream sink (required, here or in --config)"],
+      ["-d, --durable NAME", "the durable consumer: a restart with the same name resumes where it stopped (required, here or in --config)"],
+      ["-s, --servers URL", "a NATS server, repeatable (default --config, then NATS_URL, then nats://127.0.0.1:4222)"],
       ["-f, --filter TYPE", "an event type or pattern such as messaging.*, repeatable (default every type)"],
       ["--subject-prefix P", "the sink's subject_prefix (default convotic)"],
       ["--ack-wait DUR", "how long the server waits for an ack before redelivering (default 30s)"],
       ["--max-deliver N", "deliveries before an event is dead-lettered (default 5)"],
       ["--dead-letter-subject S", "where events that keep failing go (default convotic_dead_letter.<durable>)"],
+      ["--redis URL", "claim each event id in Redis before printing, commit after: a kill before the ack does not print it twice"],
+      ["--lease DUR", "how long a claim holds an event whose consumer was killed (default the ack-wait)"],
     ],
   },
   replay: {

@@ -1,10 +1,75 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, messageOf } from "../core";
-import { createJetStreamConsumer, Duration, type JetStreamConsumer } from "../delivery";
+import { z } from "zod";
+import { ConfigError, describeIssues, messageOf } from "../core";
+import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
+import { JetStreamSinkConfig } from "../delivery/sinks";
+import { resolveEnv } from "../http/blocks";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const consumeUsage = `usage: ${COMMANDS.consume.usage}`;
+
+/**
+ * The `consume` section of the config file `serve` reads. The NATS servers, subject prefix and stream come from the
+ * file's (first) `jetstream` sink and the store from its `idempotency` section, so `serve` and `consume` share one
+ * file; flags override the file.
+ */
+export const ConsumeConfigSchema = z.strictObject({
+  durable: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -").optional(),
+  filter: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  ack_wait: Duration.optional(),
+  max_deliver: z.int().min(1).optional(),
+  dead_letter_subject: z.string().min(1).optional(),
+  /** how long an idempotency claim holds an event (default the ack-wait) */
+  lease: Duration.optional(),
+});
+
+interface FileSettings {
+  servers?: string | string[];
+  stream?: string;
+  subjectPrefix?: string;
+  consume: z.output<typeof ConsumeConfigSchema>;
+  store?: IdempotencyStore;
+}
+
+async function readConsumeConfig(file: string, env: Readonly<Record<string, string | undefined>>): Promise<FileSettings> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    // never quote the file: it holds secrets
+    const reason = error instanceof SyntaxError ? "is not valid JSON" : `cannot be read (${messageOf(error)})`;
+    throw new CliError(`${file} ${reason}`, EXIT.input);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new CliError(`${file}: a config file is a JSON object`, EXIT.usage);
+  const { consume, sinks, idempotency } = json as { consume?: unknown; sinks?: unknown; idempotency?: unknown };
+  const bad = (what: string, error: z.ZodError) => new CliError(`invalid configuration in ${file}: ${what}: ${describeIssues(error)}`, EXIT.usage);
+  const settings: FileSettings = { consume: {} };
+  if (consume !== undefined) {
+    const parsed = ConsumeConfigSchema.safeParse(resolveEnv(consume, env, "consume", "consume"));
+    if (!parsed.success) throw bad("consume", parsed.error);
+    settings.consume = parsed.data;
+  }
+  const sink = Array.isArray(sinks) ? sinks.find((item) => (item as { kind?: unknown } | null)?.kind === "jetstream") : undefined;
+  if (sink !== undefined) {
+    const parsed = JetStreamSinkConfig.safeParse(resolveEnv(sink, env, "sinks", "sinks[jetstream]"));
+    if (!parsed.success) throw bad("sinks[jetstream]", parsed.error);
+    settings.servers = typeof parsed.data.servers === "string" ? parsed.data.servers : [...parsed.data.servers];
+    settings.subjectPrefix = parsed.data.subject_prefix;
+    if (parsed.data.stream !== undefined) settings.stream = parsed.data.stream.name;
+  }
+  if (idempotency !== undefined) {
+    const parsed = IdempotencyConfigSchema.safeParse(resolveEnv(idempotency, env, "idempotency", "idempotency"));
+    if (!parsed.success) throw bad("idempotency", parsed.error);
+    // a memory store forgets on restart, the very case this is for: only a Redis section turns it on here
+    if (parsed.data !== false && parsed.data.store === "redis") {
+      const store = openStore(parsed.data);
+      if (store !== false) settings.store = store;
+    }
+  }
+  return settings;
+}
 
 function durationOf(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -15,12 +80,15 @@ function durationOf(value: string | undefined, flag: string): number | undefined
 
 /**
  * `convotic consume`: a durable JetStream consumer printing each event as one JSON line on stdout (what `serve`
- * prints), acknowledged once the line is written; SIGTERM or Ctrl-C stops pulling and gives back what it holds.
+ * prints), acknowledged once the line is written; SIGTERM or Ctrl-C stops pulling, prints what was delivered
+ * already, and exits once the server confirmed every ack.
  */
 export async function consumeCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
+    allowPositionals: true,
     options: {
+      config: { type: "string", short: "c" },
       servers: { type: "string", short: "s", multiple: true },
       stream: { type: "string" },
       durable: { type: "string", short: "d" },
@@ -29,37 +97,59 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
       "ack-wait": { type: "string" },
       "max-deliver": { type: "string" },
       "dead-letter-subject": { type: "string" },
+      redis: { type: "string" },
+      lease: { type: "string" },
     },
   });
-  const stream = values.stream;
-  const durable = values.durable;
-  if (stream === undefined || durable === undefined) throw new CliError(`--stream and --durable are required\n${consumeUsage}`, EXIT.usage);
-  const maxDeliver = values["max-deliver"] === undefined ? undefined : Number(values["max-deliver"]);
-  if (maxDeliver !== undefined && !(Number.isInteger(maxDeliver) && maxDeliver >= 1)) {
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"\n${consumeUsage}`, EXIT.usage);
+  const maxDeliverFlag = values["max-deliver"] === undefined ? undefined : Number(values["max-deliver"]);
+  if (maxDeliverFlag !== undefined && !(Number.isInteger(maxDeliverFlag) && maxDeliverFlag >= 1)) {
     throw new CliError(`--max-deliver is a whole number of at least 1\n${consumeUsage}`, EXIT.usage);
   }
-  const ackWaitMs = durationOf(values["ack-wait"], "--ack-wait");
+  if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new CliError(`--redis is a redis:// or rediss:// URL\n${consumeUsage}`, EXIT.usage);
+  const ackWaitFlag = durationOf(values["ack-wait"], "--ack-wait");
+  const leaseFlag = durationOf(values.lease, "--lease");
+  const file = values.config === undefined ? undefined : await readConsumeConfig(values.config, io.env);
+  const stream = values.stream ?? file?.stream;
+  const durable = values.durable ?? file?.consume.durable;
+  if (stream === undefined || durable === undefined) {
+    throw new CliError(`--stream and --durable are required (or a --config with a jetstream sink and consume.durable)\n${consumeUsage}`, EXIT.usage);
+  }
+  const filter = values.filter ?? file?.consume.filter;
+  const subjectPrefix = values["subject-prefix"] ?? file?.subjectPrefix;
+  const ackWaitMs = ackWaitFlag ?? file?.consume.ack_wait;
+  const maxDeliver = maxDeliverFlag ?? file?.consume.max_deliver;
+  const deadLetterSubject = values["dead-letter-subject"] ?? file?.consume.dead_letter_subject;
+  const leaseMs = leaseFlag ?? file?.consume.lease;
+  let store = file?.store;
+  if (values.redis !== undefined) {
+    await store?.close();
+    store = new RedisStore({ url: values.redis });
+  }
   const write = (text: string) => new Promise<void>((resolve, reject) => io.stdout.write(text, (error) => (error ? reject(error) : resolve())));
   let consumer: JetStreamConsumer;
   try {
     consumer = await createJetStreamConsumer({
-      servers: values.servers ?? io.env["NATS_URL"] ?? "nats://127.0.0.1:4222",
+      servers: values.servers ?? file?.servers ?? io.env["NATS_URL"] ?? "nats://127.0.0.1:4222",
       stream,
       durable,
-      ...(values.filter === undefined ? {} : { filter: values.filter }),
-      ...(values["subject-prefix"] === undefined ? {} : { subjectPrefix: values["subject-prefix"] }),
+      ...(filter === undefined ? {} : { filter }),
+      ...(subjectPrefix === undefined ? {} : { subjectPrefix }),
       ...(ackWaitMs === undefined ? {} : { ackWaitMs }),
       ...(maxDeliver === undefined ? {} : { maxDeliver }),
-      ...(values["dead-letter-subject"] === undefined ? {} : { deadLetterSubject: values["dead-letter-subject"] }),
+      ...(deadLetterSubject === undefined ? {} : { deadLetterSubject }),
+      ...(store === undefined ? {} : { idempotency: { store, ...(leaseMs === undefined ? {} : { leaseMs }) } }),
       router: { dispatch: (event) => write(JSON.stringify(event) + "\n") },
       onError: (error, context) =>
         line(io.stderr, `convotic: event ${context.id ?? "(not an envelope)"} delivery ${context.delivery} failed${context.deadLettered ? " (dead-lettered)" : ""}: ${messageOf(error)}`),
     });
   } catch (error) {
+    await store?.close();
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw new CliError(`cannot consume ${stream}/${durable}: ${messageOf(error)}`, EXIT.input);
   }
-  line(io.stderr, `convotic: consuming stream ${stream} as durable ${durable}; events as JSON lines on stdout. SIGTERM or Ctrl-C stops.`);
+  const storeNote = store === undefined ? "" : ` (idempotency: ${store.kind})`;
+  line(io.stderr, `convotic: consuming stream ${stream} as durable ${durable}${storeNote}; events as JSON lines on stdout. SIGTERM or Ctrl-C stops.`);
   const signals = io.signals ?? process;
   let onSignal = () => undefined as void;
   const signalled = new Promise<void>((resolve) => {
@@ -71,6 +161,8 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
   signals.removeListener("SIGTERM", onSignal);
   signals.removeListener("SIGINT", onSignal);
   await consumer.close(AbortSignal.timeout(10_000));
-  line(io.stderr, `convotic: stopped; handled ${consumer.stats.handled}, dead-lettered ${consumer.stats.deadLettered}`);
+  await store?.close();
+  const { handled, deadLettered, duplicates } = consumer.stats;
+  line(io.stderr, `convotic: stopped; handled ${handled}, dead-lettered ${deadLettered}${store === undefined ? "" : `, already handled (acked without handling) ${duplicates}`}`);
   return EXIT.ok;
 }

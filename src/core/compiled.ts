@@ -1,9 +1,10 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /**
  * A parser compiled once from a zod schema, in plain JavaScript: for a value the schema accepts it returns what
  * zod's `parse` returns (the same values, keys in the shape's order), for any other value `REJECTED`. It walks
- * zod's own schema definition, so it is derived from the one declaration, never written beside it.
+ * zod's own schema definition, so it is derived from the one declaration, never written beside it: into
+ * generated code (`Generator` below) where the runtime allows `new Function`, into closures (`compile`) where not.
  *
  * It is an accelerator, not a second source of truth: `compileParse` gives `undefined` for a schema with any
  * construct it does not know (a refinement, a transform, a default, a loose object, a format other than a regex
@@ -267,9 +268,42 @@ function compileObject(def: Def): CompiledParse {
   };
 }
 
+/** How `compileParse` builds a parser; both are for tests and for callers that own their input. */
+export interface CompileOptions {
+  /**
+   * Generate one JavaScript function per schema with `new Function` (the default where the runtime allows it:
+   * `new Function` is tried once, and zod's `jitless` setting is respected), or `false` for the closures.
+   */
+  readonly codegen?: boolean;
+  /**
+   * Return a plain object of the input itself, instead of a copy, when the copy would be indistinguishable from
+   * it: its keys already in zod's order and every child returned as it was. Only for a caller that owns the
+   * input and does not need zod's fresh object (`parseWith`, see there). Arrays are always copied, and the
+   * closures always copy. Default false.
+   */
+  readonly reuseInput?: boolean;
+}
+
+let evalAllowed: boolean | undefined;
+
+/** Whether this runtime lets us generate code: Cloudflare Workers and a strict CSP forbid `new Function`. */
+function canGenerate(): boolean {
+  // zod's own switch for runtimes that report even a caught `new Function` (a strict CSP): honoured, never cached
+  if ((z.config() as { jitless?: boolean }).jitless === true) return false;
+  if (evalAllowed === undefined) {
+    try {
+      evalAllowed = typeof new Function("") === "function";
+    } catch {
+      evalAllowed = false;
+    }
+  }
+  return evalAllowed;
+}
+
 /** The compiled parser of a schema, or `undefined` when the schema uses anything the compiler does not know. */
-export function compileParse(schema: z.ZodType, explain?: (reason: string) => void): CompiledParse | undefined {
+export function compileParse(schema: z.ZodType, explain?: (reason: string) => void, options: CompileOptions = {}): CompiledParse | undefined {
   try {
+    if (options.codegen ?? canGenerate()) return generate(schema, options.reuseInput === true);
     return compile(schema);
   } catch (error) {
     if (error instanceof Unsupported) {
@@ -285,11 +319,16 @@ const parsers = new WeakMap<z.ZodType, CompiledParse | null>();
 /**
  * `schema.safeParse(value)`, answered by the schema's compiled parser when it accepts the value; zod runs when it
  * does not (to decide, and to word the issues with their paths) or when the schema does not compile.
+ *
+ * Unlike zod, the data may be the value itself, or share plain objects with it, where a copy would hold the same
+ * keys in the same order and the same values (`CompileOptions.reuseInput`): every caller in the pipeline parses
+ * what it owns (a body it has just `JSON.parse`d, or a part of one) and never mutates it. A caller that needs
+ * its input and the result to be separate objects uses `schema.safeParse` or `compileParse` without the option.
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
   let parse = parsers.get(schema);
   if (parse === undefined) {
-    parse = compileParse(schema) ?? null;
+    parse = compileParse(schema, undefined, { reuseInput: true }) ?? null;
     parsers.set(schema, parse);
   }
   if (parse !== null) {
@@ -297,4 +336,296 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.Zod
     if (parsed !== REJECTED) return { success: true, data: parsed as z.output<S> };
   }
   return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
+}
+
+/*
+ * The code generator. It accepts the constructs `compile` accepts (but object keys that `Object.prototype` has,
+ * `__proto__` or integer-like, whose schemas go to zod), with zod's semantics, and emits one
+ * function per schema: a helper function per object, array, union and record it contains, and the checks of
+ * strings, numbers, literals and enums inline at their use. Property names are fixed (`v["id"]`), so V8 gives
+ * each read an inline cache for the one shape an object of that schema has, where the closures made keyed loads
+ * over whatever keys the value had. Nothing of the schema is interpolated as code but JSON-encoded keys and
+ * literal values and finite numbers; regexes, sets and other values are passed in as arguments.
+ */
+
+/** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
+const quoted = (key: string): string => JSON.stringify(key);
+
+/** Integer-like keys are enumerated before the others whatever the insertion order: a shape with one is left to zod. */
+const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
+
+interface Emitted {
+  /** statements that read the input variable, `return R` when zod would reject, and leave the output in `out` */
+  readonly code: string;
+  /** the expression holding the output: the input variable itself when the value is returned unchanged */
+  readonly out: string;
+}
+
+class Generator {
+  private readonly constants: unknown[] = [];
+  private readonly memos: string[] = [];
+  private readonly helpers: string[] = [];
+  private readonly helperOf = new Map<unknown, string>();
+  private next = 0;
+
+  constructor(private readonly reuse: boolean) {}
+
+  build(schema: unknown): CompiledParse {
+    const top = this.helper(schema);
+    const names = this.constants.map((_, index) => `c${index}`);
+    const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
+    const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
+    const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (...args: unknown[]) => CompiledParse;
+    return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
+  }
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `c${this.constants.length - 1}`;
+  }
+
+  private name(prefix: string): string {
+    return `${prefix}${this.next++}`;
+  }
+
+  /** A JavaScript literal for a primitive that `===` compares as the schema does, or `undefined`. */
+  private literal(value: unknown): string | undefined {
+    if (typeof value === "string" || typeof value === "boolean" || value === null) return JSON.stringify(value);
+    if (typeof value === "number" && Number.isFinite(value)) return Object.is(value, -0) ? "0" : JSON.stringify(value);
+    return undefined;
+  }
+
+  /** `x` not among `values`: inline comparisons for a few JSON primitives, a set passed in otherwise. */
+  private notAmong(values: readonly unknown[], x: string): string {
+    const literals = values.map((value) => this.literal(value));
+    if (values.length > 0 && values.length <= 8 && literals.every((literal) => literal !== undefined)) {
+      return literals.map((literal) => `${x} !== ${literal}`).join(" && ");
+    }
+    return `!${this.constant(new Set<unknown>(values))}.has(${x})`;
+  }
+
+  /**
+   * `x` does not match `pattern`. The last string it matched is remembered: the platform, and the received time
+   * every envelope of a batch shares, are the same string again and again. Exact: `test` of a regex that is
+   * neither global nor sticky depends on the string only (checked by `regexOf`).
+   */
+  private notMatching(pattern: RegExp, x: string): string {
+    const memo = `m${this.memos.length}`;
+    this.memos.push(memo);
+    return `(${x} !== ${memo} && !(${this.constant(pattern)}.test(${x}) && (${memo} = ${x}, true)))`;
+  }
+
+  private bound(value: number): string {
+    return this.literal(value) ?? this.constant(value);
+  }
+
+  private stringTest(check: CheckDef, x: string): string {
+    switch (check.check) {
+      case "min_length":
+        if (typeof check.minimum !== "number") throw new Unsupported("min_length");
+        return `${x}.length < ${this.bound(check.minimum)}`;
+      case "max_length":
+        if (typeof check.maximum !== "number") throw new Unsupported("max_length");
+        return `${x}.length > ${this.bound(check.maximum)}`;
+      case "string_format":
+        if (check.format !== "regex" && check.format !== "datetime") throw new Unsupported(`format ${String(check.format)}`);
+        return this.notMatching(regexOf(check), x);
+      default:
+        throw new Unsupported(`string check ${check.check}`);
+    }
+  }
+
+  private numberTest(check: CheckDef, x: string): string {
+    switch (check.check) {
+      case "number_format":
+        if (check.format !== "safeint") throw new Unsupported(`number format ${String(check.format)}`);
+        return `!Number.isSafeInteger(${x})`;
+      case "greater_than":
+        if (typeof check.value !== "number") throw new Unsupported("greater_than");
+        return `${x} ${check.inclusive === true ? "<" : "<="} ${this.bound(check.value)}`;
+      case "less_than":
+        if (typeof check.value !== "number") throw new Unsupported("less_than");
+        return `${x} ${check.inclusive === true ? ">" : ">="} ${this.bound(check.value)}`;
+      default:
+        throw new Unsupported(`number check ${check.check}`);
+    }
+  }
+
+  /** The checks of `schema` on the value in variable `x`. */
+  private emit(schema: unknown, x: string): Emitted {
+    const def = defOf(schema);
+    const reject = (tests: readonly string[]): Emitted => ({ code: `if (${tests.join(" || ")}) return R;\n`, out: x });
+    switch (def.type) {
+      case "string": {
+        const tests = [`typeof ${x} !== "string"`];
+        if (def["check"] !== undefined) tests.push(this.stringTest(def as unknown as CheckDef, x));
+        for (const check of checksOf(def)) tests.push(this.stringTest(check, x));
+        return reject(tests);
+      }
+      case "number": {
+        if (def["check"] !== undefined) throw new Unsupported("number schema with its own check");
+        // zod 4 numbers reject NaN and ±Infinity
+        return reject([`typeof ${x} !== "number"`, `!Number.isFinite(${x})`, ...checksOf(def).map((check) => this.numberTest(check, x))]);
+      }
+      case "boolean":
+        noChecks(def);
+        return reject([`typeof ${x} !== "boolean"`]);
+      case "null":
+        noChecks(def);
+        return reject([`${x} !== null`]);
+      case "literal": {
+        noChecks(def);
+        const values = def["values"];
+        if (!Array.isArray(values) || values.includes(undefined)) throw new Unsupported("literal");
+        return reject([`(${this.notAmong(values, x)})`]);
+      }
+      case "enum": {
+        noChecks(def);
+        const entries = def["entries"];
+        if (!isPlainObject(entries)) throw new Unsupported("enum");
+        return reject([`(${this.notAmong(Object.values(entries), x)})`]);
+      }
+      case "optional":
+      case "nullable": {
+        noChecks(def);
+        const skip = def.type === "optional" ? "undefined" : "null";
+        const inner = this.emit(def["innerType"], x);
+        if (inner.out === x) return { code: `if (${x} !== ${skip}) {\n${inner.code}}\n`, out: x };
+        const out = this.name("y");
+        return { code: `let ${out} = ${x};\nif (${x} !== ${skip}) {\n${inner.code}${out} = ${inner.out};\n}\n`, out };
+      }
+      case "unknown":
+        noChecks(def);
+        return { code: "", out: x };
+      case "object":
+      case "array":
+      case "union":
+      case "record": {
+        const helper = this.helper(schema);
+        const out = this.name("y");
+        return { code: `const ${out} = ${helper}(${x});\nif (${out} === R) return R;\n`, out };
+      }
+      default:
+        throw new Unsupported(def.type);
+    }
+  }
+
+  /** The name of a function `(v) => output | R` for `schema`, generated once per schema object. */
+  private helper(schema: unknown): string {
+    const known = this.helperOf.get(schema);
+    if (known !== undefined) return known;
+    const def = defOf(schema);
+    // the name shows in a profile; only letters of zod's type name, which is checked below anyway
+    const name = this.name(`convotic_${String(def.type).replace(/[^a-z]/g, "")}_`);
+    this.helperOf.set(schema, name); // before the body: a schema that contains itself is refused by zod's lazy, never met here
+    let body: string;
+    switch (def.type) {
+      case "object":
+        body = this.objectBody(def);
+        break;
+      case "array": {
+        noChecks(def);
+        const element = this.emit(def["element"], "x");
+        body = `if (!isArray(v)) return R;\nconst n = v.length;\nconst o = [];\nfor (let i = 0; i < n; i++) {\nconst x = v[i];\n${element.code}o.push(${element.out});\n}\nreturn o;\n`;
+        break;
+      }
+      case "union": {
+        noChecks(def);
+        const options = def["options"];
+        if (!Array.isArray(options)) throw new Unsupported("union");
+        const tries = options.map((option) => `y = ${this.helper(option)}(v);\nif (y !== R) return y;\n`);
+        body = `let y;\n${tries.join("")}return R;\n`;
+        break;
+      }
+      case "record": {
+        noChecks(def);
+        const keyDef = defOf(def["keyType"]);
+        if (keyDef.type !== "string" || (keyDef.checks ?? []).length > 0 || keyDef["check"] !== undefined) throw new Unsupported("record key");
+        const item = this.emit(def["valueType"], "x");
+        // as the closures do: own keys, an own `__proto__` left to zod
+        body =
+          `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n` +
+          `const o = {};\nfor (const k of Object.keys(v)) {\nif (k === "__proto__") return R;\nconst x = v[k];\n${item.code}o[k] = ${item.out};\n}\nreturn o;\n`;
+        break;
+      }
+      default: {
+        const emitted = this.emit(schema, "v");
+        body = `${emitted.code}return ${emitted.out};\n`;
+      }
+    }
+    this.helpers.push(`function ${name}(v) {\n${body}}`);
+    return name;
+  }
+
+  /**
+   * Strict objects, and loose ones whose other keys may hold anything, with zod's semantics (zod 4's own
+   * generated object parser): a shape key is present when `key in value`; the others are the `for…in` keys,
+   * which a strict object must not have and a loose one copies after the shape's keys in the order they came.
+   */
+  private objectBody(def: Def): string {
+    noChecks(def);
+    const catchall = def["catchall"];
+    const catchallType = catchall === undefined ? undefined : defOf(catchall);
+    const loose = catchallType?.type === "unknown" && (catchallType.checks ?? []).length === 0;
+    if (catchallType?.type !== "never" && !loose) throw new Unsupported("stripping object");
+    const shape = def["shape"];
+    if (!isPlainObject(shape)) throw new Unsupported("object shape");
+    const keys = Object.keys(shape);
+    for (const key of keys) {
+      // a key the prototype has (`toString`) is `in` every object, `__proto__` is special to zod, an integer-like
+      // key is enumerated out of insertion order: none is in our schemas, and such a schema is left to zod
+      if (key in Object.prototype || key === "__proto__" || INTEGER_LIKE.test(key)) throw new Unsupported(`object key ${key}`);
+    }
+    const reuse = this.reuse;
+    let code = `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
+    // one pass over the value's keys: a strict object has none but the shape's; `order` tells whether they came in
+    // the shape's order (then a loose object's others, after all of them), which is what a reused input needs
+    const cases = keys.map((key, index) => `case ${quoted(key)}:${reuse ? ` if (${index} <= last${loose ? " || extra" : ""}) order = false; last = ${index};` : ""} break;`);
+    const other = loose ? `if (k === "__proto__") return R;\nextra = true;` : "return R;";
+    if (reuse) code += `let order = true;\nlet last = -1;\n`;
+    if (loose) code += `let extra = false;\n`;
+    code += `for (const k in v) {\nswitch (k) {\n${cases.join("\n")}\ndefault:\n${other}\n}\n}\n`;
+    if (reuse) code += `let same = true;\n`;
+    const fields = keys.map((key, index) => {
+      const field = shape[key];
+      const optional = defOf(field).type === "optional";
+      const x = `x${index}`;
+      const k = quoted(key);
+      let fieldCode = `const ${x} = v[${k}];\n`;
+      if (!optional) {
+        // a required key given as undefined is left to zod (a schema that takes undefined there is not one of ours)
+        const emitted = this.emit(field, x);
+        fieldCode += `if (${x} === undefined) return R;\n${emitted.code}`;
+        if (reuse && emitted.out !== x) fieldCode += `if (${emitted.out} !== ${x}) same = false;\n`;
+        return { key, optional, code: fieldCode, out: emitted.out, present: "true" };
+      }
+      const inner = this.emit(defOf(field)["innerType"], x);
+      const present = `p${index}`;
+      const out = inner.out === x ? x : this.name("y");
+      fieldCode += `let ${present} = true;\n`;
+      if (out !== x) fieldCode += `let ${out} = ${x};\n`;
+      fieldCode += `if (${x} === undefined) ${present} = ${k} in v;\nelse {\n${inner.code}`;
+      if (out !== x) fieldCode += `${out} = ${inner.out};\n${reuse ? `if (${out} !== ${x}) same = false;\n` : ""}`;
+      fieldCode += `}\n`;
+      return { key, optional, code: fieldCode, out, present };
+    });
+    code += fields.map((field) => field.code).join("");
+    if (reuse) code += `if (order && same && p === OP) return v;\n`;
+    // zod's output: the shape's keys in its order, present ones only; the leading required ones as one literal
+    const leading = fields.findIndex((field) => field.optional);
+    const literalFields = leading === -1 ? fields : fields.slice(0, leading);
+    code += `const o = {${literalFields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
+    for (const field of fields.slice(literalFields.length)) {
+      code += field.optional ? `if (${field.present}) o[${quoted(field.key)}] = ${field.out};\n` : `o[${quoted(field.key)}] = ${field.out};\n`;
+    }
+    if (loose) {
+      const skip = keys.length === 0 ? "" : `switch (k) {\n${keys.map((key) => `case ${quoted(key)}:`).join("\n")}\ncontinue;\n}\n`;
+      code += `if (extra) {\nfor (const k in v) {\n${skip}o[k] = v[k];\n}\n}\n`;
+    }
+    return `${code}return o;\n`;
+  }
+}
+
+function generate(schema: unknown, reuse: boolean): CompiledParse {
+  return new Generator(reuse).build(schema);
 }

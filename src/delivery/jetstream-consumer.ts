@@ -1,6 +1,7 @@
 import { messageOf, typeMatcher, UnifiedEventSchema, type UnifiedEvent } from "../core";
 import { DEFAULT_SUBJECT_PREFIX } from "./sinks/jetstream";
 import { loadNats, nanos } from "./sinks/nats-client";
+import type { IdempotencyStore } from "./store";
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_DELIVER = 5;
@@ -26,6 +27,30 @@ export interface JetStreamConsumerOptions {
   readonly deadLetterSubject?: string;
   /** messages pulled ahead of handling (default 32) */
   readonly maxMessages?: number;
+  /**
+   * Handling by event id across crashes. Without it the consumer is at least once across a crash: a consumer killed
+   * after handling an event and before the server confirmed its ack gets that event again after ack-wait. With it,
+   * each message is **claimed** in the store (key `<keyPrefix><event id>`, lease `leaseMs`) before the router sees
+   * it and **committed** after the router succeeded, then acknowledged: an event committed already is acknowledged
+   * without handling (`stats.duplicates`); one claimed by a live or killed consumer and not committed is nak'd until
+   * the claim's lease ends. One window remains: a crash after the router succeeded and before the commit reached the
+   * store (one store round trip) leaves the claim to expire, and the event is handled again after the lease. Handlers
+   * that must never run twice are idempotent by event id; this option makes that window one round trip wide.
+   */
+  readonly idempotency?: {
+    /** the serve store contract: the Redis store shares claims between consumers of one durable on several machines */
+    readonly store: IdempotencyStore;
+    /**
+     * how long a claim holds an event; default the ack-wait, so an event a killed consumer held is handled after
+     * at most about one ack-wait plus one lease. A handler slower than the lease may run twice, as it would anyway
+     * once ack-wait passes.
+     */
+    readonly leaseMs?: number;
+    /** how long a committed event id is remembered; default max(1 h, ack-wait × (max-deliver + 1)), beyond any redelivery */
+    readonly ttlMs?: number;
+    /** default `convotic:consume:<stream>:<durable>:`, so every durable handles each event once */
+    readonly keyPrefix?: string;
+  };
   /** each failure: a handler error (will be redelivered or dead-lettered) or a dead-letter publish that failed */
   readonly onError?: (error: unknown, context: { readonly id?: string; readonly delivery: number; readonly deadLettered: boolean }) => void;
 }
@@ -35,11 +60,20 @@ export interface JetStreamConsumerStats {
   failed: number;
   deadLettered: number;
   skipped: number;
+  /** events acknowledged without handling: the idempotency store says they were handled already */
+  duplicates: number;
+  /** deliveries given back because another consumer holds the event's claim */
+  held: number;
 }
 
 export interface JetStreamConsumer {
   readonly stats: JetStreamConsumerStats;
-  /** Stops pulling, lets the event in hand finish, gives back what was pulled but not handled, and disconnects. */
+  /**
+   * Stops pulling, handles what was already delivered to it (at most `maxMessages`) while the signal allows, waits
+   * for the server to confirm each ack, and disconnects. What it could not handle in time stays unacknowledged and
+   * is redelivered after ack-wait; it is not nak'd (nak'ing at shutdown made nats-server 2.9 deliver some events a
+   * second time, see docs/scaling.md).
+   */
   close(signal?: AbortSignal): Promise<void>;
   /** resolves when the consumer stopped (closed, or the connection ended) */
   readonly done: Promise<void>;
@@ -59,7 +93,9 @@ function subjectFilters(prefix: string, filter: readonly string[] | undefined): 
 /**
  * A durable pull consumer on the sink's stream feeding the router: one event at a time, acknowledged (and the ack
  * confirmed by the server) only after every handler succeeded; a failure is redelivered after a back-off until the
- * `maxDeliver`-th delivery, which is published to the dead-letter subject and terminated.
+ * `maxDeliver`-th delivery, which is published to the dead-letter subject and terminated. With `idempotency`, each
+ * event is claimed before and committed after the router, so a restart after a SIGKILL handles it again only if the
+ * kill fell between the router's success and the commit (docs/scaling.md).
  * https://docs.nats.io/nats-concepts/jetstream/consumers
  */
 export async function createJetStreamConsumer(options: JetStreamConsumerOptions): Promise<JetStreamConsumer> {
@@ -73,7 +109,11 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   const servers = typeof options.servers === "string" ? options.servers : [...options.servers];
 
   const nc = await nats.transport.connect({ servers, name: `convotic consumer ${options.durable}`, maxReconnectAttempts: -1 });
-  const stats: JetStreamConsumerStats = { handled: 0, failed: 0, deadLettered: 0, skipped: 0 };
+  const stats: JetStreamConsumerStats = { handled: 0, failed: 0, deadLettered: 0, skipped: 0, duplicates: 0, held: 0 };
+  const store = options.idempotency?.store;
+  const leaseMs = options.idempotency?.leaseMs ?? ackWaitMs;
+  const doneTtlMs = options.idempotency?.ttlMs ?? Math.max(3_600_000, ackWaitMs * (maxDeliver + 1));
+  const keyPrefix = options.idempotency?.keyPrefix ?? `convotic:consume:${options.stream}:${options.durable}:`;
   let messages: Awaited<ReturnType<Awaited<ReturnType<ReturnType<typeof nats.jetstream.jetstream>["consumers"]["get"]>>["consume"]>>;
   const js = nats.jetstream.jetstream(nc);
   try {
@@ -97,6 +137,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   }
 
   let closing = false;
+  let stopNow = false;
   const deadLetter = async (data: Uint8Array, subject: string, seq: number, id: string | undefined, reason: string) => {
     const headers = nats.transport.headers();
     headers.set("Convotic-Original-Subject", subject);
@@ -110,16 +151,27 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       await nc.flush();
     }
   };
+  const report = (error: unknown, id: string | undefined, delivery: number, deadLettered: boolean) =>
+    options.onError?.(error, { ...(id === undefined ? {} : { id }), delivery, deadLettered });
+
+  // The ack is confirmed by the server (ackAck) before the next message: once it resolved, a restart cannot see the
+  // event again. A failed confirmation after a successful handler is reported, never nak'd: the handler ran, and a
+  // redelivery after ack-wait is what the idempotency store (or an idempotent handler) absorbs.
+  const acknowledge = async (message: { ackAck(): Promise<boolean> }, id: string | undefined, delivery: number) => {
+    try {
+      await message.ackAck();
+    } catch (error) {
+      report(error, id, delivery, false);
+    }
+  };
 
   const run = async () => {
     for await (const message of messages) {
-      if (closing) {
-        // pulled but not handled: give it back now rather than after ack-wait
-        message.nak();
-        continue;
-      }
+      // closing: what was delivered already is still handled (and acked), until the close signal ends
+      if (stopNow) break;
       const delivery = message.info.deliveryCount;
       let id: string | undefined;
+      let token: string | undefined;
       try {
         const parsed = UnifiedEventSchema.safeParse(message.json());
         if (!parsed.success) throw new PoisonError("not a Convotic envelope");
@@ -127,17 +179,33 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
         id = event.id;
         if (!matches(event.type)) {
           stats.skipped += 1;
-          await message.ackAck();
+          await acknowledge(message, id, delivery);
           continue;
         }
+        if (store !== undefined) {
+          const claim = await store.claim(keyPrefix + id, leaseMs);
+          if (claim.state === "done") {
+            stats.duplicates += 1;
+            await acknowledge(message, id, delivery);
+            continue;
+          }
+          if (claim.state === "in_flight") {
+            // the server would not deliver it again after the last delivery: park it rather than drop it
+            if (delivery >= maxDeliver) throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
+            // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
+            stats.held += 1;
+            message.nak(leaseMs);
+            continue;
+          }
+          token = claim.token;
+        }
         await options.router.dispatch(event);
-        await message.ackAck();
-        stats.handled += 1;
       } catch (error) {
         stats.failed += 1;
+        if (token !== undefined) await store!.release(keyPrefix + id!, token).catch((releaseError: unknown) => report(releaseError, id, delivery, false));
         const poison = error instanceof PoisonError || error instanceof SyntaxError;
         const last = poison || delivery >= maxDeliver;
-        options.onError?.(error, { ...(id === undefined ? {} : { id }), delivery, deadLettered: last });
+        report(error, id, delivery, last);
         if (!last) {
           message.nak(Math.min(ackWaitMs, 250 * 2 ** (delivery - 1)));
           continue;
@@ -148,9 +216,16 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
           message.term(messageOf(error).slice(0, 100));
         } catch (publishError) {
           // cannot park it: leave it for redelivery after ack-wait rather than lose it
-          options.onError?.(publishError, { ...(id === undefined ? {} : { id }), delivery, deadLettered: false });
+          report(publishError, id, delivery, false);
         }
+        continue;
       }
+      stats.handled += 1;
+      if (token !== undefined) {
+        // a crash before this resolves is the one window where the event runs again (after the lease)
+        await store!.commit(keyPrefix + id!, token, doneTtlMs).catch((commitError: unknown) => report(commitError, id, delivery, false));
+      }
+      await acknowledge(message, id, delivery);
     }
   };
   const done = run().catch(() => undefined);
@@ -159,15 +234,19 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     stats,
     done,
     async close(signal = AbortSignal.timeout(DEFAULT_CLOSE_MS)) {
-      if (!closing) {
-        closing = true;
-        await messages.close().catch(() => undefined);
-      }
       const aborted = new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         signal.addEventListener("abort", () => resolve(), { once: true });
       });
+      if (!closing) {
+        closing = true;
+        // no further pulls; the iterator still yields what was delivered, then ends
+        await Promise.race([messages.close().catch(() => undefined), aborted]);
+      }
       await Promise.race([done, aborted]);
+      // out of time: the loop stops after the event in hand; the rest is redelivered after ack-wait
+      stopNow = true;
+      // drain flushes the acks already sent before the connection closes
       await Promise.race([nc.drain().catch(() => undefined), aborted]);
       if (!nc.isClosed()) await nc.close().catch(() => undefined);
     },

@@ -73,6 +73,8 @@ export const ServerConfigSchema = z.strictObject({
   sinks: z.unknown().optional(),
   /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
   adapters: z.array(z.string().min(1)).optional(),
+  /** `convotic consume`'s settings (durable, filter, …): serve ignores them, so one file can configure both */
+  consume: z.unknown().optional(),
   blocks: z.array(z.unknown()),
 });
 
@@ -195,7 +197,7 @@ const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * the variable is unset or empty). A reference to an unset variable without a default is a `ConfigError` naming
  * the variable and the field, never a value.
  */
-function resolveEnv(value: unknown, env: Env, where: string, path: string): unknown {
+export function resolveEnv(value: unknown, env: Env, where: string, path: string): unknown {
   if (typeof value === "string") {
     return value.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
       const set = env[name];
@@ -269,7 +271,8 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
 export function loadConfig(input: unknown, options: { normalizer: Normalizer; env?: Env }): ServerConfig {
   const parsed = ServerConfigSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
-  const { blocks, idempotency: rawIdempotency, sinks: rawSinks, ...rest } = parsed.data;
+  // `consume` is read by `convotic consume` alone
+  const { blocks, idempotency: rawIdempotency, sinks: rawSinks, consume: _consume, ...rest } = parsed.data;
   if (blocks.length === 0) throw new ConfigError("invalid configuration: blocks is empty");
   let idempotency: IdempotencyConfig | undefined;
   if (rawIdempotency !== undefined) {

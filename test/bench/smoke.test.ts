@@ -28,6 +28,7 @@ interface BenchOutput {
   batches: Record<string, { sizes: Record<string, { events_per_op: number; ours: Summary; floor: Summary }> }>;
   http: { skipped?: string; servers?: Record<string, { non_2xx: number; errors: number; req_per_s: Summary }> };
   memory: { events: number; final: { heap_used_mb: number; rss_mb: number } };
+  jetstream: { skipped?: string; settings?: Record<string, { events_per_s_median: number; runs: { events: number; requests: number; non_2xx: number; errors: number }[] }> };
 }
 
 function goldenEventCount(platform: string, fixture: string): number {
@@ -106,5 +107,24 @@ describe("npm run bench -- --smoke", () => {
     expect(output.memory.events).toBe(1000);
     expect(output.memory.final.heap_used_mb).toBeGreaterThan(0);
     expect(output.memory.final.rss_mb).toBeGreaterThan(0);
+  });
+
+  it("lands events in a JetStream stream through 1 and 3 serve processes, or says why it skipped", () => {
+    const { jetstream } = output;
+    if (jetstream.skipped !== undefined) {
+      // NATS or Redis not running, or autocannon not installed (CI installs only the root package)
+      expect(jetstream.skipped).toMatch(/does not answer|not installed/);
+      return;
+    }
+    expect(Object.keys(jetstream.settings ?? {})).toEqual(["1 instance", "3 instances"]);
+    for (const setting of Object.values(jetstream.settings!)) {
+      for (const run of setting.runs) {
+        expect(run.non_2xx).toBe(0);
+        expect(run.errors).toBe(0);
+        // every answered request had its event acknowledged by the stream first
+        expect(run.events).toBeGreaterThanOrEqual(run.requests);
+        expect(run.events).toBeGreaterThan(0);
+      }
+    }
   });
 });

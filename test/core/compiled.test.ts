@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { z } from "zod";
-import { compileParse, REJECTED } from "../../src/core/compiled";
+import { compileParse, REJECTED, type CompileOptions } from "../../src/core/compiled";
 import { envelopeSchemas, type UnifiedEvent } from "../../src/core";
 import { EVENT_TYPES } from "../../src/core/catalogue";
 import { normalizer } from "../support/adapter";
@@ -21,18 +21,27 @@ const envelopes: UnifiedEvent[] = normalizer.platforms.flatMap((platform) =>
   }),
 );
 
-const parsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type])]));
+/**
+ * Every property below holds for each way a parser is built: generated code (the default where `new Function` is
+ * allowed), generated code that may return its input (`parseWith`), and the closures (Cloudflare Workers, a CSP).
+ */
+const modes: { name: string; options: CompileOptions }[] = [
+  { name: "generated code", options: { codegen: true } },
+  { name: "generated code reusing its input", options: { codegen: true, reuseInput: true } },
+  { name: "closures", options: { codegen: false } },
+];
 
-/** The compiled parser agrees with zod: whatever it accepts, zod accepts and returns the same (keys in the same order). */
-function expectAgreesWithZod(type: UnifiedEvent["type"], value: unknown): void {
-  const parse = parsers.get(type);
-  if (parse === undefined) return;
+/** What zod returns, then what the compiled parser returns: it must be REJECTED or the same (keys in the same order). */
+function expectAgrees(schema: z.ZodType, parse: (value: unknown) => unknown, value: unknown): unknown {
+  const before = JSON.stringify(value);
   const compiled = parse(value);
-  if (compiled === REJECTED) return;
-  const zod = envelopeSchemas[type].safeParse(value);
+  expect(JSON.stringify(value)).toBe(before); // the input is never changed
+  if (compiled === REJECTED) return compiled;
+  const zod = schema.safeParse(value);
   expect(zod.success).toBe(true);
   expect(compiled).toStrictEqual(zod.data);
   expect(JSON.stringify(compiled)).toBe(JSON.stringify(zod.data));
+  return compiled;
 }
 
 function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -41,17 +50,35 @@ function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | nu
   return [prefix, ...keys.flatMap((key) => pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key]))];
 }
 
-function mutated(envelope: UnifiedEvent, path: readonly (string | number)[], change: { op: "set" | "delete" | "extra"; value: unknown }): unknown {
-  const copy = structuredClone(envelope) as unknown as Record<string | number, unknown>;
-  if (path.length === 0) return change.op === "set" ? change.value : copy;
+const OPS = ["set", "delete", "extra", "reorder", "proto"] as const;
+type Change = { op: (typeof OPS)[number]; value: unknown };
+
+/**
+ * A copy of `value` with one change at `path`: the value set (to anything, `undefined` included: a key present as
+ * undefined), the key deleted, an undocumented key added, the keys of the object there in reverse order, or an
+ * own `__proto__` data key added as `JSON.parse` makes it.
+ */
+function mutated(value: unknown, path: readonly (string | number)[], change: Change): unknown {
+  const copy = { root: structuredClone(value) } as Record<string | number, unknown>;
+  const full = ["root", ...path];
   let parent: Record<string | number, unknown> = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const last = path[path.length - 1]!;
+  for (const key of full.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  const last = full[full.length - 1]!;
+  const target = parent[last];
+  const isObject = typeof target === "object" && target !== null && !Array.isArray(target);
   if (change.op === "set") parent[last] = change.value;
   else if (change.op === "delete") delete parent[last];
-  else if (typeof parent[last] === "object" && parent[last] !== null) (parent[last] as Record<string, unknown>)["undocumented"] = change.value;
-  return copy;
+  else if (change.op === "extra") {
+    if (typeof target === "object" && target !== null) (target as Record<string, unknown>)["undocumented"] = change.value;
+  } else if (change.op === "reorder") {
+    if (isObject) parent[last] = Object.fromEntries(Object.entries(target).reverse());
+  } else if (isObject) {
+    const rest = JSON.stringify(target).slice(1);
+    parent[last] = JSON.parse(`{"__proto__":${JSON.stringify(change.value) ?? "null"}${rest === "}" ? "" : ","}${rest}`);
+  }
+  return copy["root"];
 }
+
 
 const anyValue = fc.oneof(
   fc.string(),
@@ -75,125 +102,250 @@ const anyValue = fc.oneof(
   fc.anything(),
 );
 
-describe("compiled raw payload parsers", () => {
-  const bodies = normalizer.platforms.flatMap((platform) => {
-    const adapter = normalizer.adapterFor(platform);
-    return fixturesOf(platform).map((fixture) => {
-      const text = fixture.body.toString("utf8");
-      return { adapter, json: (adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text)) as unknown };
-    });
-  });
+const changes = fc.record({ op: fc.constantFrom(...OPS), value: anyValue });
 
-  it("compile for every built-in adapter and return what zod returns on every fixture body", () => {
-    expect(bodies.length).toBeGreaterThan(250);
-    for (const { adapter, json } of bodies) {
-      const parse = compileParse(adapter.payload);
-      expect(parse).toBeDefined();
-      const zod = adapter.payload.safeParse(json);
-      const compiled = parse!(json);
-      if (!zod.success) {
-        expect(compiled).toBe(REJECTED);
-        continue;
-      }
-      expect(compiled).toStrictEqual(zod.data);
-      expect(JSON.stringify(compiled)).toBe(JSON.stringify(zod.data));
-    }
-  });
-
-  it("never accept a mutated body zod rejects, nor return anything but zod's output", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...bodies).chain((body) =>
-          fc.tuple(
-            fc.constant(body),
-            fc.constantFrom(...pathsOf(body.json)),
-            fc.record({ op: fc.constantFrom("set" as const, "delete" as const, "extra" as const), value: anyValue }),
-          ),
-        ),
-        ([{ adapter, json }, path, change]) => {
-          const value = mutated(json as UnifiedEvent, path, change);
-          const compiled = compileParse(adapter.payload)!(value);
-          if (compiled === REJECTED) return;
-          const zod = adapter.payload.safeParse(value);
-          expect(zod.success).toBe(true);
-          expect(compiled).toStrictEqual(zod.data);
-          expect(JSON.stringify(compiled)).toBe(JSON.stringify(zod.data));
-        },
-      ),
-      { numRuns: 3000 },
-    );
+const bodies = normalizer.platforms.flatMap((platform) => {
+  const adapter = normalizer.adapterFor(platform);
+  return fixturesOf(platform).map((fixture) => {
+    const text = fixture.body.toString("utf8");
+    return { adapter, json: (adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text)) as unknown };
   });
 });
 
-describe("compiled envelope parsers", () => {
-  it("compile for every event type but the few with constructs left to zod", () => {
-    const compiled = EVENT_TYPES.filter((type) => parsers.get(type) !== undefined);
-    expect(compiled.length).toBeGreaterThan(EVENT_TYPES.length * 0.9);
-  });
+describe.each(modes)("compiled parsers as $name", ({ options }) => {
+  const payloadParsers = new Map(normalizer.platforms.map((platform) => {
+    const adapter = normalizer.adapterFor(platform);
+    return [adapter, compileParse(adapter.payload, undefined, options)] as const;
+  }));
+  const envelopeParsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type], undefined, options)]));
+  const compile = (schema: z.ZodType) => compileParse(schema, undefined, options)!;
 
-  it("accept every fixture's envelope, returning what zod returns", () => {
-    expect(envelopes.length).toBeGreaterThan(200);
-    for (const envelope of envelopes) {
-      const parse = parsers.get(envelope.type);
-      if (parse === undefined) continue;
-      const compiled = parse(envelope);
-      expect(compiled).not.toBe(REJECTED);
-      expect(compiled).toStrictEqual(envelopeSchemas[envelope.type].parse(envelope));
-    }
-  });
+  describe("raw payloads", () => {
+    it("compile for every built-in adapter and return what zod returns on every fixture body", () => {
+      expect(bodies.length).toBeGreaterThan(250);
+      for (const { adapter, json } of bodies) {
+        const parse = payloadParsers.get(adapter);
+        expect(parse).toBeDefined();
+        const compiled = expectAgrees(adapter.payload, parse!, json);
+        if (!adapter.payload.safeParse(json).success) expect(compiled).toBe(REJECTED);
+      }
+    });
 
-  it("never accept a mutated envelope zod rejects, nor return anything but zod's output", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...envelopes).chain((envelope) =>
-          fc.tuple(
-            fc.constant(envelope),
-            fc.constantFrom(...pathsOf(envelope)),
-            fc.record({ op: fc.constantFrom("set" as const, "delete" as const, "extra" as const), value: anyValue }),
-          ),
+    it("never accept a mutated body zod rejects, nor return anything but zod's output", () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...bodies).chain((body) => fc.tuple(fc.constant(body), fc.constantFrom(...pathsOf(body.json)), changes)),
+          ([{ adapter, json }, path, change]) => {
+            expectAgrees(adapter.payload, payloadParsers.get(adapter)!, mutated(json, path, change));
+          },
         ),
-        ([envelope, path, change]) => expectAgreesWithZod(envelope.type, mutated(envelope, path, change)),
-      ),
-      { numRuns: 3000 },
-    );
+        { numRuns: 3000 },
+      );
+    });
+  });
+
+  describe("envelopes", () => {
+    it("compile for every event type but the few with constructs left to zod", () => {
+      const compiled = EVENT_TYPES.filter((type) => envelopeParsers.get(type) !== undefined);
+      expect(compiled.length).toBeGreaterThan(EVENT_TYPES.length * 0.9);
+    });
+
+    it("accept every fixture's envelope, returning what zod returns", () => {
+      expect(envelopes.length).toBeGreaterThan(200);
+      for (const envelope of envelopes) {
+        const parse = envelopeParsers.get(envelope.type);
+        if (parse === undefined) continue;
+        expect(expectAgrees(envelopeSchemas[envelope.type], parse, envelope)).not.toBe(REJECTED);
+      }
+    });
+
+    it("never accept a mutated envelope zod rejects, nor return anything but zod's output", () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...envelopes).chain((envelope) => fc.tuple(fc.constant(envelope), fc.constantFrom(...pathsOf(envelope)), changes)),
+          ([envelope, path, change]) => {
+            const parse = envelopeParsers.get(envelope.type);
+            if (parse !== undefined) expectAgrees(envelopeSchemas[envelope.type], parse, mutated(envelope, path, change));
+          },
+        ),
+        { numRuns: 3000 },
+      );
+    });
   });
 
   it("reorder keys as zod does, and keep a key given as undefined", () => {
     const schema = z.strictObject({ a: z.string(), b: z.string().optional(), c: z.array(z.strictObject({ x: z.number(), y: z.number().optional() })) });
-    const parse = compileParse(schema)!;
+    const parse = compile(schema);
     const value = { c: [{ y: undefined, x: 1 }], b: undefined, a: "a" };
     expect(JSON.stringify(Object.keys(parse(value) as object))).toBe(JSON.stringify(Object.keys(schema.parse(value))));
     expect(parse(value)).toStrictEqual(schema.parse(value));
+    expect(Object.keys((parse(value) as { c: object[] }).c[0]!)).toEqual(["x", "y"]);
   });
 
   it("give a loose object zod's key order: the shape's keys, then the others as they came", () => {
     const schema = z.looseObject({ a: z.string().optional(), b: z.number() });
-    const value = { x: 1, b: 2, a: undefined, y: { deep: [1] } };
-    const parsed = compileParse(schema)!(value);
-    expect(JSON.stringify(Object.keys(parsed as object))).toBe(JSON.stringify(Object.keys(schema.parse(value))));
-    expect(parsed).toStrictEqual(schema.parse(value));
+    for (const value of [{ x: 1, b: 2, a: undefined, y: { deep: [1] } }, { a: "a", x: 1, b: 2 }, { b: 2, a: "a" }, { x: 1, b: 3 }, { b: 2, x: 1, a: "a" }]) {
+      expectAgrees(schema, compile(schema), value);
+      expect(JSON.stringify(Object.keys(compile(schema)(value) as object))).toBe(JSON.stringify(Object.keys(schema.parse(value))));
+    }
     const withProto = JSON.parse('{"b":1,"__proto__":{"polluted":true}}') as unknown;
-    expect(compileParse(schema)!(withProto)).toBe(REJECTED); // left to zod
+    expect(compile(schema)(withProto)).toBe(REJECTED); // left to zod
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect(compile(z.looseObject({}))({ b: 1 })).toStrictEqual({ b: 1 });
+  });
+
+  it("refuse an own __proto__ key as zod does, and never take it as a prototype", () => {
+    const strict = z.strictObject({ a: z.string(), b: z.strictObject({ c: z.number().optional() }) });
+    for (const text of ['{"a":"a","b":{},"__proto__":{"x":1}}', '{"__proto__":null,"a":"a","b":{}}', '{"a":"a","b":{"__proto__":{"c":1}}}']) {
+      const value = JSON.parse(text) as unknown;
+      expect(compile(strict)(value)).toBe(REJECTED);
+      expect(strict.safeParse(value).success).toBe(false);
+    }
+  });
+
+  it("treat a key present as undefined as zod does: kept when optional, left to zod when required", () => {
+    const schema = z.strictObject({ a: z.string().optional(), b: z.number(), c: z.unknown().optional() });
+    expectAgrees(schema, compile(schema), { b: 1, a: undefined });
+    expect(Object.keys(compile(schema)({ a: undefined, b: 1, c: undefined }) as object)).toEqual(["a", "b", "c"]);
+    expect(compile(schema)({ b: undefined })).toBe(REJECTED);
+    expect(compile(schema)({ a: "a" })).toBe(REJECTED);
+    expect(compile(schema)(Object.create({ b: 1 }) as unknown)).toBe(REJECTED); // not a plain object
+  });
+
+  it("accept an object without a prototype as zod does, and return a plain one", () => {
+    const schema = z.strictObject({ a: z.string() });
+    const value = Object.assign(Object.create(null) as object, { a: "a" });
+    const parsed = expectAgrees(schema, compile(schema), value);
+    expect(parsed).not.toBe(value);
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
   });
 
   it("leave to zod what they do not know", () => {
-    expect(compileParse(z.strictObject({ a: z.string().transform((text) => text.length) }))).toBeUndefined();
-    expect(compileParse(z.strictObject({ a: z.string() }).refine(() => false))).toBeUndefined();
-    expect(compileParse(z.object({ a: z.string() }))).toBeUndefined();
-    expect(compileParse(z.strictObject({ a: z.string().default("x") }))).toBeUndefined();
-    expect(compileParse(z.strictObject({ a: z.email() }))).toBeUndefined();
+    expect(compileParse(z.strictObject({ a: z.string().transform((text) => text.length) }), undefined, options)).toBeUndefined();
+    expect(compileParse(z.strictObject({ a: z.string() }).refine(() => false), undefined, options)).toBeUndefined();
+    expect(compileParse(z.object({ a: z.string() }), undefined, options)).toBeUndefined();
+    expect(compileParse(z.strictObject({ a: z.string().default("x") }), undefined, options)).toBeUndefined();
+    expect(compileParse(z.strictObject({ a: z.email() }), undefined, options)).toBeUndefined();
   });
 
   it("reject what a strict object does not allow", () => {
-    const parse = compileParse(z.strictObject({ a: z.number().int().nonnegative() }))!;
+    const parse = compile(z.strictObject({ a: z.number().int().nonnegative() }));
     expect(parse({ a: 1, b: 2 })).toBe(REJECTED);
     expect(parse({ a: 1.5 })).toBe(REJECTED);
     expect(parse({ a: -1 })).toBe(REJECTED);
     expect(parse({ a: Number.NaN })).toBe(REJECTED);
+    expect(parse({ a: 2 ** 60 })).toBe(REJECTED);
     expect(parse([1])).toBe(REJECTED);
     expect(parse(new Date())).toBe(REJECTED);
     expect(parse({})).toBe(REJECTED);
     expect(parse({ a: 0 })).toStrictEqual({ a: 0 });
+  });
+
+  it("check a regex on every string, the one it matched last included", () => {
+    const schema = z.strictObject({ at: z.iso.datetime({ precision: 3 }), id: z.string().regex(/^id_[a-z]{2}$/) });
+    const parse = compile(schema);
+    const good = { at: "2026-11-24T04:00:00.000Z", id: "id_ab" };
+    for (const value of [good, good, { ...good }, { at: `${"2026-11-24T04:00:00"}.000Z`, id: ["id", "ab"].join("_") }]) expectAgrees(schema, parse, value);
+    for (const bad of [{ ...good, at: "2026-11-24T04:00:00Z" }, { ...good, id: "id_abc" }, { ...good, at: "2026-02-30T04:00:00.000Z" }, good]) {
+      expect(parse(bad) === REJECTED).toBe(!schema.safeParse(bad).success);
+    }
+    expect(parse({ ...good, id: "id_ABC" })).toBe(REJECTED);
+  });
+
+  it("check literals, enums, lengths, bounds and unions as zod does", () => {
+    const schema = z.strictObject({
+      kind: z.literal(["a", "b"]),
+      level: z.enum(["low", "high"]),
+      name: z.string().min(2).max(3),
+      score: z.number().gte(0).lt(1),
+      either: z.union([z.null(), z.boolean(), z.strictObject({ x: z.literal(1) })]),
+      tags: z.record(z.string(), z.string()).optional(),
+    });
+    const parse = compile(schema);
+    const good = { kind: "a", level: "high", name: "abc", score: 0, either: { x: 1 }, tags: { t: "u" } };
+    expect(expectAgrees(schema, parse, good)).not.toBe(REJECTED);
+    for (const [key, bad] of Object.entries({ kind: "c", level: "mid", name: "abcd", score: 1, either: { x: 2 }, tags: { t: 1 } })) {
+      expect(parse({ ...good, [key]: bad })).toBe(REJECTED);
+      expect(schema.safeParse({ ...good, [key]: bad }).success).toBe(false);
+    }
+    expect(expectAgrees(schema, parse, { ...good, name: "ab", score: 0.5, either: false })).not.toBe(REJECTED);
+  });
+});
+
+describe("generated parsers reusing their input", () => {
+  const schema = z.strictObject({ a: z.string(), b: z.strictObject({ c: z.number() }).optional(), d: z.array(z.strictObject({ e: z.string() })).optional() });
+  const loose = z.looseObject({ a: z.string(), b: z.strictObject({ c: z.number() }) });
+  const parse = compileParse(schema, undefined, { codegen: true, reuseInput: true })!;
+  const parseLoose = compileParse(loose, undefined, { codegen: true, reuseInput: true })!;
+
+  it("return the input itself when it already is what zod returns", () => {
+    const value = JSON.parse('{"a":"x","b":{"c":1}}') as unknown;
+    expect(parse(value)).toBe(value);
+    const looseValue = JSON.parse('{"a":"x","b":{"c":1},"z":[1]}') as unknown;
+    expect(parseLoose(looseValue)).toBe(looseValue);
+  });
+
+  it("copy where zod's key order differs, and reuse the children that did not change", () => {
+    const value = JSON.parse('{"b":{"c":1},"a":"x"}') as { b: object };
+    const parsed = parse(value) as { b: object };
+    expect(parsed).not.toBe(value);
+    expect(Object.keys(parsed)).toEqual(["a", "b"]);
+    expect(parsed.b).toBe(value.b);
+    const looseValue = JSON.parse('{"z":1,"a":"x","b":{"c":1}}') as unknown;
+    expect(Object.keys(parseLoose(looseValue) as object)).toEqual(["a", "b", "z"]);
+  });
+
+  it("always copy arrays, and so the objects holding them", () => {
+    const value = JSON.parse('{"a":"x","d":[{"e":"f"}]}') as { d: object[] };
+    const parsed = parse(value) as { d: object[] };
+    expect(parsed).not.toBe(value);
+    expect(parsed.d).not.toBe(value.d);
+    expect(parsed.d[0]).toBe(value.d[0]);
+  });
+
+  it("copy an object without a prototype", () => {
+    const value = Object.assign(Object.create(null) as object, { a: "x" });
+    expect(parse(value)).not.toBe(value);
+  });
+});
+
+describe("where new Function is not allowed", () => {
+  const schema = z.strictObject({ a: z.string(), b: z.array(z.number()) });
+
+  it("generate code by default where it is allowed", () => {
+    expect(compileParse(schema)!.name).toMatch(/^convotic_object_/);
+  });
+
+  it("fall back to the closures when zod is told not to generate code (jitless)", () => {
+    z.config({ jitless: true });
+    try {
+      const parse = compileParse(schema)!;
+      expect(parse.name).not.toMatch(/^convotic_/);
+      expect(parse({ a: "a", b: [1] })).toStrictEqual({ a: "a", b: [1] });
+      expect(parse({ a: "a", b: ["1"] })).toBe(REJECTED);
+    } finally {
+      z.config({ jitless: false });
+    }
+  });
+
+  it("fall back to the closures when new Function throws, as on Cloudflare Workers", () => {
+    const original = globalThis.Function;
+    jest.isolateModules(() => {
+      const { compileParse: isolated, REJECTED: rejected } = jest.requireActual<typeof import("../../src/core/compiled")>("../../src/core/compiled");
+      // the runtime's refusal: constructing a function from text throws an EvalError
+      globalThis.Function = new Proxy(original, {
+        construct() {
+          throw new EvalError("Code generation from strings disallowed for this context");
+        },
+      });
+      try {
+        const parse = isolated(schema)!;
+        expect(parse.name).not.toMatch(/^convotic_/);
+        expect(parse({ a: "a", b: [1] })).toStrictEqual({ a: "a", b: [1] });
+        expect(parse({ a: 1, b: [] })).toBe(rejected);
+      } finally {
+        globalThis.Function = original;
+      }
+    });
   });
 });

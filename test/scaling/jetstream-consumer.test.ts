@@ -1,5 +1,5 @@
 import { createRouter } from "../../src/core";
-import { createJetStreamConsumer } from "../../src/delivery";
+import { createJetStreamConsumer, MemoryStore } from "../../src/delivery";
 import { createSink, type JetStreamSink } from "../../src/delivery/sinks";
 import { goldenEnvelopes } from "../formats/support";
 import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nats";
@@ -78,5 +78,45 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
     } finally {
       await consumer.close(AbortSignal.timeout(5000));
     }
+  });
+
+  it("with an idempotency store: acks a committed event without handling it, and handles a held one once its claim ends", async () => {
+    const stream = uniqueName("convotic_test_consumer_idem");
+    const prefix = uniqueName("ci");
+    js.streams.push(stream);
+    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
+    const events = [...new Map(envelopes.map((event) => [event.id, event])).values()].slice(0, 6);
+    await sink.write({ events, unhandled: [] }, signal());
+    await sink.close(signal());
+    const store = new MemoryStore();
+    const keyPrefix = "k:";
+    // events[0] was handled before (a consumer killed after its commit, before its ack)
+    const before = await store.claim(keyPrefix + events[0]!.id, 60_000);
+    if (before.state !== "yours") throw new Error("fresh store");
+    await store.commit(keyPrefix + events[0]!.id, before.token, 60_000);
+    // events[1] is held by a consumer killed while handling it: its claim ends after 600 ms
+    await store.claim(keyPrefix + events[1]!.id, 600);
+    const handled: string[] = [];
+    const consumer = await createJetStreamConsumer({
+      servers: NATS_URL,
+      stream,
+      durable: "idem",
+      subjectPrefix: prefix,
+      ackWaitMs: 2000,
+      idempotency: { store, keyPrefix, leaseMs: 600 },
+      router: { dispatch: async (event) => void handled.push(event.id) },
+    });
+    try {
+      await until(() => handled.length === events.length - 1);
+      expect(handled.sort()).toEqual(events.slice(1).map((event) => event.id).sort());
+      expect(consumer.stats.duplicates).toBe(1);
+      expect(consumer.stats.held).toBeGreaterThanOrEqual(1);
+      // every handled event is committed: a redelivery would be acked without handling
+      for (const event of events) expect((await store.claim(keyPrefix + event.id, 1000)).state).toBe("done");
+    } finally {
+      await consumer.close(AbortSignal.timeout(5000));
+    }
+    const info = await js.jsm.consumers.info(stream, "idem");
+    expect(info.num_pending + info.num_ack_pending).toBe(0);
   });
 });
