@@ -198,7 +198,7 @@ async function batchPhase(lib, normalizer, out, baseline) {
   console.log(table(["batch", "bytes", "events", "floor µs", "ours µs", "floor/event", "naive/event", ...(baseline ? [`baseline/event`] : []), "ours/event", "ours/floor"], rows));
 }
 
-async function httpPhaseRun(lib, out) {
+async function httpPhaseRun(lib, out, baseline) {
   const autocannon = await loadPeer("autocannon");
   const express = await loadPeer("express");
   if (autocannon.module === undefined || express.module === undefined) {
@@ -207,12 +207,14 @@ async function httpPhaseRun(lib, out) {
     return;
   }
   const body = singleBodies(lib).find((b) => b.platform === "whatsapp");
-  log(`http: 4 servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`);
-  out.http = await httpPhase({ autocannon: autocannon.module.default, body, rounds: PROFILE.httpRounds, durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: PROFILE.connections, log });
-  const rows = Object.entries(out.http.servers).map(([name, r]) => [name, spread(r.req_per_s), fmt(r.latency_p50_ms.median), fmt(r.latency_p99_ms.median), r.non_2xx, r.errors]);
+  log(`http: ${baseline ? 6 : 4} servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`);
+  const before = baseline ? { rev: baseline.rev, dist: baseline.dist } : undefined;
+  out.http = await httpPhase({ autocannon: autocannon.module.default, body, rounds: PROFILE.httpRounds, durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: PROFILE.connections, log, baseline: before });
+  const rows = Object.entries(out.http.servers).map(([name, r]) => [name, spread(r.req_per_s), r.server_cpu_us_per_req ? spread(r.server_cpu_us_per_req) : "–", fmt(r.latency_p50_ms.median), fmt(r.latency_p99_ms.median), r.non_2xx, r.errors]);
   console.log(`\nHTTP on 127.0.0.1: autocannon, ${PROFILE.connections} connections, ${PROFILE.httpSec} s × ${PROFILE.httpRounds} interleaved rounds, signed ${body.label}\n`);
-  console.log(table(["server", "req/s median [p25–p75]", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
+  console.log(table(["server", "req/s median [p25–p75]", "server CPU µs/req", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
   console.log(Object.entries(out.http.ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
+  console.log(Object.entries(out.http.cpu_ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
 }
 
 /** Events/s into a JetStream stream through 1 and 3 `convotic serve` processes sharing Redis (docs/scaling.md). */
@@ -284,10 +286,10 @@ async function main() {
     if (PHASES.has("ids")) await idsPhase(lib, baseline, out);
     if (PHASES.has("micro")) await microPhase(lib, normalizer, out, baseline);
     if (PHASES.has("batch")) await batchPhase(lib, normalizer, out, baseline);
+    if (PHASES.has("http")) await httpPhaseRun(lib, out, baseline);
   } finally {
     baseline?.dispose();
   }
-  if (PHASES.has("http")) await httpPhaseRun(lib, out);
   if (PHASES.has("memory")) memoryPhase(out);
   if (PHASES.has("jetstream")) await jetstreamPhaseRun(lib, out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;

@@ -3,6 +3,8 @@
 // It prints `listening <url> <path>` on stdout, then serves until SIGTERM.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { loadLibrary } from "./lib/library.mjs";
 import { rawSecret, SECRETS } from "./lib/corpus.mjs";
 
@@ -54,7 +56,8 @@ if (kind === "bare-node") {
   });
   server = createServer(app);
 } else if (kind === "convotic-express") {
-  const lib = loadLibrary();
+  // the baseline's build when the bench compares against another revision
+  const lib = process.env.CONVOTIC_DIST ? createRequire(import.meta.url)(join(process.env.CONVOTIC_DIST, "index.js")) : loadLibrary();
   const normalizer = lib.createConvotic();
   const router = lib.createRouter();
   const handler = lib.createWebhookHandler({

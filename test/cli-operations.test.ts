@@ -157,6 +157,10 @@ describe("observeHandler", () => {
       expect(failures[0]).toMatch(/platform="telegram"/);
       expect(failures[0]).toMatch(/ 1$/);
       expect(logs.text()).toMatch(/ error webhook .*request_id=[0-9a-f-]{36}/);
+      // the delivery's own record of the failure carries the same request id (it travels with the request)
+      const ids = [/ error webhook .*request_id=([0-9a-f-]{36})/, / warn event failed; .*request_id=([0-9a-f-]{36})/].map((pattern) => pattern.exec(logs.text())?.[1]);
+      expect(ids[1]).toBeDefined();
+      expect(ids[1]).toBe(ids[0]);
 
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       storeUp = false;

@@ -16,5 +16,5 @@ export function buildBaseline(rev, log) {
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
   const lib = createRequire(join(dir, "package.json"))(join(dir, "dist", "index.js"));
-  return { rev, commit, lib, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { rev, commit, lib, dist: join(dir, "dist"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -40,14 +40,14 @@ function waitForLine(stream, pattern, child, what) {
   });
 }
 
-async function startConvoticServe(tmp) {
+async function startConvoticServe(tmp, dist = DIST, tag = "ours") {
   const config = join(tmp, "convotic.bench.json");
   writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
   // the embedded sink writes one JSON line per event on stdout: /dev/null, as the issue measures it. Its log (one
   // line per request on stderr) goes to a file, so reading it costs the load generator in this process nothing.
-  const logPath = join(tmp, "serve.stderr.log");
+  const logPath = join(tmp, `serve.${tag}.stderr.log`);
   const logFd = openSync(logPath, "w");
-  const child = spawn(process.execPath, [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [join(dist, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
     stdio: ["ignore", "ignore", logFd],
   });
   closeSync(logFd);
@@ -64,8 +64,10 @@ async function startConvoticServe(tmp) {
   }
 }
 
-async function startBenchServer(kind) {
-  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"] });
+async function startBenchServer(kind, dist) {
+  // CONVOTIC_DIST: the library build a convotic server loads (the baseline's, with --baseline)
+  const env = dist === undefined ? process.env : { ...process.env, CONVOTIC_DIST: dist };
+  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"], env });
   const match = await waitForLine(child.stdout, /listening (\S+) (\S+)/, child, `${kind} server`);
   return { child, url: `${match[1]}${match[2]}` };
 }
@@ -78,6 +80,22 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
+/**
+ * CPU seconds (user + system) a server process has used so far, from /proc (Linux); undefined elsewhere. Per
+ * request it is the bench's usual unit (process CPU per op), and it moves less than req/s when other processes
+ * compete for the cores: req/s also measures how often the scheduler runs the server.
+ */
+function cpuSeconds(child) {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+// USER_HZ: 100 on every Linux architecture Node runs on
+const CLOCK_TICKS = 100;
+
 /** One autocannon run; counts only 2xx as served. */
 function load(autocannon, url, body, { connections, durationSec }) {
   return new Promise((resolve, reject) => {
@@ -88,7 +106,11 @@ function load(autocannon, url, body, { connections, durationSec }) {
   });
 }
 
-export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log }) {
+/**
+ * With `baseline` ({ rev, dist }: a build of the library at another revision), `convotic serve` and the Express
+ * shim of that build run as two more servers in the same interleaved rounds, so before/after is one run.
+ */
+export async function httpPhase({ autocannon, body, rounds, durationSec, warmupSec, connections, log, baseline }) {
   const tmp = mkdtempSync(join(tmpdir(), "convotic-bench-"));
   const servers = {};
   try {
@@ -97,6 +119,12 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
       "Express 5 + convoticExpress": startBenchServer("convotic-express"),
       "bare node:http HMAC+parse": startBenchServer("bare-node"),
       "bare Express 5 raw+HMAC+parse": startBenchServer("bare-express"),
+      ...(baseline === undefined
+        ? {}
+        : {
+            [`convotic serve @${baseline.rev}`]: startConvoticServe(tmp, baseline.dist, "baseline"),
+            [`Express 5 + convoticExpress @${baseline.rev}`]: startBenchServer("convotic-express", baseline.dist),
+          }),
     };
     const settled = await Promise.allSettled(Object.values(starting));
     // record every server that did start first, so `finally` stops them even if another one failed
@@ -107,13 +135,16 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
     const names = Object.keys(servers);
     // a short warm-up of each (JIT, connection pools), not recorded
     if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name].url, body, { connections, durationSec: warmupSec });
-    const samples = Object.fromEntries(names.map((name) => [name, { rps: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
+    const samples = Object.fromEntries(names.map((name) => [name, { rps: [], cpu: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + round) % names.length];
+        const cpuBefore = cpuSeconds(servers[name].child);
         const result = await load(autocannon, servers[name].url, body, { connections, durationSec });
+        const cpuAfter = cpuSeconds(servers[name].child);
         const sample = samples[name];
         sample.rps.push(result["2xx"] / durationSec);
+        if (cpuBefore !== undefined && cpuAfter !== undefined && result["2xx"] > 0) sample.cpu.push(((cpuAfter - cpuBefore) * 1e6) / result["2xx"]);
         sample.p50.push(result.latency.p50);
         sample.p99.push(result.latency.p99);
         sample.non2xx += result.non2xx;
@@ -124,18 +155,45 @@ export async function httpPhase({ autocannon, body, rounds, durationSec, warmupS
     const results = {};
     for (const name of names) {
       const sample = samples[name];
-      results[name] = { req_per_s: summarise(sample.rps), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors };
+      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors };
     }
     const ratio = (a, b) => Math.round((results[a].req_per_s.median / results[b].req_per_s.median) * 100) / 100;
+    // the same comparison by server CPU per request (b's over a's, so like req/s higher is better for a)
+    const cpuRatio = (a, b) => {
+      const [x, y] = [results[a].server_cpu_us_per_req?.median, results[b].server_cpu_us_per_req?.median];
+      return x === undefined || y === undefined ? undefined : Math.round((y / x) * 100) / 100;
+    };
     return {
       body: body.label,
       connections,
       duration_s: durationSec,
       rounds,
       servers: results,
+      cpu_ratios: Object.fromEntries(
+        [
+          ["bare node:http CPU/req ÷ serve CPU/req", "convotic serve", "bare node:http HMAC+parse"],
+          ["bare Express CPU/req ÷ convoticExpress CPU/req", "Express 5 + convoticExpress", "bare Express 5 raw+HMAC+parse"],
+          ...(baseline === undefined
+            ? []
+            : [
+                [`serve @${baseline.rev} CPU/req ÷ serve CPU/req`, "convotic serve", `convotic serve @${baseline.rev}`],
+                [`convoticExpress @${baseline.rev} CPU/req ÷ convoticExpress CPU/req`, "Express 5 + convoticExpress", `Express 5 + convoticExpress @${baseline.rev}`],
+              ]),
+        ]
+          .map(([label, a, b]) => [label, cpuRatio(a, b)])
+          .filter(([, value]) => value !== undefined),
+      ),
       ratios: {
         "convotic serve / bare node:http": ratio("convotic serve", "bare node:http HMAC+parse"),
         "convoticExpress / bare Express": ratio("Express 5 + convoticExpress", "bare Express 5 raw+HMAC+parse"),
+        ...(baseline === undefined
+          ? {}
+          : {
+              [`convotic serve @${baseline.rev} / bare node:http`]: ratio(`convotic serve @${baseline.rev}`, "bare node:http HMAC+parse"),
+              [`convoticExpress @${baseline.rev} / bare Express`]: ratio(`Express 5 + convoticExpress @${baseline.rev}`, "bare Express 5 raw+HMAC+parse"),
+              [`convotic serve / serve @${baseline.rev}`]: ratio("convotic serve", `convotic serve @${baseline.rev}`),
+              [`convoticExpress / convoticExpress @${baseline.rev}`]: ratio("Express 5 + convoticExpress", `Express 5 + convoticExpress @${baseline.rev}`),
+            }),
       },
     };
   } finally {

@@ -61,7 +61,8 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const observer: DeliveryObserver = {
     ran: (report) => {
       metrics.observer.ran?.(report);
-      for (const item of report.committed.unhandled) logger.info("unhandled", { platform: item.platform, block: item.block_id, kind: item.kind });
+      const tag = report.info.request_id === undefined ? {} : { request_id: report.info.request_id };
+      for (const item of report.committed.unhandled) logger.info("unhandled", { ...tag, platform: item.platform, block: item.block_id, kind: item.kind });
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
   };
@@ -174,5 +175,7 @@ async function stop(parts: {
     return EXIT.abandoned;
   }
   logger.info("stopped");
+  // the logger writes once per event-loop turn: the last lines go out before the exit code does
+  logger.flush();
   return parts.clean ? EXIT.ok : EXIT.abandoned;
 }

@@ -24,24 +24,37 @@ export interface LateSettlement {
  * One running deadline: an `AbortSignal` that fires when it passes (its timer is unref'd, so it never keeps a
  * process alive) and `race`, which stops waiting for a promise at that moment. A promise that loses the race is
  * not forgotten: `onLate` hears how it ended. Call `clear()` when done; `run` does it for you.
+ *
+ * The signal is made on first use: most deliveries never read it (the stdout and file sinks do not), and an
+ * `AbortController` per request was a measurable share of `serve`'s CPU. `race` waits on the timer directly.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly started = Date.now();
+  private passed = false;
+  /** the rejections `race` is holding until the deadline passes */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     readonly ms: number,
     private readonly onLate: (late: LateSettlement) => void = () => undefined,
   ) {
-    this.signal = this.controller.signal;
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineError("the delivery", ms)), ms);
+    this.timer = setTimeout(() => this.pass(), ms);
     this.timer.unref();
   }
 
+  /** aborts (with a `DeadlineError`) when the deadline passes; already aborted when read after that */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.passed) this.controller.abort(this.reason());
+    }
+    return this.controller.signal;
+  }
+
   get expired(): boolean {
-    return this.signal.aborted;
+    return this.passed;
   }
 
   elapsedMs(): number {
@@ -50,23 +63,23 @@ export class Deadline {
 
   /** Resolves or rejects with `promise`, or rejects with a `DeadlineError` naming `label` once the deadline passes. */
   race<T>(promise: Promise<T>, label: string): Promise<T> {
-    if (this.signal.aborted) {
+    if (this.passed) {
       this.watchLate(promise, label);
       return Promise.reject(new DeadlineError(label, this.ms));
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
+      const onPass = () => {
         this.watchLate(promise, label);
         reject(new DeadlineError(label, this.ms));
       };
-      this.signal.addEventListener("abort", onAbort, { once: true });
+      this.waiting.add(onPass);
       promise.then(
         (value) => {
-          this.signal.removeEventListener("abort", onAbort);
+          this.waiting.delete(onPass);
           resolve(value);
         },
         (error: unknown) => {
-          this.signal.removeEventListener("abort", onAbort);
+          this.waiting.delete(onPass);
           reject(error);
         },
       );
@@ -75,6 +88,18 @@ export class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
+  }
+
+  private reason(): DeadlineError {
+    return new DeadlineError("the delivery", this.ms);
+  }
+
+  private pass(): void {
+    this.passed = true;
+    this.controller?.abort(this.reason());
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const onPass of waiting) onPass();
   }
 
   private watchLate(promise: Promise<unknown>, label: string): void {

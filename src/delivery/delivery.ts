@@ -50,6 +50,15 @@ export interface DeliveryObserver {
 export interface DeliveryInfo {
   readonly platform: string;
   readonly block_ids: readonly string[];
+  /** the HTTP request this batch came from (serve's `x-request-id`); its log records carry it */
+  readonly request_id?: string;
+}
+
+/** The fields that tie a log record to its batch: the request id (when known) first, then platform and blocks. */
+function tagOf(info: DeliveryInfo): { request_id?: string; platform: string; blocks: readonly string[] } {
+  return info.request_id === undefined
+    ? { platform: info.platform, blocks: info.block_ids }
+    : { request_id: info.request_id, platform: info.platform, blocks: info.block_ids };
 }
 
 export interface EventFailure {
@@ -130,6 +139,9 @@ function stageKey(key: string, sink: Sink): string {
   return `${key}>sink:${sink.name}`;
 }
 
+/** What a sink that never reads its signal gets (`Sink.ignoresSignal`). */
+const NEVER_ABORTED = new AbortController().signal;
+
 const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function failureOf(item: Item, error: unknown): EventFailure {
@@ -160,7 +172,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   function onLate(info: DeliveryInfo) {
     return (late: LateSettlement) => {
       totals.late += 1;
-      const fields = { platform: info.platform, blocks: info.block_ids, task: late.label, outcome: late.outcome, ms: late.elapsedMs };
+      const fields = { ...tagOf(info), task: late.label, outcome: late.outcome, ms: late.elapsedMs };
       logger.warn("a task settled after its deadline; its item was already failed and released", {
         ...fields,
         ...(late.error === undefined ? {} : { error: messageOf(late.error) }),
@@ -179,7 +191,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   }
 
   /** Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own). */
-  async function settle(held: readonly Held[], ttlMs: number): Promise<void> {
+  async function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> {
     if (store === undefined) return;
     await Promise.all(
       held.map(async ({ key, token, ok }) => {
@@ -188,7 +200,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
           else await store.release(key, token);
         } catch (error) {
           const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-          logger.error(message, { id: key, error: messageOf(error) });
+          logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
         }
       }),
     );
@@ -217,7 +229,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     };
     let ok = true;
     try {
-      await deadline.race(sink.write(batch, deadline.signal), `sink ${sink.name}`);
+      await deadline.race(sink.write(batch, sink.ignoresSignal === true ? NEVER_ABORTED : deadline.signal), `sink ${sink.name}`);
     } catch (error) {
       ok = false;
       // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
@@ -231,6 +243,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     await settle(
       taken.map(({ item, token }) => ({ key: stageKey(item.key, sink), token, ok })),
       ttlMs,
+      run.info,
     );
   }
 
@@ -265,6 +278,19 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       } else (claim.state === "done" ? done : held).push(item);
     });
 
+    // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
+    if (mine.length > 0) await runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
+    await settle(
+      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
+      ttlMs,
+      info,
+    );
+    return outcome({ info, started, deadlineMs, mine, done, held, broken });
+  }
+
+  /** Sinks then handlers for the items this delivery claimed, all within one deadline. */
+  async function runMine(mine: readonly Item[], run: { info: DeliveryInfo; deadlineMs: number; leaseMs: number; ttlMs: number }): Promise<void> {
+    const { info, deadlineMs, leaseMs, ttlMs } = run;
     const deadline = new Deadline(deadlineMs, onLate(info));
     try {
       await Promise.all(sinks.map((sink) => feed(sink, mine, { info, deadline, leaseMs, ttlMs })));
@@ -281,11 +307,6 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     } finally {
       deadline.clear();
     }
-    await settle(
-      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
-      ttlMs,
-    );
-    return outcome({ info, started, deadlineMs, mine, done, held, broken });
   }
 
   function outcome(parts: { info: DeliveryInfo; started: number; deadlineMs: number; mine: Item[]; done: Item[]; held: Item[]; broken: Item[] }): DeliveryOutcome {
@@ -306,14 +327,15 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       timed_out: totals.timed_out + timedOut,
     });
     if (done.length > 0) {
-      logger.debug?.("duplicates acknowledged without running", { platform: info.platform, blocks: info.block_ids, count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
+      logger.debug?.("duplicates acknowledged without running", { ...tagOf(info), count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
     }
     const committedBatch: SinkBatch = {
       events: committed.flatMap((item) => (item.event === undefined ? [] : [item.event])),
       unhandled: committed.flatMap((item) => (item.record === undefined ? [] : [item.record])),
     };
     for (const failure of failures) {
-      logger.warn("event failed; its claim is released so the redelivery runs it again", { platform: info.platform, ...failure });
+      const tag = info.request_id === undefined ? { platform: info.platform } : { request_id: info.request_id, platform: info.platform };
+      logger.warn("event failed; its claim is released so the redelivery runs it again", { ...tag, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
     const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held.length > 0 ? 503 : 200;

@@ -19,6 +19,11 @@ export interface Sink {
    * answered 5xx so it redelivers. `signal` aborts when the caller's deadline passes.
    */
   write(batch: SinkBatch, signal: AbortSignal): Promise<void>;
+  /**
+   * True when `write()` never reads its signal (it does its work at once, like the stdout sink): the caller then
+   * passes one that never aborts instead of making one per batch. Its deadline still bounds the wait.
+   */
+  readonly ignoresSignal?: boolean;
   /** Stops taking batches and flushes what it holds, giving up when `signal` aborts. */
   close(signal: AbortSignal): Promise<void>;
   /** For readiness probes: whether the sink can take batches now. Absent means always. */

@@ -9,6 +9,8 @@ export interface DeliveryContext {
   readonly receivedAt: Date;
   /** claims, sinks, handlers, deadline, commit (src/delivery) */
   readonly delivery: Delivery;
+  /** the request's id, for the delivery's log records */
+  readonly requestId?: string;
 }
 
 /** What became of a batch; the handler maps it to a status (`delivered` → 200, `failed` → the error's answer). */
@@ -23,7 +25,8 @@ export type BatchOutcome =
 export async function deliverBatch(result: NormalizeResult, context: DeliveryContext): Promise<BatchOutcome> {
   const counts = { events: result.events.length, unhandled: result.unhandled.length };
   if (counts.events + counts.unhandled === 0) return { kind: "delivered", ...counts, duplicates: 0 };
-  const outcome = await context.delivery.run(result, { platform: context.platform, block_ids: context.blockIds });
+  const info = { platform: context.platform, block_ids: context.blockIds };
+  const outcome = await context.delivery.run(result, context.requestId === undefined ? info : { ...info, request_id: context.requestId });
   if (outcome.status === 200) return { kind: "delivered", ...counts, duplicates: outcome.duplicates };
   return { kind: "failed", error: new DeliveryError(outcome) };
 }

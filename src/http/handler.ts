@@ -29,6 +29,11 @@ export interface HttpRequest {
   readonly headers: HeaderMap;
   /** the exact bytes received; shims read at most `bodyLimit + 1` of them */
   readonly rawBody: Uint8Array;
+  /**
+   * An id for this request (`observeHandler` sets the caller's `x-request-id` or a new one): every log record of
+   * the request, its delivery and its background work carries it as `request_id`.
+   */
+  readonly requestId?: string;
 }
 
 export interface HttpResponse {
@@ -173,10 +178,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit));
 
   /** One log line and the error's own answer, for every failure. */
-  function fail(method: string, path: string, started: number, error: unknown): HttpResponse {
+  function fail(method: string, path: string, started: number, error: unknown, requestId?: string): HttpResponse {
     const failure = asConvoticError(error);
     const response = failure.getResponse();
-    logger[failure.logLevel]("webhook", { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started });
+    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started };
+    logger[failure.logLevel]("webhook", requestId === undefined ? fields : { request_id: requestId, ...fields });
     return response;
   }
 
@@ -199,6 +205,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       (error) => {
         const failure = asConvoticError(error);
         logger.error("background processing failed; the platform will not redeliver", {
+          ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
           platform: info.platform,
           blocks: info.block_ids,
           code: failure.code,
@@ -217,11 +224,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const { work, unrouted } = splitWork(normalizer, blocks, verified, request.rawBody);
     const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
     if (unrouted.count > 0) {
-      logger.warn("no block is configured for these accounts; acknowledged without processing", { platform, accounts: unrouted.first, count: unrouted.count });
+      const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
+      logger.warn("no block is configured for these accounts; acknowledged without processing", { ...tag, platform, accounts: unrouted.first, count: unrouted.count });
     }
     const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
     const fields = { platform, blocks: blockIds, ...extra };
-    const context = { platform, blockIds, receivedAt, delivery };
+    const context = { platform, blockIds, receivedAt, delivery, ...(request.requestId === undefined ? {} : { requestId: request.requestId }) };
     const result = await dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
     if (result === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
     const counts = { events: result.events.length, unhandled: result.unhandled.length };
@@ -240,7 +248,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;
     const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
-    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, delivery }, () => ({ events: answer.events, unhandled: [] }));
+    const tag = request.requestId === undefined ? {} : { requestId: request.requestId };
+    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, delivery, ...tag }, () => ({ events: answer.events, unhandled: [] }));
     return { response: plainText(answer.status, answer.body), fields };
   }
 
@@ -256,10 +265,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (method === "POST") answer = await post(target, request, receivedAt);
       else if (method === "GET") answer = await get(target, request, receivedAt);
       else throw allowed(target.platform);
-      logger.info("webhook", { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started });
+      const fields = { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started };
+      logger.info("webhook", request.requestId === undefined ? fields : { request_id: request.requestId, ...fields });
       return answer.response;
     } catch (error) {
-      return fail(method, path, started, error);
+      return fail(method, path, started, error, request.requestId);
     }
   };
 

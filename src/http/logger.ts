@@ -18,8 +18,17 @@ function formatValue(value: string | number | boolean | readonly string[]): stri
 }
 
 export function formatLogLine(level: string, message: string, fields: LogFields = {}): string {
-  const parts = Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${formatValue(value)}`]));
-  return [new Date().toISOString(), level, message, ...parts].join(" ");
+  return formatRecord(new Date().toISOString(), level, message, fields);
+}
+
+/** One text line (without its newline): time, level, message, then `key=value` for every defined field. */
+export function formatRecord(time: string, level: string, message: string, fields: Readonly<Record<string, unknown>>): string {
+  let text = `${time} ${level} ${message}`;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== undefined) text += ` ${key}=${formatValue(value as string | number | boolean | readonly string[])}`;
+  }
+  return text;
 }
 
 /** One line per record on a stream (stderr for `convotic serve`). */

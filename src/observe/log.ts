@@ -1,68 +1,140 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import pino from "pino";
 import type { LogFields, Logger } from "../http";
-import { formatLogLine } from "../http/logger";
+import { formatRecord } from "../http/logger";
 
-/** The request a log record belongs to, set by `observeHandler` around each request (background work included). */
+/**
+ * The request a log record belongs to, for records made inside `requestScope.run(…)` whose fields name none.
+ * `observeHandler` no longer sets it: the request id travels with the request (`HttpRequest.requestId`) and the
+ * edge and the delivery put it in their records' fields, because on Node 20 an active AsyncLocalStorage adds a
+ * promise hook to every promise of the process (a measurable share of `serve`'s CPU).
+ */
 export const requestScope = new AsyncLocalStorage<{ readonly requestId: string }>();
 
 export type LogFormat = "json" | "text";
 export type LogThreshold = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogThreshold[] = ["debug", "info", "warn", "error"];
 
+/** Keys that never reach a record (top level), and keys dropped one level down: the pino `redact` paths below. */
+const REDACTED = new Set(["secrets", "secret", "token", "signature", "headers", "body"]);
+const REDACTED_NESTED = new Set(["secrets", "secret_token"]);
+const PINO_REDACT = [...REDACTED, ...[...REDACTED_NESTED].map((key) => `*.${key}`)];
+
+/** A nested object without its secret-bearing keys (a copy: the caller's object is left alone). */
+function withoutNested(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.some(([key]) => REDACTED_NESTED.has(key))) return value;
+  return Object.fromEntries(entries.filter(([key]) => !REDACTED_NESTED.has(key)));
+}
+
 /** The edge reports `blocks: [id]` and `ms`; records name one `block` and a `duration_ms`. */
-function recordFields(fields: LogFields = {}): Record<string, unknown> {
-  const { blocks, ms, ...rest } = fields;
-  const named: Record<string, unknown> = { ...rest };
-  if (Array.isArray(blocks) && blocks.length === 1) named["block"] = blocks[0];
-  else if (blocks !== undefined) named["blocks"] = blocks;
-  if (ms !== undefined) named["duration_ms"] = ms;
+function recordFields(fields: LogFields = {}, redact: boolean): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = fields[key];
+    if (key === "blocks") {
+      if (Array.isArray(value) && value.length === 1) named["block"] = value[0];
+      else if (value !== undefined) named["blocks"] = value;
+    } else if (key === "ms") {
+      if (value !== undefined) named["duration_ms"] = value;
+    } else if (!redact) named[key] = value;
+    else if (!REDACTED.has(key)) named[key] = withoutNested(value);
+  }
   return named;
 }
 
-/** pino's JSON lines, re-written as the edge's logfmt-style text lines for people reading a terminal. */
-function textStream(out: Writable): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split("\n")) {
-        if (text === "") continue;
-        const { level, time, msg, ...fields } = JSON.parse(text) as { level: string; time: string; msg: string } & Record<string, never>;
-        out.write(formatLogLine(level, msg, fields).replace(/^\S+/, time) + "\n");
-      }
-      done();
-    },
-  });
+/**
+ * Lines handed to the stream together, once per turn of the event loop: one write (one system call when stderr is
+ * a file or a pipe) for all the requests a turn answered, instead of one per request. A warning or an error goes
+ * out at once, after what is pending before it, so nothing that explains a failure waits; `flush()` empties it.
+ */
+class LineBatch {
+  private pending = "";
+  private scheduled = false;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly maxPending = 64 * 1024,
+  ) {}
+
+  add(text: string, urgent: boolean): void {
+    this.pending += text;
+    if (urgent || this.pending.length >= this.maxPending) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  flush(): void {
+    if (this.pending === "") return;
+    const text = this.pending;
+    this.pending = "";
+    this.out.write(text);
+  }
+
+  private readonly flushSoon = () => {
+    this.scheduled = false;
+    this.flush();
+  };
+}
+
+const RANK: Readonly<Record<LogThreshold, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A `Logger` that can also write out what it holds (before the process exits). */
+export interface FlushableLogger extends Logger {
+  debug(message: string, fields?: LogFields): void;
+  flush(): void;
 }
 
 /**
- * A `Logger` on pino: one JSON object per line (level, time, msg, request_id, then the record's fields), or the
- * same records as text; records below `level` (default `info`) are dropped. The edge passes metadata only (never bodies, headers, signatures or secrets), and pino's
- * redaction drops the secret-bearing keys should one ever be passed by mistake.
+ * A `Logger` for serve: one JSON object per line through pino (level, time, msg, request_id, then the record's
+ * fields), or the same records as `time level msg key=value` text lines written directly (no JSON round trip);
+ * records below `level` (default `info`) are dropped. The edge passes metadata only (never bodies, headers,
+ * signatures or secrets); the secret-bearing keys are dropped should one ever be passed by mistake (pino's
+ * redaction for JSON, the same keys for text). Lines are written once per event-loop turn (warnings and errors at
+ * once); call `flush()` before exiting.
  */
-export function createLogger(options: { format: LogFormat; stream: Writable; level?: LogThreshold }): Logger {
-  const destination = options.format === "json" ? options.stream : textStream(options.stream);
-  const log = pino(
-    {
-      level: options.level ?? "info",
-      base: null,
-      messageKey: "msg",
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
-        const scope = requestScope.getStore();
-        return scope === undefined ? {} : { request_id: scope.requestId };
+export function createLogger(options: { format: LogFormat; stream: Writable; level?: LogThreshold }): FlushableLogger {
+  const threshold = RANK[options.level ?? "info"];
+  const batch = new LineBatch(options.stream);
+  const requestId = () => requestScope.getStore()?.requestId;
+  let write: (level: LogThreshold, message: string, fields: LogFields | undefined) => void;
+  if (options.format === "text") {
+    write = (level, message, fields) => {
+      const named = recordFields(fields, true);
+      // the request id travels in the fields; `requestScope` is the fallback for records made inside one
+      const id = named["request_id"] === undefined ? requestId() : undefined;
+      const text = formatRecord(new Date().toISOString(), level, message, id === undefined ? named : { request_id: id, ...named });
+      batch.add(text + "\n", RANK[level] >= RANK.warn);
+    };
+  } else {
+    let urgent = false;
+    const destination = { write: (text: string) => batch.add(text, urgent) };
+    const log = pino(
+      {
+        level: options.level ?? "info",
+        base: null,
+        messageKey: "msg",
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        mixin: (fields: object) => {
+          const id = "request_id" in fields ? undefined : requestId();
+          return id === undefined ? {} : { request_id: id };
+        },
+        redact: { paths: PINO_REDACT, remove: true },
       },
-      redact: { paths: ["secrets", "secret", "token", "signature", "headers", "body", "*.secrets", "*.secret_token"], remove: true },
-    },
-    destination,
-  );
-  return {
-    debug: (message, fields) => {
-      if (log.isLevelEnabled("debug")) log.debug(recordFields(fields), message);
-    },
-    info: (message, fields) => log.info(recordFields(fields), message),
-    warn: (message, fields) => log.warn(recordFields(fields), message),
-    error: (message, fields) => log.error(recordFields(fields), message),
+      destination,
+    );
+    write = (level, message, fields) => {
+      urgent = RANK[level] >= RANK.warn;
+      log[level](recordFields(fields, false), message);
+    };
+  }
+  const at = (level: LogThreshold) => (message: string, fields?: LogFields) => {
+    if (RANK[level] >= threshold) write(level, message, fields);
   };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), flush: () => batch.flush() };
 }

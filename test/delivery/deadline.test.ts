@@ -67,4 +67,28 @@ describe("withDeadline", () => {
     await expect(deadline.race(new Promise(() => undefined), "x")).rejects.toThrow(DeadlineError);
     deadline.clear();
   });
+
+  it("makes its signal on first read: aborted at the deadline, or already aborted when first read after it", async () => {
+    const early = new Deadline(20);
+    const signal = early.signal;
+    expect(signal.aborted).toBe(false);
+    const late = new Deadline(20);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(DeadlineError);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBeInstanceOf(DeadlineError);
+    early.clear();
+    late.clear();
+  });
+
+  it("rejects every pending race when it passes, without anyone reading its signal", async () => {
+    const deadline = new Deadline(20);
+    const pending = [deadline.race(new Promise(() => undefined), "a"), deadline.race(new Promise(() => undefined), "b")];
+    await expect(Promise.allSettled(pending)).resolves.toEqual([
+      { status: "rejected", reason: expect.objectContaining({ label: "a", code: "deadline_exceeded" }) },
+      { status: "rejected", reason: expect.objectContaining({ label: "b", code: "deadline_exceeded" }) },
+    ]);
+    deadline.clear();
+  });
 });

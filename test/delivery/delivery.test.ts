@@ -153,6 +153,21 @@ describe("createDelivery with the memory store", () => {
     expect(aborted).toBe(true);
   });
 
+  it("bounds a sink that says it ignores its signal by the deadline too, and gives it a signal that never aborts", async () => {
+    let given: AbortSignal | undefined;
+    const sink: Sink = {
+      name: "ignoring",
+      ignoresSignal: true,
+      write: (_batch, signal) => ((given = signal), new Promise(() => undefined)),
+      async close() {},
+    };
+    const started = Date.now();
+    const outcome = await createDelivery({ sinks: [sink], deadlines: 50 }).run(batchOf("a"), info);
+    expect(outcome).toMatchObject({ status: 500, failed: 1, failures: [expect.objectContaining({ code: "deadline_exceeded" })] });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(given?.aborted).toBe(false);
+  });
+
   it("delivers unhandled records to the sinks and onUnhandled handlers once, keyed by their platform id", async () => {
     const seen = counter();
     const router = createRouter().onUnhandled((item) => void seen.bump(item.raw_platform_event_id ?? ""));

@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import { createWebhookHandler, streamLogger } from "../../src/http";
+import { createLogger, requestScope } from "../../src/observe";
 import { clock, normalizer, secretsFor } from "./support";
 
 /** A handler of one Telegram block writing its log lines to a stream, and the text written so far. */
@@ -53,5 +54,52 @@ describe("streamLogger and the characters other tools split lines on (issue 9, d
     for (const { text } of [notFound, unsupported]) expect(text().split(BREAKS).filter((line) => line !== "")).toHaveLength(1);
     expect(notFound.text()).toContain(`error="unknown block \\"x${escaped}2026`);
     expect(unsupported.text()).toContain(`text/plain${escaped}2026`);
+  });
+});
+
+describe("createLogger (serve's logger)", () => {
+  function sink() {
+    const stream = new PassThrough();
+    const writes: string[] = [];
+    stream.on("data", (chunk: Buffer) => writes.push(chunk.toString()));
+    return { stream, writes, text: () => writes.join("") };
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it.each(["text", "json"] as const)("%s: hands the records of one event-loop turn to the stream in one write, warnings at once", async (format) => {
+    const out = sink();
+    const logger = createLogger({ format, stream: out.stream });
+    logger.info("webhook", { status: 200, blocks: ["a"], ms: 1 });
+    logger.info("webhook", { status: 200, blocks: ["b"], ms: 2 });
+    logger.debug("dropped below info");
+    await Promise.resolve();
+    expect(out.writes).toEqual([]);
+    logger.warn("something failed", { code: "x" });
+    await Promise.resolve();
+    // the warning went out at once, after the two lines before it, in one write
+    expect(out.writes).toHaveLength(1);
+    expect(out.text().trim().split("\n").map((line) => /(webhook|something failed)/.exec(line)?.[1])).toEqual(["webhook", "webhook", "something failed"]);
+    logger.info("after");
+    await turn();
+    expect(out.writes).toHaveLength(2);
+    logger.info("flushed");
+    logger.flush();
+    expect(out.writes).toHaveLength(3);
+    expect(out.text()).not.toContain("dropped");
+  });
+
+  it("text: the same record as JSON (request id first, block, duration_ms), never a secret-bearing key", async () => {
+    const json = sink();
+    const text = sink();
+    const fields = { platform: "telegram", blocks: ["tg"], status: 200, ms: 3, secret: "s3cr3t", token: "t0k3n", body: "raw body" } as const;
+    for (const [format, out] of [["json", json], ["text", text]] as const) {
+      const logger = createLogger({ format, stream: out.stream });
+      requestScope.run({ requestId: "req-1" }, () => logger.info("webhook", fields));
+      logger.flush();
+    }
+    const record = JSON.parse(json.text()) as Record<string, unknown>;
+    expect(record).toEqual({ level: "info", time: expect.any(String), msg: "webhook", request_id: "req-1", platform: "telegram", block: "tg", status: 200, duration_ms: 3 });
+    expect(text.text()).toBe(`${String(record["time"])} info webhook request_id=req-1 platform=telegram block=tg status=200 duration_ms=3\n`);
+    for (const out of [json, text]) for (const secret of ["s3cr3t", "t0k3n", "raw body"]) expect(out.text()).not.toContain(secret);
   });
 });

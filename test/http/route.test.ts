@@ -1,5 +1,5 @@
 import { loadBlocks } from "../../src/http";
-import { parseRoute, resolveTarget, routePath } from "../../src/http/route";
+import { parseRoute, pathnameOf, resolveTarget, routePath } from "../../src/http/route";
 import { HttpError } from "../../src/http/errors";
 import { normalizer, secretsFor } from "./support";
 
@@ -71,5 +71,32 @@ describe("resolveTarget", () => {
     expect(notFound("testchat", "app-z")).toEqual([404, "no testchat block is configured with this app"]);
     expect(notFound("tg", "x")).toEqual([404, 'unknown platform "tg"']);
     expect(notFound("nope")).toEqual([404, 'unknown block "nope"']);
+  });
+});
+
+describe("pathnameOf", () => {
+  it.each([
+    "/webhooks/wa",
+    "/webhooks/wa/",
+    "/webhooks/messenger/app-1",
+    "/webhooks//b",
+    "//webhooks/wa",
+    "/webhooks/./wa",
+    "/webhooks/../metrics",
+    "/webhooks/a%2Fb",
+    "/webhooks/wa?x=1",
+    "/webhooks/wa#frag",
+    "/webhooks/w\\a",
+    "/webhooks/w\ta",
+    "/webhooks/wä",
+    "/healthz",
+    "/",
+    "https://hooks.example.test/webhooks/x",
+  ])("%j: what the URL parser says", (url) => {
+    expect(pathnameOf(url)).toBe(new URL(url, "http://localhost").pathname);
+  });
+
+  it("throws where the URL parser throws", () => {
+    expect(() => pathnameOf("http://[::1")).toThrow();
   });
 });

@@ -32,6 +32,8 @@ export class StdoutSink implements Sink {
   readonly name: string;
   readonly maxBufferedBytes: number;
   readonly skipped: SkipCounts = { filtered: 0, unprojected: 0 };
+  /** `write()` hands its lines to the stream at once: it has nothing to abort */
+  readonly ignoresSignal = true;
   private readonly format: SinkFormat;
   private readonly matches: ReturnType<typeof filterOf>;
   private broken: SinkClosedError | undefined;
