@@ -1,4 +1,5 @@
-import { UPDATE_KINDS } from "../src/adapters/telegram/schema";
+import { UPDATE_KINDS, withoutNulls } from "../src/adapters/telegram/schema";
+import { compileParse } from "../src/core/compiled";
 import { messageId } from "../src/core";
 import { adapterTest, ofType } from "./support/adapter";
 import { describeCoverage } from "./support/coverage";
@@ -12,6 +13,27 @@ describe("telegram coverage completeness", () => {
   it("lists every update kind the adapter maps", () => {
     const listed = new Set(rows.map((row) => row.kind.replaceAll("`", "").split(/[ .]/)[0]));
     for (const kind of UPDATE_KINDS.keys()) expect(listed).toContain(kind);
+  });
+});
+
+describe("telegram item schemas", () => {
+  it("compile, so zod does not parse every update (a z.preprocess or a transform would not)", () => {
+    for (const [kind, { schema }] of UPDATE_KINDS) expect([kind, compileParse(schema) !== undefined]).toEqual([kind, true]);
+  });
+
+  it("drop null object fields at any depth up to the bound, and copy nothing when there is none", () => {
+    const clean = { a: 1, b: [{ c: "x" }, null, 2], d: { e: { f: false } } };
+    expect(withoutNulls(clean)).toBe(clean);
+    const dirty = { a: null, b: [{ c: null, g: 1 }, null], d: { e: { f: null, h: [null] } }, i: 0 };
+    expect(withoutNulls(dirty)).toEqual({ b: [{ g: 1 }, null], d: { e: { h: [null] } }, i: 0 });
+    expect(dirty.a).toBeNull(); // the input is left as it came
+    // deeper than the bound a value is left as it is, with or without nulls
+    let deep: Record<string, unknown> = { x: null };
+    for (let level = 0; level < 40; level++) deep = { n: deep };
+    let node = withoutNulls(deep) as Record<string, unknown>;
+    for (let level = 0; level < 40; level++) node = node["n"] as Record<string, unknown>;
+    expect(node).toEqual({ x: null });
+    expect(withoutNulls({ ...deep, top: null })).not.toHaveProperty("top");
   });
 });
 

@@ -76,8 +76,12 @@ export function defineAdapter<Raw, Secrets>(adapter: PlatformAdapter<Raw, Secret
 /** Case-insensitive header lookup; a repeated header yields its first value. */
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted || value === undefined) continue;
+  // own enumerable keys in order, as Object.entries walks them, without building the entries; Node's own header
+  // names are already lower case, so most keys are compared without lower-casing them
+  for (const key in headers) {
+    if (!Object.hasOwn(headers, key) || (key !== wanted && key.toLowerCase() !== wanted)) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
     return typeof value === "string" ? value : value[0];
   }
   return undefined;

@@ -46,6 +46,12 @@ export interface ItemOptions<R> {
   readonly rawId?: string | undefined;
   /** the loose schema of one item; an item that does not match is reported and its neighbours go through */
   readonly schema?: z.ZodType<R>;
+  /**
+   * A pass over the raw item before `schema` (Telegram reads `null` fields as absent). Kept out of the schema
+   * (a `z.preprocess` would not compile, so zod would parse every item); an item the schema refuses is still
+   * reported as it came.
+   */
+  readonly prepare?: (raw: unknown) => unknown;
 }
 
 /**
@@ -88,8 +94,10 @@ export class ItemMapper {
  * and costs only that item.
  */
 export class EnvelopeBuilder {
-  private readonly events: UnifiedEvent[] = [];
-  private readonly unhandledEvents: UnhandledEvent[] = [];
+  private events: UnifiedEvent[] = [];
+  private unhandledEvents: UnhandledEvent[] = [];
+  /** `result()` handed out the two arrays: the next change works on copies (copy on write) */
+  private shared = false;
   /** event id → index in `events`, to collapse exact repeats and re-key different events sharing a raw id */
   private readonly seen = new Map<string, number>();
 
@@ -131,11 +139,12 @@ export class EnvelopeBuilder {
    * items beside it are unaffected: an input can only cost the item it is in.
    */
   item<R>(raw: unknown, options: ItemOptions<R>, map: (item: R) => void): void {
+    this.own();
     const events = this.events.length;
     const unhandled = this.unhandledEvents.length;
     let reason: string;
     if (options.schema !== undefined) {
-      const parsed = parseWith(options.schema, raw);
+      const parsed = parseWith(options.schema, options.prepare === undefined ? raw : options.prepare(raw));
       if (!parsed.success) {
         this.unhandled(options.kind, raw, {
           reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,
@@ -151,6 +160,7 @@ export class EnvelopeBuilder {
     } catch (error) {
       reason = `the ${this.platform} "${options.kind}" item could not be mapped: ${messageOf(error)}`;
     }
+    this.own();
     for (const event of this.events.splice(events)) this.seen.delete(event.id);
     this.unhandledEvents.length = unhandled;
     this.unhandled(options.kind, raw, { reason, raw_platform_event_id: options.rawId });
@@ -187,7 +197,6 @@ export class EnvelopeBuilder {
       throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
     }
     const event = checked.data;
-    validated.add(event);
     const earlier = this.seen.get(event.id);
     if (earlier !== undefined) {
       if (JSON.stringify(this.events[earlier]) === JSON.stringify(event)) return event;
@@ -195,12 +204,14 @@ export class EnvelopeBuilder {
       while (this.seen.has(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type))) occurrence += 1;
       return this.event(type, { ...input, key: `${input.key}#${occurrence}` });
     }
+    this.own();
     this.seen.set(event.id, this.events.length);
     this.events.push(event as UnifiedEvent);
     return event;
   }
 
   unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
+    this.own();
     this.unhandledEvents.push({
       platform: this.platform,
       workspace_id: this.context.workspace_id,
@@ -213,14 +224,47 @@ export class EnvelopeBuilder {
     });
   }
 
+  /**
+   * What was built. The arrays are handed out as they are (no copy per payload); the builder copies them before
+   * any later change, so a result never changes after it was returned.
+   */
   result(): NormalizeResult {
-    return { events: [...this.events], unhandled: [...this.unhandledEvents] };
+    this.shared = true;
+    lastEvents = this.events;
+    lastBuilder = this;
+    return { events: this.events, unhandled: this.unhandledEvents };
+  }
+
+  /** Whether this builder emitted (so validated) this very envelope object and still holds it. */
+  emitted(event: object): boolean {
+    const index = this.seen.get((event as { id?: unknown }).id as string);
+    return index !== undefined && this.events[index] === event;
+  }
+
+  private own(): void {
+    if (!this.shared) return;
+    this.events = [...this.events];
+    this.unhandledEvents = [...this.unhandledEvents];
+    this.shared = false;
   }
 }
 
-/** Envelopes the builder has validated, so the pipeline does not validate them twice. */
-const validated = new WeakSet<object>();
+/**
+ * The last `events` array `result()` returned and its builder, so the pipeline, which checks a result as soon as
+ * the adapter returns it, does not validate the builder's envelopes twice. One slot, no per-event or per-payload
+ * entry (a WeakSet of validated envelopes cost an entry and GC work per event); a result checked later, or built
+ * by two builders, is validated in full, which is slower but no less correct. It holds at most one payload's
+ * envelopes until the next result.
+ */
+let lastEvents: readonly object[] | undefined;
+let lastBuilder: EnvelopeBuilder | undefined;
 
-export function isValidatedEnvelope(event: object): boolean {
-  return validated.has(event);
+/**
+ * Whether `event`, found in `events` (the `events` of a `NormalizeResult`), is an envelope a builder validated
+ * as it emitted it: the array is the last one `EnvelopeBuilder.result()` returned and that builder emitted this
+ * very object. Anything else (an envelope an adapter built itself, a foreign object put into the array, an older
+ * result) is not.
+ */
+export function isValidatedEnvelope(event: object, events: readonly object[]): boolean {
+  return events === lastEvents && lastBuilder !== undefined && lastBuilder.emitted(event);
 }

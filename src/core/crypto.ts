@@ -1,5 +1,5 @@
 import * as nodeCrypto from "node:crypto";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { headerValue, type HeaderMap } from "./adapter";
 import { SignatureError } from "./errors";
 
@@ -16,6 +16,16 @@ export const sha256: (data: string) => Buffer =
     ? (data) => oneShotHash("sha256", data, "buffer")
     : (data) => createHash("sha256").update(data).digest();
 
+/**
+ * SHA-256 of the UTF-8 bytes of `data` as a 32-character string whose character codes are the digest's bytes
+ * (the `latin1` encoding, which Node also calls `binary`). The same digest as `sha256`, without the Buffer: on Node 20 the one-shot with a
+ * Buffer output costs about three times as much as with a string output, and ids only read the bytes.
+ */
+export const sha256Latin1: (data: string) => string =
+  typeof oneShotHash === "function"
+    ? (data) => oneShotHash("sha256", data, "binary")
+    : (data) => createHash("sha256").update(data).digest("binary");
+
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
 export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
   return createHmac(algorithm, secret).update(body).digest(encoding);
@@ -23,27 +33,51 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
 
 /**
  * Constant-time string equality. Both sides are hashed first so the comparison takes the same time whatever
- * their lengths (a Telegram secret token's length stays secret), and `timingSafeEqual` never throws on a length
- * mismatch.
+ * their lengths (a Telegram secret token's length stays secret): the two 32-byte digests are compared in full.
+ * `expected` is the configured side (a block's secret token or verify token): the same few values come
+ * with every request, so their digests are remembered (at most `EXPECTED_DIGESTS`, dropped together when full);
+ * whether one was remembered depends only on the configuration, never on what the sender sent.
  */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b)) && a.length === b.length;
+export function constantTimeEqual(given: string, expected: string): boolean {
+  // both digests are 32 characters, so every one is compared
+  return sameString(sha256Latin1(given), expectedDigest(expected)) && given.length === expected.length;
+}
+
+const EXPECTED_DIGESTS = 256;
+const expectedDigests = new Map<string, string>();
+
+function expectedDigest(expected: string): string {
+  let digest = expectedDigests.get(expected);
+  if (digest === undefined) {
+    digest = sha256Latin1(expected);
+    if (expectedDigests.size >= EXPECTED_DIGESTS) expectedDigests.clear();
+    expectedDigests.set(expected, digest);
+  }
+  return digest;
 }
 
 /**
  * Whether `given` equals the signature computed with any of the secrets. Every secret is tried and none
  * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
- * A signature's length is public (the digest's size in its encoding), so the bytes are compared directly with
- * `timingSafeEqual`; only a length mismatch, which says nothing the sender does not know, answers early.
+ * A signature's length is public (the digest's size in its encoding), so the strings are compared directly, in
+ * full; only a length mismatch, which says nothing the sender does not know, answers early.
  */
 export function matchesAnySecret(secrets: readonly string[], given: string, signature: (secret: string) => string): boolean {
-  const givenBytes = Buffer.from(given, "utf8");
   let matched = false;
-  for (const secret of secrets) {
-    const expected = Buffer.from(signature(secret), "utf8");
-    matched = (expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes)) || matched;
-  }
+  for (const secret of secrets) matched = sameString(signature(secret), given) || matched;
   return matched;
+}
+
+/**
+ * Whether two strings are equal, comparing every UTF-16 unit of equal-length strings with no early exit (what
+ * `timingSafeEqual` does on bytes, without encoding both into Buffers first). Only a length mismatch, which is
+ * public for a signature, answers early.
+ */
+function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
 }
 
 /** How a platform signs its bodies in one header: an HMAC of the exact bytes, keyed with a secret of the block. */

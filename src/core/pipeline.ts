@@ -133,13 +133,20 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
    * bytes that caused it would be redelivered forever, and the events beside it must go through.
    */
   function validate(adapter: PlatformAdapter, ctx: NormalizeContext, result: NormalizeResult): NormalizeResult {
-    const events: UnifiedEvent[] = [];
-    const unhandled = [...result.unhandled];
-    for (const event of result.events) {
-      const problem = envelopeProblem(adapter, ctx, event);
+    // the result as it came while every envelope passes (the usual case: no copies); fresh arrays from the first one that does not
+    let events: UnifiedEvent[] | undefined;
+    let unhandled: NormalizeResult["unhandled"] | undefined;
+    const given = result.events;
+    for (let index = 0; index < given.length; index++) {
+      const event = given[index]!;
+      const problem = envelopeProblem(adapter, ctx, event, given);
       if (problem === undefined) {
-        events.push(event);
+        events?.push(event);
         continue;
+      }
+      if (events === undefined || unhandled === undefined) {
+        events = given.slice(0, index);
+        unhandled = [...result.unhandled];
       }
       unhandled.push({
         platform: adapter.platform,
@@ -151,17 +158,17 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
         raw: boundedRaw(event),
       });
     }
-    return { events, unhandled };
+    return events === undefined || unhandled === undefined ? result : { events, unhandled };
   }
 
-  function envelopeProblem(adapter: PlatformAdapter, ctx: NormalizeContext, event: UnifiedEvent): string | undefined {
+  function envelopeProblem(adapter: PlatformAdapter, ctx: NormalizeContext, event: UnifiedEvent, events: readonly UnifiedEvent[]): string | undefined {
     if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
       return `adapter emitted "${event.type}", which it does not declare in emits`;
     }
     if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
       return `envelope ${event.id} does not belong to this platform and block`;
     }
-    if (isValidatedEnvelope(event)) return undefined;
+    if (isValidatedEnvelope(event, events)) return undefined;
     const checked = validateEnvelope(event.type, event);
     return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }

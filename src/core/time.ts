@@ -25,33 +25,56 @@ export class InvalidTimestampError extends Error {
  * documented as, because platforms are not consistent with their own docs.
  */
 export function normalizeTimestamp(value: number | string | Date): string {
-  const date = dateInRange(value);
-  if (date === undefined) {
+  const iso = value instanceof Date ? isoOfDate(value) : platformTime(value);
+  if (iso === undefined) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 64)) : String(value);
     throw new InvalidTimestampError(`not a valid timestamp between 1970 and 9999: ${shown}`);
   }
-  return date.toISOString();
+  return iso;
 }
 
 /**
  * A platform time, or `undefined` when the value is not one (negative, past the year 9999, not a number or a
  * date): the envelope then takes the receive time and keeps what was sent in `metadata.platform_timestamp`.
  * One rule for every adapter, so a bad clock on one item never costs the items beside it.
+ * The last value read is remembered: the items of a batch, and the events of one item, mostly share their time.
  */
 export function platformTime(value: number | string): string | undefined {
-  return dateInRange(value)?.toISOString();
+  if (value === lastValue && lastValue !== undefined) return lastIso;
+  const iso = isoInRange(epochMillisOf(value));
+  lastValue = value;
+  lastIso = iso;
+  return iso;
 }
 
-/** The value as a date between 1970 and 9999, or `undefined`; plain `Date` arithmetic on the hot path. */
-function dateInRange(value: number | string | Date): Date | undefined {
+let lastValue: number | string | undefined;
+let lastIso: string | undefined;
+
+function isoOfDate(date: Date): string | undefined {
+  return isoInRange(date.getTime());
+}
+
+/**
+ * The time as ISO 8601 when it is a date between 1970 and 9999, or `undefined`; plain `Date` arithmetic on the hot
+ * path. The last millisecond formatted is remembered: requests received within one millisecond, and the items of
+ * a batch, share it.
+ */
+function isoInRange(millis: number): string | undefined {
+  if (millis === lastMillis) return lastMillisIso;
   // `new Date(ms)` truncates a fraction and turns anything past ±8.64e15 into an invalid date, as date-fns did
-  const date = new Date(epochMillisOf(value));
+  const date = new Date(millis);
   const time = date.getTime();
-  return Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date;
+  const iso = Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date.toISOString();
+  lastMillis = millis;
+  lastMillisIso = iso;
+  return iso;
 }
 
-function epochMillisOf(value: number | string | Date): number {
-  if (value instanceof Date) return value.getTime();
+/** NaN never equals itself, so an invalid time is never answered from here. */
+let lastMillis = Number.NaN;
+let lastMillisIso: string | undefined;
+
+function epochMillisOf(value: number | string): number {
   if (typeof value === "number") return millisOfEpochNumber(value);
   const trimmed = value.trim();
   if (NUMERIC.test(trimmed)) return millisOfEpochNumber(Number(trimmed));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boundedRaw, defined, EnvelopeBuilder, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "../../src/core";
+import { boundedRaw, defined, EnvelopeBuilder, isValidatedEnvelope, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "../../src/core";
 
 const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T12:00:00.000Z" };
 
@@ -39,6 +39,27 @@ describe("EnvelopeBuilder", () => {
     });
     expect(b.result()).toMatchObject({ events: [], unhandled: [{ kind: "pair", raw_platform_event_id: "p" }] });
     expect(b.result().unhandled[0]?.reason).toMatch(/between 1970 and 9999/);
+  });
+
+  it("never changes a result it returned: later events and failed items work on copies", () => {
+    const b = new EnvelopeBuilder("test", context);
+    follow(b, "one");
+    const first = b.result();
+    const firstEvents = [...first.events];
+    follow(b, "two");
+    b.unhandled("other", {});
+    b.item({}, { kind: "pair", rawId: "p" }, () => {
+      follow(b, "three");
+      b.timestamp(-5);
+    });
+    expect(first.events).toEqual(firstEvents);
+    expect(first.unhandled).toEqual([]);
+    const second = b.result();
+    expect(second.events.map((event) => event.metadata.raw_platform_event_id)).toEqual(["one", "two"]);
+    expect(second.unhandled.map((record) => record.kind)).toEqual(["other", "pair"]);
+    expect(isValidatedEnvelope(second.events[1]!, second.events)).toBe(true);
+    expect(isValidatedEnvelope(second.events[1]!, [...second.events])).toBe(false); // not an array a builder returned
+    expect(isValidatedEnvelope({ ...second.events[1]! }, second.events)).toBe(false); // not the object it emitted
   });
 
   it("bounds the depth of the raw value of an unhandled record, so serialising it cannot overflow", () => {

@@ -76,6 +76,37 @@ describe("ids are the same bytes whatever the hashing path", () => {
     );
   });
 
+  /** Strings weighted towards what JSON escapes: quotes, backslashes, control characters, lone and paired surrogates. */
+  const awkward = fc.oneof(
+    fc.string({ unit: "grapheme" }),
+    fc.string({ unit: "binary" }),
+    fc.string({ unit: fc.constantFrom('"', "\\", "\u0000", "\n", "\u001f", "\u007f", "\u2028", "\ud800", "\udfff", "\ud83d\ude00", "a", "é", "/") }),
+  );
+
+  it("event and message ids equal their definition for arbitrary strings (quotes, backslashes, controls, lone surrogates)", () => {
+    fc.assert(
+      fc.property(awkward, awkward, awkward, awkward, (platform, block, key, type) => {
+        expect(eventId(platform, block, key, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])));
+        expect(messageId(block, key)).toBe("msg_" + expectedCrockford(JSON.stringify([block, key])));
+        expect(contactId(block, key)).toBe("ct_" + expectedCrockford(JSON.stringify([block, key])));
+        expect(conversationId(key, block)).toBe("conv_" + expectedCrockford(JSON.stringify([key, block])));
+      }),
+      { numRuns: 1000 },
+    );
+    for (const text of ['"', "\\", "\u0000", "\u001f", "\ud800", "\udc00", "a\udbffb", "\ud83d\ude00", "\u2028", "\u007f", "", "plain"]) {
+      expect(eventId("p", text, text, "t")).toBe("evt_" + expectedCrockford(JSON.stringify(["p", text, text, "t"])));
+      expect(messageId(text, 7)).toBe("msg_" + expectedCrockford(JSON.stringify([text, "7"])));
+    }
+  });
+
+  it("keep blocks apart in the remembered maps (one platform id in two blocks)", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(contactId("blk_x", "same")).toBe("ct_" + expectedCrockford(JSON.stringify(["blk_x", "same"])));
+      expect(contactId("blk_y", "same")).toBe("ct_" + expectedCrockford(JSON.stringify(["blk_y", "same"])));
+      expect(conversationId("blk_x", "same")).toBe("conv_" + expectedCrockford(JSON.stringify(["blk_x", "same"])));
+    }
+  });
+
   it("stay right once the bounded map has evicted entries", () => {
     const first = contactId("blk_evict", "user-0");
     for (let i = 1; i <= 3_000; i += 1) contactId("blk_evict", `user-${i}`);

@@ -34,6 +34,15 @@ const sloppy = defineAdapter({
       }
     }
     else if (payload.mode === "undeclared") b.event("messaging.unfollow", { key: "k", data, metadata });
+    else if (payload.mode === "smuggled" || payload.mode === "swapped") {
+      // a builder's result, then an envelope the builder never validated put into its events array
+      b.event("messaging.follow", { key: "k", data, metadata });
+      const result = b.result();
+      const foreign = { ...result.events[0]!, id: "evt_not-an-id", data: { ...data, secret: "x" } } as unknown as (typeof result.events)[number];
+      if (payload.mode === "smuggled") result.events.push(foreign);
+      else result.events[0] = foreign;
+      return result;
+    }
     else if (payload.mode === "bad-time") b.event("messaging.follow", { key: "k", timestamp: payload.at, data, metadata });
     else b.event("messaging.follow", { key: "k", ...(payload.at === undefined ? {} : { timestamp: payload.at }), data, metadata });
     return b.result();
@@ -79,6 +88,12 @@ describe("pipeline", () => {
     const result = normalizer.normalize("sloppy", '{"mode":"undeclared"}', context);
     expect(result.events).toEqual([]);
     expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.unfollow", reason: expect.stringMatching(/does not declare in emits/) }]);
+  });
+
+  it.each([["smuggled"], ["swapped"]])("validates an envelope put into a builder's result by hand (%s)", (mode) => {
+    const result = normalizer.normalize("sloppy", JSON.stringify({ mode }), context);
+    expect(result.events.map((event) => event.id)).toEqual(mode === "smuggled" ? [expect.stringMatching(/^evt_[0-9A-Z]{20}$/)] : []);
+    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
   });
 
   it.each([["soon"], [-1], [253402300800000], ["+010000-01-01T00:00:00Z"], ["1e400"]])(

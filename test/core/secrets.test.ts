@@ -80,6 +80,45 @@ describe("the request path's secrets check (checkSecretsOnce)", () => {
     expect(() => checkSecretsOnce(line, undefined)).toThrow(ConfigError);
     expect(() => checkSecretsOnce(line, { channel_secrets: [1n] })).toThrow(ConfigError);
   });
+
+  it("sees every kind of change to a remembered object: added, removed, reordered, replaced keys, at any level", () => {
+    const messenger = adapterOf("messenger");
+    const secrets: Record<string, unknown> = { app_secrets: ["abc"], verify_token: "tok" };
+    expect(checkSecretsOnce(messenger, secrets)).toEqual({ app_secrets: ["abc"], verify_token: "tok" });
+    secrets["verify_token"] = "tok2";
+    expect(checkSecretsOnce(messenger, secrets)).toEqual({ app_secrets: ["abc"], verify_token: "tok2" });
+    secrets["app_secret"] = "typo"; // an unknown key added: a strict schema refuses it
+    expect(() => checkSecretsOnce(messenger, secrets)).toThrow(ConfigError);
+    delete secrets["app_secret"];
+    expect(checkSecretsOnce(messenger, secrets)).toEqual({ app_secrets: ["abc"], verify_token: "tok2" });
+    (secrets["app_secrets"] as unknown[])[0] = 42; // a nested value replaced
+    expect(() => checkSecretsOnce(messenger, secrets)).toThrow(ConfigError);
+    secrets["app_secrets"] = ["abc"];
+    expect(checkSecretsOnce(messenger, secrets)).toEqual({ app_secrets: ["abc"], verify_token: "tok2" });
+    delete secrets["app_secrets"];
+    expect(() => checkSecretsOnce(messenger, secrets)).toThrow(ConfigError);
+  });
+
+  it("checks an object holding anything but plain data every time (a getter is read anew on every call)", () => {
+    let value: unknown = ["abc"];
+    const secrets = {
+      get channel_secrets() {
+        return value;
+      },
+    };
+    expect(checkSecretsOnce(line, secrets)).toEqual({ channel_secrets: ["abc"] });
+    value = [];
+    expect(() => checkSecretsOnce(line, secrets)).toThrow(ConfigError);
+    value = ["def"];
+    expect(checkSecretsOnce(line, secrets)).toEqual({ channel_secrets: ["def"] });
+    class Holder {
+      channel_secrets = ["abc"];
+    }
+    const held = new Holder();
+    expect(() => checkSecretsOnce(line, held)).not.toThrow();
+    held.channel_secrets = [];
+    expect(() => checkSecretsOnce(line, held)).toThrow(ConfigError);
+  });
 });
 
 describe("matchesAnySecret", () => {

@@ -71,4 +71,18 @@ describe("normalizeTimestamp against the date-fns reading it replaced", () => {
       { numRuns: 5000 },
     );
   });
+
+  it("gives the same answers in any sequence, repeats included (the last value is remembered)", () => {
+    const pool = ["1751380200", 1751380200, "1751380200 ", 1751380200000, -1, "x", "", Number.NaN, 0, -0, "2026-03-31T10:15:30Z"] as const;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pool), { maxLength: 20 }), (values) => {
+        for (const value of values) {
+          expect(platformTime(value)).toBe(reference(value));
+          if (reference(value) === undefined) expect(() => normalizeTimestamp(value)).toThrow("not a valid timestamp");
+          else expect(normalizeTimestamp(value)).toBe(reference(value));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -16,6 +16,7 @@ import {
 import { chatMemberEvents, isGone, isPresent, serviceMemberEvents } from "./members";
 import {
   UPDATE_KINDS,
+  withoutNulls,
   type TelegramBusinessMessagesDeleted,
   type TelegramCallbackQuery,
   type TelegramChatMemberUpdated,
@@ -50,7 +51,7 @@ export function normalizeTelegram(update: TelegramUpdate, context: NormalizeCont
   const extra = kinds.filter((key) => key !== kind);
   const raw = Object.hasOwn(fields, kind) ? fields[kind] : update;
   const known = UPDATE_KINDS.get(kind);
-  b.item(raw, { kind, rawId, ...(known === undefined ? {} : { schema: known.schema }) }, (payload) => {
+  b.item(raw, { kind, rawId, ...(known === undefined ? {} : { schema: known.schema, prepare: withoutNulls }) }, (payload) => {
     const item = b.mapper({ kind, raw, key: rawId, metadata: { raw_platform_event_id: rawId } });
     const mapped = known === undefined ? false : HANDLERS[known.handler](new UpdateMapper(b, rawId, kind), payload as never);
     if (!mapped) item.unhandled();

@@ -181,19 +181,43 @@ const NULL_DEPTH = 32;
  * The value with every `null` object field removed. The Bot API omits an optional field it has no value for, but
  * test tools and proxies often send it as `null`: read that as absent rather than refuse the update. A required
  * field sent as `null` is then missing and refused as before. Bounded in depth; array items stay as they are.
+ * Only an update that has a `null` field is copied (`hasNullField`, which allocates nothing): Telegram itself
+ * never sends one, so the usual update goes to its schema as it came.
  */
 export function withoutNulls(value: unknown, depth = 0): unknown {
+  if (!hasNullField(value, depth)) return value;
+  return copyWithoutNulls(value, depth);
+}
+
+function copyWithoutNulls(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== "object" || depth > NULL_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => copyWithoutNulls(item, depth + 1));
   const kept = Object.entries(value).filter(([, field]) => field !== null);
-  return Object.fromEntries(kept.map(([key, field]) => [key, withoutNulls(field, depth + 1)]));
+  return Object.fromEntries(kept.map(([key, field]) => [key, copyWithoutNulls(field, depth + 1)]));
+}
+
+/** Whether `copyWithoutNulls` would drop anything: an object field that is `null`, within the same depth bound. */
+function hasNullField(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== "object" || depth > NULL_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNullField(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const field = (value as Record<string, unknown>)[key];
+    if (field === null || hasNullField(field, depth + 1)) return true;
+  }
+  return false;
 }
 
 /**
  * The update kinds normalise maps, each with the schema of its payload and the handler that maps it. Every other
  * kind (polls, inline queries, boosts…) is reported as unhandled, so a new Bot API kind never fails parsing.
+ * The schemas are plain (no `z.preprocess`), so they compile (core/compiled.ts) and zod stays off the hot path;
+ * nulls are dropped before the schema by the item's `prepare` step (see `normalizeTelegram`).
  */
-const kind = (schema: z.ZodType, handler: UpdateHandler) => ({ schema: z.preprocess((value) => withoutNulls(value), schema), handler }) as const;
+const kind = (schema: z.ZodType, handler: UpdateHandler) => ({ schema, handler }) as const;
 
 export const UPDATE_KINDS = new Map<string, { readonly schema: z.ZodType; readonly handler: UpdateHandler }>([
   ["message", kind(Message, "message")],

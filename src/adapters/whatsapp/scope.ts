@@ -28,12 +28,14 @@ export class Scope {
    * wamid unless an event overrides it with the message it targets).
    */
   item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId?: string; timestamp: string | number | undefined }, person: Person): WaItem {
+    const { platform_user_id, platform_thread_id, platform_account_id } = person.metadata;
+    const metadata = { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id };
     const m = this.b.mapper({
       kind: raw.kind,
       raw: raw.value,
       key: raw.key,
       timestamp: raw.timestamp,
-      metadata: { raw_platform_event_id: raw.rawId, ...person.metadata, ...defined({ platform_message_id: raw.messageId }) },
+      metadata: raw.messageId === undefined ? metadata : { ...metadata, platform_message_id: raw.messageId },
     });
     return { m, person };
   }
@@ -64,26 +66,30 @@ export class Scope {
     const contact = this.contactFor(ids);
     const id = ids.userId ?? contact?.user_id ?? ids.waId ?? contact?.wa_id;
     if (id === undefined || id === "") return undefined;
-    const profile: Profile = defined({ name: nonEmpty(contact?.profile?.name), username: nonEmpty(contact?.profile?.username) });
+    const name = nonEmpty(contact?.profile?.name);
+    const username = nonEmpty(contact?.profile?.username);
     const thread = groupId ?? id;
+    const data: Person["data"] = { contact_id: this.b.contactId(id), conversation_id: this.b.conversationId(thread) };
+    if (name !== undefined || username !== undefined) data.contact = defined({ name, username });
     return {
       id,
       byUserId: id === (ids.userId ?? contact?.user_id),
-      data: {
-        contact_id: this.b.contactId(id),
-        conversation_id: this.b.conversationId(thread),
-        ...(Object.keys(profile).length > 0 ? { contact: profile } : {}),
-      },
+      data,
       metadata: { platform_user_id: id, platform_thread_id: thread, platform_account_id: this.account },
     };
   }
 
   private contactFor(ids: { userId?: string | undefined; waId?: string | undefined }): WaContact | undefined {
-    const wanted = [ids.userId, ids.waId].filter((id): id is string => id !== undefined && id !== "");
-    const match = this.contacts.find((c) => wanted.some((id) => id === c.user_id || id === c.wa_id));
+    const userId = ids.userId === "" ? undefined : ids.userId;
+    const waId = ids.waId === "" ? undefined : ids.waId;
+    if (userId === undefined && waId === undefined) return undefined;
+    // in the order of `contacts[]`, the first naming either id (a plain loop: this runs for every message and status)
+    for (const c of this.contacts) {
+      if ((userId !== undefined && (userId === c.user_id || userId === c.wa_id)) || (waId !== undefined && (waId === c.user_id || waId === c.wa_id))) return c;
+    }
     // one contact and a sender that does not match it: "a user's ID and phone number may not always match"
     // (WhatsApp text reference), so the lone contact is still the sender's profile
-    return match ?? (this.contacts.length === 1 && wanted.length > 0 ? this.contacts[0] : undefined);
+    return this.contacts.length === 1 ? this.contacts[0] : undefined;
   }
 }
 

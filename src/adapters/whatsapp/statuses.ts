@@ -24,11 +24,12 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
     return;
   }
   const { m } = scope.item({ kind, value: status, key, rawId: key, messageId: status.id, timestamp: status.timestamp }, person);
-  const messageIds = [scope.b.messageId(status.id)];
+  const message = scope.b.messageId(status.id);
+  const messageIds = [message];
   switch (status.status) {
     case "sent":
       // a status says nothing about the content, so the message is only its id and direction
-      m.emit("messaging.message.sent", { ...person.data, message: { id: scope.b.messageId(status.id), type: "unknown", direction: "outbound" } });
+      m.emit("messaging.message.sent", { ...person.data, message: { id: message, type: "unknown", direction: "outbound" } });
       return;
     case "delivered":
       m.emit("messaging.message.delivered", { ...person.data, message_ids: messageIds });
