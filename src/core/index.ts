@@ -1,6 +1,6 @@
 // The module adapters import from: the contract and its helpers, never the other way round.
 export { defineAdapter, headerValue } from "./adapter";
-export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "./builder";
+export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper, withFields } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
 export type { LogFields, Logger } from "./logger";
 export { optionalStrings } from "./loose";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boundedRaw, defined, EnvelopeBuilder, isValidatedEnvelope, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "../../src/core";
+import { boundedRaw, defined, EnvelopeBuilder, isValidatedEnvelope, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers, withFields } from "../../src/core";
 
 const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T12:00:00.000Z" };
 
@@ -80,6 +80,27 @@ describe("EnvelopeBuilder", () => {
     const copy = boundedRaw(deep) as Record<string, unknown>;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+});
+
+describe("withFields", () => {
+  // it replaces `{ ...base, ...fields }` in the mappings (for V8's maps, see there): it must build the same object
+  const cases: [object, object][] = [
+    [{ a: 1, b: "x" }, { c: [1] }],
+    [{ a: 1, b: "x" }, { a: 2, d: undefined }],
+    [{}, {}],
+    [{ z: 1, y: 2 }, { x: 3, z: 4 }],
+    [JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object, JSON.parse('{"b": 2, "__proto__": 3}') as object],
+    [Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 }), { more: 3 }],
+  ];
+  it.each(cases)("builds what a spread builds: %j + %j", (base, fields) => {
+    const built = withFields(base, fields);
+    const spread = { ...base, ...fields };
+    expect(Reflect.ownKeys(built)).toEqual(Reflect.ownKeys(spread));
+    for (const key of Reflect.ownKeys(spread)) expect(Object.getOwnPropertyDescriptor(built, key)).toEqual(Object.getOwnPropertyDescriptor(spread, key));
+    expect(Object.getPrototypeOf(built)).toBe(Object.prototype);
+    expect(built).not.toBe(base);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { defined } from "../../core";
+import { defined, withFields } from "../../core";
 import { hasUser, type MessagingItem, type MetaChange, type MetaEntryBase, type MetaMessage, type MetaMessaging, type UserItem } from "../meta-shared";
 import { CommentValue, MentionValue } from "./schema";
 
@@ -43,11 +43,10 @@ function storyOf(message: MetaMessage): { id?: string; url?: string } | undefine
  * (https://developers.facebook.com/docs/messenger-platform/instagram/features/story-mention).
  */
 function storyReply(meta: MetaMessaging, item: UserItem, message: MetaMessage, story: { id?: string; url?: string }): boolean {
-  meta.mapper(item, message.mid, message.mid).emit("messaging.story_reply.received", {
-    ...meta.contact(item),
+  meta.mapper(item, message.mid, message.mid).emit("messaging.story_reply.received", withFields(meta.contact(item), {
     message: meta.content(message, "inbound"),
     story,
-  });
+  }));
   return true;
 }
 
@@ -55,7 +54,7 @@ function storyReply(meta: MetaMessaging, item: UserItem, message: MetaMessage, s
 function deleted(meta: MetaMessaging, item: UserItem, message: MetaMessage): boolean {
   meta.mapper(item, message.mid, message.mid).emit(
     "messaging.message.deleted",
-    { ...meta.contact(item), message_id: meta.b.messageId(message.mid) },
+    withFields(meta.contact(item), { message_id: meta.b.messageId(message.mid) }),
     { key: `${message.mid}:deleted` },
   );
   return true;

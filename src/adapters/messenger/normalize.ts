@@ -1,4 +1,4 @@
-import { defined, platformTime } from "../../core";
+import { defined, platformTime, withFields } from "../../core";
 import { hasUser, type MessagingItem, type MetaChange, type MetaEntryBase, type MetaMessaging, type UserItem } from "../meta-shared";
 import { FeedValue, type MessengerItem } from "./schema";
 
@@ -31,15 +31,14 @@ function edit(meta: MetaMessaging, item: UserItem<MessengerItem>, edit: NonNulla
   const editedAt = item.time === undefined ? undefined : platformTime(item.time);
   meta.mapper(item, edit.mid, edit.mid).emit(
     "messaging.message.updated",
-    {
-      ...meta.contact(item),
+    withFields(meta.contact(item), {
       message: {
         id: b.messageId(edit.mid),
         type: "text",
         direction: item.outbound ? "outbound" : "inbound",
         ...defined({ text: edit.text, edited_at: editedAt }),
       },
-    },
+    }),
     { key: `${edit.mid}:edit:${String(edit.num_edit ?? editedAt ?? "")}` },
   );
   return true;
@@ -51,11 +50,10 @@ function delivery(meta: MetaMessaging, item: UserItem<MessengerItem>, delivery: 
   const mids = delivery.mids ?? [];
   const watermark = delivery.watermark === undefined ? undefined : b.timestamp(delivery.watermark);
   const key = `delivery:${item.user}:${watermark ?? mids.join(",")}`;
-  meta.mapper(item, key, mids.length === 1 ? mids[0] : undefined).emit("messaging.message.delivered", {
-    ...meta.contact(item),
+  meta.mapper(item, key, mids.length === 1 ? mids[0] : undefined).emit("messaging.message.delivered", withFields(meta.contact(item), {
     message_ids: mids.map((mid) => b.messageId(mid)),
     ...defined({ watermark }),
-  });
+  }));
   return true;
 }
 
@@ -66,8 +64,7 @@ function delivery(meta: MetaMessaging, item: UserItem<MessengerItem>, delivery: 
 function order(meta: MetaMessaging, item: UserItem<MessengerItem>, cart: NonNullable<MessengerItem["order"]>): boolean {
   const currencies = new Set(cart.products.flatMap((product) => (product.currency === undefined ? [] : [product.currency])));
   const [currency] = currencies;
-  meta.mapper(item, `send_cart:${meta.stamp(item)}`).emit("commerce.order.created", {
-    ...meta.contact(item),
+  meta.mapper(item, `send_cart:${meta.stamp(item)}`).emit("commerce.order.created", withFields(meta.contact(item), {
     order: {
       ...defined({ currency: currencies.size === 1 ? currency : undefined, note: cart.note }),
       items: cart.products.map((product) => ({
@@ -76,7 +73,7 @@ function order(meta: MetaMessaging, item: UserItem<MessengerItem>, cart: NonNull
         ...defined({ unit_price: product.unit_price, currency: product.currency, name: product.name }),
       })),
     },
-  });
+  }));
   return true;
 }
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, type EnvelopeBuilder, type schemas } from "../../core";
+import { defined, withFields, type EnvelopeBuilder, type schemas } from "../../core";
 import type { MetaAttachment, MetaMessage, MetaReferral } from "./messaging-schema";
 
 /*
@@ -69,7 +69,7 @@ function attachmentOf(raw: MetaAttachment): MappedAttachment {
       return { attachment: make("sticker", payload.sticker_id) };
     case "like_heart":
       // Instagram's heart: a sticker standing for ❤️, with no payload
-      return { attachment: { ...make("sticker"), emoji: "\u2764\ufe0f" } };
+      return { attachment: withFields(make("sticker"), { emoji: "\u2764\ufe0f" }) };
     case "reel":
     case "ig_reel":
       return { attachment: make("reel", payload.reel_video_id) };
@@ -84,7 +84,7 @@ function attachmentOf(raw: MetaAttachment): MappedAttachment {
       return { attachment: make("link") };
     case "template": {
       const product = payload.product?.elements?.[0];
-      const named = product?.title === undefined ? make("template", product?.id) : { ...make("template", product.id), title: product.title };
+      const named = product?.title === undefined ? make("template", product?.id) : withFields(make("template", product.id), { title: product.title });
       return { attachment: named };
     }
     case "location":

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, describeIssues, parseWith, platformTime, type EnvelopeBuilder, type ItemMapper } from "../../core";
+import { defined, describeIssues, parseWith, platformTime, withFields, type EnvelopeBuilder, type ItemMapper } from "../../core";
 import { messageContent, referralOf } from "./content";
 import type { MetaChange } from "./entries";
 import { hasUser, type MessagingItem, type UserItem } from "./messaging-item";
@@ -100,9 +100,9 @@ export class MetaMessaging {
   message(item: UserItem, message: MetaMessage): boolean {
     const m = this.mapper(item, message.mid, message.mid);
     const content = this.content(message, item.outbound ? "outbound" : "inbound");
-    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", { ...this.contact(item), message: content });
+    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", withFields(this.contact(item), { message: content }));
     if (message.quick_reply !== undefined && !item.outbound) {
-      m.emit("messaging.postback", { ...this.contact(item), postback: { payload: message.quick_reply.payload, ...defined({ title: message.text }) } });
+      m.emit("messaging.postback", withFields(this.contact(item), { postback: { payload: message.quick_reply.payload, ...defined({ title: message.text }) } }));
     }
     return true;
   }
@@ -120,10 +120,9 @@ export class MetaMessaging {
     }
     // reactions have no id of their own; the time tells a re-react after an unreact from a retried delivery
     const key = `${reaction.mid}:reaction:${reaction.action}:${reaction.emoji ?? reaction.reaction ?? ""}:${this.stamp(item)}`;
-    this.mapper(item, key, reaction.mid).emit(type, {
-      ...this.contact(item),
+    this.mapper(item, key, reaction.mid).emit(type, withFields(this.contact(item), {
       reaction: { message_id: this.b.messageId(reaction.mid), ...defined({ emoji: reaction.emoji, name: reaction.reaction }) },
-    });
+    }));
     return true;
   }
 
@@ -131,11 +130,10 @@ export class MetaMessaging {
   private read(item: UserItem, read: NonNullable<MetaMessagingItem["read"]>): boolean {
     const watermark = read.watermark === undefined ? undefined : this.b.timestamp(read.watermark);
     const key = read.mid !== undefined ? `read:${read.mid}` : `read:${item.user}:${watermark ?? this.timeKey(item)}`;
-    this.mapper(item, key, read.mid).emit("messaging.message.read", {
-      ...this.contact(item),
+    this.mapper(item, key, read.mid).emit("messaging.message.read", withFields(this.contact(item), {
       message_ids: read.mid === undefined ? [] : [this.b.messageId(read.mid)],
       ...defined({ watermark }),
-    });
+    }));
     return true;
   }
 
@@ -146,14 +144,13 @@ export class MetaMessaging {
    */
   private postback(item: UserItem, postback: NonNullable<MetaMessagingItem["postback"]>): boolean {
     const m = this.mapper(item, postback.mid ?? `postback:${this.stamp(item)}:${postback.payload ?? ""}`, postback.mid);
-    m.emit("messaging.postback", { ...this.contact(item), postback: { payload: postback.payload ?? "", ...defined({ title: postback.title }) } });
+    m.emit("messaging.postback", withFields(this.contact(item), { postback: { payload: postback.payload ?? "", ...defined({ title: postback.title }) } }));
     const getStarted = GET_STARTED.test(postback.payload ?? "") || GET_STARTED.test(postback.title ?? "");
     if (postback.referral !== undefined || getStarted) {
-      m.emit("messaging.conversation.created", {
-        ...this.contact(item),
+      m.emit("messaging.conversation.created", withFields(this.contact(item), {
         source: postback.referral !== undefined ? "referral" : "get_started",
         ...defined({ referral: postback.referral === undefined ? undefined : referralOf(postback.referral) }),
-      });
+      }));
     }
     return true;
   }
@@ -163,7 +160,7 @@ export class MetaMessaging {
     const changes: Record<string, string> = {};
     for (const [name, value] of Object.entries(referralOf(referral))) if (value !== undefined) changes[`referral_${name}`] = value;
     const key = `referral:${this.stamp(item)}:${referral.ref ?? referral.ad_id ?? ""}`;
-    this.mapper(item, key).emit("messaging.conversation.updated", { ...this.contact(item), changes });
+    this.mapper(item, key).emit("messaging.conversation.updated", withFields(this.contact(item), { changes }));
     return true;
   }
 
@@ -191,10 +188,9 @@ export class MetaMessaging {
       this.unhandled(item, "optin.message_request", `a message request answered "${answer.slice(0, 64)}" opens no conversation`);
       return true;
     }
-    this.mapper(item, `optin:${this.stamp(item)}:message_request`).emit("messaging.conversation.created", {
-      ...this.contact(item),
+    this.mapper(item, `optin:${this.stamp(item)}:message_request`).emit("messaging.conversation.created", withFields(this.contact(item), {
       source: "message_request",
-    });
+    }));
     return true;
   }
 
@@ -202,24 +198,22 @@ export class MetaMessaging {
   private handover(item: UserItem, kind: "pass_thread_control" | "take_thread_control", handover: z.output<typeof Handover>): boolean {
     const key = `${kind}:${this.stamp(item)}:${String(handover.new_owner_app_id ?? "")}`;
     const owner = (id: string | number | null | undefined) => (id === null || id === undefined ? null : String(id));
-    this.mapper(item, key).emit("messaging.conversation.updated", {
-      ...this.contact(item),
+    this.mapper(item, key).emit("messaging.conversation.updated", withFields(this.contact(item), {
       changes: {
         handover: kind,
         thread_owner_app_id: owner(handover.new_owner_app_id),
         previous_thread_owner_app_id: owner(handover.previous_owner_app_id),
         ...defined({ handover_metadata: handover.metadata }),
       },
-    });
+    }));
     return true;
   }
 
   private handoffRequest(item: UserItem, request: z.output<typeof Handover>): boolean {
     const requestedBy = request.requested_owner_app_id;
-    this.mapper(item, `request_thread_control:${this.stamp(item)}`).emit("messaging.handoff.requested", {
-      ...this.contact(item),
+    this.mapper(item, `request_thread_control:${this.stamp(item)}`).emit("messaging.handoff.requested", withFields(this.contact(item), {
       ...defined({ reason: request.metadata, requested_by: requestedBy === undefined ? undefined : String(requestedBy) }),
-    });
+    }));
     return true;
   }
 

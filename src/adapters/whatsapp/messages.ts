@@ -1,4 +1,4 @@
-import { defined, platformTime } from "../../core";
+import { defined, platformTime, withFields } from "../../core";
 import { CONTENT_TYPES, content, referralOf } from "./content";
 import type { WaMessage } from "./schema";
 import { nonEmpty, type Scope, type WaItem } from "./scope";
@@ -32,9 +32,9 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       const metadata = { platform_message_id: reaction.message_id };
       // "When an end user removes a reaction emoji, WhatsApp sends a webhook without the emoji field" (or "")
       if (reaction.emoji) {
-        m.emit("messaging.reaction.added", { ...data, reaction: { ...target, emoji: reaction.emoji } }, { metadata });
+        m.emit("messaging.reaction.added", withFields(data, { reaction: withFields(target, { emoji: reaction.emoji }) }), { metadata });
       } else {
-        m.emit("messaging.reaction.removed", { ...data, reaction: target }, { metadata });
+        m.emit("messaging.reaction.removed", withFields(data, { reaction: target }), { metadata });
       }
       return;
     }
@@ -54,12 +54,12 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
         order: { ...(currencies.size === 1 && currency ? { currency } : {}), ...defined({ note: nonEmpty(order.text) }), items },
       });
       // the order is also a bubble in the chat: keep it in the conversation as a message of type `order`
-      m.emit("messaging.message.received", { ...data, message: content(scope.b, message, message.id, "inbound") });
+      m.emit("messaging.message.received", withFields(data, { message: content(scope.b, message, message.id, "inbound") }));
       return;
     }
     case "request_welcome":
       // the user opened the chat for the first time (welcome-message flow)
-      m.emit("messaging.conversation.created", { ...data, source: "welcome", ...defined({ referral: referralOf(message) }) });
+      m.emit("messaging.conversation.created", withFields(data, { source: "welcome", ...defined({ referral: referralOf(message) }) }));
       return;
     case "edit":
     case "revoke":
@@ -72,7 +72,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       }
   }
   // a content type, or a known type whose object is missing: both are a message (unsupported when empty)
-  m.emit("messaging.message.received", { ...data, message: content(scope.b, message, message.id, "inbound") });
+  m.emit("messaging.message.received", withFields(data, { message: content(scope.b, message, message.id, "inbound") }));
 }
 
 /** `smb_message_echoes`: what the business sent from the WhatsApp Business app, addressed by `to`/`to_user_id`. */
@@ -90,7 +90,7 @@ export function mapEcho(scope: Scope, message: WaMessage): void {
     if (!mapChange(scope, item, message, "outbound")) item.m.unhandled(`whatsapp "${message.type}" echo without its "${message.type}" object`);
     return;
   }
-  item.m.emit("messaging.message.sent", { ...person.data, message: content(scope.b, message, message.id, "outbound") });
+  item.m.emit("messaging.message.sent", withFields(person.data, { message: content(scope.b, message, message.id, "outbound") }));
 }
 
 /**
@@ -104,17 +104,16 @@ function mapChange(scope: Scope, { m, person }: WaItem, message: WaMessage, dire
     const edited = edit.message ?? { type: "unsupported" };
     m.emit(
       "messaging.message.updated",
-      {
-        ...person.data,
-        message: { ...content(scope.b, edited, edit.original_message_id, direction), ...defined({ edited_at: time === undefined ? undefined : platformTime(time) }) },
-      },
+      withFields(person.data, {
+        message: withFields(content(scope.b, edited, edit.original_message_id, direction), defined({ edited_at: time === undefined ? undefined : platformTime(time) })),
+      }),
       { metadata: { platform_message_id: edit.original_message_id } },
     );
     return true;
   }
   if (message.type === "revoke" && message.revoke) {
     const original = message.revoke.original_message_id;
-    m.emit("messaging.message.deleted", { ...person.data, message_id: scope.b.messageId(original) }, { metadata: { platform_message_id: original } });
+    m.emit("messaging.message.deleted", withFields(person.data, { message_id: scope.b.messageId(original) }), { metadata: { platform_message_id: original } });
     return true;
   }
   return false;
@@ -129,7 +128,7 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
   const reply = replyOf(message);
   if (reply === "missing") {
     // re-sent interactive messages arrive without `interactive` and with value.errors 131000
-    m.emit("messaging.message.received", { ...person.data, message: content(scope.b, message, message.id, "inbound") });
+    m.emit("messaging.message.received", withFields(person.data, { message: content(scope.b, message, message.id, "inbound") }));
     return;
   }
   if (reply === undefined) {
@@ -137,16 +136,18 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
     return;
   }
   const repliedTo = message.context?.id;
-  m.emit("messaging.postback", {
-    ...person.data,
-    postback: {
-      payload: reply.payload,
-      ...defined({ title: nonEmpty(reply.title) }),
-      ...(repliedTo ? { message_id: scope.b.messageId(repliedTo) } : {}),
-    },
-  });
+  m.emit(
+    "messaging.postback",
+    withFields(person.data, {
+      postback: {
+        payload: reply.payload,
+        ...defined({ title: nonEmpty(reply.title) }),
+        ...(repliedTo ? { message_id: scope.b.messageId(repliedTo) } : {}),
+      },
+    }),
+  );
   if (!reply.text) return;
-  m.emit("messaging.message.received", { ...person.data, message: { ...content(scope.b, message, message.id, "inbound"), text: reply.text } });
+  m.emit("messaging.message.received", withFields(person.data, { message: withFields(content(scope.b, message, message.id, "inbound"), { text: reply.text }) }));
 }
 
 function replyOf(message: WaMessage): { payload: string; title?: string | undefined; text?: string | undefined } | "missing" | undefined {

@@ -29,14 +29,12 @@ export class Scope {
    */
   item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId?: string; timestamp: string | number | undefined }, person: Person): WaItem {
     const { platform_user_id, platform_thread_id, platform_account_id } = person.metadata;
-    const metadata = { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id };
-    const m = this.b.mapper({
-      kind: raw.kind,
-      raw: raw.value,
-      key: raw.key,
-      timestamp: raw.timestamp,
-      metadata: raw.messageId === undefined ? metadata : { ...metadata, platform_message_id: raw.messageId },
-    });
+    // literals, not `{ ...metadata, platform_message_id }`: see `withFields` (a spread-first object gets a map of its own)
+    const metadata =
+      raw.messageId === undefined
+        ? { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id }
+        : { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id, platform_message_id: raw.messageId };
+    const m = this.b.mapper({ kind: raw.kind, raw: raw.value, key: raw.key, timestamp: raw.timestamp, metadata });
     return { m, person };
   }
 

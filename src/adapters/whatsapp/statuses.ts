@@ -1,4 +1,4 @@
-import { boundedRaw, hashId } from "../../core";
+import { boundedRaw, hashId, withFields } from "../../core";
 import type { WaError, WaStatus } from "./schema";
 import { errorInfo, type Scope } from "./scope";
 
@@ -29,17 +29,17 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
   switch (status.status) {
     case "sent":
       // a status says nothing about the content, so the message is only its id and direction
-      m.emit("messaging.message.sent", { ...person.data, message: { id: message, type: "unknown", direction: "outbound" } });
+      m.emit("messaging.message.sent", withFields(person.data, { message: { id: message, type: "unknown", direction: "outbound" } }));
       return;
     case "delivered":
-      m.emit("messaging.message.delivered", { ...person.data, message_ids: messageIds });
+      m.emit("messaging.message.delivered", withFields(person.data, { message_ids: messageIds }));
       return;
     case "read":
     case "played": // first playback of a voice message: it has been heard, which is read for audio
-      m.emit("messaging.message.read", { ...person.data, message_ids: messageIds });
+      m.emit("messaging.message.read", withFields(person.data, { message_ids: messageIds }));
       return;
     case "failed":
-      m.emit("messaging.message.failed", { ...person.data, message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") });
+      m.emit("messaging.message.failed", withFields(person.data, { message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") }));
       return;
     default:
       // legacy `deleted`/`warning` and anything new: reported, not guessed
