@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
+import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
 import { Event, type LineCallbackRequest, type LineEvent, type LineMessageContent, type LineSource } from "./schema";
 
 type Message = z.output<typeof schemas.Message>;
@@ -113,7 +113,7 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
   switch (event.type) {
     case "message":
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
-      m.emit("messaging.message.received", { ...people(chat), message: contentOf(b, event.message) }, { metadata: { platform_message_id: event.message.id } });
+      m.emit("messaging.message.received", withFields(people(chat), { message: contentOf(b, event.message) }), { metadata: { platform_message_id: event.message.id } });
       return;
     case "messageEdited": {
       // a user edited a text message (group chats only; edits may arrive out of order, the largest timestamp is the
@@ -253,7 +253,7 @@ function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
     ...(m.quotedMessageId === undefined ? {} : { reply_to: { message_id: b.messageId(m.quotedMessageId) } }),
   };
   const mediaType = MEDIA_TYPES.get(m.type);
-  if (mediaType !== undefined) return { ...base, type: mediaType, attachments: [mediaOf(m, mediaType)] };
+  if (mediaType !== undefined) return withFields(base, { type: mediaType, attachments: [mediaOf(m, mediaType)] });
   switch (m.type) {
     case "text": {
       const mentions = (m.mention?.mentionees ?? []).map((mentionee) => ({
@@ -262,7 +262,7 @@ function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
         // `type: "all"` is @All: everyone in the chat, not a person whose id LINE withheld
         ...defined({ platform_user_id: mentionee.userId, is_self: mentionee.isSelf, everyone: mentionee.type === "all" ? true : undefined }),
       }));
-      return { ...base, type: "text", ...defined({ text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) };
+      return withFields(base, { type: "text" as const, ...defined({ text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) });
     }
     case "location":
       if (m.latitude === undefined || m.longitude === undefined) break;

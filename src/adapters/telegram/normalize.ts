@@ -1,4 +1,4 @@
-import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
+import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
 import {
   businessDirection,
   chatProfile,
@@ -131,7 +131,7 @@ class UpdateMapper {
         platform_message_id: String(message.message_id),
       },
     });
-    return { m, thread, key, around, data: { ...around, contact: contact.profile } };
+    return { m, thread, key, around, data: withFields(around, { contact: contact.profile }) };
   }
 
   private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"]): Message {
@@ -156,7 +156,7 @@ class UpdateMapper {
       m.emit("messaging.comment.created", { contact_id: data.contact_id, contact: data.contact, comment: { id: item.key, text: content.text ?? "", post_id: post } });
       return true;
     }
-    m.emit("messaging.message.received", { ...data, message: content });
+    m.emit("messaging.message.received", withFields(data, { message: content }));
 
     const start = message.chat.type === "private" ? START_COMMAND.exec(message.text ?? "") : null;
     if (start !== null) {
