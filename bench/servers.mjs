@@ -39,7 +39,9 @@ if (kind === "bare-node") {
       } catch {
         ok = false;
       }
-      res.writeHead(ok ? 200 : 401, { "content-type": "text/plain" }).end(ok ? "ok" : "unauthorized");
+      // with its length, like the others (Express's send, serve): a chunked answer would frame the body apart
+      const body = ok ? "ok" : "unauthorized";
+      res.writeHead(ok ? 200 : 401, { "content-type": "text/plain", "content-length": String(body.length) }).end(body);
     });
   });
 } else if (kind === "bare-express") {

@@ -1,5 +1,5 @@
 import { ConfigError } from "../core";
-import { newToken, type Claim, type IdempotencyStore } from "./store";
+import type { Claim, IdempotencyStore } from "./store";
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -37,6 +37,12 @@ export class MemoryStore implements IdempotencyStore {
   private readonly now: () => number;
   private evictions = 0;
   private expired = 0;
+  /**
+   * Claim tokens: a count is enough, since only this store ever sees them and no two claims share a number (a late
+   * release by an old holder presents an older number). Cheaper than `newToken()`, which must be unique across
+   * processes for a shared store.
+   */
+  private claims = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -54,7 +60,8 @@ export class MemoryStore implements IdempotencyStore {
       this.touch(key, entry);
       return entry.token === undefined ? { state: "done" } : { state: "in_flight" };
     }
-    const token = newToken();
+    this.claims += 1;
+    const token = String(this.claims);
     this.insert(key, { token, expiresAt: now + leaseMs }, now);
     return { state: "yours", token };
   }

@@ -94,9 +94,16 @@ export async function serveNodeRequest(
   }
 }
 
+/**
+ * One answer with its length known up front: Node then writes the head and the body as one buffer, where
+ * `writeHead` without a length made a chunked answer (the body framed in three more pieces and a `writev`).
+ * No length for the statuses that must not carry one (1xx, 204, 304; they have no body).
+ */
 export function writeResponse(res: ServerResponse, response: HttpResponse): void {
-  res.writeHead(response.status, response.headers);
-  res.end(response.body);
+  const { status, headers, body } = response;
+  if (status < 200 || status === 204 || status === 304 || "content-length" in headers) res.writeHead(status, headers);
+  else res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+  res.end(body);
 }
 
 /** What a shim answers when something outside the handler failed (a broken stream, a bug). */

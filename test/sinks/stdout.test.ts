@@ -89,6 +89,31 @@ describe("StdoutSink", () => {
     expect(broken).toHaveLength(1);
   });
 
+  it("writes the batches of one event-loop turn as one write, each resolving only once its lines are in the stream", async () => {
+    const writes: string[] = [];
+    const stream = new Writable({ write: (chunk: Buffer, _encoding, callback) => void (writes.push(String(chunk)), callback()) });
+    const sink = new StdoutSink({ kind: "stdout" }, stream);
+    const seenAtResolve: number[] = [];
+    const batches = [batchOf("a"), batchOf("b"), batchOf("c")];
+    const pending = batches.map((batch) => sink.write(batch).then(() => void seenAtResolve.push(writes.length)));
+    expect(writes).toEqual([]); // nothing is out (and nothing resolved) before the turn ends
+    expect(sink.buffered).toBeGreaterThan(0); // what waits counts against the bound
+    await Promise.all(pending);
+    expect(writes).toHaveLength(1);
+    expect(seenAtResolve).toEqual([1, 1, 1]);
+    expect(writes[0]!.split("\n").filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(batches.map((batch) => batch.events[0]!.id));
+    await sink.write(batchOf("d")); // the next turn: its own write
+    expect(writes).toHaveLength(2);
+  });
+
+  it("fails the batches of a turn whose stream broke before they were written", async () => {
+    const stream = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    const sink = new StdoutSink({ kind: "stdout" }, stream);
+    const waiting = sink.write(batchOf("a"));
+    stream.destroy();
+    await expect(waiting).rejects.toMatchObject({ code: "sink_closed" });
+  });
+
   it("gives up flushing at the signal, naming the unwritten bytes", async () => {
     const reader = stalledReader();
     const sink = new StdoutSink({ kind: "stdout" }, reader.stream);

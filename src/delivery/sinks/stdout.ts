@@ -27,6 +27,11 @@ export interface StdoutSinkOptions {
  * buffer, which is bounded (`buffer_bytes`): past the bound the batch is refused with a 503, so a stalled reader
  * slows the platform down instead of growing memory or hanging requests. A broken stream fails every later batch
  * and tells `onBroken`. Up to the bound of accepted lines is lost if the process dies before the reader takes them.
+ *
+ * The batches written during one event-loop turn go to the stream as one write at the end of that turn (group
+ * commit): a file or pipe stdout writes synchronously, one system call per `write`, and under concurrent requests
+ * that call cost more than the rest of the sink. Each `write()` still resolves only once its lines are in the
+ * stream, so nothing is answered 200 before its lines are out; a stream that broke meanwhile fails them all.
  */
 export class StdoutSink implements Sink {
   readonly name: string;
@@ -38,6 +43,10 @@ export class StdoutSink implements Sink {
   private readonly matches: ReturnType<typeof filterOf>;
   private broken: SinkClosedError | undefined;
   private closed = false;
+  /** lines of this turn's batches, written together at its end */
+  private pending = "";
+  /** settles when `pending` has been handed to the stream */
+  private flushed: Promise<void> | undefined;
 
   constructor(
     config: StdoutSinkConfig,
@@ -55,9 +64,9 @@ export class StdoutSink implements Sink {
     });
   }
 
-  /** unwritten bytes held in the stream's buffer */
+  /** unwritten bytes held in the stream's buffer, plus the characters of this turn's batches not handed to it yet */
   get buffered(): number {
-    return this.stream.writableLength;
+    return this.stream.writableLength + this.pending.length;
   }
 
   async ready(): Promise<boolean> {
@@ -77,7 +86,25 @@ export class StdoutSink implements Sink {
       if (rendered === undefined) this.skipped.unprojected += 1;
       else text += rendered.body + "\n";
     }
-    if (text !== "") this.stream.write(text);
+    if (text === "") return;
+    this.pending += text;
+    this.flushed ??= new Promise<void>((resolve, reject) => setImmediate(() => this.flush(resolve, reject)));
+    return this.flushed;
+  }
+
+  private flush(resolve: () => void, reject: (error: unknown) => void): void {
+    const text = this.pending;
+    this.pending = "";
+    this.flushed = undefined;
+    // not `usable()`: these batches were taken within the bound, only a dead stream refuses them now
+    const dead = this.broken ?? (this.stream.destroyed || this.stream.writableEnded ? new SinkClosedError(this.name, new Error("the stream is closed")) : undefined);
+    if (dead !== undefined) return reject(dead);
+    try {
+      this.stream.write(text);
+      resolve();
+    } catch (error) {
+      reject(new SinkClosedError(this.name, error));
+    }
   }
 
   /** Stops taking batches and waits until the buffer is written, or `signal` aborts (then naming the unwritten bytes). */
