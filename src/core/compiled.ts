@@ -219,7 +219,8 @@ function compile(schema: unknown): CompiledParse {
  * has zod's key order: the shape's keys, then a loose object's other keys in the input's order. A key present
  * in the input (even as `undefined`) is present in the output, an absent one stays absent.
  */
-function compileObject(def: Def): CompiledParse {
+/** An object schema's shape, and whether it is loose (other keys hold anything) or strict; a stripping one is unsupported. */
+function objectKind(def: Def): { readonly loose: boolean; readonly shape: Record<string, unknown> } {
   noChecks(def);
   const catchall = def["catchall"];
   const catchallType = catchall === undefined ? undefined : defOf(catchall);
@@ -227,6 +228,11 @@ function compileObject(def: Def): CompiledParse {
   if (catchallType?.type !== "never" && !loose) throw new Unsupported("stripping object");
   const shape = def["shape"];
   if (!isPlainObject(shape)) throw new Unsupported("object shape");
+  return { loose, shape };
+}
+
+function compileObject(def: Def): CompiledParse {
+  const { loose, shape } = objectKind(def);
   const fields = Object.entries(shape).map(([key, field]) => ({ key, parse: compile(field), required: defOf(field).type !== "optional" }));
   const indexOf = new Map(fields.map((field, index) => [field.key, index]));
   const required = fields.filter((field) => field.required).length;
@@ -563,13 +569,7 @@ class Generator {
    * which a strict object must not have and a loose one copies after the shape's keys in the order they came.
    */
   private objectBody(def: Def): string {
-    noChecks(def);
-    const catchall = def["catchall"];
-    const catchallType = catchall === undefined ? undefined : defOf(catchall);
-    const loose = catchallType?.type === "unknown" && (catchallType.checks ?? []).length === 0;
-    if (catchallType?.type !== "never" && !loose) throw new Unsupported("stripping object");
-    const shape = def["shape"];
-    if (!isPlainObject(shape)) throw new Unsupported("object shape");
+    const { loose, shape } = objectKind(def);
     const keys = Object.keys(shape);
     for (const key of keys) {
       // a key the prototype has (`toString`) is `in` every object, `__proto__` is special to zod, an integer-like

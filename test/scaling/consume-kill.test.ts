@@ -17,25 +17,39 @@ jest.setTimeout(120_000);
 
 const ACK_WAIT = "2s";
 
-describeNats("convotic consume stopped mid-stream and restarted (real NATS)", () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const stream = uniqueName("convotic_test_kill");
-  const prefix = uniqueName("ck");
-  const events: UnifiedEvent[] = workload(300, prefix);
-  const children: ChildProcess[] = [];
+/**
+ * A stream holding 300 events, filled by the JetStream sink before the suite and deleted after it, with the consumer
+ * processes a test starts (still running ones are SIGKILLed at the end).
+ */
+function useFilledStream(streamName: string, prefixName: string, cleanup?: () => Promise<void>) {
+  const prefix = uniqueName(prefixName);
+  const filled = {
+    stream: uniqueName(streamName),
+    prefix,
+    events: workload(300, prefix) as UnifiedEvent[],
+    children: [] as ChildProcess[],
+    nc: undefined as NatsConnection | undefined,
+    jsm: undefined as unknown as JetStreamManager,
+  };
   beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL, timeout: 3000 });
-    jsm = await jetstreamManager(nc);
-    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
-    await sink.write({ events, unhandled: [] }, AbortSignal.timeout(20_000));
+    filled.nc = await connect({ servers: NATS_URL, timeout: 3000 });
+    filled.jsm = await jetstreamManager(filled.nc);
+    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: filled.stream, storage: "memory" } }) as JetStreamSink;
+    await sink.write({ events: filled.events, unhandled: [] }, AbortSignal.timeout(20_000));
     await sink.close(AbortSignal.timeout(5000));
   });
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await jsm?.streams.delete(stream).catch(() => undefined);
-    await nc?.close();
+    for (const child of filled.children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await filled.jsm?.streams.delete(filled.stream).catch(() => undefined);
+    await filled.nc?.close();
+    await cleanup?.();
   });
+  return filled;
+}
+
+describeNats("convotic consume stopped mid-stream and restarted (real NATS)", () => {
+  const filled = useFilledStream("convotic_test_kill", "ck");
+  const { stream, prefix, events, children } = filled;
 
   const consume = (durable: string, handled: string[], extra: readonly string[] = []): ConsumerProcess =>
     spawnConsumer(
@@ -47,7 +61,7 @@ describeNats("convotic consume stopped mid-stream and restarted (real NATS)", ()
 
   async function settled(durable: string): Promise<void> {
     // nothing pending or awaiting an ack: a redelivery still to come would show here
-    const info = await jsm.consumers.info(stream, durable);
+    const info = await filled.jsm.consumers.info(stream, durable);
     expect(info.num_pending + info.num_ack_pending).toBe(0);
   }
 
@@ -77,27 +91,10 @@ describeNats("convotic consume stopped mid-stream and restarted (real NATS)", ()
  * the kill lands there for certain; `convotic consume --redis` is killed at random points.
  */
 describeWhen(natsUp && redisUp)("consumers SIGKILLed and restarted, with the Redis idempotency store (real NATS and Redis)", () => {
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  const stream = uniqueName("convotic_test_sigkill");
-  const prefix = uniqueName("sk");
   const keys = uniquePrefix("consume-kill");
-  const events: UnifiedEvent[] = workload(300, prefix);
+  const filled = useFilledStream("convotic_test_sigkill", "sk", () => deleteKeys(keys));
+  const { stream, prefix, events, children } = filled;
   const ids = new Set(events.map((event) => event.id));
-  const children: ChildProcess[] = [];
-  beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL, timeout: 3000 });
-    jsm = await jetstreamManager(nc);
-    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
-    await sink.write({ events, unhandled: [] }, AbortSignal.timeout(20_000));
-    await sink.close(AbortSignal.timeout(5000));
-  });
-  afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await jsm?.streams.delete(stream).catch(() => undefined);
-    await nc?.close();
-    await deleteKeys(keys);
-  });
 
   function slow(durable: string, lines: string[], pause: { where: "handler" | "commit"; from: number; ms: number } | undefined): ConsumerProcess {
     const args = ["--servers", NATS_URL, "--stream", stream, "--durable", durable, "--prefix", prefix, "--ack-wait", "2000"];
@@ -112,7 +109,7 @@ describeWhen(natsUp && redisUp)("consumers SIGKILLed and restarted, with the Red
     await new Promise((resolve) => setTimeout(resolve, 2500)); // past ack-wait: a redelivery would show
     consumer.child.kill("SIGTERM");
     expect(await consumer.exited).toBe(0);
-    const info = await jsm.consumers.info(stream, durable);
+    const info = await filled.jsm.consumers.info(stream, durable);
     expect(info.num_pending + info.num_ack_pending).toBe(0);
     return JSON.parse(having(lines, "stats")[0]!) as { duplicates: number; held: number };
   }
@@ -182,7 +179,7 @@ describeWhen(natsUp && redisUp)("consumers SIGKILLed and restarted, with the Red
     expect(new Set(handled)).toEqual(ids);
     // the one window: printed, then killed before the commit reached Redis
     expect(extraCopies(handled)).toBeLessThanOrEqual(kills);
-    const info = await jsm.consumers.info(stream, durable);
+    const info = await filled.jsm.consumers.info(stream, durable);
     expect(info.num_pending + info.num_ack_pending).toBe(0);
     await deleteKeys(`convotic:idem:convotic:consume:${stream}:`);
   });
