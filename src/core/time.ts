@@ -61,13 +61,44 @@ function isoOfDate(date: Date): string | undefined {
  */
 function isoInRange(millis: number): string | undefined {
   if (millis === lastMillis) return lastMillisIso;
-  // `new Date(ms)` truncates a fraction and turns anything past ±8.64e15 into an invalid date, as date-fns did
-  const date = new Date(millis);
-  const time = date.getTime();
-  const iso = Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : date.toISOString();
+  // `new Date(ms)` truncates a fraction (and anything past ±8.64e15 is invalid, outside the range anyway)
+  const time = Math.trunc(millis);
+  const iso = Number.isNaN(time) || time < EARLIEST || time > LATEST ? undefined : isoOfMillis(time);
   lastMillis = millis;
   lastMillisIso = iso;
   return iso;
+}
+
+const DAY_MS = 86_400_000;
+const PAD2 = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const PAD3 = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
+// two days remembered: a receive time (today) and platform times (often today, sometimes another day) alternate
+let dayStart = Number.NaN;
+let dayPrefix = "";
+let otherDayStart = Number.NaN;
+let otherDayPrefix = "";
+
+/**
+ * `new Date(time).toISOString()` for an integer time between 1970 and 9999: the day's `YYYY-MM-DDT` is formatted
+ * once per day (two days are remembered) and the time of day by arithmetic (UTC has no leap seconds in ECMAScript time), which costs a
+ * fraction of `toISOString`; every envelope formats its receive time, a new millisecond on almost every request.
+ * `test/core/time.test.ts` checks it against `toISOString`.
+ */
+function isoOfMillis(time: number): string {
+  let offset = time - dayStart;
+  if (!(offset >= 0 && offset < DAY_MS)) {
+    const start = time - (time % DAY_MS);
+    const prefix = start === otherDayStart ? otherDayPrefix : new Date(start).toISOString().slice(0, 11);
+    otherDayStart = dayStart;
+    otherDayPrefix = dayPrefix;
+    dayStart = start;
+    dayPrefix = prefix;
+    offset = time - dayStart;
+  }
+  const hours = Math.floor(offset / 3_600_000);
+  const minutes = Math.floor((offset % 3_600_000) / 60_000);
+  const seconds = Math.floor((offset % 60_000) / 1000);
+  return `${dayPrefix}${PAD2[hours]!}:${PAD2[minutes]!}:${PAD2[seconds]!}.${PAD3[offset % 1000]!}Z`;
 }
 
 /** NaN never equals itself, so an invalid time is never answered from here. */

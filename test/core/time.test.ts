@@ -86,3 +86,20 @@ describe("normalizeTimestamp against the date-fns reading it replaced", () => {
     );
   });
 });
+
+describe("formatting a time as ISO 8601", () => {
+  const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+  const DAY = 86_400_000;
+
+  it("writes what toISOString writes for any millisecond from 1970 to 9999, in any order", () => {
+    // arbitrary times, and runs of times around day boundaries (the formatter remembers the current day)
+    const nearMidnight = fc.tuple(fc.integer({ min: 1, max: Math.floor(LATEST / DAY) }), fc.integer({ min: -2_000, max: 2_000 })).map(([day, delta]) => day * DAY + delta);
+    const times = fc.array(fc.oneof(fc.integer({ min: 0, max: LATEST }), nearMidnight, fc.constantFrom(0, LATEST, DAY - 1, DAY)), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(times, (values) => {
+        for (const millis of values) expect(normalizeTimestamp(new Date(millis))).toBe(new Date(millis).toISOString());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
