@@ -6,32 +6,8 @@ import { EnvelopeError, messageOf } from "./errors";
 import { contactId, conversationId, eventId, messageId } from "./ids";
 import { describeIssues } from "./issues";
 import { parseWith } from "./compiled";
-import { boundedRaw } from "./objects";
+import { boundedRaw, withFields } from "./objects";
 import { normalizeTimestamp, platformTime } from "./time";
-
-/**
- * `{ ...base, ...fields }`, built key by key. On Node 20 (V8 11.3) an object literal that starts with a spread
- * and then gets another key (`{ ...base, key }`, `{ ...a, ...b }`) is given a map of its own every time, outside
- * V8's transition tree: every later reader of such objects (the envelope parsers, `JSON.stringify`) goes
- * megamorphic, and each object costs a new map (about 0.9 µs, measured). Built here, objects with the same keys
- * in the same order share one map. Own enumerable string keys, as a spread copies them; an own `__proto__` stays
- * a data key.
- */
-export function withFields<A extends object, B extends object>(base: A, fields: B): Omit<A, keyof B> & B {
-  const out: Record<string, unknown> = {};
-  copyFields(out, base);
-  copyFields(out, fields);
-  return out as Omit<A, keyof B> & B;
-}
-
-function copyFields(out: Record<string, unknown>, from: object): void {
-  for (const key in from) {
-    if (!Object.hasOwn(from, key)) continue;
-    const value = (from as Record<string, unknown>)[key];
-    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
-  }
-}
 
 /** The metadata an adapter gives; the builder adds `received_at`, `timestamp_source` and `platform_timestamp`. */
 export type MetadataInput = Omit<EventMetadata, "received_at" | "timestamp_source" | "platform_timestamp">;

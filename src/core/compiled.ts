@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPlainObject } from "./objects";
 
 /**
  * A parser compiled once from a zod schema, in plain JavaScript: for a value the schema accepts it returns what
@@ -104,12 +105,6 @@ function allOf<T>(tests: readonly ((value: T) => boolean)[]): (value: T) => bool
   };
 }
 
-/** A plain object (JSON's, or a literal): a Date or a class instance is left to zod, which would copy it. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 function noChecks(def: Def): void {
   if ((def.checks ?? []).length > 0) throw new Unsupported(`checks on ${def.type}`);
@@ -354,6 +349,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.Zod
  * literal values and finite numbers; regexes, sets and other values are passed in as arguments.
  */
 
+/** Generated: return R unless `v` is a plain object (`isPlainObject`; a Date or a class instance is left to zod). */
+const PLAIN_OBJECT_GUARD = `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
+
 /** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
 const quoted = (key: string): string => JSON.stringify(key);
 
@@ -550,7 +548,7 @@ class Generator {
         const item = this.emit(def["valueType"], "x");
         // as the closures do: own keys, an own `__proto__` left to zod
         body =
-          `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n` +
+          PLAIN_OBJECT_GUARD +
           `const o = {};\nfor (const k of Object.keys(v)) {\nif (k === "__proto__") return R;\nconst x = v[k];\n${item.code}o[k] = ${item.out};\n}\nreturn o;\n`;
         break;
       }
@@ -577,7 +575,7 @@ class Generator {
       if (key in Object.prototype || key === "__proto__" || INTEGER_LIKE.test(key)) throw new Unsupported(`object key ${key}`);
     }
     const reuse = this.reuse;
-    let code = `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
+    let code = PLAIN_OBJECT_GUARD;
     // one pass over the value's keys: a strict object has none but the shape's; `order` tells whether they came in
     // the shape's order (then a loose object's others, after all of them), which is what a reused input needs
     const cases = keys.map((key, index) => `case ${quoted(key)}:${reuse ? ` if (${index} <= last${loose ? " || extra" : ""}) order = false; last = ${index};` : ""} break;`);

@@ -1,10 +1,10 @@
 // The module adapters import from: the contract and its helpers, never the other way round.
 export { defineAdapter, headerValue } from "./adapter";
-export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper, withFields } from "./builder";
+export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
 export type { LogFields, Logger } from "./logger";
 export { optionalStrings } from "./loose";
-export { boundedRaw, defined, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers } from "./objects";
+export { boundedRaw, defined, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers, withFields } from "./objects";
 export type { Defined } from "./objects";
 export type {
   AccountSlice,

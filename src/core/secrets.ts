@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { PlatformAdapter } from "./adapter";
 import { ConfigError } from "./errors";
 import { describeIssues } from "./issues";
+import { isPlainObject } from "./objects";
 
 /**
  * The one secrets check: loading blocks, verifying a request and answering a handshake all validate a block's
@@ -50,11 +51,6 @@ export function checkSecretsOnce<Secrets>(adapter: PlatformAdapter<unknown, Secr
   if (snapshot === undefined) checkedSecrets.delete(secrets);
   else checkedSecrets.set(secrets, { adapter: adapter as PlatformAdapter<unknown, never>, snapshot, checked });
   return checked;
-}
-
-function isPlainObject(value: object): boolean {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /** A copy of plain data, or `undefined` when the value holds anything else (or nests deeper than the bound). */
