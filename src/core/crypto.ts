@@ -10,16 +10,10 @@ import { SignatureError } from "./errors";
  */
 const oneShotHash = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
 
-/** SHA-256 of the UTF-8 bytes of `data`. */
-export const sha256: (data: string) => Buffer =
-  typeof oneShotHash === "function"
-    ? (data) => oneShotHash("sha256", data, "buffer")
-    : (data) => createHash("sha256").update(data).digest();
-
 /**
  * SHA-256 of the UTF-8 bytes of `data` as a 32-character string whose character codes are the digest's bytes
- * (the `latin1` encoding, which Node also calls `binary`). The same digest as `sha256`, without the Buffer: on Node 20 the one-shot with a
- * Buffer output costs about three times as much as with a string output, and ids only read the bytes.
+ * (the `latin1` encoding, which Node also calls `binary`). Not a Buffer: on Node 20 the one-shot with a Buffer
+ * output costs about three times as much as with a string output, and ids only read the bytes.
  */
 export const sha256Latin1: (data: string) => string =
   typeof oneShotHash === "function"
