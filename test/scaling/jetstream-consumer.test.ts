@@ -2,18 +2,12 @@ import { createRouter } from "../../src/core";
 import { createJetStreamConsumer, MemoryStore } from "../../src/delivery";
 import { createSink, type JetStreamSink } from "../../src/delivery/sinks";
 import { goldenEnvelopes } from "../formats/support";
+import { until } from "../support/consumers";
 import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nats";
 
 const envelopes = goldenEnvelopes().map(({ event }) => event);
 const signal = () => AbortSignal.timeout(10_000);
 
-async function until(condition: () => boolean, ms = 15_000): Promise<void> {
-  const ends = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > ends) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 jest.setTimeout(30_000);
 
@@ -54,7 +48,7 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
       onError: (_error, context) => failures.push({ delivery: context.delivery, deadLettered: context.deadLettered }),
     });
     try {
-    await until(() => consumer.stats.deadLettered === 1 && consumer.stats.handled === messaging.length - 1);
+    await until(() => consumer.stats.deadLettered === 1 && consumer.stats.handled === messaging.length - 1, 15_000);
     expect(handled.sort()).toEqual(messaging.map((event) => event.id).filter((id) => id !== poisoned).sort());
     expect(attempts.get(poisoned)).toBe(3);
     expect(failures).toEqual([
@@ -107,7 +101,7 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
       router: { dispatch: async (event) => void handled.push(event.id) },
     });
     try {
-      await until(() => handled.length === events.length - 1);
+      await until(() => handled.length === events.length - 1, 15_000);
       expect(handled.sort()).toEqual(events.slice(1).map((event) => event.id).sort());
       expect(consumer.stats.duplicates).toBe(1);
       expect(consumer.stats.held).toBeGreaterThanOrEqual(1);

@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { createRouter } from "../../src/core";
 import { createJetStreamConsumer } from "../../src/delivery";
+import { until } from "../support/consumers";
 import { describeNats, NATS_URL, uniqueName } from "../support/nats";
 import { REDIS_URL, uniquePrefix, redisUp } from "../support/redis";
 
@@ -169,7 +170,7 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     });
     const consumer = await createJetStreamConsumer({ servers: NATS_URL, stream, durable: "scale_workers", subjectPrefix: prefix, router });
     try {
-      for (const ends = Date.now() + 20_000; handled.size < ids.length && Date.now() < ends; ) await new Promise((resolve) => setTimeout(resolve, 25));
+      await until(() => handled.size >= ids.length, 20_000, "every event handled");
       // a little longer, so a second delivery of anything would show
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
