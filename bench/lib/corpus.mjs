@@ -164,3 +164,24 @@ export function distinctWhatsAppBodies(lib, count, tag) {
   }
   return out;
 }
+
+/**
+ * A cursor over a pool of bodies for autocannon's `setupRequest`: `next()` gives the following body, starting over
+ * (and setting `wrapped`) at the end, so whoever reads through one cursor sees no body twice until then.
+ */
+export function bodyCursor(pool) {
+  const cursor = {
+    wrapped: false,
+    position: 0,
+    next() {
+      const item = pool[cursor.position];
+      cursor.position += 1;
+      if (cursor.position === pool.length) {
+        cursor.position = 0;
+        cursor.wrapped = true;
+      }
+      return item;
+    },
+  };
+  return cursor;
+}

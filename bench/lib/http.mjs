@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { BENCH_DIR, DIST } from "./library.mjs";
-import { SECRETS } from "./corpus.mjs";
+import { bodyCursor, SECRETS } from "./corpus.mjs";
 import { summarise } from "./measure.mjs";
 
 const START_TIMEOUT_MS = 20_000;
@@ -101,19 +101,10 @@ const CLOCK_TICKS = 100;
  * One autocannon run; counts only 2xx as served. Each request takes the server's next body from the pool (signed up
  * front, so the load generator only picks one), so a server sees no body twice until its cursor wraps.
  */
-function load(autocannon, server, pool, { connections, durationSec }) {
-  const next = () => {
-    const item = pool[server.cursor];
-    server.cursor += 1;
-    if (server.cursor === pool.length) {
-      server.cursor = 0;
-      server.wrapped = true;
-    }
-    return item;
-  };
+function load(autocannon, server, { connections, durationSec }) {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url: server.url, method: "POST", connections, duration: durationSec, requests: [{ method: "POST", setupRequest: (request) => ({ ...request, ...next() }) }] },
+      { url: server.url, method: "POST", connections, duration: durationSec, requests: [{ method: "POST", setupRequest: (request) => ({ ...request, ...server.bodies.next() }) }] },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
@@ -141,19 +132,19 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
     };
     const settled = await Promise.allSettled(Object.values(starting));
     // record every server that did start first, so `finally` stops them even if another one failed
-    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = { ...settled[i].value, cursor: 0, wrapped: false }));
+    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = { ...settled[i].value, bodies: bodyCursor(pool) }));
     const failed = settled.find((result) => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     log?.("http: servers listening");
     const names = Object.keys(servers);
     // a short warm-up of each (JIT, connection pools), not recorded
-    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name], pool, { connections, durationSec: warmupSec });
+    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name], { connections, durationSec: warmupSec });
     const samples = Object.fromEntries(names.map((name) => [name, { rps: [], cpu: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + round) % names.length];
         const cpuBefore = cpuSeconds(servers[name].child);
-        const result = await load(autocannon, servers[name], pool, { connections, durationSec });
+        const result = await load(autocannon, servers[name], { connections, durationSec });
         const cpuAfter = cpuSeconds(servers[name].child);
         const sample = samples[name];
         sample.rps.push(result["2xx"] / durationSec);
@@ -168,7 +159,7 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
     const results = {};
     for (const name of names) {
       const sample = samples[name];
-      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors, pool_wrapped: servers[name].wrapped };
+      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors, pool_wrapped: servers[name].bodies.wrapped };
     }
     const ratio = (a, b) => Math.round((results[a].req_per_s.median / results[b].req_per_s.median) * 100) / 100;
     // the same comparison by server CPU per request (b's over a's, so like req/s higher is better for a)

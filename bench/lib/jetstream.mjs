@@ -12,7 +12,7 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
+import { bodyCursor, distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
 import { ROOT } from "./library.mjs";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -100,17 +100,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
   const poolSize = Math.min(POOL_MAX, POOL_PER_SECOND * (Math.max(1, warmupSec) + rounds * 2 * durationSec));
   log(`jetstream: signing ${poolSize} distinct WhatsApp bodies`);
   const pool = distinctWhatsAppBodies(lib, poolSize, tag);
-  let next = 0; // shared by every autocannon, so no body is sent twice until the pool wraps
-  let wrapped = false;
-  const request = () => {
-    const item = pool[next];
-    next += 1;
-    if (next === pool.length) {
-      next = 0;
-      wrapped = true;
-    }
-    return item;
-  };
+  const bodies = bodyCursor(pool); // shared by every autocannon, so no body is sent twice until the pool wraps
   const nc = await connect({ servers: NATS_URL, timeout: 3000 });
   const jsm = await jetstreamManager(nc);
   const servers = [];
@@ -129,7 +119,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
             url,
             connections: each,
             duration: seconds,
-            requests: [{ method: "POST", setupRequest: (req) => ({ ...req, ...request() }) }],
+            requests: [{ method: "POST", setupRequest: (req) => ({ ...req, ...bodies.next() }) }],
           }),
         ),
       );
@@ -170,7 +160,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
       const sorted = [...values].sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)];
     };
-    const out = { stream: { storage: "memory", replicas: 1 }, connections, duration_s: durationSec, rounds, pool_wrapped: wrapped, settings: {} };
+    const out = { stream: { storage: "memory", replicas: 1 }, connections, duration_s: durationSec, rounds, pool_wrapped: bodies.wrapped, settings: {} };
     for (const [name, runs] of Object.entries(figures)) {
       out.settings[name] = { events_per_s_median: median(runs.map((run) => run.events_per_s)), runs };
     }
