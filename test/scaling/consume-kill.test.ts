@@ -114,38 +114,35 @@ describeWhen(natsUp && redisUp)("consumers SIGKILLed and restarted, with the Red
     return JSON.parse(having(lines, "stats")[0]!) as { duplicates: number; held: number };
   }
 
-  it("SIGKILL while a handler runs: the restart handles that event once (after the claim's lease), nothing lost or doubled", async () => {
-    const durable = "in_handler";
+  /**
+   * A slow consumer pauses at `where` from the 101st event; it is SIGKILLed there (once its log shows `mark` 101
+   * times) and restarted under the same durable. Nothing may be lost or handled twice across the two runs.
+   */
+  async function killThenRestart(durable: string, where: "handler" | "commit", mark: "start" | "committed", what: string) {
     const first: string[] = [];
-    const killed = slow(durable, first, { where: "handler", from: 100, ms: 60_000 });
-    await until(() => having(first, "start").length > 100, 30_000, "the 101st handler started");
+    const killed = slow(durable, first, { where, from: 100, ms: 60_000 });
+    await until(() => having(first, mark).length > 100, 30_000, what);
     killed.child.kill("SIGKILL");
     await killed.exited;
-    const inHand = having(first, "start").at(-1)!;
-    expect(having(first, "done")).not.toContain(inHand);
+    const inHand = having(first, mark).at(-1)!;
     const second: string[] = [];
     const stats = await finish(durable, first, slow(durable, second, undefined), second);
     const done = [...having(first, "done"), ...having(second, "done")];
     expect(new Set(done)).toEqual(ids);
     expect(extraCopies(done)).toBe(0);
+    return { first, second, inHand, stats };
+  }
+
+  it("SIGKILL while a handler runs: the restart handles that event once (after the claim's lease), nothing lost or doubled", async () => {
+    const { first, second, inHand, stats } = await killThenRestart("in_handler", "handler", "start", "the 101st handler started");
+    expect(having(first, "done")).not.toContain(inHand);
     expect(having(second, "done")).toContain(inHand);
     expect(stats.duplicates).toBe(0);
   });
 
   it("SIGKILL after the commit and before the ack: the restart acks that event without handling it again", async () => {
-    const durable = "after_commit";
-    const first: string[] = [];
-    const killed = slow(durable, first, { where: "commit", from: 100, ms: 60_000 });
-    await until(() => having(first, "committed").length > 100, 30_000, "the 101st commit");
-    killed.child.kill("SIGKILL");
-    await killed.exited;
-    const inHand = having(first, "committed").at(-1)!;
+    const { first, second, inHand, stats } = await killThenRestart("after_commit", "commit", "committed", "the 101st commit");
     expect(having(first, "done")).toContain(inHand); // handled, committed, never acked
-    const second: string[] = [];
-    const stats = await finish(durable, first, slow(durable, second, undefined), second);
-    const done = [...having(first, "done"), ...having(second, "done")];
-    expect(new Set(done)).toEqual(ids);
-    expect(extraCopies(done)).toBe(0);
     expect(having(second, "done")).not.toContain(inHand);
     expect(stats.duplicates).toBe(1); // the redelivery, acked without handling
   });
