@@ -99,6 +99,21 @@ describe("ids are the same bytes whatever the hashing path", () => {
     }
   });
 
+  it("event and message ids equal their definition when the platform, block and type repeat (the remembered JSON text)", () => {
+    fc.assert(
+      fc.property(awkward, awkward, awkward, fc.array(awkward, { minLength: 2, maxLength: 4 }), (platform, block, type, keys) => {
+        for (const key of keys) {
+          expect(eventId(platform, block, key, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])));
+          expect(messageId(block, key)).toBe("msg_" + expectedCrockford(JSON.stringify([block, key])));
+        }
+        // a change of one part only (same platform, another block; same block, another platform) is seen
+        expect(eventId(platform, block + "x", keys[0]!, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block + "x", keys[0], type])));
+        expect(eventId(platform + "x", block, keys[0]!, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform + "x", block, keys[0], type])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("keep blocks apart in the remembered maps (one platform id in two blocks)", () => {
     for (let round = 0; round < 2; round++) {
       expect(contactId("blk_x", "same")).toBe("ct_" + expectedCrockford(JSON.stringify(["blk_x", "same"])));
