@@ -36,14 +36,13 @@ function encodeId(prefix: string, digest: string): string {
   const d8 = d[b5 >>> 3]!, d9 = d[((b5 & 7) << 2) | (b6 >>> 6)]!, d10 = d[(b6 >>> 1) & 31]!, d11 = d[((b6 & 1) << 4) | (b7 >>> 4)]!;
   const d12 = d[((b7 & 15) << 1) | (b8 >>> 7)]!, d13 = d[(b8 >>> 2) & 31]!, d14 = d[((b8 & 3) << 3) | (b9 >>> 5)]!, d15 = d[b9 & 31]!;
   const d16 = d[b10 >>> 3]!, d17 = d[((b10 & 7) << 2) | (b11 >>> 6)]!, d18 = d[(b11 >>> 1) & 31]!, d19 = d[((b11 & 1) << 4) | (b12 >>> 4)]!;
-  const p = (index: number) => prefix.charCodeAt(index);
   switch (prefix.length) {
     case 3:
-      return String.fromCharCode(p(0), p(1), p(2), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
     case 4:
-      return String.fromCharCode(p(0), p(1), p(2), p(3), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), prefix.charCodeAt(3), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
     case 5:
-      return String.fromCharCode(p(0), p(1), p(2), p(3), p(4), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), prefix.charCodeAt(3), prefix.charCodeAt(4), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
     default:
       return prefix + String.fromCharCode(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
   }
