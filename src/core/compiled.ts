@@ -501,6 +501,18 @@ class Generator {
       case "unknown":
         noChecks(def);
         return { code: "", out: x };
+      case "catch": {
+        // generated code only (the closures leave a catch to zod): a value the inner schema takes is its output, and
+        // for any other, zod parses the value with the catch schema itself, so zod computes every caught value
+        noChecks(def);
+        const inner = this.helper(def["innerType"]);
+        const caught = this.constant((value: unknown) => {
+          const parsed = (schema as z.ZodType).safeParse(value);
+          return parsed.success ? parsed.data : REJECTED;
+        });
+        const out = this.name("y");
+        return { code: `let ${out} = ${inner}(${x});\nif (${out} === R) ${out} = ${caught}(${x});\nif (${out} === R) return R;\n`, out };
+      }
       case "object":
       case "array":
       case "union":

@@ -309,6 +309,33 @@ describe("generated parsers reusing their input", () => {
   });
 });
 
+describe("generated parsers with a catch", () => {
+  const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
+  const time = z.union([z.number(), z.string()]);
+  const schema = z.looseObject({ id: z.string().min(1), time: time.optional().catch(undefined), count: z.number().catch(() => 0) });
+
+  it.each([false, true])("return what zod returns for values the inner schema takes and for values it catches (reuseInput %s)", (reuseInput) => {
+    const parse = compileParse(schema, undefined, { codegen: true, reuseInput })!;
+    expect(parse).toBeDefined();
+    const values: unknown[] = [
+      { id: "a", time: 1, count: 2 },
+      { id: "a", time: "2024", count: 2, extra: [1] },
+      { id: "a", time: null, count: 2 },
+      { id: "a", time: { nested: true }, count: "x" },
+      { id: "a", time: 1, count: 2, __proto__: null },
+      { id: "", time: 1, count: 2 },
+    ];
+    for (const value of values) expectAgrees(schema, parse, value);
+    expect(parse({ id: "a", time: [], count: 1 })).toEqual({ id: "a", time: undefined, count: 1 });
+    fc.assert(
+      fc.property(fc.record({ id: fc.string(), time: fc.anything(), count: fc.anything() }, { requiredKeys: ["id"] }), (value) => {
+        expectAgrees(schema, parse, value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("where new Function is not allowed", () => {
   const schema = z.strictObject({ a: z.string(), b: z.array(z.number()) });
 
