@@ -22,7 +22,25 @@ export const sha256Latin1: (data: string) => string =
 
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
 export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
-  return createHmac(algorithm, secret).update(body).digest(encoding);
+  return createHmac(algorithm, secretKey(secret)).update(body).digest(encoding);
+}
+
+/*
+ * A string key is encoded to bytes again on every `createHmac`; the same few secrets sign every request, so their
+ * bytes are kept (at most `SECRET_KEYS`, dropped together when full, as `expectedDigests` below). Only configured
+ * secrets reach this map, never anything a request carries.
+ */
+const SECRET_KEYS = 256;
+const secretKeys = new Map<string, Buffer>();
+
+function secretKey(secret: string): Buffer {
+  let key = secretKeys.get(secret);
+  if (key === undefined) {
+    key = Buffer.from(secret, "utf8");
+    if (secretKeys.size >= SECRET_KEYS) secretKeys.clear();
+    secretKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**
