@@ -577,6 +577,10 @@ class Generator {
    * Strict objects, and loose ones whose other keys may hold anything, with zod's semantics (zod 4's own
    * generated object parser): a shape key is present when `key in value`; the others are the `for…in` keys,
    * which a strict object must not have and a loose one copies after the shape's keys in the order they came.
+   * An optional key counts as present when the `for…in` scan meets it, which is `key in value` for every object
+   * these parsers take (the prototype is `Object.prototype` or null, and a key `Object.prototype` has is refused
+   * above) but one with an own non-enumerable property, which only a property descriptor makes (never
+   * `JSON.parse` or a literal).
    */
   private objectBody(def: Def): string {
     const { loose, shape } = objectKind(def);
@@ -589,8 +593,16 @@ class Generator {
     const reuse = this.reuse;
     let code = PLAIN_OBJECT_GUARD;
     // one pass over the value's keys: a strict object has none but the shape's; `order` tells whether they came in
-    // the shape's order (then a loose object's others, after all of them), which is what a reused input needs
-    const cases = keys.map((key, index) => `case ${quoted(key)}:${reuse ? ` if (${index} <= last${loose ? " || extra" : ""}) order = false; last = ${index};` : ""} break;`);
+    // the shape's order (then a loose object's others, after all of them), which is what a reused input needs;
+    // an optional key's presence is noted as the scan meets it (`h<index>`), so an absent one costs neither a read
+    // nor an `in` check: on an object whose shape varies (content of many kinds), each of those was a lookup
+    const optionalAt = keys.map((key) => defOf(shape[key]).type === "optional");
+    const cases = keys.map(
+      (key, index) =>
+        `case ${quoted(key)}:${optionalAt[index] === true ? ` h${index} = true;` : ""}${reuse ? ` if (${index} <= last${loose ? " || extra" : ""}) order = false; last = ${index};` : ""} break;`,
+    );
+    const flags = keys.flatMap((_, index) => (optionalAt[index] === true ? [`h${index} = false`] : []));
+    if (flags.length > 0) code += `let ${flags.join(", ")};\n`;
     const other = loose ? `if (k === "__proto__") return R;\nextra = true;` : "return R;";
     if (reuse) code += `let order = true;\nlet last = -1;\n`;
     if (loose) code += `let extra = false;\n`;
@@ -610,11 +622,11 @@ class Generator {
         return { key, optional, code: fieldCode, out: emitted.out, present: "true" };
       }
       const inner = this.emit(defOf(field)["innerType"], x);
-      const present = `p${index}`;
+      const present = `h${index}`;
       const out = inner.out === x ? x : this.name("y");
-      fieldCode += `let ${present} = true;\n`;
+      fieldCode = `const ${x} = ${present} ? v[${k}] : undefined;\n`;
       if (out !== x) fieldCode += `let ${out} = ${x};\n`;
-      fieldCode += `if (${x} === undefined) ${present} = ${k} in v;\nelse {\n${inner.code}`;
+      fieldCode += `if (${x} !== undefined) {\n${inner.code}`;
       if (out !== x) fieldCode += `${out} = ${inner.out};\n${reuse ? `if (${out} !== ${x}) same = false;\n` : ""}`;
       fieldCode += `}\n`;
       return { key, optional, code: fieldCode, out, present };
