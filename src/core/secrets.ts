@@ -25,8 +25,15 @@ interface CheckedSecrets {
   readonly checked: unknown;
 }
 
-/** Plain JSON-like data: what a secrets object is made of. */
-type Snapshot = string | number | boolean | null | readonly Snapshot[] | { readonly [key: string]: Snapshot };
+/** Plain JSON-like data: what a secrets object is made of. An object keeps its keys in order beside their values. */
+type Snapshot = string | number | boolean | null | readonly Snapshot[] | ObjectSnapshot;
+
+class ObjectSnapshot {
+  constructor(
+    readonly keys: readonly string[],
+    readonly values: readonly Snapshot[],
+  ) {}
+}
 
 /** Secrets objects already checked, by identity: a block passes the same object with every request. */
 const checkedSecrets = new WeakMap<object, CheckedSecrets>();
@@ -67,16 +74,21 @@ function snapshotOf(value: unknown, depth: number): Snapshot | undefined {
     return copy;
   }
   if (!isPlainObject(value)) return undefined;
-  const copy: Record<string, Snapshot> = Object.create(null) as Record<string, Snapshot>;
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  const values: Snapshot[] = [];
+  for (const key of keys) {
     const item = snapshotOf((value as Record<string, unknown>)[key], depth + 1);
     if (item === undefined) return undefined;
-    copy[key] = item;
+    values.push(item);
   }
-  return copy;
+  return new ObjectSnapshot(keys, values);
 }
 
-/** Whether the value holds exactly the snapshot's data: the same keys in the same order, the same values. */
+/**
+ * Whether the value holds exactly the snapshot's data: the same own keys in the same order, the same values. Runs
+ * on every request, so it walks the keys with `for…in` (own ones only, as `Object.keys` lists them) instead of
+ * listing them into arrays.
+ */
 function sameData(value: unknown, snapshot: Snapshot, depth: number): boolean {
   if (snapshot === null || typeof snapshot !== "object") return Object.is(value, snapshot);
   if (typeof value !== "object" || value === null || depth >= SNAPSHOT_DEPTH) return false;
@@ -85,16 +97,16 @@ function sameData(value: unknown, snapshot: Snapshot, depth: number): boolean {
     for (let index = 0; index < snapshot.length; index++) if (!sameData(value[index], snapshot[index]!, depth + 1)) return false;
     return true;
   }
-  if (Array.isArray(value) || !isPlainObject(value)) return false;
-  const keys = Object.keys(value);
-  const expected = Object.keys(snapshot);
-  if (keys.length !== expected.length) return false;
-  for (let index = 0; index < keys.length; index++) {
-    const key = keys[index]!;
-    if (key !== expected[index]) return false;
-    if (!sameData((value as Record<string, unknown>)[key], (snapshot as Record<string, Snapshot>)[key]!, depth + 1)) return false;
+  if (Array.isArray(value) || !isPlainObject(value) || !(snapshot instanceof ObjectSnapshot)) return false;
+  const { keys, values } = snapshot;
+  let index = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (index >= keys.length || key !== keys[index]) return false;
+    if (!sameData((value as Record<string, unknown>)[key], values[index]!, depth + 1)) return false;
+    index++;
   }
-  return true;
+  return index === keys.length;
 }
 
 interface Key {
