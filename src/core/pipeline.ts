@@ -8,7 +8,7 @@ import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
 import { checkSecretsOnce } from "./secrets";
 import { parseWith } from "./compiled";
-import { InvalidTimestampError, normalizeTimestamp } from "./time";
+import { InvalidTimestampError, normalizeTimestamp, nowIso } from "./time";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
 export type AdapterRegistry = Readonly<Record<string, PlatformAdapter | undefined>>;
@@ -97,7 +97,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return {
       workspace_id: input.workspace_id,
       block_id: input.block_id,
-      received_at: normalizeTimestamp(input.received_at ?? new Date()),
+      received_at: input.received_at === undefined ? nowIso() : normalizeTimestamp(input.received_at),
     };
   }
 

@@ -50,6 +50,13 @@ export function platformTime(value: number | string): string | undefined {
 let lastValue: number | string | undefined;
 let lastIso: string | undefined;
 
+/** Now, as `normalizeTimestamp(new Date())` gives it, without the `Date`. */
+export function nowIso(): string {
+  const millis = Date.now();
+  // a clock outside 1970…9999 fails as `normalizeTimestamp` would
+  return isoInRange(millis) ?? normalizeTimestamp(new Date(millis));
+}
+
 function isoOfDate(date: Date): string | undefined {
   return isoInRange(date.getTime());
 }
