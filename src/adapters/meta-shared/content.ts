@@ -14,31 +14,30 @@ type Referral = z.output<typeof schemas.Referral>;
 
 /** A Meta message as our `Message`. */
 export function messageContent(b: EnvelopeBuilder, message: MetaMessage, direction: Message["direction"]): Message {
-  const mapped = (message.attachments ?? []).map(attachmentOf);
-  const location = mapped.find((entry) => "location" in entry);
-  const attachments = distinct(mapped.flatMap((entry) => ("attachment" in entry ? [entry.attachment] : [])));
+  // most messages are text alone: the attachment passes run only when there are attachments
+  const mapped = message.attachments === undefined || message.attachments.length === 0 ? NO_ATTACHMENTS : message.attachments.map(attachmentOf);
+  const location = mapped.length === 0 ? undefined : mapped.find((entry) => "location" in entry);
+  const attachments = mapped.length === 0 ? NO_CONTENT : distinct(mapped.flatMap((entry) => ("attachment" in entry ? [entry.attachment] : [])));
   const type = message.is_unsupported === true ? "unsupported" : messageType(message.text, attachments, location !== undefined);
-  const unknown = mapped.flatMap((entry) => ("unknown" in entry ? [entry.unknown] : []));
-  const reason =
-    message.is_unsupported === true
-      ? "the platform marked the message is_unsupported"
-      : unknown.length > 0
-        ? `unsupported attachment type(s): ${unknown.join(", ")}`
-        : "the message has neither text nor attachments";
   const replyTo = message.reply_to?.mid;
-  return {
-    id: b.messageId(message.mid),
-    type,
-    direction,
-    ...defined({
-      text: message.text,
-      attachments: attachments.length > 0 ? attachments : undefined,
-      reply_to: replyTo === undefined ? undefined : { message_id: b.messageId(replyTo) },
-      location: location !== undefined && "location" in location ? location.location : undefined,
-      referral: message.referral === undefined ? undefined : referralOf(message.referral),
-      unsupported_reason: type === "unsupported" ? reason : undefined,
-    }),
-  };
+  // built key by key in the catalogue's order (see `withFields` on spreads)
+  const content: Message = { id: b.messageId(message.mid), type, direction };
+  if (message.text !== undefined) content.text = message.text;
+  if (attachments.length > 0) content.attachments = attachments;
+  if (replyTo !== undefined) content.reply_to = { message_id: b.messageId(replyTo) };
+  if (location !== undefined && "location" in location) content.location = location.location;
+  if (message.referral !== undefined) content.referral = referralOf(message.referral);
+  if (type === "unsupported") content.unsupported_reason = unsupportedReason(message, mapped);
+  return content;
+}
+
+const NO_ATTACHMENTS: readonly MappedAttachment[] = [];
+const NO_CONTENT: Attachment[] = [];
+
+function unsupportedReason(message: MetaMessage, mapped: readonly MappedAttachment[]): string {
+  if (message.is_unsupported === true) return "the platform marked the message is_unsupported";
+  const unknown = mapped.flatMap((entry) => ("unknown" in entry ? [entry.unknown] : []));
+  return unknown.length > 0 ? `unsupported attachment type(s): ${unknown.join(", ")}` : "the message has neither text nor attachments";
 }
 
 type MappedAttachment = { attachment: Attachment; unknown?: string } | { location: NonNullable<Message["location"]> };

@@ -104,8 +104,11 @@ function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: Met
       if (value !== undefined) mapDm(meta, product, messagingItem(value, entry, { standby: change.field === "standby", echoField: change.field === "message_echoes" }));
     });
   }
-  for (const [list, items] of Object.entries(entry)) {
-    if (Array.isArray(items) && !ENTRY_LISTS.has(list)) for (const raw of items) unknownListItem(meta, list, raw);
+  // own keys as `Object.entries` walks them, without building its pairs (this runs for every entry)
+  for (const list in entry) {
+    if (!Object.hasOwn(entry, list) || ENTRY_LISTS.has(list)) continue;
+    const items = entry[list];
+    if (Array.isArray(items)) for (const raw of items) unknownListItem(meta, list, raw);
   }
 }
 
