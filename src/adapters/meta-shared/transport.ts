@@ -36,8 +36,8 @@ const SHA1_HEADER = "x-hub-signature";
 /** Checks `X-Hub-Signature-256: sha256=<hex>` over the exact bytes against every configured secret. */
 export function verifyMetaSignature(platform: string, request: VerifyRequest, secrets: MetaSecrets): void {
   const sha256 = headerValue(request.headers, SHA256_HEADER);
-  const sha1 = secrets.allow_sha1 === true ? headerValue(request.headers, SHA1_HEADER) : undefined;
-  const [algorithm, header] = sha256 !== undefined ? (["sha256", sha256] as const) : (["sha1", sha1] as const);
+  const algorithm = sha256 !== undefined ? "sha256" : "sha1";
+  const header = sha256 ?? (secrets.allow_sha1 === true ? headerValue(request.headers, SHA1_HEADER) : undefined);
   if (header === undefined) {
     throw new SignatureError(platform, `missing ${SHA256_HEADER} header`);
   }

@@ -18,11 +18,12 @@ export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeCo
   for (const entry of payload.entry) {
     for (const raw of entry.changes) {
       b.item(raw, { kind: stringField(raw, "field") ?? "changes", schema: WaChangeItem }, (change) => {
-        const contacts = (change.value.contacts ?? []).flatMap((contact) => {
+        const contacts: WaContact[] = [];
+        for (const contact of change.value.contacts ?? []) {
           // a contact is profile data, not an event: one without its documented shape only costs the profile
           const parsed = parseWith(WaContact, contact);
-          return parsed.success ? [parsed.data] : [];
-        });
+          if (parsed.success) contacts.push(parsed.data);
+        }
         mapChange(new Scope(b, accountOf(entry, change), contacts), entry, change);
       });
     }
