@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, describeIssues, parseWith, platformTime, withFields, type EnvelopeBuilder, type ItemMapper } from "../../core";
+import { defined, describeIssues, parseWith, platformTime, withFields, type EnvelopeBuilder, type ItemMapper, type MetadataInput } from "../../core";
 import { messageContent, referralOf } from "./content";
 import type { MetaChange } from "./entries";
 import { hasUser, type MessagingItem, type UserItem } from "./messaging-item";
@@ -22,19 +22,11 @@ export class MetaMessaging {
 
   /** The mapper of an event about this item's person: key, time and metadata built once. */
   mapper(item: UserItem, key: string, mid?: string): ItemMapper {
-    return this.b.mapper({
-      kind: item.kind,
-      raw: item.raw,
-      key,
-      timestamp: item.time,
-      metadata: {
-        raw_platform_event_id: key,
-        platform_account_id: item.account,
-        platform_user_id: item.user,
-        platform_thread_id: item.user,
-        ...defined({ platform_message_id: mid, is_standby: item.standby ? true : undefined }),
-      },
-    });
+    // the optional keys set one by one, in the catalogue's order: no `defined({…})` copy per item
+    const metadata: MetadataInput = { raw_platform_event_id: key, platform_account_id: item.account, platform_user_id: item.user, platform_thread_id: item.user };
+    if (mid !== undefined) metadata.platform_message_id = mid;
+    if (item.standby) metadata.is_standby = true;
+    return this.b.mapper({ kind: item.kind, raw: item.raw, key, timestamp: item.time, metadata });
   }
 
   /** The contact part of `data`: the person is the contact and their thread the conversation. */
@@ -100,7 +92,8 @@ export class MetaMessaging {
   message(item: UserItem, message: MetaMessage): boolean {
     const m = this.mapper(item, message.mid, message.mid);
     const content = this.content(message, item.outbound ? "outbound" : "inbound");
-    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", withFields(this.contact(item), { message: content }));
+    const data = { contact_id: this.b.contactId(item.user), conversation_id: this.b.conversationId(item.user), message: content };
+    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", data);
     if (message.quick_reply !== undefined && !item.outbound) {
       m.emit("messaging.postback", withFields(this.contact(item), { postback: { payload: message.quick_reply.payload, ...defined({ title: message.text }) } }));
     }
