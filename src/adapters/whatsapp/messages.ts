@@ -72,7 +72,13 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       }
   }
   // a content type, or a known type whose object is missing: both are a message (unsupported when empty)
-  m.emit("messaging.message.received", withFields(data, { message: content(scope.b, message, message.id, "inbound") }));
+  m.emit("messaging.message.received", withMessage(data, content(scope.b, message, message.id, "inbound")));
+}
+
+/** `withFields(data, { message })` as one literal per shape: the path every inbound message takes. */
+function withMessage<M>(data: WaItem["person"]["data"], message: M) {
+  const { contact_id, conversation_id, contact } = data;
+  return contact === undefined ? { contact_id, conversation_id, message } : { contact_id, conversation_id, contact, message };
 }
 
 /** `smb_message_echoes`: what the business sent from the WhatsApp Business app, addressed by `to`/`to_user_id`. */
