@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
+import { defined, EnvelopeBuilder, withFields, type ItemMapper, type MetadataInput, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
 import { Event, type LineCallbackRequest, type LineEvent, type LineMessageContent, type LineSource } from "./schema";
 
 type Message = z.output<typeof schemas.Message>;
@@ -77,26 +77,18 @@ function mapperOf(b: EnvelopeBuilder, destination: string | undefined, event: Li
   // webhookEventId is stable across redeliveries and LINE's own dedupe key
   // (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#webhook-redelivery)
   const key = event.webhookEventId ?? legacyKey(event);
-  return b.mapper({
-    kind: event.type,
-    raw: event,
-    key,
-    timestamp: event.timestamp,
-    metadata: {
-      raw_platform_event_id: key,
-      ...defined({ platform_account_id: destination }),
-      ...defined({
-        platform_thread_id: chat?.threadId,
-        platform_user_id: chat?.userId,
-        reply_token: event.replyToken,
-        is_redelivery: event.deliveryContext?.isRedelivery,
-      }),
-      // standby: a module channel holds chat control; record the event but do not reply
-      // (https://developers.line.biz/en/reference/messaging-api/#common-properties)
-      ...(event.mode === "standby" ? { is_standby: true } : {}),
-      ...(event.webhookEventId === undefined ? { legacy_shape: true } : {}),
-    },
-  });
+  // the optional keys set one by one in the catalogue's order (no `defined({…})` copies for every event)
+  const metadata: MetadataInput = { raw_platform_event_id: key };
+  if (destination !== undefined) metadata.platform_account_id = destination;
+  if (chat?.threadId !== undefined) metadata.platform_thread_id = chat.threadId;
+  if (chat?.userId !== undefined) metadata.platform_user_id = chat.userId;
+  if (event.replyToken !== undefined) metadata.reply_token = event.replyToken;
+  if (event.deliveryContext?.isRedelivery !== undefined) metadata.is_redelivery = event.deliveryContext.isRedelivery;
+  // standby: a module channel holds chat control; record the event but do not reply
+  // (https://developers.line.biz/en/reference/messaging-api/#common-properties)
+  if (event.mode === "standby") metadata.is_standby = true;
+  if (event.webhookEventId === undefined) metadata.legacy_shape = true;
+  return b.mapper({ kind: event.type, raw: event, key, timestamp: event.timestamp, metadata });
 }
 
 function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent): void {
@@ -113,7 +105,12 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
   switch (event.type) {
     case "message":
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
-      m.emit("messaging.message.received", withFields(people(chat), { message: contentOf(b, event.message) }), { metadata: { platform_message_id: event.message.id } });
+      // `people(chat)` and the message as one literal (the path most LINE events take)
+      m.emit(
+        "messaging.message.received",
+        { contact_id: b.contactId(chat.userId ?? chat.threadId), conversation_id: b.conversationId(chat.threadId), message: contentOf(b, event.message) },
+        { metadata: { platform_message_id: event.message.id } },
+      );
       return;
     case "messageEdited": {
       // a user edited a text message (group chats only; edits may arrive out of order, the largest timestamp is the
