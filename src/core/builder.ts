@@ -98,8 +98,13 @@ export class EnvelopeBuilder {
   private unhandledEvents: UnhandledEvent[] = [];
   /** `result()` handed out the two arrays: the next change works on copies (copy on write) */
   private shared = false;
-  /** event id → index in `events`, to collapse exact repeats and re-key different events sharing a raw id */
-  private readonly seen = new Map<string, number>();
+  /**
+   * event id → index in `events`, to collapse exact repeats and re-key different events sharing a raw id. Made
+   * when a second event comes: most payloads hold one, and one needs no map.
+   */
+  private seen: Map<string, number> | undefined;
+  /** what `events` holds as this builder emitted it: `events` is handed out by `result()`, this never is */
+  private readonly emittedEvents: UnifiedEvent[] = [];
 
   constructor(
     readonly platform: string,
@@ -161,7 +166,8 @@ export class EnvelopeBuilder {
       reason = `the ${this.platform} "${options.kind}" item could not be mapped: ${messageOf(error)}`;
     }
     this.own();
-    for (const event of this.events.splice(events)) this.seen.delete(event.id);
+    this.emittedEvents.length = events;
+    for (const event of this.events.splice(events)) this.seen?.delete(event.id);
     this.unhandledEvents.length = unhandled;
     this.unhandled(options.kind, raw, { reason, raw_platform_event_id: options.rawId });
   }
@@ -191,17 +197,28 @@ export class EnvelopeBuilder {
       throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
     }
     const event = checked.data;
-    const earlier = this.seen.get(event.id);
+    const earlier = this.indexOf(event.id);
     if (earlier !== undefined) {
       if (JSON.stringify(this.events[earlier]) === JSON.stringify(event)) return event;
       let occurrence = 2;
-      while (this.seen.has(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type))) occurrence += 1;
+      while (this.indexOf(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type)) !== undefined) occurrence += 1;
       return this.event(type, { ...input, key: `${input.key}#${occurrence}` });
     }
     this.own();
-    this.seen.set(event.id, this.events.length);
+    const emitted = this.emittedEvents;
+    if (emitted.length > 0) {
+      if (this.seen === undefined) this.seen = new Map([[emitted[0]!.id, 0]]);
+      this.seen.set(event.id, emitted.length);
+    }
+    emitted.push(event as UnifiedEvent);
     this.events.push(event as UnifiedEvent);
     return event;
+  }
+
+  /** Where the event with this id is in `events`, if it was emitted (and not taken back). */
+  private indexOf(id: string): number | undefined {
+    if (this.seen !== undefined) return this.seen.get(id);
+    return this.emittedEvents.length === 1 && this.emittedEvents[0]!.id === id ? 0 : undefined;
   }
 
   unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
@@ -231,8 +248,9 @@ export class EnvelopeBuilder {
 
   /** Whether this builder emitted (so validated) this very envelope object and still holds it. */
   emitted(event: object): boolean {
-    const index = this.seen.get((event as { id?: unknown }).id as string);
-    return index !== undefined && this.events[index] === event;
+    const index = this.indexOf((event as { id?: unknown }).id as string);
+    // the emitted object itself, still at its place in the array handed out (not swapped for another)
+    return index !== undefined && this.emittedEvents[index] === event && this.events[index] === event;
   }
 
   private own(): void {

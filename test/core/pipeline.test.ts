@@ -34,11 +34,12 @@ const sloppy = defineAdapter({
       }
     }
     else if (payload.mode === "undeclared") b.event("messaging.unfollow", { key: "k", data, metadata });
-    else if (payload.mode === "smuggled" || payload.mode === "swapped") {
+    else if (payload.mode === "smuggled" || payload.mode === "swapped" || payload.mode === "swapped-same-id") {
       // a builder's result, then an envelope the builder never validated put into its events array
       b.event("messaging.follow", { key: "k", data, metadata });
       const result = b.result();
-      const foreign = { ...result.events[0]!, id: "evt_not-an-id", data: { ...data, secret: "x" } } as unknown as (typeof result.events)[number];
+      const id = payload.mode === "swapped-same-id" ? result.events[0]!.id : "evt_not-an-id";
+      const foreign = { ...result.events[0]!, id, data: { ...data, secret: "x" } } as unknown as (typeof result.events)[number];
       if (payload.mode === "smuggled") result.events.push(foreign);
       else result.events[0] = foreign;
       return result;
@@ -90,7 +91,7 @@ describe("pipeline", () => {
     expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.unfollow", reason: expect.stringMatching(/does not declare in emits/) }]);
   });
 
-  it.each([["smuggled"], ["swapped"]])("validates an envelope put into a builder's result by hand (%s)", (mode) => {
+  it.each([["smuggled"], ["swapped"], ["swapped-same-id"]])("validates an envelope put into a builder's result by hand (%s)", (mode) => {
     const result = normalizer.normalize("sloppy", JSON.stringify({ mode }), context);
     expect(result.events.map((event) => event.id)).toEqual(mode === "smuggled" ? [expect.stringMatching(/^evt_[0-9A-Z]{20}$/)] : []);
     expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
