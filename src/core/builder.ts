@@ -64,8 +64,9 @@ export class ItemMapper {
     readonly base: ItemBase,
   ) {}
 
-  emit<T extends EventType>(type: T, data: EventData<T>, extra: EmitExtra = {}): EventOf<T> {
+  emit<T extends EventType>(type: T, data: EventData<T>, extra?: EmitExtra): EventOf<T> {
     const base = this.base;
+    if (extra === undefined) return this.b.event(type, { key: base.key, timestamp: base.timestamp, data, metadata: base.metadata });
     return this.b.event(type, {
       key: extra.key ?? base.key,
       timestamp: "timestamp" in extra ? extra.timestamp : base.timestamp,

@@ -1,7 +1,7 @@
 import { defined, platformTime, withFields } from "../../core";
 import { CONTENT_TYPES, content, referralOf } from "./content";
 import type { WaMessage } from "./schema";
-import { nonEmpty, type Scope, type WaItem } from "./scope";
+import { dataWithMessage, nonEmpty, type Scope, type WaItem } from "./scope";
 
 /*
  * `messages[]` (inbound) and `message_echoes[]` (Coexistence: the business wrote from the WhatsApp Business app).
@@ -72,13 +72,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       }
   }
   // a content type, or a known type whose object is missing: both are a message (unsupported when empty)
-  m.emit("messaging.message.received", withMessage(data, content(scope.b, message, message.id, "inbound")));
-}
-
-/** `withFields(data, { message })` as one literal per shape: the path every inbound message takes. */
-function withMessage<M>(data: WaItem["person"]["data"], message: M) {
-  const { contact_id, conversation_id, contact } = data;
-  return contact === undefined ? { contact_id, conversation_id, message } : { contact_id, conversation_id, contact, message };
+  m.emit("messaging.message.received", dataWithMessage(data, content(scope.b, message, message.id, "inbound")));
 }
 
 /** `smb_message_echoes`: what the business sent from the WhatsApp Business app, addressed by `to`/`to_user_id`. */

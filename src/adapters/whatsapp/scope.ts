@@ -100,6 +100,20 @@ export interface Person {
   readonly metadata: { platform_user_id: string; platform_thread_id: string; platform_account_id: string };
 }
 
+/*
+ * A person's data with the one field most events add, as one literal per shape (with or without a profile):
+ * what `withFields(person.data, { message })` gives, without its copy, on the paths every message and status take.
+ */
+export function dataWithMessage<M>(data: Person["data"], message: M) {
+  const { contact_id, conversation_id, contact } = data;
+  return contact === undefined ? { contact_id, conversation_id, message } : { contact_id, conversation_id, contact, message };
+}
+
+export function dataWithMessageIds(data: Person["data"], message_ids: string[]) {
+  const { contact_id, conversation_id, contact } = data;
+  return contact === undefined ? { contact_id, conversation_id, message_ids } : { contact_id, conversation_id, contact, message_ids };
+}
+
 /** A string WhatsApp sent, unless it is empty or `null` (both mean "not given" in real traffic). */
 export function nonEmpty<T>(value: T | null | undefined): T | undefined {
   return value === null || value === "" ? undefined : value;

@@ -1,6 +1,6 @@
 import { boundedRaw, hashId, withFields } from "../../core";
 import type { WaError, WaStatus } from "./schema";
-import { errorInfo, type Scope } from "./scope";
+import { dataWithMessage, dataWithMessageIds, errorInfo, type Scope } from "./scope";
 
 /*
  * `statuses[]`: what happened to a message the business sent
@@ -29,14 +29,14 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
   switch (status.status) {
     case "sent":
       // a status says nothing about the content, so the message is only its id and direction
-      m.emit("messaging.message.sent", withFields(person.data, { message: { id: message, type: "unknown", direction: "outbound" } }));
+      m.emit("messaging.message.sent", dataWithMessage(person.data, { id: message, type: "unknown" as const, direction: "outbound" as const }));
       return;
     case "delivered":
-      m.emit("messaging.message.delivered", withFields(person.data, { message_ids: messageIds }));
+      m.emit("messaging.message.delivered", dataWithMessageIds(person.data, messageIds));
       return;
     case "read":
     case "played": // first playback of a voice message: it has been heard, which is read for audio
-      m.emit("messaging.message.read", withFields(person.data, { message_ids: messageIds }));
+      m.emit("messaging.message.read", dataWithMessageIds(person.data, messageIds));
       return;
     case "failed":
       m.emit("messaging.message.failed", withFields(person.data, { message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") }));
