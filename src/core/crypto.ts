@@ -44,28 +44,16 @@ function secretKey(secret: string): Buffer {
 }
 
 /**
- * Constant-time string equality. Both sides are hashed first so the comparison takes the same time whatever
- * their lengths (a Telegram secret token's length stays secret): the two 32-byte digests are compared in full.
- * `expected` is the configured side (a block's secret token or verify token): the same few values come
- * with every request, so their digests are remembered (at most `EXPECTED_DIGESTS`, dropped together when full);
- * whether one was remembered depends only on the configuration, never on what the sender sent.
+ * Constant-time string equality for a configured secret (a Telegram `secret_token`, a Meta `verify_token`): every
+ * UTF-16 unit of equal-length strings is compared, with no early exit, so the time does not say how much of the
+ * secret a guess got right. A length mismatch answers early: the length is not what keeps such a token secret.
+ * Telegram allows 1-256 characters of `A-Z a-z 0-9 _ -` (https://core.telegram.org/bots/api#setwebhook), so the
+ * length is at most 8 bits of a token whose strength is its 6 bits per character, and a sender who learns it
+ * still has to guess every character. grammY's `webhookCallback` compares the same way (lengths first, then every
+ * byte), as does `crypto.timingSafeEqual`, which refuses inputs of different lengths.
  */
 export function constantTimeEqual(given: string, expected: string): boolean {
-  // both digests are 32 characters, so every one is compared
-  return sameString(sha256Latin1(given), expectedDigest(expected)) && given.length === expected.length;
-}
-
-const EXPECTED_DIGESTS = 256;
-const expectedDigests = new Map<string, string>();
-
-function expectedDigest(expected: string): string {
-  let digest = expectedDigests.get(expected);
-  if (digest === undefined) {
-    digest = sha256Latin1(expected);
-    if (expectedDigests.size >= EXPECTED_DIGESTS) expectedDigests.clear();
-    expectedDigests.set(expected, digest);
-  }
-  return digest;
+  return sameString(given, expected);
 }
 
 /**
