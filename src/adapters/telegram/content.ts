@@ -33,55 +33,100 @@ export interface Thread {
   readonly chat: TelegramChat;
 }
 
-/** The content of a message as our `Message`; captions are the text (Telegram has no text on media). */
+/**
+ * The content of a message as our `Message`; captions are the text (Telegram has no text on media). Built key by
+ * key in the catalogue's order rather than as a literal of conditional spreads, which allocates a throwaway object
+ * per absent field.
+ */
 export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: Thread, key: string, direction: Message["direction"]): Message {
   const { type, attachments } = mediaOf(message);
+  const out: Message = { id: b.messageId(key), type, direction };
   const text = message.text ?? message.caption;
-  const entities = message.entities ?? message.caption_entities ?? [];
-  const mentions = entities
-    .filter((entity) => entity.type === "mention" || entity.type === "text_mention")
-    .map((entity) => ({ offset: entity.offset, length: entity.length, ...defined({ platform_user_id: entity.user && String(entity.user.id) }) }));
-  const unsupported = type === "unsupported" ? UNSUPPORTED_CONTENT.find((field) => field in message) : undefined;
+  if (text !== undefined) out.text = text;
+  if (attachments.length > 0) out.attachments = [...attachments];
+  if (message.reply_to_message) out.reply_to = { message_id: b.messageId(`${thread.key}:${message.reply_to_message.message_id}`) };
   const location = message.venue?.location ?? message.location;
+  if (location) {
+    out.location = {
+      latitude: location.latitude,
+      longitude: location.longitude,
+      ...defined({ name: message.venue?.title, address: message.venue?.address || undefined }),
+    };
+  }
   const contact = message.contact;
-  return {
-    id: b.messageId(key),
-    type,
-    direction,
-    ...defined({ text }),
-    ...(attachments.length > 0 ? { attachments } : {}),
-    ...(message.reply_to_message ? { reply_to: { message_id: b.messageId(`${thread.key}:${message.reply_to_message.message_id}`) } } : {}),
-    ...(location
-      ? {
-          location: {
-            latitude: location.latitude,
-            longitude: location.longitude,
-            ...defined({ name: message.venue?.title, address: message.venue?.address || undefined }),
-          },
-        }
-      : {}),
-    ...(contact
-      ? {
-          contacts: [
-            {
-              name: [contact.first_name, contact.last_name].filter(Boolean).join(" "),
-              first_name: contact.first_name,
-              ...defined({ last_name: contact.last_name }),
-              phones: [contact.phone_number],
-              ...defined({ platform_user_id: contact.user_id === undefined ? undefined : String(contact.user_id), vcard: contact.vcard }),
-            },
-          ],
-        }
-      : {}),
-    ...(mentions.length > 0 ? { mentions } : {}),
-    // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
-    ...(message.forward_origin || message.story ? { forwarded: true } : {}),
-    ...(type === "unsupported" ? { unsupported_reason: `telegram "${unsupported ?? "unknown"}" content has no Message representation` } : {}),
-  };
+  if (contact) {
+    out.contacts = [
+      {
+        name: joinName(contact.first_name, contact.last_name),
+        first_name: contact.first_name,
+        ...defined({ last_name: contact.last_name }),
+        phones: [contact.phone_number],
+        ...defined({ platform_user_id: contact.user_id === undefined ? undefined : String(contact.user_id), vcard: contact.vcard }),
+      },
+    ];
+  }
+  const mentions = mentionsOf(message.entities ?? message.caption_entities);
+  if (mentions.length > 0) out.mentions = mentions;
+  // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
+  if (message.forward_origin || message.story) out.forwarded = true;
+  if (type === "unsupported") {
+    const unsupported = UNSUPPORTED_CONTENT.find((field) => field in message);
+    out.unsupported_reason = `telegram "${unsupported ?? "unknown"}" content has no Message representation`;
+  }
+  return out;
 }
 
-function mediaOf(message: TelegramMessage): { type: Message["type"]; attachments: Attachment[] } {
-  const file = (type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment => ({
+type Mention = NonNullable<Message["mentions"]>[number];
+
+function mentionsOf(entities: TelegramMessage["entities"]): Mention[] {
+  const mentions: Mention[] = [];
+  if (entities === undefined) return mentions;
+  for (const entity of entities) {
+    if (entity.type !== "mention" && entity.type !== "text_mention") continue;
+    mentions.push({ offset: entity.offset, length: entity.length, ...defined({ platform_user_id: entity.user && String(entity.user.id) }) });
+  }
+  return mentions;
+}
+
+/** What a message without a file carries: one shared, frozen answer per type, as `mediaOf` runs twice per message. */
+const NO_FILE = {
+  location: Object.freeze({ type: "location", attachments: Object.freeze([]) }),
+  contact: Object.freeze({ type: "contact", attachments: Object.freeze([]) }),
+  text: Object.freeze({ type: "text", attachments: Object.freeze([]) }),
+  unsupported: Object.freeze({ type: "unsupported", attachments: Object.freeze([]) }),
+} as const;
+
+interface Media {
+  readonly type: Message["type"];
+  readonly attachments: readonly Attachment[];
+}
+
+function mediaOf(message: TelegramMessage): Media {
+  // several sizes of one photo arrive; the last is the largest (https://core.telegram.org/bots/api#photosize)
+  const photo = message.photo?.at(-1);
+  if (photo) return { type: "image", attachments: [fileOf(message, "image", photo)] };
+  // animation comes with `document` set too, for old clients: check it first so it is not a file
+  if (message.animation) return { type: "video", attachments: [fileOf(message, "animation", message.animation)] };
+  if (message.video) return { type: "video", attachments: [fileOf(message, "video", message.video)] };
+  if (message.video_note) return { type: "video", attachments: [fileOf(message, "video", message.video_note)] };
+  if (message.voice) return { type: "voice", attachments: [fileOf(message, "voice", message.voice)] };
+  if (message.audio) return { type: "audio", attachments: [fileOf(message, "audio", message.audio)] };
+  if (message.document) return { type: "file", attachments: [fileOf(message, "file", message.document)] };
+  if (message.sticker) return { type: "sticker", attachments: [fileOf(message, "sticker", message.sticker)] };
+  if (message.venue || message.location) return NO_FILE.location;
+  if (message.contact) return NO_FILE.contact;
+  if (message.story) {
+    // a forwarded story: a share of it, named `<story chat>:<story id>` as replies to stories are
+    const { chat, id } = message.story;
+    const story = chat === undefined || id === undefined ? undefined : `${chat.id}:${id}`;
+    return { type: "share", attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }] };
+  }
+  if (message.text !== undefined) return NO_FILE.text;
+  return NO_FILE.unsupported;
+}
+
+function fileOf(message: TelegramMessage, type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment {
+  return {
     type,
     media_id: ref.file_id,
     ...defined({
@@ -95,28 +140,7 @@ function mediaOf(message: TelegramMessage): { type: Message["type"]; attachments
       emoji: ref.emoji,
       caption: message.caption,
     }),
-  });
-  // several sizes of one photo arrive; the last is the largest (https://core.telegram.org/bots/api#photosize)
-  const photo = message.photo?.at(-1);
-  if (photo) return { type: "image", attachments: [file("image", photo)] };
-  // animation comes with `document` set too, for old clients: check it first so it is not a file
-  if (message.animation) return { type: "video", attachments: [file("animation", message.animation)] };
-  if (message.video) return { type: "video", attachments: [file("video", message.video)] };
-  if (message.video_note) return { type: "video", attachments: [file("video", message.video_note)] };
-  if (message.voice) return { type: "voice", attachments: [file("voice", message.voice)] };
-  if (message.audio) return { type: "audio", attachments: [file("audio", message.audio)] };
-  if (message.document) return { type: "file", attachments: [file("file", message.document)] };
-  if (message.sticker) return { type: "sticker", attachments: [file("sticker", message.sticker)] };
-  if (message.venue || message.location) return { type: "location", attachments: [] };
-  if (message.contact) return { type: "contact", attachments: [] };
-  if (message.story) {
-    // a forwarded story: a share of it, named `<story chat>:<story id>` as replies to stories are
-    const { chat, id } = message.story;
-    const story = chat === undefined || id === undefined ? undefined : `${chat.id}:${id}`;
-    return { type: "share", attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }] };
-  }
-  if (message.text !== undefined) return { type: "text", attachments: [] };
-  return { type: "unsupported", attachments: [] };
+  };
 }
 
 /** The field naming a service message (no user content), or undefined for a content message. */
@@ -158,13 +182,23 @@ export function reactionLabel(reaction: TelegramReaction): { emoji?: string; nam
 }
 
 export function userProfile(user: TelegramUser): Profile {
-  const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
-  return defined({ name: name === "" ? undefined : name, username: user.username, language: user.language_code });
+  const profile: Profile = {};
+  const name = joinName(user.first_name, user.last_name);
+  if (name !== "") profile.name = name;
+  if (user.username !== undefined) profile.username = user.username;
+  if (user.language_code !== undefined) profile.language = user.language_code;
+  return profile;
 }
 
 export function chatProfile(chat: TelegramChat): Profile {
-  const name = chat.title ?? [chat.first_name, chat.last_name].filter(Boolean).join(" ");
+  const name = chat.title ?? joinName(chat.first_name, chat.last_name);
   return defined({ name: name === "" ? undefined : name, username: chat.username });
+}
+
+/** The non-empty parts, space-separated (what `[first, last].filter(Boolean).join(" ")` gives). */
+function joinName(first: string | undefined, last: string | undefined): string {
+  if (!first) return last || "";
+  return last ? `${first} ${last}` : first;
 }
 
 export function majorUnits(amount: number, currency: string): number {

@@ -1,4 +1,4 @@
-import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
+import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
 import {
   businessDirection,
   chatProfile,
@@ -45,18 +45,28 @@ export function normalizeTelegram(update: TelegramUpdate, context: NormalizeCont
   const b = new EnvelopeBuilder(PLATFORM, context);
   const rawId = String(update.update_id);
   const fields = update as Record<string, unknown>;
-  const kinds = Object.keys(update).filter((key) => key !== "update_id");
+  const keys = Object.keys(update);
   // the kind we map comes first when the body has an unknown one beside it (a newer Bot API kind, a stray key)
-  const kind = kinds.find((key) => UPDATE_KINDS.has(key)) ?? kinds[0] ?? "empty";
-  const extra = kinds.filter((key) => key !== kind);
+  let first: string | undefined;
+  let mappedKind: string | undefined;
+  for (const key of keys) {
+    if (key === "update_id") continue;
+    first ??= key;
+    if (UPDATE_KINDS.has(key)) {
+      mappedKind = key;
+      break;
+    }
+  }
+  const kind = mappedKind ?? first ?? "empty";
   const raw = Object.hasOwn(fields, kind) ? fields[kind] : update;
   const known = UPDATE_KINDS.get(kind);
-  b.item(raw, { kind, rawId, ...(known === undefined ? {} : { schema: known.schema, prepare: withoutNulls }) }, (payload) => {
-    const item = b.mapper({ kind, raw, key: rawId, metadata: { raw_platform_event_id: rawId } });
-    const mapped = known === undefined ? false : HANDLERS[known.handler](new UpdateMapper(b, rawId, kind), payload as never);
-    if (!mapped) item.unhandled();
+  const options = known === undefined ? { kind, rawId } : { kind, rawId, schema: known.schema, prepare: withoutNulls };
+  b.item(raw, options, (payload) => {
+    const mapped = known !== undefined && HANDLERS[known.handler](new UpdateMapper(b, rawId, kind), payload as never);
+    if (!mapped) b.mapper({ kind, raw, key: rawId, metadata: { raw_platform_event_id: rawId } }).unhandled();
   });
-  for (const other of extra) {
+  for (const other of keys) {
+    if (other === "update_id" || other === kind) continue;
     const reason = `a telegram update carries one kind; "${other}" came beside "${kind}" in update ${rawId} and is not mapped`;
     b.unhandled(other, fields[other], { raw_platform_event_id: rawId, reason });
   }
@@ -131,7 +141,8 @@ class UpdateMapper {
         platform_message_id: String(message.message_id),
       },
     });
-    return { m, thread, key, around, data: withFields(around, { contact: contact.profile }) };
+    const data = { contact_id: around.contact_id, conversation_id: around.conversation_id, contact: contact.profile };
+    return { m, thread, key, around, data };
   }
 
   private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"]): Message {
@@ -156,9 +167,10 @@ class UpdateMapper {
       m.emit("messaging.comment.created", { contact_id: data.contact_id, contact: data.contact, comment: { id: item.key, text: content.text ?? "", post_id: post } });
       return true;
     }
-    m.emit("messaging.message.received", withFields(data, { message: content }));
+    m.emit("messaging.message.received", { contact_id: data.contact_id, conversation_id: data.conversation_id, contact: data.contact, message: content });
 
-    const start = message.chat.type === "private" ? START_COMMAND.exec(message.text ?? "") : null;
+    // the regex only for what can match it: most messages are not commands
+    const start = message.chat.type === "private" && message.text?.startsWith("/start") === true ? START_COMMAND.exec(message.text) : null;
     if (start !== null) {
       const ref = start[1]?.trim();
       m.emit("messaging.conversation.created", { ...data, source: "start", ...(ref ? { referral: { source: "deep_link", ref } } : {}) });
