@@ -35,6 +35,30 @@ describe("telegram item schemas", () => {
     expect(node).toEqual({ x: null });
     expect(withoutNulls({ ...deep, top: null })).not.toHaveProperty("top");
   });
+
+  it("drop a null at the bound's last level and keep one past it, through objects and arrays alike", () => {
+    // levels alternate between an object `{ n }` and an array `[x]`; the innermost `{ x: null, y: 1 }` is at `depth`
+    const nested = (depth: number): unknown => {
+      let value: unknown = { x: null, y: 1 };
+      for (let level = depth; level > 0; level--) value = level % 2 === 0 ? { n: value } : [value];
+      return value;
+    };
+    const innermost = (value: unknown, depth: number): unknown => {
+      for (let level = 1; level <= depth; level++) value = level % 2 === 0 ? (value as { n: unknown }).n : (value as unknown[])[0];
+      return value;
+    };
+    expect(innermost(withoutNulls(nested(32)), 32)).toEqual({ y: 1 });
+    const past = nested(33);
+    expect(withoutNulls(past)).toBe(past);
+    expect(innermost(past, 33)).toEqual({ x: null, y: 1 });
+  });
+
+  it("look at own fields only: an inherited enumerable null is not a field of the update", () => {
+    const inherited = Object.assign(Object.create({ ghost: null }) as object, { a: 1, b: { c: "x" } });
+    expect(withoutNulls(inherited)).toBe(inherited);
+    const withOwn = Object.assign(Object.create({ ghost: null }) as object, { a: null, b: { c: "x" } });
+    expect(withoutNulls(withOwn)).toEqual({ b: { c: "x" } });
+  });
 });
 
 describe("telegram real-world shapes (issue 11)", () => {

@@ -199,14 +199,26 @@ function copyWithoutNulls(value: unknown, depth: number): unknown {
 /** Whether `copyWithoutNulls` would drop anything: an object field that is `null`, within the same depth bound. */
 function hasNullField(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== "object" || depth > NULL_DEPTH) return false;
+  return hasNullIn(value, depth);
+}
+
+/**
+ * `hasNullField` of an object at `depth` ≤ `NULL_DEPTH`. Called only for objects, so the many primitive fields
+ * cost no call, and `Object.hasOwn` (the walk takes own keys, as `Object.entries` does) is asked only of the
+ * fields that matter: a `null` or an object.
+ */
+function hasNullIn(value: object, depth: number): boolean {
+  const deeper = depth < NULL_DEPTH;
   if (Array.isArray(value)) {
-    for (const item of value) if (hasNullField(item, depth + 1)) return true;
+    // items are kept as they are, `null` ones too: only objects inside them are looked into
+    for (const item of value as unknown[]) if (deeper && typeof item === "object" && item !== null && hasNullIn(item, depth + 1)) return true;
     return false;
   }
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
     const field = (value as Record<string, unknown>)[key];
-    if (field === null || hasNullField(field, depth + 1)) return true;
+    if (typeof field !== "object") continue;
+    if (!Object.hasOwn(value, key)) continue;
+    if (field === null || (deeper && hasNullIn(field, depth + 1))) return true;
   }
   return false;
 }
