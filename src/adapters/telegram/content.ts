@@ -65,8 +65,11 @@ export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: 
       },
     ];
   }
-  const mentions = mentionsOf(message.entities ?? message.caption_entities);
-  if (mentions.length > 0) out.mentions = mentions;
+  const entities = message.entities ?? message.caption_entities;
+  if (entities !== undefined) {
+    const mentions = mentionsOf(entities);
+    if (mentions.length > 0) out.mentions = mentions;
+  }
   // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
   if (message.forward_origin || message.story) out.forwarded = true;
   if (type === "unsupported") {
@@ -78,9 +81,8 @@ export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: 
 
 type Mention = NonNullable<Message["mentions"]>[number];
 
-function mentionsOf(entities: TelegramMessage["entities"]): Mention[] {
+function mentionsOf(entities: NonNullable<TelegramMessage["entities"]>): Mention[] {
   const mentions: Mention[] = [];
-  if (entities === undefined) return mentions;
   for (const entity of entities) {
     if (entity.type !== "mention" && entity.type !== "text_mention") continue;
     mentions.push({ offset: entity.offset, length: entity.length, ...defined({ platform_user_id: entity.user && String(entity.user.id) }) });

@@ -1,4 +1,4 @@
-import { defined, type EnvelopeBuilder, type ItemMapper } from "../../core";
+import { defined, withFields, type EnvelopeBuilder, type ItemMapper } from "../../core";
 import { userProfile } from "./content";
 import type { TelegramChatMemberUpdated, TelegramMessage, TelegramUser } from "./schema";
 
@@ -36,9 +36,9 @@ export function chatMemberEvents(b: EnvelopeBuilder, rawId: string, kind: string
   // `from` performed the change: someone else adding or removing the member is named, the member themself is not
   const by = update.from.id === member.id ? undefined : b.contactId(update.from.id);
   if (!isPresent(update.old_chat_member) && isPresent(update.new_chat_member)) {
-    m.emit("messaging.member.joined", { ...data, ...defined({ added_by: by }) });
+    m.emit("messaging.member.joined", withFields(data, defined({ added_by: by })));
   } else if (isPresent(update.old_chat_member) && isGone(update.new_chat_member)) {
-    m.emit("messaging.member.left", { ...data, ...defined({ removed_by: by }) });
+    m.emit("messaging.member.left", withFields(data, defined({ removed_by: by })));
   } else {
     m.unhandled(`telegram chat_member "${update.old_chat_member.status}" -> "${status}" changes a member's rights only; no catalogue type`);
   }
@@ -54,12 +54,12 @@ export function serviceMemberEvents(b: EnvelopeBuilder, m: ItemMapper, message: 
   const extra = (member: TelegramUser, what: string) => ({ key: `${messageKey}:${what}:${member.id}`, metadata: { platform_user_id: String(member.id) } });
   if (message.new_chat_members !== undefined) {
     for (const member of message.new_chat_members) {
-      m.emit("messaging.member.joined", { ...about(member), ...defined({ added_by: by(member) }) }, extra(member, "joined"));
+      m.emit("messaging.member.joined", withFields(about(member), defined({ added_by: by(member) })), extra(member, "joined"));
     }
     return true;
   }
   const left = message.left_chat_member;
   if (left === undefined) return false;
-  m.emit("messaging.member.left", { ...about(left), ...defined({ removed_by: by(left) }) }, extra(left, "left"));
+  m.emit("messaging.member.left", withFields(about(left), defined({ removed_by: by(left) })), extra(left, "left"));
   return true;
 }

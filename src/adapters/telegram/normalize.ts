@@ -1,4 +1,4 @@
-import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
+import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
 import {
   businessDirection,
   chatProfile,
@@ -92,7 +92,6 @@ interface MessageItem {
   readonly m: ItemMapper;
   readonly thread: Thread;
   readonly key: string;
-  readonly around: { contact_id: string; conversation_id: string };
   readonly data: { contact_id: string; conversation_id: string; contact: Profile };
 }
 
@@ -128,7 +127,6 @@ class UpdateMapper {
   private item(message: TelegramMessage, contact: { id: number; profile: Profile }): MessageItem {
     const thread = this.thread(message);
     const key = this.messageKey(thread, message);
-    const around = { contact_id: this.b.contactId(contact.id), conversation_id: this.b.conversationId(thread.key) };
     const m = this.b.mapper({
       kind: this.kind,
       raw: message,
@@ -141,8 +139,8 @@ class UpdateMapper {
         platform_message_id: String(message.message_id),
       },
     });
-    const data = { contact_id: around.contact_id, conversation_id: around.conversation_id, contact: contact.profile };
-    return { m, thread, key, around, data };
+    const data = { contact_id: this.b.contactId(contact.id), conversation_id: this.b.conversationId(thread.key), contact: contact.profile };
+    return { m, thread, key, data };
   }
 
   private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"]): Message {
@@ -158,7 +156,7 @@ class UpdateMapper {
     const content = this.content(item, message, "inbound");
     if (message.reply_to_story) {
       const story = message.reply_to_story;
-      m.emit("messaging.story_reply.received", { ...data, message: content, story: { id: `${story.chat.id}:${story.id}` } });
+      m.emit("messaging.story_reply.received", withFields(data, { message: content, story: { id: `${story.chat.id}:${story.id}` } }));
       return true;
     }
     const post = discussedPost(message);
@@ -173,42 +171,42 @@ class UpdateMapper {
     const start = message.chat.type === "private" && message.text?.startsWith("/start") === true ? START_COMMAND.exec(message.text) : null;
     if (start !== null) {
       const ref = start[1]?.trim();
-      m.emit("messaging.conversation.created", { ...data, source: "start", ...(ref ? { referral: { source: "deep_link", ref } } : {}) });
+      m.emit("messaging.conversation.created", withFields(data, ref ? { source: "start", referral: { source: "deep_link", ref } } : { source: "start" }));
     }
     const shared = message.contact;
     if (shared?.user_id !== undefined && shared.user_id === message.from?.id) {
       // the user shared their own number (request_contact button): the contact record gains a phone
-      m.emit("crm.contact.updated", { ...item.around, changes: { phone: shared.phone_number } });
+      m.emit("crm.contact.updated", { contact_id: data.contact_id, conversation_id: data.conversation_id, changes: { phone: shared.phone_number } });
     }
     return true;
   }
 
   /** Service messages with a catalogue fit; the rest are unhandled under `message.<field>`. */
   private service(message: TelegramMessage, item: MessageItem, kind: string): boolean {
-    const { m, data, around } = item;
+    const { m, data } = item;
     const paid = message.successful_payment;
     if (paid) {
       const total = majorUnits(paid.total_amount, paid.currency);
       const order = { id: paid.invoice_payload, status: "paid", currency: paid.currency, total, payment_id: paid.telegram_payment_charge_id, items: [] };
-      m.emit("commerce.order.created", { ...around, order }, { key: `payment:${paid.telegram_payment_charge_id}` });
+      m.emit("commerce.order.created", { contact_id: data.contact_id, conversation_id: data.conversation_id, order }, { key: `payment:${paid.telegram_payment_charge_id}` });
       return true;
     }
     const refunded = message.refunded_payment;
     if (refunded) {
       const order = { id: refunded.invoice_payload, status: "refunded" };
-      m.emit("commerce.order.updated", { ...around, order }, { key: `refund:${refunded.telegram_payment_charge_id}` });
+      m.emit("commerce.order.updated", { contact_id: data.contact_id, conversation_id: data.conversation_id, order }, { key: `refund:${refunded.telegram_payment_charge_id}` });
       return true;
     }
     const webApp = message.web_app_data;
     if (webApp) {
-      m.emit("messaging.postback", { ...data, postback: { payload: webApp.data, ...defined({ title: webApp.button_text }) } });
+      m.emit("messaging.postback", withFields(data, { postback: { payload: webApp.data, ...defined({ title: webApp.button_text }) } }));
       return true;
     }
     if (message.group_chat_created) {
-      m.emit("messaging.conversation.created", { ...data, source: "group_created" });
+      m.emit("messaging.conversation.created", withFields(data, { source: "group_created" }));
       return true;
     }
-    if (serviceMemberEvents(this.b, m, message, item.key, around.conversation_id)) return true;
+    if (serviceMemberEvents(this.b, m, message, item.key, data.conversation_id)) return true;
     m.unhandled(`telegram service message "${kind}" has no catalogue type`, `message.${kind}`);
     return true;
   }
@@ -217,7 +215,7 @@ class UpdateMapper {
     if (businessDirection(message) === "inbound") return this.incoming(message);
     // outgoing: the owner (or their bot) wrote to the customer, whose id is the private chat's id
     const item = this.item(message, { id: message.chat.id, profile: chatProfile(message.chat) });
-    item.m.emit("messaging.message.sent", { ...item.data, message: this.content(item, message, "outbound") });
+    item.m.emit("messaging.message.sent", withFields(item.data, { message: this.content(item, message, "outbound") }));
     return true;
   }
 
@@ -231,7 +229,7 @@ class UpdateMapper {
     // time tells them apart
     item.m.emit(
       "messaging.message.updated",
-      { ...item.data, message: { ...content, edited_at: this.b.timestamp(editedAt) } },
+      withFields(item.data, { message: withFields(content, { edited_at: this.b.timestamp(editedAt) }) }),
       { key: `${item.key}:edit:${editedAt}`, timestamp: editedAt },
     );
     return true;
@@ -248,7 +246,7 @@ class UpdateMapper {
     const around = { contact_id: this.b.contactId(deleted.chat.id), conversation_id: this.b.conversationId(thread.key), contact: chatProfile(deleted.chat) };
     for (const id of deleted.message_ids) {
       const key = `${thread.key}:${id}`;
-      m.emit("messaging.message.deleted", { ...around, message_id: this.b.messageId(key) }, { key: `${key}:deleted`, metadata: { platform_message_id: String(id) } });
+      m.emit("messaging.message.deleted", withFields(around, { message_id: this.b.messageId(key) }), { key: `${key}:deleted`, metadata: { platform_message_id: String(id) } });
     }
     return true;
   }
@@ -283,7 +281,7 @@ class UpdateMapper {
     ];
     for (const [type, reaction] of changes) {
       const key = `${target}:${actorId}:${update.date}:${reactionKey(reaction)}`;
-      m.emit(type, { ...around, reaction: { message_id: this.b.messageId(target), ...reactionLabel(reaction) } }, { key });
+      m.emit(type, withFields(around, { reaction: { message_id: this.b.messageId(target), ...reactionLabel(reaction) } }), { key });
     }
     return true;
   }
@@ -333,12 +331,12 @@ class UpdateMapper {
     const data = { contact_id: this.b.contactId(update.from.id), conversation_id: this.b.conversationId(update.chat.id), contact: userProfile(update.from) };
     if (update.chat.type === "private") {
       if (isPresent(before) && after === "kicked") m.emit("messaging.unfollow", data);
-      else if (before.status === "kicked" && isPresent(update.new_chat_member)) m.emit("messaging.follow", { ...data, unblocked: true });
+      else if (before.status === "kicked" && isPresent(update.new_chat_member)) m.emit("messaging.follow", withFields(data, { unblocked: true }));
       else return false;
     } else if (isGone(before) && isPresent(update.new_chat_member)) {
-      m.emit("messaging.conversation.created", { ...data, source: "added_to_chat" });
+      m.emit("messaging.conversation.created", withFields(data, { source: "added_to_chat" }));
     } else if (isPresent(before) && isGone(update.new_chat_member)) {
-      m.emit("messaging.conversation.closed", { ...data, closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" });
+      m.emit("messaging.conversation.closed", withFields(data, { closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" }));
     } else {
       return false;
     }
