@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { contentFields } from "../src/adapters/telegram/content";
 import { UPDATE_KINDS, withoutNulls } from "../src/adapters/telegram/schema";
 import { compileParse } from "../src/core/compiled";
 import { messageId } from "../src/core";
@@ -58,6 +61,25 @@ describe("telegram item schemas", () => {
     expect(withoutNulls(inherited)).toBe(inherited);
     const withOwn = Object.assign(Object.create({ ghost: null }) as object, { a: null, b: { c: "x" } });
     expect(withoutNulls(withOwn)).toEqual({ b: { c: "x" } });
+  });
+});
+
+describe("telegram content fields", () => {
+  it("read, in one walk, what reading each field by name reads, on every fixture's messages and on an inherited field", () => {
+    const dir = join(__dirname, "..", "fixtures", "telegram");
+    const messages: Record<string, unknown>[] = [];
+    for (const file of readdirSync(dir).filter((name) => name.endsWith(".json") && !name.includes(".golden"))) {
+      const update = JSON.parse(readFileSync(join(dir, file), "utf8")) as Record<string, unknown>;
+      for (const value of Object.values(update)) {
+        if (typeof value === "object" && value !== null && "chat" in value) messages.push(value as Record<string, unknown>);
+      }
+    }
+    expect(messages.length).toBeGreaterThan(20);
+    messages.push(Object.assign(Object.create({ text: "inherited" }) as object, { message_id: 1 }));
+    for (const message of messages) {
+      const fields = contentFields(message as never) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(fields)) expect([key, value]).toEqual([key, message[key]]);
+    }
   });
 });
 

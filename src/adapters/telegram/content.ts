@@ -27,6 +27,34 @@ const CURRENCY_EXPONENTS = new Map<string, number>([
   ...["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"].map((code) => [code, 3] as const),
 ]);
 
+/** The fields of a message that decide its content: what `mediaOf`, `serviceKind` and `contentOf` read. */
+type ContentFields = { [K in "text" | "caption" | "entities" | "caption_entities" | "photo" | "animation" | "video" | "video_note" | "voice" | "audio" | "document" | "sticker" | "venue" | "location" | "contact" | "story" | "reply_to_message" | "forward_origin"]: TelegramMessage[K] | undefined };
+
+const CONTENT_FIELDS: ReadonlySet<string> = new Set(Object.keys(emptyContentFields()));
+
+function emptyContentFields(): ContentFields {
+  return {
+    text: undefined, caption: undefined, entities: undefined, caption_entities: undefined, photo: undefined, animation: undefined,
+    video: undefined, video_note: undefined, voice: undefined, audio: undefined, document: undefined, sticker: undefined,
+    venue: undefined, location: undefined, contact: undefined, story: undefined, reply_to_message: undefined, forward_origin: undefined,
+  };
+}
+
+/**
+ * The content fields of a message, read in one walk over the keys it has. Messages come in many shapes (each kind
+ * of content, replies, forwards), so reading each field by name would be a megamorphic lookup per field it
+ * might have, most of them absent; the walk reads only the keys present, through `for…in`'s own cache, into an
+ * object of one shape. `for…in` lists inherited enumerable keys too, and a message's prototype is
+ * `Object.prototype` (parsed JSON), so this reads what `message.text` and the like would.
+ */
+export function contentFields(message: TelegramMessage): ContentFields {
+  const fields = emptyContentFields();
+  for (const key in message) {
+    if (CONTENT_FIELDS.has(key)) (fields as Record<string, unknown>)[key] = (message as Record<string, unknown>)[key];
+  }
+  return fields;
+}
+
 /** Where a message lives: the conversation key, and the key that scopes its message ids. */
 export interface Thread {
   readonly key: string;
@@ -38,7 +66,14 @@ export interface Thread {
  * key in the catalogue's order rather than as a literal of conditional spreads, which allocates a throwaway object
  * per absent field.
  */
-export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: Thread, key: string, direction: Message["direction"]): Message {
+export function contentOf(
+  b: EnvelopeBuilder,
+  original: TelegramMessage,
+  thread: Thread,
+  key: string,
+  direction: Message["direction"],
+  message: ContentFields = contentFields(original),
+): Message {
   const { type, attachments } = mediaOf(message);
   const out: Message = { id: b.messageId(key), type, direction };
   const text = message.text ?? message.caption;
@@ -73,7 +108,7 @@ export function contentOf(b: EnvelopeBuilder, message: TelegramMessage, thread: 
   // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
   if (message.forward_origin || message.story) out.forwarded = true;
   if (type === "unsupported") {
-    const unsupported = UNSUPPORTED_CONTENT.find((field) => field in message);
+    const unsupported = UNSUPPORTED_CONTENT.find((field) => field in original);
     out.unsupported_reason = `telegram "${unsupported ?? "unknown"}" content has no Message representation`;
   }
   return out;
@@ -103,7 +138,7 @@ interface Media {
   readonly attachments: readonly Attachment[];
 }
 
-function mediaOf(message: TelegramMessage): Media {
+function mediaOf(message: ContentFields): Media {
   // several sizes of one photo arrive; the last is the largest (https://core.telegram.org/bots/api#photosize)
   const photo = message.photo?.at(-1);
   if (photo) return { type: "image", attachments: [fileOf(message, "image", photo)] };
@@ -127,7 +162,7 @@ function mediaOf(message: TelegramMessage): Media {
   return NO_FILE.unsupported;
 }
 
-function fileOf(message: TelegramMessage, type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment {
+function fileOf(message: ContentFields, type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment {
   return {
     type,
     media_id: ref.file_id,
@@ -146,8 +181,8 @@ function fileOf(message: TelegramMessage, type: Attachment["type"], ref: NonNull
 }
 
 /** The field naming a service message (no user content), or undefined for a content message. */
-export function serviceKind(message: TelegramMessage): string | undefined {
-  if (mediaOf(message).type !== "unsupported" || message.caption !== undefined) return undefined;
+export function serviceKind(message: TelegramMessage, fields: ContentFields = contentFields(message)): string | undefined {
+  if (mediaOf(fields).type !== "unsupported" || fields.caption !== undefined) return undefined;
   if (UNSUPPORTED_CONTENT.some((field) => field in message)) return undefined;
   return Object.keys(message).find((field) => !COMMON_FIELDS.has(field)) ?? "empty";
 }

@@ -2,6 +2,7 @@ import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeCo
 import {
   businessDirection,
   chatProfile,
+  contentFields,
   contentOf,
   discussedPost,
   majorUnits,
@@ -143,17 +144,18 @@ class UpdateMapper {
     return { m, thread, key, data };
   }
 
-  private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"]): Message {
-    return contentOf(this.b, message, item.thread, item.key, direction);
+  private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"], fields?: ReturnType<typeof contentFields>): Message {
+    return contentOf(this.b, message, item.thread, item.key, direction, fields);
   }
 
   incoming(message: TelegramMessage): boolean {
     const item = this.item(message, this.sender(message));
     const { m, data } = item;
-    const service = serviceKind(message);
+    const fields = contentFields(message);
+    const service = serviceKind(message, fields);
     if (service !== undefined) return this.service(message, item, service);
 
-    const content = this.content(item, message, "inbound");
+    const content = this.content(item, message, "inbound", fields);
     if (message.reply_to_story) {
       const story = message.reply_to_story;
       m.emit("messaging.story_reply.received", withFields(data, { message: content, story: { id: `${story.chat.id}:${story.id}` } }));
