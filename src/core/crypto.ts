@@ -27,7 +27,7 @@ export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Ar
 
 /*
  * A string key is encoded to bytes again on every `createHmac`; the same few secrets sign every request, so their
- * bytes are kept (at most `SECRET_KEYS`, dropped together when full, as `expectedDigests` below). Only configured
+ * bytes are kept (at most `SECRET_KEYS`, dropped together when full). Only configured
  * secrets reach this map, never anything a request carries.
  */
 const SECRET_KEYS = 256;
