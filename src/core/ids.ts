@@ -87,17 +87,21 @@ function jsonPair(a: string, b: string): string {
 const GENERATION_SIZE = 2048;
 
 class RepeatedIds {
-  private current = new Map<string, Map<string, string>>();
-  private previous = new Map<string, Map<string, string>>();
+  private current = new Map<string, Map<string | number, string>>();
+  private previous = new Map<string, Map<string | number, string>>();
   private size = 0;
 
   constructor(private readonly kind: IdKind) {}
 
-  get(blockId: string, platformId: string): string {
+  /**
+   * A number is its own key (Telegram's ids are numbers: no string is made for a lookup that hits), and gives the
+   * id of its string, so `42` and `"42"` map to one id, each under its own key.
+   */
+  get(blockId: string, platformId: string | number): string {
     let inBlock = this.current.get(blockId);
     let id = inBlock?.get(platformId);
     if (id !== undefined) return id;
-    id = this.previous.get(blockId)?.get(platformId) ?? idOfJson(this.kind, jsonPair(blockId, platformId));
+    id = this.previous.get(blockId)?.get(platformId) ?? idOfJson(this.kind, jsonPair(blockId, String(platformId)));
     if (this.size >= GENERATION_SIZE) {
       this.previous = this.current;
       this.current = new Map();
@@ -162,12 +166,12 @@ let lastMessageHead = "";
 
 /** `ct_…` of (block, platform user id). */
 export function contactId(blockId: string, platformUserId: string | number): string {
-  return contactIds.get(blockId, String(platformUserId));
+  return contactIds.get(blockId, platformUserId);
 }
 
 /** `conv_…` of (block, platform thread id). */
 export function conversationId(blockId: string, platformThreadId: string | number): string {
-  return conversationIds.get(blockId, String(platformThreadId));
+  return conversationIds.get(blockId, platformThreadId);
 }
 
 /** `msg_…` of (block, platform message id); a reaction and the message it targets derive the same id. */

@@ -30,6 +30,10 @@ describe("deterministic ids", () => {
   it("are scoped by block, and a number and its string give the same id", () => {
     expect(contactId("blk_a", 42)).not.toBe(contactId("blk_b", 42));
     expect(contactId("blk_a", 42)).toBe(contactId("blk_a", "42"));
+    // each remembered under its own key, in either order, hit or miss
+    expect(conversationId("blk_c", "43")).toBe(conversationId("blk_c", 43));
+    expect(conversationId("blk_c", 43)).toBe(conversationId("blk_c", "43"));
+    expect(contactId("blk_c", 5_000_000_001)).toBe(contactId("blk_c", "5000000001"));
   });
 
   it("are stable across releases (pinned values: changing the hash breaks every stored id)", () => {
