@@ -103,7 +103,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
 
   /** Bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body. */
   function parse(platform: string, rawBody: Uint8Array | string): unknown {
-    const adapter = adapterFor(platform);
+    return parseBody(platform, adapterFor(platform), rawBody);
+  }
+
+  function parseBody(platform: string, adapter: PlatformAdapter, rawBody: Uint8Array | string): unknown {
     let text: string;
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
@@ -187,9 +190,12 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
 
   /** Parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere). */
   function normalize(platform: string, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
-    const adapter = adapterFor(platform);
+    return normalizeBody(platform, adapterFor(platform), rawBody, contextInput);
+  }
+
+  function normalizeBody(platform: string, adapter: PlatformAdapter, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
     const ctx = context(contextInput);
-    return runAdapter(adapter, parse(platform, rawBody), ctx);
+    return runAdapter(adapter, parseBody(platform, adapter, rawBody), ctx);
   }
 
   /** Normalises an already parsed payload (for instance one account's slice of a batch). */
@@ -199,16 +205,20 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
 
   /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
   function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
-    const adapter = adapterFor(platform);
+    verifyBody(adapterFor(platform), request.rawBody, request.headers, secrets);
+  }
+
+  function verifyBody(adapter: PlatformAdapter, body: Uint8Array | string, headers: HeaderMap, secrets: unknown): void {
     const checked = checkSecretsOnce(adapter, secrets);
-    const rawBody = typeof request.rawBody === "string" ? Buffer.from(request.rawBody, "utf8") : request.rawBody;
-    adapter.verify({ rawBody, headers: request.headers }, checked);
+    const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    adapter.verify({ rawBody, headers }, checked);
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
   function processWebhook(input: WebhookInput): NormalizeResult {
-    verify(input.platform, input, input.secrets);
-    return normalize(input.platform, input.rawBody, input.context);
+    const adapter = adapterFor(input.platform);
+    verifyBody(adapter, input.rawBody, input.headers, input.secrets);
+    return normalizeBody(input.platform, adapter, input.rawBody, input.context);
   }
 
   /** Answers a GET handshake; `undefined` when the platform has none. */
