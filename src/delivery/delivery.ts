@@ -121,6 +121,9 @@ interface Item {
   failure?: EventFailure;
 }
 
+/** A store's answer to one claim, or why it gave none. */
+type Claimed = Claim | StoreUnavailableError;
+
 /** A claim this delivery holds, and whether its work succeeded. */
 interface Held {
   readonly key: string;
@@ -180,39 +183,74 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     };
   }
 
-  /** Claims every key at once (a Redis client pipelines them); a store error answers for its key only. */
-  async function claimKeys(keys: readonly string[], leaseMs: number): Promise<(Claim | StoreUnavailableError)[]> {
-    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
-    const claims = await Promise.allSettled(keys.map((key) => store.claim(key, leaseMs)));
-    return claims.map((claim) => {
-      if (claim.status === "fulfilled") return claim.value;
-      return claim.reason instanceof StoreUnavailableError ? claim.reason : new StoreUnavailableError(store.kind, claim.reason);
-    });
+  const immediate = store?.immediate;
+
+  function unavailable(reason: unknown): StoreUnavailableError {
+    return reason instanceof StoreUnavailableError ? reason : new StoreUnavailableError(store?.kind ?? "none", reason);
   }
 
-  /** Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own). */
-  async function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> {
-    if (store === undefined) return;
-    await Promise.all(
+  /**
+   * Claims every key at once (a Redis client pipelines them); a store error answers for its key only. A store that
+   * answers immediately gives the array itself: the caller goes on without waiting a microtask per key.
+   */
+  function claimKeys(keys: readonly string[], leaseMs: number): Claimed[] | Promise<Claimed[]> {
+    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
+    if (immediate !== undefined) {
+      return keys.map((key) => {
+        try {
+          return immediate.claimNow(key, leaseMs);
+        } catch (error) {
+          return unavailable(error);
+        }
+      });
+    }
+    return Promise.allSettled(keys.map((key) => store.claim(key, leaseMs))).then((claims) =>
+      claims.map((claim) => (claim.status === "fulfilled" ? claim.value : unavailable(claim.reason))),
+    );
+  }
+
+  function settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
+    const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
+    logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+  }
+
+  /**
+   * Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own).
+   * Returns a promise only when there is something to wait for (a store that does not answer immediately).
+   */
+  function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> | undefined {
+    if (store === undefined) return undefined;
+    if (immediate !== undefined) {
+      for (const { key, token, ok } of held) {
+        try {
+          if (ok) immediate.commitNow(key, token, ttlMs);
+          else immediate.releaseNow(key, token);
+        } catch (error) {
+          settleFailed(key, ok, info, error);
+        }
+      }
+      return undefined;
+    }
+    return Promise.all(
       held.map(async ({ key, token, ok }) => {
         try {
           if (ok) await store.commit(key, token, ttlMs);
           else await store.release(key, token);
         } catch (error) {
-          const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-          logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+          settleFailed(key, ok, info, error);
         }
       }),
-    );
+    ).then(() => undefined);
   }
 
   /** One sink: claims its stage of each item, writes those it has not accepted before, commits or releases them. */
   async function feed(sink: Sink, items: readonly Item[], run: { info: DeliveryInfo; deadline: Deadline; leaseMs: number; ttlMs: number }): Promise<void> {
     const { deadline, leaseMs, ttlMs } = run;
-    const claims = await claimKeys(
+    const answered = claimKeys(
       items.map((item) => stageKey(item.key, sink)),
       leaseMs,
     );
+    const claims = Array.isArray(answered) ? answered : await answered;
     const taken: { item: Item; token: string }[] = [];
     claims.forEach((claim, index) => {
       const item = items[index]!;
@@ -240,11 +278,12 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
       observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
-    await settle(
+    const settling = settle(
       taken.map(({ item, token }) => ({ key: stageKey(item.key, sink), token, ok })),
       ttlMs,
       run.info,
     );
+    if (settling !== undefined) await settling;
   }
 
   async function run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome> {
@@ -264,10 +303,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     const done: Item[] = [...repeated];
     const held: Item[] = [];
     const broken: Item[] = [];
-    (await claimKeys(
+    const answered = claimKeys(
       items.map((item) => item.key),
       leaseMs,
-    )).forEach((claim, index) => {
+    );
+    (Array.isArray(answered) ? answered : await answered).forEach((claim, index) => {
       const item = items[index]!;
       if (claim instanceof StoreUnavailableError) {
         item.failure = failureOf(item, claim);
@@ -280,11 +320,12 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
 
     // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
     if (mine.length > 0) await runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
-    await settle(
+    const settling = settle(
       mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
       ttlMs,
       info,
     );
+    if (settling !== undefined) await settling;
     return outcome({ info, started, deadlineMs, mine, done, held, broken });
   }
 

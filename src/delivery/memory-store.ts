@@ -1,5 +1,5 @@
 import { ConfigError } from "../core";
-import type { Claim, IdempotencyStore } from "./store";
+import type { Claim, IdempotencyStore, ImmediateIdempotency } from "./store";
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -30,8 +30,10 @@ export type MemoryStoreStats = {
  * The embedded default: one process, bounded by count (LRU eviction) and by TTL. A restart forgets everything, and
  * two processes do not see each other's keys: use the Redis store for either (docs/reliability.md).
  */
-export class MemoryStore implements IdempotencyStore {
+export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
   readonly kind = "memory";
+  /** every answer is known within the call: the delivery uses the `…Now` methods */
+  readonly immediate: ImmediateIdempotency = this;
   readonly maxEntries: number;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
@@ -54,6 +56,18 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   async claim(key: string, leaseMs: number): Promise<Claim> {
+    return this.claimNow(key, leaseMs);
+  }
+
+  async commit(key: string, token: string, ttlMs: number): Promise<void> {
+    this.commitNow(key, token, ttlMs);
+  }
+
+  async release(key: string, token: string): Promise<void> {
+    this.releaseNow(key, token);
+  }
+
+  claimNow(key: string, leaseMs: number): Claim {
     const now = this.now();
     const entry = this.live(key, now);
     if (entry !== undefined) {
@@ -66,13 +80,13 @@ export class MemoryStore implements IdempotencyStore {
     return { state: "yours", token };
   }
 
-  async commit(key: string, _token: string, ttlMs: number): Promise<void> {
+  commitNow(key: string, _token: string, ttlMs: number): void {
     const now = this.now();
     this.entries.delete(key);
     this.insert(key, { token: undefined, expiresAt: now + ttlMs }, now);
   }
 
-  async release(key: string, token: string): Promise<void> {
+  releaseNow(key: string, token: string): void {
     if (this.entries.get(key)?.token === token) this.entries.delete(key);
   }
 
