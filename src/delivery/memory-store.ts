@@ -45,6 +45,13 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
    * processes for a shared store.
    */
   private claims = 0;
+  /**
+   * The keys, oldest first, for eviction: one iterator kept across evictions. A fresh `keys()` per eviction stepped
+   * over every slot the evictions before it had emptied (until the map compacts itself), tens of µs per request
+   * once the store was full. Map iterators are live: they see keys added after them, and every key behind this one
+   * was evicted (a touched or committed key is re-inserted at the newest end, where the iterator meets it again).
+   */
+  private oldest: Iterator<string> | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -121,7 +128,10 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
   private insert(key: string, entry: Entry, now: number): void {
     this.entries.set(key, entry);
     while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
+      this.oldest ??= this.entries.keys();
+      let oldest = this.oldest.next();
+      // a finished iterator stays finished: start over from the oldest key
+      if (oldest.done === true) oldest = (this.oldest = this.entries.keys()).next();
       if (oldest.done === true) break;
       const victim = this.entries.get(oldest.value);
       this.entries.delete(oldest.value);
