@@ -121,6 +121,8 @@ const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
 export function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  // what most platforms send, answered without splitting it
+  if (contentType === "application/json") return true;
   const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json") return false;
   return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
@@ -232,7 +234,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
       logger.warn("no block is configured for these accounts; acknowledged without processing", { ...tag, platform, accounts: unrouted.first, count: unrouted.count });
     }
-    const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
+    const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
     const fields = { platform, blocks: blockIds, ...extra };
     const context = { platform, blockIds, receivedAt, delivery, ...(request.requestId === undefined ? {} : { requestId: request.requestId }) };
     const running = dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
@@ -271,8 +273,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (method === "POST") answer = await post(target, request, receivedAt);
       else if (method === "GET") answer = await get(target, request, receivedAt);
       else throw allowed(target.platform);
-      const fields = { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started };
-      logger.info("webhook", request.requestId === undefined ? fields : { request_id: request.requestId, ...fields });
+      const status = answer.response.status;
+      const ms = Date.now() - started;
+      const { requestId } = request;
+      logger.info("webhook", requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms });
       return answer.response;
     } catch (error) {
       return fail(method, path, started, error, request.requestId);
