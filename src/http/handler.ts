@@ -235,13 +235,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       logger.warn("no block is configured for these accounts; acknowledged without processing", { ...tag, platform, accounts: unrouted.first, count: unrouted.count });
     }
     const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
-    const fields = { platform, blocks: blockIds, ...extra };
-    const context = { platform, blockIds, receivedAt, delivery, ...(request.requestId === undefined ? {} : { requestId: request.requestId }) };
+    const { requestId } = request;
+    const context: DeliveryContext =
+      requestId === undefined ? { platform, blockIds, receivedAt, delivery } : { platform, blockIds, receivedAt, delivery, requestId };
     const running = dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
-    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
+    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields: { platform, blocks: blockIds, ...extra } };
     const result = await running;
-    const counts = { events: result.events.length, unhandled: result.unhandled.length };
-    return { response: json(200, { ok: true, ...counts, ...extra }), fields: { ...fields, ...counts } };
+    const events = result.events.length;
+    const unhandled = result.unhandled.length;
+    // the usual answer, every account routed, built without spreading the (empty) extra fields
+    if (unrouted.count === 0) return { response: json(200, { ok: true, events, unhandled }), fields: { platform, blocks: blockIds, events, unhandled } };
+    return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
   }
 
   async function get(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
