@@ -32,8 +32,6 @@ export type MemoryStoreStats = {
  */
 export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
   readonly kind = "memory";
-  /** every answer is known within the call: the delivery uses the `…Now` methods */
-  readonly immediate: ImmediateIdempotency = this;
   readonly maxEntries: number;
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
@@ -60,6 +58,11 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
     }
     this.maxEntries = maxEntries;
     this.now = options.now ?? Date.now;
+  }
+
+  /** every answer is known within the call: the delivery uses the `…Now` methods (a getter: no own field refers to the store) */
+  get immediate(): ImmediateIdempotency {
+    return this;
   }
 
   async claim(key: string, leaseMs: number): Promise<Claim> {
