@@ -1,6 +1,8 @@
 // Where `convotic serve` spends its CPU per request: runs it under `node --cpu-prof` while autocannon posts distinct
 // signed WhatsApp bodies, then sums the profile's self time by function (and the server's CPU µs per request).
-//   npm run build && node bench/profile-serve.mjs [--seconds 6] [--top 40] [--keep DIR] [--config FILE]
+//   npm run build && node bench/profile-serve.mjs [--seconds 6] [--top 40] [--keep DIR] [--dist DIR]
+// --dist runs the serve of another build (a copy of dist/ from an earlier commit, kept inside the repository so it
+// finds node_modules), to read a change's before and after one after the other.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,14 +12,14 @@ import { createRequire } from "node:module";
 import { loadLibrary, ROOT, DIST, BENCH_DIR } from "./lib/library.mjs";
 import { bodyCursor, distinctWhatsAppBodies, SECRETS } from "./lib/corpus.mjs";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "6" }, top: { type: "string", default: "40" }, keep: { type: "string" }, connections: { type: "string", default: "50" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "6" }, top: { type: "string", default: "40" }, keep: { type: "string" }, connections: { type: "string", default: "50" }, dist: { type: "string" } } });
 const seconds = Number(values.seconds);
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), "convotic-serve-profile-"));
 const lib = loadLibrary();
 const pool = distinctWhatsAppBodies(lib, Math.ceil(15000 * (seconds + 2)), `prof${process.pid}`);
 const config = join(dir, "convotic.json");
 writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
-const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "200", join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], { stdio: ["ignore", "ignore", "pipe"] });
+const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "200", join(values.dist ?? DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], { stdio: ["ignore", "ignore", "pipe"] });
 let url;
 await new Promise((resolve, reject) => {
   let text = "";

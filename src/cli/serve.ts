@@ -61,6 +61,7 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const observer: DeliveryObserver = {
     ran: (report) => {
       metrics.observer.ran?.(report);
+      if (report.committed.unhandled.length === 0) return;
       const tag = report.info.request_id === undefined ? {} : { request_id: report.info.request_id };
       for (const item of report.committed.unhandled) logger.info("unhandled", { ...tag, platform: item.platform, block: item.block_id, kind: item.kind });
     },

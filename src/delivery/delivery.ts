@@ -121,6 +121,9 @@ interface Item {
   failure?: EventFailure;
 }
 
+/** A store's answer to one claim, or why it gave none. */
+type Claimed = Claim | StoreUnavailableError;
+
 /** A claim this delivery holds, and whether its work succeeded. */
 interface Held {
   readonly key: string;
@@ -180,53 +183,86 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     };
   }
 
-  /** Claims every key at once (a Redis client pipelines them); a store error answers for its key only. */
-  async function claimKeys(keys: readonly string[], leaseMs: number): Promise<(Claim | StoreUnavailableError)[]> {
-    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
-    const claims = await Promise.allSettled(keys.map((key) => store.claim(key, leaseMs)));
-    return claims.map((claim) => {
-      if (claim.status === "fulfilled") return claim.value;
-      return claim.reason instanceof StoreUnavailableError ? claim.reason : new StoreUnavailableError(store.kind, claim.reason);
-    });
+  const immediate = store?.immediate;
+
+  function unavailable(reason: unknown): StoreUnavailableError {
+    return reason instanceof StoreUnavailableError ? reason : new StoreUnavailableError(store?.kind ?? "none", reason);
   }
 
-  /** Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own). */
-  async function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> {
-    if (store === undefined) return;
-    await Promise.all(
+  /**
+   * Claims every key at once (a Redis client pipelines them); a store error answers for its key only. A store that
+   * answers immediately gives the array itself: the caller goes on without waiting a microtask per key.
+   */
+  function claimKeys(keys: readonly string[], leaseMs: number): Claimed[] | Promise<Claimed[]> {
+    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
+    if (immediate !== undefined) {
+      return keys.map((key) => {
+        try {
+          return immediate.claimNow(key, leaseMs);
+        } catch (error) {
+          return unavailable(error);
+        }
+      });
+    }
+    return Promise.allSettled(keys.map((key) => store.claim(key, leaseMs))).then((claims) =>
+      claims.map((claim) => (claim.status === "fulfilled" ? claim.value : unavailable(claim.reason))),
+    );
+  }
+
+  function settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
+    const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
+    logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+  }
+
+  /**
+   * Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own).
+   * Returns a promise only when there is something to wait for (a store that does not answer immediately).
+   */
+  function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> | undefined {
+    if (store === undefined) return undefined;
+    if (immediate !== undefined) {
+      for (const { key, token, ok } of held) {
+        try {
+          if (ok) immediate.commitNow(key, token, ttlMs);
+          else immediate.releaseNow(key, token);
+        } catch (error) {
+          settleFailed(key, ok, info, error);
+        }
+      }
+      return undefined;
+    }
+    return Promise.all(
       held.map(async ({ key, token, ok }) => {
         try {
           if (ok) await store.commit(key, token, ttlMs);
           else await store.release(key, token);
         } catch (error) {
-          const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-          logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+          settleFailed(key, ok, info, error);
         }
       }),
-    );
+    ).then(() => undefined);
   }
 
   /** One sink: claims its stage of each item, writes those it has not accepted before, commits or releases them. */
   async function feed(sink: Sink, items: readonly Item[], run: { info: DeliveryInfo; deadline: Deadline; leaseMs: number; ttlMs: number }): Promise<void> {
     const { deadline, leaseMs, ttlMs } = run;
-    const claims = await claimKeys(
-      items.map((item) => stageKey(item.key, sink)),
-      leaseMs,
-    );
-    const taken: { item: Item; token: string }[] = [];
+    const keys = items.map((item) => stageKey(item.key, sink));
+    const answered = claimKeys(keys, leaseMs);
+    const claims = Array.isArray(answered) ? answered : await answered;
+    const taken: { item: Item; key: string; token: string }[] = [];
+    const batch: { events: UnifiedEvent[]; unhandled: UnhandledEvent[] } = { events: [], unhandled: [] };
     claims.forEach((claim, index) => {
       const item = items[index]!;
       if (claim instanceof StoreUnavailableError) item.failure ??= failureOf(item, claim);
-      else if (claim.state === "yours") taken.push({ item, token: claim.token });
-      else if (claim.state === "in_flight") {
+      else if (claim.state === "yours") {
+        taken.push({ item, key: keys[index]!, token: claim.token });
+        if (item.event !== undefined) batch.events.push(item.event);
+        if (item.record !== undefined) batch.unhandled.push(item.record);
+      } else if (claim.state === "in_flight") {
         item.failure ??= { id: item.key, type: item.type, code: "in_flight", status: 503, message: `sink ${sink.name} holds it in another delivery` };
       }
     });
     if (taken.length === 0) return;
-    const batch: SinkBatch = {
-      events: taken.flatMap(({ item }) => (item.event === undefined ? [] : [item.event])),
-      unhandled: taken.flatMap(({ item }) => (item.record === undefined ? [] : [item.record])),
-    };
     let ok = true;
     try {
       await deadline.race(sink.write(batch, sink.ignoresSignal === true ? NEVER_ABORTED : deadline.signal), `sink ${sink.name}`);
@@ -240,11 +276,12 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
       observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
-    await settle(
-      taken.map(({ item, token }) => ({ key: stageKey(item.key, sink), token, ok })),
+    const settling = settle(
+      taken.map(({ key, token }) => ({ key, token, ok })),
       ttlMs,
       run.info,
     );
+    if (settling !== undefined) await settling;
   }
 
   async function run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome> {
@@ -253,21 +290,27 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     const ttlMs = ttl.for(info.platform);
     // a crashed holder blocks an item for at most this long
     const leaseMs = 2 * deadlineMs + 5000;
-    const all: Item[] = [
-      ...result.events.map((event) => ({ key: event.id, type: event.type, event })),
-      ...result.unhandled.map((record) => ({ key: unhandledKey(record), type: `unhandled:${record.kind}`, record })),
-    ];
+    // an item repeated within the batch is acknowledged as a duplicate (Meta sometimes sends one mid twice)
+    const items: Item[] = [];
+    const done: Item[] = [];
     const seen = new Set<string>();
-    const repeated: Item[] = [];
-    const items = all.filter((item) => (seen.has(item.key) ? (repeated.push(item), false) : (seen.add(item.key), true)));
+    const add = (item: Item) => {
+      if (seen.has(item.key)) done.push(item);
+      else {
+        seen.add(item.key);
+        items.push(item);
+      }
+    };
+    for (const event of result.events) add({ key: event.id, type: event.type, event });
+    for (const record of result.unhandled) add({ key: unhandledKey(record), type: `unhandled:${record.kind}`, record });
     const mine: Item[] = [];
-    const done: Item[] = [...repeated];
     const held: Item[] = [];
     const broken: Item[] = [];
-    (await claimKeys(
+    const answered = claimKeys(
       items.map((item) => item.key),
       leaseMs,
-    )).forEach((claim, index) => {
+    );
+    (Array.isArray(answered) ? answered : await answered).forEach((claim, index) => {
       const item = items[index]!;
       if (claim instanceof StoreUnavailableError) {
         item.failure = failureOf(item, claim);
@@ -280,11 +323,12 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
 
     // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
     if (mine.length > 0) await runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
-    await settle(
+    const settling = settle(
       mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
       ttlMs,
       info,
     );
+    if (settling !== undefined) await settling;
     return outcome({ info, started, deadlineMs, mine, done, held, broken });
   }
 
@@ -311,46 +355,50 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
 
   function outcome(parts: { info: DeliveryInfo; started: number; deadlineMs: number; mine: Item[]; done: Item[]; held: Item[]; broken: Item[] }): DeliveryOutcome {
     const { info, mine, done, broken } = parts;
-    const failedNow = mine.filter((item) => item.failure !== undefined && item.failure.code !== "in_flight");
-    const held = [...parts.held, ...mine.filter((item) => item.failure?.code === "in_flight")];
-    const failures = [...failedNow, ...broken].map((item) => item.failure!);
-    const committed = mine.filter((item) => item.failure === undefined);
-    const handled = committed.filter((item) => item.event !== undefined).length;
-    const unhandled = committed.length - handled;
-    const timedOut = failures.filter((failure) => failure.code === "deadline_exceeded").length;
-    Object.assign(totals, {
-      handled: totals.handled + handled,
-      unhandled: totals.unhandled + unhandled,
-      duplicates: totals.duplicates + done.length,
-      in_flight: totals.in_flight + held.length,
-      failed: totals.failed + failures.length,
-      timed_out: totals.timed_out + timedOut,
-    });
+    // one pass over what this run claimed: committed (events, then unhandled records), held elsewhere, or failed
+    const committed: { events: UnifiedEvent[]; unhandled: UnhandledEvent[] } = { events: [], unhandled: [] };
+    const failures: EventFailure[] = [];
+    let held = parts.held.length;
+    for (const item of mine) {
+      const failure = item.failure;
+      if (failure === undefined) {
+        if (item.event !== undefined) committed.events.push(item.event);
+        else if (item.record !== undefined) committed.unhandled.push(item.record);
+      } else if (failure.code === "in_flight") held += 1;
+      else failures.push(failure);
+    }
+    for (const item of broken) failures.push(item.failure!);
+    const handled = committed.events.length;
+    const unhandled = committed.unhandled.length;
+    let timedOut = 0;
+    for (const failure of failures) if (failure.code === "deadline_exceeded") timedOut += 1;
+    totals.handled += handled;
+    totals.unhandled += unhandled;
+    totals.duplicates += done.length;
+    totals.in_flight += held;
+    totals.failed += failures.length;
+    totals.timed_out += timedOut;
     if (done.length > 0) {
       logger.debug?.("duplicates acknowledged without running", { ...tagOf(info), count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
     }
-    const committedBatch: SinkBatch = {
-      events: committed.flatMap((item) => (item.event === undefined ? [] : [item.event])),
-      unhandled: committed.flatMap((item) => (item.record === undefined ? [] : [item.record])),
-    };
     for (const failure of failures) {
       const tag = info.request_id === undefined ? { platform: info.platform } : { request_id: info.request_id, platform: info.platform };
       logger.warn("event failed; its claim is released so the redelivery runs it again", { ...tag, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
-    const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held.length > 0 ? 503 : 200;
+    const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held > 0 ? 503 : 200;
     const result: DeliveryOutcome = {
       status,
       ...(status === 503 ? { retry_after_s: Math.ceil(parts.deadlineMs / 1000) + 1 } : {}),
       handled,
       unhandled,
       duplicates: done.length,
-      in_flight: held.length,
+      in_flight: held,
       failed: failures.length,
       failures,
       elapsed_ms: Date.now() - parts.started,
     };
-    observe(() => options.observer?.ran?.({ info, outcome: result, committed: committedBatch }));
+    observe(() => options.observer?.ran?.({ info, outcome: result, committed }));
     return result;
   }
 

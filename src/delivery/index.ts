@@ -23,7 +23,7 @@ export { DEFAULT_KEY_PREFIX, RedisStore } from "./redis-store";
 export type { RedisClientLike, RedisStoreOptions } from "./redis-store";
 export type { Sink, SinkBatch } from "./sink";
 export { StoreUnavailableError } from "./store";
-export type { Claim, ClaimState, IdempotencyStore } from "./store";
+export type { Claim, ClaimState, IdempotencyStore, ImmediateIdempotency } from "./store";
 export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";

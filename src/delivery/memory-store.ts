@@ -1,5 +1,5 @@
 import { ConfigError } from "../core";
-import type { Claim, IdempotencyStore } from "./store";
+import type { Claim, IdempotencyStore, ImmediateIdempotency } from "./store";
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -30,7 +30,7 @@ export type MemoryStoreStats = {
  * The embedded default: one process, bounded by count (LRU eviction) and by TTL. A restart forgets everything, and
  * two processes do not see each other's keys: use the Redis store for either (docs/reliability.md).
  */
-export class MemoryStore implements IdempotencyStore {
+export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
   readonly kind = "memory";
   readonly maxEntries: number;
   private readonly entries = new Map<string, Entry>();
@@ -43,6 +43,13 @@ export class MemoryStore implements IdempotencyStore {
    * processes for a shared store.
    */
   private claims = 0;
+  /**
+   * The keys, oldest first, for eviction: one iterator kept across evictions. A fresh `keys()` per eviction stepped
+   * over every slot the evictions before it had emptied (until the map compacts itself), tens of µs per request
+   * once the store was full. Map iterators are live: they see keys added after them, and every key behind this one
+   * was evicted (a touched or committed key is re-inserted at the newest end, where the iterator meets it again).
+   */
+  private oldest: Iterator<string> | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -53,7 +60,24 @@ export class MemoryStore implements IdempotencyStore {
     this.now = options.now ?? Date.now;
   }
 
+  /** every answer is known within the call: the delivery uses the `…Now` methods (a getter: no own field refers to the store) */
+  get immediate(): ImmediateIdempotency {
+    return this;
+  }
+
   async claim(key: string, leaseMs: number): Promise<Claim> {
+    return this.claimNow(key, leaseMs);
+  }
+
+  async commit(key: string, token: string, ttlMs: number): Promise<void> {
+    this.commitNow(key, token, ttlMs);
+  }
+
+  async release(key: string, token: string): Promise<void> {
+    this.releaseNow(key, token);
+  }
+
+  claimNow(key: string, leaseMs: number): Claim {
     const now = this.now();
     const entry = this.live(key, now);
     if (entry !== undefined) {
@@ -66,13 +90,13 @@ export class MemoryStore implements IdempotencyStore {
     return { state: "yours", token };
   }
 
-  async commit(key: string, _token: string, ttlMs: number): Promise<void> {
+  commitNow(key: string, _token: string, ttlMs: number): void {
     const now = this.now();
     this.entries.delete(key);
     this.insert(key, { token: undefined, expiresAt: now + ttlMs }, now);
   }
 
-  async release(key: string, token: string): Promise<void> {
+  releaseNow(key: string, token: string): void {
     if (this.entries.get(key)?.token === token) this.entries.delete(key);
   }
 
@@ -107,7 +131,10 @@ export class MemoryStore implements IdempotencyStore {
   private insert(key: string, entry: Entry, now: number): void {
     this.entries.set(key, entry);
     while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
+      this.oldest ??= this.entries.keys();
+      let oldest = this.oldest.next();
+      // a finished iterator stays finished: start over from the oldest key
+      if (oldest.done === true) oldest = (this.oldest = this.entries.keys()).next();
       if (oldest.done === true) break;
       const victim = this.entries.get(oldest.value);
       this.entries.delete(oldest.value);

@@ -31,10 +31,25 @@ export interface IdempotencyStore {
   release(key: string, token: string): Promise<void>;
   /** Counters for logs and readiness answers; the shape depends on the kind. */
   stats(): Readonly<Record<string, number | string>>;
+  /**
+   * Present when the store answers within the call (the memory store): the delivery then claims, commits and
+   * releases through it, without a promise and a microtask per key. Absent for a store behind a network.
+   */
+  readonly immediate?: ImmediateIdempotency;
   /** For readiness probes: resolves when the store answers, rejects when it does not. Absent means always ready. */
   ready?(): Promise<void>;
   /** Frees what the store holds (a connection it opened). Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * The synchronous form of a store's three steps. Each does exactly what its promise-returning counterpart does, and
+ * throws where that one would reject.
+ */
+export interface ImmediateIdempotency {
+  claimNow(key: string, leaseMs: number): Claim;
+  commitNow(key: string, token: string, ttlMs: number): void;
+  releaseNow(key: string, token: string): void;
 }
 
 /** An id nobody else can guess or reuse, for the claim token. */

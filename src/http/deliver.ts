@@ -1,5 +1,5 @@
 import type { NormalizeResult } from "../core";
-import { DeliveryError, type Delivery } from "../delivery";
+import { DeliveryError, type Delivery, type DeliveryInfo } from "../delivery";
 
 /** Where a normalised batch came from and what runs it. */
 export interface DeliveryContext {
@@ -23,10 +23,12 @@ export type BatchOutcome =
  * sinks, handlers within the deadline, commit or release). A failure is an outcome, not a throw.
  */
 export async function deliverBatch(result: NormalizeResult, context: DeliveryContext): Promise<BatchOutcome> {
-  const counts = { events: result.events.length, unhandled: result.unhandled.length };
-  if (counts.events + counts.unhandled === 0) return { kind: "delivered", ...counts, duplicates: 0 };
-  const info = { platform: context.platform, block_ids: context.blockIds };
-  const outcome = await context.delivery.run(result, context.requestId === undefined ? info : { ...info, request_id: context.requestId });
-  if (outcome.status === 200) return { kind: "delivered", ...counts, duplicates: outcome.duplicates };
+  const events = result.events.length;
+  const unhandled = result.unhandled.length;
+  if (events + unhandled === 0) return { kind: "delivered", events, unhandled, duplicates: 0 };
+  const { platform, blockIds, requestId } = context;
+  const info: DeliveryInfo = requestId === undefined ? { platform, block_ids: blockIds } : { platform, block_ids: blockIds, request_id: requestId };
+  const outcome = await context.delivery.run(result, info);
+  if (outcome.status === 200) return { kind: "delivered", events, unhandled, duplicates: outcome.duplicates };
   return { kind: "failed", error: new DeliveryError(outcome) };
 }

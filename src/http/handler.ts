@@ -121,6 +121,8 @@ const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
 export function isJson(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  // what most platforms send, answered without splitting it
+  if (contentType === "application/json") return true;
   const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json") return false;
   return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
@@ -190,18 +192,23 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     return methodNotAllowed(normalizer.adapterFor(platform).handshake === undefined ? "POST" : "GET, POST");
   }
 
-  /** Runs `work` now (after-dispatch) or after the answer (immediate); failures of the latter are logged and reported. */
-  async function dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult | undefined> {
-    const run = async () => {
-      const result = work();
-      const outcome = await deliverBatch(result, context);
-      if (outcome.kind === "failed") throw outcome.error;
-      return result;
-    };
-    if (ack !== "immediate") return run();
+  /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
+  async function deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
+    const result = work();
+    const outcome = await deliverBatch(result, context);
+    if (outcome.kind === "failed") throw outcome.error;
+    return result;
+  }
+
+  /**
+   * Runs `work` now (after-dispatch: the caller awaits the promise) or after the answer (immediate: `undefined`,
+   * and failures are logged and reported). Not itself async: a request waits on one promise fewer.
+   */
+  function dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
+    if (ack !== "immediate") return deliverNow(context, work);
     const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
     background.run(
-      async () => void (await run()),
+      async () => void (await deliverNow(context, work)),
       (error) => {
         const failure = asConvoticError(error);
         logger.error("background processing failed; the platform will not redeliver", {
@@ -227,13 +234,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
       logger.warn("no block is configured for these accounts; acknowledged without processing", { ...tag, platform, accounts: unrouted.first, count: unrouted.count });
     }
-    const blockIds = [...new Set(work.map((item: Work) => item.block.id))];
-    const fields = { platform, blocks: blockIds, ...extra };
-    const context = { platform, blockIds, receivedAt, delivery, ...(request.requestId === undefined ? {} : { requestId: request.requestId }) };
-    const result = await dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
-    if (result === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields };
-    const counts = { events: result.events.length, unhandled: result.unhandled.length };
-    return { response: json(200, { ok: true, ...counts, ...extra }), fields: { ...fields, ...counts } };
+    const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
+    const { requestId } = request;
+    const context: DeliveryContext =
+      requestId === undefined ? { platform, blockIds, receivedAt, delivery } : { platform, blockIds, receivedAt, delivery, requestId };
+    const running = dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
+    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields: { platform, blocks: blockIds, ...extra } };
+    const result = await running;
+    const events = result.events.length;
+    const unhandled = result.unhandled.length;
+    // the usual answer, every account routed, built without spreading the (empty) extra fields
+    if (unrouted.count === 0) return { response: json(200, { ok: true, events, unhandled }), fields: { platform, blocks: blockIds, events, unhandled } };
+    return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
   }
 
   async function get(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
@@ -265,8 +277,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       if (method === "POST") answer = await post(target, request, receivedAt);
       else if (method === "GET") answer = await get(target, request, receivedAt);
       else throw allowed(target.platform);
-      const fields = { method, path, status: answer.response.status, ...answer.fields, ms: Date.now() - started };
-      logger.info("webhook", request.requestId === undefined ? fields : { request_id: request.requestId, ...fields });
+      const status = answer.response.status;
+      const ms = Date.now() - started;
+      const { requestId } = request;
+      logger.info("webhook", requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms });
       return answer.response;
     } catch (error) {
       return fail(method, path, started, error, request.requestId);

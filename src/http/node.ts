@@ -200,9 +200,10 @@ export async function startServer(
   );
   server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     unanswered += 1;
-    res.on("close", () => (unanswered -= 1));
-    // a keep-alive connection becomes idle once its answer is out: close it then if we are stopping
-    res.on("finish", () => {
+    // 'close' follows 'finish' (a tick later) once the answer is out: a keep-alive connection is idle then, so it
+    // is closed if we are stopping. One listener per request, not one per event.
+    res.on("close", () => {
+      unanswered -= 1;
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });

@@ -2,8 +2,8 @@ import type { HttpResponse } from "./handler";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
-export function json(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): HttpResponse {
-  return { status, headers: { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+export function json(status: number, body: unknown, headers?: Readonly<Record<string, string>>): HttpResponse {
+  return { status, headers: headers === undefined ? { "content-type": JSON_TYPE } : { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
 }
 
 export function plainText(status: number, body: string): HttpResponse {

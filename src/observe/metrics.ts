@@ -86,11 +86,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     registry,
     contentType: registry.contentType,
     request(observation: RequestObservation): void {
-      const { platform, block, status } = observation;
-      requests.inc({ platform, block, status: String(status) });
-      latency.observe({ platform, status: String(status) }, observation.seconds);
-      if (status === 401) signatureFailures.inc({ platform, block });
-      if (status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
+      const { platform, block } = observation;
+      const status = String(observation.status);
+      requests.inc({ platform, block, status });
+      latency.observe({ platform, status }, observation.seconds);
+      if (observation.status === 401) signatureFailures.inc({ platform, block });
+      if (observation.status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
     },
     delivered,
     observer,

@@ -101,10 +101,13 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     const started = process.hrtime.bigint();
     // the id travels with the request (no AsyncLocalStorage: on Node 20 its promise hooks tax every promise)
-    const response = await handler({ ...request, requestId });
+    const response = await handler({ method: request.method, url: request.url, headers: request.headers, rawBody: request.rawBody, requestId });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics?.request({ ...routeOf(path), status: response.status, code: codeOf(response), seconds });
-    return { ...response, headers: { ...response.headers, "x-request-id": requestId } };
+    if (metrics !== undefined) {
+      const { platform, block } = routeOf(path);
+      metrics.request({ platform, block, status: response.status, code: codeOf(response), seconds });
+    }
+    return { status: response.status, headers: { ...response.headers, "x-request-id": requestId }, body: response.body };
   };
   return Object.assign(observed, {
     bodyLimit: handler.bodyLimit,

@@ -1,5 +1,5 @@
 import { createRouter } from "../../src/core";
-import { createDelivery, MemoryStore, type Sink } from "../../src/delivery";
+import { createDelivery, MemoryStore, type IdempotencyStore, type Sink } from "../../src/delivery";
 import { batchOf, captureLogger, counter, follow, gate, info, poll, recordingSink } from "./support";
 
 /* The delivery step over the embedded store: claim → sinks → handlers → commit, or release on failure. */
@@ -191,13 +191,26 @@ describe("createDelivery with the memory store", () => {
   });
 
   it("answers 503 when the store cannot be reached, and runs nothing", async () => {
-    const calls = counter();
-    const broken = new MemoryStore();
-    broken.claim = () => Promise.reject(new Error("connection refused"));
-    const router = createRouter().on("messaging.follow", (event) => void calls.bump(event.id));
-    const outcome = await createDelivery({ store: broken, router }).run(batchOf("a"), info);
-    expect(outcome).toMatchObject({ status: 503, failed: 1, failures: [expect.objectContaining({ code: "store_unavailable" })] });
-    expect(calls.counts.size).toBe(0);
+    // a store answering by promise (as Redis does), and one answering immediately (as the memory store does)
+    const remote: IdempotencyStore = {
+      kind: "remote",
+      claim: () => Promise.reject(new Error("connection refused")),
+      commit: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+      stats: () => ({}),
+      close: () => Promise.resolve(),
+    };
+    const local = new MemoryStore();
+    local.claimNow = () => {
+      throw new Error("connection refused");
+    };
+    for (const broken of [remote, local]) {
+      const calls = counter();
+      const router = createRouter().on("messaging.follow", (event) => void calls.bump(event.id));
+      const outcome = await createDelivery({ store: broken, router }).run(batchOf("a"), info);
+      expect(outcome).toMatchObject({ status: 503, failed: 1, failures: [expect.objectContaining({ code: "store_unavailable" })] });
+      expect(calls.counts.size).toBe(0);
+    }
   });
 
   it("runs every time without a store (idempotency off)", async () => {

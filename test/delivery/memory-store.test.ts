@@ -72,6 +72,40 @@ describe("MemoryStore", () => {
     expect(store.stats()).toMatchObject({ size: 1000, evictions: 9000 });
   });
 
+  it("evicts in least-recently-used order through many claims, touches, commits, releases and clears", () => {
+    // a model of the bound: keys oldest first, a claim or commit moves its key to the newest end
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const store = new MemoryStore({ maxEntries: 50 });
+    let model: string[] = [];
+    const tokens = new Map<string, string>();
+    const use = (key: string) => (model = [...model.filter((k) => k !== key), key].slice(-50));
+    for (let step = 0; step < 20_000; step += 1) {
+      const key = `k${random(120)}`;
+      const action = random(10);
+      if (action < 6) {
+        const claim = store.claimNow(key, 60_000);
+        expect(claim.state === "yours").toBe(!model.includes(key));
+        if (claim.state === "yours") tokens.set(key, claim.token);
+        use(key);
+      } else if (action < 8 && tokens.has(key) && model.includes(key)) {
+        store.commitNow(key, tokens.get(key)!, 60_000);
+        tokens.delete(key);
+        use(key);
+      } else if (action < 10 && tokens.has(key) && model.includes(key)) {
+        store.releaseNow(key, tokens.get(key)!);
+        tokens.delete(key);
+        model = model.filter((k) => k !== key);
+      } else if (step % 5000 === 0) {
+        void store.close();
+        model = [];
+        tokens.clear();
+      }
+      expect(store.stats().size).toBe(model.length);
+    }
+    for (const key of model) expect(store.claimNow(key, 60_000).state).not.toBe("yours");
+  });
+
   it("refuses a bound that is not a positive integer", () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(ConfigError);
     expect(() => new MemoryStore({ maxEntries: 1.5 })).toThrow(/max_entries/);
