@@ -63,14 +63,24 @@ function idOfJson(kind: IdKind, json: string): string {
 /** A character `JSON.stringify` escapes in a string: `"`, `\\`, a control character, or a surrogate (lone ones are escaped). */
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** The last string `jsonString` was given, and its JSON. */
+let lastJsonInput: string | undefined;
+let lastJsonOutput = "";
+
 /**
  * `JSON.stringify(value)` of a string, by concatenation when it has nothing to escape (every id part in real
  * traffic); a string with a quote, a backslash, a control character or any surrogate (a valid pair is written as
  * it is, a lone one escaped) takes `JSON.stringify` itself. The bytes are the same either way, so ids are too.
  */
 function jsonString(value: string): string {
-  return ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
+  // an event's key is often its message's platform id: `messageId` and `eventId` then read the same string in turn
+  if (value === lastJsonInput) return lastJsonOutput;
+  const json = ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
+  lastJsonInput = value;
+  lastJsonOutput = json;
+  return json;
 }
+
 
 /** `JSON.stringify([a, b])` for two strings. */
 function jsonPair(a: string, b: string): string {
