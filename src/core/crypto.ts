@@ -61,11 +61,35 @@ export function constantTimeEqual(given: string, expected: string): boolean {
  * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
  * A signature's length is public (the digest's size in its encoding), so the strings are compared directly, in
  * full; only a length mismatch, which says nothing the sender does not know, answers early.
+ * `from` skips a prefix of `given` (`sha256=`), and `hexCase` reads its A-F as a-f (a hex signature in either
+ * case), both without copying the header.
  */
-export function matchesAnySecret(secrets: readonly string[], given: string, signature: (secret: string) => string): boolean {
+export function matchesAnySecret(
+  secrets: readonly string[],
+  given: string,
+  signature: (secret: string) => string,
+  from = 0,
+  hexCase = false,
+): boolean {
   let matched = false;
-  for (const secret of secrets) matched = sameString(signature(secret), given) || matched;
+  for (const secret of secrets) matched = sameSignature(signature(secret), given, from, hexCase) || matched;
   return matched;
+}
+
+/**
+ * `sameString(expected, given.slice(from))`, with A-F in `given` read as a-f when `hexCase` (the lower-case hex
+ * digest is compared with a header in either case, as `toLowerCase` did). The branch depends on what the sender
+ * sent, never on the expected signature.
+ */
+function sameSignature(expected: string, given: string, from: number, hexCase: boolean): boolean {
+  if (given.length - from !== expected.length) return false;
+  let difference = 0;
+  for (let index = 0; index < expected.length; index++) {
+    let unit = given.charCodeAt(from + index);
+    if (hexCase && unit >= 0x41 && unit <= 0x46) unit |= 0x20;
+    difference |= unit ^ expected.charCodeAt(index);
+  }
+  return difference === 0;
 }
 
 /**
@@ -100,8 +124,7 @@ export function hmacHeaderAuth<S>(scheme: HmacHeaderScheme, secretsOf: (secrets:
     verify(request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap }, secrets: S): void {
       const header = headerValue(request.headers, scheme.header);
       if (header === undefined) throw new SignatureError(scheme.platform, `missing ${scheme.header} header`);
-      const given = scheme.encoding === "hex" ? header.toLowerCase() : header;
-      if (!matchesAnySecret(secretsOf(secrets), given, (secret) => signature(request.rawBody, secret))) {
+      if (!matchesAnySecret(secretsOf(secrets), header, (secret) => signature(request.rawBody, secret), 0, scheme.encoding === "hex")) {
         throw new SignatureError(scheme.platform, "signature does not match the request body");
       }
     },

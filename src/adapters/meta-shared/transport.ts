@@ -45,8 +45,8 @@ export function verifyMetaSignature(platform: string, request: VerifyRequest, se
   if (!header.startsWith(prefix)) {
     throw new SignatureError(platform, `malformed signature header: expected "${prefix}<hex>"`);
   }
-  const given = header.slice(prefix.length).toLowerCase();
-  if (!matchesAnySecret(secrets.app_secrets, given, (secret) => hmac(algorithm, secret, request.rawBody, "hex"))) {
+  // the hex after the prefix, in either case, compared where it is (no slice, no lower-cased copy)
+  if (!matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), prefix.length, true)) {
     throw new SignatureError(platform, "signature does not match the request body");
   }
 }
