@@ -30,38 +30,45 @@ export type ContentSource = WaContent & Partial<Pick<WaMessage, "errors" | "unsu
 /** The content of a message as our `Message`; captions are also the text. */
 export function content(b: EnvelopeBuilder, message: ContentSource, wamid: string, direction: Message["direction"]): Message {
   const context = message.context;
-  return {
-    id: b.messageId(wamid),
-    direction,
-    ...contentBody(message),
-    ...(context?.id ? { reply_to: { message_id: b.messageId(context.id) } } : {}),
-    ...(context?.forwarded || context?.frequently_forwarded ? { forwarded: true } : {}),
-    ...defined({ referral: referralOf(message) }),
-  };
+  // the body's own object, completed key by key (no spreads): the envelope's validation writes the keys in the
+  // catalogue's order whatever order they are set in here
+  const body = contentBody(message);
+  body.id = b.messageId(wamid);
+  body.direction = direction;
+  const out = body as Message; // id and direction set just above
+  if (context?.id) out.reply_to = { message_id: b.messageId(context.id) };
+  if (context?.forwarded || context?.frequently_forwarded) out.forwarded = true;
+  const referral = referralOf(message);
+  if (referral !== undefined) out.referral = referral;
+  return out;
 }
 
-type Body = Pick<Message, "type"> & Partial<Pick<Message, "text" | "attachments" | "location" | "contacts" | "unsupported_reason">>;
+/** A message's type and content fields; `content` adds the rest to this same object. */
+type Body = Omit<Message, "id" | "direction"> & Partial<Pick<Message, "id" | "direction">>;
+
+function missing(message: ContentSource): Body {
+  return { type: "unsupported", unsupported_reason: `whatsapp "${message.type}" message without its "${message.type}" object${errorSuffix(message)}` };
+}
 
 function contentBody(message: ContentSource): Body {
-  const missing = (): Body => ({ type: "unsupported", unsupported_reason: `whatsapp "${message.type}" message without its "${message.type}" object${errorSuffix(message)}` });
   switch (message.type) {
     case "text":
-      return message.text ? { type: "text", text: message.text.body } : missing();
+      return message.text ? { type: "text", text: message.text.body } : missing(message);
     case "location": {
       const place = message.location;
-      if (!place) return missing();
+      if (!place) return missing(message);
       const { latitude, longitude } = place;
       return { type: "location", location: { latitude, longitude, ...defined({ name: nonEmpty(place.name), address: nonEmpty(place.address), url: nonEmpty(place.url) }) } };
     }
     case "contacts": {
-      if (!message.contacts) return missing();
+      if (!message.contacts) return missing(message);
       return { type: "contact", contacts: message.contacts.map(contactCard) };
     }
     case "interactive":
     case "button":
-      return message.interactive || message.button ? { type: "interactive" } : missing();
+      return message.interactive || message.button ? { type: "interactive" } : missing(message);
     case "order":
-      return message.order ? { type: "order", ...defined({ text: nonEmpty(message.order.text) }) } : missing();
+      return message.order ? { type: "order", ...defined({ text: nonEmpty(message.order.text) }) } : missing(message);
     case "unsupported": {
       const kind = message.unsupported?.type;
       const reason = `whatsapp could not deliver this content${kind ? ` (unsupported type "${kind}")` : ""}${errorSuffix(message)}`;
@@ -71,11 +78,11 @@ function contentBody(message: ContentSource): Body {
   if (MEDIA.has(message.type)) {
     const type = message.type as MediaType;
     const media = message[type];
-    return media ? mediaBody(type, media) : missing();
+    return media ? mediaBody(type, media) : missing(message);
   }
   // a structural type (reaction, order…) without its object, or a type new to us inside an edit
   const object: unknown = Object.hasOwn(message, message.type) ? (message as Record<string, unknown>)[message.type] : undefined;
-  if (object === undefined || object === null) return missing();
+  if (object === undefined || object === null) return missing(message);
   return { type: "unsupported", unsupported_reason: `whatsapp "${message.type}" content has no Message representation` };
 }
 
