@@ -206,8 +206,8 @@ async function httpPhaseRun(lib, out, baseline) {
     log(`http skipped: ${out.http.skipped}`);
     return;
   }
-  // enough distinct bodies that a convotic server at 14,000 req/s sees none twice (a wrap is reported per server)
-  const poolSize = Math.min(250_000, 14_000 * (PROFILE.httpWarmupSec + PROFILE.httpRounds * PROFILE.httpSec));
+  // enough distinct bodies that a convotic server at 18,000 req/s sees none twice (a wrap is reported per server)
+  const poolSize = Math.min(320_000, 18_000 * (PROFILE.httpWarmupSec + PROFILE.httpRounds * PROFILE.httpSec));
   log(`http: signing ${poolSize} distinct WhatsApp bodies`);
   const pool = distinctWhatsAppBodies(lib, poolSize, `http${process.pid}`);
   log(`http: ${baseline ? 6 : 4} servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`);
