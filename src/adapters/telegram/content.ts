@@ -28,7 +28,26 @@ const CURRENCY_EXPONENTS = new Map<string, number>([
 ]);
 
 /** The fields of a message that decide its content: what `mediaOf`, `serviceKind` and `contentOf` read. */
-type ContentFields = { [K in "text" | "caption" | "entities" | "caption_entities" | "photo" | "animation" | "video" | "video_note" | "voice" | "audio" | "document" | "sticker" | "venue" | "location" | "contact" | "story" | "reply_to_message" | "forward_origin"]: TelegramMessage[K] | undefined };
+type ContentField =
+  | "text"
+  | "caption"
+  | "entities"
+  | "caption_entities"
+  | "photo"
+  | "animation"
+  | "video"
+  | "video_note"
+  | "voice"
+  | "audio"
+  | "document"
+  | "sticker"
+  | "venue"
+  | "location"
+  | "contact"
+  | "story"
+  | "reply_to_message"
+  | "forward_origin";
+type ContentFields = { [K in ContentField]: TelegramMessage[K] | undefined };
 
 const CONTENT_FIELDS: ReadonlySet<string> = new Set(Object.keys(emptyContentFields()));
 
