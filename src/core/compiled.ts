@@ -610,21 +610,20 @@ class Generator {
     if (reuse) code += `let same = true;\n`;
     const fields = keys.map((key, index) => {
       const field = shape[key];
-      const optional = defOf(field).type === "optional";
+      const optional = optionalAt[index] === true;
       const x = `x${index}`;
       const k = quoted(key);
-      let fieldCode = `const ${x} = v[${k}];\n`;
       if (!optional) {
         // a required key given as undefined is left to zod (a schema that takes undefined there is not one of ours)
         const emitted = this.emit(field, x);
-        fieldCode += `if (${x} === undefined) return R;\n${emitted.code}`;
+        let fieldCode = `const ${x} = v[${k}];\nif (${x} === undefined) return R;\n${emitted.code}`;
         if (reuse && emitted.out !== x) fieldCode += `if (${emitted.out} !== ${x}) same = false;\n`;
         return { key, optional, code: fieldCode, out: emitted.out, present: "true" };
       }
       const inner = this.emit(defOf(field)["innerType"], x);
       const present = `h${index}`;
       const out = inner.out === x ? x : this.name("y");
-      fieldCode = `const ${x} = ${present} ? v[${k}] : undefined;\n`;
+      let fieldCode = `const ${x} = ${present} ? v[${k}] : undefined;\n`;
       if (out !== x) fieldCode += `let ${out} = ${x};\n`;
       fieldCode += `if (${x} !== undefined) {\n${inner.code}`;
       if (out !== x) fieldCode += `${out} = ${inner.out};\n${reuse ? `if (${out} !== ${x}) same = false;\n` : ""}`;

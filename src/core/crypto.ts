@@ -53,7 +53,7 @@ function secretKey(secret: string): Buffer {
  * byte), as does `crypto.timingSafeEqual`, which refuses inputs of different lengths.
  */
 export function constantTimeEqual(given: string, expected: string): boolean {
-  return sameString(given, expected);
+  return sameString(expected, given);
 }
 
 /**
@@ -72,16 +72,18 @@ export function matchesAnySecret(
   hexCase = false,
 ): boolean {
   let matched = false;
-  for (const secret of secrets) matched = sameSignature(signature(secret), given, from, hexCase) || matched;
+  for (const secret of secrets) matched = sameString(signature(secret), given, from, hexCase) || matched;
   return matched;
 }
 
 /**
- * `sameString(expected, given.slice(from))`, with A-F in `given` read as a-f when `hexCase` (the lower-case hex
- * digest is compared with a header in either case, as `toLowerCase` did). The branch depends on what the sender
- * sent, never on the expected signature.
+ * Whether `given`, from `from` on, equals `expected`, comparing every UTF-16 unit of equal-length strings with no
+ * early exit (what `timingSafeEqual` does on bytes, without encoding both into Buffers first). Only a length
+ * mismatch, which is public for a signature, answers early. With `hexCase`, A-F in `given` read as a-f (a
+ * lower-case hex digest against a header in either case, as `toLowerCase` did); that branch depends on what the
+ * sender sent, never on what is expected.
  */
-function sameSignature(expected: string, given: string, from: number, hexCase: boolean): boolean {
+function sameString(expected: string, given: string, from = 0, hexCase = false): boolean {
   if (given.length - from !== expected.length) return false;
   let difference = 0;
   for (let index = 0; index < expected.length; index++) {
@@ -89,18 +91,6 @@ function sameSignature(expected: string, given: string, from: number, hexCase: b
     if (hexCase && unit >= 0x41 && unit <= 0x46) unit |= 0x20;
     difference |= unit ^ expected.charCodeAt(index);
   }
-  return difference === 0;
-}
-
-/**
- * Whether two strings are equal, comparing every UTF-16 unit of equal-length strings with no early exit (what
- * `timingSafeEqual` does on bytes, without encoding both into Buffers first). Only a length mismatch, which is
- * public for a signature, answers early.
- */
-function sameString(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
   return difference === 0;
 }
 

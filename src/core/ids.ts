@@ -81,7 +81,6 @@ function jsonString(value: string): string {
   return json;
 }
 
-
 /** `JSON.stringify([a, b])` for two strings. */
 function jsonPair(a: string, b: string): string {
   return `[${jsonString(a)},${jsonString(b)}]`;
