@@ -103,15 +103,13 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
   const unmapped = UNMAPPED.get(event.type);
   if (unmapped !== undefined) return m.unhandled(unmapped);
   switch (event.type) {
-    case "message":
+    case "message": {
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
-      // `people(chat)` and the message as one literal (the path most LINE events take)
-      m.emit(
-        "messaging.message.received",
-        { contact_id: b.contactId(chat.userId ?? chat.threadId), conversation_id: b.conversationId(chat.threadId), message: contentOf(b, event.message) },
-        { metadata: { platform_message_id: event.message.id } },
-      );
+      // `people(chat)` and the message as one literal, not a `withFields` copy (the path most LINE events take)
+      const { contact_id, conversation_id } = people(chat);
+      m.emit("messaging.message.received", { contact_id, conversation_id, message: contentOf(b, event.message) }, { metadata: { platform_message_id: event.message.id } });
       return;
+    }
     case "messageEdited": {
       // a user edited a text message (group chats only; edits may arrive out of order, the largest timestamp is the
       // latest: https://developers.line.biz/en/reference/messaging-api/#edit-event)

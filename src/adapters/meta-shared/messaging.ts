@@ -92,8 +92,8 @@ export class MetaMessaging {
   message(item: UserItem, message: MetaMessage): boolean {
     const m = this.mapper(item, message.mid, message.mid);
     const content = this.content(message, item.outbound ? "outbound" : "inbound");
-    const data = { contact_id: this.b.contactId(item.user), conversation_id: this.b.conversationId(item.user), message: content };
-    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", data);
+    const { contact_id, conversation_id } = this.contact(item);
+    m.emit(item.outbound ? "messaging.message.sent" : "messaging.message.received", { contact_id, conversation_id, message: content });
     if (message.quick_reply !== undefined && !item.outbound) {
       m.emit("messaging.postback", withFields(this.contact(item), { postback: { payload: message.quick_reply.payload, ...defined({ title: message.text }) } }));
     }

@@ -54,7 +54,7 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
         order: { ...(currencies.size === 1 && currency ? { currency } : {}), ...defined({ note: nonEmpty(order.text) }), items },
       });
       // the order is also a bubble in the chat: keep it in the conversation as a message of type `order`
-      m.emit("messaging.message.received", withFields(data, { message: content(scope.b, message, message.id, "inbound") }));
+      m.emit("messaging.message.received", dataWithMessage(data, content(scope.b, message, message.id, "inbound")));
       return;
     }
     case "request_welcome":
@@ -90,7 +90,7 @@ export function mapEcho(scope: Scope, message: WaMessage): void {
     if (!mapChange(scope, item, message, "outbound")) item.m.unhandled(`whatsapp "${message.type}" echo without its "${message.type}" object`);
     return;
   }
-  item.m.emit("messaging.message.sent", withFields(person.data, { message: content(scope.b, message, message.id, "outbound") }));
+  item.m.emit("messaging.message.sent", dataWithMessage(person.data, content(scope.b, message, message.id, "outbound")));
 }
 
 /**
@@ -128,7 +128,7 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
   const reply = replyOf(message);
   if (reply === "missing") {
     // re-sent interactive messages arrive without `interactive` and with value.errors 131000
-    m.emit("messaging.message.received", withFields(person.data, { message: content(scope.b, message, message.id, "inbound") }));
+    m.emit("messaging.message.received", dataWithMessage(person.data, content(scope.b, message, message.id, "inbound")));
     return;
   }
   if (reply === undefined) {
@@ -147,7 +147,7 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
     }),
   );
   if (!reply.text) return;
-  m.emit("messaging.message.received", withFields(person.data, { message: withFields(content(scope.b, message, message.id, "inbound"), { text: reply.text }) }));
+  m.emit("messaging.message.received", dataWithMessage(person.data, withFields(content(scope.b, message, message.id, "inbound"), { text: reply.text })));
 }
 
 function replyOf(message: WaMessage): { payload: string; title?: string | undefined; text?: string | undefined } | "missing" | undefined {
