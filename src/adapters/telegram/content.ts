@@ -46,7 +46,8 @@ type ContentField =
   | "contact"
   | "story"
   | "reply_to_message"
-  | "forward_origin";
+  | "forward_origin"
+  | "forward_date";
 type ContentFields = { [K in ContentField]: TelegramMessage[K] | undefined };
 
 const CONTENT_FIELDS: ReadonlySet<string> = new Set(Object.keys(emptyContentFields()));
@@ -56,6 +57,7 @@ function emptyContentFields(): ContentFields {
     text: undefined, caption: undefined, entities: undefined, caption_entities: undefined, photo: undefined, animation: undefined,
     video: undefined, video_note: undefined, voice: undefined, audio: undefined, document: undefined, sticker: undefined,
     venue: undefined, location: undefined, contact: undefined, story: undefined, reply_to_message: undefined, forward_origin: undefined,
+    forward_date: undefined,
   };
 }
 
@@ -124,8 +126,10 @@ export function contentOf(
     const mentions = mentionsOf(entities);
     if (mentions.length > 0) out.mentions = mentions;
   }
-  // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so
-  if (message.forward_origin || message.story) out.forwarded = true;
+  // a story in a message is documented as "a forwarded story", whether or not `forward_origin` says so; messages
+  // stored before Bot API 7.0 (https://core.telegram.org/bots/api-changelog#december-29-2023) carry
+  // `forward_date` (with forward_from, forward_from_chat or forward_sender_name) instead of `forward_origin`
+  if (message.forward_origin || message.forward_date !== undefined || message.story) out.forwarded = true;
   if (type === "unsupported") {
     const unsupported = UNSUPPORTED_CONTENT.find((field) => field in original);
     out.unsupported_reason = `telegram "${unsupported ?? "unknown"}" content has no Message representation`;

@@ -204,6 +204,26 @@ class UpdateMapper {
       m.emit("messaging.postback", withFields(data, { postback: { payload: webApp.data, ...defined({ title: webApp.button_text }) } }));
       return true;
     }
+    // a KeyboardButtonRequestUsers / RequestChat button answered (https://core.telegram.org/bots/api#usersshared):
+    // the bot's own request_id is the button's payload, the shared ids its parameters
+    const users = message.users_shared;
+    if (users) {
+      const params = { user_ids: users.users.map((user) => String(user.user_id)).join(",") };
+      m.emit("messaging.postback", withFields(data, { postback: { payload: String(users.request_id), params } }));
+      return true;
+    }
+    const chat = message.chat_shared;
+    if (chat) {
+      const params = { chat_id: String(chat.chat_id), ...defined({ title: chat.title, username: chat.username }) };
+      m.emit("messaging.postback", withFields(data, { postback: { payload: String(chat.request_id), params } }));
+      return true;
+    }
+    if (message.write_access_allowed) {
+      // the user allowed the bot to write to them (a Mini App or attachment-menu request, or a login widget):
+      // https://core.telegram.org/bots/api#writeaccessallowed
+      m.emit("messaging.follow", data);
+      return true;
+    }
     if (message.group_chat_created) {
       m.emit("messaging.conversation.created", withFields(data, { source: "group_created" }));
       return true;
@@ -290,7 +310,13 @@ class UpdateMapper {
 
   callback(query: TelegramCallbackQuery): boolean {
     const payload = query.data ?? query.game_short_name;
-    if (payload === undefined) return false;
+    if (payload === undefined) {
+      // the Bot API documents both as optional ("data … Be aware that the message originated the query can contain
+      // no callback buttons with this data", https://core.telegram.org/bots/api#callbackquery): say which is missing
+      const reason = `telegram callback_query ${query.id} has neither "data" nor "game_short_name", so it carries no postback payload`;
+      this.b.mapper({ kind: this.kind, raw: query, key: `callback:${query.id}`, metadata: { raw_platform_event_id: this.rawId } }).unhandled(reason);
+      return true;
+    }
     const message = query.message;
     const threadKey = message ? this.thread(message).key : `inline:${query.inline_message_id ?? query.chat_instance ?? query.id}`;
     const button = message?.reply_markup?.inline_keyboard?.flat().find((candidate) => candidate.callback_data === payload);

@@ -99,6 +99,8 @@ const MessageFields = {
     })
     .optional(),
   forward_origin: MessageOrigin.optional(),
+  /** before Bot API 7.0 every forwarded message had it; `forward_origin` replaced it and its four siblings */
+  forward_date: z.number().int().optional(),
   is_automatic_forward: z.boolean().optional(),
   reply_to_story: z.looseObject({ chat: Chat, id: z.number().int() }).optional(),
   reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(InlineKeyboardButton)).optional() }).optional(),
@@ -120,6 +122,11 @@ const MessageFields = {
     })
     .optional(),
   web_app_data: z.looseObject({ data: z.string(), button_text: z.string().optional() }).optional(),
+  users_shared: z.looseObject({ request_id: z.number().int(), users: z.array(z.looseObject({ user_id: z.number().int() })) }).optional(),
+  chat_shared: z
+    .looseObject({ request_id: z.number().int(), chat_id: z.number().int(), title: z.string().optional(), username: z.string().optional() })
+    .optional(),
+  write_access_allowed: z.looseObject({}).optional(),
   group_chat_created: z.literal(true).optional(),
   new_chat_members: z.array(User).optional(),
   left_chat_member: User.optional(),
