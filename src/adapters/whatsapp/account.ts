@@ -48,7 +48,7 @@ export function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): 
 }
 
 /**
- * `user_preferences[]`: a user stopped or resumed marketing messages ("Offers and announcements",
+ * `user_preferences[]`: a user stopped, resumed or signed up for marketing messages ("Offers and announcements",
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences).
  * Stopping is an unfollow and resuming a follow, as the Messenger adapter maps a marketing-messages opt-in
  * ("STOP NOTIFICATIONS" an unfollow, a subscription a follow): the user no longer wants (or wants again) what
@@ -68,10 +68,12 @@ export function mapUserPreference(scope: Scope, preference: WaUserPreference): v
     m.unhandled(`whatsapp user preference category "${preference.category}" has no catalogue type`);
   } else if (preference.value === "stop") {
     m.emit("messaging.unfollow", person.data);
-  } else if (preference.value === "resume") {
+  } else if (preference.value === "resume" || preference.value === "signup") {
+    // `signup`: the user signed up for marketing messages (a sign-up form's `signup_id` beside it): a follow, as
+    // resuming them is
     m.emit("messaging.follow", person.data);
   } else {
-    m.unhandled(`whatsapp marketing preference "${preference.value}" is neither a stop nor a resume`);
+    m.unhandled(`whatsapp marketing preference "${preference.value}" is not a stop, a resume or a signup`);
   }
 }
 

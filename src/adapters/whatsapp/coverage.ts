@@ -67,7 +67,7 @@ export const WHATSAPP_COVERAGE: readonly CoverageRow[] = [
   ...rows(noType("statuses.deleted"), [["messages: `statuses` `deleted` (legacy)", "status-deleted"]]),
   ...rows(["platform.block.error"], [["messages: `errors`", "value-errors"], ["account_update: `ACCOUNT_RESTRICTION`, `ACCOUNT_VIOLATION`, `DISABLED_UPDATE`", "account-update-restriction"]]),
   ...rows(["messaging.unfollow"], [["user_preferences: marketing messages `stop`", "user-preferences"]]),
-  ...rows(["messaging.follow"], [["user_preferences: marketing messages `resume`", "user-preferences-resume"]]),
+  ...rows(["messaging.follow"], [["user_preferences: marketing messages `resume`", "user-preferences-resume"], ["user_preferences: marketing messages `signup`", "user-preferences-signup"]]),
   ...rows(["platform.block.connected"], [["account_update: `PARTNER_ADDED`, `PARTNER_APP_INSTALLED`, `ACCOUNT_RECONNECTED`", "account-update-partner-added"]]),
   ...rows(["platform.block.disconnected"], [["account_update: `PARTNER_REMOVED`, `PARTNER_APP_UNINSTALLED`, `ACCOUNT_DELETED`, `ACCOUNT_OFFBOARDED`", "account-update-partner-app-uninstalled"]]),
   ...rows(noType("account_update.<event>"), [["account_update: any other event", "account-update-other"]]),
