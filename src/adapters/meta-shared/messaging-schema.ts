@@ -116,6 +116,8 @@ export const MetaMessagingItem = z.looseObject({
       message_request: z.string().optional(),
     })
     .optional(),
+  /** the same answer at the item's top level, as older payloads send it */
+  message_request: z.string().optional(),
   pass_thread_control: Handover.optional(),
   take_thread_control: Handover.optional(),
   request_thread_control: Handover.optional(),

@@ -63,6 +63,8 @@ export class MetaMessaging {
     if (raw.postback !== undefined) return this.postback(item, raw.postback);
     if (raw.referral !== undefined) return this.referral(item, raw.referral);
     if (raw.optin !== undefined) return this.optin(item, raw.optin);
+    // some older payloads (and the SDKs that typed them) carry the answer beside `optin` rather than inside it
+    if (raw.message_request !== undefined) return this.messageRequest(item, raw.message_request, "message_request");
     if (raw.pass_thread_control !== undefined) return this.handover(item, "pass_thread_control", raw.pass_thread_control);
     if (raw.take_thread_control !== undefined) return this.handover(item, "take_thread_control", raw.take_thread_control);
     if (raw.request_thread_control !== undefined) return this.handoffRequest(item, raw.request_thread_control);
@@ -176,9 +178,9 @@ export class MetaMessaging {
     return true;
   }
 
-  private messageRequest(item: UserItem, answer: string): boolean {
+  private messageRequest(item: UserItem, answer: string, kind = "optin.message_request"): boolean {
     if (answer !== "accept") {
-      this.unhandled(item, "optin.message_request", `a message request answered "${answer.slice(0, 64)}" opens no conversation`);
+      this.unhandled(item, kind, `a message request answered "${answer.slice(0, 64)}" opens no conversation`);
       return true;
     }
     this.mapper(item, `optin:${this.stamp(item)}:message_request`).emit("messaging.conversation.created", withFields(this.contact(item), {
