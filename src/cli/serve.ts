@@ -7,7 +7,7 @@ import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer 
 import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
-import { CliError, EXIT, line, type CliIO } from "./io";
+import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
 import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
@@ -95,10 +95,14 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
   const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness });
 
+  // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
+  const stopSignals = listenForStop(io.signals ?? process, logger);
+  const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
     server = await startServer(handler, { port, host, timeouts });
   } catch (error) {
+    stopSignals.stopped();
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }
 
@@ -132,16 +136,36 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
 
-  // Every SIGTERM/SIGINT is heard until serve returns: the first starts the shutdown; a later one (npm forwards the
-  // signal a supervisor or `timeout` also sent to the process group, Ctrl-C reaches npm and node) only gets a log
-  // line, because Node's default action for it would kill serve mid-grace and lose what it acknowledged. The grace
-  // period is bounded anyway; SIGKILL is the way to stop at once.
-  const signals = io.signals ?? process;
-  const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  try {
+    const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);
+    stopSignals.stopping(graceMs);
+    handler.setDraining();
+    if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
+    // a supervisor must see a dead stdout reader: events can no longer be delivered
+    else logger.error(`stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`, { error: messageOf(reason.error) });
+    const parts = { server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" };
+    return await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
+  } finally {
+    stopSignals.stopped();
+  }
+}
+
+type StopSignal = "SIGTERM" | "SIGINT";
+type ServeLogger = ReturnType<typeof createLogger>;
+
+/**
+ * Every SIGTERM/SIGINT is heard while serve runs: the first starts the shutdown (`first`); a later one (npm
+ * forwards the signal a supervisor or `timeout` also sent to the whole process group; Ctrl-C reaches npm and node)
+ * only gets a log line, because Node's default action would kill serve mid-grace and lose what it acknowledged.
+ * The grace period is bounded anyway; SIGKILL is the way to stop at once.
+ */
+function listenForStop(signals: SignalSource, logger: ServeLogger) {
   let stopsBy: number | undefined;
+  let done = false;
   let firstSignal: (signal: StopSignal) => void = () => undefined;
-  const signalled = new Promise<StopSignal>((resolve) => (firstSignal = resolve));
+  const first = new Promise<StopSignal>((resolve) => (firstSignal = resolve));
   const heard = (signal: StopSignal) => {
+    if (done) return;
     if (stopsBy === undefined) return firstSignal(signal);
     const left = Math.max(0, stopsBy - Date.now());
     logger.warn(`${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`, { signal });
@@ -150,23 +174,23 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const onInt = () => heard("SIGINT");
   signals.on("SIGTERM", onTerm);
   signals.on("SIGINT", onInt);
-  try {
-    const reason = await Promise.race([signalled, outputs.broken.then((error) => ({ error }))]);
-    stopsBy = Date.now() + graceMs;
-    handler.setDraining();
-    if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
-    // a supervisor must see a dead stdout reader: events can no longer be delivered
-    else logger.error(`stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`, { error: messageOf(reason.error) });
-    const parts = { server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" };
-    return await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
-  } finally {
-    signals.removeListener("SIGTERM", onTerm);
-    signals.removeListener("SIGINT", onInt);
-  }
+  return {
+    first,
+    /** the shutdown began: later signals are logged against its grace period */
+    stopping(graceMs: number): void {
+      stopsBy = Date.now() + graceMs;
+    },
+    /** serve is done; a signal from now on changes nothing */
+    stopped(): void {
+      done = true;
+      // On the real process the listeners stay until main.ts exits (within 500 ms): removed, they would hand a
+      // signal arriving in between (npm's forwarded copy) back to Node's default action, a death by signal.
+      if (signals === process) return;
+      signals.removeListener("SIGTERM", onTerm);
+      signals.removeListener("SIGINT", onInt);
+    },
+  };
 }
-
-type StopSignal = "SIGTERM" | "SIGINT";
-type ServeLogger = ReturnType<typeof createLogger>;
 
 /**
  * How long past the grace period a stop may run: a sink's `close()` gets 2 s more (serve-sinks.ts) and the

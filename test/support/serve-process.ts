@@ -126,24 +126,30 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
 }
 
 /**
- * A POST whose body is only half sent: a request in flight for as long as the test wants. `finish()` sends the
- * rest and resolves with the status.
+ * A POST whose body is only half sent: a request in flight for as long as the test wants. `started` settles once
+ * serve took the request (it answered the `Expect: 100-continue` header, which Node's server does as it emits
+ * the request) and half the body is out; `finish()` sends the rest and resolves with the status.
  */
-export function slowUpload(url: string, body: string): { finish(): Promise<number> } {
+export function slowUpload(url: string, body: string, to = { path: "/webhooks/tg", headers: HEADERS }): { started: Promise<void>; finish(): Promise<number> } {
   const half = Math.floor(body.length / 2);
-  let pending = () => undefined as void;
+  let markStarted = () => undefined as void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  let sendRest = () => undefined as void;
   const answered = new Promise<number>((resolve, reject) => {
-    const req = request(`${url}/webhooks/tg`, { method: "POST", headers: { ...HEADERS, "content-length": Buffer.byteLength(body) } }, (res) => {
+    const headers = { ...to.headers, "content-length": Buffer.byteLength(body), expect: "100-continue" };
+    const req = request(`${url}${to.path}`, { method: "POST", headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
     req.on("error", reject);
-    req.write(body.slice(0, half));
-    pending = () => req.end(body.slice(half));
+    req.once("continue", () => req.write(body.slice(0, half), () => markStarted()));
+    req.flushHeaders();
+    sendRest = () => req.end(body.slice(half));
   });
   return {
+    started,
     finish() {
-      pending();
+      sendRest();
       return answered;
     },
   };
