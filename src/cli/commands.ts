@@ -53,7 +53,8 @@ export const COMMANDS = {
       "run the webhook server for the blocks of a config file; events go to the config's sinks (default: JSON lines\n" +
       "on stdout), logs on stderr;\n" +
       "GET /healthz, /readyz and /metrics (Prometheus) beside the webhook routes;\n" +
-      "SIGTERM or Ctrl-C finishes in-flight requests, then exits 0",
+      "SIGTERM or Ctrl-C finishes in-flight requests and the sinks within shutdown_grace, then exits 0, or 3 naming\n" +
+      "what it abandoned (also when stdout's reader dies); further signals meanwhile are logged, SIGKILL stops at once",
     options: [
       ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],

@@ -2,6 +2,7 @@ import type { Readable, Writable } from "node:stream";
 
 /** Where a long-running command (`serve`) hears SIGTERM and SIGINT: `process`, or an emitter in tests. */
 export interface SignalSource {
+  on(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
   once(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
   removeListener(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
 }

@@ -96,20 +96,48 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/** `serve` handles its own stdout: a dead reader there is one error line and exit 3, not a quiet exit 0. */
+function ownsStdout(argv: readonly string[]): boolean {
+  const [command, ...args] = argv;
+  return command === "serve" && !wantsHelp(args);
+}
+
+/** How long a finished `serve` waits for stderr to take its last log lines before it exits anyway. */
+const EXIT_FLUSH_MS = 500;
+
+/**
+ * Ends the process once stderr has taken the last log lines, or after `EXIT_FLUSH_MS`: a stalled stdout reader
+ * leaves a pending write (and a dependency its connection) that would keep the event loop, and so serve, alive
+ * after it reported what it abandoned; the exit code would then wait on the reader.
+ */
+function exitOnceLogged(code: number): void {
+  const exit = () => process.exit(code);
+  setTimeout(exit, EXIT_FLUSH_MS);
+  process.stderr.write("", exit);
+}
+
 if (require.main === module) {
-  // a closed pipe (`convotic types | head`) is the reader's choice, not an error
+  const argv = process.argv.slice(2);
+  const serving = ownsStdout(argv);
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    // serve's stdout sink listens too and stops serve with exit 3
+    if (serving) return;
+    // a closed pipe (`convotic types | head`) is the reader's choice, not an error
     if (error.code === "EPIPE") process.exit(EXIT.ok);
     throw error;
   });
+  // a dead stderr reader loses the logs, but must not turn serve's exit code into a crash's
+  if (serving) process.stderr.on("error", () => undefined);
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process };
-  run(process.argv.slice(2), io).then(
+  run(argv, io).then(
     (code) => {
       process.exitCode = code;
+      if (serving) exitOnceLogged(code);
     },
     (error: unknown) => {
       process.stderr.write(`convotic: internal error: ${messageOf(error)}\n`);
       process.exitCode = EXIT.input;
+      if (serving) exitOnceLogged(EXIT.input);
     },
   );
 }

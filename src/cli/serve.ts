@@ -7,7 +7,7 @@ import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer 
 import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
-import { CliError, EXIT, line, type CliIO } from "./io";
+import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
 import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
@@ -30,7 +30,8 @@ function parsePort(value: string, source: string): number {
  * `convotic serve`: the webhook server. Normalised events go to the config's `sinks` (default: one JSON line each
  * on stdout); a request is answered 200 once every sink accepted its events. Logs go to stderr. SIGTERM or SIGINT
  * stops accepting connections and finishes in-flight work and the sinks within the grace period (exit 0), or
- * exits 3 naming what it abandoned; a dead stdout reader (EPIPE) also exits 3.
+ * exits 3 naming what it abandoned; further signals meanwhile are logged and do not cut the grace short. A dead
+ * stdout reader (EPIPE) is one error line and exit 3.
  */
 export async function serveCommand(args: string[], io: CliIO, builtIn: Normalizer, fixturesRoot: string): Promise<number> {
   const { values } = parseArgs({
@@ -94,10 +95,14 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
   const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness });
 
+  // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
+  const stopSignals = listenForStop(io.signals ?? process, logger);
+  const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
     server = await startServer(handler, { port, host, timeouts });
   } catch (error) {
+    stopSignals.stopped();
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
   }
 
@@ -131,24 +136,82 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
 
-  const signals = io.signals ?? process;
-  let onTerm = () => undefined as void;
-  let onInt = () => undefined as void;
-  const signalled = new Promise<string>((resolve) => {
-    onTerm = () => resolve("SIGTERM");
-    onInt = () => resolve("SIGINT");
-    signals.once("SIGTERM", onTerm);
-    signals.once("SIGINT", onInt);
+  try {
+    const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);
+    stopSignals.stopping(graceMs);
+    handler.setDraining();
+    if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
+    // a supervisor must see a dead stdout reader: events can no longer be delivered
+    else logger.error(`stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`, { error: messageOf(reason.error) });
+    const parts = { server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" };
+    return await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
+  } finally {
+    stopSignals.stopped();
+  }
+}
+
+type StopSignal = "SIGTERM" | "SIGINT";
+type ServeLogger = ReturnType<typeof createLogger>;
+
+/**
+ * Every SIGTERM/SIGINT is heard while serve runs: the first starts the shutdown (`first`); a later one (npm
+ * forwards the signal a supervisor or `timeout` also sent to the whole process group; Ctrl-C reaches npm and node)
+ * only gets a log line, because Node's default action would kill serve mid-grace and lose what it acknowledged.
+ * The grace period is bounded anyway; SIGKILL is the way to stop at once.
+ */
+function listenForStop(signals: SignalSource, logger: ServeLogger) {
+  let stopsBy: number | undefined;
+  let done = false;
+  let firstSignal: (signal: StopSignal) => void = () => undefined;
+  const first = new Promise<StopSignal>((resolve) => (firstSignal = resolve));
+  const heard = (signal: StopSignal) => {
+    if (done) return;
+    if (stopsBy === undefined) return firstSignal(signal);
+    const left = Math.max(0, stopsBy - Date.now());
+    logger.warn(`${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`, { signal });
+  };
+  const onTerm = () => heard("SIGTERM");
+  const onInt = () => heard("SIGINT");
+  signals.on("SIGTERM", onTerm);
+  signals.on("SIGINT", onInt);
+  return {
+    first,
+    /** the shutdown began: later signals are logged against its grace period */
+    stopping(graceMs: number): void {
+      stopsBy = Date.now() + graceMs;
+    },
+    /** serve is done; a signal from now on changes nothing */
+    stopped(): void {
+      done = true;
+      // On the real process the listeners stay until main.ts exits (within 500 ms): removed, they would hand a
+      // signal arriving in between (npm's forwarded copy) back to Node's default action, a death by signal.
+      if (signals === process) return;
+      signals.removeListener("SIGTERM", onTerm);
+      signals.removeListener("SIGINT", onInt);
+    },
+  };
+}
+
+/**
+ * How long past the grace period a stop may run: a sink's `close()` gets 2 s more (serve-sinks.ts) and the
+ * idempotency store closes after it. Past this, serve gives up on the stop itself and exits 3.
+ */
+const STOP_SLACK_MS = 3000;
+
+/** The stop's exit code, or exit 3 with one error line if the stop itself hangs past `limitMs`. */
+async function withinLimit(stopping: Promise<number>, limitMs: number, logger: ServeLogger): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      logger.error(`the shutdown did not finish within ${limitMs} ms (grace period and ${STOP_SLACK_MS} ms); exiting ${EXIT.abandoned}, abandoning what was still closing`);
+      resolve(EXIT.abandoned);
+    }, limitMs);
   });
-  const reason = await Promise.race([signalled, outputs.broken.then((error) => ({ error }))]);
-  signals.removeListener("SIGTERM", onTerm);
-  signals.removeListener("SIGINT", onInt);
-  handler.setDraining();
-  const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
-  if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
-  // a supervisor must see a dead stdout reader: events can no longer be delivered
-  else logger.error("stdout failed; stopping (exit 3) so a supervisor restarts serve", { error: messageOf(reason.error) });
-  return stop({ server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+  try {
+    return await Promise.race([stopping, cut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Stops within the grace period; exit 0 only when nothing was abandoned and stdout was not lost. */
@@ -157,7 +220,7 @@ async function stop(parts: {
   outputs: ServeSinks;
   store: { close(): Promise<void> } | undefined;
   graceMs: number;
-  logger: ReturnType<typeof createLogger>;
+  logger: ServeLogger;
   clean: boolean;
 }): Promise<number> {
   const { server, outputs, store, graceMs, logger } = parts;
@@ -172,11 +235,12 @@ async function stop(parts: {
     ...unflushed,
   ].filter(Boolean);
   if (abandoned.length > 0) {
-    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}`, { ...report });
+    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}; exiting ${EXIT.abandoned}`, { ...report });
     return EXIT.abandoned;
   }
-  logger.info("stopped");
+  const code = parts.clean ? EXIT.ok : EXIT.abandoned;
+  logger.info(`stopped (exit ${code})`);
   // the logger writes once per event-loop turn: the last lines go out before the exit code does
   logger.flush();
-  return parts.clean ? EXIT.ok : EXIT.abandoned;
+  return code;
 }

@@ -26,7 +26,8 @@ export interface StdoutSinkOptions {
  * One JSON line per event on a stream (`serve`'s stdout). A batch is accepted once its lines are in the stream's
  * buffer, which is bounded (`buffer_bytes`): past the bound the batch is refused with a 503, so a stalled reader
  * slows the platform down instead of growing memory or hanging requests. A broken stream fails every later batch
- * and tells `onBroken`. Up to the bound of accepted lines is lost if the process dies before the reader takes them.
+ * and tells `onBroken`, as does the batch whose write met the dead reader. Up to the bound of accepted lines is lost
+ * if the process dies (or the reader exits) before the reader takes them.
  *
  * The batches written during one event-loop turn go to the stream as one write at the end of that turn (group
  * commit): a file or pipe stdout writes synchronously, one system call per `write`, and under concurrent requests
@@ -100,11 +101,15 @@ export class StdoutSink implements Sink {
     const dead = this.broken ?? (this.stream.destroyed || this.stream.writableEnded ? new SinkClosedError(this.name, new Error("the stream is closed")) : undefined);
     if (dead !== undefined) return reject(dead);
     try {
-      this.stream.write(text);
-      resolve();
+      this.stream.write(text, (error) => (error ? reject(this.broken ?? new SinkClosedError(this.name, error)) : resolve()));
     } catch (error) {
-      reject(new SinkClosedError(this.name, error));
+      return reject(new SinkClosedError(this.name, error));
     }
+    // Lines the stream could not hand over at once wait in its buffer, within the bound: accepted (a stalled
+    // reader costs 503s past the bound, not hung requests). Otherwise the write already succeeded or failed and
+    // its callback says which on the next tick: the batch that meets a dead reader (EPIPE) is refused, not
+    // acknowledged with its lines lost.
+    if (this.stream.writableLength > 0) resolve();
   }
 
   /** Stops taking batches and waits until the buffer is written, or `signal` aborts (then naming the unwritten bytes). */
