@@ -42,6 +42,8 @@ export interface OutboxStats {
   readonly maxBytes: number;
   /** age of the oldest undelivered entry (ms), 0 when empty */
   readonly oldestAgeMs: number;
+  /** transactions committed since open (one per event-loop turn with writes: the group commit) */
+  readonly commits: number;
 }
 
 /** How many delivered ids are remembered, so a redelivered event is not queued for the subscriber again. */
@@ -88,6 +90,7 @@ export class Outbox {
   private cursor = 0;
   private closed = false;
   private donesSincePrune = 0;
+  private commits = 0;
 
   private constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
@@ -158,6 +161,7 @@ export class Outbox {
       bytes: this.committedBytes,
       maxBytes: this.options.maxBytes,
       oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.createdAt),
+      commits: this.commits,
     };
   }
 
@@ -280,6 +284,7 @@ export class Outbox {
       for (const [seq, entry] of retries) if (!this.retryMarks.has(seq)) this.retryMarks.set(seq, entry);
       return;
     }
+    this.commits += 1;
     for (const waiter of waiters) this.pendingBytes -= waiter.bytes;
     this.committedBytes += addedBytes - freedBytes;
     this.depthCount += added - dones.length - removes.length;
