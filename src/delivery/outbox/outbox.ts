@@ -91,6 +91,8 @@ export class Outbox {
   private closed = false;
   private donesSincePrune = 0;
   private commits = 0;
+  /** the size of the last refused `add()` (0 once one is taken): readiness stays false until it would fit */
+  private lastRefusedBytes = 0;
 
   private constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
@@ -149,9 +151,10 @@ export class Outbox {
     return this.options.path;
   }
 
-  /** True once the outbox holds `maxBytes` or more: writes are refused until deliveries free room. */
+  /** True while the outbox holds `maxBytes`, or too much to take the last write it refused: it refuses writes. */
   get full(): boolean {
-    return this.committedBytes + this.pendingBytes >= this.options.maxBytes;
+    const held = this.committedBytes + this.pendingBytes;
+    return held >= this.options.maxBytes || held + this.lastRefusedBytes > this.options.maxBytes;
   }
 
   stats(): OutboxStats {
@@ -177,11 +180,13 @@ export class Outbox {
     for (const record of records) bytes += Buffer.byteLength(record.payload);
     const held = this.committedBytes + this.pendingBytes;
     if (held + bytes > this.options.maxBytes) {
+      this.lastRefusedBytes = bytes;
       return Promise.reject(
         new SinkUnavailableError(this.options.owner, `outbox full (${held} of ${this.options.maxBytes} bytes held by ${this.depthCount} undelivered entries)`),
       );
     }
     killPoint("before-outbox-write");
+    this.lastRefusedBytes = 0;
     this.pendingBytes += bytes;
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ records, bytes, resolve, reject });
