@@ -46,6 +46,9 @@ export interface OutboxStats {
   readonly commits: number;
 }
 
+/** How long progress marks wait for an add's commit to ride along with before they commit on their own. */
+const PROGRESS_DELAY_MS = 20;
+
 /** How many delivered ids are remembered, so a redelivered event is not queued for the subscriber again. */
 const REMEMBERED_DELIVERIES = 100_000;
 
@@ -63,10 +66,12 @@ type Statement = BetterSqlite3.Statement;
  * A durable FIFO of deliveries in one SQLite file (WAL, `synchronous=FULL`: a commit is fsync'd before it returns,
  * and SQLite's journal makes a torn write roll back to the last commit instead of corrupting the file).
  *
- * `add()` resolves once its records are on disk. Every `add()`, `done()`, `retryLater()` and `remove()` of one
- * event-loop turn goes into one transaction run by a `setImmediate` (a group commit: one fsync per turn, not per
- * request). Progress marks are only as durable as the next commit: a crash before it delivers that entry again,
- * with the same id. The file is opened with an exclusive lock: a second process on the same data directory fails
+ * `add()` resolves once its records are on disk. Every `add()` of one event-loop turn goes into one transaction run
+ * by a `setImmediate` (a group commit: one fsync per turn, not per request). Progress marks (`done()`,
+ * `retryLater()`, `remove()`) ride along with the next such commit, or commit on their own within
+ * `PROGRESS_DELAY_MS` at `synchronous=NORMAL` (written to the WAL without an fsync of their own: a power loss may
+ * lose them, a process crash does not). A lost progress mark only means that entry is delivered again, with the
+ * same id; an accepted event is never lost. The file is opened with an exclusive lock: a second process on the same data directory fails
  * at start instead of delivering everything twice. `better-sqlite3` is loaded here, only when an outbox opens.
  */
 export class Outbox {
@@ -84,6 +89,9 @@ export class Outbox {
   private removeMarks: OutboxEntry[] = [];
   private retryMarks = new Map<number, OutboxEntry>();
   private scheduled: NodeJS.Immediate | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  /** the connection's `synchronous` level now: FULL for transactions with adds, NORMAL for progress alone */
+  private syncFull = true;
   private depthCount: number;
   private committedBytes: number;
   private pendingBytes = 0;
@@ -209,25 +217,26 @@ export class Outbox {
   /** Delivered: deleted at the next commit, its id remembered so a redelivery of the event is not queued again. */
   done(entry: OutboxEntry): void {
     this.doneMarks.push(entry);
-    this.schedule();
+    this.scheduleProgress();
   }
 
   /** Dead-lettered (the caller wrote it elsewhere first): deleted at the next commit. */
   remove(entry: OutboxEntry): void {
     this.removeMarks.push(entry);
-    this.schedule();
+    this.scheduleProgress();
   }
 
   /** Its attempts, next attempt time and last error, recorded at the next commit. */
   retryLater(entry: OutboxEntry): void {
     this.retryMarks.set(entry.seq, entry);
-    this.schedule();
+    this.scheduleProgress();
   }
 
   /** Commits what is pending and closes the file. */
   close(): void {
     if (this.closed) return;
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
     this.flush();
     this.closed = true;
     this.db.close();
@@ -238,8 +247,23 @@ export class Outbox {
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
+  private scheduleProgress(): void {
+    if (this.closed || this.scheduled !== undefined) return;
+    this.progressTimer ??= setTimeout(() => this.flush(), PROGRESS_DELAY_MS);
+  }
+
+  /** FULL fsyncs the WAL at each commit; NORMAL leaves it to the next FULL commit or checkpoint. */
+  private synchronous(full: boolean): void {
+    if (this.syncFull === full) return;
+    this.db.pragma(full ? "synchronous = FULL" : "synchronous = NORMAL");
+    this.syncFull = full;
+  }
+
   private flush(): void {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
     this.scheduled = undefined;
+    this.progressTimer = undefined;
     const waiters = this.waiters;
     const dones = this.doneMarks;
     const removes = this.removeMarks;
@@ -254,6 +278,7 @@ export class Outbox {
     let addedBytes = 0;
     let freedBytes = 0;
     try {
+      this.synchronous(waiters.length > 0);
       this.db.transaction(() => {
         for (const waiter of waiters) {
           for (const record of waiter.records) {
