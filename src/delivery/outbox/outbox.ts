@@ -95,6 +95,9 @@ export class Outbox {
   private depthCount: number;
   private committedBytes: number;
   private pendingBytes = 0;
+  /** entries marked done or removed, not committed yet: no longer counted as held */
+  private markedEntries = 0;
+  private markedBytes = 0;
   private cursor = 0;
   private closed = false;
   private donesSincePrune = 0;
@@ -161,15 +164,15 @@ export class Outbox {
 
   /** True while the outbox holds `maxBytes`, or too much to take the last write it refused: it refuses writes. */
   get full(): boolean {
-    const held = this.committedBytes + this.pendingBytes;
+    const held = this.held();
     return held >= this.options.maxBytes || held + this.lastRefusedBytes > this.options.maxBytes;
   }
 
   stats(): OutboxStats {
     const oldest = this.closed ? undefined : (this.oldest.get() as { createdAt: number } | undefined);
     return {
-      depth: this.depthCount,
-      bytes: this.committedBytes,
+      depth: this.depthCount - this.markedEntries,
+      bytes: this.committedBytes - this.markedBytes,
       maxBytes: this.options.maxBytes,
       oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.createdAt),
       commits: this.commits,
@@ -186,11 +189,11 @@ export class Outbox {
     if (records.length === 0) return Promise.resolve();
     let bytes = 0;
     for (const record of records) bytes += Buffer.byteLength(record.payload);
-    const held = this.committedBytes + this.pendingBytes;
+    const held = this.held();
     if (held + bytes > this.options.maxBytes) {
       this.lastRefusedBytes = bytes;
       return Promise.reject(
-        new SinkUnavailableError(this.options.owner, `outbox full (${held} of ${this.options.maxBytes} bytes held by ${this.depthCount} undelivered entries)`),
+        new SinkUnavailableError(this.options.owner, `outbox full (${held} of ${this.options.maxBytes} bytes held by ${this.depthCount - this.markedEntries} undelivered entries)`),
       );
     }
     killPoint("before-outbox-write");
@@ -217,12 +220,14 @@ export class Outbox {
   /** Delivered: deleted at the next commit, its id remembered so a redelivery of the event is not queued again. */
   done(entry: OutboxEntry): void {
     this.doneMarks.push(entry);
+    this.mark(entry);
     this.scheduleProgress();
   }
 
   /** Dead-lettered (the caller wrote it elsewhere first): deleted at the next commit. */
   remove(entry: OutboxEntry): void {
     this.removeMarks.push(entry);
+    this.mark(entry);
     this.scheduleProgress();
   }
 
@@ -240,6 +245,15 @@ export class Outbox {
     this.flush();
     this.closed = true;
     this.db.close();
+  }
+
+  private held(): number {
+    return this.committedBytes + this.pendingBytes - this.markedBytes;
+  }
+
+  private mark(entry: OutboxEntry): void {
+    this.markedEntries += 1;
+    this.markedBytes += Buffer.byteLength(entry.payload);
   }
 
   private schedule(): void {
@@ -318,6 +332,8 @@ export class Outbox {
     for (const waiter of waiters) this.pendingBytes -= waiter.bytes;
     this.committedBytes += addedBytes - freedBytes;
     this.depthCount += added - dones.length - removes.length;
+    this.markedBytes -= freedBytes;
+    this.markedEntries -= dones.length + removes.length;
     if (waiters.length > 0) killPoint("after-outbox-write");
     for (const waiter of waiters) waiter.resolve();
   }
