@@ -9,7 +9,9 @@ export type KillPoint =
   /** the batch is committed to disk, the platform has not been answered */
   | "after-outbox-write"
   /** the subscriber answered 2xx, the outbox has not recorded it as done */
-  | "after-delivery";
+  | "after-delivery"
+  /** a file sink appended a batch, the idempotency store has not committed it (the platform has no 200) */
+  | "after-file-write";
 
 const armed = process.env["CONVOTIC_TEST_KILL_AT"];
 

@@ -2,6 +2,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { z } from "zod";
 import { ConfigError, messageOf } from "../../core";
 import { deliveryId } from "../../formats/delivery-id";
+import { killPoint } from "../outbox/kill-point";
 import type { Sink, SinkBatch } from "../sink";
 import { SinkUnavailableError } from "./errors";
 import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
@@ -104,6 +105,7 @@ export class FileSink implements Sink {
       for (const line of fresh) this.remember(line.key);
       this.dirty = true;
       await this.syncOnSchedule(handle);
+      killPoint("after-file-write");
     });
     this.tail = done.catch(() => undefined);
     return done.catch((error: unknown) => {
