@@ -79,7 +79,14 @@ async function closeOne(sink: Sink, signal: AbortSignal): Promise<string | undef
     else signal.addEventListener("abort", start, { once: true });
   });
   const closed = sink.close(signal).then(
-    () => (signal.aborted ? `sink ${sink.name} (closed after the grace period; what it still held went to its dead letters)` : undefined),
+    () => {
+      if (!signal.aborted) return undefined;
+      // a durable outbox keeps what it did not deliver for the next start; an in-memory queue dead-letters it
+      const kept = sink instanceof WebhookSink && sink.outboxStats().durable;
+      return kept
+        ? `sink ${sink.name} (closed after the grace period; its undelivered events wait in its outbox for the next start)`
+        : `sink ${sink.name} (closed after the grace period; what it still held went to its dead letters)`;
+    },
     (error: unknown) => (sink instanceof StdoutSink ? `${sink.buffered} bytes of stdout` : `sink ${sink.name} (${messageOf(error)})`),
   );
   try {

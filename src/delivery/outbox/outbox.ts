@@ -107,10 +107,15 @@ export class Outbox {
 
   private constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
-    mkdirSync(dirname(options.path), { recursive: true });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: `require("convotic")` must not load the native module
-    const Sqlite = require("better-sqlite3") as typeof BetterSqlite3;
-    const db = new Sqlite(options.path, { timeout: 0 });
+    let db: Database;
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      // required here, not imported: `require("convotic")` must not load the native module
+      const Sqlite = require("better-sqlite3") as typeof BetterSqlite3;
+      db = new Sqlite(options.path, { timeout: 0 });
+    } catch (error) {
+      throw new SinkUnavailableError(options.owner, `cannot open its outbox ${options.path}: ${messageOf(error)}`, { cause: error });
+    }
     try {
       db.pragma("locking_mode = EXCLUSIVE");
       db.pragma("journal_mode = WAL");
