@@ -145,4 +145,25 @@ describe("WebhookSink on the outbox", () => {
       await subscriber.close();
     }
   });
+
+  it("is not ready while its oldest entry is past max_age (the worker dead-letters it when it next wakes)", async () => {
+    const secret = newSecret();
+    let clock = Date.now();
+    const subscriber = await startReceiver([secret], () => ({ status: 503 }));
+    try {
+      const sink = new WebhookSink(
+        { kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: join(dir, "dead.jsonl"), backoff_base_ms: 60_000, outbox: { max_age: "1s" } },
+        { dataDir: dir, now: () => clock },
+      );
+      await sink.write(batch(envelopes.slice(0, 1)), AbortSignal.timeout(5000));
+      await until(() => subscriber.received.length === 1);
+      expect(await sink.ready()).toBe(true);
+      clock += 5000;
+      expect(await sink.ready()).toBe(false);
+      expect(sink.unreadyReason()).toMatch(/oldest undelivered event is 5 s old \(max_age 1 s\)/);
+      await sink.close(AbortSignal.timeout(1000));
+    } finally {
+      await subscriber.close();
+    }
+  });
 });
