@@ -1,5 +1,5 @@
 // `npm run bench`: the floor, a naive normaliser, ours and the peers, side by side in one process.
-//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory,jetstream] [--baseline REV]
+//   node bench/main.mjs [--quick | --smoke] [--no-install] [--only micro,batch,http,memory,jetstream,outbox] [--baseline REV]
 // --baseline REV builds the library at a git revision and runs it as one more contender ("before") in the same
 // interleaved rounds as ours ("after").
 // Prints a table, then one line `{"bench": …}` with every figure.
@@ -15,6 +15,7 @@ import { measure } from "./lib/measure.mjs";
 import { peerContenders, networkCalls } from "./lib/peers.mjs";
 import { httpPhase } from "./lib/http.mjs";
 import { jetstreamPhase } from "./lib/jetstream.mjs";
+import { outboxPhase } from "./lib/outbox.mjs";
 import { buildBaseline } from "./lib/baseline.mjs";
 
 const { values } = parseArgs({
@@ -34,7 +35,7 @@ const PROFILE = {
   // smoke: proves every phase runs and does the work it claims; its figures mean nothing
   smoke: { rounds: 2, sampleMs: 1, warmupMs: 2, batchSizes: [1, 10], httpRounds: 1, httpSec: 1, httpWarmupSec: 0, connections: 4, memoryEvents: 1_000 },
 }[MODE];
-const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory,jetstream").split(","));
+const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory,jetstream,outbox").split(","));
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
 function ensureBenchDependencies() {
@@ -252,6 +253,15 @@ async function jetstreamPhaseRun(lib, out) {
   console.log(`3 instances / 1 instance: ${fmt(j.three_over_one)}×${j.pool_wrapped ? "   (the body pool wrapped: later requests were duplicates, not counted as events)" : ""}`);
 }
 
+async function outboxPhaseRun(out) {
+  out.outbox = await outboxPhase({ rounds: Math.max(2, PROFILE.httpRounds), durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: Math.min(PROFILE.connections, 32), log });
+  const o = out.outbox;
+  const rows = Object.entries(o.settings).map(([name, s]) => [name, s.events_per_s_median, s.runs.map((run) => run.events_per_s).join(", "), s.cpu_us_per_event_median ?? "—", s.runs.reduce((t, r) => t + r.other, 0)]);
+  console.log(`\nOutbox: events/s answered 200 by convotic serve with one webhook sink; ${o.connections} keep-alive connections, ${o.duration_s} s × ${o.rounds} interleaved rounds, distinct Telegram updates\n`);
+  console.log(table(["webhook sink", "events/s median", "per round", "serve CPU µs/event", "non-200"], rows));
+  console.log(`durable outbox / in-memory queue: ${fmt(o.durable_over_memory)}× the events/s, ${fmt(o.cpu_durable_over_memory)}× the CPU per event`);
+}
+
 function memoryPhase(out) {
   log(`memory: ${PROFILE.memoryEvents} events in a child process`);
   const child = spawnSync(process.execPath, ["--expose-gc", join(BENCH_DIR, "memory.mjs"), "--events", String(PROFILE.memoryEvents)], {
@@ -297,6 +307,7 @@ async function main() {
   }
   if (PHASES.has("memory")) memoryPhase(out);
   if (PHASES.has("jetstream")) await jetstreamPhaseRun(lib, out);
+  if (PHASES.has("outbox")) await outboxPhaseRun(out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;
   out.load_average_at_end = loadavg().map((x) => Math.round(x * 10) / 10);
   log(`load average (1, 5, 15 min): ${out.load_average_at_start.join(" ")} at start, ${out.load_average_at_end.join(" ")} at end; ${cpus().length} cores`);

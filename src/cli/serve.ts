@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { openStore, ttlOf, type DeliveryObserver } from "../delivery";
+import { DEFAULT_DATA_DIR, openStore, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
 import { readServerConfig } from "./config";
@@ -58,7 +58,10 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const metrics = createMetrics();
 
   // stdout sinks have a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
-  const outputs = openSinks(config, io, path);
+  // durable state (webhook outboxes) lives next to the config file unless `data_dir` says otherwise
+  const dataDir = resolve(dirname(resolve(path)), config.data_dir ?? DEFAULT_DATA_DIR);
+  const outputs = openSinks(config, io, path, { dataDir, logger, observer: metrics.sinkObserver });
+  for (const outbox of outputs.outboxes) metrics.watchOutbox(outbox);
   const observer: DeliveryObserver = {
     ran: (report) => {
       metrics.observer.ran?.(report);
@@ -135,6 +138,14 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   say(`convotic: health at ${server.url}/healthz and ${server.url}/readyz, Prometheus metrics at ${server.url}/metrics`);
   const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
+  for (const outbox of outputs.outboxes) {
+    const { depth } = outbox.stats();
+    say(
+      outbox.durable
+        ? `convotic: sink ${outbox.sink}: durable outbox in ${shown(dataDir)}${depth > 0 ? `, resuming ${depth} undelivered event(s)` : ""}`
+        : `convotic: sink ${outbox.sink}: in-memory queue (outbox.durable false): a crash loses the events it holds`,
+    );
+  }
 
   try {
     const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);

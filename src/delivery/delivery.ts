@@ -142,6 +142,26 @@ function stageKey(key: string, sink: Sink): string {
   return `${key}>sink:${sink.name}`;
 }
 
+/**
+ * A sink that reads its signal answers the deadline itself (a full queue waiting for room: 503 `sink_unavailable`,
+ * so the platform gets `Retry-After` rather than a 500). Its rejection follows the abort by a few microtasks, after
+ * the race has already lost: give it one turn of the event loop to be heard.
+ */
+function verdictAtDeadline(writing: Promise<void>, fallback: DeadlineError): Promise<unknown> {
+  return new Promise((resolve) => {
+    const timer = setImmediate(() => resolve(fallback));
+    writing.then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof ConvoticError && error.status === 503) {
+          clearImmediate(timer);
+          resolve(error);
+        }
+      },
+    );
+  });
+}
+
 /** What a sink that never reads its signal gets (`Sink.ignoresSignal`). */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -264,10 +284,12 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     });
     if (taken.length === 0) return;
     let ok = true;
+    const writing = sink.write(batch, sink.ignoresSignal === true ? NEVER_ABORTED : deadline.signal);
     try {
-      await deadline.race(sink.write(batch, sink.ignoresSignal === true ? NEVER_ABORTED : deadline.signal), `sink ${sink.name}`);
-    } catch (error) {
+      await deadline.race(writing, `sink ${sink.name}`);
+    } catch (raced) {
       ok = false;
+      const error = raced instanceof DeadlineError ? await verdictAtDeadline(writing, raced) : raced;
       // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
       const cause =
         error instanceof ConvoticError && (error instanceof DeadlineError || error.status === 503)

@@ -28,4 +28,14 @@ export interface Sink {
   close(signal: AbortSignal): Promise<void>;
   /** For readiness probes: whether the sink can take batches now. Absent means always. */
   ready?(): Promise<boolean>;
+  /** With `ready()` false: why, in words for `/readyz` (an outbox past its bound, a closed sink…). */
+  unreadyReason?(): string | undefined;
+}
+
+/** What a sink that delivers later (the webhook sink) did with one delivery attempt. */
+export type SinkDeliveryOutcome = "delivered" | "retried" | "dead_lettered";
+
+/** Hears a later-delivering sink's progress (serve counts `convotic_sink_deliveries_total` from it). */
+export interface SinkDeliveryObserver {
+  delivery?(sink: string, outcome: SinkDeliveryOutcome): void;
 }

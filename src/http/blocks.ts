@@ -71,6 +71,8 @@ export const ServerConfigSchema = z.strictObject({
   stdout_buffer_bytes: z.int().positive().optional(),
   /** where events go: `[{ kind: "stdout" | "file" | "webhook", filter, format, … }]`; absent: JSON lines on stdout */
   sinks: z.unknown().optional(),
+  /** where durable state lives (the webhook sinks' outboxes); relative to the config file's folder; default `.convotic` */
+  data_dir: z.string().min(1).optional(),
   /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
   adapters: z.array(z.string().min(1)).optional(),
   /** `convotic consume`'s settings (durable, filter, …): serve ignores them, so one file can configure both */
@@ -91,6 +93,8 @@ export interface ServerConfig {
   readonly stdout_buffer_bytes?: number | undefined;
   /** validated, `${VAR}` references resolved; absent when the file has no `sinks` */
   readonly sinks?: z.output<typeof SinksConfig> | undefined;
+  /** as written in the file (serve resolves it from the config file's folder) */
+  readonly data_dir?: string | undefined;
   readonly blocks: BlockSet;
 }
 

@@ -2,6 +2,6 @@
 export { createLogger, LOG_LEVELS, requestScope } from "./log";
 export type { LogFormat, LogThreshold } from "./log";
 export { createMetrics } from "./metrics";
-export type { Metrics, RequestObservation } from "./metrics";
+export type { Metrics, OutboxSource, RequestObservation } from "./metrics";
 export { observeHandler } from "./ops";
 export type { ObservedHandler, ObserveOptions, ReadinessCheck } from "./ops";

@@ -1,6 +1,12 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { UnhandledEvent, UnifiedEvent } from "../core";
-import type { DeliveryObserver } from "../delivery";
+import type { DeliveryObserver, SinkDeliveryObserver } from "../delivery";
+
+/** What a sink that delivers later holds, read at each scrape (`convotic_sink_outbox_*` gauges). */
+export interface OutboxSource {
+  readonly sink: string;
+  stats(): { readonly depth: number; readonly oldestAgeMs: number };
+}
 
 /** What one answered webhook request tells the metrics; `block` is a configured id, never a client's path. */
 export interface RequestObservation {
@@ -68,6 +74,36 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     registers: [registry],
   });
 
+  const sinkDeliveries = new Counter({
+    name: "convotic_sink_deliveries_total",
+    help: "Delivery attempts of sinks that deliver later (webhook), by sink and outcome: delivered, retried, dead_lettered",
+    labelNames: ["sink", "outcome"],
+    registers: [registry],
+  });
+  const outboxes: OutboxSource[] = [];
+  new Gauge({
+    name: "convotic_sink_outbox_depth",
+    help: "Events accepted by a sink (acknowledged to the platform) and not yet delivered nor dead-lettered, by sink",
+    labelNames: ["sink"],
+    registers: [registry],
+    collect() {
+      for (const source of outboxes) this.set({ sink: source.sink }, source.stats().depth);
+    },
+  });
+  new Gauge({
+    name: "convotic_sink_outbox_oldest_age_seconds",
+    help: "Age of the oldest undelivered event of a sink (0 when none), by sink",
+    labelNames: ["sink"],
+    registers: [registry],
+    collect() {
+      for (const source of outboxes) this.set({ sink: source.sink }, source.stats().oldestAgeMs / 1000);
+    },
+  });
+  /** Pass to the sinks (`createSink(config, { observer })`): counts each delivery outcome. */
+  const sinkObserver: SinkDeliveryObserver = {
+    delivery: (sink, outcome) => sinkDeliveries.inc({ sink, outcome }),
+  };
+
   function delivered(batch: readonly UnifiedEvent[], skipped: readonly UnhandledEvent[]): void {
     for (const event of batch) events.inc({ platform: event.platform, type: event.type });
     for (const item of skipped) unhandled.inc({ platform: item.platform, kind: item.kind });
@@ -95,6 +131,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     },
     delivered,
     observer,
+    sinkObserver,
+    /** reports a sink's outbox depth and oldest age at each scrape */
+    watchOutbox(source: OutboxSource): void {
+      outboxes.push(source);
+    },
     duplicate(platform: string, count = 1): void {
       duplicates.inc({ platform }, count);
     },

@@ -22,7 +22,7 @@ describe("convotic replay --dead-letter", () => {
     let healthy = false;
     const subscriber = await startReceiver([secret], () => (healthy ? { status: 200 } : { status: 503 }));
     try {
-      const sink = new WebhookSink({ kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: deadLetter, max_attempts: 2, backoff_base_ms: 10 });
+      const sink = new WebhookSink({ kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: deadLetter, max_attempts: 2, backoff_base_ms: 10 }, { dataDir: dir });
       await sink.write({ events, unhandled: [] }, AbortSignal.timeout(5000));
       await until(() => sink.stats.dead_lettered === 3);
       await sink.close(AbortSignal.timeout(1000));

@@ -23,10 +23,12 @@ describe("file sink", () => {
     await Promise.all([first.write({ events: batch.events.slice(0, 10), unhandled: [] }, signal()), first.write({ events: batch.events.slice(10), unhandled: [] }, signal())]);
     await first.close(signal());
     const second = new FileSink({ kind: "file", path });
-    await second.write({ events: batch.events.slice(0, 1), unhandled: [] }, signal());
+    // the first event again (a redelivery after a crash): already in the file, skipped; a new one is appended
+    await second.write({ events: [batch.events[0]!, envelopes[20]!], unhandled: [] }, signal());
     await second.close(signal());
+    expect(second.skipped.repeated).toBe(1);
     const lines = readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
-    expect(lines).toEqual([...batch.events, batch.events[0]]);
+    expect(lines).toEqual([...batch.events, envelopes[20]]);
     await expect(second.write(batch, signal())).rejects.toThrow(/closed/);
   });
 
@@ -78,7 +80,7 @@ describe("file sink fsync schedule", () => {
     expect(spy.mock.calls.length).toBe(1); // the first write, then the interval holds the rest
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(spy.mock.calls.length).toBe(2); // the scheduled one
-    await sink.write({ events: batch.events.slice(0, 1), unhandled: [] }, signal());
+    await sink.write({ events: batch.events.slice(5, 6), unhandled: [] }, signal());
     await sink.close(signal());
     expect(spy.mock.calls.length).toBeGreaterThanOrEqual(3); // close flushes what is left
   });
@@ -94,7 +96,7 @@ describe("sinks config", () => {
       { kind: "file", path: join(dir, "all.jsonl") },
       { kind: "webhook", name: "crm", url: "https://hooks.example.com/x", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], dead_letter: join(dir, "dead.jsonl") },
     ]);
-    const built = parsed.map((config) => createSink(config, { stdout }));
+    const built = parsed.map((config) => createSink(config, { stdout, dataDir: dir }));
     expect(built.map((sink) => sink.constructor)).toEqual([StdoutSink, FileSink, WebhookSink]);
     const contact = envelopes.find((event) => event.type === "crm.contact.updated")!;
     await built[0]!.write({ events: [envelopes[0]!, contact], unhandled: [] }, signal());

@@ -1,7 +1,8 @@
 import type { Writable } from "node:stream";
 import { z } from "zod";
 import { ConfigError } from "../../core";
-import type { Sink } from "../sink";
+import type { Logger } from "../../core";
+import type { Sink, SinkDeliveryObserver } from "../sink";
 import { FileSink, FileSinkConfig } from "./file";
 import { JetStreamSink, JetStreamSinkConfig } from "./jetstream";
 import { StdoutSink, StdoutSinkConfig } from "./stdout";
@@ -27,6 +28,7 @@ export { signatureHeader, standardWebhookHeaders, WhsecSecret } from "./standard
 export { DEFAULT_MAX_BUFFERED_BYTES, StdoutSink, StdoutSinkConfig } from "./stdout";
 export type { StdoutSinkOptions } from "./stdout";
 export { WebhookSink, WebhookSinkConfig } from "./webhook";
+export type { Delivery as WebhookDelivery, DeliveryQueue } from "./webhook-queue";
 export type { WebhookSinkOptions, WebhookSinkStats } from "./webhook";
 
 /** One entry of `sinks: [...]` in the serve config. */
@@ -49,6 +51,11 @@ export interface SinkEnvironment {
   readonly stdout?: Writable;
   /** a `stdout` sink's stream broke (EPIPE); serve exits non-zero */
   readonly onBroken?: (error: unknown) => void;
+  /** where sinks with a durable outbox keep it (default `./.convotic`) */
+  readonly dataDir?: string;
+  /** hears a later-delivering sink's retries and dead letters */
+  readonly logger?: Logger;
+  readonly observer?: SinkDeliveryObserver;
 }
 
 /** Builds one sink from its (already env-resolved) config; throws `ConfigError` naming the field, never a secret. */
@@ -59,7 +66,11 @@ export function createSink(config: SinkConfig, environment: SinkEnvironment = {}
     case "file":
       return new FileSink(config);
     case "webhook":
-      return new WebhookSink(config);
+      return new WebhookSink(config, {
+        ...(environment.dataDir === undefined ? {} : { dataDir: environment.dataDir }),
+        ...(environment.logger === undefined ? {} : { logger: environment.logger }),
+        ...(environment.observer === undefined ? {} : { observer: environment.observer }),
+      });
     case "jetstream":
       return new JetStreamSink(config);
     default:

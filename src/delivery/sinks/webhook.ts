@@ -1,25 +1,31 @@
+import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, messageOf } from "../../core";
+import { ConfigError, messageOf, type Logger } from "../../core";
 import { deliveryId } from "../../formats/delivery-id";
-import type { Sink, SinkBatch } from "../sink";
+import { DEFAULT_DATA_DIR, OutboxConfig } from "../outbox";
+import { killPoint } from "../outbox/kill-point";
+import type { Sink, SinkBatch, SinkDeliveryObserver, SinkDeliveryOutcome } from "../sink";
 import { appendDeadLetters, type DeadLetterRecord } from "./dead-letter";
 import { SinkUnavailableError } from "./errors";
 import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
+import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
 
 export const WebhookSinkConfig = z.strictObject({
   kind: z.literal("webhook"),
-  /** keys the `webhook-id` of every delivery: renaming a subscriber changes its ids */
+  /** keys the `webhook-id` of every delivery (and names its outbox file): renaming a subscriber changes its ids */
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -"),
   url: z.url({ protocol: /^https?$/ }),
   /** every secret signs each request (rotation: add the new one, remove the old one once the subscriber switched) */
   secrets: z.array(WhsecSecret).min(1),
   filter: SinkFilter.optional(),
   format: SinkFormat.default("envelope"),
-  /** deliveries held in memory per subscriber */
+  /** the durable outbox (default) and its bounds; `{ durable: false }` for the in-memory queue */
+  outbox: OutboxConfig.prefault({}),
+  /** in-memory queue only (`outbox.durable: false`): deliveries held per subscriber */
   queue_size: z.number().int().positive().default(1000),
-  /** when the queue is full: `wait` for room (bounded by the caller's deadline) or `reject` at once */
+  /** in-memory queue only: when full, `wait` for room (until the caller's deadline, then 503) or `reject` at once */
   when_full: z.enum(["wait", "reject"]).default("wait"),
   /** attempts per delivery, the first included */
   max_attempts: z.number().int().positive().default(8),
@@ -31,16 +37,6 @@ export const WebhookSinkConfig = z.strictObject({
 });
 export type WebhookSinkConfig = z.input<typeof WebhookSinkConfig>;
 
-interface Delivery {
-  readonly id: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly body: string;
-  readonly contentType: string;
-  attempts: number;
-  lastError: string;
-}
-
 export interface WebhookSinkStats extends SkipCounts {
   delivered: number;
   retries: number;
@@ -48,20 +44,25 @@ export interface WebhookSinkStats extends SkipCounts {
 }
 
 export interface WebhookSinkOptions {
-  /** for tests: the clock of `webhook-timestamp` */
+  /** where the outbox file lives (`<dataDir>/outbox/<name>.sqlite`); default `./.convotic` from the current directory */
+  readonly dataDir?: string;
+  /** hears each retry and dead letter (warn) */
+  readonly logger?: Logger;
+  /** counts each delivery outcome */
+  readonly observer?: SinkDeliveryObserver;
+  /** for tests: the clock of `webhook-timestamp`, of backoff and of ages */
   readonly now?: () => number;
   /** for tests: the jitter source */
   readonly random?: () => number;
 }
 
 /**
- * Forwards each event to one subscriber as a Standard Webhooks request, one at a time and in order. `write()`
- * resolves once the batch is in the in-memory queue: that is what the platform's 200 means, so a crash loses
- * what is queued (the durable stream sink is for that). Queue full: `when_full: "wait"` holds `write()` until
- * room frees up or the caller's signal aborts (then it rejects and the platform redelivers; already queued events
- * of that batch are sent again with the same `webhook-id`, which receivers deduplicate on), `"reject"` refuses the
- * whole batch at once. Deliveries that exhaust `max_attempts`, get a non-retryable status, or are still queued
- * when `close()` gives up go to the dead-letter file.
+ * Forwards each event to one subscriber as a Standard Webhooks request, one at a time and in order. By default
+ * `write()` resolves once the batch is committed to the sink's durable outbox (an fsync'd SQLite file under the data
+ * directory): that is what the platform's 200 means, and a crash loses nothing acknowledged; at the next start the
+ * sink resumes where it was, with the same `webhook-id`s. A full outbox refuses the batch (503 + `Retry-After`).
+ * With `outbox: { durable: false }` the queue is in memory (a crash loses it). Deliveries that exhaust
+ * `max_attempts`, get a non-retryable status, or outlive `outbox.max_age` go to the dead-letter file.
  */
 export class WebhookSink implements Sink {
   readonly name: string;
@@ -71,8 +72,12 @@ export class WebhookSink implements Sink {
   private readonly matches: ReturnType<typeof filterOf>;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly queue: Delivery[] = [];
-  private readonly roomWaiters = new Set<() => void>();
+  private readonly logger: Logger | undefined;
+  private readonly observer: SinkDeliveryObserver | undefined;
+  private readonly queue: DeliveryQueue;
+  /** no new attempt, backoff sleeps end (durable: at close; in memory: when close gives up) */
+  private readonly closing = new AbortController();
+  /** the attempt in flight is cancelled */
   private readonly stopping = new AbortController();
   private worker: Promise<void> | undefined;
   private closed = false;
@@ -87,20 +92,46 @@ export class WebhookSink implements Sink {
     this.matches = filterOf(parsed.data.filter);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.logger = options.logger;
+    this.observer = options.observer;
+    const { outbox } = parsed.data;
+    this.queue = outbox.durable
+      ? new DurableQueue(this.name, resolve(options.dataDir ?? DEFAULT_DATA_DIR), { maxBytes: outbox.max_bytes, maxAgeMs: outbox.max_age }, this.now)
+      : new MemoryQueue(this.name, { size: parsed.data.queue_size, whenFull: parsed.data.when_full }, this.now, () => this.closed, () => this.start());
+    // what a previous run accepted and did not deliver goes out first, in order
+    if (this.queue.stats().depth > 0) this.start();
   }
 
-  /** deliveries waiting, the one in flight excluded */
+  /** undelivered deliveries, the one in flight included */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.stats().depth;
+  }
+
+  /** depth, oldest age and (durable) bytes of what the sink holds: serve's gauges */
+  outboxStats(): { depth: number; oldestAgeMs: number; bytes?: number; maxBytes?: number; durable: boolean } {
+    return { ...this.queue.stats(), durable: this.queue.durable };
   }
 
   async ready(): Promise<boolean> {
-    return !this.closed && this.queue.length < this.config.queue_size;
+    return this.unreadyReason() === undefined;
+  }
+
+  unreadyReason(): string | undefined {
+    if (this.closed) return `sink ${this.name} is closed`;
+    if (this.queue.full) {
+      const { depth, bytes, maxBytes } = this.queue.stats();
+      return this.queue.durable
+        ? `sink ${this.name}: outbox full (${bytes ?? 0} of ${maxBytes ?? 0} bytes, ${depth} undelivered)`
+        : `sink ${this.name}: queue full (${depth}/${this.config.queue_size})`;
+    }
+    const { oldestAgeMs } = this.queue.stats();
+    if (oldestAgeMs > this.config.outbox.max_age) return `sink ${this.name}: oldest undelivered event is ${Math.round(oldestAgeMs / 1000)} s old (max_age ${this.config.outbox.max_age / 1000} s)`;
+    return undefined;
   }
 
   async write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
     if (this.closed) throw new SinkUnavailableError(this.name, "closed");
-    const deliveries: Delivery[] = [];
+    const deliveries: NewDelivery[] = [];
     for (const event of batch.events) {
       if (!this.matches(event.type)) {
         this.stats.filtered += 1;
@@ -111,92 +142,111 @@ export class WebhookSink implements Sink {
         this.stats.unprojected += 1;
         continue;
       }
-      const id = deliveryId(event.id, this.name);
-      deliveries.push({ id, eventId: event.id, eventType: event.type, body: rendered.body, contentType: rendered.contentType, attempts: 0, lastError: "" });
+      deliveries.push({ id: deliveryId(event.id, this.name), eventId: event.id, eventType: event.type, body: rendered.body, contentType: rendered.contentType });
     }
-    if (this.config.when_full === "reject" && this.queue.length + deliveries.length > this.config.queue_size) {
-      throw new SinkUnavailableError(this.name, `queue full (${this.queue.length}/${this.config.queue_size})`);
+    if (deliveries.length === 0) return;
+    try {
+      await this.queue.add(deliveries, signal);
+    } catch (error) {
+      if (error instanceof SinkUnavailableError) this.logger?.warn("sink refused a batch (the platform is answered 503 and redelivers)", { sink: this.name, events: deliveries.length, error: error.message });
+      throw error;
     }
-    for (const delivery of deliveries) {
-      while (this.queue.length >= this.config.queue_size) await this.room(signal);
-      this.queue.push(delivery);
-      this.start();
-    }
+    this.start();
   }
 
   /**
-   * Stops taking batches and delivers what is queued, retries included. When `signal` aborts first, the request
-   * in flight is cancelled and every undelivered item goes to the dead-letter file.
+   * Stops taking batches. In memory: delivers what is queued, retries included; when `signal` aborts first, the
+   * request in flight is cancelled and every undelivered item goes to the dead-letter file. Durable: lets the
+   * attempt in flight finish (until `signal`), commits the outbox and closes it; what is undelivered waits on disk
+   * for the next start.
    */
   async close(signal: AbortSignal): Promise<void> {
     this.closed = true;
-    for (const wake of this.roomWaiters) wake();
-    const onAbort = () => this.stopping.abort();
+    this.queue.wakeWaiters();
+    const onAbort = () => {
+      this.closing.abort();
+      this.stopping.abort();
+    };
+    if (this.queue.durable) this.closing.abort();
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
     try {
       await this.worker;
     } finally {
       signal.removeEventListener("abort", onAbort);
+      this.queue.close();
     }
   }
 
-  private room(signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        this.roomWaiters.delete(done);
-        signal.removeEventListener("abort", abort);
-        resolve();
-      };
-      const abort = () => {
-        this.roomWaiters.delete(done);
-        reject(new SinkUnavailableError(this.name, `queue full (${this.config.queue_size}) until the deadline`));
-      };
-      if (signal.aborted) return abort();
-      this.roomWaiters.add(done);
-      signal.addEventListener("abort", abort, { once: true });
-    }).then(() => {
-      if (this.closed) throw new SinkUnavailableError(this.name, "closed");
-    });
-  }
-
   private start(): void {
+    if (this.closing.signal.aborted) return;
     this.worker ??= this.run().finally(() => {
       this.worker = undefined;
-      if (this.queue.length > 0 && !this.stopping.signal.aborted) this.start();
+      // in memory, a batch may have been queued while the worker was ending; a durable outbox's writes start the
+      // worker after their commit, which cannot fall between its last `take()` and this line (both in one turn)
+      if (!this.queue.durable && this.queue.stats().depth > 0 && !this.closing.signal.aborted) this.start();
     });
   }
 
   private async run(): Promise<void> {
-    for (let delivery = this.queue.shift(); delivery !== undefined; delivery = this.queue.shift()) {
-      for (const wake of this.roomWaiters) wake();
-      if (this.stopping.signal.aborted) {
-        await this.deadLetter([delivery, ...this.queue.splice(0)], "shutdown before delivery");
+    for (let delivery = this.queue.take(); delivery !== undefined; delivery = this.queue.take()) {
+      if (this.closing.signal.aborted) {
+        await this.shutdownWith(delivery, "shutdown before delivery");
         return;
       }
-      await this.deliver(delivery);
+      if (!(await this.deliver(delivery))) return;
     }
   }
 
-  private async deliver(delivery: Delivery): Promise<void> {
+  /** In memory, what is left goes to the dead letters; durable, it stays in the outbox. */
+  private async shutdownWith(delivery: Delivery, note: string): Promise<void> {
+    if (this.queue.durable) return;
+    await this.deadLetter([delivery, ...this.queue.abandon()], note);
+  }
+
+  /** Delivers, retries or dead-letters one delivery; false when the sink is stopping and the worker must end. */
+  private async deliver(delivery: Delivery): Promise<boolean> {
     const policy = { baseMs: this.config.backoff_base_ms, maxMs: this.config.backoff_max_ms };
     for (;;) {
+      if (this.now() - delivery.acceptedAt > this.config.outbox.max_age) {
+        await this.deadLetter([delivery], `undelivered after max_age (${this.config.outbox.max_age} ms)`);
+        return true;
+      }
+      const wait = delivery.nextAt - this.now();
+      if (wait > 0 && !(await this.sleep(wait))) {
+        await this.shutdownWith(delivery, "shutdown during retries");
+        return false;
+      }
       delivery.attempts += 1;
       const outcome = await this.attempt(delivery);
       if (outcome.kind === "delivered") {
+        killPoint("after-delivery");
+        this.queue.delivered(delivery);
         this.stats.delivered += 1;
-        return;
+        this.count("delivered");
+        return true;
       }
       delivery.lastError = outcome.reason;
-      if (outcome.kind === "refused" || delivery.attempts >= this.config.max_attempts || this.stopping.signal.aborted) {
+      if (outcome.kind === "refused" || delivery.attempts >= this.config.max_attempts) {
         await this.deadLetter([delivery], outcome.kind === "refused" ? undefined : `gave up after ${delivery.attempts} attempt(s)`);
-        return;
+        return true;
       }
+      const backoff = backoffMs(delivery.attempts, policy, this.random, outcome.kind === "retry" ? outcome.retryAfterMs : undefined);
+      delivery.nextAt = this.now() + backoff;
+      this.queue.retryLater(delivery);
       this.stats.retries += 1;
-      const wait = backoffMs(delivery.attempts, policy, this.random, outcome.kind === "retry" ? outcome.retryAfterMs : undefined);
-      if (!(await this.sleep(wait))) {
+      this.count("retried");
+      this.logger?.warn("webhook delivery failed; retrying", {
+        sink: this.name,
+        event_id: delivery.eventId,
+        webhook_id: delivery.id,
+        attempt: delivery.attempts,
+        error: outcome.reason,
+        retry_in_ms: Math.round(backoff),
+      });
+      if (this.stopping.signal.aborted && !this.queue.durable) {
         await this.deadLetter([delivery], "shutdown during retries");
-        return;
+        return false;
       }
     }
   }
@@ -225,20 +275,29 @@ export class WebhookSink implements Sink {
     }
   }
 
-  /** Resolves true after `ms`, false at once if the sink is stopping. */
+  /** Resolves true after `ms`, false at once if the sink is closing. */
   private sleep(ms: number): Promise<boolean> {
+    const signal = this.closing.signal;
     return new Promise((resolve) => {
-      if (this.stopping.signal.aborted) return resolve(false);
+      if (signal.aborted) return resolve(false);
       const stop = () => {
         clearTimeout(timer);
         resolve(false);
       };
       const timer = setTimeout(() => {
-        this.stopping.signal.removeEventListener("abort", stop);
+        signal.removeEventListener("abort", stop);
         resolve(true);
       }, ms);
-      this.stopping.signal.addEventListener("abort", stop, { once: true });
+      signal.addEventListener("abort", stop, { once: true });
     });
+  }
+
+  private count(outcome: SinkDeliveryOutcome): void {
+    try {
+      this.observer?.delivery?.(this.name, outcome);
+    } catch {
+      // an observer's failure must not stop deliveries
+    }
   }
 
   private async deadLetter(deliveries: readonly Delivery[], note?: string): Promise<void> {
@@ -258,10 +317,24 @@ export class WebhookSink implements Sink {
     try {
       await appendDeadLetters(this.config.dead_letter, records);
     } catch (error) {
-      // the last copy: say so loudly rather than lose it silently
-      process.emitWarning(`sink ${this.name}: cannot write ${records.length} dead letter(s) to ${this.config.dead_letter}: ${messageOf(error)}`);
-    } finally {
-      this.stats.dead_lettered += records.length;
+      // the last copy: say so loudly rather than lose it silently; a durable outbox keeps it for the next start
+      const message = `sink ${this.name}: cannot write ${records.length} dead letter(s) to ${this.config.dead_letter}: ${messageOf(error)}`;
+      if (this.logger === undefined) process.emitWarning(message);
+      else this.logger.error(message, { sink: this.name });
+      if (this.queue.durable) return;
+    }
+    for (const delivery of deliveries) {
+      this.queue.deadLettered(delivery);
+      this.stats.dead_lettered += 1;
+      this.count("dead_lettered");
+      this.logger?.warn("webhook delivery dead-lettered", {
+        sink: this.name,
+        event_id: delivery.eventId,
+        webhook_id: delivery.id,
+        attempt: delivery.attempts,
+        error: records.find((record) => record.id === delivery.id)?.last_error ?? "",
+        file: this.config.dead_letter,
+      });
     }
   }
 }
