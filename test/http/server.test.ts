@@ -147,6 +147,8 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(await response.text()).toBe(handshake!.body);
+    // the event is delivered after the answer (the handshake never waits on sinks, handlers or stores)
+    await served().handler.drain();
     expect(served().sink.events.map((event) => [event.type, event.block_id])).toEqual([["platform.webhook.verified", block.id]]);
   });
 
@@ -155,6 +157,7 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expect(await response.text()).not.toBe(handshake!.body);
+    await served().handler.drain();
     expect(served().sink.events).toEqual([]);
   });
   }
@@ -248,6 +251,7 @@ describe.each(sharing)("%s shared route", (platform) => {
     const ok = await fetch(served().url(`/webhooks/${platform}?${handshake!.valid}`));
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe(handshake!.body);
+    await served().handler.drain();
     expect(served().sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
     const refused = await fetch(served().url(`/webhooks/${platform}?${handshake!.invalid}`));
     expect(refused.status).toBe(403);
