@@ -34,12 +34,13 @@ export function claimFor(req: IncomingMessage, budget: BodyBudget): BodyClaim {
 
 /**
  * Reads a node request body within the per-request limit and the shared in-flight budget: what it keeps is taken
- * by `claim` (the caller gives it back with `claim.releaseAll()` once the request is handled). Rejects with
+ * by `claim` (the caller gives it back with `claim.releaseAll()` once the request is handled; without a claim it
+ * is taken as `budget.tryReserve` would, and given back with `budget.release(body.byteLength)`). Rejects with
  * `BusyError` past the budget or the address's share (the stream is paused, not destroyed, so the 503 can still
  * be written), with `SlowBodyError` when a started body falls below the budget's minimum rate, and with
  * `ClientClosedError` when the client goes away mid-body; each time it gives back what it took.
  */
-export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget, claim: BodyClaim = claimFor(req, budget)): Promise<Uint8Array> {
+export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget, claim: BodyClaim = budget.claim()): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
     const expected = declaredLength(req);
