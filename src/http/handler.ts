@@ -127,6 +127,11 @@ export interface WebhookHandler {
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
+/** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
+function isVerification(result: NormalizeResult): boolean {
+  return result.events.length > 0 && result.unhandled.length === 0 && result.events.every((event) => event.type === "platform.webhook.verified");
+}
+
 /** A successful answer and the fields its log line carries. */
 interface Answer {
   readonly response: HttpResponse;
@@ -183,6 +188,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
   async function deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
     const result = work();
+    // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
+    // alone, like a GET handshake: its event is delivered after the answer
+    if (isVerification(result)) {
+      deliverLater(context, () => result);
+      return result;
+    }
+    return deliverResult(context, result);
+  }
+
+  /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
+  async function deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
     return result;
@@ -202,7 +218,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   function deliverLater(context: DeliveryContext, work: () => NormalizeResult): void {
     const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
     background.run(
-      async () => void (await deliverNow(context, work)),
+      async () => void (await deliverResult(context, work())),
       (error) => {
         const failure = asConvoticError(error);
         logger.error("background processing failed; the platform will not redeliver", {
