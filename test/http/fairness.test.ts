@@ -1,7 +1,9 @@
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
 import { connect, type Socket } from "node:net";
-import { addressKey, DEFAULT_FAIRNESS } from "../../src/http";
-import { captureLogger, serveTest, secretsFor, signedHeaders } from "./support";
+import { addressKey, convoticExpress, DEFAULT_FAIRNESS } from "../../src/http";
+import { captureLogger, serveTest, secretsFor, signedHeaders, testHandler } from "./support";
 
 /*
  * Issue 23, fairness before authentication, against a real server on 127.0.0.1. The attack of the issue: 32
@@ -163,7 +165,8 @@ describe("the minimum body rate", () => {
   });
 
   it("lets a body through that arrives in pieces at more than the rate", async () => {
-    const env = await serveTest({ blocks, logger: captureLogger(), fairness: { minBodyRate: rate } });
+    // a wider window than the pieces' spacing, so a loaded machine's late timers cannot starve one
+    const env = await serveTest({ blocks, logger: captureLogger(), fairness: { minBodyRate: { bytesPerSecond: 500, windowMs: 1_000 } } });
     const body = webhookBody(1);
     const headers = signedHeaders("testchat", body, secrets);
     const socket = connect({ port: env.server.port, host: "127.0.0.1" });
@@ -172,7 +175,7 @@ describe("the minimum body rate", () => {
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     const head = Object.entries({ ...headers, "content-length": String(body.length), connection: "close" }).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(`POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\n${head.join("")}\r\n`);
-    // four pieces 200 ms apart: 500+ bytes per 300 ms window, above 1,000 bytes/s
+    // four pieces of 500+ bytes, 200 ms apart: above 500 bytes/s in every window
     const pieces = [0, 1, 2, 3].map((index) => body.subarray((index * body.length) / 4, ((index + 1) * body.length) / 4));
     for (const piece of pieces) {
       socket.write(piece);
@@ -181,6 +184,23 @@ describe("the minimum body rate", () => {
     await until(() => answer.includes("\r\n\r\n{"), "the answer");
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     socket.destroy();
+  });
+
+  it("cuts a stalled body through the Express shim too", async () => {
+    const handler = testHandler({ blocks, logger: captureLogger(), fairness: { minBodyRate: rate } });
+    const app = express();
+    app.use(convoticExpress(handler));
+    const server = await new Promise<Server>((resolve) => {
+      const started = app.listen(0, "127.0.0.1", () => resolve(started));
+    });
+    try {
+      const upload = await rawUpload((server.address() as AddressInfo).port, 50_000, 100);
+      await until(() => upload.closed(), "the stalled upload to be cut", 3_000);
+      expect(upload.answer()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(handler.bodyBudget.inFlight).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("defaults to 4 KiB/s over 5 s windows, and can be turned off", async () => {
