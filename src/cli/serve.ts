@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import { DEFAULT_DATA_DIR, openStore, ttlOf, type DeliveryObserver } from "../delivery";
-import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
+import { createWebhookHandler, fairnessOf, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
@@ -85,6 +85,9 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     ...(config.ack === undefined ? {} : { ack: config.ack }),
     ...(config.body_limit === undefined ? {} : { bodyLimit: config.body_limit }),
     ...(config.max_in_flight_bytes === undefined ? {} : { maxInFlightBytes: config.max_in_flight_bytes }),
+    ...(config.max_keys === undefined ? {} : { maxKeys: config.max_keys }),
+    ...(config.max_items === undefined ? {} : { maxItems: config.max_items }),
+    ...(config.fairness === undefined ? {} : { fairness: fairnessOf(config.fairness) }),
   });
   const { headers_ms, request_ms, keep_alive_ms } = config.timeouts ?? {};
   const timeouts = {

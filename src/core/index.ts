@@ -45,6 +45,8 @@ export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipe
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
 export { checkSecrets } from "./secrets";
+export { BodyShapeError, exceedsShape, shapeScanThreshold } from "./shape";
+export type { ShapeExcess, ShapeLimits } from "./shape";
 export { createRouter, Router, typeMatcher } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";
 export * as schemas from "./schemas";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 import { Duration, IdempotencyConfigSchema, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
 import { SinksConfig } from "../delivery/sinks";
+import type { FairnessOptions } from "./budget";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -50,6 +51,19 @@ export const ServerConfigSchema = z.strictObject({
   body_limit: z.int().positive().optional(),
   /** the body bytes all requests together may hold (default: 32 MiB or 8 body limits); past it, 503 + Retry-After */
   max_in_flight_bytes: z.int().positive().optional(),
+  /** object members one body may hold (default 100,000); past it 413 `too_many_keys` */
+  max_keys: z.int().positive().optional(),
+  /** array elements one body may hold (default 10,000); past it 413 `too_many_items` */
+  max_items: z.int().positive().optional(),
+  /** how the in-flight budget is shared before authentication (docs/http.md, "Fairness before authentication") */
+  fairness: z
+    .strictObject({
+      per_address_share: z.number().gt(0).max(1).optional(),
+      small_body_bytes: z.int().positive().optional(),
+      small_body_reserve: z.int().min(0).optional(),
+      min_body_rate: z.union([z.literal(false), z.strictObject({ bytes_per_second: z.int().positive(), window_ms: z.int().positive() })]).optional(),
+    })
+    .optional(),
   /** the node server's limits, in milliseconds (defaults: headers 10 s, request 30 s, keep-alive 5 s) */
   timeouts: z
     .strictObject({
@@ -80,11 +94,33 @@ export const ServerConfigSchema = z.strictObject({
   blocks: z.array(z.unknown()),
 });
 
+/** The config file's `fairness` object, in its own snake_case. */
+export interface FairnessConfig {
+  readonly per_address_share?: number | undefined;
+  readonly small_body_bytes?: number | undefined;
+  readonly small_body_reserve?: number | undefined;
+  readonly min_body_rate?: false | { readonly bytes_per_second: number; readonly window_ms: number } | undefined;
+}
+
+/** The config file's `fairness` as `createWebhookHandler`'s option. */
+export function fairnessOf(config: FairnessConfig): FairnessOptions {
+  const rate = config.min_body_rate;
+  return {
+    ...(config.per_address_share === undefined ? {} : { perAddressShare: config.per_address_share }),
+    ...(config.small_body_bytes === undefined ? {} : { smallBodyBytes: config.small_body_bytes }),
+    ...(config.small_body_reserve === undefined ? {} : { smallBodyReserve: config.small_body_reserve }),
+    ...(rate === undefined ? {} : { minBodyRate: rate === false ? false : { bytesPerSecond: rate.bytes_per_second, windowMs: rate.window_ms } }),
+  };
+}
+
 export interface ServerConfig {
   readonly port?: number | undefined;
   readonly ack?: "after-dispatch" | "immediate" | undefined;
   readonly body_limit?: number | undefined;
   readonly max_in_flight_bytes?: number | undefined;
+  readonly max_keys?: number | undefined;
+  readonly max_items?: number | undefined;
+  readonly fairness?: FairnessConfig | undefined;
   readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
   readonly idempotency?: IdempotencyConfig | undefined;
   readonly deadlines?: PerPlatform | undefined;

@@ -28,8 +28,9 @@ export function methodNotAllowed(allow: string): HttpError {
 
 /** Past the in-flight body budget: a 503 the platform retries, logged as a warning (shedding load is no bug). */
 export class BusyError extends HttpError {
-  constructor(retryAfterSeconds = 1) {
-    super("server_busy", 503, "too many request bodies are in flight; retry later", { "retry-after": String(retryAfterSeconds) });
+  constructor(retryAfterSeconds = 1, reason: "budget" | "address" = "budget") {
+    const why = reason === "address" ? "this address already holds its share of the request bodies in flight" : "too many request bodies are in flight";
+    super("server_busy", 503, `${why}; retry later`, { "retry-after": String(retryAfterSeconds) });
   }
 
   override get logLevel(): LogLevel {
@@ -41,6 +42,20 @@ export class BusyError extends HttpError {
 export class ClientClosedError extends HttpError {
   constructor(received: number) {
     super("client_closed_request", 499, `the client disconnected before sending the whole body (${received} bytes received)`);
+  }
+
+  override get logLevel(): LogLevel {
+    return "warn";
+  }
+}
+
+/**
+ * A body that stopped arriving at the minimum rate once it had started: cut with a 408 so it stops holding the
+ * in-flight budget (a stalled upload would otherwise hold it until the request timeout).
+ */
+export class SlowBodyError extends HttpError {
+  constructor(bytesPerSecond: number, windowMs: number, received: number) {
+    super("request_timeout", 408, `the body arrived slower than ${bytesPerSecond} bytes/s over ${windowMs} ms (${received} bytes received); send it faster`);
   }
 
   override get logLevel(): LogLevel {

@@ -1,13 +1,14 @@
-import type { BodyBudget } from "./budget";
+import type { BodyClaim } from "./budget";
+import { encodingError, unsupportedEncoding } from "./checks";
 import { BusyError, ClientClosedError } from "./errors";
 import { bodyAlreadyParsedResponse, type HttpResponse, type WebhookHandler } from "./handler";
 
 /**
  * Reads a web stream keeping at most `limit + 1` bytes, then cancels it: enough for the handler to answer 413.
- * What it keeps is reserved from `budget` (the caller releases it); past the budget it cancels and throws
+ * What it keeps is taken by `claim` (the caller releases it); past the budget it cancels and throws
  * `BusyError`, and a stream that breaks (the client went away) is a `ClientClosedError`.
  */
-async function readStream(stream: ReadableStream<Uint8Array>, limit: number, budget: BodyBudget): Promise<Uint8Array> {
+async function readStream(stream: ReadableStream<Uint8Array>, limit: number, claim: BodyClaim): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let kept = 0;
@@ -24,7 +25,8 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number, bud
       const { value } = next;
       received += value.byteLength;
       const piece = value.subarray(0, limit + 1 - kept);
-      if (!budget.tryReserve(piece.byteLength)) throw new BusyError();
+      const refused = claim.take(piece.byteLength);
+      if (refused !== undefined) throw new BusyError(1, refused);
       chunks.push(piece);
       kept += piece.byteLength;
       if (kept > limit) {
@@ -33,7 +35,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, limit: number, bud
       }
     }
   } catch (error) {
-    budget.release(kept);
+    claim.releaseAll();
     await reader.cancel().catch(() => undefined);
     throw error;
   }
@@ -58,9 +60,14 @@ function toResponse(response: HttpResponse): Response {
 export function toFetchHandler(handler: WebhookHandler): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.bodyUsed) return toResponse(bodyAlreadyParsedResponse());
+    const codings = request.method === "POST" ? (unsupportedEncoding({ "content-encoding": request.headers.get("content-encoding") ?? undefined })) : undefined;
+    if (codings !== undefined) return toResponse(handler.refuse({ method: request.method, url: request.url }, encodingError(codings)));
+    // a fetch Request carries no remote address: the per-address share does not apply here
+    const length = Number(request.headers.get("content-length") ?? Number.NaN);
+    const claim = handler.bodyBudget.claim({ declaredLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined });
     let rawBody: Uint8Array;
     try {
-      rawBody = request.body === null ? new Uint8Array(0) : await readStream(request.body, handler.bodyLimit, handler.bodyBudget);
+      rawBody = request.body === null ? new Uint8Array(0) : await readStream(request.body, handler.bodyLimit, claim);
     } catch (error) {
       return toResponse(handler.refuse({ method: request.method, url: request.url }, error));
     }
@@ -71,7 +78,7 @@ export function toFetchHandler(handler: WebhookHandler): (request: Request) => P
     try {
       return toResponse(await handler({ method: request.method, url: request.url, headers, rawBody }));
     } finally {
-      handler.bodyBudget.release(rawBody.byteLength);
+      claim.releaseAll();
     }
   };
 }

@@ -1,6 +1,5 @@
 import {
   asConvoticError,
-  headerValue,
   type HeaderMap,
   type NormalizeResult,
   type Normalizer,
@@ -9,7 +8,8 @@ import {
   type UnifiedEvent,
 } from "../core";
 import { BackgroundWork } from "./background";
-import { BodyBudget } from "./budget";
+import { BodyBudget, type FairnessOptions } from "./budget";
+import { checkBody, checkShape, shapeLimitsOf } from "./checks";
 import { BlockSet, loadBlocks, type Env } from "./blocks";
 import { createDelivery, type Delivery, type DeliveryObserver, type IdempotencyStore, type PerPlatform, type Sink } from "../delivery";
 import { deliverBatch, type DeliveryContext } from "./deliver";
@@ -76,11 +76,20 @@ export interface WebhookHandlerOptions {
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;
+  /** object members one body may hold, at every depth; past it 413 `too_many_keys`. Default 100,000 */
+  readonly maxKeys?: number;
+  /** array elements one body may hold, at every depth; past it 413 `too_many_items`. Default 10,000 */
+  readonly maxItems?: number;
   /**
    * the body bytes all requests together may hold while being read and handled; past it a request is answered
    * 503 with `Retry-After`. Default: 32 MiB or 8 body limits, whichever is larger.
    */
   readonly maxInFlightBytes?: number;
+  /**
+   * how the in-flight budget is shared before authentication: a share per remote address, a reserve for small
+   * bodies, a minimum body rate (defaults in docs/http.md, "Fairness before authentication")
+   */
+  readonly fairness?: FairnessOptions;
   /** the path prefix of the routes; default `/webhooks` */
   readonly basePath?: string;
   readonly logger?: Logger;
@@ -118,26 +127,9 @@ export interface WebhookHandler {
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
-/** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
-export function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  // what most platforms send, answered without splitting it
-  if (contentType === "application/json") return true;
-  const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
-}
-
-/** Content type, then size: what is checked before the signature. */
-export function checkBody(request: HttpRequest, bodyLimit: number): void {
-  const contentType = headerValue(request.headers, "content-type");
-  if (!isJson(contentType)) {
-    const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
-    throw new HttpError("unsupported_media_type", 415, `expected content-type application/json (UTF-8), got ${given}`);
-  }
-  if (request.rawBody.byteLength > bodyLimit) {
-    throw new HttpError("payload_too_large", 413, `the body exceeds the limit of ${bodyLimit} bytes`);
-  }
+/** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
+function isVerification(result: NormalizeResult): boolean {
+  return result.events.length > 0 && result.unhandled.length === 0 && result.events.every((event) => event.type === "platform.webhook.verified");
 }
 
 /** A successful answer and the fields its log line carries. */
@@ -160,6 +152,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       : loadBlocks(options.blocks, { normalizer, env: options.env ?? (typeof process === "undefined" ? {} : process.env) });
   const ack = options.ack ?? "after-dispatch";
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const shapeLimits = shapeLimitsOf(options);
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
   const logger = options.logger ?? defaultLogger;
   const clock = options.clock ?? (() => new Date());
@@ -177,7 +170,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
   });
-  const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit));
+  const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit), options.fairness);
 
   /** One log line and the error's own answer, for every failure. */
   function fail(method: string, path: string, started: number, error: unknown, requestId?: string): HttpResponse {
@@ -195,6 +188,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
   async function deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
     const result = work();
+    // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
+    // alone, like a GET handshake: its event is delivered after the answer
+    if (isVerification(result)) {
+      deliverLater(context, () => result);
+      return result;
+    }
+    return deliverResult(context, result);
+  }
+
+  /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
+  async function deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
     return result;
@@ -206,9 +210,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
    */
   function dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
     if (ack !== "immediate") return deliverNow(context, work);
+    deliverLater(context, work);
+    return undefined;
+  }
+
+  /** Delivers after the answer; failures are logged and reported to `onError`. */
+  function deliverLater(context: DeliveryContext, work: () => NormalizeResult): void {
     const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
     background.run(
-      async () => void (await deliverNow(context, work)),
+      async () => void (await deliverResult(context, work())),
       (error) => {
         const failure = asConvoticError(error);
         logger.error("background processing failed; the platform will not redeliver", {
@@ -221,13 +231,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
         options.onError?.(error, info);
       },
     );
-    return undefined;
   }
 
   async function post(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
     checkBody(request, bodyLimit);
     const { platform } = target;
     const verified = verifyTarget(normalizer, target, request);
+    checkShape(platform, request.rawBody, shapeLimits);
     const { work, unrouted } = splitWork(normalizer, blocks, verified, request.rawBody);
     const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
     if (unrouted.count > 0) {
@@ -248,7 +258,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
   }
 
-  async function get(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
+  function get(target: Target, request: HttpRequest, receivedAt: Date): Answer {
     const { platform } = target;
     if (normalizer.adapterFor(platform).handshake === undefined) throw allowed(platform);
     const query = new URL(request.url, "http://localhost").searchParams;
@@ -260,8 +270,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;
     const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
-    const tag = request.requestId === undefined ? {} : { requestId: request.requestId };
-    await dispatch({ platform, blockIds: [answer.block.id], receivedAt, delivery, ...tag }, () => ({ events: answer.events, unhandled: [] }));
+    // the answer comes from the block's configuration alone: its event is delivered after it, whatever the
+    // handlers and the store are doing (a hung handler or a store that is down made Meta's handshake a 500 or 503)
+    if (answer.events.length > 0) {
+      const tag = request.requestId === undefined ? {} : { requestId: request.requestId };
+      deliverLater({ platform, blockIds: [answer.block.id], receivedAt, delivery, ...tag }, () => ({ events: answer.events, unhandled: [] }));
+    }
     return { response: plainText(answer.status, answer.body), fields };
   }
 
@@ -275,7 +289,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       const target = resolveTarget(route, blocks, normalizer, basePath);
       let answer: Answer;
       if (method === "POST") answer = await post(target, request, receivedAt);
-      else if (method === "GET") answer = await get(target, request, receivedAt);
+      else if (method === "GET") answer = get(target, request, receivedAt);
       else throw allowed(target.platform);
       const status = answer.response.status;
       const ms = Date.now() - started;

@@ -1,72 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../core";
-import type { BodyBudget } from "./budget";
-import { BusyError, ClientClosedError } from "./errors";
+import { encodingError, unsupportedEncoding } from "./checks";
+import { ClientClosedError } from "./errors";
 import type { HttpResponse, WebhookHandler } from "./handler";
+import { claimFor, readNodeBody } from "./read";
 
-/**
- * Reads a request body keeping at most `limit + 1` bytes: enough for the handler to answer 413, never more in
- * memory. The rest is read and discarded so the client finishes sending and can read that answer.
- */
-export async function readBody(stream: AsyncIterable<unknown>, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  for await (const chunk of stream) {
-    const room = limit + 1 - kept;
-    if (room <= 0) continue;
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk as Uint8Array);
-    chunks.push(buffer.length > room ? buffer.subarray(0, room) : buffer);
-    kept += Math.min(buffer.length, room);
-  }
-  return Buffer.concat(chunks, kept);
-}
-
-/**
- * Reads a node request body within the per-request limit and the shared in-flight budget (what it keeps is
- * reserved from `budget`; the caller releases `body.byteLength` once the request is handled). Rejects with
- * `BusyError` past the budget (the stream is paused, not destroyed, so the 503 can still be written) and with
- * `ClientClosedError` when the client goes away mid-body; either way it releases what it reserved.
- */
-export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<Uint8Array> {
-  return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let received = 0;
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      req.off("data", onData);
-      outcome();
-    };
-    const fail = (error: Error) =>
-      settle(() => {
-        budget.release(kept);
-        reject(error);
-      });
-    const onData = (chunk: Buffer | string) => {
-      const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-      received += buffer.length;
-      const room = limit + 1 - kept;
-      if (room <= 0) return;
-      const piece = buffer.length > room ? buffer.subarray(0, room) : buffer;
-      if (!budget.tryReserve(piece.length)) {
-        req.pause();
-        fail(new BusyError());
-        return;
-      }
-      chunks.push(piece);
-      kept += piece.length;
-    };
-    req.on("data", onData);
-    req.once("end", () => settle(() => resolve(Buffer.concat(chunks, kept))));
-    req.once("error", () => fail(new ClientClosedError(received)));
-    req.once("close", () => {
-      if (!req.complete) fail(new ClientClosedError(received));
-    });
-  });
-}
+export { readBody, readNodeBody } from "./read";
 
 /**
  * The shared path of the node and Express shims: read within the limits, answer, release the bytes. A request
@@ -79,9 +19,16 @@ export async function serveNodeRequest(
   send: (response: HttpResponse, options?: { close?: boolean }) => void,
 ): Promise<void> {
   const method = req.method ?? "GET";
+  // a compressed body is refused before a byte of it is read or held
+  const codings = method === "POST" ? unsupportedEncoding(req.headers) : undefined;
+  if (codings !== undefined) {
+    send(handler.refuse({ method, url }, encodingError(codings)), { close: true });
+    return;
+  }
+  const claim = claimFor(req, handler.bodyBudget);
   let rawBody: Uint8Array;
   try {
-    rawBody = await readNodeBody(req, handler.bodyLimit, handler.bodyBudget);
+    rawBody = await readNodeBody(req, handler.bodyLimit, handler.bodyBudget, claim);
   } catch (error) {
     const response = handler.refuse({ method, url }, error);
     if (!(error instanceof ClientClosedError)) send(response, { close: true });
@@ -90,7 +37,7 @@ export async function serveNodeRequest(
   try {
     send(await handler({ method, url, headers: req.headers, rawBody }));
   } finally {
-    handler.bodyBudget.release(rawBody.byteLength);
+    claim.releaseAll();
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { FIXTURES_DIR } from "../support/fixtures";
 import { counts, deliver, expectSound, pathsOf, withAt, wrongTypeFor, type Json, type Path } from "./support";
 
@@ -21,8 +22,8 @@ interface PlatformSpec {
   readonly batch?: (text: Json, poisoned?: Json) => Json;
   /** a malformed item (or, for Telegram, a whole update) */
   readonly poison: Json;
-  /** a body with 100,000 empty items, within the 1 MiB limit */
-  readonly manyItems?: Json;
+  /** a body with `count` empty items (100,000 fit within the 1 MiB limit) */
+  readonly manyItems?: (count: number) => Json;
 }
 
 const clone = (value: Json): Json => JSON.parse(JSON.stringify(value)) as Json;
@@ -41,7 +42,7 @@ function tripled(listPath: Path, distinct: (item: Json, n: number) => Json) {
   };
 }
 
-const EMPTY_ITEMS = Array.from({ length: 100_000 }, () => ({}));
+const emptyItems = (count: number): Json[] => Array.from({ length: count }, () => ({}));
 
 /**
  * Meta bodies: `object`, and `entry[]` of objects naming their account (`id`), which routes a batch to its blocks;
@@ -61,7 +62,7 @@ const SPECS: Record<string, PlatformSpec> = {
     times: [["entry", 0, "messaging", 0, "timestamp"], ["entry", 0, "time"]],
     batch: tripled(["entry", 0, "messaging"], (item, n) => withAt(item, ["message", "mid"], `m_hostile_${n}`)),
     poison: { sender: "nope", recipient: { id: "112233445566778" }, timestamp: "x", message: { mid: "m_poison" } },
-    manyItems: { object: "page", entry: [{ id: "112233445566778", time: 1795252530900, messaging: EMPTY_ITEMS }] },
+    manyItems: (count) => ({ object: "page", entry: [{ id: "112233445566778", time: 1795252530900, messaging: emptyItems(count) }] }),
   },
   instagram: {
     text: "text-message",
@@ -69,7 +70,7 @@ const SPECS: Record<string, PlatformSpec> = {
     times: [["entry", 0, "messaging", 0, "timestamp"], ["entry", 0, "time"]],
     batch: tripled(["entry", 0, "messaging"], (item, n) => withAt(item, ["message", "mid"], `aWdf_hostile_${n}`)),
     poison: { sender: { id: 42 }, recipient: "nope", timestamp: -1, message: [] },
-    manyItems: { object: "instagram", entry: [{ id: "17841405726653026", time: 1795252530785, messaging: EMPTY_ITEMS }] },
+    manyItems: (count) => ({ object: "instagram", entry: [{ id: "17841405726653026", time: 1795252530785, messaging: emptyItems(count) }] }),
   },
   whatsapp: {
     text: "text",
@@ -77,7 +78,7 @@ const SPECS: Record<string, PlatformSpec> = {
     times: [["entry", 0, "changes", 0, "value", "messages", 0, "timestamp"]],
     batch: tripled(["entry", 0, "changes", 0, "value", "messages"], (message, n) => withAt(message, ["id"], `wamid.hostile${n}`)),
     poison: { from: 16505551234, id: "wamid.poison", timestamp: "x", type: 42, text: "nope" },
-    manyItems: { object: "whatsapp_business_account", entry: [{ id: "102290129340398", changes: EMPTY_ITEMS }] },
+    manyItems: (count) => ({ object: "whatsapp_business_account", entry: [{ id: "102290129340398", changes: emptyItems(count) }] }),
   },
   line: {
     text: "message-text",
@@ -85,7 +86,7 @@ const SPECS: Record<string, PlatformSpec> = {
     times: [["events", 0, "timestamp"]],
     batch: tripled(["events"], (event, n) => withAt(withAt(event, ["webhookEventId"], `01HOSTILE${n}`), ["message", "id"], `59598857179522669${n}`)),
     poison: { type: "message", timestamp: "x", source: "nope", webhookEventId: "01POISON", message: 5 },
-    manyItems: { destination: "U53387d548170020e6cedef5f41d1e01d", events: EMPTY_ITEMS },
+    manyItems: (count) => ({ destination: "U53387d548170020e6cedef5f41d1e01d", events: emptyItems(count) }),
   },
   telegram: {
     text: "message-text-private",
@@ -101,7 +102,8 @@ const fixtureJson = (platform: string, name: string): Json =>
 interface Case {
   readonly name: string;
   readonly body: Buffer | string;
-  readonly expected: { status: number; events?: number; unhandled?: number; atLeastOneReported?: boolean };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly expected: { status: number; events?: number; unhandled?: number; code?: string; atLeastOneReported?: boolean };
 }
 
 function casesFor(platform: string, spec: PlatformSpec): Case[] {
@@ -109,7 +111,8 @@ function casesFor(platform: string, spec: PlatformSpec): Case[] {
   const raw = JSON.stringify(text);
   const single = { status: 200, events: 1 };
   const cases: Case[] = [];
-  const add = (name: string, body: Buffer | string, expected: Case["expected"]) => cases.push({ name, body, expected });
+  const add = (name: string, body: Buffer | string, expected: Case["expected"], headers?: Record<string, string>) =>
+    cases.push(headers === undefined ? { name, body, expected } : { name, body, expected, headers });
 
   // the body as a whole: not JSON, not an object, not this platform's
   for (const body of ["", "   \n\t", "null", "[]", "{}", "42", '"text"', "true", "[{}]"]) add(`body ${JSON.stringify(body)}`, body, { status: 400 });
@@ -119,7 +122,8 @@ function casesFor(platform: string, spec: PlatformSpec): Case[] {
   add("truncated by one byte", raw.slice(0, -1), { status: 400 });
   add("invalid UTF-8 inside a string", Buffer.concat([Buffer.from(raw.slice(0, -2)), Buffer.from([0xc3, 0x28]), Buffer.from(raw.slice(-2))]), { status: 400 });
   add("an overlong UTF-8 encoding", Buffer.concat([Buffer.from(raw.slice(0, -1)), Buffer.from([0xc0, 0xaf]), Buffer.from("}")]), { status: 400 });
-  add("100,000 levels of nesting as the body", "[".repeat(100_000) + "]".repeat(100_000), { status: 400 });
+  // each level is an item of the one around it: past the item cap (docs/reliability.md) before the parser runs
+  add("100,000 levels of nesting as the body", "[".repeat(100_000) + "]".repeat(100_000), { status: 413, code: "too_many_items" });
   add("over the 1 MiB body limit", raw.slice(0, -1) + `,"padding":"${"x".repeat(1024 * 1024)}"}`, { status: 413 });
 
   // keys and values that reach for prototypes
@@ -134,7 +138,23 @@ function casesFor(platform: string, spec: PlatformSpec): Case[] {
   // numbers and strings at their limits
   add("a text of 500 KB", JSON.stringify(textReplaced(platform, text, "x".repeat(500_000))), single);
   add("lone surrogates in the text", JSON.stringify(textReplaced(platform, text, "\ud800 and \udfff")), single);
-  add("100,000 levels of nesting inside an unknown field", raw.slice(0, -1) + `,"extra":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, single);
+  add("100,000 levels of nesting inside an unknown field", raw.slice(0, -1) + `,"extra":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, { status: 413, code: "too_many_items" });
+  add("5,000 levels of nesting inside an unknown field", raw.slice(0, -1) + `,"extra":${"[".repeat(5_000)}${"]".repeat(5_000)}}`, single);
+
+  // floods of keys and items: a body's work is capped by its counts, not only its size
+  const keys = (count: number) => Array.from({ length: count }, (_, index) => `"${index.toString(36)}":0`).join(",");
+  add("an unknown field of 100,001 keys", raw.slice(0, -1) + `,"extra":{${keys(100_001)}}}`, { status: 413, code: "too_many_keys" });
+  add("an unknown field of 90,000 keys", raw.slice(0, -1) + `,"extra":{${keys(90_000)}}}`, single);
+  add("an unknown field of 10,001 zeros", raw.slice(0, -1) + `,"extra":[${"0,".repeat(10_000)}0]}`, { status: 413, code: "too_many_items" });
+  add("an unknown field of 9,000 zeros", raw.slice(0, -1) + `,"extra":[${"0,".repeat(8_999)}0]}`, single);
+  add("an unknown field of 100,000 empty objects", raw.slice(0, -1) + `,"extra":[${"{},".repeat(99_999)}{}]}`, { status: 413, code: "too_many_items" });
+
+  // compressed bodies: the platforms send identity, so any other coding is refused before the signature
+  const encoded = { gzip: gzipSync(raw), deflate: deflateSync(raw), br: brotliCompressSync(raw), "x-unknown": Buffer.from(raw) };
+  for (const [coding, bytes] of Object.entries(encoded)) {
+    add(`content-encoding ${coding}`, bytes, { status: 415, code: "unsupported_encoding" }, { "content-encoding": coding });
+  }
+  add("content-encoding identity", raw, single, { "content-encoding": "identity" });
 
   // times that are not times never cost the event: the receive time stands in
   for (const path of spec.times) {
@@ -163,7 +183,10 @@ function casesFor(platform: string, spec: PlatformSpec): Case[] {
   } else {
     add("a poisoned update", JSON.stringify(spec.poison), { status: 200, events: 0, unhandled: 1 });
   }
-  if (spec.manyItems !== undefined) add("100,000 empty items", JSON.stringify(spec.manyItems), { status: 200, events: 0, unhandled: 100_000 });
+  if (spec.manyItems !== undefined) {
+    add("100,000 empty items", JSON.stringify(spec.manyItems(100_000)), { status: 413, code: "too_many_items" });
+    add("9,000 empty items", JSON.stringify(spec.manyItems(9_000)), { status: 200, events: 0, unhandled: 9_000 });
+  }
   return cases;
 }
 
@@ -201,7 +224,7 @@ describe("hostile corpus", () => {
   });
 
   it.each(ALL.map((entry) => [`${entry.platform}: ${entry.name}`, entry] as const))("%s", async (_name, entry) => {
-    const outcome = await deliver(entry.platform, entry.body);
+    const outcome = await deliver(entry.platform, entry.body, entry.headers);
     expectSound(outcome);
     const got = counts(outcome);
     const { atLeastOneReported, ...expected } = entry.expected;

@@ -32,12 +32,15 @@ function sign(platform: string, body: Buffer): Record<string, string> {
 }
 
 /** Posts the signed body through the handler and normalises it; any throw that is not a ConvoticError escapes. */
-export async function deliver(platform: string, body: Buffer | string): Promise<Outcome> {
+export async function deliver(platform: string, body: Buffer | string, extraHeaders: Readonly<Record<string, string>> = {}): Promise<Outcome> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  const headers = sign(platform, bytes);
+  const headers = { ...sign(platform, bytes), ...extraHeaders };
   const response = await handler({ method: "POST", url: `/webhooks/hostile-${platform}`, headers, rawBody: bytes });
-  // over the body limit the edge refuses before the pipeline; the library itself has no size limit
-  if (response.status === 413) return { status: 413, result: new ConvoticError("payload_too_large", 413, "over the body limit") };
+  // the edge's own limits (body size, keys and items, content encoding) refuse before the pipeline, which has none
+  if (response.status === 413 || response.status === 415) {
+    const { code, message } = (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
+    return { status: response.status, result: new ConvoticError(code, response.status, message) };
+  }
   let result: NormalizeResult | ConvoticError;
   try {
     result = normalizer.processWebhook({ platform, rawBody: bytes, headers, secrets: TEST_SECRETS[platform]!.valid, context: fixtureContext(platform) });
@@ -66,10 +69,10 @@ export function expectSound(outcome: Outcome): void {
   expect(() => JSON.stringify(outcome.result)).not.toThrow();
 }
 
-export function counts(outcome: Outcome): { status: number; events: number; unhandled: number } {
+export function counts(outcome: Outcome): { status: number; events: number; unhandled: number; code?: string } {
   const result = outcome.result;
   return result instanceof ConvoticError
-    ? { status: outcome.status, events: 0, unhandled: 0 }
+    ? { status: outcome.status, events: 0, unhandled: 0, code: result.code }
     : { status: outcome.status, events: result.events.length, unhandled: result.unhandled.length };
 }
 

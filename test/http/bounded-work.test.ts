@@ -84,7 +84,8 @@ describe("a Messenger body naming 26,000 unknown Pages", () => {
 
   it("is acknowledged with a count and the first ten ids, logs as much, and the known Page's event goes through", async () => {
     const logger = captureLogger();
-    const env = await serveTest({ blocks: [{ id: "page", platform: "messenger", workspace_id: "ws", account_id: known, secrets }], logger, bodyLimit: 4 * 1024 * 1024 });
+    // above the default caps on items and keys (a 413 then, see body-shape.test.ts): raised to test the split itself
+    const env = await serveTest({ blocks: [{ id: "page", platform: "messenger", workspace_id: "ws", account_id: known, secrets }], logger, bodyLimit: 4 * 1024 * 1024, maxItems: 100_000, maxKeys: 200_000 });
     const response = await post(env.url("/webhooks/messenger"), body, signedHeaders("messenger", body, secrets));
     expect(response.status).toBe(200);
     const answer = response.json() as { unrouted: string[]; unrouted_count: number; events: number };

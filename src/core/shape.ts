@@ -1,0 +1,122 @@
+import { ConvoticError } from "./errors";
+
+/**
+ * How many object members ("keys") and array elements ("items") a JSON body holds, counted on its bytes before
+ * anything parses it. What a body costs after parsing (objects built, items validated and normalised, unhandled
+ * records kept) grows with these counts far more than with its size: a 1 MiB body of empty items is 349,000
+ * items, each one a zod failure and an unhandled record (3 s of event loop). Capping them bounds the work of one
+ * request whatever body limit is configured (docs/reliability.md, "What input can cost").
+ */
+export interface ShapeLimits {
+  /** object members in the whole body, at every depth */
+  readonly maxKeys: number;
+  /** array elements in the whole body, at every depth */
+  readonly maxItems: number;
+}
+
+/** The first cap a body goes over, and the count that went over it (counting stops there). */
+export interface ShapeExcess {
+  readonly what: "keys" | "items";
+  readonly limit: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+/** Whitespace JSON allows between tokens (RFC 8259 §2). */
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * The shortest body that can hold more than the caps: a key costs at least 5 bytes (`"":0,`), an item at least 2
+ * (`0,`). Anything shorter is not scanned at all, so single webhooks (a few KiB) never pay for the count.
+ */
+export function shapeScanThreshold(limits: ShapeLimits): number {
+  return Math.min(5 * (limits.maxKeys + 1), 2 * (limits.maxItems + 1));
+}
+
+/** Index of the quote that closes the string opened at `open`, or the body's length when it never closes. */
+function stringEnd(bytes: Uint8Array, open: number): number {
+  let at = open;
+  for (;;) {
+    // the native search skips a long string's content without a byte loop in JavaScript
+    at = bytes.indexOf(QUOTE, at + 1);
+    if (at === -1) return bytes.length;
+    let backslashes = 0;
+    while (bytes[at - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
+/**
+ * Counts keys and items in one pass over the bytes (strings are skipped with a native search) and stops at the
+ * first cap exceeded. It does not validate: a body that is not JSON is counted as far as it goes and refused by
+ * the parser afterwards. Returns `undefined` when the body is within both caps.
+ */
+export function exceedsShape(bytes: Uint8Array, limits: ShapeLimits): ShapeExcess | undefined {
+  if (bytes.length < shapeScanThreshold(limits)) return undefined;
+  const { maxKeys, maxItems } = limits;
+  // one entry per open container: 1 for an array, 0 for an object
+  const open: number[] = [];
+  let inArray = false;
+  let arrayJustOpened = false;
+  let keys = 0;
+  let items = 0;
+  const length = bytes.length;
+  for (let index = 0; index < length; index++) {
+    const byte = bytes[index]!;
+    if (isSpace(byte)) continue;
+    if (arrayJustOpened) {
+      arrayJustOpened = false;
+      // the first element of a non-empty array (the others follow a comma)
+      if (byte !== CLOSE_ARRAY && ++items > maxItems) return { what: "items", limit: maxItems };
+    }
+    switch (byte) {
+      case QUOTE:
+        index = stringEnd(bytes, index);
+        break;
+      case COLON:
+        if (++keys > maxKeys) return { what: "keys", limit: maxKeys };
+        break;
+      case COMMA:
+        if (inArray && ++items > maxItems) return { what: "items", limit: maxItems };
+        break;
+      case OPEN_ARRAY:
+        open.push(1);
+        inArray = true;
+        arrayJustOpened = true;
+        break;
+      case OPEN_OBJECT:
+        open.push(0);
+        inArray = false;
+        break;
+      case CLOSE_ARRAY:
+      case CLOSE_OBJECT:
+        open.pop();
+        inArray = open.length > 0 && open[open.length - 1] === 1;
+        break;
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A body over a cap: 413 with `too_many_keys` or `too_many_items`. The platforms never send such a body (Meta
+ * batches at most 1,000 updates), so it is refused whole and not retried.
+ */
+export class BodyShapeError extends ConvoticError {
+  override readonly name = "BodyShapeError";
+  constructor(platform: string, excess: ShapeExcess) {
+    const noun = excess.what === "keys" ? "object keys" : "array items";
+    super(`too_many_${excess.what}`, 413, `the body holds more than ${excess.limit} ${noun}, the configured limit (max_${excess.what})`, { platform });
+  }
+}

@@ -1,0 +1,67 @@
+import { BodyShapeError, ConfigError, exceedsShape, headerValue, type HeaderMap, type ShapeLimits } from "../core";
+import { HttpError } from "./errors";
+
+/** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
+export function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  // what most platforms send, answered without splitting it
+  if (contentType === "application/json") return true;
+  const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
+  if (type !== "application/json") return false;
+  return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
+}
+
+/**
+ * The content codings of a request other than `identity`, or `undefined` when its bytes are as sent. Every
+ * platform posts uncompressed JSON and signs those bytes; a gzip, deflate or br body would be read as raw bytes
+ * and answered 400 or 401 with nothing saying why.
+ */
+export function unsupportedEncoding(headers: HeaderMap): string | undefined {
+  const given = headerValue(headers, "content-encoding");
+  if (given === undefined) return undefined;
+  const codings = given.split(",").map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== "" && coding !== "identity");
+  return codings.length === 0 ? undefined : codings.join(", ");
+}
+
+/** 415 `unsupported_encoding`; `Accept-Encoding: identity` says what is accepted (RFC 9110 §12.5.3). */
+export function encodingError(codings: string): HttpError {
+  const shown = codings.length > 60 ? `${codings.slice(0, 60)}…` : codings;
+  return new HttpError(
+    "unsupported_encoding",
+    415,
+    `content-encoding "${shown}" is not supported: the platforms send identity (uncompressed) bodies, and the signature covers those bytes`,
+    { "accept-encoding": "identity" },
+  );
+}
+
+/** Content encoding, content type, then size: what is checked before the signature. */
+export function checkBody(request: { readonly headers: HeaderMap; readonly rawBody: Uint8Array }, bodyLimit: number): void {
+  const codings = unsupportedEncoding(request.headers);
+  if (codings !== undefined) throw encodingError(codings);
+  const contentType = headerValue(request.headers, "content-type");
+  if (!isJson(contentType)) {
+    const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
+    throw new HttpError("unsupported_media_type", 415, `expected content-type application/json (UTF-8), got ${given}`);
+  }
+  if (request.rawBody.byteLength > bodyLimit) {
+    throw new HttpError("payload_too_large", 413, `the body exceeds the limit of ${bodyLimit} bytes`);
+  }
+}
+
+/** Defaults of the caps: 10× the 1,000 updates Meta batches at most, each a few items and a few dozen keys. */
+export const DEFAULT_SHAPE_LIMITS: ShapeLimits = { maxKeys: 100_000, maxItems: 10_000 };
+
+/** After the signature, before the parser: a body over the key or item cap is a 413 naming which. */
+export function checkShape(platform: string, rawBody: Uint8Array, limits: ShapeLimits): void {
+  const excess = exceedsShape(rawBody, limits);
+  if (excess !== undefined) throw new BodyShapeError(platform, excess);
+}
+
+/** The caps a handler was given, validated (positive integers), with the defaults for the others. */
+export function shapeLimitsOf(given: { readonly maxKeys?: number | undefined; readonly maxItems?: number | undefined }): ShapeLimits {
+  const limits = { maxKeys: given.maxKeys ?? DEFAULT_SHAPE_LIMITS.maxKeys, maxItems: given.maxItems ?? DEFAULT_SHAPE_LIMITS.maxItems };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  }
+  return limits;
+}
