@@ -1,5 +1,6 @@
 import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
+import { isReported, markReported } from "./dependency-health";
 import { MemoryStore } from "./memory-store";
 import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
 import type { Sink, SinkBatch } from "./sink";
@@ -150,7 +151,20 @@ const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined,
 function failureOf(item: Item, error: unknown): EventFailure {
   const code = error instanceof ConvoticError ? error.code : "handler_failed";
   const status = error instanceof ConvoticError && error.status === 503 ? 503 : 500;
-  return { id: item.key, type: item.type, code, status, message: messageOf(error) };
+  const failure: EventFailure = { id: item.key, type: item.type, code, status, message: messageOf(error) };
+  // a sink or store that reports its own outage (once per interval, with a count) is not logged again per event
+  return isReported(error) ? markReported(failure) : failure;
+}
+
+/**
+ * A sink that did not accept its batch before the deadline is a dependency too slow to answer now: 503 with
+ * `Retry-After` (the platform retries), never a 500, whichever of the sink's own timeout and the deadline is first.
+ */
+class SinkTimeoutError extends ConvoticError {
+  override readonly name = "SinkTimeoutError";
+  constructor(sink: string, deadline: DeadlineError) {
+    super("sink_unavailable", 503, `sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { cause: deadline });
+  }
 }
 
 /**
@@ -270,9 +284,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       ok = false;
       // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
       const cause =
-        error instanceof ConvoticError && (error instanceof DeadlineError || error.status === 503)
-          ? error
-          : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+        error instanceof DeadlineError
+          ? new SinkTimeoutError(sink.name, error)
+          : error instanceof ConvoticError && error.status === 503
+            ? error
+            : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
       observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
@@ -383,7 +399,9 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     }
     for (const failure of failures) {
       const tag = info.request_id === undefined ? { platform: info.platform } : { request_id: info.request_id, platform: info.platform };
-      logger.warn("event failed; its claim is released so the redelivery runs it again", { ...tag, ...failure });
+      const message = "event failed; its claim is released so the redelivery runs it again";
+      if (isReported(failure)) logger.debug?.(message, { ...tag, ...failure });
+      else logger.warn(message, { ...tag, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
     const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held > 0 ? 503 : 200;

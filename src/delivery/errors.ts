@@ -1,5 +1,6 @@
-import { ConvoticError } from "../core";
+import { ConvoticError, type LogLevel } from "../core";
 import type { DeliveryOutcome } from "./delivery";
+import { isReported } from "./dependency-health";
 
 /**
  * A batch that was not wholly committed, as the edge answers it: 500 when an item failed (the platform
@@ -27,6 +28,15 @@ export class DeliveryError extends ConvoticError {
     return this.status === 503
       ? `some events cannot be processed now (${counts}); retry after ${this.outcome.retry_after_s ?? 1} s`
       : `some events were not processed (${counts}); answering 500 so the platform redelivers them (the others are not run again)`;
+  }
+
+  /**
+   * A 503 whose every failure a sink or store already reports (one line per outage interval, with a count) is an
+   * access-log line, not an error per request: an outage of a minute at 400 requests/s is a few lines, not 50,000.
+   */
+  override get logLevel(): LogLevel {
+    if (this.status === 503 && this.outcome.failures.length > 0 && this.outcome.failures.every(isReported)) return "info";
+    return super.logLevel;
   }
 
   override get responseHeaders(): Readonly<Record<string, string>> {
