@@ -99,7 +99,7 @@ export class RedisStore implements IdempotencyStore {
   /**
    * Claims whose reply never came in time (Redis may have taken them: their token is kept and released once Redis
    * answers), and releases and commits that failed. Without this a stall of a few seconds blocked those events for
-   * their whole lease. Keyed by the full Redis key.
+   * their whole lease.
    */
   private readonly unsettled = new Map<string, Unsettled>();
   private settling: Promise<void> | undefined;
@@ -141,7 +141,7 @@ export class RedisStore implements IdempotencyStore {
       answer = await this.run(this.claimScript, full, token, Math.max(1, Math.ceil(leaseMs)));
     } catch (error) {
       // the claim may have reached Redis and be answered late: release it with its token once Redis answers
-      this.keep(full, { release: token });
+      this.keep({ key: full, release: token });
       throw error;
     }
     if (answer === 1) return { state: "yours", token };
@@ -152,12 +152,11 @@ export class RedisStore implements IdempotencyStore {
     this.counts.commits += 1;
     const full = this.keyPrefix + key;
     const ttl = Math.max(1, Math.ceil(ttlMs));
-    this.unsettled.delete(full);
     try {
       await this.guard(() => this.client.set(full, DONE, "PX", ttl));
     } catch (error) {
       // the work is done: mark it so once Redis answers, rather than let the lease expire and run it again
-      this.keep(full, { commitTtlMs: ttl });
+      this.keep({ key: full, commitTtlMs: ttl });
       throw error;
     }
   }
@@ -168,7 +167,7 @@ export class RedisStore implements IdempotencyStore {
     try {
       await this.run(this.releaseScript, full, token);
     } catch (error) {
-      this.keep(full, { release: token });
+      this.keep({ key: full, release: token });
       throw error;
     }
   }
@@ -182,14 +181,16 @@ export class RedisStore implements IdempotencyStore {
     return this.unsettled.size;
   }
 
-  private keep(key: string, what: Unsettled): void {
+  private keep(what: Unsettled): void {
     if (this.closed) return;
-    if (!this.unsettled.has(key) && this.unsettled.size >= MAX_UNSETTLED) {
+    // one entry per claim token (several claims of one key may be unanswered) and one commit per key
+    const id = "release" in what ? `${what.key}\n${what.release}` : `${what.key}\ncommit`;
+    if (!this.unsettled.has(id) && this.unsettled.size >= MAX_UNSETTLED) {
       // the oldest one's lease frees it in the end; memory stays bounded during a long outage
       const oldest = this.unsettled.keys().next().value;
       if (oldest !== undefined) this.unsettled.delete(oldest);
     }
-    this.unsettled.set(key, what);
+    this.unsettled.set(id, what);
     this.scheduleSettle();
   }
 
@@ -209,11 +210,11 @@ export class RedisStore implements IdempotencyStore {
     if (this.settling !== undefined) return this.settling;
     const batch = [...this.unsettled];
     const round = Promise.all(
-      batch.map(async ([key, what]) => {
+      batch.map(async ([id, what]) => {
         try {
-          if ("release" in what) await this.run(this.releaseScript, key, what.release);
-          else await this.guard(() => this.client.set(key, DONE, "PX", what.commitTtlMs));
-          if (this.unsettled.get(key) === what) this.unsettled.delete(key);
+          if ("release" in what) await this.run(this.releaseScript, what.key, what.release);
+          else await this.guard(() => this.client.set(what.key, DONE, "PX", what.commitTtlMs));
+          if (this.unsettled.get(id) === what) this.unsettled.delete(id);
           this.counts.healed += 1;
           return true;
         } catch {
@@ -293,7 +294,7 @@ export class RedisStore implements IdempotencyStore {
 }
 
 /** What is still to be sent for a key whose last command got no answer. */
-type Unsettled = { readonly release: string } | { readonly commitTtlMs: number };
+type Unsettled = { readonly key: string; readonly release: string } | { readonly key: string; readonly commitTtlMs: number };
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 2000;
