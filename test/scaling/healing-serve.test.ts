@@ -242,7 +242,7 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       // the burst's 200 updates were claimed in Redis during the stall (their replies came too late): redelivered,
       // each is accepted once its claim is released, which without the release would take the 105 s lease
       const waiting = new Set(Array.from({ length: 200 }, (_, n) => 810_000 + n));
-      const burstMs = await waitFor(
+      await waitFor(
         "every update of the burst accepted on redelivery",
         async () => {
           const answers = await Promise.all([...waiting].map(async (n) => [n, await post(`${served.base}/webhooks/tg1`, update(n))] as const));
