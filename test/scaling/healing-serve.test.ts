@@ -38,7 +38,8 @@ async function spawnServe(config: string): Promise<Served> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      // the start-up notes end with this line: the warnings before it are all written
+      const found = /SIGTERM or Ctrl-C stops/.test(stderr) ? /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr) : null;
       if (found) {
         clearInterval(timer);
         resolve(found[1]!);
