@@ -1,6 +1,7 @@
 import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
 import { isReported, markReported } from "./dependency-health";
+import { SinkTimeoutError } from "./errors";
 import { MemoryStore } from "./memory-store";
 import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
 import type { Sink, SinkBatch } from "./sink";
@@ -156,16 +157,6 @@ function failureOf(item: Item, error: unknown): EventFailure {
   return isReported(error) ? markReported(failure) : failure;
 }
 
-/**
- * A sink that did not accept its batch before the deadline is a dependency too slow to answer now: 503 with
- * `Retry-After` (the platform retries), never a 500, whichever of the sink's own timeout and the deadline is first.
- */
-class SinkTimeoutError extends ConvoticError {
-  override readonly name = "SinkTimeoutError";
-  constructor(sink: string, deadline: DeadlineError) {
-    super("sink_unavailable", 503, `sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { cause: deadline });
-  }
-}
 
 /**
  * The step between normalising and answering. For each item of a batch: claim its id; a done one is skipped and
@@ -190,10 +181,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     return (late: LateSettlement) => {
       totals.late += 1;
       const fields = { ...tagOf(info), task: late.label, outcome: late.outcome, ms: late.elapsedMs };
-      logger.warn("a task settled after its deadline; its item was already failed and released", {
-        ...fields,
-        ...(late.error === undefined ? {} : { error: messageOf(late.error) }),
-      });
+      const message = "a task settled after its deadline; its item was already failed and released";
+      const all = { ...fields, ...(late.error === undefined ? {} : { error: messageOf(late.error) }) };
+      // a sink's late refusal that its dependency health already reports (once per interval) is detail
+      if (isReported(late.error)) logger.debug?.(message, all);
+      else logger.warn(message, all);
     };
   }
 
@@ -224,8 +216,14 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   }
 
   function settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
+    const fields = { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) };
+    if (isReported(error)) {
+      // the store reports its outage once per interval and sends the commit or release again once it answers
+      logger.debug?.(ok ? "commit failed; the store sends it again once it answers" : "release failed; the store sends it again once it answers", fields);
+      return;
+    }
     const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-    logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+    logger.error(message, fields);
   }
 
   /**

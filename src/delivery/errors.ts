@@ -1,4 +1,5 @@
 import { ConvoticError, type LogLevel } from "../core";
+import type { DeadlineError } from "./deadline";
 import type { DeliveryOutcome } from "./delivery";
 import { isReported } from "./dependency-health";
 
@@ -41,5 +42,16 @@ export class DeliveryError extends ConvoticError {
 
   override get responseHeaders(): Readonly<Record<string, string>> {
     return this.status === 503 ? { "retry-after": String(this.outcome.retry_after_s ?? 1) } : {};
+  }
+}
+
+/**
+ * A sink that did not accept its batch before the deadline is a dependency too slow to answer now: 503 with
+ * `Retry-After` (the platform retries), never a 500, whichever of the sink's own timeout and the deadline is first.
+ */
+export class SinkTimeoutError extends ConvoticError {
+  override readonly name = "SinkTimeoutError";
+  constructor(sink: string, deadline: DeadlineError) {
+    super("sink_unavailable", 503, `sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { cause: deadline });
   }
 }
