@@ -18,9 +18,8 @@ export interface ObserveOptions {
   /** how long one readiness check may take before it reads "no answer"; default 2 s */
   readonly checkTimeoutMs?: number;
   /**
-   * how long a probe waits for checks to refresh before it answers from their last known results; default 250 ms
-   * (or the check timeout plus 50 ms when that is shorter)
-   * (the probe's own limit: a slow dependency never makes `/readyz` hang)
+   * how long a probe waits for checks to refresh before it answers from their last known results (the probe's own
+   * limit: a slow dependency never makes `/readyz` hang); default 250 ms, or the check timeout plus 50 ms if shorter
    */
   readonly probeWaitMs?: number;
   /** a check result younger than this is answered without asking again; default 0 (each probe starts a refresh unless one runs) */
@@ -61,6 +60,8 @@ interface CheckState {
   result: string | undefined;
   at: number;
   running: Promise<void> | undefined;
+  /** when the running refresh began */
+  started: number;
 }
 
 /**
@@ -77,14 +78,17 @@ class ReadinessCache {
     private readonly probeWaitMs: number,
     private readonly freshMs: number,
   ) {
-    this.states = new Map(checks.map((check) => [check, { result: undefined, at: 0, running: undefined }]));
+    this.states = new Map(checks.map((check) => [check, { result: undefined, at: 0, running: undefined, started: 0 }]));
   }
 
   async results(): Promise<(readonly [string, string])[]> {
     const now = Date.now();
     const refreshing: Promise<void>[] = [];
     for (const [check, state] of this.states) {
-      if (state.running === undefined && (state.result === undefined || now - state.at >= this.freshMs)) state.running = this.refresh(check, state);
+      if (state.running === undefined && (state.result === undefined || now - state.at >= this.freshMs)) {
+        state.started = now;
+        state.running = this.refresh(check, state);
+      }
       if (state.running !== undefined) refreshing.push(state.running);
     }
     if (refreshing.length > 0) {
@@ -95,7 +99,7 @@ class ReadinessCache {
     return this.checks.map((check) => {
       const state = this.states.get(check)!;
       if (state.result !== undefined) return [check.name, state.result] as const;
-      return [check.name, `no answer yet (checking for ${Date.now() - now} ms)`] as const;
+      return [check.name, `no answer yet (checking for ${Date.now() - state.started} ms)`] as const;
     });
   }
 
