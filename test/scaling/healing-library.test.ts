@@ -114,6 +114,28 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
     expect(sink!.counts.recreated).toBeGreaterThanOrEqual(2);
     console.log(`jetstream sink: ready again ${readyMs} ms after the restart, through the readiness check alone`);
   });
+
+  it("a sink opened while NATS is down refuses at once (connects with backoff, not per request) and publishes once NATS is up", async () => {
+    await nats.kill();
+    const late = new JetStreamSink({ kind: "jetstream", servers: nats.url, subject_prefix: "heal", stream: { name: "HEAL_LATE", storage: "memory" } });
+    try {
+      const started = Date.now();
+      const refused = await Promise.allSettled(Array.from({ length: 100 }, () => late.write({ events: [event(1)], unhandled: [] }, AbortSignal.timeout(5000))));
+      expect(refused.every((result) => result.status === "rejected" && (result.reason as { status?: number }).status === 503)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await nats.start(["-js"]);
+      const up = Date.now();
+      const connectMs = await waitFor(
+        "a publish once NATS is up",
+        () => late.write({ events: [event(2)], unhandled: [] }, AbortSignal.timeout(5000)).then(() => true, () => false),
+        15_000,
+        50,
+      );
+      console.log(`jetstream sink opened while NATS was down: first publish ${connectMs} ms after NATS came up (${Date.now() - up} ms)`);
+    } finally {
+      await late.close(AbortSignal.timeout(2000));
+    }
+  });
 });
 
 describe("RedisStore releases claims whose reply timed out once Redis answers (private redis-server)", () => {

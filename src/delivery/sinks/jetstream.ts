@@ -94,6 +94,8 @@ export class JetStreamSink implements Sink {
   /** the stream was found missing (a NATS restart lost it): create it again before the next publish */
   private missing = false;
   private readonly recreate = new Backoff();
+  private readonly reopen = new Backoff();
+  private lastOpenError: unknown;
   private ensuring: Promise<void> | undefined;
   private diagnosis: { at: number; pending: Promise<Diagnosis> } | undefined;
 
@@ -230,14 +232,22 @@ export class JetStreamSink implements Sink {
     if (!connection.nc.isClosed()) await connection.nc.close().catch(() => undefined);
   }
 
-  /** One connection per sink, opened on first use; a failed attempt is forgotten so the next request retries. */
+  /** One connection per sink, opened on first use; after a failed attempt the next one waits for a jittered backoff. */
   private connect(): Promise<{ nats: NatsModules; connection: NatsConnectionLike }> {
     if (this.connecting === undefined) {
+      // NATS unreachable at start: the next attempt waits for the backoff, so a flood of requests is not a flood of connects
+      const wait = this.reopen.wait();
+      if (wait > 0 && this.lastOpenError !== undefined) return Promise.reject(this.lastOpenError);
       const attempt = this.open();
       this.connecting = attempt;
-      attempt.catch(() => {
-        if (this.connecting === attempt) this.connecting = undefined;
-      });
+      attempt.then(
+        () => this.reopen.succeeded(),
+        (error: unknown) => {
+          this.lastOpenError = error;
+          this.reopen.failed();
+          if (this.connecting === attempt) this.connecting = undefined;
+        },
+      );
     }
     return this.connecting;
   }
