@@ -8,6 +8,7 @@ import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
+import { attachHealth, dependencyWarnings } from "./serve-dependencies";
 import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
@@ -71,7 +72,8 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
   };
-  const store = openStore(config.idempotency, { onError: (error) => logger.warn("idempotency store", { error: messageOf(error) }) });
+  // the store's health logs a connection outage once per interval; each reconnect attempt is detail
+  const store = openStore(config.idempotency, { onError: (error) => logger.debug?.("idempotency store connection", { error: messageOf(error) }) });
   const ttl = ttlOf(config.idempotency);
   const webhooks = createWebhookHandler({
     normalizer,
@@ -121,6 +123,13 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
       ? "convotic: idempotency off: every delivery runs"
       : `convotic: idempotency: ${storeStats["kind"]} store${storeStats["max_entries"] === undefined ? "" : `, at most ${storeStats["max_entries"]} event ids`} (see docs/reliability.md)`,
   );
+  // a dependency that goes down is logged once per interval with a count, not per request (docs/reliability.md)
+  attachHealth(logger, outputs.sinks, store === false ? undefined : store);
+  const platformsServed = [...new Set(config.blocks.all.map((block) => block.platform))];
+  const deadlines = webhooks.delivery.policy.deadlines;
+  for (const warning of dependencyWarnings({ sinks: outputs.sinks, store: store === false ? undefined : store, platforms: platformsServed, deadlines })) {
+    logger.warn(warning);
+  }
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
     say(`  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`);

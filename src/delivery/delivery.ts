@@ -1,5 +1,7 @@
 import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
+import { isReported, markReported } from "./dependency-health";
+import { SinkTimeoutError } from "./errors";
 import { MemoryStore } from "./memory-store";
 import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
 import type { Sink, SinkBatch } from "./sink";
@@ -170,8 +172,11 @@ const noLogger: DeliveryLogger = { info: () => undefined, warn: () => undefined,
 function failureOf(item: Item, error: unknown): EventFailure {
   const code = error instanceof ConvoticError ? error.code : "handler_failed";
   const status = error instanceof ConvoticError && error.status === 503 ? 503 : 500;
-  return { id: item.key, type: item.type, code, status, message: messageOf(error) };
+  const failure: EventFailure = { id: item.key, type: item.type, code, status, message: messageOf(error) };
+  // a sink or store that reports its own outage (once per interval, with a count) is not logged again per event
+  return isReported(error) ? markReported(failure) : failure;
 }
+
 
 /**
  * The step between normalising and answering. For each item of a batch: claim its id; a done one is skipped and
@@ -196,10 +201,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     return (late: LateSettlement) => {
       totals.late += 1;
       const fields = { ...tagOf(info), task: late.label, outcome: late.outcome, ms: late.elapsedMs };
-      logger.warn("a task settled after its deadline; its item was already failed and released", {
-        ...fields,
-        ...(late.error === undefined ? {} : { error: messageOf(late.error) }),
-      });
+      const message = "a task settled after its deadline; its item was already failed and released";
+      const all = { ...fields, ...(late.error === undefined ? {} : { error: messageOf(late.error) }) };
+      // a sink's late refusal that its dependency health already reports (once per interval) is detail
+      if (isReported(late.error)) logger.debug?.(message, all);
+      else logger.warn(message, all);
     };
   }
 
@@ -230,8 +236,14 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   }
 
   function settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
+    const fields = { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) };
+    if (isReported(error)) {
+      // the store reports its outage once per interval and sends the commit or release again once it answers
+      logger.debug?.(ok ? "commit failed; the store sends it again once it answers" : "release failed; the store sends it again once it answers", fields);
+      return;
+    }
     const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-    logger.error(message, { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) });
+    logger.error(message, fields);
   }
 
   /**
@@ -292,9 +304,11 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       const error = raced instanceof DeadlineError ? await verdictAtDeadline(writing, raced) : raced;
       // a sink's own verdict (a full buffer: 503; a deadline) stands; anything else is a sink failure
       const cause =
-        error instanceof ConvoticError && (error instanceof DeadlineError || error.status === 503)
-          ? error
-          : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+        error instanceof DeadlineError
+          ? new SinkTimeoutError(sink.name, error)
+          : error instanceof ConvoticError && error.status === 503
+            ? error
+            : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
       observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
@@ -405,7 +419,9 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
     }
     for (const failure of failures) {
       const tag = info.request_id === undefined ? { platform: info.platform } : { request_id: info.request_id, platform: info.platform };
-      logger.warn("event failed; its claim is released so the redelivery runs it again", { ...tag, ...failure });
+      const message = "event failed; its claim is released so the redelivery runs it again";
+      if (isReported(failure)) logger.debug?.(message, { ...tag, ...failure });
+      else logger.warn(message, { ...tag, ...failure });
     }
     // a handler or sink failure is ours to fix (500); an unreachable store or a claim held elsewhere is "later" (503)
     const status = failures.some((failure) => failure.status === 500) ? 500 : failures.length + held > 0 ? 503 : 200;

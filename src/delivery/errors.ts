@@ -1,5 +1,7 @@
-import { ConvoticError } from "../core";
+import { ConvoticError, type LogLevel } from "../core";
+import type { DeadlineError } from "./deadline";
 import type { DeliveryOutcome } from "./delivery";
+import { isReported } from "./dependency-health";
 
 /**
  * A batch that was not wholly committed, as the edge answers it: 500 when an item failed (the platform
@@ -29,7 +31,27 @@ export class DeliveryError extends ConvoticError {
       : `some events were not processed (${counts}); answering 500 so the platform redelivers them (the others are not run again)`;
   }
 
+  /**
+   * A 503 whose every failure a sink or store already reports (one line per outage interval, with a count) is an
+   * access-log line, not an error per request: an outage of a minute at 400 requests/s is a few lines, not 50,000.
+   */
+  override get logLevel(): LogLevel {
+    if (this.status === 503 && this.outcome.failures.length > 0 && this.outcome.failures.every(isReported)) return "info";
+    return super.logLevel;
+  }
+
   override get responseHeaders(): Readonly<Record<string, string>> {
     return this.status === 503 ? { "retry-after": String(this.outcome.retry_after_s ?? 1) } : {};
+  }
+}
+
+/**
+ * A sink that did not accept its batch before the deadline is a dependency too slow to answer now: 503 with
+ * `Retry-After` (the platform retries), never a 500, whichever of the sink's own timeout and the deadline is first.
+ */
+export class SinkTimeoutError extends ConvoticError {
+  override readonly name = "SinkTimeoutError";
+  constructor(sink: string, deadline: DeadlineError) {
+    super("sink_unavailable", 503, `sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { cause: deadline });
   }
 }

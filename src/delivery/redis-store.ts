@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { ConfigError, messageOf } from "../core";
+import { DependencyHealth, markReported } from "./dependency-health";
 import { newToken, StoreUnavailableError, type Claim, type IdempotencyStore } from "./store";
 
 /**
@@ -18,7 +19,10 @@ export interface RedisClientLike {
 }
 
 export const DEFAULT_KEY_PREFIX = "convotic:idem:";
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
+/** below the shortest request deadline of a platform (LINE's 1.5 s): a stalled Redis is a 503, not a deadline */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
+/** claims and releases whose outcome is unknown, kept to be settled once Redis answers; beyond it their lease frees them */
+const MAX_UNSETTLED = 100_000;
 
 export type RedisStoreOptions = {
   /** prepended to every key (default `convotic:idem:`), so several deployments can share one Redis */
@@ -30,7 +34,7 @@ export type RedisStoreOptions = {
   | {
       /** `redis://[:password@]host:port/db`; the store opens (and closes) the connection itself */
       readonly url: string;
-      /** how long a command may wait before it fails (default 2000 ms) */
+      /** how long a command may wait before it fails (default 1000 ms) */
       readonly commandTimeoutMs?: number;
       readonly client?: never;
     }
@@ -87,7 +91,20 @@ export class RedisStore implements IdempotencyStore {
   private readonly claimScript = script(CLAIM);
   private readonly releaseScript = script(RELEASE);
   private closed = false;
-  private readonly counts = { claims: 0, commits: 0, releases: 0, errors: 0 };
+  private readonly counts = { claims: 0, commits: 0, releases: 0, errors: 0, healed: 0 };
+  /** Redis as this store last saw it; serve attaches its logger (one line per outage interval) */
+  readonly health = new DependencyHealth("idempotency store redis");
+  /** how long one command may wait (known when the store opened the client itself) */
+  readonly commandTimeoutMs: number | undefined;
+  /**
+   * Claims whose reply never came in time (Redis may have taken them: their token is kept and released once Redis
+   * answers), and releases and commits that failed. Without this a stall of a few seconds blocked those events for
+   * their whole lease.
+   */
+  private readonly unsettled = new Map<string, Unsettled>();
+  private settling: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
 
   constructor(options: RedisStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -95,8 +112,14 @@ export class RedisStore implements IdempotencyStore {
     if (options.client !== undefined) {
       this.client = options.client;
       this.owned = false;
+      this.commandTimeoutMs = undefined;
     } else {
-      this.client = openClient(options.url, options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS, onError);
+      this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+      // a reconnect loop emits an error per attempt: counted and logged once per interval with the failed commands
+      this.client = openClient(options.url, this.commandTimeoutMs, (error) => {
+        this.health.failed(this.problemOf(error));
+        onError(error);
+      });
       this.owned = true;
     }
   }
@@ -105,37 +128,118 @@ export class RedisStore implements IdempotencyStore {
   async ready(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError(this.kind, new Error("it is closed"));
     if (this.client.ping === undefined) return;
-    try {
-      await this.client.ping();
-    } catch (cause) {
-      throw new StoreUnavailableError(this.kind, cause);
-    }
+    const ping = this.client.ping.bind(this.client);
+    await this.guard(() => ping());
   }
 
   async claim(key: string, leaseMs: number): Promise<Claim> {
     this.counts.claims += 1;
     const token = `claim:${newToken()}`;
-    const answer = await this.run(this.claimScript, this.keyPrefix + key, token, Math.max(1, Math.ceil(leaseMs)));
+    const full = this.keyPrefix + key;
+    let answer: unknown;
+    try {
+      answer = await this.run(this.claimScript, full, token, Math.max(1, Math.ceil(leaseMs)));
+    } catch (error) {
+      // the claim may have reached Redis and be answered late: release it with its token once Redis answers
+      this.keep({ key: full, release: token });
+      throw error;
+    }
     if (answer === 1) return { state: "yours", token };
     return answer === 2 ? { state: "done" } : { state: "in_flight" };
   }
 
   async commit(key: string, _token: string, ttlMs: number): Promise<void> {
     this.counts.commits += 1;
-    await this.guard(() => this.client.set(this.keyPrefix + key, DONE, "PX", Math.max(1, Math.ceil(ttlMs))));
+    const full = this.keyPrefix + key;
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    try {
+      await this.guard(() => this.client.set(full, DONE, "PX", ttl));
+    } catch (error) {
+      // the work is done: mark it so once Redis answers, rather than let the lease expire and run it again
+      this.keep({ key: full, commitTtlMs: ttl });
+      throw error;
+    }
   }
 
   async release(key: string, token: string): Promise<void> {
     this.counts.releases += 1;
-    await this.run(this.releaseScript, this.keyPrefix + key, token);
+    const full = this.keyPrefix + key;
+    try {
+      await this.run(this.releaseScript, full, token);
+    } catch (error) {
+      this.keep({ key: full, release: token });
+      throw error;
+    }
   }
 
   stats(): Readonly<Record<string, number | string>> {
-    return { kind: "redis", key_prefix: this.keyPrefix, ...this.counts };
+    return { kind: "redis", key_prefix: this.keyPrefix, ...this.counts, unsettled: this.unsettled.size };
+  }
+
+  /** Claims, releases and commits waiting for Redis to answer again. */
+  get pendingSettlements(): number {
+    return this.unsettled.size;
+  }
+
+  private keep(what: Unsettled): void {
+    if (this.closed) return;
+    // one entry per claim token (several claims of one key may be unanswered) and one commit per key
+    const id = "release" in what ? `${what.key}\n${what.release}` : `${what.key}\ncommit`;
+    if (!this.unsettled.has(id) && this.unsettled.size >= MAX_UNSETTLED) {
+      // the oldest one's lease frees it in the end; memory stays bounded during a long outage
+      const oldest = this.unsettled.keys().next().value;
+      if (oldest !== undefined) this.unsettled.delete(oldest);
+    }
+    this.unsettled.set(id, what);
+    this.scheduleSettle();
+  }
+
+  /** Retries what is unsettled soon, then ever less often (jittered) while Redis stays silent. */
+  private scheduleSettle(): void {
+    if (this.retryTimer !== undefined || this.settling !== undefined || this.unsettled.size === 0 || this.closed) return;
+    const delay = this.retryDelayMs * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.settleNow();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Sends every unsettled release and commit once (pipelined by the client); what fails stays for the next round. */
+  private settleNow(): Promise<void> {
+    if (this.settling !== undefined) return this.settling;
+    const batch = [...this.unsettled];
+    const round = Promise.all(
+      batch.map(async ([id, what]) => {
+        try {
+          if ("release" in what) await this.run(this.releaseScript, what.key, what.release);
+          else await this.guard(() => this.client.set(what.key, DONE, "PX", what.commitTtlMs));
+          if (this.unsettled.get(id) === what) this.unsettled.delete(id);
+          this.counts.healed += 1;
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    ).then((results) => {
+      this.settling = undefined;
+      this.retryDelayMs = results.every(Boolean) ? RETRY_MIN_MS : Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+      this.scheduleSettle();
+    });
+    this.settling = round;
+    return round;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // one last round for what a stall left unsettled; what still fails is freed by its lease
+    if (this.unsettled.size > 0) {
+      let cut: NodeJS.Timeout | undefined;
+      await Promise.race([this.settleNow(), new Promise<void>((resolve) => (cut = setTimeout(resolve, 1000)))]);
+      clearTimeout(cut);
+    }
     this.closed = true;
     if (!this.owned) return;
     const client = this.client;
@@ -159,12 +263,38 @@ export class RedisStore implements IdempotencyStore {
     });
   }
 
+  /** Runs one command; its success or failure is what `health` (and its once-per-interval log line) reports. */
   private async guard<T>(command: () => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await command();
+      result = await command();
     } catch (error) {
       this.counts.errors += 1;
-      throw new StoreUnavailableError(this.kind, error);
+      const problem = this.problemOf(error);
+      this.health.failed(problem);
+      throw markReported(new StoreUnavailableError(this.kind, Object.assign(new Error(problem), { cause: error })));
     }
+    this.health.recovered();
+    // Redis answers again: settle at once what the stall left, instead of waiting for the retry timer
+    if (this.unsettled.size > 0 && this.settling === undefined && !this.closed) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      void this.settleNow();
+    }
+    return result;
+  }
+
+  private problemOf(error: unknown): string {
+    const message = messageOf(error);
+    if (/timed out/i.test(message)) return `Redis did not answer within ${this.commandTimeoutMs === undefined ? "the command timeout" : `${this.commandTimeoutMs} ms`}`;
+    if (/ECONNREFUSED/.test(message)) return "Redis refused the connection (ECONNREFUSED)";
+    if (/max retries|Connection is closed|ECONNRESET/i.test(message)) return `Redis connection lost; reconnecting (${message})`;
+    return `Redis failed: ${message}`;
   }
 }
+
+/** What is still to be sent for a key whose last command got no answer. */
+type Unsettled = { readonly key: string; readonly release: string } | { readonly key: string; readonly commitTtlMs: number };
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 2000;

@@ -15,8 +15,15 @@ export interface ObserveOptions {
   readonly blocks: BlockSet;
   readonly metrics?: Metrics;
   readonly readiness?: readonly ReadinessCheck[];
-  /** how long one readiness check may take; default 2 s */
+  /** how long one readiness check may take before it reads "no answer"; default 2 s */
   readonly checkTimeoutMs?: number;
+  /**
+   * how long a probe waits for checks to refresh before it answers from their last known results (the probe's own
+   * limit: a slow dependency never makes `/readyz` hang); default 250 ms, or the check timeout plus 50 ms if shorter
+   */
+  readonly probeWaitMs?: number;
+  /** a check result younger than this is answered without asking again; default 0 (each probe starts a refresh unless one runs) */
+  readonly checkFreshMs?: number;
 }
 
 export interface ObservedHandler extends WebhookHandler {
@@ -47,15 +54,67 @@ function codeOf(response: HttpResponse): string | undefined {
   }
 }
 
-async function bounded(check: ReadinessCheck, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(() => check.check()).then(() => "ok", (error: unknown) => messageOf(error)), timeout]);
-  } finally {
-    clearTimeout(timer);
+/** One check's last known answer and the run that may be refreshing it. */
+interface CheckState {
+  /** `ok`, or why not */
+  result: string | undefined;
+  at: number;
+  running: Promise<void> | undefined;
+  /** when the running refresh began */
+  started: number;
+}
+
+/**
+ * Runs readiness checks in the background and answers from their last known results: a probe waits for a
+ * refresh at most `probeWaitMs`, so a check that hangs (a stream mid-election, a paused Redis) never makes the probe
+ * hang; the check itself is cut at `checkTimeoutMs` and then reads "no answer within N ms".
+ */
+class ReadinessCache {
+  private readonly states: Map<ReadinessCheck, CheckState>;
+
+  constructor(
+    private readonly checks: readonly ReadinessCheck[],
+    private readonly checkTimeoutMs: number,
+    private readonly probeWaitMs: number,
+    private readonly freshMs: number,
+  ) {
+    this.states = new Map(checks.map((check) => [check, { result: undefined, at: 0, running: undefined, started: 0 }]));
+  }
+
+  async results(): Promise<(readonly [string, string])[]> {
+    const now = Date.now();
+    const refreshing: Promise<void>[] = [];
+    for (const [check, state] of this.states) {
+      if (state.running === undefined && (state.result === undefined || now - state.at >= this.freshMs)) {
+        state.started = now;
+        state.running = this.refresh(check, state);
+      }
+      if (state.running !== undefined) refreshing.push(state.running);
+    }
+    if (refreshing.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(refreshing), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.probeWaitMs)))]);
+      clearTimeout(timer);
+    }
+    return this.checks.map((check) => {
+      const state = this.states.get(check)!;
+      if (state.result !== undefined) return [check.name, state.result] as const;
+      return [check.name, `no answer yet (checking for ${Date.now() - state.started} ms)`] as const;
+    });
+  }
+
+  private async refresh(check: ReadinessCheck, state: CheckState): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no answer within ${this.checkTimeoutMs} ms`), this.checkTimeoutMs);
+    });
+    try {
+      state.result = await Promise.race([Promise.resolve().then(() => check.check()).then(() => "ok", (error: unknown) => messageOf(error)), timeout]);
+    } finally {
+      clearTimeout(timer);
+      state.at = Date.now();
+      state.running = undefined;
+    }
   }
 }
 
@@ -69,6 +128,8 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
   const { blocks, metrics } = options;
   const checks = options.readiness ?? [];
   const checkTimeoutMs = options.checkTimeoutMs ?? 2000;
+  const probeWaitMs = options.probeWaitMs ?? Math.min(250, checkTimeoutMs + 50);
+  const readiness = new ReadinessCache(checks, checkTimeoutMs, probeWaitMs, options.checkFreshMs ?? 0);
   let draining = false;
   const prefix = `${handler.basePath}/`;
 
@@ -86,7 +147,7 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     if (path === "/healthz") return json(200, { status: "ok" });
     if (path === "/readyz") {
       if (draining) return json(503, { status: "draining" });
-      const results = await Promise.all(checks.map(async (check) => [check.name, await bounded(check, checkTimeoutMs)] as const));
+      const results = await readiness.results();
       const ready = blocks.all.length > 0 && results.every(([, result]) => result === "ok");
       return json(ready ? 200 : 503, { status: ready ? "ready" : "not ready", blocks: blocks.all.length, checks: Object.fromEntries(results) });
     }

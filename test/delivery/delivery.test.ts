@@ -149,7 +149,8 @@ describe("createDelivery with the memory store", () => {
       async close() {},
     };
     const outcome = await createDelivery({ sinks: [sink], deadlines: 50 }).run(batchOf("a"), info);
-    expect(outcome).toMatchObject({ status: 500, failed: 1, failures: [expect.objectContaining({ code: "deadline_exceeded" })] });
+    // a dependency too slow to answer before the deadline is "later" (503 with Retry-After), never a 500
+    expect(outcome).toMatchObject({ status: 503, retry_after_s: 2, failed: 1, failures: [expect.objectContaining({ code: "sink_unavailable", status: 503, message: expect.stringContaining("within the deadline of 50 ms") })] });
     expect(aborted).toBe(true);
   });
 
@@ -163,7 +164,8 @@ describe("createDelivery with the memory store", () => {
     };
     const started = Date.now();
     const outcome = await createDelivery({ sinks: [sink], deadlines: 50 }).run(batchOf("a"), info);
-    expect(outcome).toMatchObject({ status: 500, failed: 1, failures: [expect.objectContaining({ code: "deadline_exceeded" })] });
+    // a dependency too slow to answer before the deadline is "later" (503 with Retry-After), never a 500
+    expect(outcome).toMatchObject({ status: 503, retry_after_s: 2, failed: 1, failures: [expect.objectContaining({ code: "sink_unavailable", status: 503, message: expect.stringContaining("within the deadline of 50 ms") })] });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(given?.aborted).toBe(false);
   });

@@ -46,7 +46,7 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     // the same events again, from "another instance": JetStream's duplicate window drops every one
     const other = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: sink.subjectFor("x", "y").split(".")[0]!, stream: { name: sink.stream, duplicate_window: "1m", max_age: "1h", storage: "memory" } }) as JetStreamSink;
     await other.write(batch, signal());
-    expect(other.counts).toEqual({ published: 0, duplicates: 12, failures: 0 });
+    expect(other.counts).toEqual({ published: 0, duplicates: 12, failures: 0, recreated: 0 });
     expect((await js.jsm.streams.info(sink.stream)).state.messages).toBe(12);
 
     for (let seq = 1; seq <= 12; seq += 1) {

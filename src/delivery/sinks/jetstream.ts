@@ -1,16 +1,21 @@
 import { z } from "zod";
 import { ConfigError, messageOf } from "../../core";
 import { Duration } from "../config";
+import { DependencyHealth, markReported } from "../dependency-health";
 import type { Sink, SinkBatch } from "../sink";
 import { SinkUnavailableError } from "./errors";
+import { Backoff, diagnosePublish, ensureStream, isStreamNotFound, type Diagnosis } from "./jetstream-stream";
 import { filterOf, SinkFilter, type SkipCounts } from "./render";
 import type { NatsModules, NatsConnectionLike } from "./nats-client";
-import { loadNats, nanos } from "./nats-client";
+import { loadNats } from "./nats-client";
 
 export const DEFAULT_SUBJECT_PREFIX = "convotic";
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
-const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** below the shortest request deadline of a platform (LINE's 1.5 s), so a slow stream is a 503, not a deadline */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 1_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+/** a diagnosis of a failed publish is reused this long: an outage costs one stream-info request per interval, not per request */
+const DIAGNOSIS_REUSE_MS = 500;
 
 /** A NATS subject token: letters, digits, `_` and `-` (the prefix cannot smuggle in wildcards or dots). */
 const Token = z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only");
@@ -79,11 +84,20 @@ export function subjectOf(prefix: string, workspaceId: string, type: string): st
 export class JetStreamSink implements Sink {
   readonly name: string;
   readonly skipped: SkipCounts = { filtered: 0, unprojected: 0 };
-  readonly counts = { published: 0, duplicates: 0, failures: 0 };
+  readonly counts = { published: 0, duplicates: 0, failures: 0, recreated: 0 };
+  /** the stream as this sink last saw it; serve attaches its logger (one line per outage interval) */
+  readonly health: DependencyHealth;
   private readonly config: ParsedConfig;
   private readonly matches: ReturnType<typeof filterOf>;
   private connecting: Promise<{ nats: NatsModules; connection: NatsConnectionLike }> | undefined;
   private closed = false;
+  /** the stream was found missing (a NATS restart lost it): create it again before the next publish */
+  private missing = false;
+  private readonly recreate = new Backoff();
+  private readonly reopen = new Backoff();
+  private lastOpenError: unknown;
+  private ensuring: Promise<void> | undefined;
+  private diagnosis: { at: number; pending: Promise<Diagnosis> } | undefined;
 
   constructor(config: JetStreamSinkConfig) {
     const parsed = JetStreamSinkConfig.safeParse(config);
@@ -91,10 +105,17 @@ export class JetStreamSink implements Sink {
     this.config = parsed.data;
     this.name = this.config.name ?? `jetstream:${this.config.stream.name}`;
     this.matches = filterOf(this.config.filter);
+    this.health = new DependencyHealth(`sink ${this.name}`);
   }
 
   get stream(): string {
     return this.config.stream.name;
+  }
+
+  /** the parsed settings (timeouts in ms), for start-up warnings */
+  get settings(): { readonly publishTimeoutMs: number; readonly connectTimeoutMs: number; readonly storage: "file" | "memory"; readonly manage: boolean } {
+    const { publish_timeout, connect_timeout, stream } = this.config;
+    return { publishTimeoutMs: publish_timeout, connectTimeoutMs: connect_timeout, storage: stream.storage, manage: stream.manage };
   }
 
   subjectFor(workspaceId: string, type: string): string {
@@ -109,8 +130,9 @@ export class JetStreamSink implements Sink {
       return keep;
     });
     if (events.length === 0) return;
-    const { connection } = await this.connect();
+    const { connection } = await this.connect().catch((error: unknown) => this.fail(messageOf(error).replace(`sink ${this.name}: `, ""), error));
     signal.throwIfAborted();
+    if (this.missing) await this.heal(connection).catch((error: unknown) => this.fail(`stream ${this.stream} not found; re-creating: ${messageOf(error)}`, error));
     const js = connection.jetstream;
     try {
       const acks = await Promise.all(
@@ -126,22 +148,73 @@ export class JetStreamSink implements Sink {
         if (ack.duplicate) this.counts.duplicates += 1;
         else this.counts.published += 1;
       }
+      this.health.recovered();
     } catch (error) {
       this.counts.failures += 1;
-      throw new SinkUnavailableError(this.name, `publish not acknowledged by stream ${this.stream}: ${messageOf(error)}`, { cause: error });
+      const { problem, missing } = await this.diagnose(connection, error);
+      if (missing) this.missing = true;
+      this.fail(problem, error);
     }
   }
 
-  /** Connected, and the stream answers its info request. */
+  /** Connected, and the stream answers its info request; a missing stream is created again (with backoff). */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
     try {
       const { connection } = await this.connect();
-      await connection.manager.streams.info(this.config.stream.name);
+      if (this.missing) await this.heal(connection);
+      try {
+        await connection.manager.streams.info(this.config.stream.name);
+      } catch (error) {
+        if (!this.config.stream.manage || !isStreamNotFound(error)) throw error;
+        this.missing = true;
+        this.health.failed(`stream ${this.stream} not found; re-creating`);
+        await this.heal(connection);
+      }
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** Counts and logs (through `health`) why the stream cannot take the batch, and refuses it: 503. */
+  private fail(problem: string, cause: unknown): never {
+    this.health.failed(problem);
+    throw markReported(new SinkUnavailableError(this.name, problem, { cause }));
+  }
+
+  /** One diagnosis at a time, reused briefly: hundreds of failing requests a second ask the server once. */
+  private diagnose(connection: NatsConnectionLike, error: unknown): Promise<Diagnosis> {
+    const now = Date.now();
+    if (this.diagnosis === undefined || now - this.diagnosis.at > DIAGNOSIS_REUSE_MS) {
+      this.diagnosis = { at: now, pending: diagnosePublish(connection.manager, this.config, error, this.config.publish_timeout) };
+    }
+    return this.diagnosis.pending;
+  }
+
+  /** Creates the lost stream again: one attempt at a time, and not before the backoff allows. */
+  private heal(connection: NatsConnectionLike): Promise<void> {
+    if (this.ensuring !== undefined) return this.ensuring;
+    const wait = this.recreate.wait();
+    if (wait > 0) return Promise.reject(new Error(`next attempt in ${Math.ceil(wait)} ms`));
+    const attempt = ensureStream(connection.manager, this.config).then(
+      () => {
+        this.missing = false;
+        this.counts.recreated += 1;
+        this.recreate.succeeded();
+        this.health.recovered();
+      },
+      (error: unknown) => {
+        this.recreate.failed();
+        throw error;
+      },
+    );
+    this.ensuring = attempt;
+    const forget = () => {
+      if (this.ensuring === attempt) this.ensuring = undefined;
+    };
+    attempt.then(forget, forget);
+    return attempt;
   }
 
   async close(signal: AbortSignal): Promise<void> {
@@ -159,14 +232,22 @@ export class JetStreamSink implements Sink {
     if (!connection.nc.isClosed()) await connection.nc.close().catch(() => undefined);
   }
 
-  /** One connection per sink, opened on first use; a failed attempt is forgotten so the next request retries. */
+  /** One connection per sink, opened on first use; after a failed attempt the next one waits for a jittered backoff. */
   private connect(): Promise<{ nats: NatsModules; connection: NatsConnectionLike }> {
     if (this.connecting === undefined) {
+      // NATS unreachable at start: the next attempt waits for the backoff, so a flood of requests is not a flood of connects
+      const wait = this.reopen.wait();
+      if (wait > 0 && this.lastOpenError !== undefined) return Promise.reject(this.lastOpenError);
       const attempt = this.open();
       this.connecting = attempt;
-      attempt.catch(() => {
-        if (this.connecting === attempt) this.connecting = undefined;
-      });
+      attempt.then(
+        () => this.reopen.succeeded(),
+        (error: unknown) => {
+          this.lastOpenError = error;
+          this.reopen.failed();
+          if (this.connecting === attempt) this.connecting = undefined;
+        },
+      );
     }
     return this.connecting;
   }
@@ -181,6 +262,8 @@ export class JetStreamSink implements Sink {
         name: `convotic ${this.name}`,
         // keep reconnecting for ever: a NATS restart must not need a serve restart
         maxReconnectAttempts: -1,
+        // a restarted server is found within a quarter second (the client's default waits 2 s between attempts)
+        reconnectTimeWait: 250,
       });
     } catch (error) {
       throw new SinkUnavailableError(this.name, `cannot connect to NATS: ${messageOf(error)}`, { cause: error });
@@ -194,43 +277,4 @@ export class JetStreamSink implements Sink {
       throw new SinkUnavailableError(this.name, `stream ${this.config.stream.name}: ${messageOf(error)}`, { cause: error });
     }
   }
-}
-
-type Manager = NatsConnectionLike["manager"];
-
-/** Creates the stream, or updates the settings the config names when it exists (several instances may race). */
-async function ensureStream(manager: Manager, config: ParsedConfig): Promise<void> {
-  const { stream } = config;
-  const wanted = {
-    subjects: stream.subjects ?? [`${config.subject_prefix}.>`],
-    retention: stream.retention,
-    storage: stream.storage,
-    max_age: stream.max_age === undefined ? 0 : nanos(stream.max_age),
-    duplicate_window: nanos(stream.duplicate_window),
-    num_replicas: stream.replicas,
-  };
-  const existing = await manager.streams.info(stream.name).catch((error: unknown) => {
-    if (/not found/i.test(messageOf(error))) return undefined;
-    throw error;
-  });
-  if (existing === undefined) {
-    try {
-      await manager.streams.add({ name: stream.name, ...wanted });
-      return;
-    } catch (error) {
-      // another instance created it between our info and add: fall through to the comparison
-      if (!/already in use|exists/i.test(messageOf(error))) throw error;
-    }
-  }
-  const current = existing?.config ?? (await manager.streams.info(stream.name)).config;
-  const differs =
-    JSON.stringify([...current.subjects].sort()) !== JSON.stringify([...wanted.subjects].sort()) ||
-    current.max_age !== wanted.max_age ||
-    current.duplicate_window !== wanted.duplicate_window ||
-    current.num_replicas !== wanted.num_replicas;
-  if (current.retention !== wanted.retention || current.storage !== wanted.storage) {
-    // JetStream cannot change these on a live stream: say so rather than publish under settings the config denies
-    throw new ConfigError(`stream ${stream.name} exists with another retention or storage; change it with the nats CLI or rename the stream`);
-  }
-  if (differs) await manager.streams.update(stream.name, { ...wanted });
 }
