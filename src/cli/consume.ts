@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, describeIssues, messageOf } from "../core";
-import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
+import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
 import { JetStreamSinkConfig } from "../delivery/sinks";
 import { resolveEnv } from "../http/blocks";
 import { COMMANDS } from "./commands";
@@ -60,6 +60,8 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
     if (parsed.data.stream !== undefined) settings.stream = parsed.data.stream.name;
   }
   if (idempotency !== undefined) {
+    const literal = literalRedisCredentials(idempotency);
+    if (literal !== undefined) throw new CliError(`invalid configuration in ${file}: idempotency: ${literal}`, EXIT.usage);
     const parsed = IdempotencyConfigSchema.safeParse(resolveEnv(idempotency, env, "idempotency", "idempotency"));
     if (!parsed.success) throw bad("idempotency", parsed.error);
     // a memory store forgets on restart, the very case this is for: only a Redis section turns it on here

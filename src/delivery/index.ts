@@ -24,7 +24,7 @@ export type { RedisClientLike, RedisStoreOptions } from "./redis-store";
 export type { Sink, SinkBatch } from "./sink";
 export { StoreUnavailableError } from "./store";
 export type { Claim, ClaimState, IdempotencyStore, ImmediateIdempotency } from "./store";
-export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
+export { Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";
 export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";

@@ -4,15 +4,31 @@ import { deliveryId } from "../../formats/delivery-id";
 import type { Sink, SinkBatch } from "../sink";
 import { appendDeadLetters, type DeadLetterRecord } from "./dead-letter";
 import { SinkUnavailableError } from "./errors";
+import { hasCredentials } from "./credentials";
 import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
+
+/** Headers a delivery sets itself (Standard Webhooks, body framing) cannot be replaced by `headers`. */
+const OWN_HEADERS = new Set(["content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "transfer-encoding", "connection"]);
+const HeaderName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
+  .refine((name) => !OWN_HEADERS.has(name.toLowerCase()), { message: "a header the sink sets itself" });
 
 export const WebhookSinkConfig = z.strictObject({
   kind: z.literal("webhook"),
   /** keys the `webhook-id` of every delivery: renaming a subscriber changes its ids */
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -"),
-  url: z.url({ protocol: /^https?$/ }),
+  /** credentials in the URL are refused: they would be written into dead letters; use `headers` */
+  url: z.url({ protocol: /^https?$/ }).refine((url) => !hasCredentials(url), {
+    message: 'credentials in the URL are refused (they would be written to dead letters); send them as a header: "headers": { "authorization": "${HOOK_AUTH}" }',
+  }),
+  /**
+   * extra request headers, e.g. `{ "authorization": "${HOOK_AUTH}" }` (values from environment references): sent
+   * with every delivery, never logged nor written to dead letters
+   */
+  headers: z.record(HeaderName, z.string().min(1).regex(/^[^\r\n\0]*$/, "one line")).optional(),
   /** every secret signs each request (rotation: add the new one, remove the old one once the subscriber switched) */
   secrets: z.array(WhsecSecret).min(1),
   filter: SinkFilter.optional(),
@@ -205,6 +221,7 @@ export class WebhookSink implements Sink {
     const timestamp = Math.floor(this.now() / 1000);
     const headers = {
       "content-type": delivery.contentType,
+      ...this.config.headers,
       "user-agent": "convotic-webhooks",
       ...standardWebhookHeaders(delivery.id, timestamp, delivery.body, this.keys),
     };
