@@ -38,10 +38,15 @@ export function openSinks(config: ServerConfig, io: CliIO, file: string): ServeS
       throw error;
     }
   });
-  const readiness = sinks.flatMap((sink): ReadinessCheck[] => {
+  // `/readyz` names a sink by its configured name or its kind, never by a default name built from a file path
+  const kinds = configs.map((entry) => entry.kind);
+  const readiness = sinks.flatMap((sink, index): ReadinessCheck[] => {
     const ready = sink.ready?.bind(sink);
     if (ready === undefined) return [];
-    return [{ name: `sink ${sink.name}`, check: async () => void ((await ready()) || fail(`sink ${sink.name} cannot take events now`)) }];
+    const entry = configs[index]!;
+    const shown = entry.name ?? (kinds.filter((kind) => kind === entry.kind).length > 1 ? `${entry.kind}[${index}]` : entry.kind);
+    const refused = () => fail(`sink ${shown} cannot take events now`);
+    return [{ name: `sink ${shown}`, check: async () => void ((await ready().catch(refused)) || refused()) }];
   });
 
   async function close(signal: AbortSignal): Promise<string[]> {

@@ -4,7 +4,19 @@ import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import { openStore, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
-import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
+import { developmentSecretFields, isLoopback } from "../http/secret-rules";
+import {
+  aggregateAuthFailures,
+  createLogger,
+  createMetrics,
+  LOG_LEVELS,
+  observeHandler,
+  startOpsServer,
+  type AuthFailureLogger,
+  type LogFormat,
+  type LogThreshold,
+  type RunningOpsServer,
+} from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
@@ -13,6 +25,8 @@ import { openSinks, type ServeSinks } from "./serve-sinks";
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** kinds of unhandled items named in a request's one `unhandled` line */
+const UNHANDLED_KINDS_SHOWN = 5;
 
 /** A path as the user would type it from the current directory. */
 function shown(path: string): string {
@@ -39,6 +53,8 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
       config: { type: "string", short: "c" },
       port: { type: "string", short: "p" },
       host: { type: "string" },
+      "ops-port": { type: "string" },
+      "ops-host": { type: "string" },
       "log-format": { type: "string" },
       "log-level": { type: "string" },
     },
@@ -53,7 +69,13 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const { path, config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: serveUsage });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
-  const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold });
+  const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
+  const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
+  if (values["ops-host"] !== undefined && opsPort === undefined) throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
+  // a flood of forged requests writes one line per route and interval, not one per request
+  const logger = aggregateAuthFailures(createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold }), {
+    ...(config.logs?.auth_failure_interval === undefined ? {} : { intervalMs: config.logs.auth_failure_interval }),
+  });
   const metrics = createMetrics();
 
   // stdout sinks have a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
@@ -61,9 +83,17 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const observer: DeliveryObserver = {
     ran: (report) => {
       metrics.observer.ran?.(report);
-      if (report.committed.unhandled.length === 0) return;
+      const unhandled = report.committed.unhandled;
+      if (unhandled.length === 0) return;
+      // one line per request, whatever the number of items (36,112 unknown items once wrote 36,112 lines)
+      const kinds = new Set<string>();
+      const blocks = new Set<string>();
+      for (const item of unhandled) {
+        if (kinds.size < UNHANDLED_KINDS_SHOWN) kinds.add(item.kind);
+        blocks.add(item.block_id);
+      }
       const tag = report.info.request_id === undefined ? {} : { request_id: report.info.request_id };
-      for (const item of report.committed.unhandled) logger.info("unhandled", { ...tag, platform: item.platform, block: item.block_id, kind: item.kind });
+      logger.info("unhandled", { ...tag, platform: report.info.platform, blocks: [...blocks], count: unhandled.length, kinds: [...kinds] });
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
   };
@@ -92,13 +122,22 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   // a load balancer sends traffic once the sinks and the idempotency store answer
   const storeReady = store === false ? undefined : store.ready?.bind(store);
   const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
-  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness });
+  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness, opsRoutes: opsPort === undefined });
 
   let server: RunningServer;
   try {
     server = await startServer(handler, { port, host, timeouts });
   } catch (error) {
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
+  }
+  let opsServer: RunningOpsServer | undefined;
+  if (opsPort !== undefined) {
+    try {
+      opsServer = await startOpsServer(handler, { host: opsHost, port: opsPort });
+    } catch (error) {
+      await server.close({ graceMs: 0 });
+      throw new CliError(`cannot listen on ${opsHost}:${opsPort} (ops): ${messageOf(error)}`, EXIT.input);
+    }
   }
 
   // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
@@ -127,7 +166,9 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     say("convotic: replay the bundled fixtures at it (signed with the blocks' secrets) with:");
     say(`  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`);
   }
-  say(`convotic: health at ${server.url}/healthz and ${server.url}/readyz, Prometheus metrics at ${server.url}/metrics`);
+  const opsUrl = opsServer?.url ?? server.url;
+  say(`convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`);
+  warnDevelopmentSecrets(config.blocks.all, host, logger);
   const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
 
@@ -148,7 +189,9 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
   // a supervisor must see a dead stdout reader: events can no longer be delivered
   else logger.error("stdout failed; stopping (exit 3) so a supervisor restarts serve", { error: messageOf(reason.error) });
-  return stop({ server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+  const code = await stop({ server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" });
+  await opsServer?.close();
+  return code;
 }
 
 /** Stops within the grace period; exit 0 only when nothing was abandoned and stdout was not lost. */
@@ -157,7 +200,7 @@ async function stop(parts: {
   outputs: ServeSinks;
   store: { close(): Promise<void> } | undefined;
   graceMs: number;
-  logger: ReturnType<typeof createLogger>;
+  logger: AuthFailureLogger;
   clean: boolean;
 }): Promise<number> {
   const { server, outputs, store, graceMs, logger } = parts;
@@ -173,10 +216,28 @@ async function stop(parts: {
   ].filter(Boolean);
   if (abandoned.length > 0) {
     logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}`, { ...report });
+    logger.close();
     return EXIT.abandoned;
   }
   logger.info("stopped");
   // the logger writes once per event-loop turn: the last lines go out before the exit code does
-  logger.flush();
+  logger.close();
   return parts.clean ? EXIT.ok : EXIT.abandoned;
+}
+
+/**
+ * The example config's `${VAR:-dev-…}` defaults let anyone who read it sign requests: fine on a laptop, loud
+ * anywhere else. One error-level line per block, naming fields and the variable to set, never a value.
+ */
+function warnDevelopmentSecrets(blocks: readonly { id: string; secrets: unknown }[], host: string, logger: AuthFailureLogger): void {
+  if (isLoopback(host)) return;
+  for (const block of blocks) {
+    const fields = developmentSecretFields(block.secrets);
+    if (fields.length === 0) continue;
+    logger.error(
+      `DEVELOPMENT SECRETS on a non-loopback address: block ${block.id} uses the example config's published secrets ` +
+        `(${fields.map((field) => `secrets.${field}`).join(", ")}); anyone can sign requests for it. Set the environment variables the config references`,
+      { block: block.id, host },
+    );
+  }
 }

@@ -74,6 +74,13 @@ export const ServerConfigSchema = z.strictObject({
   sinks: z.unknown().optional(),
   /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
   adapters: z.array(z.string().min(1)).optional(),
+  /**
+   * `/healthz`, `/readyz` and `/metrics` on a listener of their own (default host 127.0.0.1); the public listener
+   * then answers 404 there. For public deployments: webhooks public, operations on an internal address.
+   */
+  ops: z.strictObject({ host: z.string().min(1).optional(), port: z.int().min(0).max(65535) }).optional(),
+  /** log settings: `auth_failure_interval` (default 10 s) is how often refused signatures are summed up per route */
+  logs: z.strictObject({ auth_failure_interval: Duration.optional() }).optional(),
   /** `convotic consume`'s settings (durable, filter, …): serve ignores them, so one file can configure both */
   consume: z.unknown().optional(),
   blocks: z.array(z.unknown()),
@@ -90,6 +97,9 @@ export interface ServerConfig {
   /** milliseconds */
   readonly shutdown_grace?: number | undefined;
   readonly stdout_buffer_bytes?: number | undefined;
+  readonly ops?: { readonly host?: string | undefined; readonly port: number } | undefined;
+  /** `auth_failure_interval` in milliseconds */
+  readonly logs?: { readonly auth_failure_interval?: number | undefined } | undefined;
   /** validated, `${VAR}` references resolved; absent when the file has no `sinks` */
   readonly sinks?: z.output<typeof SinksConfig> | undefined;
   readonly blocks: BlockSet;

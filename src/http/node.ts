@@ -88,7 +88,7 @@ export async function serveNodeRequest(
     return;
   }
   try {
-    send(await handler({ method, url, headers: req.headers, rawBody }));
+    send(await handler({ method, url, headers: req.headers, rawBody, remoteAddress: req.socket.remoteAddress }));
   } finally {
     handler.bodyBudget.release(rawBody.byteLength);
   }
