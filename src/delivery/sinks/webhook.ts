@@ -11,10 +11,13 @@ import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webho
 
 /** Headers a delivery sets itself (Standard Webhooks, body framing) cannot be replaced by `headers`. */
 const OWN_HEADERS = new Set(["content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "transfer-encoding", "connection"]);
-const HeaderName = z
-  .string()
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
-  .refine((name) => !OWN_HEADERS.has(name.toLowerCase()), { message: "a header the sink sets itself" });
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const ExtraHeaders = z.record(z.string(), z.string().min(1).regex(/^[^\r\n\0]*$/, "one line")).superRefine((headers, context) => {
+  for (const name of Object.keys(headers)) {
+    if (!TOKEN.test(name)) context.addIssue({ code: "custom", path: [name], message: "not an HTTP header name" });
+    else if (OWN_HEADERS.has(name.toLowerCase())) context.addIssue({ code: "custom", path: [name], message: "a header the sink sets itself" });
+  }
+});
 
 export const WebhookSinkConfig = z.strictObject({
   kind: z.literal("webhook"),
@@ -28,7 +31,7 @@ export const WebhookSinkConfig = z.strictObject({
    * extra request headers, e.g. `{ "authorization": "${HOOK_AUTH}" }` (values from environment references): sent
    * with every delivery, never logged nor written to dead letters
    */
-  headers: z.record(HeaderName, z.string().min(1).regex(/^[^\r\n\0]*$/, "one line")).optional(),
+  headers: ExtraHeaders.optional(),
   /** every secret signs each request (rotation: add the new one, remove the old one once the subscriber switched) */
   secrets: z.array(WhsecSecret).min(1),
   filter: SinkFilter.optional(),
