@@ -27,6 +27,7 @@ export const ConsumeConfigSchema = z.strictObject({
 
 interface FileSettings {
   servers?: string | string[];
+  auth?: { token?: string | undefined; user?: string | undefined; password?: string | undefined };
   stream?: string;
   subjectPrefix?: string;
   consume: z.output<typeof ConsumeConfigSchema>;
@@ -57,6 +58,7 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
     if (!parsed.success) throw bad("sinks[jetstream]", parsed.error);
     settings.servers = typeof parsed.data.servers === "string" ? parsed.data.servers : [...parsed.data.servers];
     settings.subjectPrefix = parsed.data.subject_prefix;
+    settings.auth = { token: parsed.data.token, user: parsed.data.user, password: parsed.data.password };
     if (parsed.data.stream !== undefined) settings.stream = parsed.data.stream.name;
   }
   if (idempotency !== undefined) {
@@ -133,6 +135,7 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
   try {
     consumer = await createJetStreamConsumer({
       servers: values.servers ?? file?.servers ?? io.env["NATS_URL"] ?? "nats://127.0.0.1:4222",
+      ...(file?.auth === undefined ? {} : { auth: file.auth }),
       stream,
       durable,
       ...(filter === undefined ? {} : { filter }),

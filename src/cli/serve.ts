@@ -121,7 +121,10 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
 
   // a load balancer sends traffic once the sinks and the idempotency store answer
   const storeReady = store === false ? undefined : store.ready?.bind(store);
-  const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
+  const storeName = `store ${store === false ? "" : store.kind}`;
+  // /readyz says which part is not ready, not its address: the store's own errors are in the logs (onError)
+  const storeCheck = storeReady === undefined ? undefined : { name: storeName, check: () => Promise.resolve(storeReady()).catch(() => Promise.reject(new Error(`${storeName} does not answer`))) };
+  const readiness = storeCheck === undefined ? outputs.readiness : [...outputs.readiness, storeCheck];
   const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness, opsRoutes: opsPort === undefined });
 
   let server: RunningServer;

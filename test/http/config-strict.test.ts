@@ -72,7 +72,7 @@ describe("strict references", () => {
     expect(run.stderr).toMatch(/config-\d+\.json: block "fb-1": secrets\.app_secrets\[0\] has a malformed reference/);
     expect(run.stderr).not.toContain(META_SECRET);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-  });
+  }, 15_000);
 });
 
 describe("secret lengths", () => {
@@ -147,7 +147,7 @@ describe("no credentials in URLs", () => {
     expect(run.stderr).toContain("sinks: 0.url: credentials in the URL are refused");
     expect(run.stderr).toContain('"headers": { "authorization": "${HOOK_AUTH}" }');
     expect(run.stderr).not.toContain("PASSWORD");
-  });
+  }, 15_000);
 
   it("refuses credentials in a NATS server URL (token or user and password are options) and in a Redis URL written in the file", () => {
     const nats = refused({ blocks, sinks: [{ kind: "jetstream", servers: ["nats://127.0.0.1:4222", "nats://me:s3cr3tpw@127.0.0.1:4223"], stream: { name: "S" } }] });
@@ -197,7 +197,7 @@ describe("no credentials in URLs", () => {
       receiver.close();
     }
     expect(served.stderr()).not.toContain("hook-credential");
-  });
+  }, 15_000);
 
   it("refuses a header the sink sets itself", () => {
     const error = refused({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { "Webhook-Signature": "v1,x" }, dead_letter: "dl" }] });

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBuiltServe, until, type BuiltServe } from "../support/built-serve";
@@ -171,5 +172,31 @@ describe("serve without an ops listener: what /metrics tells a stranger", () => 
     } finally {
       await served.stop();
     }
+  }, 15_000);
+});
+
+describe("serve with a Redis store that does not answer", () => {
+  it("names the store in /readyz, not its address, and never writes the URL's password", async () => {
+    // a port nothing listens on: bound, then released
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const redisConfig = join(dir, "redis.json");
+    writeFileSync(
+      redisConfig,
+      JSON.stringify({ idempotency: { store: "redis", url: "${REDIS_URL}", command_timeout: "200ms" }, blocks: [{ id: "tg-ops", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }] }),
+    );
+    const served = await startBuiltServe(["--config", redisConfig, "--port", "0"], { REDIS_URL: `redis://:redis-pw-91x@127.0.0.1:${port}/0` });
+    try {
+      const answer = await fetch(`${served.url}/readyz`);
+      expect(answer.status).toBe(503);
+      const text = await answer.text();
+      expect(JSON.parse(text)).toEqual({ status: "not ready", blocks: 1, checks: { "sink stdout": "ok", "store redis": "store redis does not answer" } });
+      expect(text).not.toContain(String(port));
+    } finally {
+      await served.stop();
+    }
+    expect(served.stderr()).not.toContain("redis-pw-91x");
   }, 15_000);
 });
