@@ -202,5 +202,9 @@ describe("no credentials in URLs", () => {
   it("refuses a header the sink sets itself", () => {
     const error = refused({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { "Webhook-Signature": "v1,x" }, dead_letter: "dl" }] });
     expect(error.message).toContain("0.headers.Webhook-Signature: a header the sink sets itself");
+    // fetch would refuse it with an error quoting the value, and errors reach the dead letters
+    const odd = refused({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { authorization: "Bearer 50€-token\r\nx: y" }, dead_letter: "dl" }] });
+    expect(odd.message).toContain("0.headers.authorization: printable ASCII on one line");
+    expect(odd.message).not.toContain("50€");
   });
 });

@@ -12,7 +12,8 @@ import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webho
 /** Headers a delivery sets itself (Standard Webhooks, body framing) cannot be replaced by `headers`. */
 const OWN_HEADERS = new Set(["content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "transfer-encoding", "connection"]);
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const ExtraHeaders = z.record(z.string(), z.string().min(1).regex(/^[^\r\n\0]*$/, "one line")).superRefine((headers, context) => {
+/** printable ASCII only: fetch refuses other values with an error that quotes them, and errors reach dead letters */
+const ExtraHeaders = z.record(z.string(), z.string().min(1).regex(/^[\t\x20-\x7e]*$/, "printable ASCII on one line")).superRefine((headers, context) => {
   for (const name of Object.keys(headers)) {
     if (!TOKEN.test(name)) context.addIssue({ code: "custom", path: [name], message: "not an HTTP header name" });
     else if (OWN_HEADERS.has(name.toLowerCase())) context.addIssue({ code: "custom", path: [name], message: "a header the sink sets itself" });
