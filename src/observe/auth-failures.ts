@@ -43,9 +43,13 @@ export function aggregateAuthFailures(logger: FlushableLogger, options: { interv
       });
       windows.set(path, { count: 0, remotes: new Set(), codes: new Set() });
     }
+    // no timer while every route is quiet
+    if (windows.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
   }
-  const timer = setInterval(report, intervalMs);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
 
   function refused(fields: LogFields | undefined): boolean {
     if (fields?.["status"] !== 401) return false;
@@ -53,6 +57,10 @@ export function aggregateAuthFailures(logger: FlushableLogger, options: { interv
     const window = windows.get(path);
     if (window === undefined) {
       windows.set(path, { count: 0, remotes: new Set(), codes: new Set() });
+      if (timer === undefined) {
+        timer = setInterval(report, intervalMs);
+        timer.unref();
+      }
       return false;
     }
     window.count += 1;
@@ -79,8 +87,10 @@ export function aggregateAuthFailures(logger: FlushableLogger, options: { interv
       logger.flush();
     },
     close: () => {
-      clearInterval(timer);
       report();
+      clearInterval(timer);
+      timer = undefined;
+      windows.clear();
       logger.flush();
     },
   };
