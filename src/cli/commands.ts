@@ -48,17 +48,19 @@ export const COMMANDS = {
     options: [["-o, --out FILE", "write it to FILE instead of stdout"]],
   },
   serve: {
-    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--log-format json|text] [--log-level LEVEL]",
+    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--ops-port N [--ops-host HOST]] [--log-format json|text] [--log-level LEVEL]",
     summary:
       "run the webhook server for the blocks of a config file; events go to the config's sinks (default: JSON lines\n" +
       "on stdout), logs on stderr;\n" +
-      "GET /healthz, /readyz and /metrics (Prometheus) beside the webhook routes;\n" +
+      "GET /healthz, /readyz and /metrics (Prometheus) beside the webhook routes, or on --ops-port;\n" +
       "SIGTERM or Ctrl-C finishes in-flight requests and the sinks within shutdown_grace, then exits 0, or 3 naming\n" +
       "what it abandoned (also when stdout's reader dies); further signals meanwhile are logged, SIGKILL stops at once",
     options: [
       ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
       ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
+      ["--ops-port N", "serve /healthz, /readyz and /metrics on this port only (the config's ops.port); 404 on the webhook port"],
+      ["--ops-host HOST", "the interface of the ops port (default the config's ops.host, then 127.0.0.1)"],
       ["--log-format json|text", "logs on stderr as JSON objects (one per line) or text lines (default text)"],
       ["--log-level LEVEL", "debug, info (default), warn or error; debug adds a line per request with duplicates"],
     ],

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, describeIssues, messageOf } from "../core";
-import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
+import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
 import { JetStreamSinkConfig } from "../delivery/sinks";
 import { resolveEnv } from "../http/blocks";
 import { COMMANDS } from "./commands";
@@ -27,6 +27,7 @@ export const ConsumeConfigSchema = z.strictObject({
 
 interface FileSettings {
   servers?: string | string[];
+  auth?: { token?: string | undefined; user?: string | undefined; password?: string | undefined };
   stream?: string;
   subjectPrefix?: string;
   consume: z.output<typeof ConsumeConfigSchema>;
@@ -57,9 +58,12 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
     if (!parsed.success) throw bad("sinks[jetstream]", parsed.error);
     settings.servers = typeof parsed.data.servers === "string" ? parsed.data.servers : [...parsed.data.servers];
     settings.subjectPrefix = parsed.data.subject_prefix;
+    settings.auth = { token: parsed.data.token, user: parsed.data.user, password: parsed.data.password };
     if (parsed.data.stream !== undefined) settings.stream = parsed.data.stream.name;
   }
   if (idempotency !== undefined) {
+    const literal = literalRedisCredentials(idempotency);
+    if (literal !== undefined) throw new CliError(`invalid configuration in ${file}: idempotency: ${literal}`, EXIT.usage);
     const parsed = IdempotencyConfigSchema.safeParse(resolveEnv(idempotency, env, "idempotency", "idempotency"));
     if (!parsed.success) throw bad("idempotency", parsed.error);
     // a memory store forgets on restart, the very case this is for: only a Redis section turns it on here
@@ -131,6 +135,7 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
   try {
     consumer = await createJetStreamConsumer({
       servers: values.servers ?? file?.servers ?? io.env["NATS_URL"] ?? "nats://127.0.0.1:4222",
+      ...(file?.auth === undefined ? {} : { auth: file.auth }),
       stream,
       durable,
       ...(filter === undefined ? {} : { filter }),

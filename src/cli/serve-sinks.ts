@@ -52,11 +52,16 @@ export function openSinks(
       throw error;
     }
   });
-  const readiness = sinks.flatMap((sink): ReadinessCheck[] => {
+  // `/readyz` names a sink by its configured name or its kind, never by a default name built from a file path
+  const kinds = configs.map((entry) => entry.kind);
+  const readiness = sinks.flatMap((sink, index): ReadinessCheck[] => {
     const ready = sink.ready?.bind(sink);
     if (ready === undefined) return [];
-    const reason = () => sink.unreadyReason?.() ?? `sink ${sink.name} cannot take events now`;
-    return [{ name: `sink ${sink.name}`, check: async () => void ((await ready()) || fail(reason())) }];
+    const entry = configs[index]!;
+    const shown = entry.name ?? (kinds.filter((kind) => kind === entry.kind).length > 1 ? `${entry.kind}[${index}]` : entry.kind);
+    // a webhook sink says why (outbox full, entries past their age): its name is configured, never a path
+    const refused = () => fail(sink.unreadyReason?.() ?? `sink ${shown} cannot take events now`);
+    return [{ name: `sink ${shown}`, check: async () => void ((await ready().catch(refused)) || refused()) }];
   });
   const outboxes = sinks.flatMap((sink) => (sink instanceof WebhookSink ? [{ sink: sink.name, durable: sink.outboxStats().durable, stats: () => sink.outboxStats() }] : []));
 

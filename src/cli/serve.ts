@@ -4,7 +4,19 @@ import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import { DEFAULT_DATA_DIR, openStore, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, fairnessOf, sharedRoutePath, startServer, type RunningServer } from "../http";
-import { createLogger, createMetrics, LOG_LEVELS, observeHandler, type LogFormat, type LogThreshold } from "../observe";
+import { developmentSecretFields, isLoopback } from "../http/secret-rules";
+import {
+  aggregateAuthFailures,
+  createLogger,
+  createMetrics,
+  LOG_LEVELS,
+  observeHandler,
+  startOpsServer,
+  type AuthFailureLogger,
+  type LogFormat,
+  type LogThreshold,
+  type RunningOpsServer,
+} from "../observe";
 import { readServerConfig } from "./config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
@@ -14,6 +26,8 @@ import { openSinks, type ServeSinks } from "./serve-sinks";
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
 const DEFAULT_PORT = 3000;
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** kinds of unhandled items named in a request's one `unhandled` line */
+const UNHANDLED_KINDS_SHOWN = 5;
 
 /** A path as the user would type it from the current directory. */
 function shown(path: string): string {
@@ -41,6 +55,8 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
       config: { type: "string", short: "c" },
       port: { type: "string", short: "p" },
       host: { type: "string" },
+      "ops-port": { type: "string" },
+      "ops-host": { type: "string" },
       "log-format": { type: "string" },
       "log-level": { type: "string" },
     },
@@ -55,7 +71,13 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const { path, config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: serveUsage });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
-  const logger = createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold });
+  const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
+  const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
+  if (values["ops-host"] !== undefined && opsPort === undefined) throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
+  // a flood of forged requests writes one line per route and interval, not one per request
+  const logger = aggregateAuthFailures(createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold }), {
+    ...(config.logs?.auth_failure_interval === undefined ? {} : { intervalMs: config.logs.auth_failure_interval }),
+  });
   const metrics = createMetrics();
 
   // stdout sinks have a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
@@ -66,9 +88,17 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const observer: DeliveryObserver = {
     ran: (report) => {
       metrics.observer.ran?.(report);
-      if (report.committed.unhandled.length === 0) return;
+      const unhandled = report.committed.unhandled;
+      if (unhandled.length === 0) return;
+      // one line per request, whatever the number of items (36,112 unknown items once wrote 36,112 lines)
+      const kinds = new Set<string>();
+      const blocks = new Set<string>();
+      for (const item of unhandled) {
+        if (kinds.size < UNHANDLED_KINDS_SHOWN) kinds.add(item.kind);
+        blocks.add(item.block_id);
+      }
       const tag = report.info.request_id === undefined ? {} : { request_id: report.info.request_id };
-      for (const item of report.committed.unhandled) logger.info("unhandled", { ...tag, platform: item.platform, block: item.block_id, kind: item.kind });
+      logger.info("unhandled", { ...tag, platform: report.info.platform, blocks: [...blocks], count: unhandled.length, kinds: [...kinds] });
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
   };
@@ -100,8 +130,11 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
 
   // a load balancer sends traffic once the sinks and the idempotency store answer
   const storeReady = store === false ? undefined : store.ready?.bind(store);
-  const readiness = storeReady === undefined ? outputs.readiness : [...outputs.readiness, { name: `store ${store === false ? "" : store.kind}`, check: storeReady }];
-  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness });
+  const storeName = `store ${store === false ? "" : store.kind}`;
+  // /readyz says which part is not ready, not its address: the store's own errors are in the logs (onError)
+  const storeCheck = storeReady === undefined ? undefined : { name: storeName, check: () => Promise.resolve(storeReady()).catch(() => Promise.reject(new Error(`${storeName} does not answer`))) };
+  const readiness = storeCheck === undefined ? outputs.readiness : [...outputs.readiness, storeCheck];
+  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness, opsRoutes: opsPort === undefined });
 
   // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
   const stopSignals = listenForStop(io.signals ?? process, logger);
@@ -112,6 +145,16 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   } catch (error) {
     stopSignals.stopped();
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
+  }
+  let opsServer: RunningOpsServer | undefined;
+  if (opsPort !== undefined) {
+    try {
+      opsServer = await startOpsServer(handler, { host: opsHost, port: opsPort });
+    } catch (error) {
+      await server.close({ graceMs: 0 });
+      stopSignals.stopped();
+      throw new CliError(`cannot listen on ${opsHost}:${opsPort} (ops): ${messageOf(error)}`, EXIT.input);
+    }
   }
 
   // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
@@ -141,13 +184,14 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
       say(`  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`);
     }
   }
-  const platforms = [...new Set(config.blocks.all.map((block) => block.platform))];
-  const dirs = platforms.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));
+  const dirs = platformsServed.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));
   if (dirs.length > 0) {
     say("convotic: replay the bundled fixtures at it (signed with the blocks' secrets) with:");
     say(`  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`);
   }
-  say(`convotic: health at ${server.url}/healthz and ${server.url}/readyz, Prometheus metrics at ${server.url}/metrics`);
+  const opsUrl = opsServer?.url ?? server.url;
+  say(`convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`);
+  warnDevelopmentSecrets(config.blocks.all, host, logger);
   const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
   for (const outbox of outputs.outboxes) {
@@ -167,14 +211,17 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     // a supervisor must see a dead stdout reader: events can no longer be delivered
     else logger.error(`stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`, { error: messageOf(reason.error) });
     const parts = { server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" };
-    return await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
+    const code = await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
+    await opsServer?.close();
+    return code;
   } finally {
     stopSignals.stopped();
   }
 }
 
 type StopSignal = "SIGTERM" | "SIGINT";
-type ServeLogger = ReturnType<typeof createLogger>;
+/** writes pending auth-failure summaries on close(), and flushes */
+type ServeLogger = AuthFailureLogger;
 
 /**
  * Every SIGTERM/SIGINT is heard while serve runs: the first starts the shutdown (`first`); a later one (npm
@@ -259,11 +306,30 @@ async function stop(parts: {
   ].filter(Boolean);
   if (abandoned.length > 0) {
     logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}; exiting ${EXIT.abandoned}`, { ...report });
+    logger.close();
     return EXIT.abandoned;
   }
   const code = parts.clean ? EXIT.ok : EXIT.abandoned;
   logger.info(`stopped (exit ${code})`);
-  // the logger writes once per event-loop turn: the last lines go out before the exit code does
-  logger.flush();
+  // the logger writes once per event-loop turn: the pending auth-failure summary and the last lines go out before
+  // the exit code does
+  logger.close();
   return code;
+}
+
+/**
+ * The example config's `${VAR:-dev-…}` defaults let anyone who read it sign requests: fine on a laptop, loud
+ * anywhere else. One error-level line per block, naming fields and the variable to set, never a value.
+ */
+function warnDevelopmentSecrets(blocks: readonly { id: string; secrets: unknown }[], host: string, logger: AuthFailureLogger): void {
+  if (isLoopback(host)) return;
+  for (const block of blocks) {
+    const fields = developmentSecretFields(block.secrets);
+    if (fields.length === 0) continue;
+    logger.error(
+      `DEVELOPMENT SECRETS on a non-loopback address: block ${block.id} uses the example config's published secrets ` +
+        `(${fields.map((field) => `secrets.${field}`).join(", ")}); anyone can sign requests for it. Set the environment variables the config references`,
+      { block: block.id, host },
+    );
+  }
 }

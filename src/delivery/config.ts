@@ -42,6 +42,18 @@ export const IdempotencyConfigSchema = z.union([
 ]);
 export type IdempotencyConfig = z.output<typeof IdempotencyConfigSchema>;
 
+/**
+ * The Redis URL is where ioredis takes a password from (`redis://:password@host`), so one is allowed there, but
+ * only from the environment: a `url` written out in the file with credentials in it is refused (the file is
+ * copied, committed and shown far more often than the environment). Call with the section before `${VAR}`
+ * references are resolved; `undefined` when it is fine, else the message.
+ */
+export function literalRedisCredentials(raw: unknown): string | undefined {
+  const url = raw !== null && typeof raw === "object" ? (raw as { url?: unknown }).url : undefined;
+  if (typeof url !== "string" || !/^rediss?:\/\/[^/?#@]*@/.test(url.replace(/\$\{[^}]*\}/g, ""))) return undefined;
+  return 'url: credentials in a Redis URL written in the file are refused; put the whole URL in the environment: "url": "${REDIS_URL}"';
+}
+
 /** Opens the store a config section names (`undefined`: the memory store with its defaults). */
 export function openStore(config: IdempotencyConfig | undefined, options: { onError?: (error: unknown) => void } = {}): IdempotencyStore | false {
   if (config === false) return false;

@@ -26,7 +26,7 @@ export { DEFAULT_DATA_DIR, DEFAULT_OUTBOX_MAX_AGE_MS, DEFAULT_OUTBOX_MAX_BYTES, 
 export type { OutboxEntry, OutboxOptions, OutboxRecord, OutboxStats } from "./outbox";
 export { StoreUnavailableError } from "./store";
 export type { Claim, ClaimState, IdempotencyStore, ImmediateIdempotency } from "./store";
-export { Duration, IdempotencyConfigSchema, openStore, PerPlatformDuration, ttlOf } from "./config";
+export { Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, PerPlatformDuration, ttlOf } from "./config";
 export type { IdempotencyConfig } from "./config";
 export { DeliveryError } from "./errors";
 export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";

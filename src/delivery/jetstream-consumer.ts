@@ -10,6 +10,8 @@ const DEFAULT_CLOSE_MS = 10_000;
 export interface JetStreamConsumerOptions {
   /** `nats://host:port`, one or several */
   readonly servers: string | readonly string[];
+  /** NATS credentials (the jetstream sink's `token`, or `user` and `password`), never in the server URLs */
+  readonly auth?: { readonly token?: string | undefined; readonly user?: string | undefined; readonly password?: string | undefined };
   readonly stream: string;
   /** the durable consumer's name: a restarted consumer with the same name resumes where the last one acknowledged */
   readonly durable: string;
@@ -108,7 +110,9 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   const deadLetterSubject = options.deadLetterSubject ?? `${prefix}_dead_letter.${options.durable}`;
   const servers = typeof options.servers === "string" ? options.servers : [...options.servers];
 
-  const nc = await nats.transport.connect({ servers, name: `convotic consumer ${options.durable}`, maxReconnectAttempts: -1 });
+  const { token, user, password } = options.auth ?? {};
+  const credentials = { ...(token === undefined ? {} : { token }), ...(user === undefined ? {} : { user }), ...(password === undefined ? {} : { pass: password }) };
+  const nc = await nats.transport.connect({ servers, name: `convotic consumer ${options.durable}`, maxReconnectAttempts: -1, ...credentials });
   const stats: JetStreamConsumerStats = { handled: 0, failed: 0, deadLettered: 0, skipped: 0, duplicates: 0, held: 0 };
   const store = options.idempotency?.store;
   const leaseMs = options.idempotency?.leaseMs ?? ackWaitMs;

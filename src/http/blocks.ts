@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
-import { Duration, IdempotencyConfigSchema, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
+import { Duration, IdempotencyConfigSchema, literalRedisCredentials, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
 import { SinksConfig } from "../delivery/sinks";
 import type { FairnessOptions } from "./budget";
+import { resolveEnv, type Env } from "./env";
+import { checkSecretLengths } from "./secret-rules";
 
 /**
  * A block is one connected account: which platform it is on, which workspace its events belong to, and the
@@ -24,8 +26,7 @@ export interface Block {
   readonly secrets: unknown;
 }
 
-/** Environment variables `${NAME}` references are resolved from; injected so tests and the CLI choose. */
-export type Env = Readonly<Record<string, string | undefined>>;
+export { resolveEnv, type Env } from "./env";
 
 /** Block ids appear in URLs (`/webhooks/:blockId`), so they are restricted to one safe path segment. */
 const BlockId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "1-128 characters of A-Z a-z 0-9 _ . - (not starting with _ . -)");
@@ -89,6 +90,13 @@ export const ServerConfigSchema = z.strictObject({
   data_dir: z.string().min(1).optional(),
   /** adapters to load besides the built-in ones: paths (from the config file's folder) or package names */
   adapters: z.array(z.string().min(1)).optional(),
+  /**
+   * `/healthz`, `/readyz` and `/metrics` on a listener of their own (default host 127.0.0.1); the public listener
+   * then answers 404 there. For public deployments: webhooks public, operations on an internal address.
+   */
+  ops: z.strictObject({ host: z.string().min(1).optional(), port: z.int().min(0).max(65535) }).optional(),
+  /** log settings: `auth_failure_interval` (default 10 s) is how often refused signatures are summed up per route */
+  logs: z.strictObject({ auth_failure_interval: Duration.optional() }).optional(),
   /** `convotic consume`'s settings (durable, filter, …): serve ignores them, so one file can configure both */
   consume: z.unknown().optional(),
   blocks: z.array(z.unknown()),
@@ -127,6 +135,9 @@ export interface ServerConfig {
   /** milliseconds */
   readonly shutdown_grace?: number | undefined;
   readonly stdout_buffer_bytes?: number | undefined;
+  readonly ops?: { readonly host?: string | undefined; readonly port: number } | undefined;
+  /** `auth_failure_interval` in milliseconds */
+  readonly logs?: { readonly auth_failure_interval?: number | undefined } | undefined;
   /** validated, `${VAR}` references resolved; absent when the file has no `sinks` */
   readonly sinks?: z.output<typeof SinksConfig> | undefined;
   /** as written in the file (serve resolves it from the config file's folder) */
@@ -230,31 +241,6 @@ function accountKey(platform: string, accountId: string): string {
   return JSON.stringify([platform, accountId]);
 }
 
-const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/**
- * Replaces `${NAME}` and `${NAME:-default}` in every string of a block (shell semantics: the default applies when
- * the variable is unset or empty). A reference to an unset variable without a default is a `ConfigError` naming
- * the variable and the field, never a value.
- */
-export function resolveEnv(value: unknown, env: Env, where: string, path: string): unknown {
-  if (typeof value === "string") {
-    return value.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
-      const set = env[name];
-      if (set !== undefined && (set !== "" || fallback === undefined)) return set;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${where}: ${path} references \${${name}}, which is not set`);
-    });
-  }
-  if (Array.isArray(value)) return value.map((item, index) => resolveEnv(item, env, where, `${path}[${index}]`));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, resolveEnv(item, env, where, path === "" ? key : `${path}.${key}`)]),
-    );
-  }
-  return value;
-}
-
 function label(input: unknown, index: number): string {
   const id = input !== null && typeof input === "object" ? (input as { id?: unknown }).id : undefined;
   return typeof id === "string" && id !== "" ? `block "${id}"` : `block #${index + 1}`;
@@ -284,6 +270,7 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
     }
     const secrets = checkSecrets(normalizer.adapterFor(config.platform), config.secrets, where);
+    checkSecretLengths(config.platform, secrets, where);
     if (config.app !== undefined && config.account_id === undefined) {
       throw new ConfigError(`${where}: app names a shared route, which routes by account: set account_id too`);
     }
@@ -317,6 +304,8 @@ export function loadConfig(input: unknown, options: { normalizer: Normalizer; en
   let idempotency: IdempotencyConfig | undefined;
   if (rawIdempotency !== undefined) {
     // the Redis URL may carry a password: `${REDIS_URL}` keeps it out of the file
+    const literal = literalRedisCredentials(rawIdempotency);
+    if (literal !== undefined) throw new ConfigError(`invalid configuration: idempotency: ${literal}`);
     const checked = IdempotencyConfigSchema.safeParse(resolveEnv(rawIdempotency, options.env ?? {}, "idempotency", "idempotency"));
     if (!checked.success) throw new ConfigError(`invalid configuration: idempotency: ${describeIssues(checked.error)}`);
     idempotency = checked.data;

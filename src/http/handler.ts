@@ -34,6 +34,8 @@ export interface HttpRequest {
    * the request, its delivery and its background work carries it as `request_id`.
    */
   readonly requestId?: string;
+  /** the client's address (the shims set it): failure lines carry it as `remote` */
+  readonly remoteAddress?: string | undefined;
 }
 
 export interface HttpResponse {
@@ -173,10 +175,10 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit), options.fairness);
 
   /** One log line and the error's own answer, for every failure. */
-  function fail(method: string, path: string, started: number, error: unknown, requestId?: string): HttpResponse {
+  function fail(method: string, path: string, started: number, error: unknown, requestId?: string, remote?: string): HttpResponse {
     const failure = asConvoticError(error);
     const response = failure.getResponse();
-    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started };
+    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started, remote };
     logger[failure.logLevel]("webhook", requestId === undefined ? fields : { request_id: requestId, ...fields });
     return response;
   }
@@ -297,7 +299,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       logger.info("webhook", requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms });
       return answer.response;
     } catch (error) {
-      return fail(method, path, started, error, request.requestId);
+      return fail(method, path, started, error, request.requestId, request.remoteAddress);
     }
   };
 

@@ -35,7 +35,7 @@ export async function serveNodeRequest(
     return;
   }
   try {
-    send(await handler({ method, url, headers: req.headers, rawBody }));
+    send(await handler({ method, url, headers: req.headers, rawBody, remoteAddress: req.socket.remoteAddress }));
   } finally {
     claim.releaseAll();
   }

@@ -29,6 +29,10 @@ function withoutNested(value: unknown): unknown {
   return Object.fromEntries(entries.filter(([key]) => !REDACTED_NESTED.has(key)));
 }
 
+const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/;
+const RAW_AFTER_JSON_ALL = /[\u0080-\u009f\u2028\u2029]/g;
+const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
 /** The edge reports `blocks: [id]` and `ms`; records name one `block` and a `duration_ms`. */
 function recordFields(fields: LogFields = {}, redact: boolean): Record<string, unknown> {
   const named: Record<string, unknown> = {};
@@ -112,7 +116,10 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
     };
   } else {
     let urgent = false;
-    const destination = { write: (text: string) => batch.add(text, urgent) };
+    // JSON.stringify leaves U+2028, U+2029 and the C1 controls (U+0085 among them) raw, and some log tools take
+    // them as line breaks: a client's 404 path or content type could start a forged line. Inside a JSON string
+    // (the only place they can be) `\uXXXX` is the same text.
+    const destination = { write: (text: string) => batch.add(RAW_AFTER_JSON.test(text) ? text.replace(RAW_AFTER_JSON_ALL, escapeChar) : text, urgent) };
     const log = pino(
       {
         level: options.level ?? "info",

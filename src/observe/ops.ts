@@ -24,16 +24,30 @@ export interface ObserveOptions {
   readonly probeWaitMs?: number;
   /** a check result younger than this is answered without asking again; default 0 (each probe starts a refresh unless one runs) */
   readonly checkFreshMs?: number;
+  /**
+   * whether this handler answers `/healthz`, `/readyz` and `/metrics` itself (default true). `false` when they are
+   * served on a listener of their own (`startOpsServer`): the public one then answers 404 there.
+   */
+  readonly opsRoutes?: boolean;
+  /**
+   * whether metrics label requests with their block id. Default: only when the ops routes are not on this
+   * handler, because anyone who can reach `/metrics` would read the configured ids, which the 404 of an unknown
+   * route does not reveal; otherwise the label is `(hidden)`.
+   */
+  readonly blockLabels?: boolean;
 }
 
 export interface ObservedHandler extends WebhookHandler {
   /** from now on `/readyz` answers 503, so a load balancer stops sending while in-flight requests finish */
   setDraining(): void;
+  /** the answer of an ops route (`/healthz`, `/readyz`, `/metrics`), or `undefined` for any other path */
+  answerOps(url: string, method: string): Promise<HttpResponse> | undefined;
 }
 
 const OPS_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const NONE = "(none)";
+const HIDDEN = "(hidden)";
 
 function json(status: number, body: unknown): HttpResponse {
   return { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: JSON.stringify(body) };
@@ -132,13 +146,15 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
   const readiness = new ReadinessCache(checks, checkTimeoutMs, probeWaitMs, options.checkFreshMs ?? 0);
   let draining = false;
   const prefix = `${handler.basePath}/`;
+  const opsRoutes = options.opsRoutes ?? true;
+  const blockLabels = options.blockLabels ?? !opsRoutes;
 
   /** platform and block of a webhook path, from configured names only */
   function routeOf(path: string): { platform: string; block: string } {
     if (!path.startsWith(prefix)) return { platform: NONE, block: NONE };
     const key = decodeURIComponent(path.slice(prefix.length).split("/")[0] ?? "");
     const block = blocks.byId(key);
-    if (block !== undefined) return { platform: block.platform, block: block.id };
+    if (block !== undefined) return { platform: block.platform, block: blockLabels ? block.id : HIDDEN };
     return blocks.ofPlatform(key).length > 0 ? { platform: key, block: "(shared)" } : { platform: NONE, block: NONE };
   }
 
@@ -157,12 +173,13 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
 
   const observed = async (request: HttpRequest): Promise<HttpResponse> => {
     const path = pathOf(request.url);
-    if (OPS_PATHS.has(path)) return ops(path, request.method);
+    if (opsRoutes && OPS_PATHS.has(path)) return ops(path, request.method);
     const given = request.headers["x-request-id"];
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     const started = process.hrtime.bigint();
     // the id travels with the request (no AsyncLocalStorage: on Node 20 its promise hooks tax every promise)
-    const response = await handler({ method: request.method, url: request.url, headers: request.headers, rawBody: request.rawBody, requestId });
+    const { method, url, headers, rawBody, remoteAddress } = request;
+    const response = await handler({ method, url, headers, rawBody, requestId, remoteAddress });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (metrics !== undefined) {
       const { platform, block } = routeOf(path);
@@ -175,11 +192,20 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     basePath: handler.basePath,
     bodyBudget: handler.bodyBudget,
     refuse: handler.refuse,
-    matches: (url: string) => OPS_PATHS.has(pathOf(url)) || handler.matches(url),
+    matches: (url: string) => (opsRoutes && OPS_PATHS.has(pathOf(url))) || handler.matches(url),
     drain: (signal?: AbortSignal) => handler.drain(signal),
     delivery: handler.delivery,
     setDraining: () => {
       draining = true;
+    },
+    answerOps: (url: string, method: string) => {
+      let path: string;
+      try {
+        path = pathOf(url);
+      } catch {
+        return undefined;
+      }
+      return OPS_PATHS.has(path) ? ops(path, method.toUpperCase()) : undefined;
     },
   });
 }

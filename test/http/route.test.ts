@@ -37,7 +37,7 @@ describe("resolveTarget", () => {
       { id: "a1", platform: "testchat", workspace_id: "ws", account_id: "acct-1", secrets: chat.valid },
       { id: "a2", platform: "testchat", workspace_id: "ws", account_id: "acct-2", secrets: chat.valid },
       { id: "b3", platform: "testchat", workspace_id: "ws", account_id: "acct-3", app: "app-b", secrets: chat.wrong },
-      { id: "l1", platform: "line", workspace_id: "ws", account_id: "U1", app: "bot-1", secrets: { channel_secrets: ["one"] } },
+      { id: "l1", platform: "line", workspace_id: "ws", account_id: "U1", app: "bot-1", secrets: secretsFor("line").valid },
     ],
     { normalizer },
   );

@@ -3,6 +3,7 @@ import { ConfigError, messageOf } from "../../core";
 import { Duration } from "../config";
 import { DependencyHealth, markReported } from "../dependency-health";
 import type { Sink, SinkBatch } from "../sink";
+import { hasCredentials } from "./credentials";
 import { SinkUnavailableError } from "./errors";
 import { Backoff, diagnosePublish, ensureStream, isStreamNotFound, type Diagnosis } from "./jetstream-stream";
 import { filterOf, SinkFilter, type SkipCounts } from "./render";
@@ -38,11 +39,21 @@ export const JetStreamStreamConfig = z.strictObject({
   manage: z.boolean().default(true),
 });
 
+/** A server URL without credentials: they would be written wherever the URL is (errors, logs). */
+const NatsServer = z.string().min(1).refine((url) => !hasCredentials(url), {
+  message: 'credentials in the URL are refused (they would be written to logs); use "token": "${NATS_TOKEN}" or "user" and "password": "${NATS_PASSWORD}"',
+});
+
 export const JetStreamSinkConfig = z.strictObject({
   kind: z.literal("jetstream"),
   name: z.string().min(1).optional(),
-  /** `nats://host:port`, one or several (a cluster) */
-  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** `nats://host:port`, one or several (a cluster); credentials go in `token` or `user` and `password`, not here */
+  servers: z.union([NatsServer, z.array(NatsServer).min(1)]),
+  /** NATS token authentication (https://docs.nats.io/running-a-nats-service/configuration/securing_nats/auth_intro/tokens), e.g. `"${NATS_TOKEN}"` */
+  token: z.string().min(1).optional(),
+  /** NATS user and password authentication, e.g. `"password": "${NATS_PASSWORD}"` */
+  user: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
   subject_prefix: Token.default(DEFAULT_SUBJECT_PREFIX),
   filter: SinkFilter.optional(),
   stream: JetStreamStreamConfig,
@@ -260,6 +271,9 @@ export class JetStreamSink implements Sink {
         servers: this.config.servers,
         timeout: this.config.connect_timeout,
         name: `convotic ${this.name}`,
+        ...(this.config.token === undefined ? {} : { token: this.config.token }),
+        ...(this.config.user === undefined ? {} : { user: this.config.user }),
+        ...(this.config.password === undefined ? {} : { pass: this.config.password }),
         // keep reconnecting for ever: a NATS restart must not need a serve restart
         maxReconnectAttempts: -1,
         // a restarted server is found within a quarter second (the client's default waits 2 s between attempts)

@@ -7,16 +7,36 @@ import { killPoint } from "../outbox/kill-point";
 import type { Sink, SinkBatch, SinkDeliveryObserver, SinkDeliveryOutcome } from "../sink";
 import { appendDeadLetters, type DeadLetterRecord } from "./dead-letter";
 import { SinkUnavailableError } from "./errors";
+import { hasCredentials } from "./credentials";
 import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
 import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
 
+/** Headers a delivery sets itself (Standard Webhooks, body framing) cannot be replaced by `headers`. */
+const OWN_HEADERS = new Set(["content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "transfer-encoding", "connection"]);
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** printable ASCII only: fetch refuses other values with an error that quotes them, and errors reach dead letters */
+const ExtraHeaders = z.record(z.string(), z.string().min(1).regex(/^[\t\x20-\x7e]*$/, "printable ASCII on one line")).superRefine((headers, context) => {
+  for (const name of Object.keys(headers)) {
+    if (!TOKEN.test(name)) context.addIssue({ code: "custom", path: [name], message: "not an HTTP header name" });
+    else if (OWN_HEADERS.has(name.toLowerCase())) context.addIssue({ code: "custom", path: [name], message: "a header the sink sets itself" });
+  }
+});
+
 export const WebhookSinkConfig = z.strictObject({
   kind: z.literal("webhook"),
   /** keys the `webhook-id` of every delivery (and names its outbox file): renaming a subscriber changes its ids */
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -"),
-  url: z.url({ protocol: /^https?$/ }),
+  /** credentials in the URL are refused: they would be written into dead letters; use `headers` */
+  url: z.url({ protocol: /^https?$/ }).refine((url) => !hasCredentials(url), {
+    message: 'credentials in the URL are refused (they would be written to dead letters); send them as a header: "headers": { "authorization": "${HOOK_AUTH}" }',
+  }),
+  /**
+   * extra request headers, e.g. `{ "authorization": "${HOOK_AUTH}" }` (values from environment references): sent
+   * with every delivery, never logged nor written to dead letters
+   */
+  headers: ExtraHeaders.optional(),
   /** every secret signs each request (rotation: add the new one, remove the old one once the subscriber switched) */
   secrets: z.array(WhsecSecret).min(1),
   filter: SinkFilter.optional(),
@@ -255,6 +275,7 @@ export class WebhookSink implements Sink {
     const timestamp = Math.floor(this.now() / 1000);
     const headers = {
       "content-type": delivery.contentType,
+      ...this.config.headers,
       "user-agent": "convotic-webhooks",
       ...standardWebhookHeaders(delivery.id, timestamp, delivery.body, this.keys),
     };
