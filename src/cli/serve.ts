@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
-import { DEFAULT_DATA_DIR, openStore, ttlOf, type DeliveryObserver } from "../delivery";
+import { DEFAULT_DATA_DIR, openStore, StoreUnavailableError, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, fairnessOf, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { developmentSecretFields, isLoopback } from "../http/secret-rules";
 import {
@@ -131,8 +131,11 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   // a load balancer sends traffic once the sinks and the idempotency store answer
   const storeReady = store === false ? undefined : store.ready?.bind(store);
   const storeName = `store ${store === false ? "" : store.kind}`;
-  // /readyz says which part is not ready, not its address: the store's own errors are in the logs (onError)
-  const storeCheck = storeReady === undefined ? undefined : { name: storeName, check: () => Promise.resolve(storeReady()).catch(() => Promise.reject(new Error(`${storeName} does not answer`))) };
+  // /readyz says which part is not ready and what happened ("Redis did not answer within 1000 ms"), never its address
+  const storeCheck =
+    storeReady === undefined
+      ? undefined
+      : { name: storeName, check: () => Promise.resolve(storeReady()).catch((error: unknown) => Promise.reject(new Error(`${storeName} does not answer: ${storeProblem(error)}`))) };
   const readiness = storeCheck === undefined ? outputs.readiness : [...outputs.readiness, storeCheck];
   const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness, opsRoutes: opsPort === undefined });
 
@@ -332,4 +335,12 @@ function warnDevelopmentSecrets(blocks: readonly { id: string; secrets: unknown 
       { block: block.id, host },
     );
   }
+}
+
+/** What a store's failure says, without a URL or an address: `/readyz` may be reachable by anyone. */
+function storeProblem(error: unknown): string {
+  const cause = error instanceof StoreUnavailableError && error.cause !== undefined ? error.cause : error;
+  return messageOf(cause)
+    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>")
+    .replace(/\[[0-9a-f:.]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/gi, "<address>");
 }

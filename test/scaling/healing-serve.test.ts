@@ -232,7 +232,10 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       const paused = Date.now();
       const burst = Promise.all(Array.from({ length: 200 }, (_, n) => post(`${served.base}/webhooks/tg1`, update(810_000 + n))));
       const probes: { status: number; ms: number; body: string }[] = [];
-      while (Date.now() - paused < 3000) {
+      // a 3 s stall; on a loaded machine the failing check (1 s command timeout, 2 s check limit) can report after
+      // that, so the stall lasts until a probe has seen it, 6 s at most
+      const seen = () => probes.some((probe) => probe.status === 503);
+      while (Date.now() - paused < 3000 || (!seen() && Date.now() - paused < 6000)) {
         probes.push(await readyz(served.base));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -257,7 +260,9 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       expect(burstAfterResumeMs).toBeLessThan(10_000);
       const readyMs = await waitFor("/readyz 200 again", async () => (await readyz(served.base)).status === 200, 10_000, 50);
       // (c) the check is cut at 2 s; a probe waits for it at most 250 ms and answers from the last known result
-      expect(Math.max(...probes.map((probe) => probe.ms))).toBeLessThan(1000);
+      // (the probe's 250 ms plus serve's event-loop lag under the 200-update burst: 1.0-1.3 s seen on a loaded
+      // 2-core machine; a probe that waited for the check would take its full 2 s)
+      expect(Math.max(...probes.map((probe) => probe.ms))).toBeLessThan(1750);
       expect(probes.some((probe) => probe.status === 503 && /Redis did not answer|no answer within 2000 ms/.test(probe.body))).toBe(true);
       const refused = [...platform.answers.filter((answer) => answer.at > paused && answer.status !== 200), ...(await burst)];
       expect(refused.every((answer) => answer.status === 503 && answer.retryAfter !== null)).toBe(true);
