@@ -61,6 +61,26 @@ export interface Normalizer {
   handshake(platform: string, request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
   /** splits a parsed payload per account for shared routes; `undefined` when the adapter does not batch accounts */
   accounts(platform: string, payload: unknown): AccountSlice<unknown>[] | undefined;
+  /**
+   * One platform's operations, its adapter looked up once: the edge asks for them once per request instead of
+   * passing the platform name to each step. `UnknownPlatformError` for a name the registry does not have.
+   */
+  operationsFor(platform: string): PlatformOperations;
+}
+
+/** What the edge does with one platform, the adapter already found (same behaviour as the `Normalizer` methods). */
+export interface PlatformOperations {
+  readonly platform: string;
+  readonly adapter: PlatformAdapter;
+  /** whether the platform answers a GET handshake (`handshake` returns `undefined` when not) */
+  readonly hasHandshake: boolean;
+  /** whether the adapter splits payloads per account (shared routes) */
+  readonly splitsAccounts: boolean;
+  verify(request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  parse(rawBody: Uint8Array | string): unknown;
+  normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
+  handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
+  accounts(payload: unknown): AccountSlice<unknown>[] | undefined;
 }
 
 /**
@@ -239,5 +259,26 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return adapter.accounts?.(payload);
   }
 
-  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts };
+  // built once per platform: a request costs one map lookup, not one adapter lookup per step
+  const operations = new Map<string, PlatformOperations>();
+  function operationsFor(platform: string): PlatformOperations {
+    const known = operations.get(platform);
+    if (known !== undefined) return known;
+    const adapter = adapterFor(platform);
+    const made: PlatformOperations = {
+      platform,
+      adapter,
+      hasHandshake: adapter.handshake !== undefined,
+      splitsAccounts: adapter.accounts !== undefined,
+      verify: (request, secrets) => verifyBody(adapter, request.rawBody, request.headers, secrets),
+      parse: (rawBody) => parseBody(platform, adapter, rawBody),
+      normalizePayload: (payload, contextInput) => runAdapter(adapter, payload, context(contextInput)),
+      handshake: (request, secrets, contextInput) => handshake(platform, request, secrets, contextInput),
+      accounts: (payload) => adapter.accounts?.(payload),
+    };
+    operations.set(platform, made);
+    return made;
+  }
+
+  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts, operationsFor };
 }

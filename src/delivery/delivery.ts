@@ -1,4 +1,4 @@
-import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import { ConvoticError, hashId, type ErrorCode, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
 import { isReported, markReported } from "./dependency-health";
 import { SinkTimeoutError } from "./errors";
@@ -40,7 +40,7 @@ export interface SinkFailureReport {
   readonly info: DeliveryInfo;
   readonly sink: string;
   /** `sink_failed`, `sink_unavailable`, `sink_backpressure`, `sink_closed`, `deadline_exceeded`… */
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly items: number;
 }
 
@@ -69,7 +69,7 @@ export interface EventFailure {
   /** the envelope type, or `unhandled:<kind>` */
   readonly type: string;
   /** `handler_failed`, `sink_failed`, `deadline_exceeded`; "later" ones: `store_unavailable`, `in_flight`, `sink_backpressure` */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** 500 when the work failed (the platform redelivers), 503 when it could not start now (retry later) */
   readonly status: 500 | 503;
   readonly message: string;
@@ -193,7 +193,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
   const totals: DeliveryStats = { handled: 0, unhandled: 0, duplicates: 0, in_flight: 0, failed: 0, timed_out: 0, late: 0 };
   const names = new Set<string>();
   for (const sink of sinks) {
-    if (names.has(sink.name)) throw new ConvoticError("invalid_config", 500, `two sinks are named "${sink.name}"; sink names key their idempotency`);
+    if (names.has(sink.name)) throw new ConvoticError(`two sinks are named "${sink.name}"; sink names key their idempotency`, { code: "invalid_config", status: 500 });
     names.add(sink.name);
   }
 
@@ -308,7 +308,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
           ? new SinkTimeoutError(sink.name, error)
           : error instanceof ConvoticError && error.status === 503
             ? error
-            : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+            : new ConvoticError(`sink ${sink.name} failed: ${messageOf(error)}`, { code: "sink_failed", status: 500, cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
       observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
