@@ -1,7 +1,7 @@
 import type { HeaderMap, Normalizer, Router, UnhandledEvent, UnifiedEvent } from "../core";
 import type { BodyBudget, FairnessOptions } from "./budget";
 import type { BlockSet, Env } from "./blocks";
-import type { Delivery, DeliveryObserver, IdempotencyStore, PerPlatform, Sink } from "../delivery";
+import type { DeliveryStep, DeliveryObserver, IdempotencyStore, PerPlatform, Sink } from "../delivery";
 import type { Logger } from "./logger";
 import { WebhookHandlerSteps } from "./steps";
 
@@ -108,7 +108,7 @@ export interface WebhookHandler {
    */
   drain(signal?: AbortSignal): Promise<number>;
   /** the delivery step: its `stats()` (handled, duplicates, failed, store size…) are worth reporting */
-  readonly delivery: Delivery;
+  readonly delivery: DeliveryStep;
 }
 
 export { DEFAULT_BODY_LIMIT } from "./steps";

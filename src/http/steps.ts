@@ -3,7 +3,7 @@ import { BackgroundWork } from "./background";
 import { BodyBudget } from "./budget";
 import { checkBody, checkShape, shapeLimitsOf } from "./checks";
 import { BlockSet, loadBlocks } from "./blocks";
-import { createDelivery, type Delivery, type Sink } from "../delivery";
+import { createDelivery, type DeliveryStep, type Sink } from "../delivery";
 import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
@@ -37,7 +37,7 @@ export class WebhookHandlerSteps {
   readonly basePath: string;
   readonly bodyBudget: BodyBudget;
   /** the delivery step: its `stats()` (handled, duplicates, failed, store size…) are worth reporting */
-  readonly delivery: Delivery;
+  readonly delivery: DeliveryStep;
   private readonly normalizer: Normalizer;
   private readonly blocks: BlockSet;
   private readonly ack: AckMode;
