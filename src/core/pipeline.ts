@@ -131,20 +131,18 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
     } catch (cause) {
-      throw new PayloadError(platform, "body is not valid UTF-8", { cause, code: "invalid_json" });
+      throw new PayloadError("body is not valid UTF-8", { platform, cause, code: "invalid_json" });
     }
     let json: unknown;
     try {
       json = adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text);
     } catch (cause) {
       const detail = messageOf(cause);
-      throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
+      throw new PayloadError(`body is not valid JSON: ${detail}`, { platform, cause, code: "invalid_json" });
     }
     const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
-      throw new PayloadError(platform, `body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
-        cause: parsed.error,
-      });
+      throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, { platform, cause: parsed.error });
     }
     return parsed.data;
   }
@@ -202,7 +200,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     } catch (error) {
       // outside any item (`EnvelopeBuilder.item` isolates those): the body as a whole cannot be mapped
       if (error instanceof InvalidTimestampError || error instanceof EnvelopeError) {
-        throw new PayloadError(adapter.platform, error.message, { cause: error });
+        throw new PayloadError(error.message, { platform: adapter.platform, cause: error });
       }
       throw error;
     }
@@ -249,7 +247,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     const ctx = context(contextInput);
     const result = adapter.handshake(request, checked, ctx);
     const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });
-    if (validated.unhandled[0] !== undefined) throw new EnvelopeError(platform, validated.unhandled[0].reason);
+    if (validated.unhandled[0] !== undefined) throw new EnvelopeError(validated.unhandled[0].reason, { platform });
     return { ...result, events: validated.events };
   }
 
