@@ -97,7 +97,7 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
         if (kinds.size < UNHANDLED_KINDS_SHOWN) kinds.add(item.kind);
         blocks.add(item.block_id);
       }
-      const tag = report.info.request_id === undefined ? {} : { request_id: report.info.request_id };
+      const tag = report.info.requestId === undefined ? {} : { request_id: report.info.requestId };
       logger.info("unhandled", { ...tag, platform: report.info.platform, blocks: [...blocks], count: unhandled.length, kinds: [...kinds] });
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),

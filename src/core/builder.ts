@@ -195,7 +195,7 @@ export class EnvelopeBuilder {
     };
     const checked = validateEnvelope(type, envelope);
     if (!checked.success) {
-      throw new EnvelopeError(this.platform, `invalid ${type} envelope: ${describeIssues(checked.error)}`, { cause: checked.error });
+      throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, { platform: this.platform, cause: checked.error });
     }
     const event = checked.data;
     const earlier = this.indexOf(event.id);

@@ -1,33 +1,33 @@
-/** An HTTP answer as the edge sends it; the same shape as the HTTP module's `HttpResponse`. */
-export interface ErrorResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+import type { ErrorCode, ErrorOptions } from "./error-codes";
+
+export type { ErrorCode, ErrorOptions } from "./error-codes";
 
 export type LogLevel = "info" | "warn" | "error";
 
-const JSON_TYPE = "application/json; charset=utf-8";
-
 /**
- * Every failure the library reports on purpose is a `ConvoticError`: it carries a stable `code`, the HTTP
- * `status` the edge should answer with, and (when known) the platform, which also prefixes the message.
+ * Every failure the library reports on purpose is a `ConvoticError`: it carries a stable `code` (an `ErrorCode`),
+ * the HTTP `status` the edge should answer with, and (when known) the platform, which also prefixes the message.
+ * It builds no HTTP answer: the edge does (`errorResponse` in src/http/responses.ts).
+ *
+ * One constructor convention for every error class: the message first, then one options object
+ * (`new ConvoticError(message, { code, status, platform, cause })`). Classes whose message is made from facts
+ * (`DeadlineError(label, deadlineMs)`, `UnknownPlatformError(platform, known)`) take those facts instead.
  */
 export class ConvoticError extends Error {
   override readonly name: string = "ConvoticError";
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly platform: string | undefined;
 
-  constructor(code: string, status: number, message: string, options: { platform?: string | undefined; cause?: unknown } = {}) {
+  constructor(message: string, options: ErrorOptions) {
     super(options.platform === undefined ? message : `[${options.platform}] ${message}`, { cause: options.cause });
-    this.code = code;
-    this.status = status;
+    this.code = options.code;
+    this.status = options.status;
     this.platform = options.platform;
   }
 
   /** The JSON body the HTTP edge answers with; never includes secrets or the raw payload. */
-  toJSON(): { error: { code: string; message: string } } {
+  toJSON(): { error: { code: ErrorCode; message: string } } {
     return { error: { code: this.code, message: this.message } };
   }
 
@@ -45,27 +45,17 @@ export class ConvoticError extends Error {
   get logLevel(): LogLevel {
     return this.status >= 500 ? "error" : "info";
   }
-
-  /** Headers the answer needs besides the content type (`Allow` on a 405, `Retry-After` on a 503). */
-  get responseHeaders(): Readonly<Record<string, string>> {
-    return {};
-  }
-
-  /** The whole HTTP answer, `{"error": {"code", "message"}}` as JSON (as hono's `HTTPException.getResponse()`). */
-  getResponse(): ErrorResponse {
-    return {
-      status: this.status,
-      headers: { "content-type": JSON_TYPE, ...this.responseHeaders },
-      body: JSON.stringify({ error: { code: this.code, message: this.publicMessage } }),
-    };
-  }
 }
 
 /** The body is not JSON, or is JSON that is not this platform's webhook shape. */
 export class PayloadError extends ConvoticError {
   override readonly name = "PayloadError";
-  constructor(platform: string, message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? "invalid_payload", 400, message, { platform, cause: options.cause });
+  constructor(message: string, options: { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" });
+  /** @deprecated the platform goes in the options: `new PayloadError(message, { platform })` */
+  constructor(platform: string, message: string, options?: { cause?: unknown; code?: "invalid_payload" | "invalid_json" });
+  constructor(first: string, second: string | { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" }, third: { cause?: unknown; code?: "invalid_payload" | "invalid_json" } = {}) {
+    const [message, options] = typeof second === "string" ? [second, { ...third, platform: first }] : [first, second];
+    super(message, { code: options.code ?? "invalid_payload", status: 400, platform: options.platform, cause: options.cause });
   }
 
   /** JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. */
@@ -77,8 +67,12 @@ export class PayloadError extends ConvoticError {
 /** The request is not authentic: signature or secret header missing or wrong. */
 export class SignatureError extends ConvoticError {
   override readonly name = "SignatureError";
-  constructor(platform: string, message: string) {
-    super("invalid_signature", 401, message, { platform });
+  constructor(message: string, options: { platform: string; cause?: unknown });
+  /** @deprecated the platform goes in the options: `new SignatureError(message, { platform })` */
+  constructor(platform: string, message: string);
+  constructor(first: string, second: string | { platform: string; cause?: unknown }) {
+    const [message, options] = typeof second === "string" ? [second, { platform: first }] : [first, second];
+    super(message, { code: "invalid_signature", status: 401, ...options });
   }
 
   /** Repeated forgeries or a rotated secret deserve attention without being our fault. */
@@ -90,8 +84,8 @@ export class SignatureError extends ConvoticError {
 /** The configuration is unusable (missing secret, unknown platform, bad block); fail closed. */
 export class ConfigError extends ConvoticError {
   override readonly name = "ConfigError";
-  constructor(message: string, options: { platform?: string; status?: number; code?: string } = {}) {
-    super(options.code ?? "invalid_config", options.status ?? 500, message, { platform: options.platform });
+  constructor(message: string, options: { platform?: string; status?: number; code?: "invalid_config" | "unknown_event_type"; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? "invalid_config", status: options.status ?? 500, platform: options.platform, cause: options.cause });
   }
 }
 
@@ -99,7 +93,7 @@ export class ConfigError extends ConvoticError {
 export class UnknownPlatformError extends ConvoticError {
   override readonly name = "UnknownPlatformError";
   constructor(platform: string, known: readonly string[]) {
-    super("unknown_platform", 404, `unknown platform "${platform}" (known: ${known.join(", ")})`);
+    super(`unknown platform "${platform}" (known: ${known.join(", ")})`, { code: "unknown_platform", status: 404 });
   }
 }
 
@@ -109,8 +103,12 @@ export class UnknownPlatformError extends ConvoticError {
  */
 export class EnvelopeError extends ConvoticError {
   override readonly name = "EnvelopeError";
-  constructor(platform: string | undefined, message: string, options: { cause?: unknown } = {}) {
-    super("invalid_envelope", 500, message, { platform, cause: options.cause });
+  constructor(message: string, options: { platform: string | undefined; cause?: unknown });
+  /** @deprecated the platform goes in the options: `new EnvelopeError(message, { platform })` */
+  constructor(platform: string | undefined, message: string, options?: { cause?: unknown });
+  constructor(first: string | undefined, second: string | { platform: string | undefined; cause?: unknown }, third: { cause?: unknown } = {}) {
+    const [message, options] = typeof second === "string" ? [second, { ...third, platform: first }] : [first ?? "", second];
+    super(message, { code: "invalid_envelope", status: 500, platform: options.platform, cause: options.cause });
   }
 }
 
@@ -118,7 +116,7 @@ export class EnvelopeError extends ConvoticError {
 export class EventValidationError extends ConvoticError {
   override readonly name = "EventValidationError";
   constructor(type: string, message: string) {
-    super("invalid_event", 400, `invalid ${type} event: ${message}`);
+    super(`invalid ${type} event: ${message}`, { code: "invalid_event", status: 400 });
   }
 }
 
@@ -129,7 +127,7 @@ export class DispatchError extends ConvoticError {
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
     const detail = messageOf(first);
-    super("handler_failed", 500, `${errors.length} handler(s) failed; first: ${detail}`, { cause: first });
+    super(`${errors.length} handler(s) failed; first: ${detail}`, { code: "handler_failed", status: 500, cause: first });
     this.errors = errors;
   }
 
@@ -142,8 +140,8 @@ export class DispatchError extends ConvoticError {
 /** The event sink refused a batch; the platform is answered 500 so it redelivers. */
 export class SinkError extends ConvoticError {
   override readonly name = "SinkError";
-  constructor(cause: unknown, options: { code?: string; status?: number } = {}) {
-    super(options.code ?? "sink_failed", options.status ?? 500, `the event sink failed: ${messageOf(cause)}`, { cause });
+  constructor(cause: unknown, options: { code?: ErrorCode; status?: number } = {}) {
+    super(`the event sink failed: ${messageOf(cause)}`, { code: options.code ?? "sink_failed", status: options.status ?? 500, cause });
   }
 
   override get publicMessage(): string {
@@ -155,7 +153,7 @@ export class SinkError extends ConvoticError {
 export class InternalError extends ConvoticError {
   override readonly name = "InternalError";
   constructor(cause: unknown) {
-    super("internal_error", 500, messageOf(cause), { cause });
+    super(messageOf(cause), { code: "internal_error", status: 500, cause });
   }
 
   override get publicMessage(): string {

@@ -37,13 +37,13 @@ export {
   SinkError,
   UnknownPlatformError,
 } from "./errors";
-export type { ErrorResponse, LogLevel } from "./errors";
+export type { ErrorCode, ErrorOptions, LogLevel } from "./errors";
 export { contactId, conversationId, eventId, hashId, messageId } from "./ids";
 export { describeIssues } from "./issues";
 export { compileParse, parseWith, REJECTED, type CompiledParse } from "./compiled";
 export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
 export { createNormalizer } from "./pipeline";
-export type { AdapterRegistry, ContextInput, Normalizer, WebhookInput } from "./pipeline";
+export type { AdapterRegistry, ContextInput, Normalizer, PlatformOperations, WebhookInput } from "./pipeline";
 export { checkSecrets } from "./secrets";
 export { BodyShapeError, exceedsShape, shapeScanThreshold } from "./shape";
 export type { ShapeExcess, ShapeLimits } from "./shape";

@@ -61,6 +61,26 @@ export interface Normalizer {
   handshake(platform: string, request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
   /** splits a parsed payload per account for shared routes; `undefined` when the adapter does not batch accounts */
   accounts(platform: string, payload: unknown): AccountSlice<unknown>[] | undefined;
+  /**
+   * One platform's operations, its adapter looked up once: the edge asks for them once per request instead of
+   * passing the platform name to each step. `UnknownPlatformError` for a name the registry does not have.
+   */
+  operationsFor(platform: string): PlatformOperations;
+}
+
+/** What the edge does with one platform, the adapter already found (same behaviour as the `Normalizer` methods). */
+export interface PlatformOperations {
+  readonly platform: string;
+  readonly adapter: PlatformAdapter;
+  /** whether the platform answers a GET handshake (`handshake` returns `undefined` when not) */
+  readonly hasHandshake: boolean;
+  /** whether the adapter splits payloads per account (shared routes) */
+  readonly splitsAccounts: boolean;
+  verify(request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  parse(rawBody: Uint8Array | string): unknown;
+  normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
+  handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
+  accounts(payload: unknown): AccountSlice<unknown>[] | undefined;
 }
 
 /**
@@ -111,20 +131,18 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
     } catch (cause) {
-      throw new PayloadError(platform, "body is not valid UTF-8", { cause, code: "invalid_json" });
+      throw new PayloadError("body is not valid UTF-8", { platform, cause, code: "invalid_json" });
     }
     let json: unknown;
     try {
       json = adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text);
     } catch (cause) {
       const detail = messageOf(cause);
-      throw new PayloadError(platform, `body is not valid JSON: ${detail}`, { cause, code: "invalid_json" });
+      throw new PayloadError(`body is not valid JSON: ${detail}`, { platform, cause, code: "invalid_json" });
     }
     const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
-      throw new PayloadError(platform, `body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
-        cause: parsed.error,
-      });
+      throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, { platform, cause: parsed.error });
     }
     return parsed.data;
   }
@@ -182,7 +200,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     } catch (error) {
       // outside any item (`EnvelopeBuilder.item` isolates those): the body as a whole cannot be mapped
       if (error instanceof InvalidTimestampError || error instanceof EnvelopeError) {
-        throw new PayloadError(adapter.platform, error.message, { cause: error });
+        throw new PayloadError(error.message, { platform: adapter.platform, cause: error });
       }
       throw error;
     }
@@ -229,7 +247,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     const ctx = context(contextInput);
     const result = adapter.handshake(request, checked, ctx);
     const validated = validate(adapter, ctx, { events: result.events, unhandled: [] });
-    if (validated.unhandled[0] !== undefined) throw new EnvelopeError(platform, validated.unhandled[0].reason);
+    if (validated.unhandled[0] !== undefined) throw new EnvelopeError(validated.unhandled[0].reason, { platform });
     return { ...result, events: validated.events };
   }
 
@@ -239,5 +257,26 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return adapter.accounts?.(payload);
   }
 
-  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts };
+  // built once per platform: a request costs one map lookup, not one adapter lookup per step
+  const operations = new Map<string, PlatformOperations>();
+  function operationsFor(platform: string): PlatformOperations {
+    const known = operations.get(platform);
+    if (known !== undefined) return known;
+    const adapter = adapterFor(platform);
+    const made: PlatformOperations = {
+      platform,
+      adapter,
+      hasHandshake: adapter.handshake !== undefined,
+      splitsAccounts: adapter.accounts !== undefined,
+      verify: (request, secrets) => verifyBody(adapter, request.rawBody, request.headers, secrets),
+      parse: (rawBody) => parseBody(platform, adapter, rawBody),
+      normalizePayload: (payload, contextInput) => runAdapter(adapter, payload, context(contextInput)),
+      handshake: (request, secrets, contextInput) => handshake(platform, request, secrets, contextInput),
+      accounts: (payload) => adapter.accounts?.(payload),
+    };
+    operations.set(platform, made);
+    return made;
+  }
+
+  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts, operationsFor };
 }

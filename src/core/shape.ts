@@ -117,6 +117,7 @@ export class BodyShapeError extends ConvoticError {
   override readonly name = "BodyShapeError";
   constructor(platform: string, excess: ShapeExcess) {
     const noun = excess.what === "keys" ? "object keys" : "array items";
-    super(`too_many_${excess.what}`, 413, `the body holds more than ${excess.limit} ${noun}, the configured limit (max_${excess.what})`, { platform });
+    const code = excess.what === "keys" ? "too_many_keys" : "too_many_items";
+    super(`the body holds more than ${excess.limit} ${noun}, the configured limit (max_${excess.what})`, { code, status: 413, platform });
   }
 }

@@ -7,7 +7,7 @@ export class DeadlineError extends ConvoticError {
     readonly label: string,
     readonly deadlineMs: number,
   ) {
-    super("deadline_exceeded", 500, `${label} did not finish within its deadline of ${deadlineMs} ms`);
+    super(`${label} did not finish within its deadline of ${deadlineMs} ms`, { code: "deadline_exceeded", status: 500 });
   }
 }
 

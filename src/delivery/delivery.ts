@@ -1,117 +1,37 @@
-import { ConvoticError, hashId, messageOf, type LogFields, type Logger, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import { ConvoticError, hashId, messageOf, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import { Claims } from "./claims";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
+import type {
+  DeliveryInfo,
+  DeliveryLogger,
+  DeliveryObserver,
+  DeliveryOptions,
+  DeliveryOutcome,
+  DeliveryStats,
+  DeliveryStep,
+  EventFailure,
+} from "./delivery-types";
 import { isReported, markReported } from "./dependency-health";
 import { SinkTimeoutError } from "./errors";
 import { MemoryStore } from "./memory-store";
-import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable, type PerPlatform } from "./policy";
-import type { Sink, SinkBatch } from "./sink";
-import { StoreUnavailableError, type Claim, type IdempotencyStore } from "./store";
+import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable } from "./policy";
+import type { Sink } from "./sink";
+import { StoreUnavailableError, type IdempotencyStore } from "./store";
 
-/** The edge's logger (one declaration, in core); `debug` is optional (duplicates are reported there). */
-export type DeliveryLogFields = LogFields;
-export type DeliveryLogger = Logger;
-
-export interface DeliveryOptions {
-  /** where claims live; default a `MemoryStore` with its default bound; `false` turns idempotency off */
-  readonly store?: IdempotencyStore | false;
-  /** receive every event and unhandled record first, each at most once per sink */
-  readonly sinks?: readonly Sink[];
-  /** its handlers run per event after the sinks accepted it */
-  readonly router?: Router;
-  /** how long a done event is remembered (ms), per platform over `DEFAULT_TTL_MS`, or one number for all */
-  readonly ttl?: PerPlatform;
-  /** the time the sinks and handlers of one request get (ms), per platform over `DEFAULT_DEADLINE_MS` */
-  readonly deadlines?: PerPlatform;
-  readonly logger?: DeliveryLogger;
-  /** hears what each run did (serve's metrics count from it) */
-  readonly observer?: DeliveryObserver;
-}
-
-/** What one run reports to its observer. */
-export interface DeliveryReport {
-  readonly info: DeliveryInfo;
-  readonly outcome: DeliveryOutcome;
-  /** the envelopes and unhandled records committed by this run (duplicates and failed items excluded) */
-  readonly committed: SinkBatch;
-}
-
-/** A sink refused or failed the items it was given in one run; they are released and redelivered. */
-export interface SinkFailureReport {
-  readonly info: DeliveryInfo;
-  readonly sink: string;
-  /** `sink_failed`, `sink_unavailable`, `sink_backpressure`, `sink_closed`, `deadline_exceeded`… */
-  readonly code: string;
-  readonly items: number;
-}
-
-export interface DeliveryObserver {
-  ran?(report: DeliveryReport): void;
-  sinkFailed?(report: SinkFailureReport): void;
-}
-
-export interface DeliveryInfo {
-  readonly platform: string;
-  readonly block_ids: readonly string[];
-  /** the HTTP request this batch came from (serve's `x-request-id`); its log records carry it */
-  readonly request_id?: string;
-}
-
-/** The fields that tie a log record to its batch: the request id (when known) first, then platform and blocks. */
-function tagOf(info: DeliveryInfo): { request_id?: string; platform: string; blocks: readonly string[] } {
-  return info.request_id === undefined
-    ? { platform: info.platform, blocks: info.block_ids }
-    : { request_id: info.request_id, platform: info.platform, blocks: info.block_ids };
-}
-
-export interface EventFailure {
-  /** the envelope id, or the `unh_…` key of an unhandled record */
-  readonly id: string;
-  /** the envelope type, or `unhandled:<kind>` */
-  readonly type: string;
-  /** `handler_failed`, `sink_failed`, `deadline_exceeded`; "later" ones: `store_unavailable`, `in_flight`, `sink_backpressure` */
-  readonly code: string;
-  /** 500 when the work failed (the platform redelivers), 503 when it could not start now (retry later) */
-  readonly status: 500 | 503;
-  readonly message: string;
-}
-
-/** What happened to a batch, and what the edge should answer. */
-export interface DeliveryOutcome {
-  /** 200 when every item is committed (now or before); 500 when one failed; 503 when one is held elsewhere */
-  readonly status: 200 | 500 | 503;
-  /** with 503: seconds after which the holder will have committed or released (for `Retry-After`) */
-  readonly retry_after_s?: number;
-  /** envelopes whose sinks and handlers ran and were committed now */
-  readonly handled: number;
-  /** unhandled records delivered and committed now */
-  readonly unhandled: number;
-  /** items committed before (or repeated within the batch): acknowledged without running anything */
-  readonly duplicates: number;
-  /** items claimed by another delivery and not committed yet */
-  readonly in_flight: number;
-  readonly failed: number;
-  readonly failures: readonly EventFailure[];
-  readonly elapsed_ms: number;
-}
-
-export interface DeliveryStats {
-  handled: number;
-  unhandled: number;
-  duplicates: number;
-  in_flight: number;
-  failed: number;
-  timed_out: number;
-  /** tasks that settled after their deadline (each logged) */
-  late: number;
-}
-
-export interface Delivery {
-  run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome>;
-  stats(): Readonly<DeliveryStats> & { readonly store: Readonly<Record<string, number | string>> | undefined };
-  /** the ttl and deadline tables in force */
-  readonly policy: { readonly ttl: PlatformTable; readonly deadlines: PlatformTable };
-  readonly store: IdempotencyStore | undefined;
-}
+export type {
+  Delivery,
+  DeliveryInfo,
+  DeliveryLogFields,
+  DeliveryLogger,
+  DeliveryObserver,
+  DeliveryOptions,
+  DeliveryOutcome,
+  DeliveryReport,
+  DeliveryStats,
+  DeliveryStep,
+  EventFailure,
+  SinkFailureReport,
+} from "./delivery-types";
 
 /** One event or unhandled record on its way through a run. */
 interface Item {
@@ -121,16 +41,6 @@ interface Item {
   readonly record?: UnhandledEvent;
   token?: string;
   failure?: EventFailure;
-}
-
-/** A store's answer to one claim, or why it gave none. */
-type Claimed = Claim | StoreUnavailableError;
-
-/** A claim this delivery holds, and whether its work succeeded. */
-interface Held {
-  readonly key: string;
-  readonly token: string;
-  readonly ok: boolean;
 }
 
 /** Unhandled records have no envelope id: one is derived from what identifies the raw item on redelivery. */
@@ -177,109 +87,150 @@ function failureOf(item: Item, error: unknown): EventFailure {
   return isReported(error) ? markReported(failure) : failure;
 }
 
+/** The fields that tie a log record to its batch: the request id (when known) first, then platform and blocks. */
+function tagOf(info: DeliveryInfo): { request_id?: string; platform: string; blocks: readonly string[] } {
+  return info.requestId === undefined
+    ? { platform: info.platform, blocks: info.block_ids }
+    : { request_id: info.requestId, platform: info.platform, blocks: info.block_ids };
+}
+
+/** What one run knows while its items go through the sinks and handlers. */
+interface RunPlan {
+  readonly info: DeliveryInfo;
+  readonly deadlineMs: number;
+  readonly leaseMs: number;
+  readonly ttlMs: number;
+}
+
+/** How a run's items ended up, for `outcome`. */
+interface RunParts {
+  readonly info: DeliveryInfo;
+  readonly started: number;
+  readonly deadlineMs: number;
+  readonly mine: Item[];
+  readonly done: Item[];
+  readonly held: Item[];
+  readonly broken: Item[];
+}
 
 /**
  * The step between normalising and answering. For each item of a batch: claim its id; a done one is skipped and
  * counted; one in flight elsewhere makes the answer 503; ours goes to the sinks, then to its router handlers,
  * within the platform's deadline, then is committed, or released on failure so the redelivery runs it again.
+ * Each step is a method: `run` → `runMine` → `feed` (per sink) and the handlers → `outcome`.
  */
-export function createDelivery(options: DeliveryOptions = {}): Delivery {
-  const store = options.store === false ? undefined : (options.store ?? new MemoryStore());
-  const sinks = options.sinks ?? [];
-  const router = options.router;
-  const logger = options.logger ?? noLogger;
-  const ttl = new PlatformTable("idempotency ttl", DEFAULT_TTL_MS, options.ttl);
-  const deadlines = new PlatformTable("deadline", DEFAULT_DEADLINE_MS, options.deadlines);
-  const totals: DeliveryStats = { handled: 0, unhandled: 0, duplicates: 0, in_flight: 0, failed: 0, timed_out: 0, late: 0 };
-  const names = new Set<string>();
-  for (const sink of sinks) {
-    if (names.has(sink.name)) throw new ConvoticError("invalid_config", 500, `two sinks are named "${sink.name}"; sink names key their idempotency`);
-    names.add(sink.name);
-  }
+export class DeliveryRunner implements DeliveryStep {
+  readonly store: IdempotencyStore | undefined;
+  readonly policy: { readonly ttl: PlatformTable; readonly deadlines: PlatformTable };
+  private readonly sinks: readonly Sink[];
+  private readonly router: Router | undefined;
+  private readonly logger: DeliveryLogger;
+  private readonly observer: DeliveryObserver | undefined;
+  private readonly claims: Claims;
+  private readonly totals: DeliveryStats = { handled: 0, unhandled: 0, duplicates: 0, in_flight: 0, failed: 0, timed_out: 0, late: 0 };
 
-  function onLate(info: DeliveryInfo) {
-    return (late: LateSettlement) => {
-      totals.late += 1;
-      const fields = { ...tagOf(info), task: late.label, outcome: late.outcome, ms: late.elapsedMs };
-      const message = "a task settled after its deadline; its item was already failed and released";
-      const all = { ...fields, ...(late.error === undefined ? {} : { error: messageOf(late.error) }) };
-      // a sink's late refusal that its dependency health already reports (once per interval) is detail
-      if (isReported(late.error)) logger.debug?.(message, all);
-      else logger.warn(message, all);
+  constructor(options: DeliveryOptions = {}) {
+    this.store = options.store === false ? undefined : (options.store ?? new MemoryStore());
+    this.sinks = options.sinks ?? [];
+    this.router = options.router;
+    this.logger = options.logger ?? noLogger;
+    this.observer = options.observer;
+    this.policy = {
+      ttl: new PlatformTable("idempotency ttl", DEFAULT_TTL_MS, options.ttl),
+      deadlines: new PlatformTable("deadline", DEFAULT_DEADLINE_MS, options.deadlines),
     };
-  }
-
-  const immediate = store?.immediate;
-
-  function unavailable(reason: unknown): StoreUnavailableError {
-    return reason instanceof StoreUnavailableError ? reason : new StoreUnavailableError(store?.kind ?? "none", reason);
-  }
-
-  /**
-   * Claims every key at once (a Redis client pipelines them); a store error answers for its key only. A store that
-   * answers immediately gives the array itself: the caller goes on without waiting a microtask per key.
-   */
-  function claimKeys(keys: readonly string[], leaseMs: number): Claimed[] | Promise<Claimed[]> {
-    if (store === undefined) return keys.map(() => ({ state: "yours", token: "" }));
-    if (immediate !== undefined) {
-      return keys.map((key) => {
-        try {
-          return immediate.claimNow(key, leaseMs);
-        } catch (error) {
-          return unavailable(error);
-        }
-      });
+    this.claims = new Claims(this.store, this.logger);
+    // the step was a plain object of functions: `run` and `stats` still work detached from it
+    this.run = this.run.bind(this);
+    this.stats = this.stats.bind(this);
+    const names = new Set<string>();
+    for (const sink of this.sinks) {
+      if (names.has(sink.name)) {
+        throw new ConvoticError(`two sinks are named "${sink.name}"; sink names key their idempotency`, { code: "invalid_config", status: 500 });
+      }
+      names.add(sink.name);
     }
-    return Promise.allSettled(keys.map((key) => store.claim(key, leaseMs))).then((claims) =>
-      claims.map((claim) => (claim.status === "fulfilled" ? claim.value : unavailable(claim.reason))),
+  }
+
+  stats(): Readonly<DeliveryStats> & { readonly store: Readonly<Record<string, number | string>> | undefined } {
+    return { ...this.totals, store: this.store?.stats() };
+  }
+
+  async run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome> {
+    const started = Date.now();
+    const deadlineMs = this.policy.deadlines.for(info.platform);
+    const ttlMs = this.policy.ttl.for(info.platform);
+    // a crashed holder blocks an item for at most this long
+    const leaseMs = 2 * deadlineMs + 5000;
+    // an item repeated within the batch is acknowledged as a duplicate (Meta sometimes sends one mid twice)
+    const items: Item[] = [];
+    const done: Item[] = [];
+    const seen = new Set<string>();
+    const add = (item: Item) => {
+      if (seen.has(item.key)) done.push(item);
+      else {
+        seen.add(item.key);
+        items.push(item);
+      }
+    };
+    for (const event of result.events) add({ key: event.id, type: event.type, event });
+    for (const record of result.unhandled) add({ key: unhandledKey(record), type: `unhandled:${record.kind}`, record });
+    const mine: Item[] = [];
+    const held: Item[] = [];
+    const broken: Item[] = [];
+    const answered = this.claims.claim(
+      items.map((item) => item.key),
+      leaseMs,
     );
+    (Array.isArray(answered) ? answered : await answered).forEach((claim, index) => {
+      const item = items[index]!;
+      if (claim instanceof StoreUnavailableError) {
+        item.failure = failureOf(item, claim);
+        broken.push(item);
+      } else if (claim.state === "yours") {
+        item.token = claim.token;
+        mine.push(item);
+      } else (claim.state === "done" ? done : held).push(item);
+    });
+
+    // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
+    if (mine.length > 0) await this.runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
+    const settling = this.claims.settle(
+      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
+      ttlMs,
+      info,
+    );
+    if (settling !== undefined) await settling;
+    return this.outcome({ info, started, deadlineMs, mine, done, held, broken });
   }
 
-  function settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
-    const fields = { ...(info.request_id === undefined ? {} : { request_id: info.request_id }), id: key, error: messageOf(error) };
-    if (isReported(error)) {
-      // the store reports its outage once per interval and sends the commit or release again once it answers
-      logger.debug?.(ok ? "commit failed; the store sends it again once it answers" : "release failed; the store sends it again once it answers", fields);
-      return;
-    }
-    const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
-    logger.error(message, fields);
-  }
-
-  /**
-   * Commits what succeeded, releases what failed; a store error here is logged (the lease expires on its own).
-   * Returns a promise only when there is something to wait for (a store that does not answer immediately).
-   */
-  function settle(held: readonly Held[], ttlMs: number, info: DeliveryInfo): Promise<void> | undefined {
-    if (store === undefined) return undefined;
-    if (immediate !== undefined) {
-      for (const { key, token, ok } of held) {
+  /** Sinks then handlers for the items this delivery claimed, all within one deadline. */
+  private async runMine(mine: readonly Item[], plan: RunPlan): Promise<void> {
+    const { info, deadlineMs } = plan;
+    const deadline = new Deadline(deadlineMs, this.onLate(info));
+    try {
+      await Promise.all(this.sinks.map((sink) => this.feed(sink, mine, plan, deadline)));
+      const router = this.router;
+      for (const item of mine) {
+        if (item.failure !== undefined || router === undefined) continue;
         try {
-          if (ok) immediate.commitNow(key, token, ttlMs);
-          else immediate.releaseNow(key, token);
+          const input = item.event ?? { events: [], unhandled: [item.record!] };
+          if (deadline.expired) throw new DeadlineError(`handlers of ${item.key}`, deadlineMs);
+          await deadline.race(router.dispatch(input), `handlers of ${item.key}`);
         } catch (error) {
-          settleFailed(key, ok, info, error);
+          item.failure = failureOf(item, error);
         }
       }
-      return undefined;
+    } finally {
+      deadline.clear();
     }
-    return Promise.all(
-      held.map(async ({ key, token, ok }) => {
-        try {
-          if (ok) await store.commit(key, token, ttlMs);
-          else await store.release(key, token);
-        } catch (error) {
-          settleFailed(key, ok, info, error);
-        }
-      }),
-    ).then(() => undefined);
   }
 
   /** One sink: claims its stage of each item, writes those it has not accepted before, commits or releases them. */
-  async function feed(sink: Sink, items: readonly Item[], run: { info: DeliveryInfo; deadline: Deadline; leaseMs: number; ttlMs: number }): Promise<void> {
-    const { deadline, leaseMs, ttlMs } = run;
+  private async feed(sink: Sink, items: readonly Item[], plan: RunPlan, deadline: Deadline): Promise<void> {
+    const { leaseMs, ttlMs } = plan;
     const keys = items.map((item) => stageKey(item.key, sink));
-    const answered = claimKeys(keys, leaseMs);
+    const answered = this.claims.claim(keys, leaseMs);
     const claims = Array.isArray(answered) ? answered : await answered;
     const taken: { item: Item; key: string; token: string }[] = [];
     const batch: { events: UnifiedEvent[]; unhandled: UnhandledEvent[] } = { events: [], unhandled: [] };
@@ -308,89 +259,22 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
           ? new SinkTimeoutError(sink.name, error)
           : error instanceof ConvoticError && error.status === 503
             ? error
-            : new ConvoticError("sink_failed", 500, `sink ${sink.name} failed: ${messageOf(error)}`, { cause: error });
+            : new ConvoticError(`sink ${sink.name} failed: ${messageOf(error)}`, { code: "sink_failed", status: 500, cause: error });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
-      observe(() => options.observer?.sinkFailed?.({ info: run.info, sink: sink.name, code: cause.code, items: taken.length }));
+      this.observe(() => this.observer?.sinkFailed?.({ info: plan.info, sink: sink.name, code: cause.code, items: taken.length }));
     }
-    const settling = settle(
+    const settling = this.claims.settle(
       taken.map(({ key, token }) => ({ key, token, ok })),
       ttlMs,
-      run.info,
+      plan.info,
     );
     if (settling !== undefined) await settling;
   }
 
-  async function run(result: NormalizeResult, info: DeliveryInfo): Promise<DeliveryOutcome> {
-    const started = Date.now();
-    const deadlineMs = deadlines.for(info.platform);
-    const ttlMs = ttl.for(info.platform);
-    // a crashed holder blocks an item for at most this long
-    const leaseMs = 2 * deadlineMs + 5000;
-    // an item repeated within the batch is acknowledged as a duplicate (Meta sometimes sends one mid twice)
-    const items: Item[] = [];
-    const done: Item[] = [];
-    const seen = new Set<string>();
-    const add = (item: Item) => {
-      if (seen.has(item.key)) done.push(item);
-      else {
-        seen.add(item.key);
-        items.push(item);
-      }
-    };
-    for (const event of result.events) add({ key: event.id, type: event.type, event });
-    for (const record of result.unhandled) add({ key: unhandledKey(record), type: `unhandled:${record.kind}`, record });
-    const mine: Item[] = [];
-    const held: Item[] = [];
-    const broken: Item[] = [];
-    const answered = claimKeys(
-      items.map((item) => item.key),
-      leaseMs,
-    );
-    (Array.isArray(answered) ? answered : await answered).forEach((claim, index) => {
-      const item = items[index]!;
-      if (claim instanceof StoreUnavailableError) {
-        item.failure = failureOf(item, claim);
-        broken.push(item);
-      } else if (claim.state === "yours") {
-        item.token = claim.token;
-        mine.push(item);
-      } else (claim.state === "done" ? done : held).push(item);
-    });
-
-    // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
-    if (mine.length > 0) await runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
-    const settling = settle(
-      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
-      ttlMs,
-      info,
-    );
-    if (settling !== undefined) await settling;
-    return outcome({ info, started, deadlineMs, mine, done, held, broken });
-  }
-
-  /** Sinks then handlers for the items this delivery claimed, all within one deadline. */
-  async function runMine(mine: readonly Item[], run: { info: DeliveryInfo; deadlineMs: number; leaseMs: number; ttlMs: number }): Promise<void> {
-    const { info, deadlineMs, leaseMs, ttlMs } = run;
-    const deadline = new Deadline(deadlineMs, onLate(info));
-    try {
-      await Promise.all(sinks.map((sink) => feed(sink, mine, { info, deadline, leaseMs, ttlMs })));
-      for (const item of mine) {
-        if (item.failure !== undefined || router === undefined) continue;
-        try {
-          const input = item.event ?? { events: [], unhandled: [item.record!] };
-          if (deadline.expired) throw new DeadlineError(`handlers of ${item.key}`, deadlineMs);
-          await deadline.race(router.dispatch(input), `handlers of ${item.key}`);
-        } catch (error) {
-          item.failure = failureOf(item, error);
-        }
-      }
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  function outcome(parts: { info: DeliveryInfo; started: number; deadlineMs: number; mine: Item[]; done: Item[]; held: Item[]; broken: Item[] }): DeliveryOutcome {
+  /** Counts, logs and reports what the run did, and decides the status the edge answers. */
+  private outcome(parts: RunParts): DeliveryOutcome {
     const { info, mine, done, broken } = parts;
+    const { totals, logger } = this;
     // one pass over what this run claimed: committed (events, then unhandled records), held elsewhere, or failed
     const committed: { events: UnifiedEvent[]; unhandled: UnhandledEvent[] } = { events: [], unhandled: [] };
     const failures: EventFailure[] = [];
@@ -418,7 +302,7 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       logger.debug?.("duplicates acknowledged without running", { ...tagOf(info), count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
     }
     for (const failure of failures) {
-      const tag = info.request_id === undefined ? { platform: info.platform } : { request_id: info.request_id, platform: info.platform };
+      const tag = info.requestId === undefined ? { platform: info.platform } : { request_id: info.requestId, platform: info.platform };
       const message = "event failed; its claim is released so the redelivery runs it again";
       if (isReported(failure)) logger.debug?.(message, { ...tag, ...failure });
       else logger.warn(message, { ...tag, ...failure });
@@ -436,23 +320,34 @@ export function createDelivery(options: DeliveryOptions = {}): Delivery {
       failures,
       elapsed_ms: Date.now() - parts.started,
     };
-    observe(() => options.observer?.ran?.({ info, outcome: result, committed }));
+    this.observe(() => this.observer?.ran?.({ info, outcome: result, committed }));
     return result;
   }
 
+  /** Hears a task that settled after its deadline (its item was already failed and released). */
+  private onLate(info: DeliveryInfo): (late: LateSettlement) => void {
+    return (late: LateSettlement) => {
+      this.totals.late += 1;
+      const fields = { ...tagOf(info), task: late.label, outcome: late.outcome, ms: late.elapsedMs };
+      const message = "a task settled after its deadline; its item was already failed and released";
+      const all = { ...fields, ...(late.error === undefined ? {} : { error: messageOf(late.error) }) };
+      // a sink's late refusal that its dependency health already reports (once per interval) is detail
+      if (isReported(late.error)) this.logger.debug?.(message, all);
+      else this.logger.warn(message, all);
+    };
+  }
+
   /** An observer's error is logged, never allowed to change the answer. */
-  function observe(call: () => void): void {
+  private observe(call: () => void): void {
     try {
       call();
     } catch (error) {
-      logger.error("delivery observer failed", { error: messageOf(error) });
+      this.logger.error("delivery observer failed", { error: messageOf(error) });
     }
   }
+}
 
-  return {
-    run,
-    stats: () => ({ ...totals, store: store?.stats() }),
-    policy: { ttl, deadlines },
-    store,
-  };
+/** The delivery step over `options` (see `DeliveryRunner` for its steps). */
+export function createDelivery(options: DeliveryOptions = {}): DeliveryStep {
+  return new DeliveryRunner(options);
 }

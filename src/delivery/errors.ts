@@ -1,4 +1,4 @@
-import { ConvoticError, type LogLevel } from "../core";
+import { ConvoticError, type ErrorCode, type LogLevel } from "../core";
 import type { DeadlineError } from "./deadline";
 import type { DeliveryOutcome } from "./delivery";
 import { isReported } from "./dependency-health";
@@ -15,10 +15,10 @@ export class DeliveryError extends ConvoticError {
   constructor(readonly outcome: DeliveryOutcome) {
     const first = outcome.failures.find((failure) => failure.status === outcome.status) ?? outcome.failures[0];
     const code = first?.code ?? "in_flight";
-    super(code, outcome.status, DeliveryError.describe(outcome, code));
+    super(DeliveryError.describe(outcome, code), { code, status: outcome.status });
   }
 
-  private static describe(outcome: DeliveryOutcome, code: string): string {
+  private static describe(outcome: DeliveryOutcome, code: ErrorCode): string {
     const first = outcome.failures[0];
     const counts = `${outcome.failed} failed, ${outcome.in_flight} in flight elsewhere, ${outcome.handled + outcome.unhandled} handled, ${outcome.duplicates} duplicates`;
     return `${code}: ${counts}${first === undefined ? "" : `; first: ${first.type} ${first.id}: ${first.message}`}`;
@@ -39,10 +39,6 @@ export class DeliveryError extends ConvoticError {
     if (this.status === 503 && this.outcome.failures.length > 0 && this.outcome.failures.every(isReported)) return "info";
     return super.logLevel;
   }
-
-  override get responseHeaders(): Readonly<Record<string, string>> {
-    return this.status === 503 ? { "retry-after": String(this.outcome.retry_after_s ?? 1) } : {};
-  }
 }
 
 /**
@@ -52,6 +48,6 @@ export class DeliveryError extends ConvoticError {
 export class SinkTimeoutError extends ConvoticError {
   override readonly name = "SinkTimeoutError";
   constructor(sink: string, deadline: DeadlineError) {
-    super("sink_unavailable", 503, `sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { cause: deadline });
+    super(`sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { code: "sink_unavailable", status: 503, cause: deadline });
   }
 }

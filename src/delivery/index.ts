@@ -1,5 +1,5 @@
 // What happens to a normalised batch between the pipeline and the answer: idempotency, deadlines, sinks.
-export { createDelivery, unhandledKey } from "./delivery";
+export { createDelivery, DeliveryRunner, unhandledKey } from "./delivery";
 export type {
   Delivery,
   DeliveryInfo,
@@ -10,6 +10,7 @@ export type {
   DeliveryOutcome,
   DeliveryReport,
   DeliveryStats,
+  DeliveryStep,
   EventFailure,
   SinkFailureReport,
 } from "./delivery";

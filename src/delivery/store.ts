@@ -61,6 +61,6 @@ export function newToken(): string {
 export class StoreUnavailableError extends ConvoticError {
   override readonly name = "StoreUnavailableError";
   constructor(kind: string, cause: unknown) {
-    super("store_unavailable", 503, `the ${kind} idempotency store is unavailable: ${messageOf(cause)}`, { cause });
+    super(`the ${kind} idempotency store is unavailable: ${messageOf(cause)}`, { code: "store_unavailable", status: 503, cause });
   }
 }

@@ -77,7 +77,7 @@ export function toCloudEvent(event: UnifiedEvent): CloudEventJson {
 export class CloudEventError extends ConvoticError {
   override readonly name = "CloudEventError";
   constructor(message: string) {
-    super("invalid_cloudevent", 400, message);
+    super(message, { code: "invalid_cloudevent", status: 400 });
   }
 }
 

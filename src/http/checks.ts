@@ -27,10 +27,8 @@ export function unsupportedEncoding(headers: HeaderMap): string | undefined {
 export function encodingError(codings: string): HttpError {
   const shown = codings.length > 60 ? `${codings.slice(0, 60)}…` : codings;
   return new HttpError(
-    "unsupported_encoding",
-    415,
     `content-encoding "${shown}" is not supported: the platforms send identity (uncompressed) bodies, and the signature covers those bytes`,
-    { "accept-encoding": "identity" },
+    { code: "unsupported_encoding", status: 415, headers: { "accept-encoding": "identity" } },
   );
 }
 
@@ -41,10 +39,10 @@ export function checkBody(request: { readonly headers: HeaderMap; readonly rawBo
   const contentType = headerValue(request.headers, "content-type");
   if (!isJson(contentType)) {
     const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
-    throw new HttpError("unsupported_media_type", 415, `expected content-type application/json (UTF-8), got ${given}`);
+    throw new HttpError(`expected content-type application/json (UTF-8), got ${given}`, { code: "unsupported_media_type", status: 415 });
   }
   if (request.rawBody.byteLength > bodyLimit) {
-    throw new HttpError("payload_too_large", 413, `the body exceeds the limit of ${bodyLimit} bytes`);
+    throw new HttpError(`the body exceeds the limit of ${bodyLimit} bytes`, { code: "payload_too_large", status: 413 });
   }
 }
 

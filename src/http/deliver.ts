@@ -1,5 +1,5 @@
 import type { NormalizeResult } from "../core";
-import { DeliveryError, type Delivery, type DeliveryInfo } from "../delivery";
+import { DeliveryError, type DeliveryInfo, type DeliveryStep } from "../delivery";
 
 /** Where a normalised batch came from and what runs it. */
 export interface DeliveryContext {
@@ -8,7 +8,7 @@ export interface DeliveryContext {
   /** when the request arrived */
   readonly receivedAt: Date;
   /** claims, sinks, handlers, deadline, commit (src/delivery) */
-  readonly delivery: Delivery;
+  readonly delivery: DeliveryStep;
   /** the request's id, for the delivery's log records */
   readonly requestId?: string;
 }
@@ -27,7 +27,7 @@ export async function deliverBatch(result: NormalizeResult, context: DeliveryCon
   const unhandled = result.unhandled.length;
   if (events + unhandled === 0) return { kind: "delivered", events, unhandled, duplicates: 0 };
   const { platform, blockIds, requestId } = context;
-  const info: DeliveryInfo = requestId === undefined ? { platform, block_ids: blockIds } : { platform, block_ids: blockIds, request_id: requestId };
+  const info: DeliveryInfo = requestId === undefined ? { platform, block_ids: blockIds } : { platform, block_ids: blockIds, requestId };
   const outcome = await context.delivery.run(result, info);
   if (outcome.status === 200) return { kind: "delivered", events, unhandled, duplicates: outcome.duplicates };
   return { kind: "failed", error: new DeliveryError(outcome) };

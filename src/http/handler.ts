@@ -1,24 +1,9 @@
-import {
-  asConvoticError,
-  type HeaderMap,
-  type NormalizeResult,
-  type Normalizer,
-  type Router,
-  type UnhandledEvent,
-  type UnifiedEvent,
-} from "../core";
-import { BackgroundWork } from "./background";
-import { BodyBudget, type FairnessOptions } from "./budget";
-import { checkBody, checkShape, shapeLimitsOf } from "./checks";
-import { BlockSet, loadBlocks, type Env } from "./blocks";
-import { createDelivery, type Delivery, type DeliveryObserver, type IdempotencyStore, type PerPlatform, type Sink } from "../delivery";
-import { deliverBatch, type DeliveryContext } from "./deliver";
-import { HttpError, methodNotAllowed } from "./errors";
-import { defaultLogger, type LogFields, type Logger } from "./logger";
-import { normalizeWork } from "./normalize";
-import { json, plainText } from "./responses";
-import { parseRoute, resolveTarget, routePath, type Target } from "./route";
-import { splitWork, verifyTarget, type Work } from "./verify";
+import type { HeaderMap, Normalizer, Router, UnhandledEvent, UnifiedEvent } from "../core";
+import type { BodyBudget, FairnessOptions } from "./budget";
+import type { BlockSet, Env } from "./blocks";
+import type { DeliveryStep, DeliveryObserver, IdempotencyStore, PerPlatform, Sink } from "../delivery";
+import type { Logger } from "./logger";
+import { WebhookHandlerSteps } from "./steps";
 
 export { bodyAlreadyParsedResponse } from "./responses";
 
@@ -123,194 +108,26 @@ export interface WebhookHandler {
    */
   drain(signal?: AbortSignal): Promise<number>;
   /** the delivery step: its `stats()` (handled, duplicates, failed, store size…) are worth reporting */
-  readonly delivery: Delivery;
+  readonly delivery: DeliveryStep;
 }
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
-
-/** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
-function isVerification(result: NormalizeResult): boolean {
-  return result.events.length > 0 && result.unhandled.length === 0 && result.events.every((event) => event.type === "platform.webhook.verified");
-}
-
-/** A successful answer and the fields its log line carries. */
-interface Answer {
-  readonly response: HttpResponse;
-  readonly fields: LogFields;
-}
+export { DEFAULT_BODY_LIMIT } from "./steps";
 
 /**
  * Builds the request handler. Routes: `POST|GET {basePath}/:blockId` for one block, and `POST|GET
- * {basePath}/:platform` shared by every block of a platform whose adapter splits payloads per account. Each step
- * is a function of its own: route (route.ts), target, verification and split (verify.ts), normalising
- * (normalize.ts), delivery (deliver.ts), and the error's own answer (`ConvoticError.getResponse()`).
+ * {basePath}/:platform` shared by every block of a platform whose adapter splits payloads per account. The steps
+ * are the methods of `WebhookHandlerSteps` (steps.ts): route, target, verification and split (verify.ts),
+ * normalising (normalize.ts), delivery (deliver.ts), and the error's answer (`errorResponse`, responses.ts).
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
-  const { normalizer, router, sink } = options;
-  const blocks =
-    options.blocks instanceof BlockSet
-      ? options.blocks
-      : loadBlocks(options.blocks, { normalizer, env: options.env ?? (typeof process === "undefined" ? {} : process.env) });
-  const ack = options.ack ?? "after-dispatch";
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const shapeLimits = shapeLimitsOf(options);
-  const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
-  const logger = options.logger ?? defaultLogger;
-  const clock = options.clock ?? (() => new Date());
-  const background = new BackgroundWork();
-  const sinks: Sink[] = [...(options.sinks ?? [])];
-  if (sink !== undefined) {
-    sinks.push({ name: "sink", write: async (batch) => sink(batch.events, batch.unhandled), close: async () => undefined });
-  }
-  const delivery = createDelivery({
-    sinks,
-    logger,
-    store: options.idempotency ?? false,
-    ...(router === undefined ? {} : { router }),
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
-    ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
-  });
-  const bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * bodyLimit), options.fairness);
-
-  /** One log line and the error's own answer, for every failure. */
-  function fail(method: string, path: string, started: number, error: unknown, requestId?: string, remote?: string): HttpResponse {
-    const failure = asConvoticError(error);
-    const response = failure.getResponse();
-    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started, remote };
-    logger[failure.logLevel]("webhook", requestId === undefined ? fields : { request_id: requestId, ...fields });
-    return response;
-  }
-
-  function allowed(platform: string): HttpError {
-    return methodNotAllowed(normalizer.adapterFor(platform).handshake === undefined ? "POST" : "GET, POST");
-  }
-
-  /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
-  async function deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
-    const result = work();
-    // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
-    // alone, like a GET handshake: its event is delivered after the answer
-    if (isVerification(result)) {
-      deliverLater(context, () => result);
-      return result;
-    }
-    return deliverResult(context, result);
-  }
-
-  /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
-  async function deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
-    const outcome = await deliverBatch(result, context);
-    if (outcome.kind === "failed") throw outcome.error;
-    return result;
-  }
-
-  /**
-   * Runs `work` now (after-dispatch: the caller awaits the promise) or after the answer (immediate: `undefined`,
-   * and failures are logged and reported). Not itself async: a request waits on one promise fewer.
-   */
-  function dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
-    if (ack !== "immediate") return deliverNow(context, work);
-    deliverLater(context, work);
-    return undefined;
-  }
-
-  /** Delivers after the answer; failures are logged and reported to `onError`. */
-  function deliverLater(context: DeliveryContext, work: () => NormalizeResult): void {
-    const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
-    background.run(
-      async () => void (await deliverResult(context, work())),
-      (error) => {
-        const failure = asConvoticError(error);
-        logger.error("background processing failed; the platform will not redeliver", {
-          ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
-          platform: info.platform,
-          blocks: info.block_ids,
-          code: failure.code,
-          error: failure.message,
-        });
-        options.onError?.(error, info);
-      },
-    );
-  }
-
-  async function post(target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
-    checkBody(request, bodyLimit);
-    const { platform } = target;
-    const verified = verifyTarget(normalizer, target, request);
-    checkShape(platform, request.rawBody, shapeLimits);
-    const { work, unrouted } = splitWork(normalizer, blocks, verified, request.rawBody);
-    const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
-    if (unrouted.count > 0) {
-      const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
-      logger.warn("no block is configured for these accounts; acknowledged without processing", { ...tag, platform, accounts: unrouted.first, count: unrouted.count });
-    }
-    const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
-    const { requestId } = request;
-    const context: DeliveryContext =
-      requestId === undefined ? { platform, blockIds, receivedAt, delivery } : { platform, blockIds, receivedAt, delivery, requestId };
-    const running = dispatch(context, () => normalizeWork(normalizer, platform, work, receivedAt));
-    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields: { platform, blocks: blockIds, ...extra } };
-    const result = await running;
-    const events = result.events.length;
-    const unhandled = result.unhandled.length;
-    // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0) return { response: json(200, { ok: true, events, unhandled }), fields: { platform, blocks: blockIds, events, unhandled } };
-    return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
-  }
-
-  function get(target: Target, request: HttpRequest, receivedAt: Date): Answer {
-    const { platform } = target;
-    if (normalizer.adapterFor(platform).handshake === undefined) throw allowed(platform);
-    const query = new URL(request.url, "http://localhost").searchParams;
-    // a shared route answers for its app: its blocks share one verify token
-    const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
-    const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
-    const result = normalizer.handshake(platform, { query, headers: request.headers }, block.secrets, context);
-    if (result === undefined) throw allowed(platform);
-    const answer = { ...result, block };
-    const ok = result.status >= 200 && result.status < 300;
-    const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
-    // the answer comes from the block's configuration alone: its event is delivered after it, whatever the
-    // handlers and the store are doing (a hung handler or a store that is down made Meta's handshake a 500 or 503)
-    if (answer.events.length > 0) {
-      const tag = request.requestId === undefined ? {} : { requestId: request.requestId };
-      deliverLater({ platform, blockIds: [answer.block.id], receivedAt, delivery, ...tag }, () => ({ events: answer.events, unhandled: [] }));
-    }
-    return { response: plainText(answer.status, answer.body), fields };
-  }
-
-  const handle = async (request: HttpRequest): Promise<HttpResponse> => {
-    const started = Date.now();
-    const receivedAt = clock();
-    const method = request.method.toUpperCase();
-    const route = parseRoute(request.url, basePath);
-    const path = routePath(route, basePath);
-    try {
-      const target = resolveTarget(route, blocks, normalizer, basePath);
-      let answer: Answer;
-      if (method === "POST") answer = await post(target, request, receivedAt);
-      else if (method === "GET") answer = get(target, request, receivedAt);
-      else throw allowed(target.platform);
-      const status = answer.response.status;
-      const ms = Date.now() - started;
-      const { requestId } = request;
-      logger.info("webhook", requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms });
-      return answer.response;
-    } catch (error) {
-      return fail(method, path, started, error, request.requestId, request.remoteAddress);
-    }
-  };
-
-  return Object.assign(handle, {
-    bodyLimit,
-    basePath,
-    bodyBudget,
-    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) =>
-      fail(request.method.toUpperCase(), routePath(parseRoute(request.url, basePath), basePath), Date.now(), error),
-    matches: (url: string) => parseRoute(url, basePath) !== undefined,
-    drain: (signal?: AbortSignal) => background.drain(signal),
-    delivery,
+  const steps = new WebhookHandlerSteps(options);
+  return Object.assign((request: HttpRequest) => steps.handle(request), {
+    bodyLimit: steps.bodyLimit,
+    basePath: steps.basePath,
+    bodyBudget: steps.bodyBudget,
+    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) => steps.refuse(request, error),
+    matches: (url: string) => steps.matches(url),
+    drain: (signal?: AbortSignal) => steps.drain(signal),
+    delivery: steps.delivery,
   });
 }

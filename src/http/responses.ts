@@ -1,3 +1,6 @@
+import type { ConvoticError } from "../core";
+import { DeliveryError } from "../delivery";
+import { HttpError } from "./errors";
 import type { HttpResponse } from "./handler";
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -20,4 +23,19 @@ export function bodyAlreadyParsedResponse(): HttpResponse {
         "mount convotic before express.json() or on its own route",
     },
   });
+}
+
+/**
+ * The HTTP answer to a failure, built here at the edge (core errors carry only `code`, `status` and platform):
+ * `{"error": {"code", "message"}}` as JSON, with the headers the status needs (`Allow` on a 405, `Retry-After`
+ * on a 503 the edge or the delivery chose). Never includes secrets or the raw payload (`publicMessage`).
+ */
+export function errorResponse(error: ConvoticError): HttpResponse {
+  return json(error.status, { error: { code: error.code, message: error.publicMessage } }, headersOf(error));
+}
+
+function headersOf(error: ConvoticError): Readonly<Record<string, string>> | undefined {
+  if (error instanceof HttpError) return error.headers;
+  if (error instanceof DeliveryError && error.status === 503) return { "retry-after": String(error.outcome.retry_after_s ?? 1) };
+  return undefined;
 }

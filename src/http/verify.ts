@@ -1,4 +1,4 @@
-import { SignatureError, type Normalizer } from "../core";
+import { SignatureError, type PlatformOperations } from "../core";
 import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler";
 import type { Target } from "./route";
@@ -17,8 +17,8 @@ export type Verified = Target;
  * the app's secrets on a shared route (all its blocks share them), so what an unauthenticated request costs
  * does not grow with the number of tenants.
  */
-export function verifyTarget(normalizer: Normalizer, target: Target, request: HttpRequest): Verified {
-  normalizer.verify(target.platform, request, target.kind === "block" ? target.block.secrets : target.group.secrets);
+export function verifyTarget(operations: PlatformOperations, target: Target, request: HttpRequest): Verified {
+  operations.verify(request, target.kind === "block" ? target.block.secrets : target.group.secrets);
   return target;
 }
 
@@ -41,20 +41,20 @@ export interface Split {
  * Parses the verified bytes and hands each account's slice to its block. A slice whose block has other secrets
  * than the ones that verified makes the whole request a 401: one app's secret never reaches another app's block.
  */
-export function splitWork(normalizer: Normalizer, blocks: BlockSet, verified: Verified, rawBody: Uint8Array): Split {
+export function splitWork(operations: PlatformOperations, blocks: BlockSet, verified: Verified, rawBody: Uint8Array): Split {
   const { platform } = verified;
-  const payload = normalizer.parse(platform, rawBody);
+  const payload = operations.parse(rawBody);
   if (verified.kind === "block") return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
   const work: Work[] = [];
   const unrouted = new Set<string>();
-  for (const slice of normalizer.accounts(platform, payload) ?? []) {
+  for (const slice of operations.accounts(payload) ?? []) {
     const block = blocks.byAccount(platform, slice.account_id);
     if (block === undefined) {
       unrouted.add(slice.account_id);
       continue;
     }
     if (blocks.groupOf(block) !== verified.group) {
-      throw new SignatureError(platform, `the signature does not match the secrets of the block for account ${slice.account_id}`);
+      throw new SignatureError(`the signature does not match the secrets of the block for account ${slice.account_id}`, { platform });
     }
     work.push({ block, payload: slice.payload });
   }

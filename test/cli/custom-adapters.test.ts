@@ -26,7 +26,7 @@ exports.echo = defineAdapter({
   verify(request, secrets) {
     const given = headerValue(request.headers, "x-echo-signature");
     if (given === undefined || !matchesAnySecret(secrets.secrets, given, (s) => hmac("sha256", s, request.rawBody, "hex"))) {
-      throw new SignatureError("echo", "bad signature");
+      throw new SignatureError("bad signature", { platform: "echo" });
     }
   },
   sign(rawBody, secrets) { return { "x-echo-signature": hmac("sha256", secrets.secrets[0], rawBody, "hex") }; },

@@ -1,5 +1,5 @@
 import { adapters } from "../../src/adapters";
-import { ConvoticError, createNormalizer, UnifiedEventSchema, type NormalizeResult, type Normalizer } from "../../src/core";
+import { ConvoticError, createNormalizer, UnifiedEventSchema, type ErrorCode, type NormalizeResult, type Normalizer } from "../../src/core";
 import { createWebhookHandler } from "../../src/http";
 import { fixtureContext } from "../support/fixtures";
 import { TEST_SECRETS } from "../support/secrets";
@@ -39,7 +39,7 @@ export async function deliver(platform: string, body: Buffer | string, extraHead
   // the edge's own limits (body size, keys and items, content encoding) refuse before the pipeline, which has none
   if (response.status === 413 || response.status === 415) {
     const { code, message } = (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
-    return { status: response.status, result: new ConvoticError(code, response.status, message) };
+    return { status: response.status, result: new ConvoticError(message, { code: code as ErrorCode, status: response.status }) };
   }
   let result: NormalizeResult | ConvoticError;
   try {

@@ -7,17 +7,19 @@ import {
   PayloadError,
   SignatureError,
   SinkError,
+  type ErrorCode,
 } from "../../src/core";
 import { HttpError, methodNotAllowed } from "../../src/http/errors";
+import { errorResponse } from "../../src/http/responses";
 
-/* The error → response mapping lives on the error classes: each answers for itself, no instanceof chain. */
+/* The error → response mapping lives at the edge (`errorResponse`); the error classes carry code, status, platform. */
 const JSON_TYPE = "application/json; charset=utf-8";
-const bodyOf = (error: ConvoticError) => JSON.parse(error.getResponse().body) as { error: { code: string; message: string } };
+const bodyOf = (error: ConvoticError) => JSON.parse(errorResponse(error).body) as { error: { code: string; message: string } };
 
-describe("ConvoticError.getResponse()", () => {
+describe("errorResponse(ConvoticError)", () => {
   it("answers its status and {error: {code, message}} as JSON", () => {
-    const error = new ConvoticError("some_code", 422, "what went wrong", { platform: "line" });
-    expect(error.getResponse()).toEqual({
+    const error = new ConvoticError("what went wrong", { code: "some_code" as ErrorCode, status: 422, platform: "line" });
+    expect(errorResponse(error)).toEqual({
       status: 422,
       headers: { "content-type": JSON_TYPE },
       body: JSON.stringify({ error: { code: "some_code", message: "[line] what went wrong" } }),
@@ -27,15 +29,15 @@ describe("ConvoticError.getResponse()", () => {
 
   it("a 405 carries Allow", () => {
     const error = methodNotAllowed("GET, POST");
-    expect(error.getResponse().status).toBe(405);
-    expect(error.getResponse().headers).toEqual({ "content-type": JSON_TYPE, allow: "GET, POST" });
+    expect(errorResponse(error).status).toBe(405);
+    expect(errorResponse(error).headers).toEqual({ "content-type": JSON_TYPE, allow: "GET, POST" });
     expect(bodyOf(error)).toEqual({ error: { code: "method_not_allowed", message: "use GET or POST" } });
   });
 
   it("a handler failure is answered with a fixed text, its message only logged", () => {
     const error = new DispatchError([new Error("password=hunter2 rejected")]);
-    expect(error.getResponse().status).toBe(500);
-    expect(error.getResponse().body).not.toContain("hunter2");
+    expect(errorResponse(error).status).toBe(500);
+    expect(errorResponse(error).body).not.toContain("hunter2");
     expect(bodyOf(error).error).toEqual({ code: "handler_failed", message: expect.stringContaining("redeliver") });
     expect(error.logDetail).toContain("hunter2");
     expect(error.logLevel).toBe("error");
@@ -48,15 +50,15 @@ describe("ConvoticError.getResponse()", () => {
   });
 
   it("a payload error is answered (the sender may see its own body quoted) but never logged", () => {
-    const error = new PayloadError("line", 'body is not valid JSON: Unexpected token \'s\', "secret stuff" is not valid JSON');
-    expect(error.getResponse().status).toBe(400);
+    const error = new PayloadError('body is not valid JSON: Unexpected token \'s\', "secret stuff" is not valid JSON', { platform: "line" });
+    expect(errorResponse(error).status).toBe(400);
     expect(bodyOf(error).error.message).toContain("secret stuff");
     expect(error.logDetail).toBeUndefined();
   });
 
   it("a bad signature is a 401 logged as a warning", () => {
-    const error = new SignatureError("telegram", "header does not match");
-    expect([error.getResponse().status, error.logLevel]).toEqual([401, "warn"]);
+    const error = new SignatureError("header does not match", { platform: "telegram" });
+    expect([errorResponse(error).status, error.logLevel]).toEqual([401, "warn"]);
   });
 
   it("anything else is a bare 500 internal_error, logged with its message", () => {
@@ -70,7 +72,7 @@ describe("ConvoticError.getResponse()", () => {
   });
 
   it("an HttpError keeps the headers it was given", () => {
-    const error = new HttpError("busy", 503, "try later", { "retry-after": "1" });
-    expect(error.getResponse().headers).toEqual({ "content-type": JSON_TYPE, "retry-after": "1" });
+    const error = new HttpError("try later", { code: "server_busy", status: 503, headers: { "retry-after": "1" } });
+    expect(errorResponse(error).headers).toEqual({ "content-type": JSON_TYPE, "retry-after": "1" });
   });
 });

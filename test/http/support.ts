@@ -52,9 +52,9 @@ export const testchat = defineAdapter({
   emits: ["messaging.follow", "messaging.unfollow", "platform.webhook.verified"],
   verify(request, secrets) {
     const given = headerValue(request.headers, SIGNATURE_HEADER);
-    if (given === undefined) throw new SignatureError("testchat", `missing ${SIGNATURE_HEADER} header`);
+    if (given === undefined) throw new SignatureError(`missing ${SIGNATURE_HEADER} header`, { platform: "testchat" });
     if (!constantTimeEqual(given, `sha256=${hmac("sha256", secrets.secret, request.rawBody, "hex")}`)) {
-      throw new SignatureError("testchat", "signature does not match the request body");
+      throw new SignatureError("signature does not match the request body", { platform: "testchat" });
     }
   },
   sign(rawBody, secrets) {

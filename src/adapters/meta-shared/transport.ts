@@ -39,15 +39,15 @@ export function verifyMetaSignature(platform: string, request: VerifyRequest, se
   const algorithm = sha256 !== undefined ? "sha256" : "sha1";
   const header = sha256 ?? (secrets.allow_sha1 === true ? headerValue(request.headers, SHA1_HEADER) : undefined);
   if (header === undefined) {
-    throw new SignatureError(platform, `missing ${SHA256_HEADER} header`);
+    throw new SignatureError(`missing ${SHA256_HEADER} header`, { platform: platform });
   }
   const prefix = `${algorithm}=`;
   if (!header.startsWith(prefix)) {
-    throw new SignatureError(platform, `malformed signature header: expected "${prefix}<hex>"`);
+    throw new SignatureError(`malformed signature header: expected "${prefix}<hex>"`, { platform: platform });
   }
   // the hex after the prefix, in either case, compared where it is (no slice, no lower-cased copy)
   if (!matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), prefix.length, true)) {
-    throw new SignatureError(platform, "signature does not match the request body");
+    throw new SignatureError("signature does not match the request body", { platform: platform });
   }
 }
 

@@ -7,7 +7,7 @@ import { ConvoticError, messageOf } from "../../core";
 export class SinkUnavailableError extends ConvoticError {
   override readonly name = "SinkUnavailableError";
   constructor(sink: string, message: string, options: { cause?: unknown } = {}) {
-    super("sink_unavailable", 503, `sink ${sink}: ${message}`, options);
+    super(`sink ${sink}: ${message}`, { code: "sink_unavailable", status: 503, cause: options.cause });
   }
 }
 
@@ -15,7 +15,7 @@ export class SinkUnavailableError extends ConvoticError {
 export class SinkBackpressureError extends ConvoticError {
   override readonly name = "SinkBackpressureError";
   constructor(sink: string, buffered: number, limit: number) {
-    super("sink_backpressure", 503, `sink ${sink} holds ${buffered} unwritten bytes (limit ${limit}): its reader is not reading`);
+    super(`sink ${sink} holds ${buffered} unwritten bytes (limit ${limit}): its reader is not reading`, { code: "sink_backpressure", status: 503 });
   }
 }
 
@@ -23,6 +23,6 @@ export class SinkBackpressureError extends ConvoticError {
 export class SinkClosedError extends ConvoticError {
   override readonly name = "SinkClosedError";
   constructor(sink: string, cause: unknown) {
-    super("sink_closed", 500, `sink ${sink} cannot write any more: ${messageOf(cause)}`, { cause });
+    super(`sink ${sink} cannot write any more: ${messageOf(cause)}`, { code: "sink_closed", status: 500, cause });
   }
 }

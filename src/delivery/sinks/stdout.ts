@@ -117,7 +117,7 @@ export class StdoutSink implements Sink {
     this.closed = true;
     // 'drain' fires only after a write that returned false, so the buffer is watched instead
     while (this.broken === undefined && this.buffered > 0) {
-      if (signal.aborted) throw new ConvoticError("sink_not_flushed", 500, `sink ${this.name}: ${this.buffered} bytes were never written`);
+      if (signal.aborted) throw new ConvoticError(`sink ${this.name}: ${this.buffered} bytes were never written`, { code: "sink_not_flushed", status: 500 });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

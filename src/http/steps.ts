@@ -1,0 +1,237 @@
+import { asConvoticError, type NormalizeResult, type Normalizer, type PlatformOperations, type ShapeLimits } from "../core";
+import { BackgroundWork } from "./background";
+import { BodyBudget } from "./budget";
+import { checkBody, checkShape, shapeLimitsOf } from "./checks";
+import { BlockSet, loadBlocks } from "./blocks";
+import { createDelivery, type DeliveryStep, type Sink } from "../delivery";
+import { deliverBatch, type DeliveryContext } from "./deliver";
+import { HttpError, methodNotAllowed } from "./errors";
+import { defaultLogger, type LogFields, type Logger } from "./logger";
+import { normalizeWork } from "./normalize";
+import { errorResponse, json, plainText } from "./responses";
+import { parseRoute, resolveTarget, routePath, type Target } from "./route";
+import { splitWork, verifyTarget, type Work } from "./verify";
+import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler";
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+
+/** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
+function isVerification(result: NormalizeResult): boolean {
+  return result.events.length > 0 && result.unhandled.length === 0 && result.events.every((event) => event.type === "platform.webhook.verified");
+}
+
+/** A successful answer and the fields its log line carries. */
+interface Answer {
+  readonly response: HttpResponse;
+  readonly fields: LogFields;
+}
+
+/**
+ * The steps of `createWebhookHandler`, one method each: `handle` routes a request to `post` or `get`; `post`
+ * checks, verifies, splits and dispatches; `dispatch` delivers now or later; `fail` logs and answers a failure.
+ * The platform's operations are asked of core once per request (`Normalizer.operationsFor`).
+ */
+export class WebhookHandlerSteps {
+  readonly bodyLimit: number;
+  readonly basePath: string;
+  readonly bodyBudget: BodyBudget;
+  /** the delivery step: its `stats()` (handled, duplicates, failed, store size…) are worth reporting */
+  readonly delivery: DeliveryStep;
+  private readonly normalizer: Normalizer;
+  private readonly blocks: BlockSet;
+  private readonly ack: AckMode;
+  private readonly shapeLimits: ShapeLimits;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+  private readonly background = new BackgroundWork();
+  private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
+
+  constructor(options: WebhookHandlerOptions) {
+    const { normalizer, router, sink } = options;
+    this.normalizer = normalizer;
+    this.blocks =
+      options.blocks instanceof BlockSet
+        ? options.blocks
+        : loadBlocks(options.blocks, { normalizer, env: options.env ?? (typeof process === "undefined" ? {} : process.env) });
+    this.ack = options.ack ?? "after-dispatch";
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    this.shapeLimits = shapeLimitsOf(options);
+    this.basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
+    this.logger = options.logger ?? defaultLogger;
+    this.clock = options.clock ?? (() => new Date());
+    this.onError = options.onError;
+    const sinks: Sink[] = [...(options.sinks ?? [])];
+    if (sink !== undefined) {
+      sinks.push({ name: "sink", write: async (batch) => sink(batch.events, batch.unhandled), close: async () => undefined });
+    }
+    this.delivery = createDelivery({
+      sinks,
+      logger: this.logger,
+      store: options.idempotency ?? false,
+      ...(router === undefined ? {} : { router }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
+      ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+      ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+    });
+    this.bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * this.bodyLimit), options.fairness);
+  }
+
+  /** One request: route, then `post` or `get`; one log line for the answer, whatever it is. */
+  async handle(request: HttpRequest): Promise<HttpResponse> {
+    const started = Date.now();
+    const receivedAt = this.clock();
+    const method = request.method.toUpperCase();
+    const route = parseRoute(request.url, this.basePath);
+    const path = routePath(route, this.basePath);
+    try {
+      const target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
+      const operations = this.normalizer.operationsFor(target.platform);
+      let answer: Answer;
+      if (method === "POST") answer = await this.post(operations, target, request, receivedAt);
+      else if (method === "GET") answer = this.get(operations, target, request, receivedAt);
+      else throw this.allowed(operations);
+      const status = answer.response.status;
+      const ms = Date.now() - started;
+      const { requestId } = request;
+      this.logger.info(
+        "webhook",
+        requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms },
+      );
+      return answer.response;
+    } catch (error) {
+      return this.fail(method, path, started, error, request.requestId, request.remoteAddress);
+    }
+  }
+
+  /** For shims: the answer to a request they could not read in full, logged like any other. */
+  refuse(request: { readonly method: string; readonly url: string }, error: unknown): HttpResponse {
+    return this.fail(request.method.toUpperCase(), routePath(parseRoute(request.url, this.basePath), this.basePath), Date.now(), error);
+  }
+
+  matches(url: string): boolean {
+    return parseRoute(url, this.basePath) !== undefined;
+  }
+
+  drain(signal?: AbortSignal): Promise<number> {
+    return this.background.drain(signal);
+  }
+
+  /** Checks, verifies, splits per block and dispatches; answers 200 with the counts (or at once, `immediate`). */
+  private async post(operations: PlatformOperations, target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
+    checkBody(request, this.bodyLimit);
+    const { platform } = target;
+    const verified = verifyTarget(operations, target, request);
+    checkShape(platform, request.rawBody, this.shapeLimits);
+    const { work, unrouted } = splitWork(operations, this.blocks, verified, request.rawBody);
+    const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
+    if (unrouted.count > 0) {
+      const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
+      this.logger.warn("no block is configured for these accounts; acknowledged without processing", {
+        ...tag,
+        platform,
+        accounts: unrouted.first,
+        count: unrouted.count,
+      });
+    }
+    const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
+    const { requestId } = request;
+    const delivery = this.delivery;
+    const context: DeliveryContext =
+      requestId === undefined ? { platform, blockIds, receivedAt, delivery } : { platform, blockIds, receivedAt, delivery, requestId };
+    const running = this.dispatch(context, () => normalizeWork(operations, work, receivedAt));
+    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields: { platform, blocks: blockIds, ...extra } };
+    const result = await running;
+    const events = result.events.length;
+    const unhandled = result.unhandled.length;
+    // the usual answer, every account routed, built without spreading the (empty) extra fields
+    if (unrouted.count === 0) return { response: json(200, { ok: true, events, unhandled }), fields: { platform, blocks: blockIds, events, unhandled } };
+    return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
+  }
+
+  /** A GET handshake, answered from the block's configuration alone; its event is delivered after the answer. */
+  private get(operations: PlatformOperations, target: Target, request: HttpRequest, receivedAt: Date): Answer {
+    const { platform } = target;
+    if (!operations.hasHandshake) throw this.allowed(operations);
+    const query = new URL(request.url, "http://localhost").searchParams;
+    // a shared route answers for its app: its blocks share one verify token
+    const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
+    const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
+    const result = operations.handshake({ query, headers: request.headers }, block.secrets, context);
+    if (result === undefined) throw this.allowed(operations);
+    const answer = { ...result, block };
+    const ok = result.status >= 200 && result.status < 300;
+    const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
+    // the answer comes from the block's configuration alone: its event is delivered after it, whatever the
+    // handlers and the store are doing (a hung handler or a store that is down made Meta's handshake a 500 or 503)
+    if (answer.events.length > 0) {
+      const tag = request.requestId === undefined ? {} : { requestId: request.requestId };
+      this.deliverLater({ platform, blockIds: [answer.block.id], receivedAt, delivery: this.delivery, ...tag }, () => ({
+        events: answer.events,
+        unhandled: [],
+      }));
+    }
+    return { response: plainText(answer.status, answer.body), fields };
+  }
+
+  private allowed(operations: PlatformOperations): HttpError {
+    return methodNotAllowed(operations.hasHandshake ? "GET, POST" : "POST");
+  }
+
+  /**
+   * Runs `work` now (after-dispatch: the caller awaits the promise) or after the answer (immediate: `undefined`,
+   * and failures are logged and reported). Not itself async: a request waits on one promise fewer.
+   */
+  private dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
+    if (this.ack !== "immediate") return this.deliverNow(context, work);
+    this.deliverLater(context, work);
+    return undefined;
+  }
+
+  /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
+  private async deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
+    const result = work();
+    // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
+    // alone, like a GET handshake: its event is delivered after the answer
+    if (isVerification(result)) {
+      this.deliverLater(context, () => result);
+      return result;
+    }
+    return this.deliverResult(context, result);
+  }
+
+  /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
+  private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
+    const outcome = await deliverBatch(result, context);
+    if (outcome.kind === "failed") throw outcome.error;
+    return result;
+  }
+
+  /** Delivers after the answer; failures are logged and reported to `onError`. */
+  private deliverLater(context: DeliveryContext, work: () => NormalizeResult): void {
+    const info: BackgroundFailure = { platform: context.platform, block_ids: context.blockIds };
+    this.background.run(
+      async () => void (await this.deliverResult(context, work())),
+      (error) => {
+        const failure = asConvoticError(error);
+        this.logger.error("background processing failed; the platform will not redeliver", {
+          ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
+          platform: info.platform,
+          blocks: info.block_ids,
+          code: failure.code,
+          error: failure.message,
+        });
+        this.onError?.(error, info);
+      },
+    );
+  }
+
+  /** One log line and the error's answer, for every failure. */
+  private fail(method: string, path: string, started: number, error: unknown, requestId?: string, remote?: string): HttpResponse {
+    const failure = asConvoticError(error);
+    const response = errorResponse(failure);
+    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started, remote };
+    this.logger[failure.logLevel]("webhook", requestId === undefined ? fields : { request_id: requestId, ...fields });
+    return response;
+  }
+}
