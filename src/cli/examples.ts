@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { EVENT_TYPES, UnifiedEventSchema, type EventType, type UnifiedEvent } from "../core";
-import { applicationExample } from "../formats/examples";
+import { applicationExample } from "../docs/examples";
 import { GOLDEN_SUFFIX, rawBodyFiles } from "../testing/fixtures";
 
 export interface Example {
