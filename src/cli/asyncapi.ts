@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EventType, UnifiedEvent } from "../core";
-import { asyncApiDocument } from "../formats/asyncapi";
+import { asyncApiDocument } from "../docs/asyncapi";
 import { loadExamples } from "./examples";
 import { CliError, EXIT, line, type CliIO } from "./io";
 

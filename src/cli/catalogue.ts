@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { catalogueMarkdown, catalogueRows } from "./catalogue-docs";
 import { envelopeSchemas, isEventType, messageOf, UnifiedEventSchema, type AdapterRegistry } from "../core";
-import { exportedSchemas } from "../formats/json-schema";
+import { exportedSchemas } from "../docs/json-schema";
 import { loadExamples } from "./examples";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -29,7 +29,7 @@ const schemaUsage = "usage: convotic schema [TYPE] | convotic schema --out DIR";
 
 /**
  * `convotic schema [TYPE]`: JSON Schema of one envelope type, or of the whole envelope union.
- * `convotic schema --out DIR`: every exported schema (2020-12) as `DIR/<name>.json`, see src/formats/json-schema.ts.
+ * `convotic schema --out DIR`: every exported schema (2020-12) as `DIR/<name>.json`, see src/docs/json-schema.ts.
  */
 export async function schemaCommand(args: string[], io: CliIO): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string", short: "o" } } });

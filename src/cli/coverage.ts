@@ -2,13 +2,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { EVENT_TYPES, type AdapterRegistry, type Normalizer } from "../core";
-import { rawBodyFiles } from "./fixtures";
+import { defaultContext, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const coverageUsage = "usage: convotic coverage [--out FILE]   (the platform × event type matrix; docs/coverage.md)";
-
-/** The fixed context of the golden files: coverage reads exactly what they hold. */
-const context = (platform: string) => ({ workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" });
 
 export interface Coverage {
   readonly platforms: readonly string[];
@@ -25,7 +22,7 @@ export function coverageOf(normalizer: Normalizer, adapters: AdapterRegistry, fi
   const unproven: { platform: string; type: string }[] = [];
   for (const platform of platforms) {
     for (const path of rawBodyFiles(join(fixturesRoot, platform))) {
-      const result = normalizer.normalize(platform, readFileSync(path), context(platform));
+      const result = normalizer.normalize(platform, readFileSync(path), defaultContext(platform));
       for (const type of new Set(result.events.map((event) => event.type))) {
         const byPlatform = cells.get(type)!;
         byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), basename(path, ".json")]);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isTimestamp, type Normalizer } from "../core";
 import { COMMANDS } from "./commands";
-import { rawBodyFiles } from "./fixtures";
+import { rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 const demoUsage = `usage: ${COMMANDS.demo.usage}`;

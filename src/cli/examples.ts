@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { EVENT_TYPES, UnifiedEventSchema, type EventType, type UnifiedEvent } from "../core";
-import { applicationExample } from "../formats/examples";
-import { GOLDEN_SUFFIX, rawBodyFiles } from "./fixtures";
+import { applicationExample } from "../docs/examples";
+import { GOLDEN_SUFFIX, rawBodyFiles } from "../testing/fixtures";
 
 export interface Example {
   readonly event: UnifiedEvent;

@@ -2,15 +2,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PlatformName } from "../core";
+import { defaultContext } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const newAdapterUsage =
   "usage: convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]\n" +
   "  writes DIR/<name>/{schema,normalize,index}.ts, a conformance test, and FIXTURES/<name>/example.json with its golden\n" +
   "  (defaults: --dir adapters, --fixtures fixtures, --import-from convotic)";
-
-/** The received time and block every scaffolded golden is produced with (the conformance suite's defaults). */
-const CONTEXT = { workspace_id: "ws_test", received_at: "2026-11-22T12:00:00.000Z" } as const;
 
 const EXAMPLE = { events: [{ id: "evt-0001", type: "example", timestamp: 1767225600000 }] };
 
@@ -68,17 +66,19 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
 
 function exampleGolden(name: string): string {
   const [item] = EXAMPLE.events;
+  // The scaffolded golden is produced with the conformance suite's own context, so it passes as written.
+  const context = defaultContext(name);
   const result = {
     events: [],
     unhandled: [
       {
         platform: name,
-        workspace_id: CONTEXT.workspace_id,
-        block_id: `blk_${name}_test`,
+        workspace_id: context.workspace_id,
+        block_id: context.block_id,
         kind: item!.type,
         reason: `no catalogue type maps ${name} "${item!.type}"`,
         raw_platform_event_id: item!.id,
-        received_at: CONTEXT.received_at,
+        received_at: context.received_at,
         raw: item,
       },
     ],

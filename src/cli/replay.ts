@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readServerConfig } from "./config";
-import { isRawBodyFile } from "./fixtures";
+import { isRawBodyFile } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { resendDeadLetters } from "./dead-letter";

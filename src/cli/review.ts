@@ -4,8 +4,8 @@ import { basename, dirname, relative } from "node:path";
 import { ConvoticError, messageOf, type Normalizer, type NormalizeResult } from "../core";
 import { toCloudEvent } from "../formats/cloudevents";
 import { toThreadEvent } from "../formats/thread";
-import { diffJson, formatChanges } from "./diff";
-import { fixtureContext, GOLDEN_SUFFIX } from "./fixtures";
+import { defaultContext, GOLDEN_SUFFIX } from "../testing/fixtures";
+import { diffJson, formatChanges } from "../testing/json-diff";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export type ReviewFormat = "thread" | "cloudevents";
@@ -47,7 +47,7 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
     }
     let result: NormalizeResult;
     try {
-      result = normalizer.normalize(platform, await readFile(file), fixtureContext(platform));
+      result = normalizer.normalize(platform, await readFile(file), defaultContext(platform));
     } catch (error) {
       if (!(error instanceof ConvoticError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
       counts.failed += 1;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { EventType } from "./catalogue";
 import type { NormalizeResult, UnifiedEvent } from "./envelope";
+import type { HeaderMap } from "./headers";
 
 /** Where a payload was received: the connected account (block) and when. Time and ids come only from here. */
 export interface NormalizeContext {
@@ -10,8 +11,8 @@ export interface NormalizeContext {
   readonly received_at: string;
 }
 
-/** Request headers as Node gives them; names are matched case-insensitively. */
-export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
+// in their own leaf module so core/crypto.ts can read headers without importing the adapter contract (a circle)
+export { headerValue, type HeaderMap } from "./headers";
 
 export interface VerifyRequest {
   /** the exact bytes received; signatures are computed over these, never over re-serialised JSON */
@@ -71,18 +72,4 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
 /** Identity helper that types an adapter value against the contract (as hono and grammY do). */
 export function defineAdapter<Raw, Secrets>(adapter: PlatformAdapter<Raw, Secrets>): PlatformAdapter<Raw, Secrets> {
   return adapter;
-}
-
-/** Case-insensitive header lookup; a repeated header yields its first value. */
-export function headerValue(headers: HeaderMap, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  // own enumerable keys in order, as Object.entries walks them, without building the entries; Node's own header
-  // names are already lower case, so most keys are compared without lower-casing them
-  for (const key in headers) {
-    if (!Object.hasOwn(headers, key) || (key !== wanted && key.toLowerCase() !== wanted)) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    return typeof value === "string" ? value : value[0];
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac } from "node:crypto";
-import { headerValue, type HeaderMap } from "./adapter";
+import { headerValue, type HeaderMap } from "./headers";
 import { SignatureError } from "./errors";
 
 /**

@@ -3,20 +3,87 @@ import type { BodyBudget, BodyClaim } from "./budget";
 import { BusyError, ClientClosedError, SlowBodyError } from "./errors";
 
 /**
+ * The one body reader core, under the node/Express shims (`readNodeBody`), the fetch shim (`readWebBody`) and
+ * `readBody`: it keeps at most `limit + 1` bytes (enough for the handler to answer 413, never more in memory),
+ * takes each kept byte from the request's claim on the shared budget when there is one, and counts every byte
+ * that arrived (kept or not) for the slow-body watch and `ClientClosedError`. The shims only decide how chunks
+ * arrive and what happens past the limit (node drains the rest so the client can read the 413; fetch cancels).
+ */
+export class BodyCollector {
+  private readonly chunks: Uint8Array[] = [];
+  private kept = 0;
+  /** bytes that arrived, including those past the limit */
+  received = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly claim?: BodyClaim,
+  ) {}
+
+  /** Adds one chunk; the `BusyError` to stop with when the budget or the address's share refuses its bytes. */
+  add(chunk: Uint8Array | string): BusyError | undefined {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    this.received += buffer.byteLength;
+    const room = this.limit + 1 - this.kept;
+    if (room <= 0) return undefined;
+    const piece = buffer.byteLength > room ? buffer.subarray(0, room) : buffer;
+    const refused = this.claim?.take(piece.byteLength);
+    if (refused !== undefined) return new BusyError(1, refused);
+    this.chunks.push(piece);
+    this.kept += piece.byteLength;
+    return undefined;
+  }
+
+  /** Past the limit: what is kept already makes the 413, nothing more will be. */
+  get full(): boolean {
+    return this.kept > this.limit;
+  }
+
+  body(): Uint8Array {
+    return Buffer.concat(this.chunks, this.kept);
+  }
+}
+
+/**
  * Reads a request body keeping at most `limit + 1` bytes: enough for the handler to answer 413, never more in
  * memory. The rest is read and discarded so the client finishes sending and can read that answer.
  */
 export async function readBody(stream: AsyncIterable<unknown>, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  for await (const chunk of stream) {
-    const room = limit + 1 - kept;
-    if (room <= 0) continue;
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk as Uint8Array);
-    chunks.push(buffer.length > room ? buffer.subarray(0, room) : buffer);
-    kept += Math.min(buffer.length, room);
+  const collector = new BodyCollector(limit);
+  for await (const chunk of stream) collector.add(typeof chunk === "string" ? chunk : (chunk as Uint8Array));
+  return collector.body();
+}
+
+/**
+ * Reads a web stream keeping at most `limit + 1` bytes, then cancels it: enough for the handler to answer 413.
+ * What it keeps is taken by `claim` (the caller releases it); past the budget it cancels and throws
+ * `BusyError`, and a stream that breaks (the client went away) is a `ClientClosedError`.
+ */
+export async function readWebBody(stream: ReadableStream<Uint8Array>, limit: number, claim: BodyClaim): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const collector = new BodyCollector(limit, claim);
+  try {
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch {
+        throw new ClientClosedError(collector.received);
+      }
+      if (next.done) break;
+      const refused = collector.add(next.value);
+      if (refused !== undefined) throw refused;
+      if (collector.full) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch (error) {
+    claim.releaseAll();
+    await reader.cancel().catch(() => undefined);
+    throw error;
   }
-  return Buffer.concat(chunks, kept);
+  return collector.body();
 }
 
 /** The `Content-Length` a request declared, when it declared one (Node has checked its syntax). */
@@ -42,10 +109,8 @@ export function claimFor(req: IncomingMessage, budget: BodyBudget): BodyClaim {
  */
 export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget, claim: BodyClaim = budget.claim()): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const collector = new BodyCollector(limit, claim);
     const expected = declaredLength(req);
-    let kept = 0;
-    let received = 0;
     let settled = false;
     let watch: NodeJS.Timeout | undefined;
     const settle = (outcome: () => void) => {
@@ -65,39 +130,32 @@ export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBu
     const startWatch = () => {
       if (rate === undefined) return;
       const perWindow = Math.ceil((rate.bytesPerSecond * rate.windowMs) / 1000);
-      let before = received;
+      let before = collector.received;
       watch = setInterval(() => {
         const needed = expected === undefined ? perWindow : Math.min(perWindow, expected - before);
-        if (received - before < needed) {
+        if (collector.received - before < needed) {
           req.pause();
-          fail(new SlowBodyError(rate.bytesPerSecond, rate.windowMs, received));
+          fail(new SlowBodyError(rate.bytesPerSecond, rate.windowMs, collector.received));
           return;
         }
-        before = received;
+        before = collector.received;
       }, rate.windowMs);
       watch.unref();
     };
     const onData = (chunk: Buffer | string) => {
       const buffer = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-      if (received === 0 && (expected === undefined || buffer.length < expected)) startWatch();
-      received += buffer.length;
-      const room = limit + 1 - kept;
-      if (room <= 0) return;
-      const piece = buffer.length > room ? buffer.subarray(0, room) : buffer;
-      const refused = claim.take(piece.length);
+      if (collector.received === 0 && (expected === undefined || buffer.length < expected)) startWatch();
+      const refused = collector.add(buffer);
       if (refused !== undefined) {
         req.pause();
-        fail(new BusyError(1, refused));
-        return;
+        fail(refused);
       }
-      chunks.push(piece);
-      kept += piece.length;
     };
     req.on("data", onData);
-    req.once("end", () => settle(() => resolve(Buffer.concat(chunks, kept))));
-    req.once("error", () => fail(new ClientClosedError(received)));
+    req.once("end", () => settle(() => resolve(collector.body())));
+    req.once("error", () => fail(new ClientClosedError(collector.received)));
     req.once("close", () => {
-      if (!req.complete) fail(new ClientClosedError(received));
+      if (!req.complete) fail(new ClientClosedError(collector.received));
     });
   });
 }

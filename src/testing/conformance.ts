@@ -11,8 +11,8 @@ import {
   type NormalizeResult,
   type PlatformAdapter,
 } from "../core";
-import { GOLDEN_SUFFIX, rawBodyFiles } from "../cli/fixtures";
-import { jsonDiff } from "./diff";
+import { defaultContext, GOLDEN_SUFFIX, rawBodyFiles } from "./fixtures";
+import { jsonDiff } from "./json-diff";
 
 /** The part of a test runner the suite needs: jest, vitest (globals), mocha, or `node:test`. */
 export interface TestRunner {
@@ -58,10 +58,6 @@ interface Fixture {
 /** The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). */
 export function goldenText(result: NormalizeResult): string {
   return JSON.stringify(result, null, 2) + "\n";
-}
-
-export function defaultContext(platform: string): ContextInput {
-  return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
 }
 
 const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);

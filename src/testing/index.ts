@@ -3,7 +3,8 @@
  * requests as a platform would, so you can test your own adapters and handlers.
  * @packageDocumentation
  */
-export { defaultContext, describeAdapterConformance, goldenText } from "./conformance";
+export { describeAdapterConformance, goldenText } from "./conformance";
+export { defaultContext } from "./fixtures";
 export type { ConformanceOptions, TestRunner } from "./conformance";
-export { jsonDiff } from "./diff";
+export { jsonDiff } from "./json-diff";
 export { rawBodyOf, signedFetchRequest, signedHeaders, signedRequest } from "./signing";

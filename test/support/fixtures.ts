@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { GOLDEN_SUFFIX, rawBodyFiles } from "../../src/cli/fixtures";
+import { GOLDEN_SUFFIX, rawBodyFiles } from "../../src/testing/fixtures";
 
 export const FIXTURES_DIR = join(__dirname, "..", "..", "fixtures");
 
-export { fixtureContext } from "../../src/cli/fixtures";
+export { defaultContext as fixtureContext } from "../../src/testing/fixtures";
 
 export interface Fixture {
   readonly platform: string;

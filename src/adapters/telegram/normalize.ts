@@ -14,6 +14,7 @@ import {
   type Profile,
   type Thread,
 } from "./content";
+import type { UpdateHandler } from "./kinds";
 import { chatMemberEvents, isGone, isPresent, serviceMemberEvents } from "./members";
 import {
   UPDATE_KINDS,
@@ -85,8 +86,7 @@ const HANDLERS = {
   callback_query: (u: UpdateMapper, query: TelegramCallbackQuery) => u.callback(query),
   my_chat_member: (u: UpdateMapper, update: TelegramChatMemberUpdated) => u.membership(update),
   chat_member: (u: UpdateMapper, update: TelegramChatMemberUpdated) => u.chatMember(update),
-} as const;
-export type UpdateHandler = keyof typeof HANDLERS;
+} as const satisfies Record<UpdateHandler, (u: UpdateMapper, payload: never) => unknown>;
 
 /** A message's mapper, with the contact and conversation every event of it names. */
 interface MessageItem {

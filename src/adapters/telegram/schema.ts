@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { UpdateHandler } from "./normalize";
+import type { UpdateHandler } from "./kinds";
 
 /*
  * The parts of a Telegram `Update` that normalise reads (https://core.telegram.org/bots/api#update).

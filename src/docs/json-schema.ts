@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { envelopeSchemas, EVENT_TYPES, UnifiedEventSchema } from "../core";
-import { schemaId } from "./schema-ids";
-import { THREAD_EVENT_NAMES, ThreadEventSchema, threadSchemas } from "./thread";
+import { schemaId } from "../formats/schema-ids";
+import { THREAD_EVENT_NAMES, ThreadEventSchema, threadSchemas } from "../formats/thread";
 
 export type JsonSchema = Record<string, unknown>;
 export type SchemaDialect = "draft-2020-12" | "draft-7";

@@ -18,10 +18,18 @@ export function rawBodyFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
+/** The golden context: plain strings, so a scaffold can write them into a golden file as they are. */
+export interface GoldenContext extends ContextInput {
+  readonly workspace_id: string;
+  readonly block_id: string;
+  readonly received_at: string;
+}
+
 /**
- * The context every golden file is produced with (`test/golden.test.ts`, `convotic replay` without `--to`): fixed,
- * so outputs are byte-for-byte reproducible on any machine.
+ * The context every golden file is produced with (the conformance suite, `test/golden.test.ts`, `convotic replay`
+ * without `--to`, `convotic coverage`, the `new-adapter` scaffold): fixed, so outputs are byte-for-byte reproducible
+ * on any machine. Declared here once; everything else imports it.
  */
-export function fixtureContext(platform: string): ContextInput {
+export function defaultContext(platform: string): GoldenContext {
   return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
 }

@@ -1,6 +1,6 @@
 import { EVENT_TYPES, catalogue, type EventType, type UnifiedEvent } from "../core";
 import { exportedSchemas, type JsonSchema } from "./json-schema";
-import { THREAD_EVENT_NAMES, THREAD_EVENTS, toThreadEvent } from "./thread";
+import { THREAD_EVENT_NAMES, THREAD_EVENTS, toThreadEvent } from "../formats/thread";
 
 /*
  * An AsyncAPI 3.0 document of what Convotic sends a webhook subscriber (https://www.asyncapi.com/docs/reference/specification/v3.0.0):
