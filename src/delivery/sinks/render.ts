@@ -33,3 +33,33 @@ export interface SkipCounts {
   /** events with no counterpart in the sink's format (thread-style) */
   unprojected: number;
 }
+
+/**
+ * The filter → render → count loop every rendering sink runs over a batch: events the filter excludes and events
+ * without a counterpart in the format are counted in `skipped`; each other one is handed to `take`, rendered.
+ */
+export class BatchRenderer {
+  private readonly matches: (type: EventType) => boolean;
+
+  /** Throws `ConfigError` for a bad filter pattern. */
+  constructor(
+    filter: readonly string[] | undefined,
+    private readonly format: SinkFormat,
+    private readonly subscriber: string,
+    private readonly skipped: SkipCounts,
+  ) {
+    this.matches = filterOf(filter);
+  }
+
+  each(events: readonly UnifiedEvent[], take: (rendered: Rendered, event: UnifiedEvent) => void): void {
+    for (const event of events) {
+      if (!this.matches(event.type)) {
+        this.skipped.filtered += 1;
+        continue;
+      }
+      const rendered = render(event, this.format, this.subscriber);
+      if (rendered === undefined) this.skipped.unprojected += 1;
+      else take(rendered, event);
+    }
+  }
+}
