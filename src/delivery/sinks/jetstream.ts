@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError, messageOf } from "../../core";
-import { Duration } from "../config";
+import { Duration } from "../duration";
 import { DependencyHealth, markReported } from "../dependency-health";
 import type { Sink, SinkBatch } from "../sink";
 import { hasCredentials } from "./credentials";
