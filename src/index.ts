@@ -7,6 +7,9 @@ import { createNormalizer } from "./core";
 
 export * from "./core";
 export * from "./http";
+// serve's config file: read by the CLI, exported from the root as before
+export { fairnessOf, loadConfig, ServerConfigSchema } from "./cli/server-config";
+export type { FairnessConfig, ServerConfig } from "./cli/server-config";
 export * from "./observe";
 export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
 export type { BuiltInPlatform } from "./adapters";

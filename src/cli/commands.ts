@@ -1,3 +1,5 @@
+import { REVIEW_FORMATS } from "../formats/output";
+
 /**
  * Each command's usage and help, printed by `convotic <command> --help` (exit 0) and, for bad usage, on stderr
  * with exit 2. Kept beside each other so `convotic --help` and the per-command help cannot disagree.
@@ -88,7 +90,7 @@ export const COMMANDS = {
   },
   replay: {
     usage:
-      "convotic replay FILE|DIR... [--platform NAME] [--update] [--format thread|cloudevents] [--subscriber NAME]\n" +
+      `convotic replay FILE|DIR... [--platform NAME] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
       "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
       "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]",
     summary:
@@ -99,7 +101,7 @@ export const COMMANDS = {
     options: [
       ["--platform NAME", "the platform of bodies that are not in a folder named after it"],
       ["--update", "rewrite the golden files instead of comparing"],
-      ["--format thread|cloudevents", "print the envelopes projected into another format"],
+      [`--format ${REVIEW_FORMATS.join("|")}`, "print the envelopes projected into another format"],
       ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
       ["--to URL", "the server to POST to"],
       ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],

@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ConfigError, createNormalizer, messageOf, type Normalizer } from "../core";
 import { loadAdapterModules } from "./adapter-modules";
-import { loadConfig, type Env, type ServerConfig } from "../http";
+import type { Env } from "../http";
+import { loadConfig, type ServerConfig } from "./server-config";
 import { CliError, EXIT } from "./io";
 
 export const DEFAULT_CONFIG_FILE = "convotic.config.json";

@@ -9,6 +9,7 @@ import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { resendDeadLetters } from "./dead-letter";
 import { reviewCommand, type ReviewFormat } from "./review";
+import { REVIEW_FORMATS } from "../formats/output";
 
 export const replayUsage = `usage: ${COMMANDS.replay.usage}`;
 /** Connection failures in a row after which the server is taken to be down and the rest is not tried. */
@@ -50,8 +51,6 @@ function reason(text: string): string {
   }
   return text.slice(0, 200);
 }
-
-const REVIEW_FORMATS = ["thread", "cloudevents"] as const;
 
 /**
  * `convotic replay`: without `--to`, a golden review of stored raw bodies (review.ts). With `--to`, POSTs them to a

@@ -2,13 +2,12 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, relative } from "node:path";
 import { ConvoticError, messageOf, type Normalizer, type NormalizeResult } from "../core";
-import { toCloudEvent } from "../formats/cloudevents";
-import { toThreadEvent } from "../formats/thread";
+import { OUTPUT_FORMATS, type OutputFormatName } from "../formats/output";
 import { defaultContext, GOLDEN_SUFFIX } from "../testing/fixtures";
 import { diffJson, formatChanges } from "../testing/json-diff";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
-export type ReviewFormat = "thread" | "cloudevents";
+export type ReviewFormat = OutputFormatName;
 
 export interface ReviewOptions {
   /** the platform of every body, for bodies outside a `<platform>/` folder */
@@ -34,7 +33,8 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
   if (options.platform !== undefined && !normalizer.platforms.includes(options.platform)) {
     throw new CliError(`unknown platform "${options.platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
   }
-  const report = options.format === undefined ? io.stdout : io.stderr;
+  const format = options.format === undefined ? undefined : OUTPUT_FORMATS[options.format];
+  const report = format === undefined ? io.stdout : io.stderr;
   const counts = { files: files.length, equal: 0, changed: 0, new: 0, failed: 0 };
   let unprojected = 0;
   const name = (file: string) => relative(process.cwd(), file) || file;
@@ -54,9 +54,9 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
       line(report, `failed ${name(file)}: ${messageOf(error)}`);
       continue;
     }
-    if (options.format !== undefined) {
+    if (format !== undefined) {
       for (const event of result.events) {
-        const projected = options.format === "thread" ? toThreadEvent(event, options.subscriber) : toCloudEvent(event);
+        const projected = format.project(event, options.subscriber);
         if (projected === undefined) unprojected += 1;
         else line(io.stdout, JSON.stringify(projected));
       }
@@ -89,7 +89,7 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
     }
     if (options.update) await writeFile(goldenPath, text);
   }
-  const skipped = options.format === "thread" ? `, ${unprojected} event(s) without a thread-style counterpart` : "";
+  const skipped = format?.counterpart === undefined ? "" : `, ${unprojected} event(s) without a ${format.counterpart} counterpart`;
   line(io.stderr, `files ${counts.files}, equal ${counts.equal}, changed ${counts.changed}, new ${counts.new}, failed ${counts.failed}${skipped}`);
   if (counts.failed > 0) return EXIT.input;
   if (options.update) return EXIT.ok;

@@ -1,7 +1,7 @@
 import { ConfigError, messageOf, type Logger } from "../core";
 import type { Sink, SinkDeliveryObserver } from "../delivery";
 import { createSink, SinkUnavailableError, StdoutSink, WebhookSink, type SinkConfig } from "../delivery/sinks";
-import type { ServerConfig } from "../http";
+import type { ServerConfig } from "./server-config";
 import type { OutboxSource, ReadinessCheck } from "../observe";
 import { CliError, EXIT, type CliIO } from "./io";
 

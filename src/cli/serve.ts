@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import { DEFAULT_DATA_DIR, openStore, StoreUnavailableError, ttlOf, type DeliveryObserver } from "../delivery";
-import { createWebhookHandler, fairnessOf, sharedRoutePath, startServer, type RunningServer } from "../http";
+import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { developmentSecretFields, isLoopback } from "../http/secret-rules";
 import {
   aggregateAuthFailures,
@@ -18,6 +18,7 @@ import {
   type RunningOpsServer,
 } from "../observe";
 import { readServerConfig } from "./config";
+import { fairnessOf } from "./server-config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
 import { attachHealth, dependencyWarnings } from "./serve-dependencies";

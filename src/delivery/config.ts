@@ -1,45 +1,25 @@
 import { z } from "zod";
-import { MemoryStore } from "./memory-store";
+import { memoryStore } from "./memory-store";
 import type { PerPlatform } from "./policy";
-import { RedisStore } from "./redis-store";
-import type { IdempotencyStore } from "./store";
+import { redisStore } from "./redis-store";
+import type { IdempotencyStore, StoreDefinition, StoreConfigSchema, StoreOptions } from "./store";
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export { Duration, PerPlatformDuration } from "./duration";
 
-/** `"1500ms"`, `"2s"`, `"36h"`, `"7d"`, or a number of milliseconds. */
-export const Duration = z
-  .union([
-    z.number().positive(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as "1500ms", "10s", "36h" or "7d"'),
-  ])
-  .transform((value) => {
-    if (typeof value === "number") return value;
-    const [, amount, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)!;
-    return Number(amount) * UNITS[unit!]!;
-  });
+/**
+ * The idempotency stores, by the `store` of `serve`'s (and `consume`'s) `idempotency` section. The section's schema
+ * and `openStore` derive from this object; adding a store is a file exporting a `StoreDefinition` plus a line here.
+ */
+export const STORES = {
+  memory: memoryStore,
+  redis: redisStore,
+} as const satisfies { readonly [Store in string]: StoreDefinition<StoreConfigSchema & z.ZodObject<{ store: z.ZodLiteral<Store> }>> };
 
-/** One duration for every platform, or durations by platform name with an optional `default`. */
-export const PerPlatformDuration = z.union([Duration, z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "a platform name or default"), Duration)]);
+export type StoreKind = keyof typeof STORES;
+type StoreSchema = (typeof STORES)[StoreKind]["config"];
 
 /** `serve`'s `idempotency` section; `false` turns it off. */
-export const IdempotencyConfigSchema = z.union([
-  z.literal(false),
-  z.strictObject({
-    store: z.literal("memory"),
-    /** the most event ids held (LRU eviction beyond); default 100 000 */
-    max_entries: z.int().positive().optional(),
-    ttl: PerPlatformDuration.optional(),
-  }),
-  z.strictObject({
-    store: z.literal("redis"),
-    /** `redis://[:password@]host:port/db`; `${REDIS_URL}` references are resolved from the environment */
-    url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL"),
-    key_prefix: z.string().min(1).optional(),
-    ttl: PerPlatformDuration.optional(),
-    /** how long one Redis command may take before the request answers 503 (default 2 s) */
-    command_timeout: Duration.optional(),
-  }),
-]);
+export const IdempotencyConfigSchema = z.union([z.literal(false), ...(Object.values(STORES).map((store) => store.config) as [StoreSchema, ...StoreSchema[]])]);
 export type IdempotencyConfig = z.output<typeof IdempotencyConfigSchema>;
 
 /**
@@ -55,17 +35,11 @@ export function literalRedisCredentials(raw: unknown): string | undefined {
 }
 
 /** Opens the store a config section names (`undefined`: the memory store with its defaults). */
-export function openStore(config: IdempotencyConfig | undefined, options: { onError?: (error: unknown) => void } = {}): IdempotencyStore | false {
+export function openStore(config: IdempotencyConfig | undefined, options: StoreOptions = {}): IdempotencyStore | false {
   if (config === false) return false;
-  if (config === undefined || config.store === "memory") {
-    return new MemoryStore(config?.max_entries === undefined ? {} : { maxEntries: config.max_entries });
-  }
-  return new RedisStore({
-    url: config.url,
-    ...(config.key_prefix === undefined ? {} : { keyPrefix: config.key_prefix }),
-    ...(config.command_timeout === undefined ? {} : { commandTimeoutMs: config.command_timeout }),
-    ...(options.onError === undefined ? {} : { onError: options.onError }),
-  });
+  const section = config ?? { store: "memory" as const };
+  // the lookup by `store` loses the pairing of a section and its definition that TypeScript could see
+  return (STORES[section.store] as StoreDefinition<StoreConfigSchema>).open(section, options);
 }
 
 /** The ttl table of a config section, for `createDelivery({ ttl })`. */

@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { ConfigError } from "../core";
-import type { Claim, IdempotencyStore, ImmediateIdempotency } from "./store";
+import { PerPlatformDuration } from "./duration";
+import type { Claim, IdempotencyStore, ImmediateIdempotency, StoreDefinition } from "./store";
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -143,3 +145,16 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
     }
   }
 }
+
+const MemoryStoreConfig = z.strictObject({
+  store: z.literal("memory"),
+  /** the most event ids held (LRU eviction beyond); default 100 000 */
+  max_entries: z.int().positive().optional(),
+  ttl: PerPlatformDuration.optional(),
+});
+
+/** `{ store: "memory", max_entries, ttl }`: this process's own memory (the default). */
+export const memoryStore: StoreDefinition<typeof MemoryStoreConfig> = {
+  config: MemoryStoreConfig,
+  open: (config) => new MemoryStore(config.max_entries === undefined ? {} : { maxEntries: config.max_entries }),
+};

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { ConfigError, messageOf } from "../core";
 import { DependencyHealth, markReported } from "./dependency-health";
-import { newToken, StoreUnavailableError, type Claim, type IdempotencyStore } from "./store";
+import { Duration, PerPlatformDuration } from "./duration";
+import { newToken, StoreUnavailableError, type Claim, type IdempotencyStore, type StoreDefinition } from "./store";
 
 /**
  * The few commands the store sends. An `ioredis` `Redis` or `Cluster` fits; so does any client with the same
@@ -298,3 +300,25 @@ type Unsettled = { readonly key: string; readonly release: string } | { readonly
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 2000;
+
+const RedisStoreConfig = z.strictObject({
+  store: z.literal("redis"),
+  /** `redis://[:password@]host:port/db`; `${REDIS_URL}` references are resolved from the environment */
+  url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL"),
+  key_prefix: z.string().min(1).optional(),
+  ttl: PerPlatformDuration.optional(),
+  /** how long one Redis command may take before the request answers 503 (default 2 s) */
+  command_timeout: Duration.optional(),
+});
+
+/** `{ store: "redis", url, key_prefix, ttl, command_timeout }`: shared by every instance (docs/reliability.md). */
+export const redisStore: StoreDefinition<typeof RedisStoreConfig> = {
+  config: RedisStoreConfig,
+  open: (config, options) =>
+    new RedisStore({
+      url: config.url,
+      ...(config.key_prefix === undefined ? {} : { keyPrefix: config.key_prefix }),
+      ...(config.command_timeout === undefined ? {} : { commandTimeoutMs: config.command_timeout }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    }),
+};

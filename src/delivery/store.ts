@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { ConvoticError, messageOf } from "../core";
 
 /**
@@ -63,4 +64,23 @@ export class StoreUnavailableError extends ConvoticError {
   constructor(kind: string, cause: unknown) {
     super(`the ${kind} idempotency store is unavailable: ${messageOf(cause)}`, { code: "store_unavailable", status: 503, cause });
   }
+}
+
+/** The schema of one store's `idempotency` section: a strict object whose `store` is the registry key. */
+export type StoreConfigSchema = z.ZodObject<{ store: z.ZodLiteral<string> }, z.core.$strict>;
+
+/** What opening a store may be told besides its section. */
+export interface StoreOptions {
+  /** hears a networked store's connection errors (serve logs them at debug) */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * One idempotency store kind. Adding one is a file exporting a `StoreDefinition` plus a line in `STORES`
+ * (config.ts): the `idempotency` section's schema and `openStore` derive from it.
+ */
+export interface StoreDefinition<Schema extends StoreConfigSchema> {
+  /** the section's schema, `store` included (a `ttl` member is read by `ttlOf`) */
+  readonly config: Schema;
+  open(config: z.output<Schema>, options: StoreOptions): IdempotencyStore;
 }

@@ -1,6 +1,6 @@
 // The HTTP edge: one framework-free handler and thin shims for node:http, Express 5 and fetch Request/Response.
-export { BlockConfigSchema, BlockSet, fairnessOf, loadBlocks, loadConfig, ServerConfigSchema, sharedRoutePath } from "./blocks";
-export type { Block, BlockConfig, Env, FairnessConfig, SecretsGroup, ServerConfig } from "./blocks";
+export { BlockConfigSchema, BlockSet, loadBlocks, sharedRoutePath } from "./blocks";
+export type { Block, BlockConfig, Env, SecretsGroup } from "./blocks";
 export { bodyAlreadyParsedResponse, createWebhookHandler, DEFAULT_BODY_LIMIT } from "./handler";
 export type {
   AckMode,

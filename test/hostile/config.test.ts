@@ -1,5 +1,5 @@
 import { ConfigError } from "../../src/core";
-import { loadConfig } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { TEST_SECRETS } from "../support/secrets";
 import { normalizer } from "./support";
 

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { adapters } from "../../src/adapters";
 import { ConfigError, createNormalizer } from "../../src/core";
-import { createWebhookHandler, loadBlocks, loadConfig } from "../../src/http";
+import { createWebhookHandler, loadBlocks } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { normalizer } from "./support";
 
 const telegram = (overrides: Record<string, unknown> = {}) => ({

@@ -4,7 +4,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exceedsShape, shapeScanThreshold } from "../../src/core";
-import { DEFAULT_SHAPE_LIMITS, loadConfig, toFetchHandler } from "../../src/http";
+import { DEFAULT_SHAPE_LIMITS, toFetchHandler } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { captureLogger, normalizer, post, secretsFor, serveTest, signedHeaders, testHandler } from "./support";
 
 /*

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/core";
-import { loadConfig } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { runBuiltServe, startBuiltServe, until } from "../support/built-serve";
 import { normalizer } from "./support";
 

@@ -2,7 +2,8 @@ import type { Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { convoticExpress, loadConfig, startServer } from "../../src/http";
+import { convoticExpress, startServer } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { captureLogger, normalizer, post, secretsFor, serveTest, signedHeaders, testHandler } from "./support";
 
 /*

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { adapters } from "../../src/adapters";
 import { createNormalizer } from "../../src/core";
 import { createSink, type JetStreamSink } from "../../src/delivery/sinks";
-import { loadConfig } from "../../src/http";
+import { loadConfig } from "../../src/cli/server-config";
 import { CLI, spawnConsumer, until, workload } from "../support/consumers";
 import { NATS_URL, natsUp, uniqueName, useJetStream } from "../support/nats";
 import { deleteKeys, REDIS_URL, redisUp } from "../support/redis";

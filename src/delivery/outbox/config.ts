@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../config";
+import { Duration } from "../duration";
 
 export const DEFAULT_DATA_DIR = ".convotic";
 export const DEFAULT_OUTBOX_MAX_BYTES = 256 * 1024 * 1024;

@@ -5,7 +5,8 @@ import { deliveryId } from "../../formats/delivery-id";
 import { killPoint } from "../outbox/kill-point";
 import type { Sink, SinkBatch } from "../sink";
 import { SinkUnavailableError } from "./errors";
-import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
+import type { SinkDefinition } from "./contract";
+import { BatchRenderer, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 
 export const FileSinkConfig = z.strictObject({
   kind: z.literal("file"),
@@ -48,7 +49,7 @@ export class FileSink implements Sink {
   readonly name: string;
   readonly skipped: SkipCounts & { repeated: number } = { filtered: 0, unprojected: 0, repeated: 0 };
   private readonly config: z.output<typeof FileSinkConfig>;
-  private readonly matches: ReturnType<typeof filterOf>;
+  private readonly renderer: BatchRenderer;
   private handle: Promise<FileHandle> | undefined;
   private tail: Promise<void> = Promise.resolve();
   private dirty = false;
@@ -65,8 +66,8 @@ export class FileSink implements Sink {
     const parsed = FileSinkConfig.safeParse(input);
     if (!parsed.success) throw new ConfigError(`file sink: ${z.prettifyError(parsed.error)}`);
     this.config = parsed.data;
-    this.name = parsed.data.name ?? `file:${parsed.data.path}`;
-    this.matches = filterOf(parsed.data.filter);
+    this.name = parsed.data.name ?? fileSink.defaultName(parsed.data);
+    this.renderer = new BatchRenderer(parsed.data.filter, parsed.data.format, this.name, this.skipped);
   }
 
   /** Ready when the file can be opened for appending (its directory exists and is writable). */
@@ -83,15 +84,9 @@ export class FileSink implements Sink {
   write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new SinkUnavailableError(this.name, "closed"));
     const lines: Line[] = [];
-    for (const event of batch.events) {
-      if (!this.matches(event.type)) {
-        this.skipped.filtered += 1;
-        continue;
-      }
-      const rendered = render(event, this.config.format, this.name);
-      if (rendered === undefined) this.skipped.unprojected += 1;
-      else lines.push({ key: this.config.format === "thread" ? deliveryId(event.id, this.name) : event.id, text: rendered.body + "\n" });
-    }
+    this.renderer.each(batch.events, (rendered, event) =>
+      lines.push({ key: this.config.format === "thread" ? deliveryId(event.id, this.name) : event.id, text: rendered.body + "\n" }),
+    );
     if (lines.length === 0) return Promise.resolve();
     const done = this.tail.then(async () => {
       signal.throwIfAborted();
@@ -197,3 +192,10 @@ export class FileSink implements Sink {
     await handle.sync();
   }
 }
+
+/** `{ kind: "file", path }`: JSON lines appended to a file. */
+export const fileSink: SinkDefinition<typeof FileSinkConfig> = {
+  config: FileSinkConfig,
+  defaultName: (config) => `file:${config.path}`,
+  create: (config) => new FileSink(config),
+};

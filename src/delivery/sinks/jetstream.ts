@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { ConfigError, messageOf } from "../../core";
-import { Duration } from "../config";
+import { Duration } from "../duration";
 import { DependencyHealth, markReported } from "../dependency-health";
 import type { Sink, SinkBatch } from "../sink";
 import { hasCredentials } from "./credentials";
 import { SinkUnavailableError } from "./errors";
 import { Backoff, diagnosePublish, ensureStream, isStreamNotFound, type Diagnosis } from "./jetstream-stream";
+import type { SinkDefinition } from "./contract";
 import { filterOf, SinkFilter, type SkipCounts } from "./render";
 import type { NatsModules, NatsConnectionLike } from "./nats-client";
 import { loadNats } from "./nats-client";
@@ -114,7 +115,7 @@ export class JetStreamSink implements Sink {
     const parsed = JetStreamSinkConfig.safeParse(config);
     if (!parsed.success) throw new ConfigError(`jetstream sink: ${z.prettifyError(parsed.error)}`);
     this.config = parsed.data;
-    this.name = this.config.name ?? `jetstream:${this.config.stream.name}`;
+    this.name = this.config.name ?? jetstreamSink.defaultName(this.config);
     this.matches = filterOf(this.config.filter);
     this.health = new DependencyHealth(`sink ${this.name}`);
   }
@@ -292,3 +293,10 @@ export class JetStreamSink implements Sink {
     }
   }
 }
+
+/** `{ kind: "jetstream", servers, stream }`: envelopes published to a NATS JetStream stream. */
+export const jetstreamSink: SinkDefinition<typeof JetStreamSinkConfig> = {
+  config: JetStreamSinkConfig,
+  defaultName: (config) => `jetstream:${config.stream.name}`,
+  create: (config) => new JetStreamSink(config),
+};

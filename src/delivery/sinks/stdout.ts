@@ -3,7 +3,8 @@ import { z } from "zod";
 import { ConvoticError } from "../../core";
 import type { Sink, SinkBatch } from "../sink";
 import { SinkBackpressureError, SinkClosedError, SinkUnavailableError } from "./errors";
-import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
+import type { SinkDefinition } from "./contract";
+import { BatchRenderer, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -40,8 +41,7 @@ export class StdoutSink implements Sink {
   readonly skipped: SkipCounts = { filtered: 0, unprojected: 0 };
   /** `write()` hands its lines to the stream at once: it has nothing to abort */
   readonly ignoresSignal = true;
-  private readonly format: SinkFormat;
-  private readonly matches: ReturnType<typeof filterOf>;
+  private readonly renderer: BatchRenderer;
   private broken: SinkClosedError | undefined;
   private closed = false;
   /** lines of this turn's batches, written together at its end */
@@ -55,9 +55,8 @@ export class StdoutSink implements Sink {
     options: StdoutSinkOptions = {},
   ) {
     const parsed = StdoutSinkConfig.parse(config);
-    this.name = parsed.name ?? "stdout";
-    this.format = parsed.format;
-    this.matches = filterOf(parsed.filter);
+    this.name = parsed.name ?? stdoutSink.defaultName(parsed);
+    this.renderer = new BatchRenderer(parsed.filter, parsed.format, this.name, this.skipped);
     this.maxBufferedBytes = parsed.buffer_bytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     stream.on("error", (error) => {
       this.broken ??= new SinkClosedError(this.name, error);
@@ -78,15 +77,7 @@ export class StdoutSink implements Sink {
     const refusal = this.usable();
     if (refusal !== undefined) throw refusal;
     let text = "";
-    for (const event of batch.events) {
-      if (!this.matches(event.type)) {
-        this.skipped.filtered += 1;
-        continue;
-      }
-      const rendered = render(event, this.format, this.name);
-      if (rendered === undefined) this.skipped.unprojected += 1;
-      else text += rendered.body + "\n";
-    }
+    this.renderer.each(batch.events, (rendered) => void (text += rendered.body + "\n"));
     if (text === "") return;
     this.pending += text;
     this.flushed ??= new Promise<void>((resolve, reject) => setImmediate(() => this.flush(resolve, reject)));
@@ -131,3 +122,10 @@ export class StdoutSink implements Sink {
     return undefined;
   }
 }
+
+/** `{ kind: "stdout" }`: JSON lines on serve's stdout. */
+export const stdoutSink: SinkDefinition<typeof StdoutSinkConfig> = {
+  config: StdoutSinkConfig,
+  defaultName: () => "stdout",
+  create: (config, environment) => new StdoutSink(config, environment.stdout ?? process.stdout, environment),
+};

@@ -8,7 +8,8 @@ import type { Sink, SinkBatch, SinkDeliveryObserver, SinkDeliveryOutcome } from 
 import { appendDeadLetters, type DeadLetterRecord } from "./dead-letter";
 import { SinkUnavailableError } from "./errors";
 import { hasCredentials } from "./credentials";
-import { filterOf, render, SinkFilter, SinkFormat, type SkipCounts } from "./render";
+import type { SinkDefinition } from "./contract";
+import { BatchRenderer, SinkFilter, SinkFormat, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webhooks";
 import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
@@ -89,7 +90,7 @@ export class WebhookSink implements Sink {
   readonly stats: WebhookSinkStats = { filtered: 0, unprojected: 0, delivered: 0, retries: 0, dead_lettered: 0 };
   private readonly config: z.output<typeof WebhookSinkConfig>;
   private readonly keys: Buffer[];
-  private readonly matches: ReturnType<typeof filterOf>;
+  private readonly renderer: BatchRenderer;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly logger: Logger | undefined;
@@ -109,7 +110,7 @@ export class WebhookSink implements Sink {
     this.config = parsed.data;
     this.name = parsed.data.name;
     this.keys = parsed.data.secrets.map(secretKey);
-    this.matches = filterOf(parsed.data.filter);
+    this.renderer = new BatchRenderer(parsed.data.filter, parsed.data.format, this.name, this.stats);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
@@ -152,18 +153,9 @@ export class WebhookSink implements Sink {
   async write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
     if (this.closed) throw new SinkUnavailableError(this.name, "closed");
     const deliveries: NewDelivery[] = [];
-    for (const event of batch.events) {
-      if (!this.matches(event.type)) {
-        this.stats.filtered += 1;
-        continue;
-      }
-      const rendered = render(event, this.config.format, this.name);
-      if (rendered === undefined) {
-        this.stats.unprojected += 1;
-        continue;
-      }
-      deliveries.push({ id: deliveryId(event.id, this.name), eventId: event.id, eventType: event.type, body: rendered.body, contentType: rendered.contentType });
-    }
+    this.renderer.each(batch.events, (rendered, event) =>
+      deliveries.push({ id: deliveryId(event.id, this.name), eventId: event.id, eventType: event.type, body: rendered.body, contentType: rendered.contentType }),
+    );
     if (deliveries.length === 0) return;
     try {
       await this.queue.add(deliveries, signal);
@@ -359,3 +351,15 @@ export class WebhookSink implements Sink {
     }
   }
 }
+
+/** `{ kind: "webhook", name, url, secrets, dead_letter }`: Standard Webhooks deliveries with retries and an outbox. */
+export const webhookSink: SinkDefinition<typeof WebhookSinkConfig> = {
+  config: WebhookSinkConfig,
+  defaultName: (config) => config.name,
+  create: (config, environment) =>
+    new WebhookSink(config, {
+      ...(environment.dataDir === undefined ? {} : { dataDir: environment.dataDir }),
+      ...(environment.logger === undefined ? {} : { logger: environment.logger }),
+      ...(environment.observer === undefined ? {} : { observer: environment.observer }),
+    }),
+};
