@@ -1,0 +1,6 @@
+/**
+ * `convotic/http`: the webhook edge in full. The handler and its shims (also in the root export), the `serve`
+ * block configuration, body budgets and fairness, timeouts, the edge's HTTP errors and the default loggers.
+ * @packageDocumentation
+ */
+export * from "../http";
