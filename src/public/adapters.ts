@@ -8,6 +8,7 @@ export { adapters, BUILT_IN_PLATFORMS, instagram, line, messenger, telegram, vib
 export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
 export type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter, VerifyRequest } from "../core";
+export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
 export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "../core";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "../core";
 export { boundedRaw, defined, optionalStrings, parseJsonKeepingBigIntegers, withFields } from "../core";
