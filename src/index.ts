@@ -1,25 +1,72 @@
 /**
  * Convotic normaliser: raw platform webhooks in, one typed event envelope out, routed by event type.
+ *
+ * The root export is what an application calls: the normaliser, the router, the webhook handler and its shims,
+ * the event types and the errors. The rest lives under documented subpaths (`convotic/adapters`, `convotic/http`,
+ * `convotic/sinks`, `convotic/delivery`, `convotic/formats`, `convotic/observe`, `convotic/testing`), so that
+ * `require("convotic")` stays cheap and a change to the surface shows up in `api/*.api.md`.
  * @packageDocumentation
  */
 import { adapters } from "./adapters";
 import { createNormalizer } from "./core";
 
-export * from "./core";
-export * from "./http";
-// serve's config file: read by the CLI, exported from the root as before
-export { fairnessOf, loadConfig, ServerConfigSchema } from "./cli/server-config";
-export type { FairnessConfig, ServerConfig } from "./cli/server-config";
-export * from "./observe";
-export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
-export type { BuiltInPlatform } from "./adapters";
-export { instagram, line, messenger, telegram, viber, whatsapp } from "./adapters";
-
 /** A normaliser over every built-in adapter. */
 export function createConvotic() {
   return createNormalizer({ adapters });
 }
-export * from "./formats";
-export * from "./delivery/sinks";
-export type { Sink, SinkBatch } from "./delivery/sink";
-export * from "./delivery";
+
+// the normaliser
+export { createNormalizer } from "./core";
+export type {
+  AdapterRegistry,
+  ContextInput,
+  NormalizeContext,
+  Normalizer,
+  NormalizerOf,
+  NormalizeResult,
+  PlatformAdapter,
+  PlatformOf,
+  SecretsOf,
+  WebhookInput,
+  WebhookInputOf,
+} from "./core";
+export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
+export type { BuiltInPlatform } from "./adapters";
+
+// the router
+export { createRouter, Router, typeMatcher } from "./core";
+export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./core";
+
+// the webhook handler and its shims for node:http, Express 5 and fetch
+export { convoticExpress, createWebhookHandler, startServer, toFetchHandler } from "./http";
+export type {
+  AckMode,
+  BackgroundFailure,
+  EventSink,
+  HttpRequest,
+  HttpResponse,
+  LogFields,
+  Logger,
+  RunningServer,
+  WebhookHandler,
+  WebhookHandlerOptions,
+} from "./http";
+
+// the events and the catalogue
+export { catalogue, contactId, conversationId, domainOf, EVENT_TYPES, isEventType, PlatformName, UnifiedEventSchema } from "./core";
+export type { Catalogue, Domain, EventData, EventMetadata, EventOf, EventType, UnhandledEvent, UnifiedEvent } from "./core";
+
+// the errors
+export {
+  ConfigError,
+  ConvoticError,
+  DispatchError,
+  EnvelopeError,
+  EventValidationError,
+  InternalError,
+  PayloadError,
+  SignatureError,
+  SinkError,
+  UnknownPlatformError,
+} from "./core";
+export type { ErrorCode } from "./core";

@@ -54,7 +54,7 @@ function compile(snippets: { name: string; code: string }[]): string[] {
         skipLibCheck: true,
         noEmit: true,
         types: ["node"],
-        paths: { convotic: [join(root, "src", "index.ts")] },
+        paths: { convotic: [join(root, "src", "index.ts")], "convotic/*": [join(root, "src", "public", "*.ts")] },
       },
     );
     return ts.getPreEmitDiagnostics(program).map((diagnostic) => {

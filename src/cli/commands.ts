@@ -80,7 +80,7 @@ export const COMMANDS = {
       ["-d, --durable NAME", "the durable consumer: a restart with the same name resumes where it stopped (required, here or in --config)"],
       ["-s, --servers URL", "a NATS server, repeatable (default --config, then NATS_URL, then nats://127.0.0.1:4222)"],
       ["-f, --filter TYPE", "an event type or pattern such as messaging.*, repeatable (default every type)"],
-      ["--subject-prefix P", "the sink's subject_prefix (default convotic)"],
+      ["--subject-prefix P", "the sink's subject_prefix (default convotic/adapters)"],
       ["--ack-wait DUR", "how long the server waits for an ack before redelivering (default 30s)"],
       ["--max-deliver N", "deliveries before an event is dead-lettered (default 5)"],
       ["--dead-letter-subject S", "where events that keep failing go (default convotic_dead_letter.<durable>)"],
@@ -121,8 +121,8 @@ export const COMMANDS = {
     options: [
       ["--dir DIR", "where the adapter folder goes (default ./adapters)"],
       ["--fixtures DIR", "where its fixtures folder goes (default ./fixtures)"],
-      ["--import-from MODULE", "the module the adapter imports the contract from (default convotic)"],
-      ["--testing-from MODULE", "the module the test imports the suite from (default <import-from>/testing)"],
+      ["--import-from MODULE", "the module the adapter imports the contract from (default convotic/adapters)"],
+      ["--testing-from MODULE", "the module the test imports the suite from (default convotic/testing, or <import-from>/testing)"],
     ],
   },
 } as const satisfies Record<string, CommandHelp>;

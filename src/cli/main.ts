@@ -1,19 +1,33 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { adapters } from "../adapters";
-import { createNormalizer, messageOf } from "../core";
-import { asyncapiCommand } from "./asyncapi";
-import { docsCommand, schemaCommand, typesCommand } from "./catalogue";
+import type { Normalizer } from "../core";
 import { commandHelp, COMMANDS, isCommand, overview } from "./commands";
-import { coverageCommand } from "./coverage";
-import { demoCommand } from "./demo";
-import { newAdapterCommand } from "./new-adapter";
 import { CliError, EXIT, line, type CliIO } from "./io";
-import { normalizeCommand } from "./normalize";
-import { replayCommand } from "./replay";
-import { serveCommand } from "./serve";
-import { consumeCommand } from "./consume";
+
+/*
+ * Each command's module is required when that command runs, not at start: `convotic --version` or `--help` then
+ * loads neither zod, the adapters nor serve's sinks, pino and prom-client (see "Load time" in the README).
+ * `require` rather than `await import()`: the CLI is CommonJS, and jest runs `run()` in-process without ESM.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  adapters: () => (require("../adapters") as typeof import("../adapters")).adapters,
+  core: () => require("../core") as typeof import("../core"),
+  asyncapi: () => require("./asyncapi") as typeof import("./asyncapi"),
+  catalogue: () => require("./catalogue") as typeof import("./catalogue"),
+  coverage: () => require("./coverage") as typeof import("./coverage"),
+  demo: () => require("./demo") as typeof import("./demo"),
+  newAdapter: () => require("./new-adapter") as typeof import("./new-adapter"),
+  normalize: () => require("./normalize") as typeof import("./normalize"),
+  replay: () => require("./replay") as typeof import("./replay"),
+  serve: () => require("./serve") as typeof import("./serve"),
+  consume: () => require("./consume") as typeof import("./consume"),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The normaliser over the built-in adapters, made only by the commands that normalise. */
+const builtInNormalizer = (): Normalizer => load.core().createNormalizer({ adapters: load.adapters() });
 
 const FIXTURES_ROOT = join(__dirname, "..", "..", "fixtures");
 
@@ -31,7 +45,6 @@ const wantsHelp = (args: readonly string[]) => {
 /** Runs one CLI invocation and resolves to its exit code; never throws for expected failures. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const [command, ...args] = argv;
-  const normalizer = createNormalizer({ adapters });
   try {
     if (command !== undefined && isCommand(command) && wantsHelp(args)) {
       line(io.stdout, commandHelp(command));
@@ -39,27 +52,27 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     switch (command) {
       case "normalize":
-        return await normalizeCommand(args, io, normalizer);
+        return await load.normalize().normalizeCommand(args, io, builtInNormalizer());
       case "types":
-        return typesCommand(args, io, adapters);
+        return load.catalogue().typesCommand(args, io, load.adapters());
       case "schema":
-        return await schemaCommand(args, io);
+        return await load.catalogue().schemaCommand(args, io);
       case "asyncapi":
-        return await asyncapiCommand(args, io, FIXTURES_ROOT, normalizer.platforms);
+        return await load.asyncapi().asyncapiCommand(args, io, FIXTURES_ROOT, builtInNormalizer().platforms);
       case "demo":
-        return demoCommand(args, io, normalizer, FIXTURES_ROOT);
+        return load.demo().demoCommand(args, io, builtInNormalizer(), FIXTURES_ROOT);
       case "docs":
-        return await docsCommand(args, io, adapters, FIXTURES_ROOT);
+        return await load.catalogue().docsCommand(args, io, load.adapters(), FIXTURES_ROOT);
       case "serve":
-        return await serveCommand(args, io, normalizer, FIXTURES_ROOT);
+        return await load.serve().serveCommand(args, io, builtInNormalizer(), FIXTURES_ROOT);
       case "consume":
-        return await consumeCommand(args, io);
+        return await load.consume().consumeCommand(args, io);
       case "replay":
-        return await replayCommand(args, io, normalizer);
+        return await load.replay().replayCommand(args, io, builtInNormalizer());
       case "coverage":
-        return coverageCommand(args, io, normalizer, adapters, FIXTURES_ROOT);
+        return load.coverage().coverageCommand(args, io, builtInNormalizer(), load.adapters(), FIXTURES_ROOT);
       case "new-adapter":
-        return newAdapterCommand(args, io);
+        return load.newAdapter().newAdapterCommand(args, io);
       case "help":
       case "--help":
       case "-h": {
@@ -135,7 +148,7 @@ if (require.main === module) {
       if (serving) exitOnceLogged(code);
     },
     (error: unknown) => {
-      process.stderr.write(`convotic: internal error: ${messageOf(error)}\n`);
+      process.stderr.write(`convotic: internal error: ${load.core().messageOf(error)}\n`);
       process.exitCode = EXIT.input;
       if (serving) exitOnceLogged(EXIT.input);
     },

@@ -8,7 +8,7 @@ import { CliError, EXIT, line, type CliIO } from "./io";
 export const newAdapterUsage =
   "usage: convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]\n" +
   "  writes DIR/<name>/{schema,normalize,index}.ts, a conformance test, and FIXTURES/<name>/example.json with its golden\n" +
-  "  (defaults: --dir adapters, --fixtures fixtures, --import-from convotic)";
+  "  (defaults: --dir adapters, --fixtures fixtures, --import-from convotic/adapters)";
 
 const EXAMPLE = { events: [{ id: "evt-0001", type: "example", timestamp: 1767225600000 }] };
 
@@ -40,8 +40,9 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
   }
   const dir = resolve(values.dir ?? "adapters", name);
   const fixtures = resolve(values.fixtures ?? "fixtures", name);
-  const from = values["import-from"] ?? "convotic";
-  const testingFrom = values["testing-from"] ?? `${from}/testing`;
+  // the adapter kit is the `convotic/adapters` entry point; an --import-from module (a source tree) has both
+  const from = values["import-from"] ?? "convotic/adapters";
+  const testingFrom = values["testing-from"] ?? (values["import-from"] === undefined ? "convotic/testing" : `${values["import-from"]}/testing`);
   for (const path of [dir, fixtures]) {
     if (existsSync(path)) throw new CliError(`${path} already exists: choose another name or remove it`, EXIT.input);
   }

@@ -1,4 +1,4 @@
-import { parseISO } from "date-fns";
+import { parseISO } from "date-fns/parseISO";
 
 /**
  * Below this a number cannot be epoch milliseconds of any date after 1973-03-03, but as seconds it covers every

@@ -19,5 +19,5 @@ export { addressKey, BodyBudget, BodyClaim, DEFAULT_FAIRNESS } from "./budget";
 export type { BodyOwner, BudgetRefusal, FairnessOptions, MinBodyRate } from "./budget";
 export { DEFAULT_SHAPE_LIMITS } from "./checks";
 export { BusyError, ClientClosedError, HttpError, SlowBodyError } from "./errors";
-export { DEFAULT_SERVER_TIMEOUTS, readBody, readNodeBody, startServer, toNodeListener, writeResponse } from "./node";
+export { DEFAULT_SERVER_TIMEOUTS, readNodeBody, startServer, toNodeListener, writeResponse } from "./node";
 export type { RunningServer, ServerTimeouts, ShutdownReport } from "./node";

@@ -22,6 +22,18 @@ afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
+/** The documented entry points (README "Install"), each with names its documentation shows. */
+const SUBPATH_NAMES: Readonly<Record<string, readonly string[]>> = {
+  convotic: ["createConvotic", "createNormalizer", "createRouter", "createWebhookHandler", "convoticExpress", "toFetchHandler", "startServer", "catalogue", "ConvoticError"],
+  "convotic/adapters": ["defineAdapter", "EnvelopeBuilder", "telegram", "hmac", "matchesAnySecret"],
+  "convotic/http": ["createWebhookHandler", "loadBlocks", "BlockSet", "toNodeListener"],
+  "convotic/sinks": ["createSink", "FileSink", "WebhookSink", "SinkConfig"],
+  "convotic/delivery": ["MemoryStore", "RedisStore", "createJetStreamConsumer", "Outbox"],
+  "convotic/formats": ["toCloudEvent", "fromCloudEvent", "toThreadEvent"],
+  "convotic/observe": ["createLogger", "createMetrics", "observeHandler", "startOpsServer"],
+  "convotic/testing": ["describeAdapterConformance", "signedHeaders", "signedRequest", "signedFetchRequest"],
+};
+
 function node(args: string[], cwd = consumer) {
   const result = spawnSync(process.execPath, args, { cwd, encoding: "utf8" });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -30,7 +42,7 @@ function node(args: string[], cwd = consumer) {
 describe("the packed tarball", () => {
   it("ships the built library with its declarations, the docs, the example config and the demo's raw bodies", () => {
     const paths = pack.files.map((file) => file.path);
-    for (const wanted of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "docs/events.md", "docs/http.md", "examples/convotic.config.json", "fixtures/telegram/message-start-deep-link.json"]) {
+    for (const wanted of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/public/http.js", "dist/public/http.d.ts", "dist/public/testing.d.ts", "docs/events.md", "docs/http.md", "examples/convotic.config.json", "fixtures/telegram/message-start-deep-link.json"]) {
       expect(paths).toContain(wanted);
     }
   });
@@ -80,41 +92,75 @@ describe("the installed package", () => {
   });
 
   it("keeps deep imports out: only the exported entry points resolve", () => {
-    const result = node(["-e", 'require("convotic/dist/core/pipeline.js")']);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    for (const deep of ["convotic/dist/core/pipeline.js", "convotic/dist/public/http.js", "convotic/core", "convotic/dist/index.js"]) {
+      const result = node(["-e", `require(${JSON.stringify(deep)})`]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    }
   });
 
-  it("exposes convotic/testing once the testing helpers exist", () => {
-    const shipped = pack.files.some((file) => file.path === "dist/testing/index.js");
-    // the subpath is declared ahead of its module: it must be shipped as soon as the source exists
-    expect(shipped).toBe(existsSync(join(root, "src", "testing", "index.ts")));
-    if (!shipped) return;
-    const result = node(["-e", 'console.log(typeof require("convotic/testing"))']);
-    expect(result.stdout.trim()).toBe("object");
+  it("resolves every documented subpath, each with what its documentation names", () => {
+    const script = `
+      const names = ${JSON.stringify(SUBPATH_NAMES)};
+      for (const [subpath, wanted] of Object.entries(names)) {
+        const module = require(subpath);
+        const missing = wanted.filter((name) => module[name] === undefined);
+        console.log(subpath, missing.length === 0 ? "ok" : "missing " + missing.join(","));
+      }`;
+    const result = node(["-e", script]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim().split("\n")).toEqual(Object.keys(SUBPATH_NAMES).map((subpath) => `${subpath} ok`));
   });
 
-  it("type-checks a TypeScript consumer through the types conditions of exports", () => {
-    const file = join(consumer, "check.mts");
-    writeFileSync(
-      file,
-      `import { createConvotic, createRouter } from "convotic";
+  it("loads neither pino, prom-client nor the whole of date-fns for require(\"convotic\")", () => {
+    const script = `
+      require("convotic");
+      const loaded = Object.keys(require.cache);
+      const from = (name) => loaded.filter((path) => path.includes("/node_modules/" + name + "/")).length;
+      console.log(JSON.stringify({ pino: from("pino"), promClient: from("prom-client"), dateFns: from("date-fns") }));`;
+    const result = node(["-e", script]);
+    expect(result.stderr).toBe("");
+    const counts = JSON.parse(result.stdout) as { pino: number; promClient: number; dateFns: number };
+    expect(counts.pino).toBe(0);
+    expect(counts.promClient).toBe(0);
+    // parseISO and what it needs, not the 304 modules of the package root
+    expect(counts.dateFns).toBeLessThan(10);
+  });
+
+  // every documented subpath, typed: a name that is not in an entry's declarations fails to compile
+  const typedConsumer = `import { createConvotic, createRouter } from "convotic";
+       ${Object.entries(SUBPATH_NAMES)
+         .filter(([subpath]) => subpath !== "convotic")
+         .map(([subpath, names], index) => `import { ${names.map((name) => `${name} as n${index}_${name}`).join(", ")} } from "${subpath}";\nvoid [${names.map((name) => `n${index}_${name}`).join(", ")}];`)
+         .join("\n")}
        const result = createConvotic().normalize("telegram", "{}", { workspace_id: "w", block_id: "b" });
        createRouter().on("messaging.message.received", (event) => { const text: string | undefined = event.data.message.text; void text; });
-       void result;`,
-    );
+       void result;`;
+
+  function typeCheck(file: string, module: ts.ModuleKind, moduleResolution: ts.ModuleResolutionKind): string[] {
+    writeFileSync(file, typedConsumer);
     const program = ts.createProgram([file], {
       target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      module,
+      moduleResolution,
+      esModuleInterop: true,
+      // TypeScript 6 deprecates node10 resolution; consumers on older compilers still use it
+      ...(moduleResolution === ts.ModuleResolutionKind.Node10 ? { ignoreDeprecations: "6.0" } : {}),
       strict: true,
       noEmit: true,
       skipLibCheck: true,
       types: [],
       typeRoots: [join(root, "node_modules", "@types")],
     });
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-    expect(diagnostics).toEqual([]);
+    return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  }
+
+  it("type-checks a TypeScript consumer of every entry point through the types conditions of exports", () => {
+    expect(typeCheck(join(consumer, "check.mts"), ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext)).toEqual([]);
+  }, 60_000);
+
+  it("type-checks the same consumer under moduleResolution node10, through typesVersions", () => {
+    expect(typeCheck(join(consumer, "check-node10.ts"), ts.ModuleKind.CommonJS, ts.ModuleResolutionKind.Node10)).toEqual([]);
   }, 60_000);
 
   it("runs the convotic bin", () => {

@@ -1,0 +1,29 @@
+/**
+ * `convotic/adapters`: the built-in adapters one by one, and the kit for writing your own (see
+ * docs/adding-an-adapter.md): the adapter contract, the envelope builder, ids, timestamps, signature helpers and
+ * the platforms' payload schemas. The engine behind the builder (compiled parsers, memo caches) is not exported.
+ * @packageDocumentation
+ */
+export { adapters, BUILT_IN_PLATFORMS, instagram, line, messenger, telegram, viber, whatsapp } from "../adapters";
+export type { BuiltInPlatform } from "../adapters";
+export { defineAdapter, headerValue } from "../core";
+export type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter, VerifyRequest } from "../core";
+export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
+export { EnvelopeBuilder, isValidatedEnvelope, ItemMapper } from "../core";
+export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "../core";
+export { boundedRaw, defined, optionalStrings, parseJsonKeepingBigIntegers, withFields } from "../core";
+export type { Defined } from "../core";
+export { createEvent } from "../core";
+export type { CreateEventInput } from "../core";
+export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "../core";
+export type { HmacHeaderScheme } from "../core";
+export { envelopeSchemas } from "../core";
+export { contactId, conversationId, eventId, hashId, messageId } from "../core";
+export { describeIssues } from "../core";
+export { checkSecrets } from "../core";
+export { BodyShapeError } from "../core";
+export type { ShapeExcess, ShapeLimits } from "../core";
+export { schemas } from "../core";
+export { InvalidTimestampError, isTimestamp, normalizeTimestamp, platformTime } from "../core";
+export { asConvoticError, messageOf } from "../core";
+export type { LogLevel } from "../core";
