@@ -66,6 +66,21 @@ describe("EnvelopeBuilder", () => {
     expect(built.vouchesFor({ ...second.events[1]! }, second.events)).toBe(false); // not the object it emitted
   });
 
+  it("parses a part of an item with b.parse: zod's safeParse result, compiled or not", () => {
+    const b = new EnvelopeBuilder("test", context);
+    const Contact = z.strictObject({ wa_id: z.string(), profile: z.strictObject({ name: z.string() }).optional() });
+    const good = { wa_id: "1", profile: { name: "Ann" } };
+    expect(b.parse(Contact, good)).toEqual(Contact.safeParse(good));
+    const bad = { wa_id: 1, extra: true };
+    const parsed = b.parse(Contact, bad);
+    const zod = Contact.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toEqual(zod.error?.issues);
+    const Refined = z.string().refine((value) => value.startsWith("a")); // does not compile: zod answers
+    expect(b.parse(Refined, "abc")).toEqual({ success: true, data: "abc" });
+    expect(b.parse(Refined, "xyz").success).toBe(false);
+  });
+
   it("bounds the depth of the raw value of an unhandled record, so serialising it cannot overflow", () => {
     let deep: unknown = "bottom";
     for (let i = 0; i < 100_000; i += 1) deep = { a: deep };
