@@ -2,7 +2,6 @@ import type { z } from "zod";
 import { isPlainObject } from "../objects";
 import { checksOf, defOf, noChecks, objectKind, REJECTED, regexOf, Unsupported, type CheckDef, type CompiledParse, type Def } from "./zod-def";
 
-
 /*
  * The code generator. It accepts the constructs `compile` accepts (but object keys that `Object.prototype` has,
  * `__proto__` or integer-like, whose schemas go to zod), with zod's semantics, and emits one

@@ -5,7 +5,7 @@ import { isPlainObject } from "../objects";
  * zod's `parse` returns (the same values, keys in the shape's order), for any other value `REJECTED`. It walks
  * zod's own schema definition, so it is derived from the one declaration, never written beside it: into
  * generated code (`Generator`, codegen.ts) where the runtime allows `new Function`, into closures (`compile`, closures.ts)
- * where not. This file reads zod's definition (`_zod.def`, internal to zod): the one place that does.
+ * where not. `defOf` below is the one place that reaches zod's internal definition (`_zod.def`).
  *
  * It is an accelerator, not a second source of truth: `compileParse` gives `undefined` for a schema with any
  * construct it does not know (a refinement, a transform, a default, a loose object, a format other than a regex
