@@ -135,7 +135,7 @@ profile.samples.forEach((id, i) => {
     let step;
     if (url.endsWith("/dist/core/pipeline.js") && functionName !== "") step = `pipeline ${functionName}`;
     else if (/\/dist\/adapters\/[^/]+\/normalize\.js$/.test(url) && /^normalize/.test(functionName)) step = "adapter normalize (mapping)";
-    else if (url.endsWith("/dist/core/ids.js") && /Id$/.test(functionName) && functionName !== "hashId") step = `ids ${functionName}`;
+    else if (url.endsWith("/dist/core/engine/ids.js") && /Id$/.test(functionName) && functionName !== "hashId") step = `ids ${functionName}`;
     if (step !== undefined && !seen.has(step)) {
       seen.add(step);
       steps.set(step, (steps.get(step) ?? 0) + (profile.timeDeltas[i] ?? 0));

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { contentFields } from "../src/adapters/telegram/content";
 import { UPDATE_KINDS, withoutNulls } from "../src/adapters/telegram/schema";
-import { compileParse } from "../src/core/compiled";
+import { compileParse } from "../src/core/engine";
 import { messageId } from "../src/core";
 import { adapterTest, ofType } from "./support/adapter";
 import { describeCoverage } from "./support/coverage";

@@ -3,11 +3,9 @@ import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
 import { validateEnvelope, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
 import { EnvelopeError, messageOf } from "./errors";
-import { contactId, conversationId, eventId, messageId } from "./ids";
+import { BuiltResult, contactId, conversationId, eventId, messageId, normalizeTimestamp, parseWith, platformTime } from "./engine";
 import { describeIssues } from "./issues";
-import { parseWith } from "./compiled";
 import { boundedRaw, withFields } from "./objects";
-import { normalizeTimestamp, platformTime } from "./time";
 
 /** The metadata an adapter gives; the builder adds `received_at`, `timestamp_source` and `platform_timestamp`. */
 export type MetadataInput = Omit<EventMetadata, "received_at" | "timestamp_source" | "platform_timestamp">;
@@ -133,6 +131,16 @@ export class EnvelopeBuilder {
     return normalizeTimestamp(value);
   }
 
+  /**
+   * `schema.safeParse(value)` for a part of an item read on its own (a Meta `changes[].value` by its field, a
+   * WhatsApp contact): answered by the schema's compiled parser, with zod deciding every rejection and wording
+   * its issues. The data may share plain objects with `value` (never mutate either). Prefer `item()`'s `schema`
+   * for whole items.
+   */
+  parse<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+    return parseWith(schema, value);
+  }
+
   /** The mapper of one raw item (see `ItemMapper`). */
   mapper(base: ItemBase): ItemMapper {
     return new ItemMapper(this, base);
@@ -238,13 +246,12 @@ export class EnvelopeBuilder {
 
   /**
    * What was built. The arrays are handed out as they are (no copy per payload); the builder copies them before
-   * any later change, so a result never changes after it was returned.
+   * any later change, so a result never changes after it was returned. The pipeline trusts the envelopes of this
+   * result as validated (see `BuiltResult`); give it this object, not a copy, to keep that.
    */
   result(): NormalizeResult {
     this.shared = true;
-    lastEvents = this.events;
-    lastBuilder = this;
-    return { events: this.events, unhandled: this.unhandledEvents };
+    return new BuiltResult(this.events, this.unhandledEvents, this);
   }
 
   /** Whether this builder emitted (so validated) this very envelope object and still holds it. */
@@ -268,24 +275,4 @@ function receivedMetadata(metadata: MetadataInput, receivedAt: string, platformT
   // a time the platform sent that is not a time (out of 1970…9999, not a number): kept, not trusted
   if (platformTimestamp !== undefined) out.platform_timestamp = String(platformTimestamp).slice(0, 64);
   return out;
-}
-
-/**
- * The last `events` array `result()` returned and its builder, so the pipeline, which checks a result as soon as
- * the adapter returns it, does not validate the builder's envelopes twice. One slot, no per-event or per-payload
- * entry (a WeakSet of validated envelopes cost an entry and GC work per event); a result checked later, or built
- * by two builders, is validated in full, which is slower but no less correct. It holds at most one payload's
- * envelopes until the next result.
- */
-let lastEvents: readonly object[] | undefined;
-let lastBuilder: EnvelopeBuilder | undefined;
-
-/**
- * Whether `event`, found in `events` (the `events` of a `NormalizeResult`), is an envelope a builder validated
- * as it emitted it: the array is the last one `EnvelopeBuilder.result()` returned and that builder emitted this
- * very object. Anything else (an envelope an adapter built itself, a foreign object put into the array, an older
- * result) is not.
- */
-export function isValidatedEnvelope(event: object, events: readonly object[]): boolean {
-  return events === lastEvents && lastBuilder !== undefined && lastBuilder.emitted(event);
 }

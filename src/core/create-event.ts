@@ -1,9 +1,8 @@
 import type { EventData, EventType } from "./catalogue";
 import { envelopeSchemas, type EventMetadata, type EventOf } from "./envelope";
 import { EventValidationError, messageOf } from "./errors";
-import { eventId } from "./ids";
+import { eventId, normalizeTimestamp } from "./engine";
 import { describeIssues } from "./issues";
-import { normalizeTimestamp } from "./time";
 
 export interface CreateEventInput<T extends EventType> {
   readonly workspace_id: string;

@@ -1,46 +1,11 @@
-import * as nodeCrypto from "node:crypto";
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { headerValue, type HeaderMap } from "./headers";
+import { hmacKey } from "./engine";
 import { SignatureError } from "./errors";
-
-/**
- * `crypto.hash` (Node 20.12+, 21.7+) computes a digest in one call, without the Hash object `createHash` builds;
- * its output is the same bytes. Older runtimes fall back to `createHash`.
- * https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding
- */
-const oneShotHash = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
-
-/**
- * SHA-256 of the UTF-8 bytes of `data` as a 32-character string whose character codes are the digest's bytes
- * (the `latin1` encoding, which Node also calls `binary`). Not a Buffer: on Node 20 the one-shot with a Buffer
- * output costs about three times as much as with a string output, and ids only read the bytes.
- */
-export const sha256Latin1: (data: string) => string =
-  typeof oneShotHash === "function"
-    ? (data) => oneShotHash("sha256", data, "binary")
-    : (data) => createHash("sha256").update(data).digest("binary");
 
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
 export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
-  return createHmac(algorithm, secretKey(secret)).update(body).digest(encoding);
-}
-
-/*
- * A string key is encoded to bytes again on every `createHmac`; the same few secrets sign every request, so their
- * bytes are kept (at most `SECRET_KEYS`, dropped together when full). Only configured
- * secrets reach this map, never anything a request carries.
- */
-const SECRET_KEYS = 256;
-const secretKeys = new Map<string, Buffer>();
-
-function secretKey(secret: string): Buffer {
-  let key = secretKeys.get(secret);
-  if (key === undefined) {
-    key = Buffer.from(secret, "utf8");
-    if (secretKeys.size >= SECRET_KEYS) secretKeys.clear();
-    secretKeys.set(secret, key);
-  }
-  return key;
+  return createHmac(algorithm, hmacKey(secret)).update(body).digest(encoding);
 }
 
 /**
@@ -61,19 +26,27 @@ export function constantTimeEqual(given: string, expected: string): boolean {
  * short-circuits, so the time taken does not reveal which one matched (or how many are configured before it).
  * A signature's length is public (the digest's size in its encoding), so the strings are compared directly, in
  * full; only a length mismatch, which says nothing the sender does not know, answers early.
- * `from` skips a prefix of `given` (`sha256=`), and `hexCase` reads its A-F as a-f (a hex signature in either
- * case), both without copying the header.
+ * Both options read the header without copying it (see `SignatureMatch`).
  */
 export function matchesAnySecret(
   secrets: readonly string[],
   given: string,
   signature: (secret: string) => string,
-  from = 0,
-  hexCase = false,
+  options: SignatureMatch = {},
 ): boolean {
+  const from = options.skipPrefix ?? 0;
+  const hexCase = options.hexAnyCase ?? false;
   let matched = false;
   for (const secret of secrets) matched = sameString(signature(secret), given, from, hexCase) || matched;
   return matched;
+}
+
+/** How `matchesAnySecret` reads the header it is given. */
+export interface SignatureMatch {
+  /** characters at the start of the header that are not the signature (`"sha256=".length`); default 0 */
+  readonly skipPrefix?: number;
+  /** read A-F in the header as a-f: a lower-case hex digest against a header in either case; default false */
+  readonly hexAnyCase?: boolean;
 }
 
 /**
@@ -110,11 +83,12 @@ export interface HmacHeaderScheme {
  */
 export function hmacHeaderAuth<S>(scheme: HmacHeaderScheme, secretsOf: (secrets: S) => readonly string[]) {
   const signature = (rawBody: Uint8Array, secret: string) => hmac(scheme.algorithm, secret, rawBody, scheme.encoding);
+  const hexOptions: SignatureMatch = { hexAnyCase: scheme.encoding === "hex" };
   return {
     verify(request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap }, secrets: S): void {
       const header = headerValue(request.headers, scheme.header);
       if (header === undefined) throw new SignatureError(scheme.platform, `missing ${scheme.header} header`);
-      if (!matchesAnySecret(secretsOf(secrets), header, (secret) => signature(request.rawBody, secret), 0, scheme.encoding === "hex")) {
+      if (!matchesAnySecret(secretsOf(secrets), header, (secret) => signature(request.rawBody, secret), hexOptions)) {
         throw new SignatureError(scheme.platform, "signature does not match the request body");
       }
     },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalogue";
-import { compileParse, REJECTED } from "./compiled";
+import { compileParse, REJECTED } from "./engine";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
 
 export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");
@@ -45,7 +45,7 @@ export const envelopeSchemas = Object.fromEntries(EVENT_TYPES.map((type) => [typ
 const envelopeParsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type])] as const));
 
 /**
- * Validates an envelope against its type's schema. The parser compiled from that schema (core/compiled.ts)
+ * Validates an envelope against its type's schema. The parser compiled from that schema (core/engine/)
  * answers first, with what zod would return; only when it rejects the envelope does zod run, so zod still
  * decides every rejection and words every error.
  */

@@ -1,14 +1,11 @@
 import type { z } from "zod";
 import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
-import { isValidatedEnvelope } from "./builder";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
-import { checkSecretsOnce } from "./secrets";
-import { parseWith } from "./compiled";
-import { InvalidTimestampError, normalizeTimestamp, nowIso } from "./time";
+import { BuiltResult, checkSecretsOnce, InvalidTimestampError, normalizeTimestamp, nowIso, parseWith } from "./engine";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
 export type AdapterRegistry = Readonly<Record<string, PlatformAdapter | undefined>>;
@@ -148,8 +145,8 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /**
-   * Checks what an adapter produced against the catalogue, so we emit exactly what we document. Envelopes the
-   * builder made were validated as they were emitted; others (an adapter that builds envelopes itself) are
+   * Checks what an adapter produced against the catalogue, so we emit exactly what we document. Envelopes a
+   * `BuiltResult` vouches for were validated as the builder emitted them; others (an adapter that builds envelopes itself) are
    * validated here. An envelope that fails is reported as unhandled with the reason, never answered 5xx: the
    * bytes that caused it would be redelivered forever, and the events beside it must go through.
    */
@@ -158,9 +155,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     let events: UnifiedEvent[] | undefined;
     let unhandled: NormalizeResult["unhandled"] | undefined;
     const given = result.events;
+    const built = result instanceof BuiltResult ? result : undefined;
     for (let index = 0; index < given.length; index++) {
       const event = given[index]!;
-      const problem = envelopeProblem(adapter, ctx, event, given);
+      const problem = envelopeProblem(adapter, ctx, event, given, built);
       if (problem === undefined) {
         events?.push(event);
         continue;
@@ -182,14 +180,20 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return events === undefined || unhandled === undefined ? result : { events, unhandled };
   }
 
-  function envelopeProblem(adapter: PlatformAdapter, ctx: NormalizeContext, event: UnifiedEvent, events: readonly UnifiedEvent[]): string | undefined {
+  function envelopeProblem(
+    adapter: PlatformAdapter,
+    ctx: NormalizeContext,
+    event: UnifiedEvent,
+    events: readonly UnifiedEvent[],
+    built: BuiltResult | undefined,
+  ): string | undefined {
     if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
       return `adapter emitted "${event.type}", which it does not declare in emits`;
     }
     if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
       return `envelope ${event.id} does not belong to this platform and block`;
     }
-    if (isValidatedEnvelope(event, events)) return undefined;
+    if (built !== undefined && built.vouchesFor(event, events)) return undefined;
     const checked = validateEnvelope(event.type, event);
     return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { boundedRaw, defined, EnvelopeBuilder, isValidatedEnvelope, MAX_RAW_DEPTH, parseJsonKeepingBigIntegers, withFields } from "../../src/core";
+import { boundedRaw, defined, EnvelopeBuilder, parseJsonKeepingBigIntegers, withFields } from "../../src/core";
+import { BuiltResult } from "../../src/core/engine";
+import { MAX_RAW_DEPTH } from "../../src/core/objects";
 
 const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T12:00:00.000Z" };
 
@@ -57,9 +59,26 @@ describe("EnvelopeBuilder", () => {
     const second = b.result();
     expect(second.events.map((event) => event.metadata.raw_platform_event_id)).toEqual(["one", "two"]);
     expect(second.unhandled.map((record) => record.kind)).toEqual(["other", "pair"]);
-    expect(isValidatedEnvelope(second.events[1]!, second.events)).toBe(true);
-    expect(isValidatedEnvelope(second.events[1]!, [...second.events])).toBe(false); // not an array a builder returned
-    expect(isValidatedEnvelope({ ...second.events[1]! }, second.events)).toBe(false); // not the object it emitted
+    expect(second).toBeInstanceOf(BuiltResult);
+    const built = second as BuiltResult;
+    expect(built.vouchesFor(second.events[1]!, second.events)).toBe(true);
+    expect(built.vouchesFor(second.events[1]!, [...second.events])).toBe(false); // not an array a builder returned
+    expect(built.vouchesFor({ ...second.events[1]! }, second.events)).toBe(false); // not the object it emitted
+  });
+
+  it("parses a part of an item with b.parse: zod's safeParse result, compiled or not", () => {
+    const b = new EnvelopeBuilder("test", context);
+    const Contact = z.strictObject({ wa_id: z.string(), profile: z.strictObject({ name: z.string() }).optional() });
+    const good = { wa_id: "1", profile: { name: "Ann" } };
+    expect(b.parse(Contact, good)).toEqual(Contact.safeParse(good));
+    const bad = { wa_id: 1, extra: true };
+    const parsed = b.parse(Contact, bad);
+    const zod = Contact.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues).toEqual(zod.error?.issues);
+    const Refined = z.string().refine((value) => value.startsWith("a")); // does not compile: zod answers
+    expect(b.parse(Refined, "abc")).toEqual({ success: true, data: "abc" });
+    expect(b.parse(Refined, "xyz").success).toBe(false);
   });
 
   it("bounds the depth of the raw value of an unhandled record, so serialising it cannot overflow", () => {

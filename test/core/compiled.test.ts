@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { z } from "zod";
-import { compileParse, REJECTED, type CompileOptions } from "../../src/core/compiled";
+import { compileParse, REJECTED, type CompileOptions } from "../../src/core/engine";
 import { envelopeSchemas, type UnifiedEvent } from "../../src/core";
 import { EVENT_TYPES } from "../../src/core/catalogue";
 import { normalizer } from "../support/adapter";
@@ -358,7 +358,7 @@ describe("where new Function is not allowed", () => {
   it("fall back to the closures when new Function throws, as on Cloudflare Workers", () => {
     const original = globalThis.Function;
     jest.isolateModules(() => {
-      const { compileParse: isolated, REJECTED: rejected } = jest.requireActual<typeof import("../../src/core/compiled")>("../../src/core/compiled");
+      const { compileParse: isolated, REJECTED: rejected } = jest.requireActual<typeof import("../../src/core/engine")>("../../src/core/engine");
       // the runtime's refusal: constructing a function from text throws an EvalError
       globalThis.Function = new Proxy(original, {
         construct() {

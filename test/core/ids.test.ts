@@ -142,7 +142,7 @@ describe("ids are the same bytes whatever the hashing path", () => {
         const { hash: _oneShot, ...withoutHash } = jest.requireActual<typeof import("node:crypto")>("node:crypto");
         return withoutHash;
       });
-      const fallback = jest.requireActual<typeof import("../../src/core/ids")>("../../src/core/ids");
+      const fallback = jest.requireActual<typeof import("../../src/core/engine/ids")>("../../src/core/engine/ids");
       expect([fallback.hashId(["a"]), fallback.contactId("blk", 42), fallback.eventId("line", "blk_1", "key", "messaging.follow")]).toEqual(expected);
     });
     jest.dontMock("node:crypto");

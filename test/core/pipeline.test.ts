@@ -44,6 +44,13 @@ const sloppy = defineAdapter({
       else result.events[0] = foreign;
       return result;
     }
+    else if (payload.mode === "copied") {
+      // a plain copy of a builder's result whose envelope was changed after the builder validated it
+      b.event("messaging.follow", { key: "k", data, metadata });
+      const result = b.result();
+      (result.events[0] as unknown as { data: Record<string, unknown> }).data["secret"] = "x";
+      return { events: [...result.events], unhandled: [...result.unhandled] };
+    }
     else if (payload.mode === "bad-time") b.event("messaging.follow", { key: "k", timestamp: payload.at, data, metadata });
     else b.event("messaging.follow", { key: "k", ...(payload.at === undefined ? {} : { timestamp: payload.at }), data, metadata });
     return b.result();
@@ -94,6 +101,12 @@ describe("pipeline", () => {
   it.each([["smuggled"], ["swapped"], ["swapped-same-id"]])("validates an envelope put into a builder's result by hand (%s)", (mode) => {
     const result = normalizer.normalize("sloppy", JSON.stringify({ mode }), context);
     expect(result.events.map((event) => event.id)).toEqual(mode === "smuggled" ? [expect.stringMatching(/^evt_[0-9A-Z]{20}$/)] : []);
+    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
+  });
+
+  it("validates in full a result that is not the builder's own (a plain copy vouches for nothing)", () => {
+    const result = normalizer.normalize("sloppy", JSON.stringify({ mode: "copied" }), context);
+    expect(result.events).toEqual([]);
     expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
   });
 

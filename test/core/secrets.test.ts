@@ -1,6 +1,6 @@
 import { adapters } from "../../src/adapters";
 import { checkSecrets, ConfigError, createNormalizer, matchesAnySecret, type PlatformAdapter } from "../../src/core";
-import { checkSecretsOnce } from "../../src/core/secrets";
+import { checkSecretsOnce } from "../../src/core/engine";
 
 /*
  * One secrets check for loading blocks, verifying and handshakes. Its message names the keys the platform
@@ -134,16 +134,16 @@ describe("matchesAnySecret", () => {
 
   it("compares after a prefix, and reads A-F as a-f for a hex signature, without copying the header", () => {
     const hex = (secret: string) => (secret === "k" ? "09afbe" : "112233");
-    expect(matchesAnySecret(["x", "k"], "sha256=09afbe", hex, 7)).toBe(true);
-    expect(matchesAnySecret(["x", "k"], "sha256=09AFBE", hex, 7)).toBe(false); // case counts unless told otherwise
-    expect(matchesAnySecret(["x", "k"], "sha256=09AFBE", hex, 7, true)).toBe(true);
-    expect(matchesAnySecret(["x", "k"], "sha256=09aFbE", hex, 7, true)).toBe(true);
-    expect(matchesAnySecret(["k"], "sha256=09afbe0", hex, 7, true)).toBe(false); // longer
-    expect(matchesAnySecret(["k"], "sha256=09afb", hex, 7, true)).toBe(false); // shorter
-    expect(matchesAnySecret(["k"], "sha256=09AFBF", hex, 7, true)).toBe(false); // one digit off
+    expect(matchesAnySecret(["x", "k"], "sha256=09afbe", hex, { skipPrefix: 7 })).toBe(true);
+    expect(matchesAnySecret(["x", "k"], "sha256=09AFBE", hex, { skipPrefix: 7 })).toBe(false); // case counts unless told otherwise
+    expect(matchesAnySecret(["x", "k"], "sha256=09AFBE", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(true);
+    expect(matchesAnySecret(["x", "k"], "sha256=09aFbE", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(true);
+    expect(matchesAnySecret(["k"], "sha256=09afbe0", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false); // longer
+    expect(matchesAnySecret(["k"], "sha256=09afb", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false); // shorter
+    expect(matchesAnySecret(["k"], "sha256=09AFBF", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false); // one digit off
     // only A-F fold: a byte that is a-f with another bit set, or a letter past F, never matches
-    expect(matchesAnySecret(["k"], "sha256=09!fbe", hex, 7, true)).toBe(false);
-    expect(matchesAnySecret(["k"], "sha256=09Gfbe", hex, 7, true)).toBe(false);
-    expect(matchesAnySecret(["k"], "sha256=09\u0001fbe", hex, 7, true)).toBe(false);
+    expect(matchesAnySecret(["k"], "sha256=09!fbe", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false);
+    expect(matchesAnySecret(["k"], "sha256=09Gfbe", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false);
+    expect(matchesAnySecret(["k"], "sha256=09\u0001fbe", hex, { skipPrefix: 7, hexAnyCase: true })).toBe(false);
   });
 });

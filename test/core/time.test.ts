@@ -1,7 +1,7 @@
 import { fromUnixTime, isValid, parseISO, toDate } from "date-fns";
 import fc from "fast-check";
 import { isTimestamp, normalizeTimestamp } from "../../src/core";
-import { platformTime } from "../../src/core/time";
+import { platformTime } from "../../src/core/engine";
 
 describe("normalizeTimestamp", () => {
   const iso = "2026-03-31T10:15:30.000Z";

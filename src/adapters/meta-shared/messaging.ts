@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { defined, describeIssues, parseWith, platformTime, withFields, type EnvelopeBuilder, type ItemMapper, type MetadataInput } from "../../core";
+import { defined, describeIssues, platformTime, withFields, type EnvelopeBuilder, type ItemMapper, type MetadataInput } from "../../core";
 import { messageContent, referralOf } from "./content";
 import type { MetaChange } from "./entries";
 import { hasUser, type MessagingItem, type UserItem } from "./messaging-item";
@@ -84,7 +84,7 @@ export class MetaMessaging {
 
   /** Reads a `changes[].value` with the schema of its field; a value of another shape is reported, not thrown. */
   readChange<S extends z.ZodType>(change: MetaChange, schema: S): z.output<S> | undefined {
-    const parsed = parseWith(schema, change.value);
+    const parsed = this.b.parse(schema, change.value);
     if (parsed.success) return parsed.data;
     this.unhandledChange(change, undefined, `the "${change.field.slice(0, 64)}" value does not have the documented shape: ${describeIssues(parsed.error)}`);
     return undefined;

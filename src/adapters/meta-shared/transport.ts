@@ -46,7 +46,7 @@ export function verifyMetaSignature(platform: string, request: VerifyRequest, se
     throw new SignatureError(`malformed signature header: expected "${prefix}<hex>"`, { platform: platform });
   }
   // the hex after the prefix, in either case, compared where it is (no slice, no lower-cased copy)
-  if (!matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), prefix.length, true)) {
+  if (!matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), { skipPrefix: prefix.length, hexAnyCase: true })) {
     throw new SignatureError("signature does not match the request body", { platform: platform });
   }
 }

@@ -233,7 +233,7 @@ function hasNullIn(value: object, depth: number): boolean {
 /**
  * The update kinds normalise maps, each with the schema of its payload and the handler that maps it. Every other
  * kind (polls, inline queries, boosts…) is reported as unhandled, so a new Bot API kind never fails parsing.
- * The schemas are plain (no `z.preprocess`), so they compile (core/compiled.ts) and zod stays off the hot path;
+ * The schemas are plain (no `z.preprocess`), so they compile (core/engine/) and zod stays off the hot path;
  * nulls are dropped before the schema by the item's `prepare` step (see `normalizeTelegram`).
  */
 const kind = (schema: z.ZodType, handler: UpdateHandler) => ({ schema, handler }) as const;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { EnvelopeBuilder, parseWith, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
+import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
 import { mapEcho, mapInbound } from "./messages";
 import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
 import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, WaUserPreference, type WaChange, type WaEntry, type WhatsAppWebhook } from "./schema";
@@ -21,7 +21,7 @@ export function normalizeWhatsApp(payload: WhatsAppWebhook, context: NormalizeCo
         const contacts: WaContact[] = [];
         for (const contact of change.value.contacts ?? []) {
           // a contact is profile data, not an event: one without its documented shape only costs the profile
-          const parsed = parseWith(WaContact, contact);
+          const parsed = b.parse(WaContact, contact);
           if (parsed.success) contacts.push(parsed.data);
         }
         mapChange(new Scope(b, accountOf(entry, change), contacts), entry, change);

@@ -1,4 +1,4 @@
-import { sha256Latin1 } from "./crypto";
+import { sha256Latin1 } from "./digest";
 
 /** Crockford's base32 alphabet: digits and capitals without I, L, O and U, so ids read back unambiguously. */
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
