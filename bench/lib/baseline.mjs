@@ -2,10 +2,9 @@
 // ours-at-REV run side by side in the same interleaved rounds (before/after figures from one run).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./library.mjs";
+import { ROOT, wholeLibrary } from "./library.mjs";
 
 export function buildBaseline(rev, log) {
   const commit = execFileSync("git", ["rev-parse", "--verify", `${rev}^{commit}`], { cwd: ROOT, encoding: "utf8" }).trim();
@@ -15,6 +14,6 @@ export function buildBaseline(rev, log) {
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
-  const lib = createRequire(join(dir, "package.json"))(join(dir, "dist", "index.js"));
+  const lib = wholeLibrary(join(dir, "dist"));
   return { rev, commit, lib, dist: join(dir, "dist"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

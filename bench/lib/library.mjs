@@ -12,7 +12,19 @@ export function loadLibrary() {
   if (!existsSync(join(DIST, "index.js"))) {
     throw new Error("dist/ is missing: run `npm run build` first (`npm run bench` does it for you)");
   }
-  return createRequire(import.meta.url)(join(DIST, "index.js"));
+  return wholeLibrary(DIST);
+}
+
+/** The entry points whose names the bench reads: the root and, since the surface was curated, its subpaths. */
+const ENTRIES = ["index.js", "public/adapters.js", "public/http.js", "public/sinks.js", "public/delivery.js", "public/formats.js", "public/observe.js"];
+
+/**
+ * Every name of a build's entry points in one object, so the bench reads `eventId` or `createSink` the same way
+ * from this build and from a baseline built before the root export was curated (whose root had them all).
+ */
+export function wholeLibrary(dist) {
+  const load = createRequire(import.meta.url);
+  return Object.assign({}, ...ENTRIES.filter((entry) => existsSync(join(dist, entry))).reverse().map((entry) => load(join(dist, entry))));
 }
 
 /**

@@ -87,9 +87,9 @@ export function hmacHeaderAuth<S>(scheme: HmacHeaderScheme, secretsOf: (secrets:
   return {
     verify(request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap }, secrets: S): void {
       const header = headerValue(request.headers, scheme.header);
-      if (header === undefined) throw new SignatureError(scheme.platform, `missing ${scheme.header} header`);
+      if (header === undefined) throw new SignatureError(`missing ${scheme.header} header`, { platform: scheme.platform });
       if (!matchesAnySecret(secretsOf(secrets), header, (secret) => signature(request.rawBody, secret), hexOptions)) {
-        throw new SignatureError(scheme.platform, "signature does not match the request body");
+        throw new SignatureError("signature does not match the request body", { platform: scheme.platform });
       }
     },
     sign(rawBody: Uint8Array, secrets: S): Record<string, string> {

@@ -154,19 +154,11 @@ export async function startServer(
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { port, url } = await listenOn(server, options.port, options.host);
   return {
     server,
-    port: address.port,
-    url: `http://${host}:${address.port}`,
+    port,
+    url,
     async close({ graceMs = 10_000 } = {}) {
       closing = true;
       const ends = Date.now() + graceMs;
@@ -184,4 +176,18 @@ export async function startServer(
       return { requests, background };
     },
   };
+}
+
+/** Listens (port 0: any free port; host default 127.0.0.1) and resolves with the address as a URL. */
+export async function listenOn(server: Server, port = 0, host = "127.0.0.1"): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { port: address.port, url: `http://${shown}:${address.port}` };
 }

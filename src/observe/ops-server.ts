@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { writeResponse } from "../http";
+import { listenOn } from "../http/node";
 import type { ObservedHandler } from "./ops";
 
 const NOT_FOUND = {
@@ -32,18 +32,10 @@ export async function startOpsServer(handler: Pick<ObservedHandler, "answerOps">
       () => writeResponse(res, { status: 500, headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ error: { code: "internal_error", message: "internal error" } }) }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { url } = await listenOn(server, options.port, options.host);
   return {
     server,
-    url: `http://${host}:${address.port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

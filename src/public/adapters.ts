@@ -26,4 +26,6 @@ export type { ShapeExcess, ShapeLimits } from "../core";
 export { schemas } from "../core";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp, platformTime } from "../core";
 export { asConvoticError, messageOf } from "../core";
+// what an adapter throws (also in the root export): a bad signature, a body that is not the platform's, a bad config
+export { ConfigError, PayloadError, SignatureError } from "../core";
 export type { LogLevel } from "../core";

@@ -15,7 +15,7 @@ const SECRET = "echo-test-secret";
 
 const ADAPTER_SOURCE = `
 const { z } = require("zod");
-const { defineAdapter, EnvelopeBuilder, headerValue, hmac, matchesAnySecret, SignatureError } = require(${JSON.stringify(join(__dirname, "..", "..", "dist"))});
+const { defineAdapter, EnvelopeBuilder, headerValue, hmac, matchesAnySecret, SignatureError } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "public", "adapters"))});
 const Body = z.looseObject({ events: z.array(z.unknown()) });
 const Item = z.looseObject({ id: z.string(), user: z.string(), at: z.number() });
 exports.echo = defineAdapter({
