@@ -30,7 +30,14 @@ function configOf(entry, tempFolder, reportFolder) {
       mainEntryPointFilePath: entry.types,
       compiler: {
         overrideTsconfig: {
-          compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, types: ["node"], skipLibCheck: true },
+          compilerOptions: {
+            target: "ES2022",
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            strict: true,
+            types: ["node"],
+            skipLibCheck: true,
+          },
           files: [entry.types],
         },
       },
@@ -60,14 +67,23 @@ function main() {
   const tempFolder = mkdtempSync(join(tmpdir(), "convotic-api-"));
   try {
     const configs = entries.map((entry) => configOf(entry, tempFolder, reportFolder));
-    const compilerState = CompilerState.create(configs[0], { additionalEntryPoints: entries.map((entry) => entry.types) });
+    const compilerState = CompilerState.create(configs[0], {
+      additionalEntryPoints: entries.map((entry) => entry.types),
+    });
     const changed = [];
     for (const [index, config] of configs.entries()) {
-      const result = Extractor.invoke(config, { localBuild: update, compilerState, showVerboseMessages: false, messageCallback: quiet });
+      const result = Extractor.invoke(config, {
+        localBuild: update,
+        compilerState,
+        showVerboseMessages: false,
+        messageCallback: quiet,
+      });
       if (!result.succeeded || result.apiReportChanged) changed.push(entries[index].name);
     }
     if (changed.length > 0 && !update) {
-      process.stderr.write(`API surface changed without its report: ${changed.join(", ")}; run \`npm run build && node api/extract.js --update\`, review and commit api/*.api.md\n`);
+      process.stderr.write(
+        `API surface changed without its report: ${changed.join(", ")}; run \`npm run build && node api/extract.js --update\`, review and commit api/*.api.md\n`,
+      );
       process.exitCode = 1;
     } else if (update) process.stdout.write(`wrote ${entries.map((entry) => `api/${entry.name}.api.md`).join(", ")}\n`);
   } finally {

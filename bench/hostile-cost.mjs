@@ -11,7 +11,12 @@ const secrets = {
   whatsapp: { app_secrets: ["bench-whatsapp-app-secret"], verify_token: "bench-verify" },
   messenger: { app_secrets: ["bench-messenger-app-secret"], verify_token: "bench-verify" },
 };
-const blocks = Object.entries(secrets).map(([platform, given]) => ({ id: `b-${platform}`, platform, workspace_id: "ws", secrets: given }));
+const blocks = Object.entries(secrets).map(([platform, given]) => ({
+  id: `b-${platform}`,
+  platform,
+  workspace_id: "ws",
+  secrets: given,
+}));
 const silent = { info() {}, warn() {}, error() {} };
 const handler = createWebhookHandler({ normalizer, blocks, logger: silent, bodyLimit: LIMIT });
 
@@ -29,10 +34,12 @@ function repeat(prefix, suffix, unit, count = Infinity) {
   return prefix + parts.join(",") + suffix;
 }
 
-const TG = '{"update_id":1,"message":{"message_id":1,"date":1750000000,"chat":{"id":1,"type":"private"},"text":"hi"},"x":';
+const TG =
+  '{"update_id":1,"message":{"message_id":1,"date":1750000000,"chat":{"id":1,"type":"private"},"text":"hi"},"x":';
 const WA = '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[';
 const WA_MESSAGES = `${WA}{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"2"},"messages":[`;
-const unknownMessage = (index) => `{"from":"16505551234","id":"wamid.${index}","timestamp":"1749416383","type":"zzz${index % 7}"}`;
+const unknownMessage = (index) =>
+  `{"from":"16505551234","id":"wamid.${index}","timestamp":"1749416383","type":"zzz${index % 7}"}`;
 const textChange = (index) =>
   `{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.b${index}","timestamp":"1749416383","type":"text","text":{"body":"Does it come in another color?"}}]}}`;
 const key = (index) => `"${index.toString(36)}":0`;
@@ -47,14 +54,21 @@ const SHAPES = [
   ["9,990 nested arrays", "telegram", () => `${TG}${"[".repeat(9_990)}${"]".repeat(9_990)}}`],
   ["9,990 empty WhatsApp changes (each unhandled)", "whatsapp", () => repeat(WA, "]}]}", () => "{}", 9_990)],
   ["9,990 WhatsApp messages of unknown types", "whatsapp", () => repeat(WA_MESSAGES, "]}}]}]}", unknownMessage, 9_990)],
-  ["9,990 empty Messenger entries", "messenger", () => repeat('{"object":"page","entry":[', "]}", (index) => `{"id":"${index}","time":1,"messaging":[]}`, 9_990)],
+  [
+    "9,990 empty Messenger entries",
+    "messenger",
+    () => repeat('{"object":"page","entry":[', "]}", (index) => `{"id":"${index}","time":1,"messaging":[]}`, 9_990),
+  ],
   ["empty WhatsApp changes filling the body (over the cap)", "whatsapp", () => repeat(WA, "]}]}", () => "{}")],
 ];
 
 const rows = [];
 for (const [name, platform, make] of SHAPES) {
   const body = Buffer.from(make());
-  const headers = { "content-type": "application/json", ...normalizer.adapterFor(platform).sign(body, secrets[platform]) };
+  const headers = {
+    "content-type": "application/json",
+    ...normalizer.adapterFor(platform).sign(body, secrets[platform]),
+  };
   const times = [];
   let answer;
   for (let round = 0; round < ROUNDS; round++) {
@@ -66,9 +80,17 @@ for (const [name, platform, make] of SHAPES) {
   const ms = times[Math.floor(times.length / 2)];
   const kib = body.length / 1024;
   const code = answer.status === 200 ? "" : ` ${JSON.parse(answer.body).error.code}`;
-  rows.push({ name, kib: Math.round(kib), status: `${answer.status}${code}`, ms: Math.round(ms * 10) / 10, usPerKiB: Math.round((ms * 1000) / kib), usPerLimitKiB: Math.round((ms * 1000) / (LIMIT / 1024)) });
+  rows.push({
+    name,
+    kib: Math.round(kib),
+    status: `${answer.status}${code}`,
+    ms: Math.round(ms * 10) / 10,
+    usPerKiB: Math.round((ms * 1000) / kib),
+    usPerLimitKiB: Math.round((ms * 1000) / (LIMIT / 1024)),
+  });
 }
 console.log(`body limit ${LIMIT} bytes, median of ${ROUNDS}, node ${process.version}`);
 console.log("| body | KiB | answer | ms | µs/KiB of body | µs/KiB of the limit |");
 console.log("|---|---|---|---|---|---|");
-for (const row of rows) console.log(`| ${row.name} | ${row.kib} | ${row.status} | ${row.ms} | ${row.usPerKiB} | ${row.usPerLimitKiB} |`);
+for (const row of rows)
+  console.log(`| ${row.name} | ${row.kib} | ${row.status} | ${row.ms} | ${row.usPerKiB} | ${row.usPerLimitKiB} |`);

@@ -23,7 +23,10 @@ for (let run = 0; run < runs; run++) {
   for (const [name, args] of Object.entries(cases)) {
     const started = process.hrtime.bigint();
     const result = gnuTime
-      ? spawnSync("/usr/bin/time", ["-f", "cpu %U %S", process.execPath, ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] })
+      ? spawnSync("/usr/bin/time", ["-f", "cpu %U %S", process.execPath, ...args], {
+          encoding: "utf8",
+          stdio: ["ignore", "ignore", "pipe"],
+        })
       : spawnSync(process.execPath, args, { stdio: "ignore" });
     if (result.status !== 0) throw new Error(`${name} exited ${result.status}: ${result.stderr ?? ""}`);
     wall[name].push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -37,5 +40,9 @@ console.log(`${root}: median of ${runs} runs each`);
 for (const name of Object.keys(cases)) {
   const w = median(wall[name]);
   const line = `${name.padEnd(22)} wall ${w.toFixed(0).padStart(5)} ms (+${(w - bareWall).toFixed(0)})`;
-  console.log(gnuTime ? `${line}   cpu ${median(cpu[name]).toFixed(0).padStart(5)} ms (+${(median(cpu[name]) - bareCpu).toFixed(0)})` : line);
+  console.log(
+    gnuTime
+      ? `${line}   cpu ${median(cpu[name]).toFixed(0).padStart(5)} ms (+${(median(cpu[name]) - bareCpu).toFixed(0)})`
+      : line,
+  );
 }

@@ -9,7 +9,14 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_DIR, loadLibrary, loadPeer, ROOT } from "./lib/library.mjs";
-import { BATCH_KINDS, CONTEXT, distinctWhatsAppBodies, mixedCorpus, PLATFORMS, SECRETS, signedBody, singleBodies } from "./lib/corpus.mjs";
+import {
+  BATCH_KINDS,
+  distinctWhatsAppBodies,
+  mixedCorpus,
+  PLATFORMS,
+  signedBody,
+  singleBodies,
+} from "./lib/corpus.mjs";
 import { floor, naive, ours } from "./lib/contenders.mjs";
 import { measure } from "./lib/measure.mjs";
 import { peerContenders, networkCalls } from "./lib/peers.mjs";
@@ -30,10 +37,40 @@ const { values } = parseArgs({
 const MODE = values.smoke ? "smoke" : values.quick ? "quick" : "full";
 const PROFILE = {
   // full: 15 interleaved rounds as the issue's figures; ~6 minutes on 2 cores
-  full: { rounds: 15, sampleMs: 40, warmupMs: 150, batchSizes: [1, 10, 100, 1000], httpRounds: 3, httpSec: 5, httpWarmupSec: 2, connections: 50, memoryEvents: 1_000_000 },
-  quick: { rounds: 5, sampleMs: 20, warmupMs: 60, batchSizes: [1, 10, 100, 1000], httpRounds: 1, httpSec: 2, httpWarmupSec: 1, connections: 50, memoryEvents: 100_000 },
+  full: {
+    rounds: 15,
+    sampleMs: 40,
+    warmupMs: 150,
+    batchSizes: [1, 10, 100, 1000],
+    httpRounds: 3,
+    httpSec: 5,
+    httpWarmupSec: 2,
+    connections: 50,
+    memoryEvents: 1_000_000,
+  },
+  quick: {
+    rounds: 5,
+    sampleMs: 20,
+    warmupMs: 60,
+    batchSizes: [1, 10, 100, 1000],
+    httpRounds: 1,
+    httpSec: 2,
+    httpWarmupSec: 1,
+    connections: 50,
+    memoryEvents: 100_000,
+  },
   // smoke: proves every phase runs and does the work it claims; its figures mean nothing
-  smoke: { rounds: 2, sampleMs: 1, warmupMs: 2, batchSizes: [1, 10], httpRounds: 1, httpSec: 1, httpWarmupSec: 0, connections: 4, memoryEvents: 1_000 },
+  smoke: {
+    rounds: 2,
+    sampleMs: 1,
+    warmupMs: 2,
+    batchSizes: [1, 10],
+    httpRounds: 1,
+    httpSec: 1,
+    httpWarmupSec: 0,
+    connections: 4,
+    memoryEvents: 1_000,
+  },
 }[MODE];
 const PHASES = new Set((values.only ?? "ids,micro,batch,http,memory,jetstream,outbox").split(","));
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
@@ -42,11 +79,14 @@ function ensureBenchDependencies() {
   if (values["no-install"] || values.smoke) return;
   if (existsSync(join(BENCH_DIR, "node_modules", ".package-lock.json"))) return;
   log("installing bench/ dependencies (npm --prefix bench ci)");
-  execFileSync("npm", ["--prefix", BENCH_DIR, "ci", "--no-audit", "--no-fund"], { stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync("npm", ["--prefix", BENCH_DIR, "ci", "--no-audit", "--no-fund"], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
 }
 
 const ratio = (a, b) => (a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100);
-const fmt = (x) => (x === null || x === undefined ? "—" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmt = (x) =>
+  x === null || x === undefined ? "—" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const spread = (s) => `${fmt(s.median)} [${fmt(s.p25)}–${fmt(s.p75)}]`;
 
 function table(headers, rows) {
@@ -57,13 +97,30 @@ function table(headers, rows) {
 
 /** The ids every envelope carries, alone: fresh inputs every call, and a contact id seen again (a chat's next message). */
 async function idsPhase(lib, baseline, out) {
-  const distinct = Array.from({ length: 8192 }, (_, i) => `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAz${String(i).padStart(8, "0")}`);
+  const distinct = Array.from(
+    { length: 8192 },
+    (_, i) => `wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAz${String(i).padStart(8, "0")}`,
+  );
   const libs = { ours: lib, ...(baseline ? { baseline: baseline.lib } : {}) };
   const contenders = [];
   for (const [who, l] of Object.entries(libs)) {
-    contenders.push({ id: `eventId, distinct keys/${who}`, cycle: distinct.length, run: (i) => (l.eventId("whatsapp", "blk_whatsapp_bench", distinct[i % distinct.length], "messaging.message.received"), 1) });
-    contenders.push({ id: `contactId, one user again/${who}`, run: () => (l.contactId("blk_whatsapp_bench", "16505551234"), 1) });
-    contenders.push({ id: `contactId, 8,192 users in turn/${who}`, cycle: distinct.length, run: (i) => (l.contactId("blk_whatsapp_bench", distinct[i % distinct.length]), 1) });
+    contenders.push({
+      id: `eventId, distinct keys/${who}`,
+      cycle: distinct.length,
+      run: (i) => (
+        l.eventId("whatsapp", "blk_whatsapp_bench", distinct[i % distinct.length], "messaging.message.received"),
+        1
+      ),
+    });
+    contenders.push({
+      id: `contactId, one user again/${who}`,
+      run: () => (l.contactId("blk_whatsapp_bench", "16505551234"), 1),
+    });
+    contenders.push({
+      id: `contactId, 8,192 users in turn/${who}`,
+      cycle: distinct.length,
+      run: (i) => (l.contactId("blk_whatsapp_bench", distinct[i % distinct.length]), 1),
+    });
   }
   log(`ids: ${contenders.length} contenders, ${PROFILE.rounds} rounds`);
   const results = await measure(contenders, { ...PROFILE, onProgress: (r, n) => log(`ids round ${r}/${n}`) });
@@ -84,7 +141,10 @@ async function microPhase(lib, normalizer, out, baseline) {
   const contenders = [];
   for (const body of bodies) {
     const { platform } = body;
-    for (const [name, make] of [["floor", floor], ["naive", naive]]) {
+    for (const [name, make] of [
+      ["floor", floor],
+      ["naive", naive],
+    ]) {
       const run = make(platform);
       contenders.push({ id: `${platform}/${name}`, run: () => run(body) });
     }
@@ -101,8 +161,20 @@ async function microPhase(lib, normalizer, out, baseline) {
   const naives = perPlatform(naive);
   const ourRuns = perPlatform((p) => ours(normalizer, p));
   const baselineRuns = baseline ? perPlatform((p) => ours(baseline.normalizer, p)) : undefined;
-  for (const [name, runs] of [["floor", floors], ["naive", naives], ["ours", ourRuns], ...(baselineRuns ? [["baseline", baselineRuns]] : [])]) {
-    contenders.push({ id: `mixed/${name}`, cycle: corpus.length, run: (i) => { const body = corpus[i % corpus.length]; return runs[body.platform](body); } });
+  for (const [name, runs] of [
+    ["floor", floors],
+    ["naive", naives],
+    ["ours", ourRuns],
+    ...(baselineRuns ? [["baseline", baselineRuns]] : []),
+  ]) {
+    contenders.push({
+      id: `mixed/${name}`,
+      cycle: corpus.length,
+      run: (i) => {
+        const body = corpus[i % corpus.length];
+        return runs[body.platform](body);
+      },
+    });
   }
   const peers = await peerContenders(bodies);
   contenders.push(...peers.contenders);
@@ -111,7 +183,14 @@ async function microPhase(lib, normalizer, out, baseline) {
 
   const rows = [];
   const single = {};
-  for (const body of [...bodies, { platform: "mixed", label: `mixed corpus, ${corpus.length} fixture bodies, mean`, bytes: Math.round(corpus.reduce((n, b) => n + b.bytes, 0) / corpus.length) }]) {
+  for (const body of [
+    ...bodies,
+    {
+      platform: "mixed",
+      label: `mixed corpus, ${corpus.length} fixture bodies, mean`,
+      bytes: Math.round(corpus.reduce((n, b) => n + b.bytes, 0) / corpus.length),
+    },
+  ]) {
     const p = body.platform;
     const f = results[`${p}/floor`].us_per_op;
     const n = results[`${p}/naive`].us_per_op;
@@ -121,12 +200,21 @@ async function microPhase(lib, normalizer, out, baseline) {
       peerIds.map((id) => {
         const peer = peers.contenders.find((c) => c.id === id);
         const r = results[id];
-        return [peer.peer, { us_per_op: r.us_per_op, events_per_op: r.events_per_op, ours_over_peer: ratio(o.median, r.us_per_op.median) }];
+        return [
+          peer.peer,
+          {
+            us_per_op: r.us_per_op,
+            events_per_op: r.events_per_op,
+            ours_over_peer: ratio(o.median, r.us_per_op.median),
+          },
+        ];
       }),
     );
     const b = results[`${p}/baseline`]?.us_per_op;
     single[p] = {
-      ...(b ? { baseline: b, ours_over_baseline: ratio(o.median, b.median), baseline_over_floor: ratio(b.median, f.median) } : {}),
+      ...(b
+        ? { baseline: b, ours_over_baseline: ratio(o.median, b.median), baseline_over_floor: ratio(b.median, f.median) }
+        : {}),
       body: body.label,
       bytes: body.bytes,
       events_per_op: results[`${p}/ours`].events_per_op,
@@ -137,13 +225,25 @@ async function microPhase(lib, normalizer, out, baseline) {
       naive_over_floor: ratio(n.median, f.median),
       peers: peerFigures,
     };
-    const peerText = Object.entries(peerFigures).map(([name, r]) => `${name}: ${fmt(r.us_per_op.median)} µs (ours ${fmt(r.ours_over_peer)}×)`).join("; ");
+    const peerText = Object.entries(peerFigures)
+      .map(([name, r]) => `${name}: ${fmt(r.us_per_op.median)} µs (ours ${fmt(r.ours_over_peer)}×)`)
+      .join("; ");
     const before = b ? [spread(b), `${fmt(ratio(b.median, f.median))}×`] : [];
-    rows.push([`${body.label} (${body.bytes} B)`, spread(f), spread(n), ...before, spread(o), `${fmt(ratio(o.median, f.median))}×`, peerText || "—"]);
+    rows.push([
+      `${body.label} (${body.bytes} B)`,
+      spread(f),
+      spread(n),
+      ...before,
+      spread(o),
+      `${fmt(ratio(o.median, f.median))}×`,
+      peerText || "—",
+    ]);
   }
   console.log("\nSingle bodies: process CPU µs per webhook, median [p25–p75] of interleaved rounds, verification on\n");
   const beforeHeaders = baseline ? [`baseline ${baseline.rev}`, "baseline/floor"] : [];
-  console.log(table(["body", "floor", "naive", ...beforeHeaders, "ours", "ours/floor", "peers on the same body"], rows));
+  console.log(
+    table(["body", "floor", "naive", ...beforeHeaders, "ours", "ours/floor", "peers on the same body"], rows),
+  );
   out.single = single;
   out.mixed_corpus = { bodies: corpus.length, rejected_by_ours: rejected };
   out.peers = { versions: peers.versions, skipped: peers.skipped, network_calls: networkCalls() };
@@ -157,7 +257,10 @@ async function batchPhase(lib, normalizer, out, baseline) {
     for (const size of PROFILE.batchSizes) {
       const body = signedBody(lib, spec.platform, spec.build(size), `${spec.label} × ${size}`);
       meta.push({ kind, size, body, spec });
-      for (const [name, make] of [["floor", floor], ["naive", naive]]) {
+      for (const [name, make] of [
+        ["floor", floor],
+        ["naive", naive],
+      ]) {
         const run = make(spec.platform);
         contenders.push({ id: `${kind}/${size}/${name}`, run: () => run(body) });
       }
@@ -190,13 +293,46 @@ async function batchPhase(lib, normalizer, out, baseline) {
       naive_us_per_event: perEvent(n),
       ours_us_per_event: perEvent(o),
       ours_over_floor: ratio(o.us_per_op.median, f.us_per_op.median),
-      ...(b ? { baseline: b.us_per_op, baseline_us_per_event: perEvent(b), ours_over_baseline: ratio(o.us_per_op.median, b.us_per_op.median) } : {}),
+      ...(b
+        ? {
+            baseline: b.us_per_op,
+            baseline_us_per_event: perEvent(b),
+            ours_over_baseline: ratio(o.us_per_op.median, b.us_per_op.median),
+          }
+        : {}),
     };
     const before = b ? [fmt(perEvent(b))] : [];
-    rows.push([`${spec.label} × ${size}`, body.bytes, events, spread(f.us_per_op), spread(o.us_per_op), fmt(perEvent(f)), fmt(perEvent(n)), ...before, fmt(perEvent(o)), `${fmt(ratio(o.us_per_op.median, f.us_per_op.median))}×`]);
+    rows.push([
+      `${spec.label} × ${size}`,
+      body.bytes,
+      events,
+      spread(f.us_per_op),
+      spread(o.us_per_op),
+      fmt(perEvent(f)),
+      fmt(perEvent(n)),
+      ...before,
+      fmt(perEvent(o)),
+      `${fmt(ratio(o.us_per_op.median, f.us_per_op.median))}×`,
+    ]);
   }
   console.log("\nBatches: process CPU µs per webhook and per event (median), verification on\n");
-  console.log(table(["batch", "bytes", "events", "floor µs", "ours µs", "floor/event", "naive/event", ...(baseline ? [`baseline/event`] : []), "ours/event", "ours/floor"], rows));
+  console.log(
+    table(
+      [
+        "batch",
+        "bytes",
+        "events",
+        "floor µs",
+        "ours µs",
+        "floor/event",
+        "naive/event",
+        ...(baseline ? [`baseline/event`] : []),
+        "ours/event",
+        "ours/floor",
+      ],
+      rows,
+    ),
+  );
 }
 
 async function httpPhaseRun(lib, out, baseline) {
@@ -211,16 +347,52 @@ async function httpPhaseRun(lib, out, baseline) {
   const poolSize = Math.min(320_000, 18_000 * (PROFILE.httpWarmupSec + PROFILE.httpRounds * PROFILE.httpSec));
   log(`http: signing ${poolSize} distinct WhatsApp bodies`);
   const pool = distinctWhatsAppBodies(lib, poolSize, `http${process.pid}`);
-  log(`http: ${baseline ? 6 : 4} servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`);
+  log(
+    `http: ${baseline ? 6 : 4} servers, ${PROFILE.httpRounds} rounds of ${PROFILE.httpSec} s each, ${PROFILE.connections} connections`,
+  );
   const before = baseline ? { rev: baseline.rev, dist: baseline.dist } : undefined;
-  out.http = await httpPhase({ autocannon: autocannon.module.default, pool, rounds: PROFILE.httpRounds, durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: PROFILE.connections, log, baseline: before });
-  const rows = Object.entries(out.http.servers).map(([name, r]) => [name, spread(r.req_per_s), r.server_cpu_us_per_req ? spread(r.server_cpu_us_per_req) : "–", fmt(r.latency_p50_ms.median), fmt(r.latency_p99_ms.median), r.non_2xx, r.errors]);
-  console.log(`\nHTTP on 127.0.0.1: autocannon, ${PROFILE.connections} connections, ${PROFILE.httpSec} s × ${PROFILE.httpRounds} interleaved rounds, ${out.http.body}\n`);
-  console.log(table(["server", "req/s median [p25–p75]", "server CPU µs/req", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
-  console.log(Object.entries(out.http.ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
-  const wrapped = Object.entries(out.http.servers).filter(([name, r]) => r.pool_wrapped && name.includes("onvotic")).map(([name]) => name);
-  if (wrapped.length > 0) console.log(`the body pool wrapped for ${wrapped.join(", ")}: its later requests were duplicates (answered without the sink)`);
-  console.log(Object.entries(out.http.cpu_ratios).map(([k, v]) => `${k}: ${fmt(v)}×`).join("   "));
+  out.http = await httpPhase({
+    autocannon: autocannon.module.default,
+    pool,
+    rounds: PROFILE.httpRounds,
+    durationSec: PROFILE.httpSec,
+    warmupSec: PROFILE.httpWarmupSec,
+    connections: PROFILE.connections,
+    log,
+    baseline: before,
+  });
+  const rows = Object.entries(out.http.servers).map(([name, r]) => [
+    name,
+    spread(r.req_per_s),
+    r.server_cpu_us_per_req ? spread(r.server_cpu_us_per_req) : "–",
+    fmt(r.latency_p50_ms.median),
+    fmt(r.latency_p99_ms.median),
+    r.non_2xx,
+    r.errors,
+  ]);
+  console.log(
+    `\nHTTP on 127.0.0.1: autocannon, ${PROFILE.connections} connections, ${PROFILE.httpSec} s × ${PROFILE.httpRounds} interleaved rounds, ${out.http.body}\n`,
+  );
+  console.log(
+    table(["server", "req/s median [p25–p75]", "server CPU µs/req", "p50 ms", "p99 ms", "non-2xx", "errors"], rows),
+  );
+  console.log(
+    Object.entries(out.http.ratios)
+      .map(([k, v]) => `${k}: ${fmt(v)}×`)
+      .join("   "),
+  );
+  const wrapped = Object.entries(out.http.servers)
+    .filter(([name, r]) => r.pool_wrapped && name.includes("onvotic"))
+    .map(([name]) => name);
+  if (wrapped.length > 0)
+    console.log(
+      `the body pool wrapped for ${wrapped.join(", ")}: its later requests were duplicates (answered without the sink)`,
+    );
+  console.log(
+    Object.entries(out.http.cpu_ratios)
+      .map(([k, v]) => `${k}: ${fmt(v)}×`)
+      .join("   "),
+  );
 }
 
 /** Events/s into a JetStream stream through 1 and 3 `convotic serve` processes sharing Redis (docs/scaling.md). */
@@ -246,33 +418,69 @@ async function jetstreamPhaseRun(lib, out) {
   const j = out.jetstream;
   const rows = Object.entries(j.settings).map(([name, s]) => {
     const last = s.runs.at(-1);
-    return [name, s.events_per_s_median, s.runs.map((run) => run.events_per_s).join(", "), fmt(last.latency_p50_ms), fmt(last.latency_p99_ms), s.runs.reduce((t, r) => t + r.non_2xx, 0), s.runs.reduce((t, r) => t + r.errors, 0)];
+    return [
+      name,
+      s.events_per_s_median,
+      s.runs.map((run) => run.events_per_s).join(", "),
+      fmt(last.latency_p50_ms),
+      fmt(last.latency_p99_ms),
+      s.runs.reduce((t, r) => t + r.non_2xx, 0),
+      s.runs.reduce((t, r) => t + r.errors, 0),
+    ];
   });
-  console.log(`\nJetStream: events/s landed in the stream (memory storage, R1) through convotic serve + Redis idempotency; ${j.connections} connections, ${j.duration_s} s × ${j.rounds} interleaved rounds, distinct signed WhatsApp texts\n`);
-  console.log(table(["serve processes", "events/s median", "per round", "p50 ms", "p99 ms", "non-2xx", "errors"], rows));
-  console.log(`3 instances / 1 instance: ${fmt(j.three_over_one)}×${j.pool_wrapped ? "   (the body pool wrapped: later requests were duplicates, not counted as events)" : ""}`);
+  console.log(
+    `\nJetStream: events/s landed in the stream (memory storage, R1) through convotic serve + Redis idempotency; ${j.connections} connections, ${j.duration_s} s × ${j.rounds} interleaved rounds, distinct signed WhatsApp texts\n`,
+  );
+  console.log(
+    table(["serve processes", "events/s median", "per round", "p50 ms", "p99 ms", "non-2xx", "errors"], rows),
+  );
+  console.log(
+    `3 instances / 1 instance: ${fmt(j.three_over_one)}×${j.pool_wrapped ? "   (the body pool wrapped: later requests were duplicates, not counted as events)" : ""}`,
+  );
 }
 
 async function outboxPhaseRun(out) {
-  out.outbox = await outboxPhase({ rounds: Math.max(2, PROFILE.httpRounds), durationSec: PROFILE.httpSec, warmupSec: PROFILE.httpWarmupSec, connections: Math.min(PROFILE.connections, 32), log });
+  out.outbox = await outboxPhase({
+    rounds: Math.max(2, PROFILE.httpRounds),
+    durationSec: PROFILE.httpSec,
+    warmupSec: PROFILE.httpWarmupSec,
+    connections: Math.min(PROFILE.connections, 32),
+    log,
+  });
   const o = out.outbox;
-  const rows = Object.entries(o.settings).map(([name, s]) => [name, s.events_per_s_median, s.runs.map((run) => run.events_per_s).join(", "), s.cpu_us_per_event_median ?? "—", s.runs.reduce((t, r) => t + r.other, 0)]);
-  console.log(`\nOutbox: events/s answered 200 by convotic serve with one webhook sink; ${o.connections} keep-alive connections, ${o.duration_s} s × ${o.rounds} interleaved rounds, distinct Telegram updates\n`);
+  const rows = Object.entries(o.settings).map(([name, s]) => [
+    name,
+    s.events_per_s_median,
+    s.runs.map((run) => run.events_per_s).join(", "),
+    s.cpu_us_per_event_median ?? "—",
+    s.runs.reduce((t, r) => t + r.other, 0),
+  ]);
+  console.log(
+    `\nOutbox: events/s answered 200 by convotic serve with one webhook sink; ${o.connections} keep-alive connections, ${o.duration_s} s × ${o.rounds} interleaved rounds, distinct Telegram updates\n`,
+  );
   console.log(table(["webhook sink", "events/s median", "per round", "serve CPU µs/event", "non-200"], rows));
-  console.log(`durable outbox / in-memory queue: ${fmt(o.durable_over_memory)}× the events/s, ${fmt(o.cpu_durable_over_memory)}× the CPU per event`);
+  console.log(
+    `durable outbox / in-memory queue: ${fmt(o.durable_over_memory)}× the events/s, ${fmt(o.cpu_durable_over_memory)}× the CPU per event`,
+  );
 }
 
 function memoryPhase(out) {
   log(`memory: ${PROFILE.memoryEvents} events in a child process`);
-  const child = spawnSync(process.execPath, ["--expose-gc", join(BENCH_DIR, "memory.mjs"), "--events", String(PROFILE.memoryEvents)], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 15 * 60_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ["--expose-gc", join(BENCH_DIR, "memory.mjs"), "--events", String(PROFILE.memoryEvents)],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      timeout: 15 * 60_000,
+    },
+  );
   if (child.status !== 0) throw new Error(`memory phase failed (${child.status ?? child.signal})`);
   out.memory = JSON.parse(child.stdout.trim().split("\n").pop());
   const m = out.memory;
-  console.log(`\nMemory over ${m.events} events (${m.body}): after GC heap ${m.baseline.heap_used_mb} → ${m.final.heap_used_mb} MB (max ${m.max_heap_used_after_gc_mb}), RSS ${m.baseline.rss_mb} → ${m.final.rss_mb} MB; idempotency store: ${m.idempotency_store}`);
+  console.log(
+    `\nMemory over ${m.events} events (${m.body}): after GC heap ${m.baseline.heap_used_mb} → ${m.final.heap_used_mb} MB (max ${m.max_heap_used_after_gc_mb}), RSS ${m.baseline.rss_mb} → ${m.final.rss_mb} MB; idempotency store: ${m.idempotency_store}`,
+  );
 }
 
 async function main() {
@@ -310,7 +518,9 @@ async function main() {
   if (PHASES.has("outbox")) await outboxPhaseRun(out);
   out.wall_s = Math.round((Date.now() - started) / 100) / 10;
   out.load_average_at_end = loadavg().map((x) => Math.round(x * 10) / 10);
-  log(`load average (1, 5, 15 min): ${out.load_average_at_start.join(" ")} at start, ${out.load_average_at_end.join(" ")} at end; ${cpus().length} cores`);
+  log(
+    `load average (1, 5, 15 min): ${out.load_average_at_start.join(" ")} at start, ${out.load_average_at_end.join(" ")} at end; ${cpus().length} cores`,
+  );
   console.log("\n" + JSON.stringify({ bench: out }));
 }
 

@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { loadLibrary } from "./lib/library.mjs";
 import { BATCH_KINDS, CONTEXT, SECRETS, signedBody } from "./lib/corpus.mjs";
 
-const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, checkpoints: { type: "string", default: "10" } } });
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "1000000" }, checkpoints: { type: "string", default: "10" } },
+});
 const targetEvents = Number(values.events);
 if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc");
 
@@ -35,14 +37,24 @@ function idempotencyStore(library) {
 const store = idempotencyStore(lib);
 
 // one template; the 8-digit batch number is spliced into every status id, so no two batches share an id
-const template = JSON.stringify(BATCH_KINDS["whatsapp-statuses"].build(BATCH)).replaceAll("wamid.bench", "wamid.B########");
-const bodyFor = (batch) => signedBody(lib, "whatsapp", template.replaceAll("########", String(batch).padStart(8, "0")), "memory");
+const template = JSON.stringify(BATCH_KINDS["whatsapp-statuses"].build(BATCH)).replaceAll(
+  "wamid.bench",
+  "wamid.B########",
+);
+const bodyFor = (batch) =>
+  signedBody(lib, "whatsapp", template.replaceAll("########", String(batch).padStart(8, "0")), "memory");
 
 function snapshot(events) {
   globalThis.gc();
   const usage = process.memoryUsage();
   const mb = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-  return { events, rss_mb: mb(usage.rss), heap_used_mb: mb(usage.heapUsed), heap_total_mb: mb(usage.heapTotal), external_mb: mb(usage.external) };
+  return {
+    events,
+    rss_mb: mb(usage.rss),
+    heap_used_mb: mb(usage.heapUsed),
+    heap_total_mb: mb(usage.heapTotal),
+    external_mb: mb(usage.external),
+  };
 }
 
 const checkpoints = [snapshot(0)];
@@ -51,7 +63,13 @@ let events = 0;
 const started = process.cpuUsage();
 for (let batch = 0; batch < MAX_BATCHES; batch++) {
   const body = bodyFor(batch);
-  const result = normalizer.processWebhook({ platform: "whatsapp", rawBody: body.rawBody, headers: body.headers, secrets: SECRETS.whatsapp, context: CONTEXT("whatsapp") });
+  const result = normalizer.processWebhook({
+    platform: "whatsapp",
+    rawBody: body.rawBody,
+    headers: body.headers,
+    secrets: SECRETS.whatsapp,
+    context: CONTEXT("whatsapp"),
+  });
   if (result.events.length !== BATCH) throw new Error(`expected ${BATCH} events, got ${result.events.length}`);
   if (store !== undefined) for (const event of result.events) await store.record(event);
   events += result.events.length;

@@ -40,7 +40,10 @@ if (values.child) {
   const lib = loadLibrary();
   const normalizer = lib.createConvotic();
   const wanted = values.platform?.split(",");
-  const bodies = values.batch !== undefined ? [batchBody(lib, values.batch)] : singleBodies(lib).filter((b) => wanted === undefined || wanted.includes(b.platform));
+  const bodies =
+    values.batch !== undefined
+      ? [batchBody(lib, values.batch)]
+      : singleBodies(lib).filter((b) => wanted === undefined || wanted.includes(b.platform));
   const runs = bodies.map((body) => [ours(normalizer, body.platform), body]);
   const seconds = Number(values.seconds);
   // warm-up outside the window the summary counts (module loading, JIT tiers), then the profiled loop
@@ -54,12 +57,30 @@ if (values.child) {
 }
 
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), "convotic-profile-"));
-const args = ["--seconds", values.seconds, ...(values.platform ? ["--platform", values.platform] : []), ...(values.batch ? ["--batch", values.batch] : [])];
-const child = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "100", new URL(import.meta.url).pathname, ...args, "--child"], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "inherit"],
-  timeout: 120_000,
-});
+const args = [
+  "--seconds",
+  values.seconds,
+  ...(values.platform ? ["--platform", values.platform] : []),
+  ...(values.batch ? ["--batch", values.batch] : []),
+];
+const child = spawnSync(
+  process.execPath,
+  [
+    "--cpu-prof",
+    "--cpu-prof-dir",
+    dir,
+    "--cpu-prof-interval",
+    "100",
+    new URL(import.meta.url).pathname,
+    ...args,
+    "--child",
+  ],
+  {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 120_000,
+  },
+);
 if (child.status !== 0) throw new Error(`profiled run failed (${child.status ?? child.signal})`);
 const run = JSON.parse(child.stdout.trim());
 const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
@@ -71,7 +92,8 @@ const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parent = new Map();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 function under(id, name) {
-  for (let node = byId.get(id); node !== undefined; node = byId.get(parent.get(node.id))) if (node.callFrame.functionName === name) return true;
+  for (let node = byId.get(id); node !== undefined; node = byId.get(parent.get(node.id)))
+    if (node.callFrame.functionName === name) return true;
   return false;
 }
 const inLoop = profile.samples.map((id) => under(id, "profiledLoop"));
@@ -121,7 +143,9 @@ for (const [id, us] of selfUs) {
   const group = cat.startsWith("ours: ") ? "ours (all modules)" : cat;
   categories.set(group, (categories.get(group) ?? 0) + us);
   if (group === "ours (all modules)") categories.set(cat, (categories.get(cat) ?? 0) + us);
-  const where = node.callFrame.url ? `${node.callFrame.url.replace(/^.*\/(node_modules|dist)\//, "$1/")}:${node.callFrame.lineNumber + 1}` : `native, in ${cat}`;
+  const where = node.callFrame.url
+    ? `${node.callFrame.url.replace(/^.*\/(node_modules|dist)\//, "$1/")}:${node.callFrame.lineNumber + 1}`
+    : `native, in ${cat}`;
   const key = `${leaf}  (${where})`;
   functions.set(key, (functions.get(key) ?? 0) + us);
 }
@@ -134,8 +158,10 @@ profile.samples.forEach((id, i) => {
     const { url, functionName } = node.callFrame;
     let step;
     if (url.endsWith("/dist/core/pipeline.js") && functionName !== "") step = `pipeline ${functionName}`;
-    else if (/\/dist\/adapters\/[^/]+\/normalize\.js$/.test(url) && /^normalize/.test(functionName)) step = "adapter normalize (mapping)";
-    else if (url.endsWith("/dist/core/engine/ids.js") && /Id$/.test(functionName) && functionName !== "hashId") step = `ids ${functionName}`;
+    else if (/\/dist\/adapters\/[^/]+\/normalize\.js$/.test(url) && /^normalize/.test(functionName))
+      step = "adapter normalize (mapping)";
+    else if (url.endsWith("/dist/core/engine/ids.js") && /Id$/.test(functionName) && functionName !== "hashId")
+      step = `ids ${functionName}`;
     if (step !== undefined && !seen.has(step)) {
       seen.add(step);
       steps.set(step, (steps.get(step) ?? 0) + (profile.timeDeltas[i] ?? 0));
@@ -146,10 +172,15 @@ profile.samples.forEach((id, i) => {
 const pct = (us) => `${((us / total) * 100).toFixed(1)}%`;
 // the profile's deltas are wall time (inflated on a loaded machine): shares of it, scaled to the CPU time per op
 const perOp = (us) => `${((us / total) * run.cpuUsPerOp).toFixed(2)} µs/op`;
-console.log(`profile of ours on ${run.bodies.join(", ")}: ${run.ops} ops, ${run.cpuUsPerOp.toFixed(1)} µs of process CPU per op (mean)\n`);
+console.log(
+  `profile of ours on ${run.bodies.join(", ")}: ${run.ops} ops, ${run.cpuUsPerOp.toFixed(1)} µs of process CPU per op (mean)\n`,
+);
 console.log("self time by category (native frames charged to their JS caller):");
-for (const [name, us] of [...categories].sort((a, b) => b[1] - a[1])) console.log(`  ${name.startsWith("ours: ") ? "   " : ""}${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
+for (const [name, us] of [...categories].sort((a, b) => b[1] - a[1]))
+  console.log(`  ${name.startsWith("ours: ") ? "   " : ""}${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
 console.log(`\ntop ${values.top} functions by self time:`);
-for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
+for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
+  console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
 console.log("\ninclusive time of the pipeline steps (a step includes the steps it calls):");
-for (const [name, us] of [...steps].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);
+for (const [name, us] of [...steps].sort((a, b) => b[1] - a[1]))
+  console.log(`  ${pct(us).padStart(6)}  ${perOp(us).padStart(14)}  ${name}`);

@@ -33,7 +33,7 @@ if (kind === "bare-node") {
     const chunks = [];
     req.on("data", (chunk) => chunks.push(chunk));
     req.on("end", () => {
-      let ok = false;
+      let ok;
       try {
         ok = authenticAndParsed(Buffer.concat(chunks), req.headers["x-hub-signature-256"]);
       } catch {
@@ -48,18 +48,23 @@ if (kind === "bare-node") {
   const { default: express } = await import("express");
   const app = await expressApp();
   app.post(path, express.raw({ type: "*/*" }), (req, res) => {
-    let ok = false;
+    let ok;
     try {
       ok = authenticAndParsed(req.body, req.get("x-hub-signature-256"));
     } catch {
       ok = false;
     }
-    res.status(ok ? 200 : 401).type("text/plain").send(ok ? "ok" : "unauthorized");
+    res
+      .status(ok ? 200 : 401)
+      .type("text/plain")
+      .send(ok ? "ok" : "unauthorized");
   });
   server = createServer(app);
 } else if (kind === "convotic-express") {
   // the baseline's build when the bench compares against another revision
-  const lib = process.env.CONVOTIC_DIST ? createRequire(import.meta.url)(join(process.env.CONVOTIC_DIST, "index.js")) : loadLibrary();
+  const lib = process.env.CONVOTIC_DIST
+    ? createRequire(import.meta.url)(join(process.env.CONVOTIC_DIST, "index.js"))
+    : loadLibrary();
   const normalizer = lib.createConvotic();
   const router = lib.createRouter();
   const handler = lib.createWebhookHandler({

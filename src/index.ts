@@ -53,8 +53,26 @@ export type {
 } from "./http";
 
 // the events and the catalogue
-export { catalogue, contactId, conversationId, domainOf, EVENT_TYPES, isEventType, PlatformName, UnifiedEventSchema } from "./core";
-export type { Catalogue, Domain, EventData, EventMetadata, EventOf, EventType, UnhandledEvent, UnifiedEvent } from "./core";
+export {
+  catalogue,
+  contactId,
+  conversationId,
+  domainOf,
+  EVENT_TYPES,
+  isEventType,
+  PlatformName,
+  UnifiedEventSchema,
+} from "./core";
+export type {
+  Catalogue,
+  Domain,
+  EventData,
+  EventMetadata,
+  EventOf,
+  EventType,
+  UnhandledEvent,
+  UnifiedEvent,
+} from "./core";
 
 // the errors
 export {

@@ -9,7 +9,8 @@ import { join } from "node:path";
  * `convotic`, `convotic/http`, … export fails here until `node api/extract.js --update` rewrites the report.
  */
 const root = join(__dirname, "..");
-const extract = (args: readonly string[]) => spawnSync(process.execPath, [join(root, "api", "extract.js"), ...args], { cwd: root, encoding: "utf8" });
+const extract = (args: readonly string[]) =>
+  spawnSync(process.execPath, [join(root, "api", "extract.js"), ...args], { cwd: root, encoding: "utf8" });
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
 
 describe("the API reports", () => {
@@ -18,7 +19,11 @@ describe("the API reports", () => {
       .filter((subpath) => subpath !== "./package.json")
       .map((subpath) => (subpath === "." ? "convotic.api.md" : `convotic-${subpath.slice(2)}.api.md`))
       .sort();
-    expect(readdirSync(join(root, "api")).filter((name) => name.endsWith(".api.md")).sort()).toEqual(expected);
+    expect(
+      readdirSync(join(root, "api"))
+        .filter((name) => name.endsWith(".api.md"))
+        .sort(),
+    ).toEqual(expected);
   });
 
   it("match the built declarations, and fail naming the entry whose surface moved", () => {
@@ -29,7 +34,8 @@ describe("the API reports", () => {
       expect(clean.status).toBe(0);
 
       // a report that no longer lists one export: the surface "grew" past the reviewed report
-      for (const name of readdirSync(join(root, "api")).filter((file) => file.endsWith(".api.md"))) copyFileSync(join(root, "api", name), join(tampered, name));
+      for (const name of readdirSync(join(root, "api")).filter((file) => file.endsWith(".api.md")))
+        copyFileSync(join(root, "api", name), join(tampered, name));
       const report = join(tampered, "convotic-testing.api.md");
       const lines = readFileSync(report, "utf8").split("\n");
       const signed = lines.findIndex((line) => line.startsWith("export function signedHeaders"));

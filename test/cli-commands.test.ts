@@ -12,7 +12,10 @@ import { FIXTURES_DIR } from "./support/fixtures";
 /* Help, version, exit codes and reproducibility of every command, through the built binary as users run it. */
 const root = join(__dirname, "..");
 const bin = join(root, "dist", "cli", "main.js");
-const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; scripts: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  version: string;
+  scripts: Record<string, string>;
+};
 
 function cli(args: string[], options: { cwd?: string } = {}) {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: options.cwd ?? root, input: "", encoding: "utf8" });
@@ -27,7 +30,11 @@ describe("help and version", () => {
   it.each(Object.keys(COMMANDS))("%s --help prints its own usage and options on stdout and exits 0", (command) => {
     for (const flag of ["--help", "-h"]) {
       const out = cli([command, flag]);
-      expect(out).toEqual({ code: 0, stdout: expect.stringMatching(new RegExp(`^usage: convotic ${command} `)), stderr: "" });
+      expect(out).toEqual({
+        code: 0,
+        stdout: expect.stringMatching(new RegExp(`^usage: convotic ${command} `)),
+        stderr: "",
+      });
     }
     expect(cli(["help", command]).stdout).toBe(cli([command, "--help"]).stdout);
   });
@@ -52,7 +59,10 @@ describe("help and version", () => {
 
 describe("bad usage is exit 2 with one reason", () => {
   it.each([
-    [["demo", "--platform", "foo"], /unknown platform "foo" \(available: instagram, line, messenger, telegram, viber, whatsapp\)/],
+    [
+      ["demo", "--platform", "foo"],
+      /unknown platform "foo" \(available: instagram, line, messenger, telegram, viber, whatsapp\)/,
+    ],
     [["normalize", "--platform", "foo"], /unknown platform "foo"/],
     [["demo", "--received-at", "yesterday"], /--received-at is not a timestamp/],
     [["normalize", "-p", "telegram", "--workspace", ""], /--workspace may not be empty/],
@@ -121,7 +131,12 @@ describe("convotic docs", () => {
 describe("convotic replay against a server that stops answering", () => {
   const dir = mkdtempSync(join(tmpdir(), "convotic-replay-down-"));
   const config = join(dir, "config.json");
-  writeFileSync(config, JSON.stringify({ blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: "replay-down-token" } }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: "replay-down-token" } }],
+    }),
+  );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function replay(to: string) {
@@ -172,6 +187,10 @@ describe("convotic replay against a server that stops answering", () => {
     const { port } = server.address() as AddressInfo;
     const out = await replay(`http://127.0.0.1:${port}`);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(new RegExp(`^convotic: cannot reach http://127\\.0\\.0\\.1:${port}: \\w+ \\(3 connection failure\\(s\\) in a row\\); stopped: sent 2 of \\d+, accepted 2\\n$`));
+    expect(out.stderr).toMatch(
+      new RegExp(
+        `^convotic: cannot reach http://127\\.0\\.0\\.1:${port}: \\w+ \\(3 connection failure\\(s\\) in a row\\); stopped: sent 2 of \\d+, accepted 2\\n$`,
+      ),
+    );
   });
 });

@@ -16,12 +16,20 @@ import { createLogger, createMetrics, observeHandler } from "../src/observe";
 const TOKEN = "ops-secret-token_4Kd";
 const dir = mkdtempSync(join(tmpdir(), "convotic-ops-"));
 const config = join(dir, "config.json");
-writeFileSync(config, JSON.stringify({ blocks: [{ id: "tg-ops", platform: "telegram", workspace_id: "ws_ops", secrets: { secret_token: TOKEN } }] }));
+writeFileSync(
+  config,
+  JSON.stringify({
+    blocks: [{ id: "tg-ops", platform: "telegram", workspace_id: "ws_ops", secrets: { secret_token: TOKEN } }],
+  }),
+);
 const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", "telegram", `${name}.json`));
 
 function capture() {
   let text = "";
-  return { stream: new Writable({ write: (chunk: Buffer, _encoding, done) => ((text += chunk.toString()), done()) }), text: () => text };
+  return {
+    stream: new Writable({ write: (chunk: Buffer, _encoding, done) => ((text += chunk.toString()), done()) }),
+    text: () => text,
+  };
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
@@ -36,7 +44,11 @@ async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
 function post(url: string, body: Buffer, token = TOKEN, requestId?: string) {
   return fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": token, ...(requestId === undefined ? {} : { "x-request-id": requestId }) },
+    headers: {
+      "content-type": "application/json",
+      "x-telegram-bot-api-secret-token": token,
+      ...(requestId === undefined ? {} : { "x-request-id": requestId }),
+    },
     body,
   });
 }
@@ -63,7 +75,13 @@ describe("convotic serve --log-format json: health, readiness, metrics and logs"
   let url: string;
 
   beforeAll(async () => {
-    exit = run(["serve", "--config", config, "--port", "0", "--log-format", "json"], { stdin: new PassThrough(), stdout: stdout.stream, stderr: stderr.stream, env: {}, signals });
+    exit = run(["serve", "--config", config, "--port", "0", "--log-format", "json"], {
+      stdin: new PassThrough(),
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: {},
+      signals,
+    });
     url = await until(() => /listening on (http:\/\/[\d.:]+)/.exec(stderr.text())?.[1], "listening");
   });
 
@@ -93,18 +111,34 @@ describe("convotic serve --log-format json: health, readiness, metrics and logs"
     expect(scraped.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await scraped.text();
     // the public listener serves /metrics here, so no block id appears in it (the ops listener names them)
-    expect(sample(text, "convotic_webhook_requests_total", { platform: "telegram", block: "(hidden)", status: "200" })).toBe(2);
-    expect(sample(text, "convotic_webhook_requests_total", { platform: "telegram", block: "(hidden)", status: "401" })).toBe(1);
+    expect(
+      sample(text, "convotic_webhook_requests_total", { platform: "telegram", block: "(hidden)", status: "200" }),
+    ).toBe(2);
+    expect(
+      sample(text, "convotic_webhook_requests_total", { platform: "telegram", block: "(hidden)", status: "401" }),
+    ).toBe(1);
     expect(text).not.toContain("tg-ops");
     // a client's made-up path never becomes a label value
-    expect(sample(text, "convotic_webhook_requests_total", { platform: "(none)", block: "(none)", status: "404" })).toBe(1);
+    expect(
+      sample(text, "convotic_webhook_requests_total", { platform: "(none)", block: "(none)", status: "404" }),
+    ).toBe(1);
     expect(text).not.toContain("no-such-block");
     expect(sample(text, "convotic_signature_failures_total", { platform: "telegram", block: "(hidden)" })).toBe(1);
     expect(sample(text, "convotic_events_total", { platform: "telegram", type: "messaging.message.received" })).toBe(1);
-    expect(sample(text, "convotic_events_total", { platform: "telegram", type: "messaging.conversation.created" })).toBe(1);
+    expect(
+      sample(text, "convotic_events_total", { platform: "telegram", type: "messaging.conversation.created" }),
+    ).toBe(1);
     expect(sample(text, "convotic_unhandled_total", { platform: "telegram", kind: "poll" })).toBe(1);
-    expect(sample(text, "convotic_webhook_request_duration_seconds_count", { platform: "telegram", status: "200" })).toBe(2);
-    expect(sample(text, "convotic_webhook_request_duration_seconds_bucket", { platform: "telegram", status: "200", le: "+Inf" })).toBe(2);
+    expect(
+      sample(text, "convotic_webhook_request_duration_seconds_count", { platform: "telegram", status: "200" }),
+    ).toBe(2);
+    expect(
+      sample(text, "convotic_webhook_request_duration_seconds_bucket", {
+        platform: "telegram",
+        status: "200",
+        le: "+Inf",
+      }),
+    ).toBe(2);
     expect(text).toContain("# TYPE convotic_duplicates_total counter");
     expect(text).toContain("# TYPE convotic_handler_failures_total counter");
     expect(text).toContain("convotic_process_cpu_seconds_total");
@@ -114,12 +148,30 @@ describe("convotic serve --log-format json: health, readiness, metrics and logs"
     const answer = await post(`${url}/webhooks/tg-ops`, fixture("message-start-deep-link"), TOKEN, "req-ops-42");
     expect(answer.headers.get("x-request-id")).toBe("req-ops-42");
     const records = await until(() => {
-      const parsed = stderr.text().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      const parsed = stderr
+        .text()
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       return parsed.some((record) => record["request_id"] === "req-ops-42") ? parsed : undefined;
     }, "the request's record");
-    expect(records.every((record) => typeof record["level"] === "string" && typeof record["time"] === "string" && typeof record["msg"] === "string")).toBe(true);
+    expect(
+      records.every(
+        (record) =>
+          typeof record["level"] === "string" &&
+          typeof record["time"] === "string" &&
+          typeof record["msg"] === "string",
+      ),
+    ).toBe(true);
     const record = records.find((candidate) => candidate["request_id"] === "req-ops-42")!;
-    expect(record).toMatchObject({ level: "info", platform: "telegram", block: "tg-ops", status: 200, events: 2, unhandled: 0 });
+    expect(record).toMatchObject({
+      level: "info",
+      platform: "telegram",
+      block: "tg-ops",
+      status: 200,
+      events: 2,
+      unhandled: 0,
+    });
     expect(typeof record["duration_ms"]).toBe("number");
     // a generated id when the caller gives none (or one that is not a plain token)
     const generated = await post(`${url}/webhooks/tg-ops`, fixture("poll"), TOKEN, "bad id\twith tab");
@@ -131,7 +183,10 @@ describe("convotic serve --log-format json: health, readiness, metrics and logs"
 
 describe("observeHandler", () => {
   const normalizer = createNormalizer({ adapters });
-  const blocks: BlockSet = loadBlocks([{ id: "tg-obs", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }], { normalizer });
+  const blocks: BlockSet = loadBlocks(
+    [{ id: "tg-obs", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }],
+    { normalizer },
+  );
 
   it("counts handler failures by code and answers /readyz 503 for a failing check, a slow one, and while draining", async () => {
     const metrics = createMetrics({ processMetrics: false });
@@ -139,14 +194,24 @@ describe("observeHandler", () => {
       throw new Error("the application's handler failed");
     });
     const logs = capture();
-    const webhooks = createWebhookHandler({ normalizer, blocks, router, logger: createLogger({ format: "text", stream: logs.stream }) });
+    const webhooks = createWebhookHandler({
+      normalizer,
+      blocks,
+      router,
+      logger: createLogger({ format: "text", stream: logs.stream }),
+    });
     let storeUp = true;
     const handler = observeHandler(webhooks, {
       blocks,
       metrics,
       checkTimeoutMs: 100,
       readiness: [
-        { name: "store", check: () => { if (!storeUp) throw new Error("connection refused"); } },
+        {
+          name: "store",
+          check: () => {
+            if (!storeUp) throw new Error("connection refused");
+          },
+        },
         { name: "sink", check: () => new Promise<void>((resolve) => setTimeout(resolve, storeUp ? 0 : 1000)) },
       ],
     });
@@ -160,7 +225,10 @@ describe("observeHandler", () => {
       expect(failures[0]).toMatch(/ 1$/);
       expect(logs.text()).toMatch(/ error webhook .*request_id=[0-9a-f-]{36}/);
       // the delivery's own record of the failure carries the same request id (it travels with the request)
-      const ids = [/ error webhook .*request_id=([0-9a-f-]{36})/, / warn event failed; .*request_id=([0-9a-f-]{36})/].map((pattern) => pattern.exec(logs.text())?.[1]);
+      const ids = [
+        / error webhook .*request_id=([0-9a-f-]{36})/,
+        / warn event failed; .*request_id=([0-9a-f-]{36})/,
+      ].map((pattern) => pattern.exec(logs.text())?.[1]);
       expect(ids[1]).toBeDefined();
       expect(ids[1]).toBe(ids[0]);
 
@@ -168,7 +236,11 @@ describe("observeHandler", () => {
       storeUp = false;
       const down = await fetch(`${server.url}/readyz`);
       expect(down.status).toBe(503);
-      expect(await down.json()).toEqual({ status: "not ready", blocks: 1, checks: { store: "connection refused", sink: "no answer within 100 ms" } });
+      expect(await down.json()).toEqual({
+        status: "not ready",
+        blocks: 1,
+        checks: { store: "connection refused", sink: "no answer within 100 ms" },
+      });
       storeUp = true;
       handler.setDraining();
       expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: "draining" });

@@ -26,7 +26,16 @@ describe("convotic normalize", () => {
   const fixture = fixturesOf("telegram").find((f) => f.name === "message-start-deep-link")!;
 
   it("prints a JSON array of envelopes on stdout and a one-line summary on stderr", () => {
-    const out = cli(["normalize", "--platform", "telegram", "--workspace", "ws_cli", "--block", "blk_cli", fixture.path]);
+    const out = cli([
+      "normalize",
+      "--platform",
+      "telegram",
+      "--workspace",
+      "ws_cli",
+      "--block",
+      "blk_cli",
+      fixture.path,
+    ]);
     expect(out.code).toBe(0);
     const events = JSON.parse(out.stdout) as { type: string; workspace_id: string; block_id: string }[];
     expect(events.map((e) => e.type)).toEqual(["messaging.message.received", "messaging.conversation.created"]);
@@ -108,7 +117,12 @@ describe("convotic types and schema", () => {
     expect(out.code).toBe(0);
     const rows = JSON.parse(out.stdout) as { type: string; domain: string; extension: boolean; adapters: string[] }[];
     expect(rows.filter((r) => !r.extension)).toHaveLength(35);
-    expect(rows.filter((r) => r.extension).map((r) => r.type).sort()).toEqual([
+    expect(
+      rows
+        .filter((r) => r.extension)
+        .map((r) => r.type)
+        .sort(),
+    ).toEqual([
       "automation.draft.created",
       "messaging.conversation.updated",
       "messaging.handoff.requested",
@@ -127,7 +141,10 @@ describe("convotic types and schema", () => {
     for (const type of EVENT_TYPES) {
       const out = await runCli(["schema", type]);
       expect(out.code).toBe(0);
-      const schema = JSON.parse(out.stdout) as { properties: { type: { const: string } }; additionalProperties: boolean };
+      const schema = JSON.parse(out.stdout) as {
+        properties: { type: { const: string } };
+        additionalProperties: boolean;
+      };
       expect(schema.properties.type.const).toBe(type);
       expect(schema.additionalProperties).toBe(false);
     }

@@ -11,13 +11,25 @@ import { TEST_SECRETS } from "./support/secrets";
  * handshakes, determinism, catalogue validity, `emits`, unknown kinds, batches and per-item isolation.
  */
 const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknown>["cases"]>> = {
-  instagram: { unknown: "mentions-and-story-insights", batch: { fixture: "multi-entry-batch", items: 3 }, poisoned: "poisoned-batch" },
+  instagram: {
+    unknown: "mentions-and-story-insights",
+    batch: { fixture: "multi-entry-batch", items: 3 },
+    poisoned: "poisoned-batch",
+  },
   line: { unknown: "unknown-event-type", batch: { fixture: "batch-mixed", items: 4 }, poisoned: "poisoned-batch" },
-  messenger: { unknown: "unhandled-kinds", batch: { fixture: "multi-entry-batch", items: 3 }, poisoned: "poisoned-batch" },
+  messenger: {
+    unknown: "unhandled-kinds",
+    batch: { fixture: "multi-entry-batch", items: 3 },
+    poisoned: "poisoned-batch",
+  },
   // one update per body: a malformed one is its own batch
   telegram: { unknown: "inline-query", batch: false, poisoned: "poisoned-update" },
   viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update" },
-  whatsapp: { unknown: "template-status-update", batch: { fixture: "multi-status-batch", items: 4 }, poisoned: "poisoned-batch" },
+  whatsapp: {
+    unknown: "template-status-update",
+    batch: { fixture: "multi-status-batch", items: 4 },
+    poisoned: "poisoned-batch",
+  },
 };
 
 const registry: Readonly<Record<string, PlatformAdapter>> = adapters;
@@ -36,7 +48,13 @@ for (const [platform, adapter] of Object.entries(registry)) {
     secrets: { valid: secrets.valid, wrong: secrets.wrong },
     ...(secrets.handshake === undefined
       ? {}
-      : { handshake: { query: secrets.handshake.query, challenge: secrets.handshake.challenge, invalidQuery: secrets.handshake.invalid } }),
+      : {
+          handshake: {
+            query: secrets.handshake.query,
+            challenge: secrets.handshake.challenge,
+            invalidQuery: secrets.handshake.invalid,
+          },
+        }),
     cases: CASES[platform as keyof typeof adapters],
   });
 }

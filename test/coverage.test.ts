@@ -18,7 +18,10 @@ describe("coverage matrix", () => {
   });
 
   it("reports a type an adapter declares but no fixture produces", () => {
-    const claiming: PlatformAdapter = { ...adapters.viber, emits: [...adapters.viber.emits, "messaging.reaction.added"] };
+    const claiming: PlatformAdapter = {
+      ...adapters.viber,
+      emits: [...adapters.viber.emits, "messaging.reaction.added"],
+    };
     const registry = { viber: claiming };
     const coverage = coverageOf(createNormalizer({ adapters: registry }), registry, FIXTURES_DIR);
     expect(coverage.unproven).toEqual([{ platform: "viber", type: "messaging.reaction.added" }]);

@@ -12,7 +12,13 @@ import { createNormalizer } from "../src/core";
  */
 const root = join(__dirname, "..");
 const DOCS = ["README.md", "docs/http.md"];
-const STANDALONE_DOCS = ["README.md", ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`), ...readdirSync(join(root, "docs", "adapters")).map((name) => `docs/adapters/${name}`)];
+const STANDALONE_DOCS = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+  ...readdirSync(join(root, "docs", "adapters")).map((name) => `docs/adapters/${name}`),
+];
 
 const AMBIENT: Readonly<Record<string, string>> = {
   rawBody: "Uint8Array",
@@ -25,7 +31,10 @@ const AMBIENT: Readonly<Record<string, string>> = {
 
 function examples(file: string): { name: string; code: string }[] {
   const text = readFileSync(join(root, file), "utf8");
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match, index) => ({ name: `${file}#${index + 1}`, code: match[1]! }));
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((match, index) => ({
+    name: `${file}#${index + 1}`,
+    code: match[1]!,
+  }));
 }
 
 function compile(snippets: { name: string; code: string }[]): string[] {
@@ -58,7 +67,8 @@ function compile(snippets: { name: string; code: string }[]): string[] {
       },
     );
     return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-      const source = files.find((file) => file.path === diagnostic.file?.fileName)?.name ?? diagnostic.file?.fileName ?? "";
+      const source =
+        files.find((file) => file.path === diagnostic.file?.fileName)?.name ?? diagnostic.file?.fileName ?? "";
       return `${source}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`;
     });
   } finally {
@@ -78,7 +88,12 @@ describe("documentation examples", () => {
   }, 60_000);
 
   it("would catch an example that drifted from the API", () => {
-    const drifted = [{ name: "drift", code: 'import { createRouter } from "convotic";\ncreateRouter().on("messaging.message.recieved", () => {});\n' }];
+    const drifted = [
+      {
+        name: "drift",
+        code: 'import { createRouter } from "convotic";\ncreateRouter().on("messaging.message.recieved", () => {});\n',
+      },
+    ];
     const errors = compile(drifted);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^drift: Argument of type '"messaging\.message\.recieved"' is not assignable/);
@@ -96,8 +111,12 @@ describe("documentation examples", () => {
 const TOKEN = "docs-example-token_9Jq";
 const fixture = readFileSync(join(root, "fixtures", "telegram", "message-start-deep-link.json"));
 const expectedText = (() => {
-  const [first] = createNormalizer({ adapters }).normalize("telegram", fixture, { workspace_id: "w", block_id: "b" }).events;
-  if (first?.type !== "messaging.message.received" || first.data.message.text === undefined) throw new Error("fixture has no text message");
+  const [first] = createNormalizer({ adapters }).normalize("telegram", fixture, {
+    workspace_id: "w",
+    block_id: "b",
+  }).events;
+  if (first?.type !== "messaging.message.received" || first.data.message.text === undefined)
+    throw new Error("fixture has no text message");
   return first.data.message.text;
 })();
 
@@ -149,7 +168,9 @@ function runExample(snippet: { name: string; code: string }) {
       .filter((line) => !/^const (\w+)/.test(line) || !declared(/^const (\w+)/.exec(line)![1]!))
       .join("\n");
     const source = `${prelude}\n${snippet.code}\n${driver(snippet.code)}\n`;
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     writeFileSync(join(dir, "hook.mjs"), LISTEN_HOOK);
     writeFileSync(join(dir, "example.mjs"), js);
     const result = spawnSync(process.execPath, ["--import", "./hook.mjs", "example.mjs"], {
@@ -167,12 +188,16 @@ function runExample(snippet: { name: string; code: string }) {
 describe("documentation examples, run", () => {
   const snippets = DOCS.flatMap(examples);
 
-  it.each(snippets.map((snippet) => [snippet.name, snippet] as const))("%s runs and handles a real webhook", (_name, snippet) => {
-    const out = runExample(snippet);
-    expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: "" });
-    // the application-event example emits and prints nothing; every other one receives the fixture
-    if (!/router\.emit\(/.test(snippet.code)) expect(out.stdout).toContain(expectedText);
-  }, 60_000);
+  it.each(snippets.map((snippet) => [snippet.name, snippet] as const))(
+    "%s runs and handles a real webhook",
+    (_name, snippet) => {
+      const out = runExample(snippet);
+      expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: "" });
+      // the application-event example emits and prints nothing; every other one receives the fixture
+      if (!/router\.emit\(/.test(snippet.code)) expect(out.stdout).toContain(expectedText);
+    },
+    60_000,
+  );
 });
 
 describe("documentation stands alone", () => {
@@ -181,8 +206,13 @@ describe("documentation stands alone", () => {
     expect(text.match(/\.\.\/shared|meta-platforms\.md|telegram-line\.md|peers\.md|seed-\d{3}/g)).toBeNull();
   });
 
-  it.each(readdirSync(join(root, "docs", "adapters")))("docs/adapters/%s cites the platform's own documentation", (file) => {
-    const text = readFileSync(join(root, "docs", "adapters", file), "utf8");
-    expect(text).toMatch(/https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com|developers\.viber\.com)\//);
-  });
+  it.each(readdirSync(join(root, "docs", "adapters")))(
+    "docs/adapters/%s cites the platform's own documentation",
+    (file) => {
+      const text = readFileSync(join(root, "docs", "adapters", file), "utf8");
+      expect(text).toMatch(
+        /https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com|developers\.viber\.com)\//,
+      );
+    },
+  );
 });

@@ -23,31 +23,48 @@ describe("instagram signature", () => {
     expect(escaped.toString("latin1")).toContain("42\\/B, voir https:\\/\\/maisonbleue.example\\/p\\/42");
     expect(escaped.toString("latin1")).toContain("\\ud83d\\ude4f");
     for (const secret of [META_SECRET, INSTAGRAM_SECRET]) {
-      const result = normalizer.processWebhook({ platform, rawBody: escaped, headers: signed(escaped, secret), secrets, context });
+      const result = normalizer.processWebhook({
+        platform,
+        rawBody: escaped,
+        headers: signed(escaped, secret),
+        secrets,
+        context,
+      });
       expect(ofType(result, "messaging.message.received")[0]?.data.message.text).toBe(
         "\u00bfTen\u00e9is la talla S? \u00c7a m'int\u00e9resse \u{1F64F}\u2764\ufe0f \u2014 r\u00e9f. 42/B, voir https://maisonbleue.example/p/42",
       );
     }
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(escaped.toString("utf8"))), "utf8");
-    expect(() => normalizer.verify(platform, { rawBody: reserialised, headers: signed(escaped, META_SECRET) }, secrets)).toThrow(SignatureError);
+    expect(() =>
+      normalizer.verify(platform, { rawBody: reserialised, headers: signed(escaped, META_SECRET) }, secrets),
+    ).toThrow(SignatureError);
   });
 
   it("rejects a tampered body, a secret not in the list and a missing header", () => {
     const tampered = Buffer.from(escaped.toString("latin1").replace("talla S", "talla M"), "latin1");
-    expect(() => normalizer.verify(platform, { rawBody: tampered, headers: signed(escaped, INSTAGRAM_SECRET) }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: signed(escaped, "a-rotated-out-secret") }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: {} }, secrets)).toThrow("missing x-hub-signature-256");
+    expect(() =>
+      normalizer.verify(platform, { rawBody: tampered, headers: signed(escaped, INSTAGRAM_SECRET) }, secrets),
+    ).toThrow(SignatureError);
+    expect(() =>
+      normalizer.verify(platform, { rawBody: escaped, headers: signed(escaped, "a-rotated-out-secret") }, secrets),
+    ).toThrow(SignatureError);
+    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: {} }, secrets)).toThrow(
+      "missing x-hub-signature-256",
+    );
   });
 
   it("accepts sha1 only when allow_sha1 is set", () => {
     const legacy = { "x-hub-signature": `sha1=${hex("sha1", INSTAGRAM_SECRET, escaped)}` };
     expect(() => normalizer.verify(platform, { rawBody: escaped, headers: legacy }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: legacy }, { ...secrets, allow_sha1: true })).not.toThrow();
+    expect(() =>
+      normalizer.verify(platform, { rawBody: escaped, headers: legacy }, { ...secrets, allow_sha1: true }),
+    ).not.toThrow();
   });
 });
 
 describe("instagram handshake", () => {
-  const query = (token: string) => new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "2093746158" });
+  const query = (token: string) =>
+    new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "2093746158" });
 
   it("answers the challenge when the token matches, 403 otherwise or when no token is configured", () => {
     const ok = normalizer.handshake(platform, { query: query("ig-verify-456"), headers: {} }, secrets, context);
@@ -57,7 +74,14 @@ describe("instagram handshake", () => {
       types: ["platform.webhook.verified"],
     });
     expect(normalizer.handshake(platform, { query: query("nope"), headers: {} }, secrets, context)?.status).toBe(403);
-    expect(normalizer.handshake(platform, { query: query("ig-verify-456"), headers: {} }, { app_secrets: [META_SECRET] }, context)?.status).toBe(403);
+    expect(
+      normalizer.handshake(
+        platform,
+        { query: query("ig-verify-456"), headers: {} },
+        { app_secrets: [META_SECRET] },
+        context,
+      )?.status,
+    ).toBe(403);
   });
 });
 
@@ -93,7 +117,10 @@ describe("instagram envelope and accounts", () => {
 describe("instagram mapping", () => {
   it("maps story replies and story mentions to story_reply.received, but an echoed mention to sent", () => {
     const [reply] = ofType(run("story-reply"), "messaging.story_reply.received");
-    expect(reply?.data.story).toEqual({ id: "17920000000000001", url: expect.stringContaining("asset_id=17920000000000001") });
+    expect(reply?.data.story).toEqual({
+      id: "17920000000000001",
+      url: expect.stringContaining("asset_id=17920000000000001"),
+    });
     expect(reply?.data.message.text).toBe("Love this! \u{1F60D}");
     const [mention] = ofType(run("story-mention"), "messaging.story_reply.received");
     expect(mention?.data.message.attachments?.[0]?.type).toBe("story");
@@ -122,8 +149,12 @@ describe("instagram mapping", () => {
   });
 
   it("maps like_heart, reels and unsupported content", () => {
-    expect(ofType(run("like-heart"), "messaging.message.received")[0]?.data.message.attachments).toEqual([{ type: "sticker", emoji: "\u2764\ufe0f" }]);
-    expect(ofType(run("attachment-ig-reel"), "messaging.message.received")[0]?.data.message.attachments?.[0]).toMatchObject({
+    expect(ofType(run("like-heart"), "messaging.message.received")[0]?.data.message.attachments).toEqual([
+      { type: "sticker", emoji: "\u2764\ufe0f" },
+    ]);
+    expect(
+      ofType(run("attachment-ig-reel"), "messaging.message.received")[0]?.data.message.attachments?.[0],
+    ).toMatchObject({
       type: "reel",
       media_id: "17906265141506851",
     });
@@ -131,7 +162,10 @@ describe("instagram mapping", () => {
   });
 
   it("maps icebreakers to a postback that starts a conversation", () => {
-    expect(run("postback-icebreaker-get-started").events.map((event) => event.type)).toEqual(["messaging.postback", "messaging.conversation.created"]);
+    expect(run("postback-icebreaker-get-started").events.map((event) => event.type)).toEqual([
+      "messaging.postback",
+      "messaging.conversation.created",
+    ]);
     expect(run("postback-button").events.map((event) => event.type)).toEqual(["messaging.postback"]);
   });
 
@@ -141,7 +175,12 @@ describe("instagram mapping", () => {
 
   it("maps comments and live comments, skips the account's own, and reports mentions unhandled", () => {
     const [reply] = ofType(run("comments-reply"), "messaging.comment.created");
-    expect(reply?.data.comment).toEqual({ id: "17865799348089040", text: "@jane.doe it's 79\u20ac", post_id: "17918195224117851", parent_id: "17865799348089039" });
+    expect(reply?.data.comment).toEqual({
+      id: "17865799348089040",
+      text: "@jane.doe it's 79\u20ac",
+      post_id: "17918195224117851",
+      parent_id: "17865799348089039",
+    });
     expect(reply?.data.contact).toEqual({ username: "marc.d" });
     expect(reply?.timestamp).toBe("2026-11-21T09:16:40.000Z");
     expect(ofType(run("live-comments"), "messaging.comment.created")).toHaveLength(1);
@@ -158,7 +197,20 @@ describe("instagram mapping", () => {
   it("reports DM kinds Instagram does not have (deliveries) as unhandled", () => {
     const text = JSON.stringify({
       object: "instagram",
-      entry: [{ id: ACCOUNT, time: 1795252530785, messaging: [{ sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, delivery: { watermark: 1795252530000 } }] }],
+      entry: [
+        {
+          id: ACCOUNT,
+          time: 1795252530785,
+          messaging: [
+            {
+              sender: { id: IGSID },
+              recipient: { id: ACCOUNT },
+              timestamp: 1795252530000,
+              delivery: { watermark: 1795252530000 },
+            },
+          ],
+        },
+      ],
     });
     const result = normalizer.normalize(platform, text, context);
     expect(result.events).toHaveLength(0);
@@ -167,9 +219,22 @@ describe("instagram mapping", () => {
 });
 
 describe("instagram: a malformed item costs only itself", () => {
-  const dm = (mid: string) => ({ sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid, text: "hi" } });
-  const badDm = { sender: { id: IGSID }, recipient: { id: ACCOUNT }, timestamp: 1795252530000, message: { mid: 42, text: "?" } };
-  const comment = (id: string) => ({ field: "comments", value: { id, text: "nice", from: { id: IGSID, username: "jane" }, media: { id: "17918195224117851" } } });
+  const dm = (mid: string) => ({
+    sender: { id: IGSID },
+    recipient: { id: ACCOUNT },
+    timestamp: 1795252530000,
+    message: { mid, text: "hi" },
+  });
+  const badDm = {
+    sender: { id: IGSID },
+    recipient: { id: ACCOUNT },
+    timestamp: 1795252530000,
+    message: { mid: 42, text: "?" },
+  };
+  const comment = (id: string) => ({
+    field: "comments",
+    value: { id, text: "nice", from: { id: IGSID, username: "jane" }, media: { id: "17918195224117851" } },
+  });
   const process = (entry: unknown[]) => {
     const rawBody = Buffer.from(JSON.stringify({ object: "instagram", entry }));
     return normalizer.processWebhook({ platform, rawBody, headers: signed(rawBody, META_SECRET), secrets, context });
@@ -179,7 +244,17 @@ describe("instagram: a malformed item costs only itself", () => {
   it.each([
     ["messaging[]", entry({ messaging: [dm("m_1"), badDm, dm("m_3")] }), "message"],
     ["standby[]", entry({ standby: [dm("m_1"), badDm, dm("m_3")] }), "message"],
-    ["changes[]", entry({ changes: [comment("c_1"), { field: "comments", value: { id: "c_2", from: "nope", media: { id: "1" } } }, comment("c_3")] }), "changes.comments"],
+    [
+      "changes[]",
+      entry({
+        changes: [
+          comment("c_1"),
+          { field: "comments", value: { id: "c_2", from: "nope", media: { id: "1" } } },
+          comment("c_3"),
+        ],
+      }),
+      "changes.comments",
+    ],
     ["changes[] with no field", entry({ changes: [comment("c_1"), { value: {} }, comment("c_3")] }), "changes"],
   ])("maps the two good items of %s and reports the poisoned middle one", (_name, one, kind) => {
     const result = process([one]);
@@ -188,9 +263,15 @@ describe("instagram: a malformed item costs only itself", () => {
   });
 
   it("maps the two good entries of three and reports the middle entry whose lists are not lists", () => {
-    const result = process([entry({ messaging: [dm("m_1")] }), entry({ changes: "nope" }), entry({ messaging: [dm("m_3")] })]);
+    const result = process([
+      entry({ messaging: [dm("m_1")] }),
+      entry({ changes: "nope" }),
+      entry({ messaging: [dm("m_3")] }),
+    ]);
     expect(result.events).toHaveLength(2);
-    expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: ACCOUNT, reason: expect.stringContaining("changes") }]);
+    expect(result.unhandled).toMatchObject([
+      { kind: "entry", raw_platform_event_id: ACCOUNT, reason: expect.stringContaining("changes") },
+    ]);
   });
 });
 

@@ -33,7 +33,6 @@ describe("line fixtures", () => {
 const body = fixtureBody("message-text");
 
 describe("line signature", () => {
-
   it("is computed over the exact UTF-8 bytes of a body with emoji and non-ASCII text", () => {
     const text = body.toString("utf8");
     expect(text).toContain("😀");
@@ -41,11 +40,18 @@ describe("line signature", () => {
     const headers = { "x-line-signature": lineSignature(body, secrets.channel_secrets[0]!) };
     expect(() => normalizer.verify("line", { rawBody: body, headers }, secrets)).not.toThrow();
     // the same JSON re-serialised with escaped non-ASCII (what a body parser + JSON.stringify may do) is other bytes
-    const escaped = JSON.stringify(JSON.parse(text)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const escaped = JSON.stringify(JSON.parse(text)).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
     expect(JSON.parse(escaped)).toEqual(JSON.parse(text));
-    expect(() => normalizer.verify("line", { rawBody: Buffer.from(escaped), headers }, secrets)).toThrow(SignatureError);
+    expect(() => normalizer.verify("line", { rawBody: Buffer.from(escaped), headers }, secrets)).toThrow(
+      SignatureError,
+    );
     // and the text decoded as latin1 instead of UTF-8 is other bytes as well
-    expect(() => normalizer.verify("line", { rawBody: Buffer.from(text, "latin1"), headers }, secrets)).toThrow(SignatureError);
+    expect(() => normalizer.verify("line", { rawBody: Buffer.from(text, "latin1"), headers }, secrets)).toThrow(
+      SignatureError,
+    );
   });
 
   it("reads the header case-insensitively", () => {
@@ -54,7 +60,12 @@ describe("line signature", () => {
   });
 
   it("rejects a missing, empty or malformed header with a 401 SignatureError", () => {
-    for (const headers of [{}, { "x-line-signature": "" }, { "x-line-signature": "not-base64!" }, { "x-hub-signature-256": "sha256=00" }]) {
+    for (const headers of [
+      {},
+      { "x-line-signature": "" },
+      { "x-line-signature": "not-base64!" },
+      { "x-hub-signature-256": "sha256=00" },
+    ]) {
       let caught: unknown;
       try {
         normalizer.verify("line", { rawBody: body, headers }, secrets);
@@ -78,7 +89,12 @@ describe("line signature", () => {
 
   it("fails closed on an empty secret list, an empty secret or unknown keys", () => {
     const headers = line.sign(body, secrets);
-    for (const bad of [{ channel_secrets: [] }, { channel_secrets: [""] }, { ...secrets, channel_secret: "x" }, { secret_token: "x" }]) {
+    for (const bad of [
+      { channel_secrets: [] },
+      { channel_secrets: [""] },
+      { ...secrets, channel_secret: "x" },
+      { secret_token: "x" },
+    ]) {
       expect(() => normalizer.verify("line", { rawBody: body, headers }, bad)).toThrow(ConfigError);
     }
   });
@@ -97,7 +113,9 @@ describe("line Verify request (empty events)", () => {
   });
 
   it("must be signed like any other request", () => {
-    expect(() => normalizer.processWebhook({ platform: "line", rawBody: body, headers: {}, secrets, context })).toThrow(SignatureError);
+    expect(() => normalizer.processWebhook({ platform: "line", rawBody: body, headers: {}, secrets, context })).toThrow(
+      SignatureError,
+    );
   });
 });
 
@@ -115,7 +133,9 @@ describe("line ids", () => {
   });
 
   it("reports a message id sent as a JSON number as unhandled rather than map it lossily", () => {
-    const text = fixtureBody("message-text").toString("utf8").replace('"id":"595988571795226693"', '"id":595988571795226693');
+    const text = fixtureBody("message-text")
+      .toString("utf8")
+      .replace('"id":"595988571795226693"', '"id":595988571795226693');
     expect(text).toContain('"id":595988571795226693');
     const result = run(Buffer.from(text));
     expect(result.events).toEqual([]);
@@ -134,7 +154,8 @@ describe("line ids", () => {
 
   it("gives an unsent message the id of the message event it deletes", () => {
     const [received, , , , deleted] = events("batch-mixed");
-    if (received?.type !== "messaging.message.received" || deleted?.type !== "messaging.message.deleted") throw new Error("order");
+    if (received?.type !== "messaging.message.received" || deleted?.type !== "messaging.message.deleted")
+      throw new Error("order");
     expect(deleted.data.message_id).toBe(received.data.message.id);
   });
 });
@@ -142,7 +163,9 @@ describe("line ids", () => {
 describe("line mapping details", () => {
   it("emits a batch of events of several users and types in body order", () => {
     const result = run("batch-mixed");
-    const inOrder = ["message.received", "follow", "conversation.created", "member.joined", "message.deleted"].map((type) => `messaging.${type}`);
+    const inOrder = ["message.received", "follow", "conversation.created", "member.joined", "message.deleted"].map(
+      (type) => `messaging.${type}`,
+    );
     expect(result.events.map((event) => event.type)).toEqual(inOrder);
     expect(result.unhandled).toEqual([]);
     expect(new Set(result.events.map((event) => event.metadata.raw_platform_event_id)).size).toBe(4);
@@ -164,7 +187,9 @@ describe("line mapping details", () => {
     expect(room.metadata.platform_thread_id).toBe("Rb1a7e0c2d0000000000000000000000");
     // the same user in a room and in a 1:1 chat is one contact in two conversations
     expect(room.data).toMatchObject({ contact_id: (direct.data as { contact_id: string }).contact_id });
-    expect((room.data as { conversation_id: string }).conversation_id).not.toBe((direct.data as { conversation_id: string }).conversation_id);
+    expect((room.data as { conversation_id: string }).conversation_id).not.toBe(
+      (direct.data as { conversation_id: string }).conversation_id,
+    );
   });
 
   it("falls back to the group as the contact when LINE withholds the userId", () => {
@@ -178,7 +203,9 @@ describe("line mapping details", () => {
     const event = only("message-text-group-mention-quote");
     if (event.type !== "messaging.message.received") throw new Error(event.type);
     expect(event.data.message.reply_to).toEqual({ message_id: messageId(context.block_id, "468789532432007169") });
-    expect(event.data.message.mentions).toEqual([{ offset: 0, length: 8, platform_user_id: "U53387d548170020e6cedef5f41d1e01d", is_self: true }]);
+    expect(event.data.message.mentions).toEqual([
+      { offset: 0, length: 8, platform_user_id: "U53387d548170020e6cedef5f41d1e01d", is_self: true },
+    ]);
   });
 
   it("converts media durations from ms to seconds and keeps LINE-hosted content fetchable by message id", () => {
@@ -187,7 +214,9 @@ describe("line mapping details", () => {
     expect(audio.data.message.attachments).toEqual([{ type: "audio", media_id: "325709", duration: 12.5 }]);
     const video = only("message-video-external");
     if (video.type !== "messaging.message.received") throw new Error(video.type);
-    expect(video.data.message.attachments).toEqual([{ type: "video", url: "https://example.com/original.mp4", duration: 60 }]);
+    expect(video.data.message.attachments).toEqual([
+      { type: "video", url: "https://example.com/original.mp4", duration: 60 },
+    ]);
   });
 
   it("keeps string postback params and drops values that are not strings", () => {
@@ -195,8 +224,12 @@ describe("line mapping details", () => {
       destination: "U53387d548170020e6cedef5f41d1e01d",
       events: [
         {
-          type: "postback", mode: "active", timestamp: 1513669370318, source: { type: "user", userId: "Uabc" },
-          webhookEventId: "01TESTPOSTBACKPARAMS000000", deliveryContext: { isRedelivery: false },
+          type: "postback",
+          mode: "active",
+          timestamp: 1513669370318,
+          source: { type: "user", userId: "Uabc" },
+          webhookEventId: "01TESTPOSTBACKPARAMS000000",
+          deliveryContext: { isRedelivery: false },
           postback: { data: "d", params: { datetime: "2017-12-25T01:00", weird: 3 } },
         },
       ],
@@ -215,14 +248,19 @@ describe("line mapping details", () => {
     const result = run("unknown-event-type");
     expect(result.events).toEqual([]);
     expect(result.unhandled).toHaveLength(1);
-    expect(result.unhandled[0]).toMatchObject({ kind: "reactionAdded", raw_platform_event_id: "01KZZZZZZZZZZZZZZZZZZZZZZZ" });
+    expect(result.unhandled[0]).toMatchObject({
+      kind: "reactionAdded",
+      raw_platform_event_id: "01KZZZZZZZZZZZZZZZZZZZZZZZ",
+    });
   });
 });
 
 describe("line accounts", () => {
   it("returns one slice keyed by destination", () => {
     const payload = normalizer.parse("line", fixtureBody("delivery"));
-    expect(normalizer.accounts("line", payload)).toEqual([{ account_id: "Uc7472b39e21dab71c2347e02714630d6", payload }]);
+    expect(normalizer.accounts("line", payload)).toEqual([
+      { account_id: "Uc7472b39e21dab71c2347e02714630d6", payload },
+    ]);
   });
 });
 
@@ -241,12 +279,16 @@ describe("line real-world shapes (issue 11)", () => {
     // three events: an exact repeat of the first collapses, the different third one is re-keyed
     expect(result.events).toHaveLength(2);
     expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
-    expect(result.events.map((event) => event.metadata.platform_user_id)).toEqual(["U4af4980629aaaaaaaaaaaaaaaaaaaaaaa", "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa"]);
+    expect(result.events.map((event) => event.metadata.platform_user_id)).toEqual([
+      "U4af4980629aaaaaaaaaaaaaaaaaaaaaaa",
+      "U91eeaf62d9aaaaaaaaaaaaaaaaaaaaaaa",
+    ]);
   });
 
   it("maps messageEdited to messaging.message.updated on the edited message's id, edits in any order", () => {
     const [later, earlier] = events("message-edited-out-of-order");
-    if (later?.type !== "messaging.message.updated" || earlier?.type !== "messaging.message.updated") throw new Error("types");
+    if (later?.type !== "messaging.message.updated" || earlier?.type !== "messaging.message.updated")
+      throw new Error("types");
     expect(later.data.message.id).toBe(messageId(context.block_id, "612345678901234567"));
     expect(earlier.data.message.id).toBe(later.data.message.id);
     expect(later.id).not.toBe(earlier.id);
@@ -265,30 +307,36 @@ describe("line real-world shapes (issue 11)", () => {
     expect(only("member-left").type).toBe("messaging.member.left");
   });
 
-  it.each(["legacy-2021-no-webhook-event-id", "legacy-2018-no-destination"])("accepts stored history (%s) with derived keys and legacy_shape", (name) => {
-    const result = run(name);
-    expect(result.unhandled).toEqual([]);
-    expect(result.events.length).toBeGreaterThanOrEqual(2);
-    for (const event of result.events) {
-      expect(event.metadata.legacy_shape).toBe(true);
-      expect(event.metadata.raw_platform_event_id).toMatch(/^legacy:/);
-    }
-    // deterministic: derived from the content, so the same body gives the same ids
-    expect(run(name).events.map((event) => event.id)).toEqual(result.events.map((event) => event.id));
-  });
+  it.each(["legacy-2021-no-webhook-event-id", "legacy-2018-no-destination"])(
+    "accepts stored history (%s) with derived keys and legacy_shape",
+    (name) => {
+      const result = run(name);
+      expect(result.unhandled).toEqual([]);
+      expect(result.events.length).toBeGreaterThanOrEqual(2);
+      for (const event of result.events) {
+        expect(event.metadata.legacy_shape).toBe(true);
+        expect(event.metadata.raw_platform_event_id).toMatch(/^legacy:/);
+      }
+      // deterministic: derived from the content, so the same body gives the same ids
+      expect(run(name).events.map((event) => event.id)).toEqual(result.events.map((event) => event.id));
+    },
+  );
 
   it("derives the legacy key from the event's content: type, time, chat, user and message id", () => {
     const [message] = events("legacy-2021-no-webhook-event-id");
-    expect(message?.metadata.raw_platform_event_id).toBe("legacy:message:1609459200123::U206d25c2ea6bd87c17655609a1c37cb8:13311111111111");
+    expect(message?.metadata.raw_platform_event_id).toBe(
+      "legacy:message:1609459200123::U206d25c2ea6bd87c17655609a1c37cb8:13311111111111",
+    );
     expect(message?.metadata.platform_account_id).toBe("Uea8667adaf43586706170ff25ff47ae6");
     const [old] = events("legacy-2018-no-destination");
     expect(old?.metadata.platform_account_id).toBeUndefined();
   });
 
   it("routes a body without destination to no account on a shared route", () => {
-    expect(normalizer.accounts("line", normalizer.parse("line", fixtureBody("legacy-2018-no-destination")))).toEqual([]);
+    expect(normalizer.accounts("line", normalizer.parse("line", fixtureBody("legacy-2018-no-destination")))).toEqual(
+      [],
+    );
   });
 });
-
 
 describeCoverage("line", run);

@@ -14,7 +14,10 @@ const PSID = "6543219876543210";
 
 const hex = (algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array) => hmacOf(algorithm, secret, bytes);
 const signed = (bytes: Uint8Array, secret = APP_SECRET) => metaSigned(bytes, secret);
-const page = (...items: unknown[]) => ({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: items }] });
+const page = (...items: unknown[]) => ({
+  object: "page",
+  entry: [{ id: PAGE, time: 1795252530900, messaging: items }],
+});
 
 describe("messenger signature", () => {
   const escaped = body("fallback-link-non-ascii-escaped");
@@ -42,11 +45,19 @@ describe("messenger signature", () => {
   it("rejects a tampered body, a wrong secret, a malformed and a missing header (401)", () => {
     const tampered = Buffer.from(escaped.toString("latin1").replace("M\\u00fcnchen", "M\\u00fcnchem"), "latin1");
     expect(tampered.length).toBe(escaped.length);
-    expect(() => normalizer.verify(platform, { rawBody: tampered, headers: signed(escaped) }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: signed(escaped, "another-secret") }, secrets)).toThrow(SignatureError);
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: { "x-hub-signature-256": hex("sha256", APP_SECRET, escaped) } }, secrets)).toThrow(
-      "malformed",
+    expect(() => normalizer.verify(platform, { rawBody: tampered, headers: signed(escaped) }, secrets)).toThrow(
+      SignatureError,
     );
+    expect(() =>
+      normalizer.verify(platform, { rawBody: escaped, headers: signed(escaped, "another-secret") }, secrets),
+    ).toThrow(SignatureError);
+    expect(() =>
+      normalizer.verify(
+        platform,
+        { rawBody: escaped, headers: { "x-hub-signature-256": hex("sha256", APP_SECRET, escaped) } },
+        secrets,
+      ),
+    ).toThrow("malformed");
     let missing: unknown;
     try {
       normalizer.verify(platform, { rawBody: escaped, headers: {} }, secrets);
@@ -68,9 +79,13 @@ describe("messenger signature", () => {
     const allowing = { ...secrets, allow_sha1: true };
     expect(() => normalizer.verify(platform, { rawBody: escaped, headers: legacy }, allowing)).not.toThrow();
     const wrongSha1 = { "X-Hub-Signature": `sha1=${hex("sha1", "another-secret", escaped)}` };
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: wrongSha1 }, allowing)).toThrow(SignatureError);
+    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: wrongSha1 }, allowing)).toThrow(
+      SignatureError,
+    );
     const wrongSha256 = { ...signed(escaped, "another-secret"), ...legacy };
-    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: wrongSha256 }, allowing)).toThrow(SignatureError);
+    expect(() => normalizer.verify(platform, { rawBody: escaped, headers: wrongSha256 }, allowing)).toThrow(
+      SignatureError,
+    );
   });
 });
 
@@ -87,14 +102,23 @@ describe("messenger handshake", () => {
   });
 
   it("refuses a wrong token, another mode or a missing challenge with 403", () => {
-    for (const request of [query("wrong-token"), query("verify-me-123", "1158201444", "unsubscribe"), new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": "verify-me-123" })]) {
+    for (const request of [
+      query("wrong-token"),
+      query("verify-me-123", "1158201444", "unsubscribe"),
+      new URLSearchParams({ "hub.mode": "subscribe", "hub.verify_token": "verify-me-123" }),
+    ]) {
       const result = normalizer.handshake(platform, { query: request, headers: {} }, secrets, context);
       expect({ status: result?.status, events: result?.events.length }).toEqual({ status: 403, events: 0 });
     }
   });
 
   it("refuses every token when no verify_token is configured", () => {
-    const result = normalizer.handshake(platform, { query: query(""), headers: {} }, { app_secrets: [APP_SECRET] }, context);
+    const result = normalizer.handshake(
+      platform,
+      { query: query(""), headers: {} },
+      { app_secrets: [APP_SECRET] },
+      context,
+    );
     expect(result?.status).toBe(403);
     expect(result?.body).not.toBe("1158201444");
   });
@@ -107,7 +131,10 @@ describe("messenger envelope", () => {
       expect(() => normalizer.normalize(platform, text, context)).toThrow(PayloadError);
       expect(() => normalizer.normalize(platform, text, context)).toThrow("object");
     }
-    expect(normalizer.normalize(platform, '{"object":"page","entry":[]}', context)).toEqual({ events: [], unhandled: [] });
+    expect(normalizer.normalize(platform, '{"object":"page","entry":[]}', context)).toEqual({
+      events: [],
+      unhandled: [],
+    });
   });
 
   it("keeps 17-digit ids as exact strings", () => {
@@ -136,7 +163,9 @@ describe("messenger accounts", () => {
     const payload = normalizer.parse(platform, body("multi-account-batch"));
     const slices = normalizer.accounts(platform, payload) ?? [];
     expect(slices.map((slice) => slice.account_id)).toEqual([PAGE, "998877665544332"]);
-    const [first, second] = slices.map((slice) => slice.payload as { object: string; entry: { id: string; time: number }[] });
+    const [first, second] = slices.map(
+      (slice) => slice.payload as { object: string; entry: { id: string; time: number }[] },
+    );
     expect(first?.object).toBe("page");
     expect(second?.object).toBe("page");
     expect(first?.entry.map((entry) => entry.time)).toEqual([1795252531100, 1795252532100]);
@@ -145,10 +174,12 @@ describe("messenger accounts", () => {
     // each slice, normalised for its own block, yields exactly that Page's events
     const whole = run("multi-account-batch");
     const perSlice = slices.flatMap((slice) =>
-      normalizer.normalizePayload(platform, slice.payload, { ...context, block_id: `blk_${slice.account_id}` }).events.map((event) => {
-        expect(event.metadata.platform_account_id).toBe(slice.account_id);
-        return event.metadata.raw_platform_event_id;
-      }),
+      normalizer
+        .normalizePayload(platform, slice.payload, { ...context, block_id: `blk_${slice.account_id}` })
+        .events.map((event) => {
+          expect(event.metadata.platform_account_id).toBe(slice.account_id);
+          return event.metadata.raw_platform_event_id;
+        }),
     );
     expect(perSlice.sort()).toEqual(whole.events.map((event) => event.metadata.raw_platform_event_id).sort());
   });
@@ -171,17 +202,33 @@ describe("messenger mapping", () => {
 
   it("tells an echo from an inbound message with the same mid by type", () => {
     const mid = "m_same_mid";
-    const result = run(page(
-      { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, message: { mid, text: "in" } },
-      { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid, text: "in", is_echo: true } },
-    ));
+    const result = run(
+      page(
+        { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, message: { mid, text: "in" } },
+        {
+          sender: { id: PAGE },
+          recipient: { id: PSID },
+          timestamp: 1795252530000,
+          message: { mid, text: "in", is_echo: true },
+        },
+      ),
+    );
     expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received", "messaging.message.sent"]);
     expect(new Set(result.events.map((event) => event.id)).size).toBe(2);
-    expect(result.events.every((event) => "message" in event.data && event.data.message.id === messageId(context.block_id, mid))).toBe(true);
+    expect(
+      result.events.every(
+        (event) => "message" in event.data && event.data.message.id === messageId(context.block_id, mid),
+      ),
+    ).toBe(true);
   });
 
   it("keys reactions by target, action, emoji and time: a retry repeats the id, a re-react does not", () => {
-    const react = (timestamp: number, action = "react") => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, reaction: { mid: "m_target", action, emoji: "\u2764\ufe0f", reaction: "love" } });
+    const react = (timestamp: number, action = "react") => ({
+      sender: { id: PSID },
+      recipient: { id: PAGE },
+      timestamp,
+      reaction: { mid: "m_target", action, emoji: "\u2764\ufe0f", reaction: "love" },
+    });
     const first = run(page(react(1795252530000))).events[0];
     const retried = run(page(react(1795252530000))).events[0];
     const removed = run(page(react(1795252531000, "unreact"))).events[0];
@@ -206,11 +253,17 @@ describe("messenger mapping", () => {
   });
 
   it("reports a quick reply as a message and a postback, and Get Started as a new conversation", () => {
-    expect(run("quick-reply").events.map((event) => event.type)).toEqual(["messaging.message.received", "messaging.postback"]);
+    expect(run("quick-reply").events.map((event) => event.type)).toEqual([
+      "messaging.message.received",
+      "messaging.postback",
+    ]);
     const [postback] = ofType(run("quick-reply"), "messaging.postback");
     expect(postback?.data.postback).toEqual({ payload: "SIZE_M", title: "Size M" });
     const started = ofType(run("postback-get-started-referral"), "messaging.conversation.created")[0];
-    expect(started?.data).toMatchObject({ source: "referral", referral: { ref: "qr_store_paris", source: "SHORTLINK" } });
+    expect(started?.data).toMatchObject({
+      source: "referral",
+      referral: { ref: "qr_store_paris", source: "SHORTLINK" },
+    });
     expect(ofType(run("postback"), "messaging.conversation.created")).toHaveLength(0);
   });
 
@@ -223,7 +276,10 @@ describe("messenger mapping", () => {
 
   it("maps handover to conversation updates and handoff requests", () => {
     const [passed] = ofType(run("handover-pass-thread-control"), "messaging.conversation.updated");
-    expect(passed?.data.changes).toMatchObject({ thread_owner_app_id: "263902037430900", previous_thread_owner_app_id: null });
+    expect(passed?.data.changes).toMatchObject({
+      thread_owner_app_id: "263902037430900",
+      previous_thread_owner_app_id: null,
+    });
     const [requested] = ofType(run("handover-request-thread-control"), "messaging.handoff.requested");
     expect(requested?.data.requested_by).toBe("263902037430900");
   });
@@ -247,12 +303,28 @@ describe("messenger mapping", () => {
   it("reports kinds with no mapping with their kind and raw item", () => {
     const result = run("unhandled-kinds");
     expect(result.events).toHaveLength(0);
-    expect(result.unhandled.map((item) => item.kind)).toEqual(["account_linking", "account_linking", "response_feedback", "game_play"]);
-    expect(run("app-roles").unhandled[0]?.raw).toMatchObject({ app_roles: { "1517776481860111": ["primary_receiver"] } });
+    expect(result.unhandled.map((item) => item.kind)).toEqual([
+      "account_linking",
+      "account_linking",
+      "response_feedback",
+      "game_play",
+    ]);
+    expect(run("app-roles").unhandled[0]?.raw).toMatchObject({
+      app_roles: { "1517776481860111": ["primary_receiver"] },
+    });
   });
 
   it("reports a changes value of the wrong shape instead of failing the whole batch", () => {
-    const text = JSON.stringify({ object: "page", entry: [{ id: PAGE, time: 1795252530, changes: [{ field: "feed", value: { item: "comment", verb: "add", from: "not-an-object" } }] }] });
+    const text = JSON.stringify({
+      object: "page",
+      entry: [
+        {
+          id: PAGE,
+          time: 1795252530,
+          changes: [{ field: "feed", value: { item: "comment", verb: "add", from: "not-an-object" } }],
+        },
+      ],
+    });
     const result = normalizer.normalize(platform, text, context);
     expect(result.events).toHaveLength(0);
     expect(result.unhandled[0]?.kind).toBe("changes.feed");
@@ -263,12 +335,14 @@ describe("messenger mapping", () => {
 describe("messenger direction and identity", () => {
   it("makes only echoes outbound: a postback, quick reply, reaction or read whose sender is the Page stays the person's", () => {
     const fromPage = { sender: { id: PAGE }, recipient: { id: PAGE }, timestamp: 1795252530000 };
-    const result = run(page(
-      { ...fromPage, postback: { mid: "m_pb", title: "Buy", payload: "BUY" } },
-      { ...fromPage, message: { mid: "m_qr", text: "Yes", quick_reply: { payload: "YES" } } },
-      { ...fromPage, reaction: { mid: "m_qr", action: "react", emoji: "\u2764\ufe0f" } },
-      { ...fromPage, read: { watermark: 1795252530000 } },
-    ));
+    const result = run(
+      page(
+        { ...fromPage, postback: { mid: "m_pb", title: "Buy", payload: "BUY" } },
+        { ...fromPage, message: { mid: "m_qr", text: "Yes", quick_reply: { payload: "YES" } } },
+        { ...fromPage, reaction: { mid: "m_qr", action: "react", emoji: "\u2764\ufe0f" } },
+        { ...fromPage, read: { watermark: 1795252530000 } },
+      ),
+    );
     expect(result.events.map((event) => event.type)).toEqual([
       "messaging.postback",
       "messaging.message.received",
@@ -279,21 +353,46 @@ describe("messenger direction and identity", () => {
   });
 
   it("treats a dashboard test of message_echoes as an echo even without is_echo", () => {
-    const value = { sender: { id: PAGE }, recipient: { id: PSID }, timestamp: 1795252530000, message: { mid: "m_echo_test", text: "hi" } };
-    const result = run({ object: "page", entry: [{ id: PAGE, time: 1795252530, changes: [{ field: "message_echoes", value }] }] });
-    expect(result.events.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([["messaging.message.sent", PSID]]);
+    const value = {
+      sender: { id: PAGE },
+      recipient: { id: PSID },
+      timestamp: 1795252530000,
+      message: { mid: "m_echo_test", text: "hi" },
+    };
+    const result = run({
+      object: "page",
+      entry: [{ id: PAGE, time: 1795252530, changes: [{ field: "message_echoes", value }] }],
+    });
+    expect(result.events.map((event) => [event.type, event.metadata.platform_user_id])).toEqual([
+      ["messaging.message.sent", PSID],
+    ]);
   });
 
   it("keys a checkbox-plugin opt-in without sender on its user_ref", () => {
     const [follow] = ofType(run("optin-checkbox-no-sender"), "messaging.follow");
-    expect(follow?.metadata).toMatchObject({ platform_user_id: "cbx_r8Tq3LmV5Zp1", raw_platform_event_id: expect.stringMatching(/^optin:cbx_r8Tq3LmV5Zp1:/) });
+    expect(follow?.metadata).toMatchObject({
+      platform_user_id: "cbx_r8Tq3LmV5Zp1",
+      raw_platform_event_id: expect.stringMatching(/^optin:cbx_r8Tq3LmV5Zp1:/),
+    });
     expect(follow?.data.contact_id).toBe(contactId(context.block_id, "cbx_r8Tq3LmV5Zp1"));
   });
 
   it("opens a conversation when a message request is accepted, and reports another answer", () => {
-    expect(ofType(run("optin-message-request-accept"), "messaging.conversation.created")[0]?.data.source).toBe("message_request");
-    const declined = run(page({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, optin: { message_request: "decline" } }));
-    expect({ events: declined.events.length, kinds: declined.unhandled.map((item) => item.kind) }).toEqual({ events: 0, kinds: ["optin.message_request"] });
+    expect(ofType(run("optin-message-request-accept"), "messaging.conversation.created")[0]?.data.source).toBe(
+      "message_request",
+    );
+    const declined = run(
+      page({
+        sender: { id: PSID },
+        recipient: { id: PAGE },
+        timestamp: 1795252530000,
+        optin: { message_request: "decline" },
+      }),
+    );
+    expect({ events: declined.events.length, kinds: declined.unhandled.map((item) => item.kind) }).toEqual({
+      events: 0,
+      kinds: ["optin.message_request"],
+    });
   });
 
   it("reports every item of an entry list Meta does not document", () => {
@@ -304,7 +403,12 @@ describe("messenger direction and identity", () => {
 });
 
 describe("messenger: a malformed item costs only itself", () => {
-  const message = (mid: string, timestamp: unknown = 1795252530000) => ({ sender: { id: PSID }, recipient: { id: PAGE }, timestamp, message: { mid, text: "hi" } });
+  const message = (mid: string, timestamp: unknown = 1795252530000) => ({
+    sender: { id: PSID },
+    recipient: { id: PAGE },
+    timestamp,
+    message: { mid, text: "hi" },
+  });
   const poisoned = { sender: "nope", recipient: { id: PAGE }, timestamp: "x", message: { mid: "m_bad", text: "?" } };
   const process = (payload: object) => {
     const rawBody = Buffer.from(JSON.stringify(payload));
@@ -319,17 +423,35 @@ describe("messenger: a malformed item costs only itself", () => {
     expect(result.unhandled[0]?.reason).toMatch(/sender: /);
   });
 
-  it("keeps the first entry when the second entry's item has sender \"nope\" and timestamp \"x\"", () => {
-    const result = process({ object: "page", entry: [{ id: PAGE, time: 1795252530900, messaging: [message("m_1")] }, { id: PAGE, time: 1795252530900, messaging: [poisoned] }] });
+  it('keeps the first entry when the second entry\'s item has sender "nope" and timestamp "x"', () => {
+    const result = process({
+      object: "page",
+      entry: [
+        { id: PAGE, time: 1795252530900, messaging: [message("m_1")] },
+        { id: PAGE, time: 1795252530900, messaging: [poisoned] },
+      ],
+    });
     expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received"]);
     expect(result.unhandled.map((item) => item.kind)).toEqual(["message"]);
   });
 
   it("keeps an item with a time at or after the year 10000, and its neighbours, on the receive time", () => {
-    const reaction = { sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 253402300800000, reaction: { mid: "m_1", action: "react", emoji: "\u{1F44D}" } };
+    const reaction = {
+      sender: { id: PSID },
+      recipient: { id: PAGE },
+      timestamp: 253402300800000,
+      reaction: { mid: "m_1", action: "react", emoji: "\u{1F44D}" },
+    };
     const result = process(page(message("m_1"), reaction, message("m_3", -5)));
     expect(result.unhandled).toEqual([]);
-    expect(result.events.map((event) => [event.type, event.timestamp, event.metadata.timestamp_source, event.metadata.platform_timestamp])).toEqual([
+    expect(
+      result.events.map((event) => [
+        event.type,
+        event.timestamp,
+        event.metadata.timestamp_source,
+        event.metadata.platform_timestamp,
+      ]),
+    ).toEqual([
       ["messaging.message.received", "2026-11-21T09:15:30.000Z", undefined, undefined],
       ["messaging.reaction.added", context.received_at, "received", "253402300800000"],
       ["messaging.message.received", context.received_at, "received", "-5"],
@@ -346,9 +468,17 @@ describe("messenger: a malformed item costs only itself", () => {
   });
 
   it("reports an entry whose lists are not lists, and maps the entries beside it", () => {
-    const result = process({ object: "page", entry: [{ id: PAGE, messaging: { not: "a list" } }, { id: PAGE, time: 1795252530900, messaging: [message("m_2")] }] });
+    const result = process({
+      object: "page",
+      entry: [
+        { id: PAGE, messaging: { not: "a list" } },
+        { id: PAGE, time: 1795252530900, messaging: [message("m_2")] },
+      ],
+    });
     expect(result.events).toHaveLength(1);
-    expect(result.unhandled).toMatchObject([{ kind: "entry", raw_platform_event_id: PAGE, reason: expect.stringContaining("messaging") }]);
+    expect(result.unhandled).toMatchObject([
+      { kind: "entry", raw_platform_event_id: PAGE, reason: expect.stringContaining("messaging") },
+    ]);
   });
 
   it("reads kinds and fields named like Object.prototype members as plain names", () => {
@@ -358,7 +488,12 @@ describe("messenger: a malformed item costs only itself", () => {
       "changes":[{"field":"toString","value":{}},{"field":"__proto__","value":{"polluted":true}}]}]}`;
     const result = process(JSON.parse(text) as object);
     expect(result.events).toEqual([]);
-    expect(result.unhandled.map((item) => item.kind)).toEqual(["__proto__", "constructor", "changes.toString", "changes.__proto__"]);
+    expect(result.unhandled.map((item) => item.kind)).toEqual([
+      "__proto__",
+      "constructor",
+      "changes.toString",
+      "changes.__proto__",
+    ]);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 
@@ -366,13 +501,26 @@ describe("messenger: a malformed item costs only itself", () => {
     const huge = "x".repeat(100_000);
     const result = process({
       object: "page",
-      entry: [{
-        id: PAGE,
-        time: 1795252530900,
-        messaging: [{ sender: { id: PSID }, recipient: { id: PAGE }, timestamp: 1795252530000, reaction: { mid: "m_1", action: huge } }, { sender: { id: PSID }, [huge]: {} }],
-        changes: [{ field: huge, value: {} }, { field: "feed", value: { item: huge, verb: huge } }],
-        [huge]: [{}],
-      }],
+      entry: [
+        {
+          id: PAGE,
+          time: 1795252530900,
+          messaging: [
+            {
+              sender: { id: PSID },
+              recipient: { id: PAGE },
+              timestamp: 1795252530000,
+              reaction: { mid: "m_1", action: huge },
+            },
+            { sender: { id: PSID }, [huge]: {} },
+          ],
+          changes: [
+            { field: huge, value: {} },
+            { field: "feed", value: { item: huge, verb: huge } },
+          ],
+          [huge]: [{}],
+        },
+      ],
     });
     expect(result.unhandled).toHaveLength(5);
     for (const item of result.unhandled) expect(item.kind.length).toBeLessThanOrEqual(140);
@@ -380,7 +528,12 @@ describe("messenger: a malformed item costs only itself", () => {
   });
 
   it("still refuses a body whose envelope is wrong (400)", () => {
-    for (const wrong of [{ object: "page", entry: {} }, { object: "page", entry: [{ time: 1 }] }, { object: "page", entry: [{ id: 7 }] }, { object: "page" }]) {
+    for (const wrong of [
+      { object: "page", entry: {} },
+      { object: "page", entry: [{ time: 1 }] },
+      { object: "page", entry: [{ id: 7 }] },
+      { object: "page" },
+    ]) {
       expect(() => run(wrong)).toThrow(PayloadError);
     }
   });

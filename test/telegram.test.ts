@@ -21,7 +21,8 @@ describe("telegram coverage completeness", () => {
 
 describe("telegram item schemas", () => {
   it("compile, so zod does not parse every update (a z.preprocess or a transform would not)", () => {
-    for (const [kind, { schema }] of UPDATE_KINDS) expect([kind, compileParse(schema) !== undefined]).toEqual([kind, true]);
+    for (const [kind, { schema }] of UPDATE_KINDS)
+      expect([kind, compileParse(schema) !== undefined]).toEqual([kind, true]);
   });
 
   it("drop null object fields at any depth up to the bound, and copy nothing when there is none", () => {
@@ -47,7 +48,8 @@ describe("telegram item schemas", () => {
       return value;
     };
     const innermost = (value: unknown, depth: number): unknown => {
-      for (let level = 1; level <= depth; level++) value = level % 2 === 0 ? (value as { n: unknown }).n : (value as unknown[])[0];
+      for (let level = 1; level <= depth; level++)
+        value = level % 2 === 0 ? (value as { n: unknown }).n : (value as unknown[])[0];
       return value;
     };
     expect(innermost(withoutNulls(nested(32)), 32)).toEqual({ y: 1 });
@@ -71,7 +73,8 @@ describe("telegram content fields", () => {
     for (const file of readdirSync(dir).filter((name) => name.endsWith(".json") && !name.includes(".golden"))) {
       const update = JSON.parse(readFileSync(join(dir, file), "utf8")) as Record<string, unknown>;
       for (const value of Object.values(update)) {
-        if (typeof value === "object" && value !== null && "chat" in value) messages.push(value as Record<string, unknown>);
+        if (typeof value === "object" && value !== null && "chat" in value)
+          messages.push(value as Record<string, unknown>);
       }
     }
     expect(messages.length).toBeGreaterThan(20);
@@ -129,7 +132,9 @@ describe("telegram real-world shapes (issue 11)", () => {
     expect(joined?.data.added_by).toBeUndefined();
     expect(joined?.metadata.platform_user_id).toBe("222333444");
     const [added] = ofType(run("message-new-chat-members"), "messaging.member.joined");
-    expect(added?.data.added_by).toBe(ofType(run("message-text-private"), "messaging.message.received")[0]?.data.contact_id);
+    expect(added?.data.added_by).toBe(
+      ofType(run("message-text-private"), "messaging.message.received")[0]?.data.contact_id,
+    );
     const [banned] = ofType(run("chat-member-banned-by-admin"), "messaging.member.left");
     expect(banned?.data.contact_id).toBe(joined?.data.contact_id);
     expect(banned?.data.removed_by).toBe(added?.data.added_by);

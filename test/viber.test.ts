@@ -21,14 +21,17 @@ describe("viber signature", () => {
     const rotated = { auth_tokens: ["the-new-token", TOKEN] };
     const headers = { "x-viber-content-signature": hmacOf("sha256", TOKEN, raw).toUpperCase() };
     expect(() => normalizer.verify("viber", { rawBody: raw, headers }, rotated)).not.toThrow();
-    expect(() => normalizer.verify("viber", { rawBody: raw, headers }, { auth_tokens: ["the-new-token"] })).toThrow(SignatureError);
+    expect(() => normalizer.verify("viber", { rawBody: raw, headers }, { auth_tokens: ["the-new-token"] })).toThrow(
+      SignatureError,
+    );
   });
 });
 
 describe("viber message tokens", () => {
   it("keeps tokens beyond 2^53 exact, so neighbouring tokens never share an id", () => {
     const at = (token: string) =>
-      run(`{"event":"seen","timestamp":1767225617000,"message_token":${token},"user_id":"3SQNc4FPUQmysaM/AQEhXg=="}`).events[0]!;
+      run(`{"event":"seen","timestamp":1767225617000,"message_token":${token},"user_id":"3SQNc4FPUQmysaM/AQEhXg=="}`)
+        .events[0]!;
     const [a, b] = [at("9223372036854775806"), at("9223372036854775807")];
     expect(a.metadata.raw_platform_event_id).toBe("9223372036854775806");
     expect(b.metadata.raw_platform_event_id).toBe("9223372036854775807");

@@ -66,7 +66,9 @@ function flatMeta(platform, payload, out) {
         sender: item.sender?.id,
         recipient: item.recipient?.id,
         timestamp: iso(item.timestamp),
-        kind: item.message ? "message" : Object.keys(item).find((key) => !["sender", "recipient", "timestamp"].includes(key)),
+        kind: item.message
+          ? "message"
+          : Object.keys(item).find((key) => !["sender", "recipient", "timestamp"].includes(key)),
         id: item.message?.mid,
         text: item.message?.text,
       });
@@ -150,5 +152,7 @@ export function naive(platform) {
 export function ours(normalizer, platform) {
   const secrets = SECRETS[platform];
   const context = CONTEXT(platform);
-  return (body) => normalizer.processWebhook({ platform, rawBody: body.rawBody, headers: body.headers, secrets, context }).events.length;
+  return (body) =>
+    normalizer.processWebhook({ platform, rawBody: body.rawBody, headers: body.headers, secrets, context }).events
+      .length;
 }

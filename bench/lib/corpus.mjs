@@ -64,7 +64,13 @@ export function mixedCorpus(lib, normalizer) {
     for (const name of fixtureNames(platform)) {
       const body = signedBody(lib, platform, fixtureJson(platform, name), `${platform}/${name}`);
       try {
-        normalizer.processWebhook({ platform, rawBody: body.rawBody, headers: body.headers, secrets: SECRETS[platform], context: CONTEXT(platform) });
+        normalizer.processWebhook({
+          platform,
+          rawBody: body.rawBody,
+          headers: body.headers,
+          secrets: SECRETS[platform],
+          context: CONTEXT(platform),
+        });
         bodies.push(body);
       } catch {
         rejected += 1;
@@ -129,13 +135,20 @@ export const BATCH_KINDS = {
       const contact = change.value.contacts[0];
       const users = Math.min(size, DISTINCT_USERS);
       const waId = (i) => `165055${pad(i % DISTINCT_USERS, 5)}`;
-      const contacts = Array.from({ length: users }, (_, i) => ({ ...contact, wa_id: waId(i), profile: { name: `Bench User ${i}` } }));
+      const contacts = Array.from({ length: users }, (_, i) => ({
+        ...contact,
+        wa_id: waId(i),
+        profile: { name: `Bench User ${i}` },
+      }));
       const messages = Array.from({ length: size }, (_, i) => ({
         ...message,
         from: waId(i),
         id: `wamid.bench${pad(i, 8)}${message.id.slice(19)}`,
       }));
-      return { ...base, entry: [{ ...base.entry[0], changes: [{ ...change, value: { ...change.value, contacts, messages } }] }] };
+      return {
+        ...base,
+        entry: [{ ...base.entry[0], changes: [{ ...change, value: { ...change.value, contacts, messages } }] }],
+      };
     },
   },
 };
@@ -159,7 +172,9 @@ export function distinctWhatsAppBodies(lib, count, tag) {
     const value = structuredClone(template);
     value.entry[0].changes[0].value.messages[0].id = `wamid.bench${tag}${String(i).padStart(8, "0")}`;
     const rawBody = Buffer.from(JSON.stringify(value), "utf8");
-    const headers = Object.fromEntries(Object.entries(lib.adapters.whatsapp.sign(rawBody, SECRETS.whatsapp)).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = Object.fromEntries(
+      Object.entries(lib.adapters.whatsapp.sign(rawBody, SECRETS.whatsapp)).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     out[i] = { body: rawBody, headers: { ...headers, "content-type": "application/json" } };
   }
   return out;

@@ -15,7 +15,10 @@ const START_TIMEOUT_MS = 20_000;
 function waitForLine(stream, pattern, child, what) {
   return new Promise((resolve, reject) => {
     let buffered = "";
-    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${what} did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk) => {
       buffered += chunk;
       const match = pattern.exec(buffered);
@@ -43,20 +46,30 @@ function waitForLine(stream, pattern, child, what) {
 
 async function startConvoticServe(tmp, dist = DIST, tag = "ours") {
   const config = join(tmp, "convotic.bench.json");
-  writeFileSync(config, JSON.stringify({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }],
+    }),
+  );
   // the embedded sink writes one JSON line per event on stdout: /dev/null, as the issue measures it. Its log (one
   // line per request on stderr) goes to a file, so reading it costs the load generator in this process nothing.
   const logPath = join(tmp, `serve.${tag}.stderr.log`);
   const logFd = openSync(logPath, "w");
-  const child = spawn(process.execPath, [join(dist, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"], {
-    stdio: ["ignore", "ignore", logFd],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(dist, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"],
+    {
+      stdio: ["ignore", "ignore", logFd],
+    },
+  );
   closeSync(logFd);
   const started = Date.now();
   for (;;) {
     const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readFileSync(logPath, "utf8"));
     if (match) return { child, url: `${match[1]}/webhooks/wa` };
-    if (child.exitCode !== null) throw new Error(`convotic serve exited (${child.exitCode}): ${readFileSync(logPath, "utf8").slice(-500)}`);
+    if (child.exitCode !== null)
+      throw new Error(`convotic serve exited (${child.exitCode}): ${readFileSync(logPath, "utf8").slice(-500)}`);
     if (Date.now() - started > START_TIMEOUT_MS) {
       child.kill("SIGKILL");
       throw new Error(`convotic serve did not start within ${START_TIMEOUT_MS} ms`);
@@ -68,7 +81,10 @@ async function startConvoticServe(tmp, dist = DIST, tag = "ours") {
 async function startBenchServer(kind, dist) {
   // CONVOTIC_DIST: the library build a convotic server loads (the baseline's, with --baseline)
   const env = dist === undefined ? process.env : { ...process.env, CONVOTIC_DIST: dist };
-  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], { stdio: ["ignore", "pipe", "inherit"], env });
+  const child = spawn(process.execPath, [join(BENCH_DIR, "servers.mjs"), kind], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env,
+  });
   const match = await waitForLine(child.stdout, /listening (\S+) (\S+)/, child, `${kind} server`);
   return { child, url: `${match[1]}${match[2]}` };
 }
@@ -104,7 +120,13 @@ const CLOCK_TICKS = 100;
 function load(autocannon, server, { connections, durationSec }) {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url: server.url, method: "POST", connections, duration: durationSec, requests: [{ method: "POST", setupRequest: (request) => ({ ...request, ...server.bodies.next() }) }] },
+      {
+        url: server.url,
+        method: "POST",
+        connections,
+        duration: durationSec,
+        requests: [{ method: "POST", setupRequest: (request) => ({ ...request, ...server.bodies.next() }) }],
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
@@ -132,14 +154,20 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
     };
     const settled = await Promise.allSettled(Object.values(starting));
     // record every server that did start first, so `finally` stops them even if another one failed
-    Object.keys(starting).forEach((name, i) => settled[i].status === "fulfilled" && (servers[name] = { ...settled[i].value, bodies: bodyCursor(pool) }));
+    Object.keys(starting).forEach(
+      (name, i) =>
+        settled[i].status === "fulfilled" && (servers[name] = { ...settled[i].value, bodies: bodyCursor(pool) }),
+    );
     const failed = settled.find((result) => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     log?.("http: servers listening");
     const names = Object.keys(servers);
     // a short warm-up of each (JIT, connection pools), not recorded
-    if (warmupSec > 0) for (const name of names) await load(autocannon, servers[name], { connections, durationSec: warmupSec });
-    const samples = Object.fromEntries(names.map((name) => [name, { rps: [], cpu: [], p50: [], p99: [], non2xx: 0, errors: 0 }]));
+    if (warmupSec > 0)
+      for (const name of names) await load(autocannon, servers[name], { connections, durationSec: warmupSec });
+    const samples = Object.fromEntries(
+      names.map((name) => [name, { rps: [], cpu: [], p50: [], p99: [], non2xx: 0, errors: 0 }]),
+    );
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + round) % names.length];
@@ -148,7 +176,8 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
         const cpuAfter = cpuSeconds(servers[name].child);
         const sample = samples[name];
         sample.rps.push(result["2xx"] / durationSec);
-        if (cpuBefore !== undefined && cpuAfter !== undefined && result["2xx"] > 0) sample.cpu.push(((cpuAfter - cpuBefore) * 1e6) / result["2xx"]);
+        if (cpuBefore !== undefined && cpuAfter !== undefined && result["2xx"] > 0)
+          sample.cpu.push(((cpuAfter - cpuBefore) * 1e6) / result["2xx"]);
         sample.p50.push(result.latency.p50);
         sample.p99.push(result.latency.p99);
         sample.non2xx += result.non2xx;
@@ -159,7 +188,15 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
     const results = {};
     for (const name of names) {
       const sample = samples[name];
-      results[name] = { req_per_s: summarise(sample.rps), ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}), latency_p50_ms: summarise(sample.p50), latency_p99_ms: summarise(sample.p99), non_2xx: sample.non2xx, errors: sample.errors, pool_wrapped: servers[name].bodies.wrapped };
+      results[name] = {
+        req_per_s: summarise(sample.rps),
+        ...(sample.cpu.length > 0 ? { server_cpu_us_per_req: summarise(sample.cpu) } : {}),
+        latency_p50_ms: summarise(sample.p50),
+        latency_p99_ms: summarise(sample.p99),
+        non_2xx: sample.non2xx,
+        errors: sample.errors,
+        pool_wrapped: servers[name].bodies.wrapped,
+      };
     }
     const ratio = (a, b) => Math.round((results[a].req_per_s.median / results[b].req_per_s.median) * 100) / 100;
     // the same comparison by server CPU per request (b's over a's, so like req/s higher is better for a)
@@ -176,12 +213,20 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
       cpu_ratios: Object.fromEntries(
         [
           ["bare node:http CPU/req ÷ serve CPU/req", "convotic serve", "bare node:http HMAC+parse"],
-          ["bare Express CPU/req ÷ convoticExpress CPU/req", "Express 5 + convoticExpress", "bare Express 5 raw+HMAC+parse"],
+          [
+            "bare Express CPU/req ÷ convoticExpress CPU/req",
+            "Express 5 + convoticExpress",
+            "bare Express 5 raw+HMAC+parse",
+          ],
           ...(baseline === undefined
             ? []
             : [
                 [`serve @${baseline.rev} CPU/req ÷ serve CPU/req`, "convotic serve", `convotic serve @${baseline.rev}`],
-                [`convoticExpress @${baseline.rev} CPU/req ÷ convoticExpress CPU/req`, "Express 5 + convoticExpress", `Express 5 + convoticExpress @${baseline.rev}`],
+                [
+                  `convoticExpress @${baseline.rev} CPU/req ÷ convoticExpress CPU/req`,
+                  "Express 5 + convoticExpress",
+                  `Express 5 + convoticExpress @${baseline.rev}`,
+                ],
               ]),
         ]
           .map(([label, a, b]) => [label, cpuRatio(a, b)])
@@ -193,10 +238,19 @@ export async function httpPhase({ autocannon, pool, rounds, durationSec, warmupS
         ...(baseline === undefined
           ? {}
           : {
-              [`convotic serve @${baseline.rev} / bare node:http`]: ratio(`convotic serve @${baseline.rev}`, "bare node:http HMAC+parse"),
-              [`convoticExpress @${baseline.rev} / bare Express`]: ratio(`Express 5 + convoticExpress @${baseline.rev}`, "bare Express 5 raw+HMAC+parse"),
+              [`convotic serve @${baseline.rev} / bare node:http`]: ratio(
+                `convotic serve @${baseline.rev}`,
+                "bare node:http HMAC+parse",
+              ),
+              [`convoticExpress @${baseline.rev} / bare Express`]: ratio(
+                `Express 5 + convoticExpress @${baseline.rev}`,
+                "bare Express 5 raw+HMAC+parse",
+              ),
               [`convotic serve / serve @${baseline.rev}`]: ratio("convotic serve", `convotic serve @${baseline.rev}`),
-              [`convoticExpress / convoticExpress @${baseline.rev}`]: ratio("Express 5 + convoticExpress", `Express 5 + convoticExpress @${baseline.rev}`),
+              [`convoticExpress / convoticExpress @${baseline.rev}`]: ratio(
+                "Express 5 + convoticExpress",
+                `Express 5 + convoticExpress @${baseline.rev}`,
+              ),
             }),
       },
     };

@@ -38,9 +38,13 @@ function answers(url, greeting, hello) {
 }
 
 function startServe(config) {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   const url = new Promise((resolve, reject) => {
     child.stderr.on("data", (chunk) => {
@@ -78,7 +82,14 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
   const natsUp = await answers(NATS_URL, "INFO");
   const redisUp = await answers(REDIS_URL, "+PONG", "PING\r\n");
   if (!natsUp || !redisUp) {
-    return { skipped: [natsUp ? undefined : `NATS does not answer at ${NATS_URL}`, redisUp ? undefined : `Redis does not answer at ${REDIS_URL}`].filter(Boolean).join("; ") };
+    return {
+      skipped: [
+        natsUp ? undefined : `NATS does not answer at ${NATS_URL}`,
+        redisUp ? undefined : `Redis does not answer at ${REDIS_URL}`,
+      ]
+        .filter(Boolean)
+        .join("; "),
+    };
   }
   const require = createRequire(join(ROOT, "package.json"));
   const { connect } = require("@nats-io/transport-node");
@@ -94,7 +105,14 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
       blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }],
       // short-lived keys: the bench leaves nothing in Redis for long
       idempotency: { store: "redis", url: REDIS_URL, key_prefix: `convotic:bench:${tag}:`, ttl: "10m" },
-      sinks: [{ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory", duplicate_window: "2m" } }],
+      sinks: [
+        {
+          kind: "jetstream",
+          servers: NATS_URL,
+          subject_prefix: prefix,
+          stream: { name: stream, storage: "memory", duplicate_window: "2m" },
+        },
+      ],
     }),
   );
   const poolSize = Math.min(POOL_MAX, POOL_PER_SECOND * (Math.max(1, warmupSec) + rounds * 2 * durationSec));
@@ -127,7 +145,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
       // counted when the driving stops: requests still in flight then land afterwards, uncounted, and are waited
       // for below so they do not count in the next round
       const after = await landed();
-      for (let previous = after; ; ) {
+      for (let previous = after; ;) {
         await new Promise((resolve) => setTimeout(resolve, 300));
         const current = await landed();
         if (current === previous) break;
@@ -160,17 +178,29 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
       const sorted = [...values].sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)];
     };
-    const out = { stream: { storage: "memory", replicas: 1 }, connections, duration_s: durationSec, rounds, pool_wrapped: bodies.wrapped, settings: {} };
+    const out = {
+      stream: { storage: "memory", replicas: 1 },
+      connections,
+      duration_s: durationSec,
+      rounds,
+      pool_wrapped: bodies.wrapped,
+      settings: {},
+    };
     for (const [name, runs] of Object.entries(figures)) {
       out.settings[name] = { events_per_s_median: median(runs.map((run) => run.events_per_s)), runs };
     }
-    out.three_over_one = Math.round((out.settings["3 instances"].events_per_s_median / out.settings["1 instance"].events_per_s_median) * 100) / 100;
+    out.three_over_one =
+      Math.round(
+        (out.settings["3 instances"].events_per_s_median / out.settings["1 instance"].events_per_s_median) * 100,
+      ) / 100;
     return out;
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
-    await deleteKeys(require, `convotic:bench:${tag}:`).catch((error) => log(`jetstream: Redis keys under convotic:bench:${tag}: left (they expire in 10 min): ${error.message}`));
+    await deleteKeys(require, `convotic:bench:${tag}:`).catch((error) =>
+      log(`jetstream: Redis keys under convotic:bench:${tag}: left (they expire in 10 min): ${error.message}`),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,15 @@ export function loadLibrary() {
 }
 
 /** The entry points whose names the bench reads: the root and, since the surface was curated, its subpaths. */
-const ENTRIES = ["index.js", "public/adapters.js", "public/http.js", "public/sinks.js", "public/delivery.js", "public/formats.js", "public/observe.js"];
+const ENTRIES = [
+  "index.js",
+  "public/adapters.js",
+  "public/http.js",
+  "public/sinks.js",
+  "public/delivery.js",
+  "public/formats.js",
+  "public/observe.js",
+];
 
 /**
  * Every name of a build's entry points in one object, so the bench reads `eventId` or `createSink` the same way
@@ -24,7 +32,12 @@ const ENTRIES = ["index.js", "public/adapters.js", "public/http.js", "public/sin
  */
 export function wholeLibrary(dist) {
   const load = createRequire(import.meta.url);
-  return Object.assign({}, ...ENTRIES.filter((entry) => existsSync(join(dist, entry))).reverse().map((entry) => load(join(dist, entry))));
+  return Object.assign(
+    {},
+    ...ENTRIES.filter((entry) => existsSync(join(dist, entry)))
+      .reverse()
+      .map((entry) => load(join(dist, entry))),
+  );
 }
 
 /**

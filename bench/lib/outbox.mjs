@@ -13,9 +13,13 @@ import { ROOT } from "./library.mjs";
 const TOKEN = "bench-outbox-token_Q3v";
 
 function startServe(config) {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   const url = new Promise((resolve, reject) => {
     child.stderr.on("data", (chunk) => {
@@ -44,7 +48,10 @@ function cpuMsOf(pid) {
 
 function update(id) {
   const user = { id: 7, is_bot: false, first_name: "B" };
-  return JSON.stringify({ update_id: id, message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `bench ${id}` } });
+  return JSON.stringify({
+    update_id: id,
+    message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `bench ${id}` },
+  });
 }
 
 /** Posts distinct updates on `connections` keep-alive connections for `seconds`; counts 200s and the rest. */
@@ -58,7 +65,18 @@ async function drive(url, { connections, seconds, nextId }) {
     new Promise((resolve) => {
       const body = update(nextId());
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": TOKEN } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            "x-telegram-bot-api-secret-token": TOKEN,
+          },
+        },
         (res) => {
           res.resume();
           res.on("end", () => resolve(res.statusCode));
@@ -101,18 +119,32 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
       JSON.stringify({
         data_dir: join(dir, `data-${name}`),
         // the idempotency store and the sink's in-memory bound must not be what is measured
-        sinks: [{ kind: "webhook", name: "bench", url: hook, secrets: [secret], dead_letter: join(dir, `${name}.dead.jsonl`), queue_size: 10_000_000, outbox }],
+        sinks: [
+          {
+            kind: "webhook",
+            name: "bench",
+            url: hook,
+            secrets: [secret],
+            dead_letter: join(dir, `${name}.dead.jsonl`),
+            queue_size: 10_000_000,
+            outbox,
+          },
+        ],
         blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws_bench", secrets: { secret_token: TOKEN } }],
       }),
     );
     return path;
   };
   const settings = { "durable outbox": { durable: true }, "in-memory queue": { durable: false } };
-  const servers = Object.fromEntries(Object.entries(settings).map(([name, outbox]) => [name, startServe(configOf(name.replace(/\W+/g, "-"), outbox))]));
+  const servers = Object.fromEntries(
+    Object.entries(settings).map(([name, outbox]) => [name, startServe(configOf(name.replace(/\W+/g, "-"), outbox))]),
+  );
   let id = 0;
   const nextId = () => (id += 1);
   try {
-    const urls = Object.fromEntries(await Promise.all(Object.entries(servers).map(async ([name, server]) => [name, await server.url])));
+    const urls = Object.fromEntries(
+      await Promise.all(Object.entries(servers).map(async ([name, server]) => [name, await server.url])),
+    );
     for (const [name, url] of Object.entries(urls)) {
       log(`outbox: warm-up ${Math.max(1, warmupSec)} s, ${name}`);
       await drive(url, { connections, seconds: Math.max(1, warmupSec), nextId });
@@ -124,7 +156,10 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
         const cpuBefore = servers[name].cpuMs();
         const result = await drive(url, { connections, seconds: durationSec, nextId });
         const cpuAfter = servers[name].cpuMs();
-        const cpu = cpuBefore === undefined || cpuAfter === undefined || result.ok === 0 ? undefined : Math.round(((cpuAfter - cpuBefore) * 1000) / result.ok);
+        const cpu =
+          cpuBefore === undefined || cpuAfter === undefined || result.ok === 0
+            ? undefined
+            : Math.round(((cpuAfter - cpuBefore) * 1000) / result.ok);
         figures[name].push({ ...result, ...(cpu === undefined ? {} : { cpu_us_per_event: cpu }) });
       }
     }
@@ -132,12 +167,17 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
     const out = { connections, duration_s: durationSec, rounds, delivered_during_run: delivered, settings: {} };
     for (const [name, runs] of Object.entries(figures)) {
       const cpu = runs.map((run) => run.cpu_us_per_event).filter((value) => value !== undefined);
-      out.settings[name] = { events_per_s_median: median(runs.map((run) => run.events_per_s)), ...(cpu.length > 0 ? { cpu_us_per_event_median: median(cpu) } : {}), runs };
+      out.settings[name] = {
+        events_per_s_median: median(runs.map((run) => run.events_per_s)),
+        ...(cpu.length > 0 ? { cpu_us_per_event_median: median(cpu) } : {}),
+        runs,
+      };
     }
     const [durable, memory] = [out.settings["durable outbox"], out.settings["in-memory queue"]];
     out.durable_over_memory = Math.round((durable.events_per_s_median / memory.events_per_s_median) * 100) / 100;
     if (durable.cpu_us_per_event_median !== undefined && memory.cpu_us_per_event_median !== undefined) {
-      out.cpu_durable_over_memory = Math.round((durable.cpu_us_per_event_median / memory.cpu_us_per_event_median) * 100) / 100;
+      out.cpu_durable_over_memory =
+        Math.round((durable.cpu_us_per_event_median / memory.cpu_us_per_event_median) * 100) / 100;
     }
     return out;
   } finally {

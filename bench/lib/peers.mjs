@@ -4,7 +4,17 @@ import { loadPeer } from "./library.mjs";
 import { rawSecret } from "./corpus.mjs";
 
 /** Telegram's getMe, answered in process: no request ever leaves the machine. */
-const FAKE_BOT = { id: 7000000001, is_bot: true, first_name: "Bench", username: "bench_bot", can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
+const FAKE_BOT = {
+  id: 7000000001,
+  is_bot: true,
+  first_name: "Bench",
+  username: "bench_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+};
 
 const answeredInProcess = new Set();
 const refusedFetches = new Set();
@@ -41,7 +51,9 @@ function exactlyOne(handled, peer) {
   return handled;
 }
 
-const silentLogger = process.env.BENCH_PEER_DEBUG ? { child: () => silentLogger, debug: console.error, info: console.error, warn: console.error, error: console.error } : { child: () => silentLogger, debug() {}, info() {}, warn() {}, error() {} };
+const silentLogger = process.env.BENCH_PEER_DEBUG
+  ? { child: () => silentLogger, debug: console.error, info: console.error, warn: console.error, error: console.error }
+  : { child: () => silentLogger, debug() {}, info() {}, warn() {}, error() {} };
 
 function requestOf(body, path) {
   return new Request(`http://127.0.0.1${path}`, {
@@ -139,19 +151,23 @@ export async function peerContenders(bodies) {
   for (const platform of ["messenger", "instagram", "line"]) {
     skipped[`@chat-adapter/${platform}`] = "not published on npm: the Chat SDK has no such adapter to measure";
   }
-  const missing = [["chat", chat], ["@chat-adapter/state-memory", stateMemory], ...Object.entries(chatAdapters).map(([p, m]) => [`@chat-adapter/${p}`, m])].filter(
-    ([, loaded]) => loaded.module === undefined,
-  );
+  const missing = [
+    ["chat", chat],
+    ["@chat-adapter/state-memory", stateMemory],
+    ...Object.entries(chatAdapters).map(([p, m]) => [`@chat-adapter/${p}`, m]),
+  ].filter(([, loaded]) => loaded.module === undefined);
   if (missing.length > 0) for (const [name, loaded] of missing) skipped[name] = loaded.skipped;
   else {
     installFetchShim();
-    for (const name of ["chat", "@chat-adapter/whatsapp", "@chat-adapter/telegram", "@chat-adapter/state-memory"]) versions[name] = await versionOf(name);
+    for (const name of ["chat", "@chat-adapter/whatsapp", "@chat-adapter/telegram", "@chat-adapter/state-memory"])
+      versions[name] = await versionOf(name);
     const state = stateMemory.module.createMemoryState();
     // The bench repeats one body, which the SDK's dedupe (message ids; Telegram update ids) would drop after the
     // first time; every op must do the whole job, so a repeated id counts as new (the lookup is still paid).
     const setIfNotExists = state.setIfNotExists.bind(state);
     const isDedupeKey = (key) => key.startsWith("dedupe:") || key.includes(":webhook-update:");
-    state.setIfNotExists = async (key, value, ttl) => (isDedupeKey(key) ? (await setIfNotExists(key, value, ttl), true) : setIfNotExists(key, value, ttl));
+    state.setIfNotExists = async (key, value, ttl) =>
+      isDedupeKey(key) ? (await setIfNotExists(key, value, ttl), true) : setIfNotExists(key, value, ttl);
     const whatsapp = chatAdapters.whatsapp.module.createWhatsAppAdapter({
       accessToken: "bench-token-not-used",
       appSecret: rawSecret("whatsapp"),
@@ -167,7 +183,13 @@ export async function peerContenders(bodies) {
       userName: "bench_bot",
       logger: silentLogger,
     });
-    const bot = new chat.module.Chat({ adapters: { whatsapp, telegram }, state, userName: "bench", concurrency: "concurrent", logger: silentLogger });
+    const bot = new chat.module.Chat({
+      adapters: { whatsapp, telegram },
+      state,
+      userName: "bench",
+      concurrency: "concurrent",
+      logger: silentLogger,
+    });
     let handled = 0;
     const count = async () => {
       handled += 1;
@@ -184,7 +206,9 @@ export async function peerContenders(bodies) {
         async run() {
           const before = handled;
           const tasks = [];
-          const response = await bot.webhooks[platform](requestOf(body, `/${platform}`), { waitUntil: (task) => tasks.push(task) });
+          const response = await bot.webhooks[platform](requestOf(body, `/${platform}`), {
+            waitUntil: (task) => tasks.push(task),
+          });
           if (response.status !== 200) throw new Error(`Chat SDK ${platform} answered ${response.status}`);
           await Promise.all(tasks);
           return exactlyOne(handled - before, this.peer);

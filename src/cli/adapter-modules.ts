@@ -9,18 +9,33 @@ import { CliError, EXIT } from "./io";
  * from the config file's folder, anything else is a package name resolved from there too. A module may export its
  * adapters under any names, as `default`, or both; every export shaped like an adapter is taken.
  */
-export async function loadAdapterModules(specs: readonly string[], baseDir: string, builtIn: readonly string[]): Promise<Record<string, PlatformAdapter>> {
+export async function loadAdapterModules(
+  specs: readonly string[],
+  baseDir: string,
+  builtIn: readonly string[],
+): Promise<Record<string, PlatformAdapter>> {
   const loaded: Record<string, PlatformAdapter> = {};
   for (const spec of specs) {
     const module = await importModule(spec, baseDir);
-    const found = Object.values(module).flatMap((value) => (isAdapter(value) ? [value] : isAdapter((value as { default?: unknown })?.default) ? [(value as { default: PlatformAdapter }).default] : []));
+    const found = Object.values(module).flatMap((value) =>
+      isAdapter(value)
+        ? [value]
+        : isAdapter((value as { default?: unknown })?.default)
+          ? [(value as { default: PlatformAdapter }).default]
+          : [],
+    );
     const adapters = [...new Set(found)];
     if (adapters.length === 0) {
-      throw new CliError(`adapters: ${spec} exports no adapter (an object with platform, payload, secrets, emits, verify, sign and normalize)`, EXIT.input);
+      throw new CliError(
+        `adapters: ${spec} exports no adapter (an object with platform, payload, secrets, emits, verify, sign and normalize)`,
+        EXIT.input,
+      );
     }
     for (const adapter of adapters) {
-      if (builtIn.includes(adapter.platform)) throw new CliError(`adapters: ${spec} defines "${adapter.platform}", a built-in platform`, EXIT.input);
-      if (Object.hasOwn(loaded, adapter.platform)) throw new CliError(`adapters: "${adapter.platform}" is defined twice`, EXIT.input);
+      if (builtIn.includes(adapter.platform))
+        throw new CliError(`adapters: ${spec} defines "${adapter.platform}", a built-in platform`, EXIT.input);
+      if (Object.hasOwn(loaded, adapter.platform))
+        throw new CliError(`adapters: "${adapter.platform}" is defined twice`, EXIT.input);
       loaded[adapter.platform] = adapter;
     }
   }
@@ -40,7 +55,8 @@ async function importModule(spec: string, baseDir: string): Promise<Record<strin
     // require loads CommonJS, and ES modules too on Node >= 20.19; older Node 20 needs import() for those
     return require(target) as Record<string, unknown>;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "ERR_REQUIRE_ESM") throw new CliError(`adapters: cannot load ${spec}: ${messageOf(error)}`, EXIT.input);
+    if ((error as { code?: unknown }).code !== "ERR_REQUIRE_ESM")
+      throw new CliError(`adapters: cannot load ${spec}: ${messageOf(error)}`, EXIT.input);
   }
   try {
     return (await import(pathToFileURL(target).href)) as Record<string, unknown>;

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { catalogue, domainOf, EVENT_TYPES, schemas, type AdapterRegistry, type EventType, type UnifiedEvent } from "../core";
+import {
+  catalogue,
+  domainOf,
+  EVENT_TYPES,
+  schemas,
+  type AdapterRegistry,
+  type EventType,
+  type UnifiedEvent,
+} from "../core";
 
 /** An example envelope and where it comes from (a fixture golden file, or `createEvent`). */
 export interface DocExample {
@@ -53,17 +61,31 @@ export function catalogueMarkdown(adapters: AdapterRegistry, examples: ReadonlyM
     "",
   ];
   for (const domain of [...new Set(rows.map((row) => row.domain))]) {
-    lines.push(`## ${domain}`, "", "| type | description | emitted from webhooks by | data fields |", "|---|---|---|---|");
+    lines.push(
+      `## ${domain}`,
+      "",
+      "| type | description | emitted from webhooks by | data fields |",
+      "|---|---|---|---|",
+    );
     for (const row of rows.filter((candidate) => candidate.domain === domain)) {
       const fields = Object.entries(catalogue[row.type].data.shape as Record<string, z.ZodType>)
         .map(([name, schema]) => (schema.safeParse(undefined).success ? `${name}?` : name))
         .join(", ");
       const from = row.adapters.length > 0 ? row.adapters.join(", ") : "application (`emit`)";
-      lines.push(`| \`${row.type}\`${row.extension ? " (extension)" : ""} | ${row.description} | ${from} | ${fields} |`);
+      lines.push(
+        `| \`${row.type}\`${row.extension ? " (extension)" : ""} | ${row.description} | ${from} | ${fields} |`,
+      );
     }
     lines.push("");
   }
-  lines.push("## Message types", "", "`data.message.type` of the messaging events that carry a `Message`:", "", "| type | meaning |", "|---|---|");
+  lines.push(
+    "## Message types",
+    "",
+    "`data.message.type` of the messaging events that carry a `Message`:",
+    "",
+    "| type | meaning |",
+    "|---|---|",
+  );
   for (const [type, meaning] of Object.entries(schemas.MESSAGE_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
   lines.push("", "## Attachment types", "", "| type | meaning |", "|---|---|");
   for (const [type, meaning] of Object.entries(schemas.ATTACHMENT_TYPES)) lines.push(`| \`${type}\` | ${meaning} |`);
@@ -77,7 +99,10 @@ export function catalogueMarkdown(adapters: AdapterRegistry, examples: ReadonlyM
   for (const row of rows) {
     const example = examples.get(row.type);
     lines.push(`### ${row.type}`, "");
-    lines.push(`Emitted by: ${row.adapters.length > 0 ? row.adapters.join(", ") : "the application (`emit` / `createEvent`)"}.`, "");
+    lines.push(
+      `Emitted by: ${row.adapters.length > 0 ? row.adapters.join(", ") : "the application (`emit` / `createEvent`)"}.`,
+      "",
+    );
     if (example === undefined) {
       lines.push("No example yet.", "");
       continue;

@@ -19,9 +19,15 @@ export function typesCommand(args: string[], io: CliIO, adapters: AdapterRegistr
   const width = Math.max(...rows.map((row) => row.type.length));
   for (const row of rows) {
     const from = row.adapters.length > 0 ? row.adapters.join(",") : "(application)";
-    line(io.stdout, `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "core     "}  ${from}`);
+    line(
+      io.stdout,
+      `${row.type.padEnd(width)}  ${row.domain.padEnd(10)}  ${row.extension ? "extension" : "core     "}  ${from}`,
+    );
   }
-  line(io.stderr, `${rows.length} types (${rows.filter((row) => !row.extension).length} core, ${rows.filter((row) => row.extension).length} extensions)`);
+  line(
+    io.stderr,
+    `${rows.length} types (${rows.filter((row) => !row.extension).length} core, ${rows.filter((row) => row.extension).length} extensions)`,
+  );
   return EXIT.ok;
 }
 
@@ -32,9 +38,14 @@ const schemaUsage = "usage: convotic schema [TYPE] | convotic schema --out DIR";
  * `convotic schema --out DIR`: every exported schema (2020-12) as `DIR/<name>.json`, see src/docs/json-schema.ts.
  */
 export async function schemaCommand(args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string", short: "o" } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string", short: "o" } },
+  });
   if (values.out !== undefined) {
-    if (positionals.length > 0) throw new CliError(`--out writes every schema; drop "${positionals[0]}"\n${schemaUsage}`, EXIT.usage);
+    if (positionals.length > 0)
+      throw new CliError(`--out writes every schema; drop "${positionals[0]}"\n${schemaUsage}`, EXIT.usage);
     const written = await writeSchemas(values.out);
     line(io.stderr, `wrote ${written} schemas to ${values.out}`);
     return EXIT.ok;
@@ -53,7 +64,8 @@ async function writeSchemas(dir: string): Promise<number> {
   const all = exportedSchemas();
   try {
     await mkdir(dir, { recursive: true });
-    for (const { name, schema } of all) await writeFile(join(dir, `${name}.json`), JSON.stringify(schema, null, 2) + "\n");
+    for (const { name, schema } of all)
+      await writeFile(join(dir, `${name}.json`), JSON.stringify(schema, null, 2) + "\n");
   } catch (error) {
     throw new CliError(`cannot write schemas to ${dir}: ${messageOf(error)}`, EXIT.input);
   }
@@ -64,7 +76,12 @@ async function writeSchemas(dir: string): Promise<number> {
  * `convotic docs [--out FILE]`: the generated event catalogue in Markdown (the committed docs/events.md), with
  * examples from the fixture goldens.
  */
-export async function docsCommand(args: string[], io: CliIO, adapters: AdapterRegistry, fixturesRoot: string): Promise<number> {
+export async function docsCommand(
+  args: string[],
+  io: CliIO,
+  adapters: AdapterRegistry,
+  fixturesRoot: string,
+): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: "string", short: "o" } } });
   const markdown = catalogueMarkdown(adapters, loadExamples(fixturesRoot, Object.keys(adapters)));
   if (values.out === undefined) {

@@ -13,7 +13,8 @@ export interface CommandHelp {
 export const COMMANDS = {
   normalize: {
     usage: "convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
-    summary: "normalise one raw webhook body (a file, or stdin); envelopes as a JSON array on stdout, a summary on stderr",
+    summary:
+      "normalise one raw webhook body (a file, or stdin); envelopes as a JSON array on stdout, a summary on stderr",
     options: [
       ["-p, --platform <name>", "the platform that sent the body (required)"],
       ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_local)"],
@@ -29,7 +30,12 @@ export const COMMANDS = {
   schema: {
     usage: "convotic schema [TYPE] | convotic schema --out DIR",
     summary: "print the JSON Schema of one event type's envelope, or of the envelope union",
-    options: [["-o, --out DIR", "write every JSON Schema (2020-12): each event type, the envelope union, the thread-style events"]],
+    options: [
+      [
+        "-o, --out DIR",
+        "write every JSON Schema (2020-12): each event type, the envelope union, the thread-style events",
+      ],
+    ],
   },
   asyncapi: {
     usage: "convotic asyncapi [--out FILE]",
@@ -50,7 +56,8 @@ export const COMMANDS = {
     options: [["-o, --out FILE", "write it to FILE instead of stdout"]],
   },
   serve: {
-    usage: "convotic serve [--config FILE] [--port N] [--host HOST] [--ops-port N [--ops-host HOST]] [--log-format json|text] [--log-level LEVEL]",
+    usage:
+      "convotic serve [--config FILE] [--port N] [--host HOST] [--ops-port N [--ops-host HOST]] [--log-format json|text] [--log-level LEVEL]",
     summary:
       "run the webhook server for the blocks of a config file; events go to the config's sinks (default: JSON lines\n" +
       "on stdout), logs on stderr;\n" +
@@ -61,7 +68,10 @@ export const COMMANDS = {
       ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
       ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
-      ["--ops-port N", "serve /healthz, /readyz and /metrics on this port only (the config's ops.port); 404 on the webhook port"],
+      [
+        "--ops-port N",
+        "serve /healthz, /readyz and /metrics on this port only (the config's ops.port); 404 on the webhook port",
+      ],
       ["--ops-host HOST", "the interface of the ops port (default the config's ops.host, then 127.0.0.1)"],
       ["--log-format json|text", "logs on stderr as JSON objects (one per line) or text lines (default text)"],
       ["--log-level LEVEL", "debug, info (default), warn or error; debug adds a line per request with duplicates"],
@@ -75,16 +85,25 @@ export const COMMANDS = {
       "(what serve prints), each acknowledged once written and the ack confirmed; SIGTERM or Ctrl-C stops after printing\n" +
       "what was delivered already (docs/scaling.md)",
     options: [
-      ["-c, --config FILE", "serve's config file: NATS and stream from its jetstream sink, Redis from idempotency, the rest from consume"],
+      [
+        "-c, --config FILE",
+        "serve's config file: NATS and stream from its jetstream sink, Redis from idempotency, the rest from consume",
+      ],
       ["--stream NAME", "the stream of the jetstream sink (required, here or in --config)"],
-      ["-d, --durable NAME", "the durable consumer: a restart with the same name resumes where it stopped (required, here or in --config)"],
+      [
+        "-d, --durable NAME",
+        "the durable consumer: a restart with the same name resumes where it stopped (required, here or in --config)",
+      ],
       ["-s, --servers URL", "a NATS server, repeatable (default --config, then NATS_URL, then nats://127.0.0.1:4222)"],
       ["-f, --filter TYPE", "an event type or pattern such as messaging.*, repeatable (default every type)"],
       ["--subject-prefix P", "the sink's subject_prefix (default convotic/adapters)"],
       ["--ack-wait DUR", "how long the server waits for an ack before redelivering (default 30s)"],
       ["--max-deliver N", "deliveries before an event is dead-lettered (default 5)"],
       ["--dead-letter-subject S", "where events that keep failing go (default convotic_dead_letter.<durable>)"],
-      ["--redis URL", "claim each event id in Redis before printing, commit after: a kill before the ack does not print it twice"],
+      [
+        "--redis URL",
+        "claim each event id in Redis before printing, commit after: a kill before the ack does not print it twice",
+      ],
       ["--lease DUR", "how long a claim holds an event whose consumer was killed (default the ack-wait)"],
     ],
   },
@@ -110,7 +129,8 @@ export const COMMANDS = {
   },
   coverage: {
     usage: "convotic coverage [--out FILE]",
-    summary: "the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md is this output)",
+    summary:
+      "the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md is this output)",
     options: [["--out FILE", "write it to FILE instead of stdout"]],
   },
   "new-adapter": {
@@ -122,7 +142,10 @@ export const COMMANDS = {
       ["--dir DIR", "where the adapter folder goes (default ./adapters)"],
       ["--fixtures DIR", "where its fixtures folder goes (default ./fixtures)"],
       ["--import-from MODULE", "the module the adapter imports the contract from (default convotic/adapters)"],
-      ["--testing-from MODULE", "the module the test imports the suite from (default convotic/testing, or <import-from>/testing)"],
+      [
+        "--testing-from MODULE",
+        "the module the test imports the suite from (default convotic/testing, or <import-from>/testing)",
+      ],
     ],
   },
 } as const satisfies Record<string, CommandHelp>;
@@ -140,12 +163,21 @@ export function commandHelp(name: CommandName): string {
   const command: CommandHelp = COMMANDS[name];
   const width = Math.max(0, ...command.options.map(([flag]) => flag.length));
   const options = command.options.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
-  return [`usage: ${command.usage}`, "", command.summary, ...(options.length > 0 ? ["", "options:", ...options] : []), "", EXIT_CODES].join("\n");
+  return [
+    `usage: ${command.usage}`,
+    "",
+    command.summary,
+    ...(options.length > 0 ? ["", "options:", ...options] : []),
+    "",
+    EXIT_CODES,
+  ].join("\n");
 }
 
 /** `convotic --help`. */
 export function overview(): string {
-  const commands = Object.values(COMMANDS).map((command: CommandHelp) => `  ${command.usage}\n      ${command.summary.split("\n")[0]}`);
+  const commands = Object.values(COMMANDS).map(
+    (command: CommandHelp) => `  ${command.usage}\n      ${command.summary.split("\n")[0]}`,
+  );
   return [
     "usage: convotic <command> [options]",
     "",

@@ -19,7 +19,10 @@ export async function readServerConfig(
 ): Promise<{ path: string; config: ServerConfig; normalizer: Normalizer }> {
   const file = path ?? DEFAULT_CONFIG_FILE;
   if (path === undefined && !existsSync(file)) {
-    throw new CliError(`no --config given and no ${DEFAULT_CONFIG_FILE} in the current directory\n${options.usage}`, EXIT.usage);
+    throw new CliError(
+      `no --config given and no ${DEFAULT_CONFIG_FILE} in the current directory\n${options.usage}`,
+      EXIT.usage,
+    );
   }
   let text: string;
   try {
@@ -33,7 +36,10 @@ export async function readServerConfig(
   } catch (error) {
     // V8 quotes the text around a syntax error, and this text holds secrets: keep only the position
     const position = /position (\d+)/.exec(messageOf(error))?.[1];
-    throw new CliError(`${file} is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`, EXIT.input);
+    throw new CliError(
+      `${file} is not valid JSON${position === undefined ? "" : ` (at position ${position})`}`,
+      EXIT.input,
+    );
   }
   // adapters the config adds are loaded first, so its blocks can use their platforms
   const specs = (json as { adapters?: unknown } | null)?.adapters;

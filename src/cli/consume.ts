@@ -2,7 +2,16 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, describeIssues, messageOf } from "../core";
-import { createJetStreamConsumer, Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, RedisStore, type IdempotencyStore, type JetStreamConsumer } from "../delivery";
+import {
+  createJetStreamConsumer,
+  Duration,
+  IdempotencyConfigSchema,
+  literalRedisCredentials,
+  openStore,
+  RedisStore,
+  type IdempotencyStore,
+  type JetStreamConsumer,
+} from "../delivery";
 import { JetStreamSinkConfig } from "../delivery/sinks";
 import { resolveEnv } from "../http/blocks";
 import { COMMANDS } from "./commands";
@@ -16,7 +25,10 @@ export const consumeUsage = `usage: ${COMMANDS.consume.usage}`;
  * file; flags override the file.
  */
 export const ConsumeConfigSchema = z.strictObject({
-  durable: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -").optional(),
+  durable: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -")
+    .optional(),
   filter: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   ack_wait: Duration.optional(),
   max_deliver: z.int().min(1).optional(),
@@ -34,7 +46,10 @@ interface FileSettings {
   store?: IdempotencyStore;
 }
 
-async function readConsumeConfig(file: string, env: Readonly<Record<string, string | undefined>>): Promise<FileSettings> {
+async function readConsumeConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<FileSettings> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, "utf8"));
@@ -43,16 +58,20 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
     const reason = error instanceof SyntaxError ? "is not valid JSON" : `cannot be read (${messageOf(error)})`;
     throw new CliError(`${file} ${reason}`, EXIT.input);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new CliError(`${file}: a config file is a JSON object`, EXIT.usage);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new CliError(`${file}: a config file is a JSON object`, EXIT.usage);
   const { consume, sinks, idempotency } = json as { consume?: unknown; sinks?: unknown; idempotency?: unknown };
-  const bad = (what: string, error: z.ZodError) => new CliError(`invalid configuration in ${file}: ${what}: ${describeIssues(error)}`, EXIT.usage);
+  const bad = (what: string, error: z.ZodError) =>
+    new CliError(`invalid configuration in ${file}: ${what}: ${describeIssues(error)}`, EXIT.usage);
   const settings: FileSettings = { consume: {} };
   if (consume !== undefined) {
     const parsed = ConsumeConfigSchema.safeParse(resolveEnv(consume, env, "consume", "consume"));
     if (!parsed.success) throw bad("consume", parsed.error);
     settings.consume = parsed.data;
   }
-  const sink = Array.isArray(sinks) ? sinks.find((item) => (item as { kind?: unknown } | null)?.kind === "jetstream") : undefined;
+  const sink = Array.isArray(sinks)
+    ? sinks.find((item) => (item as { kind?: unknown } | null)?.kind === "jetstream")
+    : undefined;
   if (sink !== undefined) {
     const parsed = JetStreamSinkConfig.safeParse(resolveEnv(sink, env, "sinks", "sinks[jetstream]"));
     if (!parsed.success) throw bad("sinks[jetstream]", parsed.error);
@@ -63,7 +82,8 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
   }
   if (idempotency !== undefined) {
     const literal = literalRedisCredentials(idempotency);
-    if (literal !== undefined) throw new CliError(`invalid configuration in ${file}: idempotency: ${literal}`, EXIT.usage);
+    if (literal !== undefined)
+      throw new CliError(`invalid configuration in ${file}: idempotency: ${literal}`, EXIT.usage);
     const parsed = IdempotencyConfigSchema.safeParse(resolveEnv(idempotency, env, "idempotency", "idempotency"));
     if (!parsed.success) throw bad("idempotency", parsed.error);
     // a memory store forgets on restart, the very case this is for: only a Redis section turns it on here
@@ -78,7 +98,8 @@ async function readConsumeConfig(file: string, env: Readonly<Record<string, stri
 function durationOf(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Duration.safeParse(/^\d+$/.test(value) ? Number(value) : value);
-  if (!parsed.success) throw new CliError(`${flag} is a duration such as "30s" or "1500ms", not "${value}"\n${consumeUsage}`, EXIT.usage);
+  if (!parsed.success)
+    throw new CliError(`${flag} is a duration such as "30s" or "1500ms", not "${value}"\n${consumeUsage}`, EXIT.usage);
   return parsed.data;
 }
 
@@ -105,19 +126,24 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
       lease: { type: "string" },
     },
   });
-  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"\n${consumeUsage}`, EXIT.usage);
+  if (positionals.length > 0)
+    throw new CliError(`unexpected argument "${positionals[0]}"\n${consumeUsage}`, EXIT.usage);
   const maxDeliverFlag = values["max-deliver"] === undefined ? undefined : Number(values["max-deliver"]);
   if (maxDeliverFlag !== undefined && !(Number.isInteger(maxDeliverFlag) && maxDeliverFlag >= 1)) {
     throw new CliError(`--max-deliver is a whole number of at least 1\n${consumeUsage}`, EXIT.usage);
   }
-  if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new CliError(`--redis is a redis:// or rediss:// URL\n${consumeUsage}`, EXIT.usage);
+  if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis))
+    throw new CliError(`--redis is a redis:// or rediss:// URL\n${consumeUsage}`, EXIT.usage);
   const ackWaitFlag = durationOf(values["ack-wait"], "--ack-wait");
   const leaseFlag = durationOf(values.lease, "--lease");
   const file = values.config === undefined ? undefined : await readConsumeConfig(values.config, io.env);
   const stream = values.stream ?? file?.stream;
   const durable = values.durable ?? file?.consume.durable;
   if (stream === undefined || durable === undefined) {
-    throw new CliError(`--stream and --durable are required (or a --config with a jetstream sink and consume.durable)\n${consumeUsage}`, EXIT.usage);
+    throw new CliError(
+      `--stream and --durable are required (or a --config with a jetstream sink and consume.durable)\n${consumeUsage}`,
+      EXIT.usage,
+    );
   }
   const filter = values.filter ?? file?.consume.filter;
   const subjectPrefix = values["subject-prefix"] ?? file?.subjectPrefix;
@@ -130,7 +156,8 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
     await store?.close();
     store = new RedisStore({ url: values.redis });
   }
-  const write = (text: string) => new Promise<void>((resolve, reject) => io.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => io.stdout.write(text, (error) => (error ? reject(error) : resolve())));
   let consumer: JetStreamConsumer;
   try {
     consumer = await createJetStreamConsumer({
@@ -146,7 +173,10 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
       ...(store === undefined ? {} : { idempotency: { store, ...(leaseMs === undefined ? {} : { leaseMs }) } }),
       router: { dispatch: (event) => write(JSON.stringify(event) + "\n") },
       onError: (error, context) =>
-        line(io.stderr, `convotic: event ${context.id ?? "(not an envelope)"} delivery ${context.delivery} failed${context.deadLettered ? " (dead-lettered)" : ""}: ${messageOf(error)}`),
+        line(
+          io.stderr,
+          `convotic: event ${context.id ?? "(not an envelope)"} delivery ${context.delivery} failed${context.deadLettered ? " (dead-lettered)" : ""}: ${messageOf(error)}`,
+        ),
     });
   } catch (error) {
     await store?.close();
@@ -154,7 +184,10 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
     throw new CliError(`cannot consume ${stream}/${durable}: ${messageOf(error)}`, EXIT.input);
   }
   const storeNote = store === undefined ? "" : ` (idempotency: ${store.kind})`;
-  line(io.stderr, `convotic: consuming stream ${stream} as durable ${durable}${storeNote}; events as JSON lines on stdout. SIGTERM or Ctrl-C stops.`);
+  line(
+    io.stderr,
+    `convotic: consuming stream ${stream} as durable ${durable}${storeNote}; events as JSON lines on stdout. SIGTERM or Ctrl-C stops.`,
+  );
   const signals = io.signals ?? process;
   let onSignal = () => undefined as void;
   const signalled = new Promise<void>((resolve) => {
@@ -168,6 +201,9 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
   await consumer.close(AbortSignal.timeout(10_000));
   await store?.close();
   const { handled, deadLettered, duplicates } = consumer.stats;
-  line(io.stderr, `convotic: stopped; handled ${handled}, dead-lettered ${deadLettered}${store === undefined ? "" : `, already handled (acked without handling) ${duplicates}`}`);
+  line(
+    io.stderr,
+    `convotic: stopped; handled ${handled}, dead-lettered ${deadLettered}${store === undefined ? "" : `, already handled (acked without handling) ${duplicates}`}`,
+  );
   return EXIT.ok;
 }

@@ -5,7 +5,8 @@ import { EVENT_TYPES, type AdapterRegistry, type Normalizer } from "../core";
 import { defaultContext, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
-export const coverageUsage = "usage: convotic coverage [--out FILE]   (the platform × event type matrix; docs/coverage.md)";
+export const coverageUsage =
+  "usage: convotic coverage [--out FILE]   (the platform × event type matrix; docs/coverage.md)";
 
 export interface Coverage {
   readonly platforms: readonly string[];
@@ -55,20 +56,35 @@ export function coverageMarkdown(coverage: Coverage, adapters: AdapterRegistry):
     const byPlatform = cells.get(type)!;
     const row = platforms.map((platform) => {
       const fixtures = byPlatform.get(platform);
-      if (fixtures !== undefined) return fixtures.length > 1 ? `${fixtures[0]} (+${fixtures.length - 1})` : fixtures[0]!;
+      if (fixtures !== undefined)
+        return fixtures.length > 1 ? `${fixtures[0]} (+${fixtures.length - 1})` : fixtures[0]!;
       const adapter = adapters[platform]!;
-      return type === "platform.webhook.verified" && adapter.handshake !== undefined && adapter.emits.includes(type) ? "*handshake*" : "—";
+      return type === "platform.webhook.verified" && adapter.handshake !== undefined && adapter.emits.includes(type)
+        ? "*handshake*"
+        : "—";
     });
     if (row.every((cell) => cell === "—")) continue;
     lines.push(`| \`${type}\` | ${row.join(" | ")} |`);
   }
-  const application = EVENT_TYPES.filter((type) => platforms.every((platform) => !cells.get(type)!.has(platform) && !adapters[platform]!.emits.includes(type)));
-  lines.push("", `Emitted by the application (\`router.emit\`), not by any adapter: ${application.map((type) => `\`${type}\``).join(", ")}.`, "");
+  const application = EVENT_TYPES.filter((type) =>
+    platforms.every((platform) => !cells.get(type)!.has(platform) && !adapters[platform]!.emits.includes(type)),
+  );
+  lines.push(
+    "",
+    `Emitted by the application (\`router.emit\`), not by any adapter: ${application.map((type) => `\`${type}\``).join(", ")}.`,
+    "",
+  );
   return lines.join("\n");
 }
 
 /** `convotic coverage [--out FILE]` */
-export function coverageCommand(args: string[], io: CliIO, normalizer: Normalizer, adapters: AdapterRegistry, fixturesRoot: string): number {
+export function coverageCommand(
+  args: string[],
+  io: CliIO,
+  normalizer: Normalizer,
+  adapters: AdapterRegistry,
+  fixturesRoot: string,
+): number {
   const { values } = parseArgs({ args, options: { out: { type: "string" }, help: { type: "boolean", short: "h" } } });
   if (values.help === true) {
     line(io.stdout, coverageUsage);
@@ -78,7 +94,9 @@ export function coverageCommand(args: string[], io: CliIO, normalizer: Normalize
   const markdown = coverageMarkdown(coverage, adapters);
   if (values.out === undefined) io.stdout.write(markdown);
   else writeFileSync(values.out, markdown);
-  for (const { platform, type } of coverage.unproven) line(io.stderr, `convotic: ${platform} declares ${type} but no fixture produces it`);
-  if (coverage.unproven.length > 0) throw new CliError(`${coverage.unproven.length} declared type(s) without a fixture`, EXIT.input);
+  for (const { platform, type } of coverage.unproven)
+    line(io.stderr, `convotic: ${platform} declares ${type} but no fixture produces it`);
+  if (coverage.unproven.length > 0)
+    throw new CliError(`${coverage.unproven.length} declared type(s) without a fixture`, EXIT.input);
   return EXIT.ok;
 }

@@ -21,7 +21,8 @@ export interface DeadLetterOptions {
  */
 export async function resendDeadLetters(options: DeadLetterOptions, io: CliIO): Promise<number> {
   const raw = io.env[options.secretEnv];
-  if (raw === undefined || raw.trim() === "") throw new CliError(`$${options.secretEnv} is not set (the subscriber's whsec_ secret)`, EXIT.usage);
+  if (raw === undefined || raw.trim() === "")
+    throw new CliError(`$${options.secretEnv} is not set (the subscriber's whsec_ secret)`, EXIT.usage);
   const secrets = raw.trim().split(/\s+/);
   if (!secrets.every((secret) => WhsecSecret.safeParse(secret).success)) {
     throw new CliError(`$${options.secretEnv} must hold whsec_ secrets (space-separated)`, EXIT.usage);
@@ -46,7 +47,13 @@ export async function resendDeadLetters(options: DeadLetterOptions, io: CliIO): 
     };
     let outcome: string;
     try {
-      const response = await fetch(url, { method: "POST", headers, body: record.body, redirect: "manual", signal: AbortSignal.timeout(options.timeoutMs) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers,
+        body: record.body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
       await response.body?.cancel();
       outcome = response.ok ? "ok" : `HTTP ${response.status}`;
     } catch (error) {
@@ -54,11 +61,19 @@ export async function resendDeadLetters(options: DeadLetterOptions, io: CliIO): 
     }
     if (outcome === "ok") continue;
     line(io.stderr, `failed ${record.id} (${record.event_type}) to ${url}: ${outcome}`);
-    failed.push({ ...record, attempts: record.attempts + 1, last_error: `resend: ${outcome}`, dead_at: new Date().toISOString() });
+    failed.push({
+      ...record,
+      attempts: record.attempts + 1,
+      last_error: `resend: ${outcome}`,
+      dead_at: new Date().toISOString(),
+    });
   }
   const temporary = `${options.file}.${process.pid}.tmp`;
   await writeFile(temporary, failed.map((record) => JSON.stringify(record) + "\n").join(""));
   await rename(temporary, options.file);
-  line(io.stderr, `resent ${records.length}, accepted ${records.length - failed.length}, failed ${failed.length}${failed.length > 0 ? ` (kept in ${options.file})` : ""}`);
+  line(
+    io.stderr,
+    `resent ${records.length}, accepted ${records.length - failed.length}, failed ${failed.length}${failed.length > 0 ? ` (kept in ${options.file})` : ""}`,
+  );
   return failed.length === 0 ? EXIT.ok : EXIT.input;
 }

@@ -14,10 +14,16 @@ const demoUsage = `usage: ${COMMANDS.demo.usage}`;
  * byte-for-byte reproducible (events without a platform time take the receive time).
  */
 export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, fixturesRoot: string): number {
-  const { values } = parseArgs({ args, options: { platform: { type: "string", short: "p" }, "received-at": { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { platform: { type: "string", short: "p" }, "received-at": { type: "string" } },
+  });
   const platform = values.platform;
   if (platform !== undefined && !normalizer.platforms.includes(platform)) {
-    throw new CliError(`unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})\n${demoUsage}`, EXIT.usage);
+    throw new CliError(
+      `unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})\n${demoUsage}`,
+      EXIT.usage,
+    );
   }
   const receivedAt = values["received-at"];
   if (receivedAt !== undefined && !isTimestamp(receivedAt)) {
@@ -38,6 +44,9 @@ export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, f
       unhandled += result.unhandled.length;
     }
   }
-  line(io.stderr, `demo: ${events} event(s) and ${unhandled} unhandled from the bundled fixtures of ${platforms.join(", ")}`);
+  line(
+    io.stderr,
+    `demo: ${events} event(s) and ${unhandled} unhandled from the bundled fixtures of ${platforms.join(", ")}`,
+  );
   return EXIT.ok;
 }

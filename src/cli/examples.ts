@@ -31,7 +31,11 @@ export function loadExamples(fixturesRoot: string, platforms: readonly string[])
         const size = JSON.stringify(parsed.data).length;
         const current = best.get(parsed.data.type);
         if (current === undefined || size < current.size) {
-          best.set(parsed.data.type, { event: parsed.data, source: `fixtures/${platform}/${basename(goldenPath)}`, size });
+          best.set(parsed.data.type, {
+            event: parsed.data,
+            source: `fixtures/${platform}/${basename(goldenPath)}`,
+            size,
+          });
         }
       }
     }

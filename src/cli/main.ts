@@ -10,7 +10,7 @@ import { CliError, EXIT, line, type CliIO } from "./io";
  * loads neither zod, the adapters nor serve's sinks, pino and prom-client (see "Load time" in the README).
  * `require` rather than `await import()`: the CLI is CommonJS, and jest runs `run()` in-process without ESM.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 const load = {
   adapters: () => (require("../adapters") as typeof import("../adapters")).adapters,
   core: () => require("../core") as typeof import("../core"),
@@ -24,7 +24,6 @@ const load = {
   serve: () => require("./serve") as typeof import("./serve"),
   consume: () => require("./consume") as typeof import("./consume"),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The normaliser over the built-in adapters, made only by the commands that normalise. */
 const builtInNormalizer = (): Normalizer => load.core().createNormalizer({ adapters: load.adapters() });
@@ -91,7 +90,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (error) {
     // a command's own usage line follows its bad-usage errors; the overview follows the others
-    const usage = command !== undefined && isCommand(command) ? `usage: ${COMMANDS[command].usage}\n(convotic ${command} --help for the options)` : overview();
+    const usage =
+      command !== undefined && isCommand(command)
+        ? `usage: ${COMMANDS[command].usage}\n(convotic ${command} --help for the options)`
+        : overview();
     if (error instanceof CliError) {
       line(io.stderr, `convotic: ${error.message}`);
       if (error.exitCode === EXIT.usage && !error.message.includes("usage:")) line(io.stderr, usage);
@@ -141,7 +143,13 @@ if (require.main === module) {
   });
   // a dead stderr reader loses the logs, but must not turn serve's exit code into a crash's
   if (serving) process.stderr.on("error", () => undefined);
-  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process };
+  const io = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signals: process,
+  };
   run(argv, io).then(
     (code) => {
       process.exitCode = code;

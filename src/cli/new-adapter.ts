@@ -34,15 +34,21 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
     return EXIT.ok;
   }
   const [name, ...extra] = positionals;
-  if (name === undefined || extra.length > 0) throw new CliError(`give one adapter name\n${newAdapterUsage}`, EXIT.usage);
+  if (name === undefined || extra.length > 0)
+    throw new CliError(`give one adapter name\n${newAdapterUsage}`, EXIT.usage);
   if (!PlatformName.safeParse(name).success || name.includes("-")) {
-    throw new CliError(`"${name}" is not a platform name: lower-case letters, digits and _ , starting with a letter`, EXIT.usage);
+    throw new CliError(
+      `"${name}" is not a platform name: lower-case letters, digits and _ , starting with a letter`,
+      EXIT.usage,
+    );
   }
   const dir = resolve(values.dir ?? "adapters", name);
   const fixtures = resolve(values.fixtures ?? "fixtures", name);
   // the adapter kit is the `convotic/adapters` entry point; an --import-from module (a source tree) has both
   const from = values["import-from"] ?? "convotic/adapters";
-  const testingFrom = values["testing-from"] ?? (values["import-from"] === undefined ? "convotic/testing" : `${values["import-from"]}/testing`);
+  const testingFrom =
+    values["testing-from"] ??
+    (values["import-from"] === undefined ? "convotic/testing" : `${values["import-from"]}/testing`);
   for (const path of [dir, fixtures]) {
     if (existsSync(path)) throw new CliError(`${path} already exists: choose another name or remove it`, EXIT.input);
   }
@@ -61,7 +67,10 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
     writeFileSync(path, text);
     line(io.stdout, `wrote ${relative(process.cwd(), path)}`);
   }
-  line(io.stderr, `next: fill in ${relative(process.cwd(), join(dir, "schema.ts"))}, then follow docs/adding-an-adapter.md`);
+  line(
+    io.stderr,
+    `next: fill in ${relative(process.cwd(), join(dir, "schema.ts"))}, then follow docs/adding-an-adapter.md`,
+  );
   return EXIT.ok;
 }
 

@@ -36,7 +36,8 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     throw new CliError(`--received-at is not a timestamp: ${receivedAt}\n${normalizeUsage}`, EXIT.usage);
   }
   const source = positionals[0] ?? "-";
-  if (source === "-" && io.stdin.isTTY === true) throw new CliError(`no FILE given and stdin is a terminal\n${normalizeUsage}`, EXIT.usage);
+  if (source === "-" && io.stdin.isTTY === true)
+    throw new CliError(`no FILE given and stdin is a terminal\n${normalizeUsage}`, EXIT.usage);
   let body: Buffer;
   try {
     body = source === "-" ? await readAll(io.stdin) : await readFile(source);
@@ -52,7 +53,10 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     });
     io.stdout.write(JSON.stringify(result.events, null, 2) + "\n");
     const kinds = result.unhandled.map((item) => item.kind);
-    line(io.stderr, `${result.events.length} event(s), ${kinds.length} unhandled${kinds.length > 0 ? `: ${kinds.join(", ")}` : ""}`);
+    line(
+      io.stderr,
+      `${result.events.length} event(s), ${kinds.length} unhandled${kinds.length > 0 ? `: ${kinds.join(", ")}` : ""}`,
+    );
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConvoticError) throw new CliError(error.message, EXIT.input);

@@ -77,17 +77,23 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   if (deadLetter !== undefined) {
     if (positionals.length > 0) throw new CliError(`--dead-letter takes no FILE|DIR\n${replayUsage}`, EXIT.usage);
     const secretEnv = values["secret-env"];
-    if (secretEnv === undefined) throw new CliError(`--dead-letter needs --secret-env NAME\n${replayUsage}`, EXIT.usage);
-    return resendDeadLetters({ file: deadLetter, secretEnv, timeoutMs: 15_000, ...(values.to === undefined ? {} : { to: values.to }) }, io);
+    if (secretEnv === undefined)
+      throw new CliError(`--dead-letter needs --secret-env NAME\n${replayUsage}`, EXIT.usage);
+    return resendDeadLetters(
+      { file: deadLetter, secretEnv, timeoutMs: 15_000, ...(values.to === undefined ? {} : { to: values.to }) },
+      io,
+    );
   }
-  if (values["secret-env"] !== undefined) throw new CliError(`--secret-env is for --dead-letter\n${replayUsage}`, EXIT.usage);
+  if (values["secret-env"] !== undefined)
+    throw new CliError(`--secret-env is for --dead-letter\n${replayUsage}`, EXIT.usage);
   if (positionals.length === 0) throw new CliError(`no FILE or DIR given\n${replayUsage}`, EXIT.usage);
   if (values.to === undefined) {
     const format = values.format;
     if (format !== undefined && !(REVIEW_FORMATS as readonly string[]).includes(format)) {
       throw new CliError(`--format must be one of ${REVIEW_FORMATS.join(", ")}\n${replayUsage}`, EXIT.usage);
     }
-    if (values.block !== undefined || values.config !== undefined) throw new CliError(`--block and --config need --to\n${replayUsage}`, EXIT.usage);
+    if (values.block !== undefined || values.config !== undefined)
+      throw new CliError(`--block and --config need --to\n${replayUsage}`, EXIT.usage);
     const files = await collect(positionals);
     if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
     return reviewCommand(
@@ -103,7 +109,8 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
     );
   }
   for (const flag of ["platform", "update", "format", "subscriber"] as const) {
-    if (values[flag] !== undefined) throw new CliError(`--${flag} is for the review without --to\n${replayUsage}`, EXIT.usage);
+    if (values[flag] !== undefined)
+      throw new CliError(`--${flag} is for the review without --to\n${replayUsage}`, EXIT.usage);
   }
   let base: URL;
   try {
@@ -111,11 +118,17 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   } catch {
     throw new CliError(`--to is not a URL: ${values.to}\n${replayUsage}`, EXIT.usage);
   }
-  if (base.protocol !== "http:" && base.protocol !== "https:") throw new CliError(`--to must be an http(s) URL\n${replayUsage}`, EXIT.usage);
-  const { config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: replayUsage });
+  if (base.protocol !== "http:" && base.protocol !== "https:")
+    throw new CliError(`--to must be an http(s) URL\n${replayUsage}`, EXIT.usage);
+  const { config, normalizer } = await readServerConfig(values.config, {
+    normalizer: builtIn,
+    env: io.env,
+    usage: replayUsage,
+  });
 
   const chosen = values.block === undefined ? undefined : config.blocks.byId(values.block);
-  if (values.block !== undefined && chosen === undefined) throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);
+  if (values.block !== undefined && chosen === undefined)
+    throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);
   const files = await collect(positionals);
   if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
   const plan: { file: string; block: Block }[] = [];
@@ -134,7 +147,8 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   }
 
   // a bare origin gets the block route; a URL with a path is used as it is (a shared route, another prefix)
-  const endpoint = (block: Block) => (base.pathname === "/" ? new URL(`/webhooks/${encodeURIComponent(block.id)}`, base) : base);
+  const endpoint = (block: Block) =>
+    base.pathname === "/" ? new URL(`/webhooks/${encodeURIComponent(block.id)}`, base) : base;
   const tty = io.stderr.isTTY === true;
   const progress = (done: number, label: string) => {
     if (!tty) return;
@@ -160,12 +174,20 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   for (const [index, { file, block }] of plan.entries()) {
     progress(index, basename(file));
     const body = await readFile(file);
-    const headers = { ...normalizer.adapterFor(block.platform).sign(body, block.secrets), "content-type": "application/json" };
+    const headers = {
+      ...normalizer.adapterFor(block.platform).sign(body, block.secrets),
+      "content-type": "application/json",
+    };
     const url = endpoint(block);
     let status: string;
     let detail: string;
     try {
-      const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       const text = await response.text();
       status = String(response.status);
       detail = response.ok ? "" : reason(text);
@@ -195,8 +217,13 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   progress(plan.length, "done");
   clear();
   const failed = sent - accepted;
-  const byStatus = [...rejected.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([status, count]) => `${status}: ${count}`);
+  const byStatus = [...rejected.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([status, count]) => `${status}: ${count}`);
   const notSent = unanswered > 0 ? `, not sent ${unanswered} (no answer)` : "";
-  line(io.stderr, `sent ${sent}, accepted ${accepted}, rejected ${failed}${byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""}${notSent}`);
+  line(
+    io.stderr,
+    `sent ${sent}, accepted ${accepted}, rejected ${failed}${byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""}${notSent}`,
+  );
   return failed === 0 && unanswered === 0 ? EXIT.ok : EXIT.input;
 }

@@ -29,9 +29,17 @@ const goldenText = (result: NormalizeResult) => JSON.stringify(result, null, 2) 
  * it. The per-field diffs go to stdout (to stderr when `--format` prints projections there), the summary to stderr.
  * Exit 1 on any changed, new or failed file; `--update` writes the goldens and exits 0 unless a file failed.
  */
-export async function reviewCommand(files: readonly string[], options: ReviewOptions, io: CliIO, normalizer: Normalizer): Promise<number> {
+export async function reviewCommand(
+  files: readonly string[],
+  options: ReviewOptions,
+  io: CliIO,
+  normalizer: Normalizer,
+): Promise<number> {
   if (options.platform !== undefined && !normalizer.platforms.includes(options.platform)) {
-    throw new CliError(`unknown platform "${options.platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
+    throw new CliError(
+      `unknown platform "${options.platform}" (available: ${normalizer.platforms.join(", ")})`,
+      EXIT.usage,
+    );
   }
   const format = options.format === undefined ? undefined : OUTPUT_FORMATS[options.format];
   const report = format === undefined ? io.stdout : io.stderr;
@@ -65,7 +73,10 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
     const text = goldenText(result);
     if (!existsSync(goldenPath)) {
       counts.new += 1;
-      line(report, `new ${name(file)}: ${result.events.length} event(s), ${result.unhandled.length} unhandled${options.update ? " (golden written)" : ""}`);
+      line(
+        report,
+        `new ${name(file)}: ${result.events.length} event(s), ${result.unhandled.length} unhandled${options.update ? " (golden written)" : ""}`,
+      );
       if (options.update) await writeFile(goldenPath, text);
       continue;
     }
@@ -84,13 +95,20 @@ export async function reviewCommand(files: readonly string[], options: ReviewOpt
     counts.changed += 1;
     if (before !== undefined) {
       const changes = diffJson(before, JSON.parse(text));
-      line(report, `changed ${name(goldenPath)}${changes.length === 0 ? ": formatting only" : ""}${options.update ? " (rewritten)" : ""}`);
+      line(
+        report,
+        `changed ${name(goldenPath)}${changes.length === 0 ? ": formatting only" : ""}${options.update ? " (rewritten)" : ""}`,
+      );
       for (const entry of formatChanges(changes)) line(report, entry);
     }
     if (options.update) await writeFile(goldenPath, text);
   }
-  const skipped = format?.counterpart === undefined ? "" : `, ${unprojected} event(s) without a ${format.counterpart} counterpart`;
-  line(io.stderr, `files ${counts.files}, equal ${counts.equal}, changed ${counts.changed}, new ${counts.new}, failed ${counts.failed}${skipped}`);
+  const skipped =
+    format?.counterpart === undefined ? "" : `, ${unprojected} event(s) without a ${format.counterpart} counterpart`;
+  line(
+    io.stderr,
+    `files ${counts.files}, equal ${counts.equal}, changed ${counts.changed}, new ${counts.new}, failed ${counts.failed}${skipped}`,
+  );
   if (counts.failed > 0) return EXIT.input;
   if (options.update) return EXIT.ok;
   return counts.changed + counts.new > 0 ? EXIT.input : EXIT.ok;

@@ -48,7 +48,8 @@ export function openSinks(
       });
     } catch (error) {
       // a data directory that cannot be written, or one another serve holds, stops the start
-      if (error instanceof ConfigError || error instanceof SinkUnavailableError) throw new CliError(`${file}: sinks[${index}]: ${error.message}`, EXIT.input);
+      if (error instanceof ConfigError || error instanceof SinkUnavailableError)
+        throw new CliError(`${file}: sinks[${index}]: ${error.message}`, EXIT.input);
       throw error;
     }
   });
@@ -58,12 +59,17 @@ export function openSinks(
     const ready = sink.ready?.bind(sink);
     if (ready === undefined) return [];
     const entry = configs[index]!;
-    const shown = entry.name ?? (kinds.filter((kind) => kind === entry.kind).length > 1 ? `${entry.kind}[${index}]` : entry.kind);
+    const shown =
+      entry.name ?? (kinds.filter((kind) => kind === entry.kind).length > 1 ? `${entry.kind}[${index}]` : entry.kind);
     // a webhook sink says why (outbox full, entries past their age): its name is configured, never a path
     const refused = () => fail(sink.unreadyReason?.() ?? `sink ${shown} cannot take events now`);
     return [{ name: `sink ${shown}`, check: async () => void ((await ready().catch(refused)) || refused()) }];
   });
-  const outboxes = sinks.flatMap((sink) => (sink instanceof WebhookSink ? [{ sink: sink.name, durable: sink.outboxStats().durable, stats: () => sink.outboxStats() }] : []));
+  const outboxes = sinks.flatMap((sink) =>
+    sink instanceof WebhookSink
+      ? [{ sink: sink.name, durable: sink.outboxStats().durable, stats: () => sink.outboxStats() }]
+      : [],
+  );
 
   async function close(signal: AbortSignal): Promise<string[]> {
     const results = await Promise.all(sinks.map((sink) => closeOne(sink, signal)));
@@ -92,7 +98,8 @@ async function closeOne(sink: Sink, signal: AbortSignal): Promise<string | undef
         ? `sink ${sink.name} (closed after the grace period; its undelivered events wait in its outbox for the next start)`
         : `sink ${sink.name} (closed after the grace period; what it still held went to its dead letters)`;
     },
-    (error: unknown) => (sink instanceof StdoutSink ? `${sink.buffered} bytes of stdout` : `sink ${sink.name} (${messageOf(error)})`),
+    (error: unknown) =>
+      sink instanceof StdoutSink ? `${sink.buffered} bytes of stdout` : `sink ${sink.name} (${messageOf(error)})`,
   );
   try {
     return await Promise.race([closed, cut]);

@@ -38,7 +38,8 @@ function shown(path: string): string {
 
 function parsePort(value: string, source: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new CliError(`${source} is not a port number: ${value}\n${serveUsage}`, EXIT.usage);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new CliError(`${source} is not a port number: ${value}\n${serveUsage}`, EXIT.usage);
   return port;
 }
 
@@ -49,7 +50,12 @@ function parsePort(value: string, source: string): number {
  * exits 3 naming what it abandoned; further signals meanwhile are logged and do not cut the grace short. A dead
  * stdout reader (EPIPE) is one error line and exit 3.
  */
-export async function serveCommand(args: string[], io: CliIO, builtIn: Normalizer, fixturesRoot: string): Promise<number> {
+export async function serveCommand(
+  args: string[],
+  io: CliIO,
+  builtIn: Normalizer,
+  fixturesRoot: string,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -63,22 +69,36 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     },
   });
   const format = values["log-format"] ?? "text";
-  if (format !== "json" && format !== "text") throw new CliError(`--log-format is json or text, not "${format}"\n${serveUsage}`, EXIT.usage);
+  if (format !== "json" && format !== "text")
+    throw new CliError(`--log-format is json or text, not "${format}"\n${serveUsage}`, EXIT.usage);
   const level = values["log-level"] ?? "info";
-  if (!LOG_LEVELS.includes(level as LogThreshold)) throw new CliError(`--log-level is ${LOG_LEVELS.join(", ")}, not "${level}"\n${serveUsage}`, EXIT.usage);
+  if (!LOG_LEVELS.includes(level as LogThreshold))
+    throw new CliError(`--log-level is ${LOG_LEVELS.join(", ")}, not "${level}"\n${serveUsage}`, EXIT.usage);
   const envPort = io.env["PORT"];
   const chosenPort =
-    values.port !== undefined ? parsePort(values.port, "--port") : envPort !== undefined && envPort !== "" ? parsePort(envPort, "PORT") : undefined;
-  const { path, config, normalizer } = await readServerConfig(values.config, { normalizer: builtIn, env: io.env, usage: serveUsage });
+    values.port !== undefined
+      ? parsePort(values.port, "--port")
+      : envPort !== undefined && envPort !== ""
+        ? parsePort(envPort, "PORT")
+        : undefined;
+  const { path, config, normalizer } = await readServerConfig(values.config, {
+    normalizer: builtIn,
+    env: io.env,
+    usage: serveUsage,
+  });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
   const host = values.host ?? "127.0.0.1";
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
-  if (values["ops-host"] !== undefined && opsPort === undefined) throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
+  if (values["ops-host"] !== undefined && opsPort === undefined)
+    throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
   // a flood of forged requests writes one line per route and interval, not one per request
-  const logger = aggregateAuthFailures(createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold }), {
-    ...(config.logs?.auth_failure_interval === undefined ? {} : { intervalMs: config.logs.auth_failure_interval }),
-  });
+  const logger = aggregateAuthFailures(
+    createLogger({ format: format satisfies LogFormat, stream: io.stderr, level: level as LogThreshold }),
+    {
+      ...(config.logs?.auth_failure_interval === undefined ? {} : { intervalMs: config.logs.auth_failure_interval }),
+    },
+  );
   const metrics = createMetrics();
 
   // stdout sinks have a bounded buffer: a stalled reader makes requests answer 503, a dead one stops serve
@@ -99,12 +119,20 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
         blocks.add(item.block_id);
       }
       const tag = report.info.requestId === undefined ? {} : { request_id: report.info.requestId };
-      logger.info("unhandled", { ...tag, platform: report.info.platform, blocks: [...blocks], count: unhandled.length, kinds: [...kinds] });
+      logger.info("unhandled", {
+        ...tag,
+        platform: report.info.platform,
+        blocks: [...blocks],
+        count: unhandled.length,
+        kinds: [...kinds],
+      });
     },
     sinkFailed: (report) => metrics.observer.sinkFailed?.(report),
   };
   // the store's health logs a connection outage once per interval; each reconnect attempt is detail
-  const store = openStore(config.idempotency, { onError: (error) => logger.debug?.("idempotency store connection", { error: messageOf(error) }) });
+  const store = openStore(config.idempotency, {
+    onError: (error) => logger.debug?.("idempotency store connection", { error: messageOf(error) }),
+  });
   const ttl = ttlOf(config.idempotency);
   const webhooks = createWebhookHandler({
     normalizer,
@@ -136,9 +164,20 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   const storeCheck =
     storeReady === undefined
       ? undefined
-      : { name: storeName, check: () => Promise.resolve(storeReady()).catch((error: unknown) => Promise.reject(new Error(`${storeName} does not answer: ${storeProblem(error)}`))) };
+      : {
+          name: storeName,
+          check: () =>
+            Promise.resolve(storeReady()).catch((error: unknown) =>
+              Promise.reject(new Error(`${storeName} does not answer: ${storeProblem(error)}`)),
+            ),
+        };
   const readiness = storeCheck === undefined ? outputs.readiness : [...outputs.readiness, storeCheck];
-  const handler = observeHandler(webhooks, { blocks: config.blocks, metrics, readiness, opsRoutes: opsPort === undefined });
+  const handler = observeHandler(webhooks, {
+    blocks: config.blocks,
+    metrics,
+    readiness,
+    opsRoutes: opsPort === undefined,
+  });
 
   // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
   const stopSignals = listenForStop(io.signals ?? process, logger);
@@ -174,29 +213,45 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
   attachHealth(logger, outputs.sinks, store === false ? undefined : store);
   const platformsServed = [...new Set(config.blocks.all.map((block) => block.platform))];
   const deadlines = webhooks.delivery.policy.deadlines;
-  for (const warning of dependencyWarnings({ sinks: outputs.sinks, store: store === false ? undefined : store, platforms: platformsServed, deadlines })) {
+  for (const warning of dependencyWarnings({
+    sinks: outputs.sinks,
+    store: store === false ? undefined : store,
+    platforms: platformsServed,
+    deadlines,
+  })) {
     logger.warn(warning);
   }
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
-    say(`  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`);
+    say(
+      `  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`,
+    );
   }
   for (const platform of normalizer.platforms) {
     if (normalizer.adapterFor(platform).accounts === undefined) continue;
     for (const group of config.blocks.sharedGroups(platform)) {
       const ids = group.blocks.map((block) => block.id).join(", ");
-      say(`  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`);
+      say(
+        `  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`,
+      );
     }
   }
   const dirs = platformsServed.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));
   if (dirs.length > 0) {
     say("convotic: replay the bundled fixtures at it (signed with the blocks' secrets) with:");
-    say(`  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`);
+    say(
+      `  node ${shown(join(__dirname, "main.js"))} replay ${dirs.map(shown).join(" ")} --to ${server.url} --config ${shown(path)}`,
+    );
   }
   const opsUrl = opsServer?.url ?? server.url;
-  say(`convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`);
+  say(
+    `convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`,
+  );
   warnDevelopmentSecrets(config.blocks.all, host, logger);
-  const where = config.sinks === undefined ? "stdout, one JSON line each" : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
+  const where =
+    config.sinks === undefined
+      ? "stdout, one JSON line each"
+      : `the sinks ${outputs.sinks.map((sink) => sink.name).join(", ")}`;
   say(`convotic: events go to ${where}; logs to stderr. SIGTERM or Ctrl-C stops.`);
   for (const outbox of outputs.outboxes) {
     const { depth } = outbox.stats();
@@ -211,10 +266,22 @@ export async function serveCommand(args: string[], io: CliIO, builtIn: Normalize
     const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);
     stopSignals.stopping(graceMs);
     handler.setDraining();
-    if (typeof reason === "string") logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
+    if (typeof reason === "string")
+      logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
     // a supervisor must see a dead stdout reader: events can no longer be delivered
-    else logger.error(`stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`, { error: messageOf(reason.error) });
-    const parts = { server, outputs, store: store === false ? undefined : store, graceMs, logger, clean: typeof reason === "string" };
+    else
+      logger.error(
+        `stdout failed (its reader is gone); stopping with exit ${EXIT.abandoned} so a supervisor restarts serve`,
+        { error: messageOf(reason.error) },
+      );
+    const parts = {
+      server,
+      outputs,
+      store: store === false ? undefined : store,
+      graceMs,
+      logger,
+      clean: typeof reason === "string",
+    };
     const code = await withinLimit(stop(parts), graceMs + STOP_SLACK_MS, logger);
     await opsServer?.close();
     return code;
@@ -242,7 +309,10 @@ function listenForStop(signals: SignalSource, logger: ServeLogger) {
     if (done) return;
     if (stopsBy === undefined) return firstSignal(signal);
     const left = Math.max(0, stopsBy - Date.now());
-    logger.warn(`${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`, { signal });
+    logger.warn(
+      `${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`,
+      { signal },
+    );
   };
   const onTerm = () => heard("SIGTERM");
   const onInt = () => heard("SIGINT");
@@ -277,7 +347,9 @@ async function withinLimit(stopping: Promise<number>, limitMs: number, logger: S
   let timer: NodeJS.Timeout | undefined;
   const cut = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
-      logger.error(`the shutdown did not finish within ${limitMs} ms (grace period and ${STOP_SLACK_MS} ms); exiting ${EXIT.abandoned}, abandoning what was still closing`);
+      logger.error(
+        `the shutdown did not finish within ${limitMs} ms (grace period and ${STOP_SLACK_MS} ms); exiting ${EXIT.abandoned}, abandoning what was still closing`,
+      );
       resolve(EXIT.abandoned);
     }, limitMs);
   });
@@ -309,7 +381,10 @@ async function stop(parts: {
     ...unflushed,
   ].filter(Boolean);
   if (abandoned.length > 0) {
-    logger.error(`the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}; exiting ${EXIT.abandoned}`, { ...report });
+    logger.error(
+      `the shutdown grace period of ${graceMs} ms ended; abandoned ${abandoned.join(", ")}; exiting ${EXIT.abandoned}`,
+      { ...report },
+    );
     logger.close();
     return EXIT.abandoned;
   }
@@ -325,7 +400,11 @@ async function stop(parts: {
  * The example config's `${VAR:-dev-…}` defaults let anyone who read it sign requests: fine on a laptop, loud
  * anywhere else. One error-level line per block, naming fields and the variable to set, never a value.
  */
-function warnDevelopmentSecrets(blocks: readonly { id: string; secrets: unknown }[], host: string, logger: AuthFailureLogger): void {
+function warnDevelopmentSecrets(
+  blocks: readonly { id: string; secrets: unknown }[],
+  host: string,
+  logger: AuthFailureLogger,
+): void {
   if (isLoopback(host)) return;
   for (const block of blocks) {
     const fields = developmentSecretFields(block.secrets);

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { ConfigError, describeIssues, type Normalizer } from "../core";
-import { Duration, IdempotencyConfigSchema, literalRedisCredentials, PerPlatformDuration, type IdempotencyConfig, type PerPlatform } from "../delivery";
+import {
+  Duration,
+  IdempotencyConfigSchema,
+  literalRedisCredentials,
+  PerPlatformDuration,
+  type IdempotencyConfig,
+  type PerPlatform,
+} from "../delivery";
 import { SinksConfig } from "../delivery/sinks";
 import { loadBlocks, type BlockSet } from "../http/blocks";
 import { resolveEnv, type Env } from "../http/env";
@@ -31,7 +38,12 @@ export const ServerConfigSchema = z.strictObject({
       per_address_share: z.number().gt(0).max(1).optional(),
       small_body_bytes: z.int().positive().optional(),
       small_body_reserve: z.int().min(0).optional(),
-      min_body_rate: z.union([z.literal(false), z.strictObject({ bytes_per_second: z.int().positive(), window_ms: z.int().positive() })]).optional(),
+      min_body_rate: z
+        .union([
+          z.literal(false),
+          z.strictObject({ bytes_per_second: z.int().positive(), window_ms: z.int().positive() }),
+        ])
+        .optional(),
     })
     .optional(),
   /** the node server's limits, in milliseconds (defaults: headers 10 s, request 30 s, keep-alive 5 s) */
@@ -41,9 +53,15 @@ export const ServerConfigSchema = z.strictObject({
       request_ms: z.int().positive().optional(),
       keep_alive_ms: z.int().positive().optional(),
     })
-    .refine((timeouts) => timeouts.headers_ms === undefined || timeouts.request_ms === undefined || timeouts.headers_ms <= timeouts.request_ms, {
-      message: "headers_ms must not exceed request_ms",
-    })
+    .refine(
+      (timeouts) =>
+        timeouts.headers_ms === undefined ||
+        timeouts.request_ms === undefined ||
+        timeouts.headers_ms <= timeouts.request_ms,
+      {
+        message: "headers_ms must not exceed request_ms",
+      },
+    )
     .optional(),
   /** `{ store: "memory", max_entries, ttl }` (the default), `{ store: "redis", url, key_prefix, ttl }`, or `false` */
   idempotency: z.unknown().optional(),
@@ -86,7 +104,9 @@ export function fairnessOf(config: FairnessConfig): FairnessOptions {
     ...(config.per_address_share === undefined ? {} : { perAddressShare: config.per_address_share }),
     ...(config.small_body_bytes === undefined ? {} : { smallBodyBytes: config.small_body_bytes }),
     ...(config.small_body_reserve === undefined ? {} : { smallBodyReserve: config.small_body_reserve }),
-    ...(rate === undefined ? {} : { minBodyRate: rate === false ? false : { bytesPerSecond: rate.bytes_per_second, windowMs: rate.window_ms } }),
+    ...(rate === undefined
+      ? {}
+      : { minBodyRate: rate === false ? false : { bytesPerSecond: rate.bytes_per_second, windowMs: rate.window_ms } }),
   };
 }
 
@@ -98,7 +118,13 @@ export interface ServerConfig {
   readonly max_keys?: number | undefined;
   readonly max_items?: number | undefined;
   readonly fairness?: FairnessConfig | undefined;
-  readonly timeouts?: { readonly headers_ms?: number | undefined; readonly request_ms?: number | undefined; readonly keep_alive_ms?: number | undefined } | undefined;
+  readonly timeouts?:
+    | {
+        readonly headers_ms?: number | undefined;
+        readonly request_ms?: number | undefined;
+        readonly keep_alive_ms?: number | undefined;
+      }
+    | undefined;
   readonly idempotency?: IdempotencyConfig | undefined;
   readonly deadlines?: PerPlatform | undefined;
   /** milliseconds */
@@ -126,7 +152,9 @@ export function loadConfig(input: unknown, options: { normalizer: Normalizer; en
     // the Redis URL may carry a password: `${REDIS_URL}` keeps it out of the file
     const literal = literalRedisCredentials(rawIdempotency);
     if (literal !== undefined) throw new ConfigError(`invalid configuration: idempotency: ${literal}`);
-    const checked = IdempotencyConfigSchema.safeParse(resolveEnv(rawIdempotency, options.env ?? {}, "idempotency", "idempotency"));
+    const checked = IdempotencyConfigSchema.safeParse(
+      resolveEnv(rawIdempotency, options.env ?? {}, "idempotency", "idempotency"),
+    );
     if (!checked.success) throw new ConfigError(`invalid configuration: idempotency: ${describeIssues(checked.error)}`);
     idempotency = checked.data;
   }
@@ -135,7 +163,8 @@ export function loadConfig(input: unknown, options: { normalizer: Normalizer; en
     // webhook secrets belong in `${VAR}` references; messages name the field, never a value
     const checked = SinksConfig.safeParse(resolveEnv(rawSinks, options.env ?? {}, "sinks", "sinks"));
     if (!checked.success) throw new ConfigError(`invalid configuration: sinks: ${describeIssues(checked.error)}`);
-    if (checked.data.length === 0) throw new ConfigError("invalid configuration: sinks is empty (leave it out for JSON lines on stdout)");
+    if (checked.data.length === 0)
+      throw new ConfigError("invalid configuration: sinks is empty (leave it out for JSON lines on stdout)");
     sinks = checked.data;
   }
   return {

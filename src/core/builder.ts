@@ -1,9 +1,25 @@
 import type { z } from "zod";
 import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
-import { validateEnvelope, type EventMetadata, type EventOf, type NormalizeResult, type UnhandledEvent, type UnifiedEvent } from "./envelope";
+import {
+  validateEnvelope,
+  type EventMetadata,
+  type EventOf,
+  type NormalizeResult,
+  type UnhandledEvent,
+  type UnifiedEvent,
+} from "./envelope";
 import { EnvelopeError, messageOf } from "./errors";
-import { BuiltResult, contactId, conversationId, eventId, messageId, normalizeTimestamp, parseWith, platformTime } from "./engine";
+import {
+  BuiltResult,
+  contactId,
+  conversationId,
+  eventId,
+  messageId,
+  normalizeTimestamp,
+  parseWith,
+  platformTime,
+} from "./engine";
 import { describeIssues } from "./issues";
 import { boundedRaw, withFields } from "./objects";
 
@@ -64,12 +80,14 @@ export class ItemMapper {
 
   emit<T extends EventType>(type: T, data: EventData<T>, extra?: EmitExtra): EventOf<T> {
     const base = this.base;
-    if (extra === undefined) return this.b.event(type, { key: base.key, timestamp: base.timestamp, data, metadata: base.metadata });
+    if (extra === undefined)
+      return this.b.event(type, { key: base.key, timestamp: base.timestamp, data, metadata: base.metadata });
     return this.b.event(type, {
       key: extra.key ?? base.key,
       timestamp: "timestamp" in extra ? extra.timestamp : base.timestamp,
       data,
-      metadata: extra.metadata === undefined ? base.metadata : (withFields(base.metadata, extra.metadata) as MetadataInput),
+      metadata:
+        extra.metadata === undefined ? base.metadata : (withFields(base.metadata, extra.metadata) as MetadataInput),
     });
   }
 
@@ -203,14 +221,20 @@ export class EnvelopeBuilder {
     };
     const checked = validateEnvelope(type, envelope);
     if (!checked.success) {
-      throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, { platform: this.platform, cause: checked.error });
+      throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, {
+        platform: this.platform,
+        cause: checked.error,
+      });
     }
     const event = checked.data;
     const earlier = this.indexOf(event.id);
     if (earlier !== undefined) {
       if (JSON.stringify(this.events[earlier]) === JSON.stringify(event)) return event;
       let occurrence = 2;
-      while (this.indexOf(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type)) !== undefined) occurrence += 1;
+      while (
+        this.indexOf(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type)) !== undefined
+      )
+        occurrence += 1;
       return this.event(type, { ...input, key: `${input.key}#${occurrence}` });
     }
     this.own();
@@ -230,7 +254,11 @@ export class EnvelopeBuilder {
     return this.emittedEvents.length === 1 && this.emittedEvents[0]!.id === id ? 0 : undefined;
   }
 
-  unhandled(kind: string, raw: unknown, options: { reason?: string; raw_platform_event_id?: string | undefined } = {}): void {
+  unhandled(
+    kind: string,
+    raw: unknown,
+    options: { reason?: string; raw_platform_event_id?: string | undefined } = {},
+  ): void {
     this.own();
     this.unhandledEvents.push({
       platform: this.platform,
@@ -270,7 +298,11 @@ export class EnvelopeBuilder {
 }
 
 /** The metadata of an event stamped with the receive time (`withFields`, not a spread: see there). */
-function receivedMetadata(metadata: MetadataInput, receivedAt: string, platformTimestamp: number | string | undefined): EventMetadata {
+function receivedMetadata(
+  metadata: MetadataInput,
+  receivedAt: string,
+  platformTimestamp: number | string | undefined,
+): EventMetadata {
   const out: EventMetadata = withFields(metadata, { received_at: receivedAt, timestamp_source: "received" as const });
   // a time the platform sent that is not a time (out of 1970…9999, not a number): kept, not trusted
   if (platformTimestamp !== undefined) out.platform_timestamp = String(platformTimestamp).slice(0, 64);

@@ -31,7 +31,12 @@ const define = <D extends z.ZodObject>(description: string, data: D, options: { 
 
 /** Every messaging event names the contact and the conversation, both derived ids. */
 const messaging = <S extends z.core.$ZodLooseShape>(shape: S) =>
-  z.strictObject({ contact_id: ContactId, conversation_id: ConversationId, contact: ContactProfile.optional(), ...shape });
+  z.strictObject({
+    contact_id: ContactId,
+    conversation_id: ConversationId,
+    contact: ContactProfile.optional(),
+    ...shape,
+  });
 
 /** Events raised by the application around a contact or conversation may name them. */
 const around = { contact_id: ContactId.optional(), conversation_id: ConversationId.optional() };
@@ -46,7 +51,10 @@ const notification = z.strictObject({
 
 export const catalogue = {
   // messaging
-  "messaging.message.received": define("An inbound message was received from a contact.", messaging({ message: Message })),
+  "messaging.message.received": define(
+    "An inbound message was received from a contact.",
+    messaging({ message: Message }),
+  ),
   "messaging.message.sent": define("An outbound message was sent to a contact.", messaging({ message: Message })),
   "messaging.message.delivered": define(
     "A sent message was delivered to the contact's device.",
@@ -56,7 +64,10 @@ export const catalogue = {
     "A sent message was read by the contact.",
     messaging({ message_ids: messageIds, watermark: IsoTimestamp.optional() }),
   ),
-  "messaging.message.failed": define("A message failed to send.", messaging({ message_ids: messageIds, error: ErrorInfo })),
+  "messaging.message.failed": define(
+    "A message failed to send.",
+    messaging({ message_ids: messageIds, error: ErrorInfo }),
+  ),
   "messaging.conversation.created": define(
     "A new conversation was started.",
     messaging({ source: z.string().optional(), referral: Referral.optional() }),
@@ -84,16 +95,17 @@ export const catalogue = {
   ),
   "messaging.reaction.added": define(
     "A reaction was added to a message.",
-    messaging({ reaction: z.strictObject({ message_id: MessageId, emoji: z.string().optional(), name: z.string().optional() }) }),
+    messaging({
+      reaction: z.strictObject({ message_id: MessageId, emoji: z.string().optional(), name: z.string().optional() }),
+    }),
   ),
   "messaging.reaction.removed": define(
     "A reaction was removed from a message.",
-    messaging({ reaction: z.strictObject({ message_id: MessageId, emoji: z.string().optional(), name: z.string().optional() }) }),
+    messaging({
+      reaction: z.strictObject({ message_id: MessageId, emoji: z.string().optional(), name: z.string().optional() }),
+    }),
   ),
-  "messaging.follow": define(
-    "A user followed / added the account.",
-    messaging({ unblocked: z.boolean().optional() }),
-  ),
+  "messaging.follow": define("A user followed / added the account.", messaging({ unblocked: z.boolean().optional() })),
   "messaging.unfollow": define("A user unfollowed / removed the account.", messaging({})),
   "messaging.postback": define(
     "A user tapped a postback button.",
@@ -110,7 +122,10 @@ export const catalogue = {
   // commerce
   "commerce.order.created": define("A new order was placed.", z.strictObject({ ...around, order: Order })),
   "commerce.order.updated": define("An order status was updated.", z.strictObject({ ...around, order: OrderRef })),
-  "commerce.order.fulfilled": define("An order was fulfilled / shipped.", z.strictObject({ ...around, order: OrderRef })),
+  "commerce.order.fulfilled": define(
+    "An order was fulfilled / shipped.",
+    z.strictObject({ ...around, order: OrderRef }),
+  ),
   "commerce.order.cancelled": define("An order was cancelled.", z.strictObject({ ...around, order: OrderRef })),
   "commerce.cart.abandoned": define(
     "A cart was abandoned (no purchase within threshold).",
@@ -156,7 +171,12 @@ export const catalogue = {
   ),
   "crm.deal.stage_changed": define(
     "A deal moved to a different pipeline stage.",
-    z.strictObject({ deal_id: z.string().min(1), from_stage: z.string(), to_stage: z.string(), contact_id: ContactId.optional() }),
+    z.strictObject({
+      deal_id: z.string().min(1),
+      from_stage: z.string(),
+      to_stage: z.string(),
+      contact_id: ContactId.optional(),
+    }),
   ),
 
   // automation
@@ -172,7 +192,10 @@ export const catalogue = {
   ),
 
   // platform
-  "platform.block.connected": define("A Block was connected to the workspace.", z.strictObject({ reason: z.string().optional() })),
+  "platform.block.connected": define(
+    "A Block was connected to the workspace.",
+    z.strictObject({ reason: z.string().optional() }),
+  ),
   "platform.block.disconnected": define("A Block was disconnected.", z.strictObject({ reason: z.string().optional() })),
   "platform.block.error": define(
     "A Block encountered an error (e.g., expired token).",
@@ -187,7 +210,10 @@ export const catalogue = {
   ),
 
   // ptm
-  "ptm.notification.sent": define("A post-transaction notification was sent.", z.strictObject({ ...around, notification })),
+  "ptm.notification.sent": define(
+    "A post-transaction notification was sent.",
+    z.strictObject({ ...around, notification }),
+  ),
   "ptm.notification.delivered": define(
     "A post-transaction notification was delivered.",
     z.strictObject({ ...around, notification }),
@@ -198,14 +224,16 @@ export const catalogue = {
   ),
 
   // extensions, needed by the thread-style output format and by real platform traffic (docs/events.md)
-  "messaging.message.updated": define("A message was edited; `message` holds the new content.", messaging({ message: Message }), {
+  "messaging.message.updated": define(
+    "A message was edited; `message` holds the new content.",
+    messaging({ message: Message }),
+    {
+      extension: true,
+    },
+  ),
+  "messaging.message.deleted": define("A message was deleted or unsent.", messaging({ message_id: MessageId }), {
     extension: true,
   }),
-  "messaging.message.deleted": define(
-    "A message was deleted or unsent.",
-    messaging({ message_id: MessageId }),
-    { extension: true },
-  ),
   "messaging.conversation.updated": define(
     "Conversation metadata changed (thread owner, assignment, folder, title…).",
     messaging({ changes: z.record(z.string(), Scalar) }),

@@ -4,7 +4,12 @@ import { hmacKey } from "./engine";
 import { SignatureError } from "./errors";
 
 /** HMAC of the exact raw bytes, as every signing platform computes it. */
-export function hmac(algorithm: "sha1" | "sha256", secret: string, body: Uint8Array, encoding: "hex" | "base64"): string {
+export function hmac(
+  algorithm: "sha1" | "sha256",
+  secret: string,
+  body: Uint8Array,
+  encoding: "hex" | "base64",
+): string {
   return createHmac(algorithm, hmacKey(secret)).update(body).digest(encoding);
 }
 
@@ -87,7 +92,8 @@ export function hmacHeaderAuth<S>(scheme: HmacHeaderScheme, secretsOf: (secrets:
   return {
     verify(request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap }, secrets: S): void {
       const header = headerValue(request.headers, scheme.header);
-      if (header === undefined) throw new SignatureError(`missing ${scheme.header} header`, { platform: scheme.platform });
+      if (header === undefined)
+        throw new SignatureError(`missing ${scheme.header} header`, { platform: scheme.platform });
       if (!matchesAnySecret(secretsOf(secrets), header, (secret) => signature(request.rawBody, secret), hexOptions)) {
         throw new SignatureError("signature does not match the request body", { platform: scheme.platform });
       }

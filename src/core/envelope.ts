@@ -25,16 +25,18 @@ export type UnifiedEvent = { [T in EventType]: EventOf<T> }[EventType];
 function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>> {
   // Keys in the contract's order, which is also the order of the JSON we emit. The cast only names the inferred
   // shape: the object is built from the catalogue's own data schema.
-  return z.strictObject({
-    id: EventId,
-    type: z.literal(type),
-    workspace_id: z.string().min(1),
-    block_id: z.string().min(1),
-    platform: PlatformName,
-    timestamp: IsoTimestamp,
-    data: catalogue[type].data,
-    metadata: Metadata,
-  }).meta({ title: type, description: catalogue[type].description }) as unknown as z.ZodType<EventOf<T>>;
+  return z
+    .strictObject({
+      id: EventId,
+      type: z.literal(type),
+      workspace_id: z.string().min(1),
+      block_id: z.string().min(1),
+      platform: PlatformName,
+      timestamp: IsoTimestamp,
+      data: catalogue[type].data,
+      metadata: Metadata,
+    })
+    .meta({ title: type, description: catalogue[type].description }) as unknown as z.ZodType<EventOf<T>>;
 }
 
 /** One strict envelope schema per event type, derived from the catalogue. */

@@ -50,12 +50,28 @@ export class ConvoticError extends Error {
 /** The body is not JSON, or is JSON that is not this platform's webhook shape. */
 export class PayloadError extends ConvoticError {
   override readonly name = "PayloadError";
-  constructor(message: string, options: { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" });
+  constructor(
+    message: string,
+    options: { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" },
+  );
   /** @deprecated the platform goes in the options: `new PayloadError(message, { platform })` */
-  constructor(platform: string, message: string, options?: { cause?: unknown; code?: "invalid_payload" | "invalid_json" });
-  constructor(first: string, second: string | { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" }, third: { cause?: unknown; code?: "invalid_payload" | "invalid_json" } = {}) {
+  constructor(
+    platform: string,
+    message: string,
+    options?: { cause?: unknown; code?: "invalid_payload" | "invalid_json" },
+  );
+  constructor(
+    first: string,
+    second: string | { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" },
+    third: { cause?: unknown; code?: "invalid_payload" | "invalid_json" } = {},
+  ) {
     const [message, options] = typeof second === "string" ? [second, { ...third, platform: first }] : [first, second];
-    super(message, { code: options.code ?? "invalid_payload", status: 400, platform: options.platform, cause: options.cause });
+    super(message, {
+      code: options.code ?? "invalid_payload",
+      status: 400,
+      platform: options.platform,
+      cause: options.cause,
+    });
   }
 
   /** JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. */
@@ -84,8 +100,21 @@ export class SignatureError extends ConvoticError {
 /** The configuration is unusable (missing secret, unknown platform, bad block); fail closed. */
 export class ConfigError extends ConvoticError {
   override readonly name = "ConfigError";
-  constructor(message: string, options: { platform?: string; status?: number; code?: "invalid_config" | "unknown_event_type"; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? "invalid_config", status: options.status ?? 500, platform: options.platform, cause: options.cause });
+  constructor(
+    message: string,
+    options: {
+      platform?: string;
+      status?: number;
+      code?: "invalid_config" | "unknown_event_type";
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, {
+      code: options.code ?? "invalid_config",
+      status: options.status ?? 500,
+      platform: options.platform,
+      cause: options.cause,
+    });
   }
 }
 
@@ -106,8 +135,13 @@ export class EnvelopeError extends ConvoticError {
   constructor(message: string, options: { platform: string | undefined; cause?: unknown });
   /** @deprecated the platform goes in the options: `new EnvelopeError(message, { platform })` */
   constructor(platform: string | undefined, message: string, options?: { cause?: unknown });
-  constructor(first: string | undefined, second: string | { platform: string | undefined; cause?: unknown }, third: { cause?: unknown } = {}) {
-    const [message, options] = typeof second === "string" ? [second, { ...third, platform: first }] : [first ?? "", second];
+  constructor(
+    first: string | undefined,
+    second: string | { platform: string | undefined; cause?: unknown },
+    third: { cause?: unknown } = {},
+  ) {
+    const [message, options] =
+      typeof second === "string" ? [second, { ...third, platform: first }] : [first ?? "", second];
     super(message, { code: "invalid_envelope", status: 500, platform: options.platform, cause: options.cause });
   }
 }
@@ -127,7 +161,11 @@ export class DispatchError extends ConvoticError {
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
     const detail = messageOf(first);
-    super(`${errors.length} handler(s) failed; first: ${detail}`, { code: "handler_failed", status: 500, cause: first });
+    super(`${errors.length} handler(s) failed; first: ${detail}`, {
+      code: "handler_failed",
+      status: 500,
+      cause: first,
+    });
     this.errors = errors;
   }
 
@@ -141,7 +179,11 @@ export class DispatchError extends ConvoticError {
 export class SinkError extends ConvoticError {
   override readonly name = "SinkError";
   constructor(cause: unknown, options: { code?: ErrorCode; status?: number } = {}) {
-    super(`the event sink failed: ${messageOf(cause)}`, { code: options.code ?? "sink_failed", status: options.status ?? 500, cause });
+    super(`the event sink failed: ${messageOf(cause)}`, {
+      code: options.code ?? "sink_failed",
+      status: options.status ?? 500,
+      cause,
+    });
   }
 
   override get publicMessage(): string {

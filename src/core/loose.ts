@@ -5,5 +5,7 @@ import { z } from "zod";
  * the raw schemas of adapters (loose: platforms add fields without notice); extend it for the other members.
  */
 export function optionalStrings<K extends string>(...keys: K[]) {
-  return z.looseObject(Object.fromEntries(keys.map((key) => [key, z.string().optional()])) as { [P in K]: z.ZodOptional<z.ZodString> });
+  return z.looseObject(
+    Object.fromEntries(keys.map((key) => [key, z.string().optional()])) as { [P in K]: z.ZodOptional<z.ZodString> },
+  );
 }

@@ -39,7 +39,8 @@ function copyFields(out: Record<string, unknown>, from: object): void {
 
 /** `out[key] = value`, except that an own `__proto__` stays a data key instead of setting the prototype. */
 function setField(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
@@ -69,7 +70,8 @@ function depthExceeds(root: unknown, limit: number): boolean {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== "object") continue;
     if (depth >= limit) return true;
-    for (const child of Object.values(value)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    for (const child of Object.values(value))
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
   }
   return false;
 }

@@ -1,5 +1,12 @@
 import type { z } from "zod";
-import type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter } from "./adapter";
+import type {
+  AccountSlice,
+  HandshakeRequest,
+  HandshakeResult,
+  HeaderMap,
+  NormalizeContext,
+  PlatformAdapter,
+} from "./adapter";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { boundedRaw } from "./objects";
@@ -34,9 +41,10 @@ export type SecretsOf<R extends AdapterRegistry, P extends PlatformOf<R>> =
   NonNullable<R[P]> extends { readonly secrets: z.ZodType<infer Secrets> } ? Secrets : unknown;
 
 /** A webhook for one platform of a registry, its secrets typed by that platform (a union discriminated by `platform`). */
-export type WebhookInputOf<R extends AdapterRegistry, P extends PlatformOf<R> = PlatformOf<R>> = P extends PlatformOf<R>
-  ? Omit<WebhookInput, "platform" | "secrets"> & { readonly platform: P; readonly secrets: SecretsOf<R, P> }
-  : never;
+export type WebhookInputOf<R extends AdapterRegistry, P extends PlatformOf<R> = PlatformOf<R>> =
+  P extends PlatformOf<R>
+    ? Omit<WebhookInput, "platform" | "secrets"> & { readonly platform: P; readonly secrets: SecretsOf<R, P> }
+    : never;
 
 /** The pipeline over a registry whose names are only known at run time (configs, the CLI, the HTTP edge). */
 export interface Normalizer {
@@ -55,7 +63,12 @@ export interface Normalizer {
   /** verify first, then parse and normalise */
   processWebhook(input: WebhookInput): NormalizeResult;
   /** answers a GET handshake; `undefined` when the platform has none */
-  handshake(platform: string, request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
+  handshake(
+    platform: string,
+    request: HandshakeRequest,
+    secrets: unknown,
+    context: ContextInput,
+  ): HandshakeResult | undefined;
   /** splits a parsed payload per account for shared routes; `undefined` when the adapter does not batch accounts */
   accounts(platform: string, payload: unknown): AccountSlice<unknown>[] | undefined;
   /**
@@ -139,7 +152,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     }
     const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
-      throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, { platform, cause: parsed.error });
+      throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
+        platform,
+        cause: parsed.error,
+      });
     }
     return parsed.data;
   }
@@ -190,7 +206,11 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     if (!isEventType(event.type) || !adapter.emits.includes(event.type)) {
       return `adapter emitted "${event.type}", which it does not declare in emits`;
     }
-    if (event.platform !== adapter.platform || event.block_id !== ctx.block_id || event.workspace_id !== ctx.workspace_id) {
+    if (
+      event.platform !== adapter.platform ||
+      event.block_id !== ctx.block_id ||
+      event.workspace_id !== ctx.workspace_id
+    ) {
       return `envelope ${event.id} does not belong to this platform and block`;
     }
     if (built !== undefined && built.vouchesFor(event, events)) return undefined;
@@ -215,7 +235,12 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return normalizeBody(platform, adapterFor(platform), rawBody, contextInput);
   }
 
-  function normalizeBody(platform: string, adapter: PlatformAdapter, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
+  function normalizeBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    rawBody: Uint8Array | string,
+    contextInput: ContextInput,
+  ): NormalizeResult {
     const ctx = context(contextInput);
     return runAdapter(adapter, parseBody(platform, adapter, rawBody), ctx);
   }
@@ -226,7 +251,11 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
-  function verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void {
+  function verify(
+    platform: string,
+    request: { rawBody: Uint8Array | string; headers: HeaderMap },
+    secrets: unknown,
+  ): void {
     verifyBody(adapterFor(platform), request.rawBody, request.headers, secrets);
   }
 
@@ -244,7 +273,12 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Answers a GET handshake; `undefined` when the platform has none. */
-  function handshake(platform: string, request: HandshakeRequest, secrets: unknown, contextInput: ContextInput): HandshakeResult | undefined {
+  function handshake(
+    platform: string,
+    request: HandshakeRequest,
+    secrets: unknown,
+    contextInput: ContextInput,
+  ): HandshakeResult | undefined {
     const adapter = adapterFor(platform);
     if (adapter.handshake === undefined) return undefined;
     const checked = checkSecretsOnce(adapter, secrets);
@@ -282,5 +316,17 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     return made;
   }
 
-  return { adapters, platforms, adapterFor, parse, normalize, normalizePayload, verify, processWebhook, handshake, accounts, operationsFor };
+  return {
+    adapters,
+    platforms,
+    adapterFor,
+    parse,
+    normalize,
+    normalizePayload,
+    verify,
+    processWebhook,
+    handshake,
+    accounts,
+    operationsFor,
+  };
 }

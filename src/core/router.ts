@@ -7,7 +7,9 @@ import { createEvent, type CreateEventInput } from "./create-event";
 export type Pattern = `${string}*${string}`;
 export type Selector = EventType | Pattern;
 
-type PatternTemplate<P extends string> = P extends `${infer Head}*${infer Tail}` ? `${Head}${string}${PatternTemplate<Tail>}` : P;
+type PatternTemplate<P extends string> = P extends `${infer Head}*${infer Tail}`
+  ? `${Head}${string}${PatternTemplate<Tail>}`
+  : P;
 
 /** The event types a selector matches, computed at the type level the same way the runtime matcher does. */
 export type MatchingTypes<S extends string> = S extends EventType
@@ -32,7 +34,8 @@ interface Route {
 
 function compile(selector: string): (type: EventType) => boolean {
   if (!selector.includes("*")) {
-    if (!isEventType(selector)) throw new ConfigError(`unknown event type "${selector}"`, { code: "unknown_event_type" });
+    if (!isEventType(selector))
+      throw new ConfigError(`unknown event type "${selector}"`, { code: "unknown_event_type" });
     return (type) => type === selector;
   }
   const source = selector
@@ -101,7 +104,9 @@ export class Router {
     const { events, unhandled } = toBatch(input);
     const failures: unknown[] = [];
     for (const event of events) {
-      const handlers = this.routes.filter((route) => route.matches(event.type)).map((route) => () => route.handler(event));
+      const handlers = this.routes
+        .filter((route) => route.matches(event.type))
+        .map((route) => () => route.handler(event));
       await this.collect(failures, event, handlers);
     }
     for (const item of unhandled) {
@@ -130,7 +135,9 @@ export class Router {
     if (errors.length === 0) return;
     failures.push(...errors);
     // an onError handler that throws is itself a failure, never a reason to lose the others
-    failures.push(...(await settle(errors.flatMap((error) => this.errorHandlers.map((onError) => () => onError(error, event))))));
+    failures.push(
+      ...(await settle(errors.flatMap((error) => this.errorHandlers.map((onError) => () => onError(error, event))))),
+    );
   }
 }
 

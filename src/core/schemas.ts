@@ -31,7 +31,8 @@ export const MESSAGE_TYPES = {
   share: "a shared post, reel, story or link",
   interactive: "a button, list or form reply; the matching `messaging.postback` carries the payload",
   order: "a cart or order; the matching `commerce.order.created` carries the items",
-  unsupported: "content the platform itself marks unsupported, or that has no representation here (`unsupported_reason`)",
+  unsupported:
+    "content the platform itself marks unsupported, or that has no representation here (`unsupported_reason`)",
   unknown: "the webhook does not carry the content at all (a WhatsApp `sent` status names only the message)",
 } as const;
 export type MessageType = keyof typeof MESSAGE_TYPES;

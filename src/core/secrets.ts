@@ -9,12 +9,19 @@ import { describeIssues } from "./issues";
  * platform expects and which one is missing or misspelt, derived from the schema (core never switches on a
  * platform); it never quotes a value.
  */
-export function checkSecrets<Secrets>(adapter: PlatformAdapter<unknown, Secrets>, secrets: unknown, where?: string): Secrets {
+export function checkSecrets<Secrets>(
+  adapter: PlatformAdapter<unknown, Secrets>,
+  secrets: unknown,
+  where?: string,
+): Secrets {
   const checked = adapter.secrets.safeParse(secrets);
   if (checked.success) return checked.data;
   const detail = explainSecrets(adapter.secrets, secrets, checked.error);
-  if (where !== undefined) throw new ConfigError(`${where}: secrets are missing or invalid for ${adapter.platform}: ${detail}`);
-  throw new ConfigError(`secrets are missing or invalid, refusing to accept requests: ${detail}`, { platform: adapter.platform });
+  if (where !== undefined)
+    throw new ConfigError(`${where}: secrets are missing or invalid for ${adapter.platform}: ${detail}`);
+  throw new ConfigError(`secrets are missing or invalid, refusing to accept requests: ${detail}`, {
+    platform: adapter.platform,
+  });
 }
 
 interface Key {
@@ -44,14 +51,18 @@ function shapeOf(schema: z.ZodObject): Shape {
 function shapesOf(schema: z.ZodType): Shape[] | undefined {
   if (schema instanceof z.ZodObject) return [shapeOf(schema)];
   if (schema instanceof z.ZodUnion) {
-    const shapes = (schema.options as readonly z.ZodType[]).map((option) => (option instanceof z.ZodObject ? shapeOf(option) : undefined));
+    const shapes = (schema.options as readonly z.ZodType[]).map((option) =>
+      option instanceof z.ZodObject ? shapeOf(option) : undefined,
+    );
     return shapes.every((shape) => shape !== undefined) ? shapes : undefined;
   }
   return undefined;
 }
 
 function showShape(shape: Shape): string {
-  const keys = shape.keys.map((key) => `${key.name}${key.optional ? "?" : ""}${key.literal === undefined ? "" : `: ${key.literal}`}`);
+  const keys = shape.keys.map(
+    (key) => `${key.name}${key.optional ? "?" : ""}${key.literal === undefined ? "" : `: ${key.literal}`}`,
+  );
   return `{ ${keys.join(", ")} }`;
 }
 
@@ -104,7 +115,10 @@ function explainSecrets(schema: z.ZodType, value: unknown, error: z.ZodError): s
     if (suggestion !== undefined) suggested.add(suggestion);
     return `${JSON.stringify(name.slice(0, 64))} is not a key${suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`}`;
   });
-  const problems = [...best.missing.filter((name) => !suggested.has(name)).map((name) => `${name} is missing`), ...misspelt];
+  const problems = [
+    ...best.missing.filter((name) => !suggested.has(name)).map((name) => `${name} is missing`),
+    ...misspelt,
+  ];
   if (problems.length === 0) {
     const own = best.shape.schema.safeParse(value);
     problems.push(own.success ? describeIssues(error) : describeIssues(own.error));

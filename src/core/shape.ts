@@ -118,6 +118,10 @@ export class BodyShapeError extends ConvoticError {
   constructor(platform: string, excess: ShapeExcess) {
     const noun = excess.what === "keys" ? "object keys" : "array items";
     const code = excess.what === "keys" ? "too_many_keys" : "too_many_items";
-    super(`the body holds more than ${excess.limit} ${noun}, the configured limit (max_${excess.what})`, { code, status: 413, platform });
+    super(`the body holds more than ${excess.limit} ${noun}, the configured limit (max_${excess.what})`, {
+      code,
+      status: 413,
+      platform,
+    });
   }
 }

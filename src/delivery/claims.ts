@@ -79,20 +79,30 @@ export class Claims {
   }
 
   private unavailable(reason: unknown): StoreUnavailableError {
-    return reason instanceof StoreUnavailableError ? reason : new StoreUnavailableError(this.store?.kind ?? "none", reason);
+    return reason instanceof StoreUnavailableError
+      ? reason
+      : new StoreUnavailableError(this.store?.kind ?? "none", reason);
   }
 
   private settleFailed(key: string, ok: boolean, info: DeliveryInfo, error: unknown): void {
-    const fields = { ...(info.requestId === undefined ? {} : { request_id: info.requestId }), id: key, error: messageOf(error) };
+    const fields = {
+      ...(info.requestId === undefined ? {} : { request_id: info.requestId }),
+      id: key,
+      error: messageOf(error),
+    };
     if (isReported(error)) {
       // the store reports its outage once per interval and sends the commit or release again once it answers
       this.logger.debug?.(
-        ok ? "commit failed; the store sends it again once it answers" : "release failed; the store sends it again once it answers",
+        ok
+          ? "commit failed; the store sends it again once it answers"
+          : "release failed; the store sends it again once it answers",
         fields,
       );
       return;
     }
-    const message = ok ? "commit failed: a redelivery after the lease may run this again" : "release failed: the claim expires with its lease";
+    const message = ok
+      ? "commit failed: a redelivery after the lease may run this again"
+      : "release failed: the claim expires with its lease";
     this.logger.error(message, fields);
   }
 }

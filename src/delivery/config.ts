@@ -13,13 +13,18 @@ export { Duration, PerPlatformDuration } from "./duration";
 export const STORES = {
   memory: memoryStore,
   redis: redisStore,
-} as const satisfies { readonly [Store in string]: StoreDefinition<StoreConfigSchema & z.ZodObject<{ store: z.ZodLiteral<Store> }>> };
+} as const satisfies {
+  readonly [Store in string]: StoreDefinition<StoreConfigSchema & z.ZodObject<{ store: z.ZodLiteral<Store> }>>;
+};
 
 export type StoreKind = keyof typeof STORES;
 type StoreSchema = (typeof STORES)[StoreKind]["config"];
 
 /** `serve`'s `idempotency` section; `false` turns it off. */
-export const IdempotencyConfigSchema = z.union([z.literal(false), ...(Object.values(STORES).map((store) => store.config) as [StoreSchema, ...StoreSchema[]])]);
+export const IdempotencyConfigSchema = z.union([
+  z.literal(false),
+  ...(Object.values(STORES).map((store) => store.config) as [StoreSchema, ...StoreSchema[]]),
+]);
 export type IdempotencyConfig = z.output<typeof IdempotencyConfigSchema>;
 
 /**

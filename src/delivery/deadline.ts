@@ -7,7 +7,10 @@ export class DeadlineError extends ConvoticError {
     readonly label: string,
     readonly deadlineMs: number,
   ) {
-    super(`${label} did not finish within its deadline of ${deadlineMs} ms`, { code: "deadline_exceeded", status: 500 });
+    super(`${label} did not finish within its deadline of ${deadlineMs} ms`, {
+      code: "deadline_exceeded",
+      status: 500,
+    });
   }
 }
 
@@ -121,7 +124,10 @@ export async function withDeadline<T>(
 ): Promise<T> {
   const deadline = new Deadline(ms, options.onLate);
   try {
-    return await deadline.race(Promise.resolve().then(() => task(deadline.signal)), options.label ?? "the task");
+    return await deadline.race(
+      Promise.resolve().then(() => task(deadline.signal)),
+      options.label ?? "the task",
+    );
   } finally {
     deadline.clear();
   }

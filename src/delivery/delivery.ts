@@ -1,4 +1,12 @@
-import { ConvoticError, hashId, messageOf, type NormalizeResult, type Router, type UnhandledEvent, type UnifiedEvent } from "../core";
+import {
+  ConvoticError,
+  hashId,
+  messageOf,
+  type NormalizeResult,
+  type Router,
+  type UnhandledEvent,
+  type UnifiedEvent,
+} from "../core";
 import { Claims } from "./claims";
 import { Deadline, DeadlineError, type LateSettlement } from "./deadline";
 import type {
@@ -127,7 +135,15 @@ export class DeliveryRunner implements DeliveryStep {
   private readonly logger: DeliveryLogger;
   private readonly observer: DeliveryObserver | undefined;
   private readonly claims: Claims;
-  private readonly totals: DeliveryStats = { handled: 0, unhandled: 0, duplicates: 0, in_flight: 0, failed: 0, timed_out: 0, late: 0 };
+  private readonly totals: DeliveryStats = {
+    handled: 0,
+    unhandled: 0,
+    duplicates: 0,
+    in_flight: 0,
+    failed: 0,
+    timed_out: 0,
+    late: 0,
+  };
 
   constructor(options: DeliveryOptions = {}) {
     this.store = options.store === false ? undefined : (options.store ?? new MemoryStore());
@@ -146,7 +162,10 @@ export class DeliveryRunner implements DeliveryStep {
     const names = new Set<string>();
     for (const sink of this.sinks) {
       if (names.has(sink.name)) {
-        throw new ConvoticError(`two sinks are named "${sink.name}"; sink names key their idempotency`, { code: "invalid_config", status: 500 });
+        throw new ConvoticError(`two sinks are named "${sink.name}"; sink names key their idempotency`, {
+          code: "invalid_config",
+          status: 500,
+        });
       }
       names.add(sink.name);
     }
@@ -242,7 +261,13 @@ export class DeliveryRunner implements DeliveryStep {
         if (item.event !== undefined) batch.events.push(item.event);
         if (item.record !== undefined) batch.unhandled.push(item.record);
       } else if (claim.state === "in_flight") {
-        item.failure ??= { id: item.key, type: item.type, code: "in_flight", status: 503, message: `sink ${sink.name} holds it in another delivery` };
+        item.failure ??= {
+          id: item.key,
+          type: item.type,
+          code: "in_flight",
+          status: 503,
+          message: `sink ${sink.name} holds it in another delivery`,
+        };
       }
     });
     if (taken.length === 0) return;
@@ -259,9 +284,15 @@ export class DeliveryRunner implements DeliveryStep {
           ? new SinkTimeoutError(sink.name, error)
           : error instanceof ConvoticError && error.status === 503
             ? error
-            : new ConvoticError(`sink ${sink.name} failed: ${messageOf(error)}`, { code: "sink_failed", status: 500, cause: error });
+            : new ConvoticError(`sink ${sink.name} failed: ${messageOf(error)}`, {
+                code: "sink_failed",
+                status: 500,
+                cause: error,
+              });
       for (const { item } of taken) item.failure ??= failureOf(item, cause);
-      this.observe(() => this.observer?.sinkFailed?.({ info: plan.info, sink: sink.name, code: cause.code, items: taken.length }));
+      this.observe(() =>
+        this.observer?.sinkFailed?.({ info: plan.info, sink: sink.name, code: cause.code, items: taken.length }),
+      );
     }
     const settling = this.claims.settle(
       taken.map(({ key, token }) => ({ key, token, ok })),
@@ -299,10 +330,17 @@ export class DeliveryRunner implements DeliveryStep {
     totals.failed += failures.length;
     totals.timed_out += timedOut;
     if (done.length > 0) {
-      logger.debug?.("duplicates acknowledged without running", { ...tagOf(info), count: done.length, ids: done.slice(0, 20).map((item) => item.key) });
+      logger.debug?.("duplicates acknowledged without running", {
+        ...tagOf(info),
+        count: done.length,
+        ids: done.slice(0, 20).map((item) => item.key),
+      });
     }
     for (const failure of failures) {
-      const tag = info.requestId === undefined ? { platform: info.platform } : { request_id: info.requestId, platform: info.platform };
+      const tag =
+        info.requestId === undefined
+          ? { platform: info.platform }
+          : { request_id: info.requestId, platform: info.platform };
       const message = "event failed; its claim is released so the redelivery runs it again";
       if (isReported(failure)) logger.debug?.(message, { ...tag, ...failure });
       else logger.warn(message, { ...tag, ...failure });

@@ -15,4 +15,7 @@ export const Duration = z
   });
 
 /** One duration for every platform, or durations by platform name with an optional `default`. */
-export const PerPlatformDuration = z.union([Duration, z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "a platform name or default"), Duration)]);
+export const PerPlatformDuration = z.union([
+  Duration,
+  z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "a platform name or default"), Duration),
+]);

@@ -36,7 +36,8 @@ export class DeliveryError extends ConvoticError {
    * access-log line, not an error per request: an outage of a minute at 400 requests/s is a few lines, not 50,000.
    */
   override get logLevel(): LogLevel {
-    if (this.status === 503 && this.outcome.failures.length > 0 && this.outcome.failures.every(isReported)) return "info";
+    if (this.status === 503 && this.outcome.failures.length > 0 && this.outcome.failures.every(isReported))
+      return "info";
     return super.logLevel;
   }
 }
@@ -48,6 +49,10 @@ export class DeliveryError extends ConvoticError {
 export class SinkTimeoutError extends ConvoticError {
   override readonly name = "SinkTimeoutError";
   constructor(sink: string, deadline: DeadlineError) {
-    super(`sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, { code: "sink_unavailable", status: 503, cause: deadline });
+    super(`sink ${sink} did not accept its events within the deadline of ${deadline.deadlineMs} ms`, {
+      code: "sink_unavailable",
+      status: 503,
+      cause: deadline,
+    });
   }
 }

@@ -26,8 +26,24 @@ export type { Sink, SinkBatch, SinkDeliveryObserver, SinkDeliveryOutcome } from 
 export { DEFAULT_DATA_DIR, DEFAULT_OUTBOX_MAX_AGE_MS, DEFAULT_OUTBOX_MAX_BYTES, Outbox, OutboxConfig } from "./outbox";
 export type { OutboxEntry, OutboxOptions, OutboxRecord, OutboxStats } from "./outbox";
 export { StoreUnavailableError } from "./store";
-export type { Claim, ClaimState, IdempotencyStore, ImmediateIdempotency, StoreConfigSchema, StoreDefinition, StoreOptions } from "./store";
-export { Duration, IdempotencyConfigSchema, literalRedisCredentials, openStore, PerPlatformDuration, STORES, ttlOf } from "./config";
+export type {
+  Claim,
+  ClaimState,
+  IdempotencyStore,
+  ImmediateIdempotency,
+  StoreConfigSchema,
+  StoreDefinition,
+  StoreOptions,
+} from "./store";
+export {
+  Duration,
+  IdempotencyConfigSchema,
+  literalRedisCredentials,
+  openStore,
+  PerPlatformDuration,
+  STORES,
+  ttlOf,
+} from "./config";
 export type { IdempotencyConfig, StoreKind } from "./config";
 export { DeliveryError } from "./errors";
 export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";

@@ -11,7 +11,11 @@ export interface JetStreamConsumerOptions {
   /** `nats://host:port`, one or several */
   readonly servers: string | readonly string[];
   /** NATS credentials (the jetstream sink's `token`, or `user` and `password`), never in the server URLs */
-  readonly auth?: { readonly token?: string | undefined; readonly user?: string | undefined; readonly password?: string | undefined };
+  readonly auth?: {
+    readonly token?: string | undefined;
+    readonly user?: string | undefined;
+    readonly password?: string | undefined;
+  };
   readonly stream: string;
   /** the durable consumer's name: a restarted consumer with the same name resumes where the last one acknowledged */
   readonly durable: string;
@@ -54,7 +58,10 @@ export interface JetStreamConsumerOptions {
     readonly keyPrefix?: string;
   };
   /** each failure: a handler error (will be redelivered or dead-lettered) or a dead-letter publish that failed */
-  readonly onError?: (error: unknown, context: { readonly id?: string; readonly delivery: number; readonly deadLettered: boolean }) => void;
+  readonly onError?: (
+    error: unknown,
+    context: { readonly id?: string; readonly delivery: number; readonly deadLettered: boolean },
+  ) => void;
 }
 
 export interface JetStreamConsumerStats {
@@ -103,7 +110,12 @@ function subjectFilters(prefix: string, filter: readonly string[] | undefined): 
 export async function createJetStreamConsumer(options: JetStreamConsumerOptions): Promise<JetStreamConsumer> {
   const nats = loadNats("createJetStreamConsumer");
   const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
-  const patterns = options.filter === undefined ? undefined : typeof options.filter === "string" ? [options.filter] : [...options.filter];
+  const patterns =
+    options.filter === undefined
+      ? undefined
+      : typeof options.filter === "string"
+        ? [options.filter]
+        : [...options.filter];
   const matches = patterns === undefined ? () => true : typeMatcher(patterns);
   const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
   const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
@@ -111,14 +123,25 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   const servers = typeof options.servers === "string" ? options.servers : [...options.servers];
 
   const { token, user, password } = options.auth ?? {};
-  const credentials = { ...(token === undefined ? {} : { token }), ...(user === undefined ? {} : { user }), ...(password === undefined ? {} : { pass: password }) };
-  const nc = await nats.transport.connect({ servers, name: `convotic consumer ${options.durable}`, maxReconnectAttempts: -1, ...credentials });
+  const credentials = {
+    ...(token === undefined ? {} : { token }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { pass: password }),
+  };
+  const nc = await nats.transport.connect({
+    servers,
+    name: `convotic consumer ${options.durable}`,
+    maxReconnectAttempts: -1,
+    ...credentials,
+  });
   const stats: JetStreamConsumerStats = { handled: 0, failed: 0, deadLettered: 0, skipped: 0, duplicates: 0, held: 0 };
   const store = options.idempotency?.store;
   const leaseMs = options.idempotency?.leaseMs ?? ackWaitMs;
   const doneTtlMs = options.idempotency?.ttlMs ?? Math.max(3_600_000, ackWaitMs * (maxDeliver + 1));
   const keyPrefix = options.idempotency?.keyPrefix ?? `convotic:consume:${options.stream}:${options.durable}:`;
-  let messages: Awaited<ReturnType<Awaited<ReturnType<ReturnType<typeof nats.jetstream.jetstream>["consumers"]["get"]>>["consume"]>>;
+  let messages: Awaited<
+    ReturnType<Awaited<ReturnType<ReturnType<typeof nats.jetstream.jetstream>["consumers"]["get"]>>["consume"]>
+  >;
   const js = nats.jetstream.jetstream(nc);
   try {
     const jsm = await nats.jetstream.jetstreamManager(nc);
@@ -132,7 +155,11 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     };
     const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
     if (existing === undefined) await jsm.consumers.add(options.stream, config);
-    else await jsm.consumers.update(options.stream, options.durable, { ack_wait: config.ack_wait, max_deliver: maxDeliver });
+    else
+      await jsm.consumers.update(options.stream, options.durable, {
+        ack_wait: config.ack_wait,
+        max_deliver: maxDeliver,
+      });
     const consumer = await js.consumers.get(options.stream, options.durable);
     messages = await consumer.consume({ max_messages: options.maxMessages ?? 32 });
   } catch (error) {
@@ -149,7 +176,10 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     headers.set("Convotic-Failure", reason.replace(/[\r\n]+/g, " ").slice(0, 512));
     try {
       // a stream capturing the subject makes the dead letter durable (and deduplicated by the same id)
-      await js.publish(deadLetterSubject, data, { headers, ...(id === undefined ? {} : { msgID: `dead-letter:${options.durable}:${id}` }) });
+      await js.publish(deadLetterSubject, data, {
+        headers,
+        ...(id === undefined ? {} : { msgID: `dead-letter:${options.durable}:${id}` }),
+      });
     } catch {
       nc.publish(deadLetterSubject, data, { headers });
       await nc.flush();
@@ -195,7 +225,8 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
           }
           if (claim.state === "in_flight") {
             // the server would not deliver it again after the last delivery: park it rather than drop it
-            if (delivery >= maxDeliver) throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
+            if (delivery >= maxDeliver)
+              throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
             // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
             stats.held += 1;
             message.nak(leaseMs);
@@ -206,7 +237,10 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
         await options.router.dispatch(event);
       } catch (error) {
         stats.failed += 1;
-        if (token !== undefined) await store!.release(keyPrefix + id!, token).catch((releaseError: unknown) => report(releaseError, id, delivery, false));
+        if (token !== undefined)
+          await store!
+            .release(keyPrefix + id!, token)
+            .catch((releaseError: unknown) => report(releaseError, id, delivery, false));
         const poison = error instanceof PoisonError || error instanceof SyntaxError;
         const last = poison || delivery >= maxDeliver;
         report(error, id, delivery, last);
@@ -227,7 +261,9 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       stats.handled += 1;
       if (token !== undefined) {
         // a crash before this resolves is the one window where the event runs again (after the lease)
-        await store!.commit(keyPrefix + id!, token, doneTtlMs).catch((commitError: unknown) => report(commitError, id, delivery, false));
+        await store!
+          .commit(keyPrefix + id!, token, doneTtlMs)
+          .catch((commitError: unknown) => report(commitError, id, delivery, false));
       }
       await acknowledge(message, id, delivery);
     }

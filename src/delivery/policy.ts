@@ -58,7 +58,9 @@ export class PlatformTable {
     const base = typeof overrides === "number" ? { default: overrides } : defaults;
     for (const [platform, value] of Object.entries(given)) {
       if (!Number.isFinite(value) || value <= 0) {
-        throw new ConfigError(`${what} for ${platform} must be a positive number of milliseconds, got ${String(value)}`);
+        throw new ConfigError(
+          `${what} for ${platform} must be a positive number of milliseconds, got ${String(value)}`,
+        );
       }
     }
     this.table = { ...base, ...given };

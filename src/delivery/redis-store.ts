@@ -69,7 +69,9 @@ function openClient(url: string, commandTimeoutMs: number, onError: (error: unkn
   try {
     module = require("ioredis") as IoRedisModule;
   } catch (error) {
-    throw new ConfigError(`the redis idempotency store needs the ioredis package (npm install ioredis): ${messageOf(error)}`);
+    throw new ConfigError(
+      `the redis idempotency store needs the ioredis package (npm install ioredis): ${messageOf(error)}`,
+    );
   }
   const client = new module.Redis(url, {
     // fail a command instead of queueing it for ever while Redis is down: the edge then answers 503
@@ -198,7 +200,8 @@ export class RedisStore implements IdempotencyStore {
 
   /** Retries what is unsettled soon, then ever less often (jittered) while Redis stays silent. */
   private scheduleSettle(): void {
-    if (this.retryTimer !== undefined || this.settling !== undefined || this.unsettled.size === 0 || this.closed) return;
+    if (this.retryTimer !== undefined || this.settling !== undefined || this.unsettled.size === 0 || this.closed)
+      return;
     const delay = this.retryDelayMs * (0.5 + Math.random() / 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -288,15 +291,18 @@ export class RedisStore implements IdempotencyStore {
 
   private problemOf(error: unknown): string {
     const message = messageOf(error);
-    if (/timed out/i.test(message)) return `Redis did not answer within ${this.commandTimeoutMs === undefined ? "the command timeout" : `${this.commandTimeoutMs} ms`}`;
+    if (/timed out/i.test(message))
+      return `Redis did not answer within ${this.commandTimeoutMs === undefined ? "the command timeout" : `${this.commandTimeoutMs} ms`}`;
     if (/ECONNREFUSED/.test(message)) return "Redis refused the connection (ECONNREFUSED)";
-    if (/max retries|Connection is closed|ECONNRESET/i.test(message)) return `Redis connection lost; reconnecting (${message})`;
+    if (/max retries|Connection is closed|ECONNRESET/i.test(message))
+      return `Redis connection lost; reconnecting (${message})`;
     return `Redis failed: ${message}`;
   }
 }
 
 /** What is still to be sent for a key whose last command got no answer. */
-type Unsettled = { readonly key: string; readonly release: string } | { readonly key: string; readonly commitTtlMs: number };
+type Unsettled =
+  { readonly key: string; readonly release: string } | { readonly key: string; readonly commitTtlMs: number };
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 2000;

@@ -62,7 +62,11 @@ export function newToken(): string {
 export class StoreUnavailableError extends ConvoticError {
   override readonly name = "StoreUnavailableError";
   constructor(kind: string, cause: unknown) {
-    super(`the ${kind} idempotency store is unavailable: ${messageOf(cause)}`, { code: "store_unavailable", status: 503, cause });
+    super(`the ${kind} idempotency store is unavailable: ${messageOf(cause)}`, {
+      code: "store_unavailable",
+      status: 503,
+      cause,
+    });
   }
 }
 

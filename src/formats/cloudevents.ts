@@ -90,7 +90,10 @@ const Incoming = z.looseObject({
   type: z.string().refine(isEventType, "not a catalogue event type"),
   time: z.string(),
   platform: z.string(),
-  datacontenttype: z.string().regex(/^application\/json\b/i).optional(),
+  datacontenttype: z
+    .string()
+    .regex(/^application\/json\b/i)
+    .optional(),
   data: z.record(z.string(), z.unknown()),
 });
 
@@ -115,6 +118,7 @@ export function fromCloudEvent(input: unknown): UnifiedEvent {
     data: cloudEvent.data,
     metadata,
   });
-  if (!envelope.success) throw new CloudEventError(`${cloudEvent.type} CloudEvent ${cloudEvent.id}: ${describeIssues(envelope.error)}`);
+  if (!envelope.success)
+    throw new CloudEventError(`${cloudEvent.type} CloudEvent ${cloudEvent.id}: ${describeIssues(envelope.error)}`);
   return envelope.data;
 }

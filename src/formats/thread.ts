@@ -52,8 +52,16 @@ export const threadDataSchemas = {
     source: z.string().optional(),
   }),
   "conversation.updated": z.strictObject({ ...inThread, changes: z.record(z.string(), schemas.Scalar) }),
-  "conversation.closed": z.strictObject({ ...inThread, closed_at: schemas.IsoTimestamp, closed_by: z.string().optional() }),
-  "handoff.requested": z.strictObject({ ...inThread, reason: z.string().optional(), requested_by: z.string().optional() }),
+  "conversation.closed": z.strictObject({
+    ...inThread,
+    closed_at: schemas.IsoTimestamp,
+    closed_by: z.string().optional(),
+  }),
+  "handoff.requested": z.strictObject({
+    ...inThread,
+    reason: z.string().optional(),
+    requested_by: z.string().optional(),
+  }),
   "draft.created": z.strictObject({ ...inThread, draft_text: z.string(), created_at: schemas.IsoTimestamp }),
   "contact.updated": z.strictObject({
     contact_id: schemas.ContactId,
@@ -65,7 +73,10 @@ export const threadDataSchemas = {
 function buildThreadSchema<N extends ThreadEventName>(name: N) {
   return z
     .strictObject({ event: z.literal(name), delivery_id: z.string().min(1), data: threadDataSchemas[name] })
-    .meta({ title: `thread.${name}`, description: `Thread-style \`${name}\`, projected from \`${THREAD_EVENTS[name]}\`.` });
+    .meta({
+      title: `thread.${name}`,
+      description: `Thread-style \`${name}\`, projected from \`${THREAD_EVENTS[name]}\`.`,
+    });
 }
 
 /** One strict schema per thread-style event. */
@@ -108,7 +119,10 @@ export function toThreadEvent(event: UnifiedEvent, subscriber: string): ThreadEv
   switch (event.type) {
     case "messaging.message.received": {
       const { message } = event.data;
-      const from = defined({ id: event.metadata.platform_user_id ?? event.data.contact_id, name: event.data.contact?.name });
+      const from = defined({
+        id: event.metadata.platform_user_id ?? event.data.contact_id,
+        name: event.data.contact?.name,
+      });
       return {
         event: "message.received",
         delivery_id,
@@ -128,15 +142,31 @@ export function toThreadEvent(event: UnifiedEvent, subscriber: string): ThreadEv
       return {
         event: "message.updated",
         delivery_id,
-        data: defined({ thread_id, message_id: event.data.message.id, channel, new_text: event.data.message.text, timestamp: at }),
+        data: defined({
+          thread_id,
+          message_id: event.data.message.id,
+          channel,
+          new_text: event.data.message.text,
+          timestamp: at,
+        }),
       };
     case "messaging.message.deleted":
-      return { event: "message.deleted", delivery_id, data: { thread_id, message_id: event.data.message_id, channel, timestamp: at } };
+      return {
+        event: "message.deleted",
+        delivery_id,
+        data: { thread_id, message_id: event.data.message_id, channel, timestamp: at },
+      };
     case "messaging.conversation.created":
       return {
         event: "conversation.started",
         delivery_id,
-        data: defined({ thread_id, channel, contact_name: event.data.contact?.name, created_at: at, source: event.data.source }),
+        data: defined({
+          thread_id,
+          channel,
+          contact_name: event.data.contact?.name,
+          created_at: at,
+          source: event.data.source,
+        }),
       };
     case "messaging.conversation.updated":
       return { event: "conversation.updated", delivery_id, data: { thread_id, channel, changes: event.data.changes } };
@@ -153,7 +183,11 @@ export function toThreadEvent(event: UnifiedEvent, subscriber: string): ThreadEv
         data: defined({ thread_id, channel, reason: event.data.reason, requested_by: event.data.requested_by }),
       };
     case "automation.draft.created":
-      return { event: "draft.created", delivery_id, data: { thread_id, channel, draft_text: event.data.draft_text, created_at: at } };
+      return {
+        event: "draft.created",
+        delivery_id,
+        data: { thread_id, channel, draft_text: event.data.draft_text, created_at: at },
+      };
     default:
       return undefined;
   }

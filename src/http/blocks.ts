@@ -26,7 +26,9 @@ export interface Block {
 export { resolveEnv, type Env } from "./env";
 
 /** Block ids appear in URLs (`/webhooks/:blockId`), so they are restricted to one safe path segment. */
-const BlockId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "1-128 characters of A-Z a-z 0-9 _ . - (not starting with _ . -)");
+const BlockId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "1-128 characters of A-Z a-z 0-9 _ . - (not starting with _ . -)");
 
 export const BlockConfigSchema = z.strictObject({
   id: BlockId,
@@ -160,9 +162,12 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (!parsed.success) throw new ConfigError(`${where}: ${describeIssues(parsed.error)}`);
     const config = parsed.data;
     if (seen.has(config.id)) throw new ConfigError(`${where}: the id is used by another block`);
-    if (reserved.has(config.id)) throw new ConfigError(`${where}: a block id may not be a platform name (it names the shared route)`);
+    if (reserved.has(config.id))
+      throw new ConfigError(`${where}: a block id may not be a platform name (it names the shared route)`);
     if (!normalizer.platforms.includes(config.platform)) {
-      throw new ConfigError(`${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`);
+      throw new ConfigError(
+        `${where}: unknown platform "${config.platform}" (available: ${normalizer.platforms.join(", ")})`,
+      );
     }
     const secrets = checkSecrets(normalizer.adapterFor(config.platform), config.secrets, where);
     checkSecretLengths(config.platform, secrets, where);
@@ -172,7 +177,8 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (config.account_id !== undefined) {
       const key = accountKey(config.platform, config.account_id);
       const other = accounts.get(key);
-      if (other !== undefined) throw new ConfigError(`${where}: account_id ${config.account_id} is already used by block "${other}"`);
+      if (other !== undefined)
+        throw new ConfigError(`${where}: account_id ${config.account_id} is already used by block "${other}"`);
       accounts.set(key, config.id);
     }
     seen.add(config.id);

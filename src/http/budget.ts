@@ -54,8 +54,13 @@ export function addressKey(address: string | undefined): string | undefined {
   const [head = "", tail = ""] = address.split("::");
   const left = head === "" ? [] : head.split(":");
   const right = tail === "" ? [] : tail.split(":");
-  const groups = address.includes("::") ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, "").toLowerCase()).join(":")}::/64`;
+  const groups = address.includes("::")
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, "").toLowerCase())
+    .join(":")}::/64`;
 }
 
 function positive(name: string, value: number): number {
@@ -83,15 +88,24 @@ export class BodyBudget {
     fairness: FairnessOptions = {},
   ) {
     const share = fairness.perAddressShare ?? DEFAULT_FAIRNESS.perAddressShare;
-    if (!(share > 0 && share <= 1)) throw new ConfigError(`perAddressShare must be above 0 and at most 1, got ${share}`);
+    if (!(share > 0 && share <= 1))
+      throw new ConfigError(`perAddressShare must be above 0 and at most 1, got ${share}`);
     this.perAddressLimit = Math.floor(share * limit);
     this.smallBodyBytes = positive("smallBodyBytes", fairness.smallBodyBytes ?? DEFAULT_FAIRNESS.smallBodyBytes);
     this.smallBodyReserve = fairness.smallBodyReserve ?? Math.floor(DEFAULT_FAIRNESS.smallBodyReserveShare * limit);
     if (!(this.smallBodyReserve >= 0 && this.smallBodyReserve < limit)) {
-      throw new ConfigError(`smallBodyReserve must be at least 0 and below the in-flight budget (${limit} bytes), got ${this.smallBodyReserve}`);
+      throw new ConfigError(
+        `smallBodyReserve must be at least 0 and below the in-flight budget (${limit} bytes), got ${this.smallBodyReserve}`,
+      );
     }
     const rate = fairness.minBodyRate ?? DEFAULT_FAIRNESS.minBodyRate;
-    this.minBodyRate = rate === false ? undefined : { bytesPerSecond: positive("minBodyRate.bytesPerSecond", rate.bytesPerSecond), windowMs: positive("minBodyRate.windowMs", rate.windowMs) };
+    this.minBodyRate =
+      rate === false
+        ? undefined
+        : {
+            bytesPerSecond: positive("minBodyRate.bytesPerSecond", rate.bytesPerSecond),
+            windowMs: positive("minBodyRate.windowMs", rate.windowMs),
+          };
   }
 
   /** bytes held right now */

@@ -8,7 +8,9 @@ export function isJson(contentType: string | undefined): boolean {
   if (contentType === "application/json") return true;
   const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
   if (type !== "application/json") return false;
-  return params.every((param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")));
+  return params.every(
+    (param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")),
+  );
 }
 
 /**
@@ -19,7 +21,10 @@ export function isJson(contentType: string | undefined): boolean {
 export function unsupportedEncoding(headers: HeaderMap): string | undefined {
   const given = headerValue(headers, "content-encoding");
   if (given === undefined) return undefined;
-  const codings = given.split(",").map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== "" && coding !== "identity");
+  const codings = given
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
   return codings.length === 0 ? undefined : codings.join(", ");
 }
 
@@ -33,13 +38,19 @@ export function encodingError(codings: string): HttpError {
 }
 
 /** Content encoding, content type, then size: what is checked before the signature. */
-export function checkBody(request: { readonly headers: HeaderMap; readonly rawBody: Uint8Array }, bodyLimit: number): void {
+export function checkBody(
+  request: { readonly headers: HeaderMap; readonly rawBody: Uint8Array },
+  bodyLimit: number,
+): void {
   const codings = unsupportedEncoding(request.headers);
   if (codings !== undefined) throw encodingError(codings);
   const contentType = headerValue(request.headers, "content-type");
   if (!isJson(contentType)) {
     const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
-    throw new HttpError(`expected content-type application/json (UTF-8), got ${given}`, { code: "unsupported_media_type", status: 415 });
+    throw new HttpError(`expected content-type application/json (UTF-8), got ${given}`, {
+      code: "unsupported_media_type",
+      status: 415,
+    });
   }
   if (request.rawBody.byteLength > bodyLimit) {
     throw new HttpError(`the body exceeds the limit of ${bodyLimit} bytes`, { code: "payload_too_large", status: 413 });
@@ -56,10 +67,17 @@ export function checkShape(platform: string, rawBody: Uint8Array, limits: ShapeL
 }
 
 /** The caps a handler was given, validated (positive integers), with the defaults for the others. */
-export function shapeLimitsOf(given: { readonly maxKeys?: number | undefined; readonly maxItems?: number | undefined }): ShapeLimits {
-  const limits = { maxKeys: given.maxKeys ?? DEFAULT_SHAPE_LIMITS.maxKeys, maxItems: given.maxItems ?? DEFAULT_SHAPE_LIMITS.maxItems };
+export function shapeLimitsOf(given: {
+  readonly maxKeys?: number | undefined;
+  readonly maxItems?: number | undefined;
+}): ShapeLimits {
+  const limits = {
+    maxKeys: given.maxKeys ?? DEFAULT_SHAPE_LIMITS.maxKeys,
+    maxItems: given.maxItems ?? DEFAULT_SHAPE_LIMITS.maxItems,
+  };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new ConfigError(`${name} must be a positive integer, got ${value}`);
   }
   return limits;
 }

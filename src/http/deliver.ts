@@ -27,7 +27,8 @@ export async function deliverBatch(result: NormalizeResult, context: DeliveryCon
   const unhandled = result.unhandled.length;
   if (events + unhandled === 0) return { kind: "delivered", events, unhandled, duplicates: 0 };
   const { platform, blockIds, requestId } = context;
-  const info: DeliveryInfo = requestId === undefined ? { platform, block_ids: blockIds } : { platform, block_ids: blockIds, requestId };
+  const info: DeliveryInfo =
+    requestId === undefined ? { platform, block_ids: blockIds } : { platform, block_ids: blockIds, requestId };
   const outcome = await context.delivery.run(result, info);
   if (outcome.status === 200) return { kind: "delivered", events, unhandled, duplicates: outcome.duplicates };
   return { kind: "failed", error: new DeliveryError(outcome) };

@@ -45,7 +45,10 @@ export function resolveEnv(value: unknown, env: Env, where: string, path: string
   if (Array.isArray(value)) return value.map((item, index) => resolveEnv(item, env, where, `${path}[${index}]`));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, resolveEnv(item, env, where, path === "" ? key : `${path}.${key}`)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        resolveEnv(item, env, where, path === "" ? key : `${path}.${key}`),
+      ]),
     );
   }
   return value;

@@ -18,14 +18,25 @@ export function notFound(message: string): HttpError {
 
 /** `allow` lists the methods in header form, e.g. `GET, POST`. */
 export function methodNotAllowed(allow: string): HttpError {
-  return new HttpError(`use ${allow.replace(", ", " or ")}`, { code: "method_not_allowed", status: 405, headers: { allow } });
+  return new HttpError(`use ${allow.replace(", ", " or ")}`, {
+    code: "method_not_allowed",
+    status: 405,
+    headers: { allow },
+  });
 }
 
 /** Past the in-flight body budget: a 503 the platform retries, logged as a warning (shedding load is no bug). */
 export class BusyError extends HttpError {
   constructor(retryAfterSeconds = 1, reason: "budget" | "address" = "budget") {
-    const why = reason === "address" ? "this address already holds its share of the request bodies in flight" : "too many request bodies are in flight";
-    super(`${why}; retry later`, { code: "server_busy", status: 503, headers: { "retry-after": String(retryAfterSeconds) } });
+    const why =
+      reason === "address"
+        ? "this address already holds its share of the request bodies in flight"
+        : "too many request bodies are in flight";
+    super(`${why}; retry later`, {
+      code: "server_busy",
+      status: 503,
+      headers: { "retry-after": String(retryAfterSeconds) },
+    });
   }
 
   override get logLevel(): LogLevel {
@@ -36,7 +47,10 @@ export class BusyError extends HttpError {
 /** The client went away before sending its whole body: nobody reads an answer, one log line says what happened. */
 export class ClientClosedError extends HttpError {
   constructor(received: number) {
-    super(`the client disconnected before sending the whole body (${received} bytes received)`, { code: "client_closed_request", status: 499 });
+    super(`the client disconnected before sending the whole body (${received} bytes received)`, {
+      code: "client_closed_request",
+      status: 499,
+    });
   }
 
   override get logLevel(): LogLevel {
@@ -50,10 +64,13 @@ export class ClientClosedError extends HttpError {
  */
 export class SlowBodyError extends HttpError {
   constructor(bytesPerSecond: number, windowMs: number, received: number) {
-    super(`the body arrived slower than ${bytesPerSecond} bytes/s over ${windowMs} ms (${received} bytes received); send it faster`, {
-      code: "request_timeout",
-      status: 408,
-    });
+    super(
+      `the body arrived slower than ${bytesPerSecond} bytes/s over ${windowMs} ms (${received} bytes received); send it faster`,
+      {
+        code: "request_timeout",
+        status: 408,
+      },
+    );
   }
 
   override get logLevel(): LogLevel {

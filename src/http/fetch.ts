@@ -14,11 +14,17 @@ function toResponse(response: HttpResponse): Response {
 export function toFetchHandler(handler: WebhookHandler): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.bodyUsed) return toResponse(bodyAlreadyParsedResponse());
-    const codings = request.method === "POST" ? (unsupportedEncoding({ "content-encoding": request.headers.get("content-encoding") ?? undefined })) : undefined;
-    if (codings !== undefined) return toResponse(handler.refuse({ method: request.method, url: request.url }, encodingError(codings)));
+    const codings =
+      request.method === "POST"
+        ? unsupportedEncoding({ "content-encoding": request.headers.get("content-encoding") ?? undefined })
+        : undefined;
+    if (codings !== undefined)
+      return toResponse(handler.refuse({ method: request.method, url: request.url }, encodingError(codings)));
     // a fetch Request carries no remote address: the per-address share does not apply here
     const length = Number(request.headers.get("content-length") ?? Number.NaN);
-    const claim = handler.bodyBudget.claim({ declaredLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined });
+    const claim = handler.bodyBudget.claim({
+      declaredLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+    });
     let rawBody: Uint8Array;
     try {
       rawBody = request.body === null ? new Uint8Array(0) : await readWebBody(request.body, handler.bodyLimit, claim);

@@ -125,7 +125,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     bodyLimit: steps.bodyLimit,
     basePath: steps.basePath,
     bodyBudget: steps.bodyBudget,
-    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) => steps.refuse(request, error),
+    refuse: (request: { readonly method: string; readonly url: string }, error: unknown) =>
+      steps.refuse(request, error),
     matches: (url: string) => steps.matches(url),
     drain: (signal?: AbortSignal) => steps.drain(signal),
     delivery: steps.delivery,

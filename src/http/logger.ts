@@ -14,7 +14,10 @@ const PLAIN = /^[^\s"\\=\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
 function formatValue(value: string | number | boolean | readonly string[]): string {
   const text = Array.isArray(value) ? value.join(",") : String(value);
   if (PLAIN.test(text)) return text;
-  return JSON.stringify(text).replace(RAW_AFTER_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(text).replace(
+    RAW_AFTER_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export function formatLogLine(level: string, message: string, fields: LogFields = {}): string {
@@ -22,7 +25,12 @@ export function formatLogLine(level: string, message: string, fields: LogFields 
 }
 
 /** One text line (without its newline): time, level, message, then `key=value` for every defined field. */
-export function formatRecord(time: string, level: string, message: string, fields: Readonly<Record<string, unknown>>): string {
+export function formatRecord(
+  time: string,
+  level: string,
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+): string {
   let text = `${time} ${level} ${message}`;
   for (const key in fields) {
     const value = fields[key];

@@ -93,7 +93,11 @@ export interface ServerTimeouts {
   readonly keepAliveTimeoutMs?: number;
 }
 
-export const DEFAULT_SERVER_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 } as const;
+export const DEFAULT_SERVER_TIMEOUTS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 export interface RunningServer {
   readonly server: Server;
@@ -125,11 +129,18 @@ export async function startServer(
   const given = options.timeouts ?? {};
   const requestTimeoutMs = given.requestTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.requestTimeoutMs;
   // Node refuses a headers timeout longer than the request timeout; the default follows a shorter request timeout
-  const headersTimeoutMs = given.headersTimeoutMs ?? Math.min(DEFAULT_SERVER_TIMEOUTS.headersTimeoutMs, requestTimeoutMs);
+  const headersTimeoutMs =
+    given.headersTimeoutMs ?? Math.min(DEFAULT_SERVER_TIMEOUTS.headersTimeoutMs, requestTimeoutMs);
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new ConfigError(`the headers timeout (${headersTimeoutMs} ms) must not exceed the request timeout (${requestTimeoutMs} ms)`);
+    throw new ConfigError(
+      `the headers timeout (${headersTimeoutMs} ms) must not exceed the request timeout (${requestTimeoutMs} ms)`,
+    );
   }
-  const timeouts = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: given.keepAliveTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs };
+  const timeouts = {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: given.keepAliveTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs,
+  };
   let unanswered = 0;
   const server = createServer(
     {

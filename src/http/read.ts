@@ -59,7 +59,11 @@ export async function readBody(stream: AsyncIterable<unknown>, limit: number): P
  * What it keeps is taken by `claim` (the caller releases it); past the budget it cancels and throws
  * `BusyError`, and a stream that breaks (the client went away) is a `ClientClosedError`.
  */
-export async function readWebBody(stream: ReadableStream<Uint8Array>, limit: number, claim: BodyClaim): Promise<Uint8Array> {
+export async function readWebBody(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  claim: BodyClaim,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   const collector = new BodyCollector(limit, claim);
   try {
@@ -107,7 +111,12 @@ export function claimFor(req: IncomingMessage, budget: BodyBudget): BodyClaim {
  * be written), with `SlowBodyError` when a started body falls below the budget's minimum rate, and with
  * `ClientClosedError` when the client goes away mid-body; each time it gives back what it took.
  */
-export function readNodeBody(req: IncomingMessage, limit: number, budget: BodyBudget, claim: BodyClaim = budget.claim()): Promise<Uint8Array> {
+export function readNodeBody(
+  req: IncomingMessage,
+  limit: number,
+  budget: BodyBudget,
+  claim: BodyClaim = budget.claim(),
+): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
     const collector = new BodyCollector(limit, claim);
     const expected = declaredLength(req);

@@ -6,7 +6,11 @@ import type { HttpResponse } from "./handler";
 const JSON_TYPE = "application/json; charset=utf-8";
 
 export function json(status: number, body: unknown, headers?: Readonly<Record<string, string>>): HttpResponse {
-  return { status, headers: headers === undefined ? { "content-type": JSON_TYPE } : { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: headers === undefined ? { "content-type": JSON_TYPE } : { "content-type": JSON_TYPE, ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function plainText(status: number, body: string): HttpResponse {
@@ -36,6 +40,7 @@ export function errorResponse(error: ConvoticError): HttpResponse {
 
 function headersOf(error: ConvoticError): Readonly<Record<string, string>> | undefined {
   if (error instanceof HttpError) return error.headers;
-  if (error instanceof DeliveryError && error.status === 503) return { "retry-after": String(error.outcome.retry_after_s ?? 1) };
+  if (error instanceof DeliveryError && error.status === 503)
+    return { "retry-after": String(error.outcome.retry_after_s ?? 1) };
   return undefined;
 }

@@ -33,7 +33,10 @@ export function parseRoute(url: string, basePath: string): Route | undefined {
     return undefined;
   }
   if (!pathname.startsWith(`${basePath}/`)) return undefined;
-  const segments = pathname.slice(basePath.length + 1).replace(/\/$/, "").split("/");
+  const segments = pathname
+    .slice(basePath.length + 1)
+    .replace(/\/$/, "")
+    .split("/");
   if (segments.length > 2 || segments.some((segment) => segment === "")) return undefined;
   try {
     const [key, app] = segments.map((segment) => decodeURIComponent(segment));
@@ -58,14 +61,21 @@ export type Target =
  * Block ids are looked up first, then platform names (loading guarantees no block id is a platform name).
  * Throws a 404 `HttpError` naming the fix, never the configured ids.
  */
-export function resolveTarget(route: Route | undefined, blocks: BlockSet, normalizer: Normalizer, basePath: string): Target {
+export function resolveTarget(
+  route: Route | undefined,
+  blocks: BlockSet,
+  normalizer: Normalizer,
+  basePath: string,
+): Target {
   if (route === undefined) throw notFound(`no webhook route here: POST to ${basePath}/<block id>`);
   const { key, app } = route;
   const block = app === undefined ? blocks.byId(key) : undefined;
   if (block !== undefined) return { kind: "block", platform: block.platform, block };
   if (normalizer.platforms.includes(key)) {
     if (normalizer.adapterFor(key).accounts === undefined) {
-      throw notFound(`${key} has no shared route (its payloads do not name the account): POST to ${basePath}/<block id>`);
+      throw notFound(
+        `${key} has no shared route (its payloads do not name the account): POST to ${basePath}/<block id>`,
+      );
     }
     const group = blocks.sharedGroup(key, app);
     if (group !== undefined) return { kind: "shared", platform: key, group };

@@ -61,7 +61,8 @@ export function developmentSecretFields(secrets: unknown): string[] {
   const found: string[] = [];
   for (const [field, value] of Object.entries(secrets)) {
     if (typeof value === "string" && DEVELOPMENT_SECRETS.has(value)) found.push(field);
-    if (Array.isArray(value)) value.forEach((item, index) => DEVELOPMENT_SECRETS.has(item as string) && found.push(`${field}[${index}]`));
+    if (Array.isArray(value))
+      value.forEach((item, index) => DEVELOPMENT_SECRETS.has(item as string) && found.push(`${field}[${index}]`));
   }
   return found;
 }
@@ -69,5 +70,10 @@ export function developmentSecretFields(secrets: unknown): string[] {
 /** Whether a listen address is reachable from this machine only. */
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || bare === "::ffff:127.0.0.1";
+  return (
+    bare === "localhost" ||
+    bare === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
+    bare === "::ffff:127.0.0.1"
+  );
 }

@@ -1,4 +1,10 @@
-import { asConvoticError, type NormalizeResult, type Normalizer, type PlatformOperations, type ShapeLimits } from "../core";
+import {
+  asConvoticError,
+  type NormalizeResult,
+  type Normalizer,
+  type PlatformOperations,
+  type ShapeLimits,
+} from "../core";
 import { BackgroundWork } from "./background";
 import { BodyBudget } from "./budget";
 import { checkBody, checkShape, shapeLimitsOf } from "./checks";
@@ -18,7 +24,11 @@ const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
 /** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
 function isVerification(result: NormalizeResult): boolean {
-  return result.events.length > 0 && result.unhandled.length === 0 && result.events.every((event) => event.type === "platform.webhook.verified");
+  return (
+    result.events.length > 0 &&
+    result.unhandled.length === 0 &&
+    result.events.every((event) => event.type === "platform.webhook.verified")
+  );
 }
 
 /** A successful answer and the fields its log line carries. */
@@ -53,7 +63,10 @@ export class WebhookHandlerSteps {
     this.blocks =
       options.blocks instanceof BlockSet
         ? options.blocks
-        : loadBlocks(options.blocks, { normalizer, env: options.env ?? (typeof process === "undefined" ? {} : process.env) });
+        : loadBlocks(options.blocks, {
+            normalizer,
+            env: options.env ?? (typeof process === "undefined" ? {} : process.env),
+          });
     this.ack = options.ack ?? "after-dispatch";
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
     this.shapeLimits = shapeLimitsOf(options);
@@ -63,7 +76,11 @@ export class WebhookHandlerSteps {
     this.onError = options.onError;
     const sinks: Sink[] = [...(options.sinks ?? [])];
     if (sink !== undefined) {
-      sinks.push({ name: "sink", write: async (batch) => sink(batch.events, batch.unhandled), close: async () => undefined });
+      sinks.push({
+        name: "sink",
+        write: async (batch) => sink(batch.events, batch.unhandled),
+        close: async () => undefined,
+      });
     }
     this.delivery = createDelivery({
       sinks,
@@ -74,7 +91,10 @@ export class WebhookHandlerSteps {
       ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
       ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
     });
-    this.bodyBudget = new BodyBudget(options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * this.bodyLimit), options.fairness);
+    this.bodyBudget = new BodyBudget(
+      options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * this.bodyLimit),
+      options.fairness,
+    );
   }
 
   /** One request: route, then `post` or `get`; one log line for the answer, whatever it is. */
@@ -96,7 +116,9 @@ export class WebhookHandlerSteps {
       const { requestId } = request;
       this.logger.info(
         "webhook",
-        requestId === undefined ? { method, path, status, ...answer.fields, ms } : { request_id: requestId, method, path, status, ...answer.fields, ms },
+        requestId === undefined
+          ? { method, path, status, ...answer.fields, ms }
+          : { request_id: requestId, method, path, status, ...answer.fields, ms },
       );
       return answer.response;
     } catch (error) {
@@ -106,7 +128,12 @@ export class WebhookHandlerSteps {
 
   /** For shims: the answer to a request they could not read in full, logged like any other. */
   refuse(request: { readonly method: string; readonly url: string }, error: unknown): HttpResponse {
-    return this.fail(request.method.toUpperCase(), routePath(parseRoute(request.url, this.basePath), this.basePath), Date.now(), error);
+    return this.fail(
+      request.method.toUpperCase(),
+      routePath(parseRoute(request.url, this.basePath), this.basePath),
+      Date.now(),
+      error,
+    );
   }
 
   matches(url: string): boolean {
@@ -118,7 +145,12 @@ export class WebhookHandlerSteps {
   }
 
   /** Checks, verifies, splits per block and dispatches; answers 200 with the counts (or at once, `immediate`). */
-  private async post(operations: PlatformOperations, target: Target, request: HttpRequest, receivedAt: Date): Promise<Answer> {
+  private async post(
+    operations: PlatformOperations,
+    target: Target,
+    request: HttpRequest,
+    receivedAt: Date,
+  ): Promise<Answer> {
     checkBody(request, this.bodyLimit);
     const { platform } = target;
     const verified = verifyTarget(operations, target, request);
@@ -138,15 +170,28 @@ export class WebhookHandlerSteps {
     const { requestId } = request;
     const delivery = this.delivery;
     const context: DeliveryContext =
-      requestId === undefined ? { platform, blockIds, receivedAt, delivery } : { platform, blockIds, receivedAt, delivery, requestId };
+      requestId === undefined
+        ? { platform, blockIds, receivedAt, delivery }
+        : { platform, blockIds, receivedAt, delivery, requestId };
     const running = this.dispatch(context, () => normalizeWork(operations, work, receivedAt));
-    if (running === undefined) return { response: json(200, { ok: true, ack: "immediate", ...extra }), fields: { platform, blocks: blockIds, ...extra } };
+    if (running === undefined)
+      return {
+        response: json(200, { ok: true, ack: "immediate", ...extra }),
+        fields: { platform, blocks: blockIds, ...extra },
+      };
     const result = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
     // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0) return { response: json(200, { ok: true, events, unhandled }), fields: { platform, blocks: blockIds, events, unhandled } };
-    return { response: json(200, { ok: true, events, unhandled, ...extra }), fields: { platform, blocks: blockIds, ...extra, events, unhandled } };
+    if (unrouted.count === 0)
+      return {
+        response: json(200, { ok: true, events, unhandled }),
+        fields: { platform, blocks: blockIds, events, unhandled },
+      };
+    return {
+      response: json(200, { ok: true, events, unhandled, ...extra }),
+      fields: { platform, blocks: blockIds, ...extra, events, unhandled },
+    };
   }
 
   /** A GET handshake, answered from the block's configuration alone; its event is delivered after the answer. */
@@ -161,7 +206,12 @@ export class WebhookHandlerSteps {
     if (result === undefined) throw this.allowed(operations);
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;
-    const fields = { platform, blocks: [block.id], events: answer.events.length, ...(ok ? {} : { code: "handshake_failed" }) };
+    const fields = {
+      platform,
+      blocks: [block.id],
+      events: answer.events.length,
+      ...(ok ? {} : { code: "handshake_failed" }),
+    };
     // the answer comes from the block's configuration alone: its event is delivered after it, whatever the
     // handlers and the store are doing (a hung handler or a store that is down made Meta's handshake a 500 or 503)
     if (answer.events.length > 0) {
@@ -227,10 +277,25 @@ export class WebhookHandlerSteps {
   }
 
   /** One log line and the error's answer, for every failure. */
-  private fail(method: string, path: string, started: number, error: unknown, requestId?: string, remote?: string): HttpResponse {
+  private fail(
+    method: string,
+    path: string,
+    started: number,
+    error: unknown,
+    requestId?: string,
+    remote?: string,
+  ): HttpResponse {
     const failure = asConvoticError(error);
     const response = errorResponse(failure);
-    const fields = { method, path, status: response.status, code: failure.code, error: failure.logDetail, ms: Date.now() - started, remote };
+    const fields = {
+      method,
+      path,
+      status: response.status,
+      code: failure.code,
+      error: failure.logDetail,
+      ms: Date.now() - started,
+      remote,
+    };
     this.logger[failure.logLevel]("webhook", requestId === undefined ? fields : { request_id: requestId, ...fields });
     return response;
   }

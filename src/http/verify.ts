@@ -41,10 +41,16 @@ export interface Split {
  * Parses the verified bytes and hands each account's slice to its block. A slice whose block has other secrets
  * than the ones that verified makes the whole request a 401: one app's secret never reaches another app's block.
  */
-export function splitWork(operations: PlatformOperations, blocks: BlockSet, verified: Verified, rawBody: Uint8Array): Split {
+export function splitWork(
+  operations: PlatformOperations,
+  blocks: BlockSet,
+  verified: Verified,
+  rawBody: Uint8Array,
+): Split {
   const { platform } = verified;
   const payload = operations.parse(rawBody);
-  if (verified.kind === "block") return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
+  if (verified.kind === "block")
+    return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
   const work: Work[] = [];
   const unrouted = new Set<string>();
   for (const slice of operations.accounts(payload) ?? []) {
@@ -54,7 +60,10 @@ export function splitWork(operations: PlatformOperations, blocks: BlockSet, veri
       continue;
     }
     if (blocks.groupOf(block) !== verified.group) {
-      throw new SignatureError(`the signature does not match the secrets of the block for account ${slice.account_id}`, { platform });
+      throw new SignatureError(
+        `the signature does not match the secrets of the block for account ${slice.account_id}`,
+        { platform },
+      );
     }
     work.push({ block, payload: slice.payload });
   }

@@ -24,7 +24,10 @@ export interface AuthFailureLogger extends FlushableLogger {
  * with their count, the first few remote addresses and their error codes. A route stays quiet after an interval
  * without refusals. Every other record passes through unchanged.
  */
-export function aggregateAuthFailures(logger: FlushableLogger, options: { intervalMs?: number } = {}): AuthFailureLogger {
+export function aggregateAuthFailures(
+  logger: FlushableLogger,
+  options: { intervalMs?: number } = {},
+): AuthFailureLogger {
   const intervalMs = options.intervalMs ?? DEFAULT_AUTH_FAILURE_INTERVAL_MS;
   const windows = new Map<string, Window>();
 

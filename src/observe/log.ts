@@ -111,7 +111,12 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
       const named = recordFields(fields, true);
       // the request id travels in the fields; `requestScope` is the fallback for records made inside one
       const id = named["request_id"] === undefined ? requestId() : undefined;
-      const text = formatRecord(new Date().toISOString(), level, message, id === undefined ? named : { request_id: id, ...named });
+      const text = formatRecord(
+        new Date().toISOString(),
+        level,
+        message,
+        id === undefined ? named : { request_id: id, ...named },
+      );
       batch.add(text + "\n", RANK[level] >= RANK.warn);
     };
   } else {
@@ -119,7 +124,10 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
     // JSON.stringify leaves U+2028, U+2029 and the C1 controls (U+0085 among them) raw, and some log tools take
     // them as line breaks: a client's 404 path or content type could start a forged line. Inside a JSON string
     // (the only place they can be) `\uXXXX` is the same text.
-    const destination = { write: (text: string) => batch.add(RAW_AFTER_JSON.test(text) ? text.replace(RAW_AFTER_JSON_ALL, escapeChar) : text, urgent) };
+    const destination = {
+      write: (text: string) =>
+        batch.add(RAW_AFTER_JSON.test(text) ? text.replace(RAW_AFTER_JSON_ALL, escapeChar) : text, urgent),
+    };
     const log = pino(
       {
         level: options.level ?? "info",

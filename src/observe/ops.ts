@@ -50,7 +50,11 @@ const NONE = "(none)";
 const HIDDEN = "(hidden)";
 
 function json(status: number, body: unknown): HttpResponse {
-  return { status, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    body: JSON.stringify(body),
+  };
 }
 
 function pathOf(url: string): string {
@@ -107,7 +111,10 @@ class ReadinessCache {
     }
     if (refreshing.length > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(refreshing), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.probeWaitMs)))]);
+      await Promise.race([
+        Promise.all(refreshing),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.probeWaitMs))),
+      ]);
       clearTimeout(timer);
     }
     return this.checks.map((check) => {
@@ -123,7 +130,15 @@ class ReadinessCache {
       timer = setTimeout(() => resolve(`no answer within ${this.checkTimeoutMs} ms`), this.checkTimeoutMs);
     });
     try {
-      state.result = await Promise.race([Promise.resolve().then(() => check.check()).then(() => "ok", (error: unknown) => messageOf(error)), timeout]);
+      state.result = await Promise.race([
+        Promise.resolve()
+          .then(() => check.check())
+          .then(
+            () => "ok",
+            (error: unknown) => messageOf(error),
+          ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
       state.at = Date.now();
@@ -159,13 +174,21 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
   }
 
   async function ops(path: string, method: string): Promise<HttpResponse> {
-    if (method !== "GET" && method !== "HEAD") return { ...json(405, { error: { code: "method_not_allowed", message: `${path} answers GET` } }), headers: { allow: "GET, HEAD" } };
+    if (method !== "GET" && method !== "HEAD")
+      return {
+        ...json(405, { error: { code: "method_not_allowed", message: `${path} answers GET` } }),
+        headers: { allow: "GET, HEAD" },
+      };
     if (path === "/healthz") return json(200, { status: "ok" });
     if (path === "/readyz") {
       if (draining) return json(503, { status: "draining" });
       const results = await readiness.results();
       const ready = blocks.all.length > 0 && results.every(([, result]) => result === "ok");
-      return json(ready ? 200 : 503, { status: ready ? "ready" : "not ready", blocks: blocks.all.length, checks: Object.fromEntries(results) });
+      return json(ready ? 200 : 503, {
+        status: ready ? "ready" : "not ready",
+        blocks: blocks.all.length,
+        checks: Object.fromEntries(results),
+      });
     }
     if (metrics === undefined) return json(404, { error: { code: "not_found", message: "metrics are not enabled" } });
     return { status: 200, headers: { "content-type": metrics.contentType }, body: await metrics.text() };
@@ -185,7 +208,11 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
       const { platform, block } = routeOf(path);
       metrics.request({ platform, block, status: response.status, code: codeOf(response), seconds });
     }
-    return { status: response.status, headers: { ...response.headers, "x-request-id": requestId }, body: response.body };
+    return {
+      status: response.status,
+      headers: { ...response.headers, "x-request-id": requestId },
+      body: response.body,
+    };
   };
   return Object.assign(observed, {
     bodyLimit: handler.bodyLimit,

@@ -7,7 +7,15 @@
 export { adapters, BUILT_IN_PLATFORMS, instagram, line, messenger, telegram, viber, whatsapp } from "../adapters";
 export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
-export type { AccountSlice, HandshakeRequest, HandshakeResult, HeaderMap, NormalizeContext, PlatformAdapter, VerifyRequest } from "../core";
+export type {
+  AccountSlice,
+  HandshakeRequest,
+  HandshakeResult,
+  HeaderMap,
+  NormalizeContext,
+  PlatformAdapter,
+  VerifyRequest,
+} from "../core";
 export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
 export { EnvelopeBuilder, ItemMapper } from "../core";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "../core";

@@ -71,7 +71,9 @@ function runnerOf(options: { runner?: TestRunner }): TestRunner {
   if (options.runner !== undefined) return options.runner;
   const globals = globalThis as unknown as Partial<TestRunner>;
   if (typeof globals.describe === "function" && typeof globals.it === "function") return globals as TestRunner;
-  throw new Error('describeAdapterConformance: no describe/it globals; under node:test pass { runner: await import("node:test") }');
+  throw new Error(
+    'describeAdapterConformance: no describe/it globals; under node:test pass { runner: await import("node:test") }',
+  );
 }
 
 function expectThrows(what: string, attempt: () => unknown, type: new (...args: never[]) => Error): void {
@@ -79,7 +81,9 @@ function expectThrows(what: string, attempt: () => unknown, type: new (...args: 
     attempt();
   } catch (error) {
     if (error instanceof type) return;
-    fail(`${what}: expected a ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    fail(
+      `${what}: expected a ${type.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   fail(`${what}: expected a ${type.name}, but nothing was thrown`);
 }
@@ -103,9 +107,16 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   const { valid, wrong } = options.secrets;
   const sign = (body: Uint8Array, secrets: S) => adapter.sign(body, secrets);
   const run = (fixture: Fixture): NormalizeResult =>
-    normalizer.processWebhook({ platform, rawBody: fixture.body, headers: sign(fixture.body, valid), secrets: valid, context });
+    normalizer.processWebhook({
+      platform,
+      rawBody: fixture.body,
+      headers: sign(fixture.body, valid),
+      secrets: valid,
+      context,
+    });
   const named = (name: string): Fixture =>
-    fixtures.find((fixture) => fixture.name === name) ?? fail(`no fixture "${name}.json" in ${options.fixturesDir}: write it`);
+    fixtures.find((fixture) => fixture.name === name) ??
+    fail(`no fixture "${name}.json" in ${options.fixturesDir}: write it`);
   const results = new Map<string, NormalizeResult>();
   const resultOf = (fixture: Fixture): NormalizeResult => {
     let result = results.get(fixture.name);
@@ -120,10 +131,15 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   };
 
   function checkSignatures(fixture: Fixture): void {
-    const verify = (rawBody: Uint8Array, headers: Record<string, string>) => normalizer.verify(platform, { rawBody, headers }, valid);
+    const verify = (rawBody: Uint8Array, headers: Record<string, string>) =>
+      normalizer.verify(platform, { rawBody, headers }, valid);
     verify(fixture.body, sign(fixture.body, valid));
     expectThrows(`${fixture.name} without signature headers`, () => verify(fixture.body, {}), SignatureError);
-    expectThrows(`${fixture.name} signed with the wrong secret`, () => verify(fixture.body, sign(fixture.body, wrong)), SignatureError);
+    expectThrows(
+      `${fixture.name} signed with the wrong secret`,
+      () => verify(fixture.body, sign(fixture.body, wrong)),
+      SignatureError,
+    );
     if (!signsBody(fixture.body)) return;
     const headers = sign(fixture.body, valid);
     const changed = Buffer.from(fixture.body);
@@ -131,9 +147,16 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
     expectThrows(`${fixture.name} with one byte changed`, () => verify(changed, headers), SignatureError);
     // the same JSON in other bytes: a receiver must verify what was sent, never a re-serialisation
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(fixture.body.toString("utf8"))), "utf8");
-    if (!reserialised.equals(fixture.body)) expectThrows(`${fixture.name} re-serialised`, () => verify(reserialised, headers), SignatureError);
-    const escaped = Buffer.from(fixture.body.toString("utf8").replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`), "utf8");
-    if (!escaped.equals(fixture.body)) expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(escaped, headers), SignatureError);
+    if (!reserialised.equals(fixture.body))
+      expectThrows(`${fixture.name} re-serialised`, () => verify(reserialised, headers), SignatureError);
+    const escaped = Buffer.from(
+      fixture.body
+        .toString("utf8")
+        .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+      "utf8",
+    );
+    if (!escaped.equals(fixture.body))
+      expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(escaped, headers), SignatureError);
   }
 
   runner.describe(`${platform} adapter conformance`, () => {
@@ -145,12 +168,17 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       runner.it(`${fixture.name}: produces its reviewed golden file`, () => {
         const text = goldenText(resultOf(fixture));
         if (update) return writeFileSync(fixture.goldenPath, text);
-        if (!existsSync(fixture.goldenPath)) fail(`${fixture.name}: no golden file; run with UPDATE_GOLDEN=1 and review ${basename(fixture.goldenPath)}`);
+        if (!existsSync(fixture.goldenPath))
+          fail(`${fixture.name}: no golden file; run with UPDATE_GOLDEN=1 and review ${basename(fixture.goldenPath)}`);
         const golden = readFileSync(fixture.goldenPath, "utf8");
         if (golden === text) return;
         // the lines `convotic replay` prints for a changed golden file, so a failure here reads like a review there
         const diff = jsonDiff(JSON.parse(golden), JSON.parse(text));
-        fail([`changed ${basename(fixture.goldenPath)}${diff.length === 0 ? ": formatting only" : ""}`, ...diff].join("\n"));
+        fail(
+          [`changed ${basename(fixture.goldenPath)}${diff.length === 0 ? ": formatting only" : ""}`, ...diff].join(
+            "\n",
+          ),
+        );
       });
       runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
         checkSignatures(fixture);
@@ -159,29 +187,39 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
 
     runner.it("is deterministic: the same bytes give the same output, byte for byte", () => {
       for (const fixture of fixtures) {
-        if (goldenText(run(fixture)) !== goldenText(resultOf(fixture))) fail(`${fixture.name}: two runs differ (use only the context's time and ids)`);
+        if (goldenText(run(fixture)) !== goldenText(resultOf(fixture)))
+          fail(`${fixture.name}: two runs differ (use only the context's time and ids)`);
       }
     });
 
     runner.it("emits envelopes that match the catalogue, with unique ids, raw ids and plausible times", () => {
       for (const fixture of fixtures) {
         const { events, unhandled } = resultOf(fixture);
-        if (events.length + unhandled.length === 0) fail(`${fixture.name}: no event and no unhandled record (report what you do not map)`);
+        if (events.length + unhandled.length === 0)
+          fail(`${fixture.name}: no event and no unhandled record (report what you do not map)`);
         const ids = new Set<string>();
         for (const event of events) {
           const checked = UnifiedEventSchema.safeParse(event);
-          if (!checked.success) fail(`${fixture.name}: ${event.type} does not match the catalogue: ${checked.error.message}`);
+          if (!checked.success)
+            fail(`${fixture.name}: ${event.type} does not match the catalogue: ${checked.error.message}`);
           if (ids.has(event.id)) fail(`${fixture.name}: two envelopes with id ${event.id}`);
           ids.add(event.id);
           if (event.platform !== platform) fail(`${fixture.name}: envelope platform is "${event.platform}"`);
-          if (event.metadata.raw_platform_event_id === "") fail(`${fixture.name}: ${event.type} has no metadata.raw_platform_event_id`);
+          if (event.metadata.raw_platform_event_id === "")
+            fail(`${fixture.name}: ${event.type} has no metadata.raw_platform_event_id`);
           const time = Date.parse(event.timestamp);
-          if (event.metadata.timestamp_source !== "received" && (time < EARLIEST_PLAUSIBLE || time >= LATEST_PLAUSIBLE)) {
-            fail(`${fixture.name}: ${event.type} at ${event.timestamp}: read the platform's time unit (seconds or ms?)`);
+          if (
+            event.metadata.timestamp_source !== "received" &&
+            (time < EARLIEST_PLAUSIBLE || time >= LATEST_PLAUSIBLE)
+          ) {
+            fail(
+              `${fixture.name}: ${event.type} at ${event.timestamp}: read the platform's time unit (seconds or ms?)`,
+            );
           }
         }
         for (const record of unhandled) {
-          if (record.kind === "" || record.raw === undefined) fail(`${fixture.name}: an unhandled record needs its kind and raw event`);
+          if (record.kind === "" || record.raw === undefined)
+            fail(`${fixture.name}: an unhandled record needs its kind and raw event`);
         }
       }
     });
@@ -190,29 +228,47 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       const produced = new Set(fixtures.flatMap((fixture) => resultOf(fixture).events.map((event) => event.type)));
       if (adapter.handshake !== undefined && options.handshake !== undefined) produced.add("platform.webhook.verified");
       const missing = adapter.emits.filter((type) => !produced.has(type));
-      if (missing.length > 0) fail(`emits declares ${missing.join(", ")}, which no fixture produces: add a fixture for each, or drop it from emits`);
+      if (missing.length > 0)
+        fail(
+          `emits declares ${missing.join(", ")}, which no fixture produces: add a fixture for each, or drop it from emits`,
+        );
     });
 
     runner.it("fails closed when the block has no secrets", () => {
       const fixture = fixtures[0] ?? fail("no fixtures");
       for (const secrets of [undefined, {}]) {
-        expectThrows("verify without secrets", () => normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid) }, secrets), ConfigError);
+        expectThrows(
+          "verify without secrets",
+          () => normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid) }, secrets),
+          ConfigError,
+        );
       }
     });
 
     runner.it("answers its GET handshake only for the configured token, when it has one", () => {
       if (adapter.handshake === undefined) {
-        if (normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, valid, context) !== undefined) fail("handshake answered without a handshake");
+        if (normalizer.handshake(platform, { query: new URLSearchParams(), headers: {} }, valid, context) !== undefined)
+          fail("handshake answered without a handshake");
         return;
       }
-      const handshake = options.handshake ?? fail("the adapter has a handshake: give options.handshake { query, challenge, invalidQuery }");
-      const ask = (query: string, secrets: S) => normalizer.handshake(platform, { query: new URLSearchParams(query), headers: {} }, secrets, context);
+      const handshake =
+        options.handshake ??
+        fail("the adapter has a handshake: give options.handshake { query, challenge, invalidQuery }");
+      const ask = (query: string, secrets: S) =>
+        normalizer.handshake(platform, { query: new URLSearchParams(query), headers: {} }, secrets, context);
       const ok = ask(handshake.query, valid);
-      if (ok?.status !== 200 || ok.body !== handshake.challenge) fail(`the handshake must answer 200 with "${handshake.challenge}"`);
-      if (!ok.events.every((event) => event.type === "platform.webhook.verified")) fail("a handshake emits only platform.webhook.verified");
-      for (const [what, query, secrets] of [["a wrong token", handshake.invalidQuery, valid], ["another block's secrets", handshake.query, wrong], ["no query", "", valid]] as const) {
+      if (ok?.status !== 200 || ok.body !== handshake.challenge)
+        fail(`the handshake must answer 200 with "${handshake.challenge}"`);
+      if (!ok.events.every((event) => event.type === "platform.webhook.verified"))
+        fail("a handshake emits only platform.webhook.verified");
+      for (const [what, query, secrets] of [
+        ["a wrong token", handshake.invalidQuery, valid],
+        ["another block's secrets", handshake.query, wrong],
+        ["no query", "", valid],
+      ] as const) {
         const refused = ask(query, secrets);
-        if (refused === undefined || refused.status < 400 || refused.events.length > 0) fail(`the handshake must refuse ${what} (4xx, no events)`);
+        if (refused === undefined || refused.status < 400 || refused.events.length > 0)
+          fail(`the handshake must refuse ${what} (4xx, no events)`);
       }
     });
 
@@ -220,38 +276,58 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}']) {
         expectThrows(`body ${JSON.stringify(body)}`, () => normalizer.normalize(platform, body, context), PayloadError);
       }
-      expectThrows("invalid UTF-8", () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context), PayloadError);
+      expectThrows(
+        "invalid UTF-8",
+        () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context),
+        PayloadError,
+      );
     });
 
     runner.it("reports a kind it does not map as unhandled, never thrown or dropped", () => {
-      const name = options.cases?.unknown ?? fail("give options.cases.unknown: a fixture with a kind the adapter does not map");
+      const name =
+        options.cases?.unknown ?? fail("give options.cases.unknown: a fixture with a kind the adapter does not map");
       const result = resultOf(named(name));
-      if (result.unhandled.length === 0) fail(`${name}: the unmapped kind must come out as an unhandled record (builder.unhandled / mapper.unhandled)`);
+      if (result.unhandled.length === 0)
+        fail(`${name}: the unmapped kind must come out as an unhandled record (builder.unhandled / mapper.unhandled)`);
     });
 
     runner.it("emits or reports every item of a batch", () => {
-      const batch = options.cases?.batch ?? fail("write a fixture batching several raw items and give options.cases.batch: { fixture, items } (or false when the platform sends one item per body)");
+      const batch =
+        options.cases?.batch ??
+        fail(
+          "write a fixture batching several raw items and give options.cases.batch: { fixture, items } (or false when the platform sends one item per body)",
+        );
       if (batch === false) return;
       const result = resultOf(named(batch.fixture));
       const reported = new Set([
         ...result.events.map((event) => event.metadata.raw_platform_event_id),
         ...result.unhandled.map((record, index) => record.raw_platform_event_id ?? `unhandled#${index}`),
       ]);
-      if (reported.size < batch.items) fail(`${batch.fixture}: ${batch.items} items in, ${reported.size} came out: map every item of every list`);
+      if (reported.size < batch.items)
+        fail(`${batch.fixture}: ${batch.items} items in, ${reported.size} came out: map every item of every list`);
     });
 
     runner.it("isolates a malformed item: it alone is reported, its neighbours are emitted", () => {
-      const name = options.cases?.poisoned ?? fail("write a fixture batching good items and one malformed item, give it as options.cases.poisoned, and map each item inside builder.item()");
+      const name =
+        options.cases?.poisoned ??
+        fail(
+          "write a fixture batching good items and one malformed item, give it as options.cases.poisoned, and map each item inside builder.item()",
+        );
       let result: NormalizeResult;
       try {
         result = resultOf(named(name));
       } catch (error) {
-        if (error instanceof ConvoticError) fail(`${name}: one malformed item refused the whole body (${error.code}): map each item inside builder.item()`);
+        if (error instanceof ConvoticError)
+          fail(
+            `${name}: one malformed item refused the whole body (${error.code}): map each item inside builder.item()`,
+          );
         throw error;
       }
       const batches = options.cases?.batch !== false;
       if ((batches && result.events.length === 0) || result.unhandled.length === 0) {
-        fail(`${name}: expected the good items as events and the malformed one unhandled, got ${result.events.length} event(s), ${result.unhandled.length} unhandled`);
+        fail(
+          `${name}: expected the good items as events and the malformed one unhandled, got ${result.events.length} event(s), ${result.unhandled.length} unhandled`,
+        );
       }
     });
   });

@@ -12,7 +12,13 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 const child = (path: string, key: string | number) =>
-  typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (path === "" ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`;
+  typeof key === "number"
+    ? `${path}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? path === ""
+        ? key
+        : `${path}.${key}`
+      : `${path}[${JSON.stringify(key)}]`;
 
 export function diffJson(before: unknown, after: unknown, path = ""): Change[] {
   if (Array.isArray(before) && Array.isArray(after)) {
@@ -35,7 +41,9 @@ export function diffJson(before: unknown, after: unknown, path = ""): Change[] {
     }
     return changes;
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ kind: "changed", path: path || "(root)", before, after }];
+  return JSON.stringify(before) === JSON.stringify(after)
+    ? []
+    : [{ kind: "changed", path: path || "(root)", before, after }];
 }
 
 const MAX_VALUE = 120;

@@ -12,7 +12,11 @@ export function rawBodyOf(body: Uint8Array | string | object): Buffer {
 }
 
 /** The headers the platform would send with these bytes, content type included. */
-export function signedHeaders<S>(adapter: PlatformAdapter<unknown, S>, body: Uint8Array | string | object, secrets: S): Record<string, string> {
+export function signedHeaders<S>(
+  adapter: PlatformAdapter<unknown, S>,
+  body: Uint8Array | string | object,
+  secrets: S,
+): Record<string, string> {
   return { "content-type": "application/json", ...adapter.sign(rawBodyOf(body), secrets) };
 }
 
@@ -25,7 +29,12 @@ export function signedRequest<S>(
 ): { method: "POST"; url: string; headers: HeaderMap; rawBody: Buffer } {
   const rawBody = rawBodyOf(body);
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
-  return { method: "POST", url: `${basePath}/${encodeURIComponent(options.blockId)}`, headers: signedHeaders(adapter, rawBody, secrets), rawBody };
+  return {
+    method: "POST",
+    url: `${basePath}/${encodeURIComponent(options.blockId)}`,
+    headers: signedHeaders(adapter, rawBody, secrets),
+    rawBody,
+  };
 }
 
 /** The same request as a fetch `Request`, for `toFetchHandler` or any fetch-style framework. */

@@ -7,7 +7,13 @@ import { join } from "node:path";
 // (and autocannon) in bench/node_modules may be absent: they must then be skipped with the reason, not fail.
 
 const ROOT = join(__dirname, "..", "..");
-const SINGLE = { whatsapp: "text", messenger: "text-message", instagram: "text-message", line: "message-text", telegram: "message-text-private" } as const;
+const SINGLE = {
+  whatsapp: "text",
+  messenger: "text-message",
+  instagram: "text-message",
+  line: "message-text",
+  telegram: "message-text-private",
+} as const;
 
 interface Summary {
   median: number;
@@ -22,17 +28,28 @@ interface PeerFigure {
 }
 interface BenchOutput {
   mode: string;
-  single: Record<string, { floor: Summary; naive: Summary; ours: Summary; events_per_op: number; peers: Record<string, PeerFigure> }>;
+  single: Record<
+    string,
+    { floor: Summary; naive: Summary; ours: Summary; events_per_op: number; peers: Record<string, PeerFigure> }
+  >;
   mixed_corpus: { bodies: number; rejected_by_ours: number };
   peers: { versions: Record<string, string>; skipped: Record<string, string>; network_calls: { refused: string[] } };
   batches: Record<string, { sizes: Record<string, { events_per_op: number; ours: Summary; floor: Summary }> }>;
   http: { skipped?: string; servers?: Record<string, { non_2xx: number; errors: number; req_per_s: Summary }> };
   memory: { events: number; final: { heap_used_mb: number; rss_mb: number } };
-  jetstream: { skipped?: string; settings?: Record<string, { events_per_s_median: number; runs: { events: number; requests: number; non_2xx: number; errors: number }[] }> };
+  jetstream: {
+    skipped?: string;
+    settings?: Record<
+      string,
+      { events_per_s_median: number; runs: { events: number; requests: number; non_2xx: number; errors: number }[] }
+    >;
+  };
 }
 
 function goldenEventCount(platform: string, fixture: string): number {
-  const golden = JSON.parse(readFileSync(join(ROOT, "fixtures", platform, `${fixture}.golden.json`), "utf8")) as { events: unknown[] };
+  const golden = JSON.parse(readFileSync(join(ROOT, "fixtures", platform, `${fixture}.golden.json`), "utf8")) as {
+    events: unknown[];
+  };
   return golden.events.length;
 }
 
@@ -42,9 +59,15 @@ describe("npm run bench -- --smoke", () => {
   let output: BenchOutput;
 
   beforeAll(() => {
-    if (!existsSync(join(ROOT, "dist", "index.js"))) throw new Error("dist/ is missing: the bench measures the build (npm test builds first)");
-    const run = spawnSync(process.execPath, [join(ROOT, "bench", "main.mjs"), "--smoke"], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
-    if (run.status !== 0) throw new Error(`bench --smoke exited ${run.status ?? run.signal}: ${run.stderr.slice(-2000)}`);
+    if (!existsSync(join(ROOT, "dist", "index.js")))
+      throw new Error("dist/ is missing: the bench measures the build (npm test builds first)");
+    const run = spawnSync(process.execPath, [join(ROOT, "bench", "main.mjs"), "--smoke"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 150_000,
+    });
+    if (run.status !== 0)
+      throw new Error(`bench --smoke exited ${run.status ?? run.signal}: ${run.stderr.slice(-2000)}`);
     const last = run.stdout.trim().split("\n").pop() ?? "";
     output = (JSON.parse(last) as { bench: BenchOutput }).bench;
   }, 180_000);
@@ -84,7 +107,9 @@ describe("npm run bench -- --smoke", () => {
     }
     for (const name of ["@line/bot-sdk", "grammy", "chat"]) {
       const skipped = output.peers.skipped[name];
-      expect(output.peers.versions[name] !== undefined || (typeof skipped === "string" && skipped.length > 0)).toBe(true);
+      expect(output.peers.versions[name] !== undefined || (typeof skipped === "string" && skipped.length > 0)).toBe(
+        true,
+      );
     }
     expect(output.peers.network_calls.refused).toEqual([]);
   });

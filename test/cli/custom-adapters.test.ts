@@ -45,7 +45,12 @@ exports.echo = defineAdapter({
 
 function capture() {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _encoding, callback) { chunks.push(chunk.toString()); callback(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
   return { stream, text: () => chunks.join("") };
 }
 
@@ -57,7 +62,10 @@ beforeAll(() => {
   writeFileSync(join(dir, "adapters", "echo.js"), ADAPTER_SOURCE);
   writeFileSync(
     join(dir, "convotic.config.json"),
-    JSON.stringify({ adapters: ["./adapters/echo.js"], blocks: [{ id: "echo-1", platform: "echo", workspace_id: "ws_echo", secrets: { secrets: [SECRET] } }] }),
+    JSON.stringify({
+      adapters: ["./adapters/echo.js"],
+      blocks: [{ id: "echo-1", platform: "echo", workspace_id: "ws_echo", secrets: { secrets: [SECRET] } }],
+    }),
   );
   writeFileSync(join(dir, "missing.json"), JSON.stringify({ adapters: ["./adapters/nope.js"], blocks: [] }));
 });
@@ -65,9 +73,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `serve` as users run it: the built CLI in its own process, loading the adapter with Node's own require. */
 function spawnServe(config: string) {
-  const child = spawn(process.execPath, [join(__dirname, "..", "..", "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, "..", "..", "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (chunk: Buffer) => (out.stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (out.stderr += chunk.toString()));
@@ -84,25 +96,41 @@ describe("serve with custom adapters", () => {
       if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(url).toBeDefined();
-    const body = JSON.stringify({ events: [{ id: "e1", user: "u1", at: 1767225600000 }, { id: 7 }, { id: "e3", user: "u3", at: 1767225600000 }] });
+    const body = JSON.stringify({
+      events: [{ id: "e1", user: "u1", at: 1767225600000 }, { id: 7 }, { id: "e3", user: "u3", at: 1767225600000 }],
+    });
     const response = await fetch(`${url}/webhooks/echo-1`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-echo-signature": hmacOf("sha256", SECRET, body) },
       body,
     });
     expect(response.status).toBe(200);
-    const unsigned = await fetch(`${url}/webhooks/echo-1`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const unsigned = await fetch(`${url}/webhooks/echo-1`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(unsigned.status).toBe(401);
     served.child.kill("SIGTERM");
     expect(await served.exited).toBe(0);
-    const events = served.out.stdout.trim().split("\n").map((text) => JSON.parse(text) as { platform: string; type: string });
-    expect(events.map((event) => [event.platform, event.type])).toEqual([["echo", "messaging.follow"], ["echo", "messaging.follow"]]);
+    const events = served.out.stdout
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as { platform: string; type: string });
+    expect(events.map((event) => [event.platform, event.type])).toEqual([
+      ["echo", "messaging.follow"],
+      ["echo", "messaging.follow"],
+    ]);
   });
 
   it("exits 1 with one line when an adapter module cannot be found", async () => {
     const stderr = capture();
     const code = await run(["serve", "--config", join(dir, "missing.json"), "--port", "0"], {
-      stdin: new PassThrough(), stdout: capture().stream, stderr: stderr.stream, env: {}, signals: new EventEmitter(),
+      stdin: new PassThrough(),
+      stdout: capture().stream,
+      stderr: stderr.stream,
+      env: {},
+      signals: new EventEmitter(),
     });
     expect(code).toBe(1);
     expect(stderr.text()).toMatch(/adapters: no file .*nope\.js/);

@@ -3,7 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, root } from "../package/support";
-import { CLI, cleanUp, errorLines, fifo, serveConfig, slowUpload, spawnServe, TOKEN, track, update, waitFor } from "../support/serve-process";
+import {
+  CLI,
+  cleanUp,
+  errorLines,
+  fifo,
+  serveConfig,
+  slowUpload,
+  spawnServe,
+  TOKEN,
+  track,
+  update,
+  waitFor,
+} from "../support/serve-process";
 
 /*
  * How `convotic serve` ends (issue 22), met the way an operator meets it: the built CLI in its own process, its
@@ -28,10 +40,13 @@ function updateIds(stdout: string): number[] {
   return stdout
     .split("\n")
     .filter((line) => line !== "")
-    .map((line) => Number((JSON.parse(line) as { metadata: { raw_platform_event_id: string } }).metadata.raw_platform_event_id));
+    .map((line) =>
+      Number((JSON.parse(line) as { metadata: { raw_platform_event_id: string } }).metadata.raw_platform_event_id),
+    );
 }
 
-const STOPPING_AGAIN = /(SIGTERM|SIGINT) received while stopping: the grace period continues \(\d+ ms left\); SIGKILL stops at once/g;
+const STOPPING_AGAIN =
+  /(SIGTERM|SIGINT) received while stopping: the grace period continues \(\d+ ms left\); SIGKILL stops at once/g;
 
 describe("convotic serve: how it ends", () => {
   it("exits 3 with one error line when its stdout reader exits (serve | head -n 3)", async () => {
@@ -45,14 +60,22 @@ describe("convotic serve: how it ends", () => {
     shell.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     shell.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const shellExited = new Promise<number | null>((resolve) => shell.once("exit", resolve));
-    const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], "serve to listen", 20_000, () => stderr);
+    const url = await waitFor(
+      () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
+      "serve to listen",
+      20_000,
+      () => stderr,
+    );
     const statuses: (number | "refused")[] = [];
     for (let id = 1; id <= 200; id += 1) {
       const status = await fetch(`${url}/webhooks/tg`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TOKEN },
         body: update(id, 50),
-      }).then((response) => response.status, () => "refused" as const);
+      }).then(
+        (response) => response.status,
+        () => "refused" as const,
+      );
       statuses.push(status);
       if (status !== 200) break;
     }
@@ -66,7 +89,8 @@ describe("convotic serve: how it ends", () => {
     const stdoutFailed = / error stdout failed \(its reader is gone\); stopping with exit 3.*EPIPE/;
     expect(errors.filter((line) => stdoutFailed.test(line))).toHaveLength(1);
     // the only other error lines are the answers to the requests that met the dead reader (5xx, to be sent again)
-    for (const line of errors.filter((text) => !stdoutFailed.test(text))) expect(line).toMatch(/ error webhook .*status=5\d\d .*EPIPE/);
+    for (const line of errors.filter((text) => !stdoutFailed.test(text)))
+      expect(line).toMatch(/ error webhook .*status=5\d\d .*EPIPE/);
     expect(stderr).toContain("stopped (exit 3)");
   }, 30_000);
 
@@ -81,20 +105,35 @@ describe("convotic serve: how it ends", () => {
     const signalled = Date.now();
     served.child.kill("SIGTERM");
     // a supervisor's and npm's signals, then an impatient Ctrl-C: logged, and the grace still runs its course
-    await waitFor(() => (served.stderr().includes("shutting down") ? true : undefined), "the shutdown to start", 5000, served.stderr);
+    await waitFor(
+      () => (served.stderr().includes("shutting down") ? true : undefined),
+      "the shutdown to start",
+      5000,
+      served.stderr,
+    );
     served.child.kill("SIGTERM");
     served.child.kill("SIGINT");
     const exit = await served.exited;
     expect(exit).toMatchObject({ code: 3, signal: null });
     // one line each, in the kernel's order of delivery (SIGINT, the lower number, may come first)
-    expect(served.stderr().match(STOPPING_AGAIN)?.map((line) => line.split(" ")[0]).sort()).toEqual(["SIGINT", "SIGTERM"]);
+    expect(
+      served
+        .stderr()
+        .match(STOPPING_AGAIN)
+        ?.map((line) => line.split(" ")[0])
+        .sort(),
+    ).toEqual(["SIGINT", "SIGTERM"]);
     const took = exit.at - signalled;
     expect(took).toBeGreaterThanOrEqual(950);
     expect(took).toBeLessThan(1000 + 2500);
-    const abandoned = /the shutdown grace period of 1000 ms ended; abandoned (\d+) bytes of stdout/.exec(served.stderr());
+    const abandoned = /the shutdown grace period of 1000 ms ended; abandoned (\d+) bytes of stdout/.exec(
+      served.stderr(),
+    );
     expect(Number(abandoned?.[1])).toBeGreaterThan(0);
     // besides the answer line of the request refused with 503, one error line: the abandoned bytes
-    expect(errorLines(served.stderr()).filter((line) => !/ error webhook .*status=503 code=sink_backpressure/.test(line))).toEqual([abandoned?.[0] === undefined ? "" : expect.stringContaining(abandoned[0])]);
+    expect(
+      errorLines(served.stderr()).filter((line) => !/ error webhook .*status=503 code=sink_backpressure/.test(line)),
+    ).toEqual([abandoned?.[0] === undefined ? "" : expect.stringContaining(abandoned[0])]);
   }, 30_000);
 
   it("logs a second SIGTERM and a SIGINT during the grace period, finishes the request in flight and writes every acknowledged event (exit 0)", async () => {
@@ -109,11 +148,26 @@ describe("convotic serve: how it ends", () => {
 
     const signalled = Date.now();
     served.child.kill("SIGTERM");
-    await waitFor(() => (served.stderr().includes("shutting down") ? true : undefined), "the shutdown to start", 5000, served.stderr);
+    await waitFor(
+      () => (served.stderr().includes("shutting down") ? true : undefined),
+      "the shutdown to start",
+      5000,
+      served.stderr,
+    );
     served.child.kill("SIGTERM");
-    await waitFor(() => (served.stderr().match(STOPPING_AGAIN)?.length === 1 ? true : undefined), "the second SIGTERM's line", 5000, served.stderr);
+    await waitFor(
+      () => (served.stderr().match(STOPPING_AGAIN)?.length === 1 ? true : undefined),
+      "the second SIGTERM's line",
+      5000,
+      served.stderr,
+    );
     served.child.kill("SIGINT");
-    await waitFor(() => (served.stderr().match(STOPPING_AGAIN)?.length === 2 ? true : undefined), "the SIGINT's line", 5000, served.stderr);
+    await waitFor(
+      () => (served.stderr().match(STOPPING_AGAIN)?.length === 2 ? true : undefined),
+      "the SIGINT's line",
+      5000,
+      served.stderr,
+    );
     expect(served.child.exitCode).toBeNull();
     expect(served.child.signalCode).toBeNull();
 
@@ -123,7 +177,10 @@ describe("convotic serve: how it ends", () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.at - signalled).toBeLessThan(8000); // it exited when the work was done, not at the grace's end
     expect(updateIds(pipe.text()).sort((a, b) => a - b)).toEqual([...acknowledged, 1000]);
-    expect(served.stderr().match(STOPPING_AGAIN)).toEqual([expect.stringContaining("SIGTERM"), expect.stringContaining("SIGINT")]);
+    expect(served.stderr().match(STOPPING_AGAIN)).toEqual([
+      expect.stringContaining("SIGTERM"),
+      expect.stringContaining("SIGINT"),
+    ]);
     expect(served.stderr()).toContain("stopped (exit 0)");
     expect(errorLines(served.stderr())).toEqual([]);
   }, 30_000);
@@ -148,21 +205,38 @@ describe("signals through npm start", () => {
   it("survives the SIGTERM sent to the process group plus the copy npm forwards, with a request in flight (exit 0, the event written)", async () => {
     // `timeout 60 npm start`, a container runtime or a terminal's Ctrl-C signal the whole group: node hears the
     // signal itself and again when npm forwards it. The script's `exec` makes node npm's direct child.
-    const npm = spawn("npm", ["start", "--ignore-scripts"], { cwd: root, env: { ...cleanEnv, PORT: "0" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const npm = spawn("npm", ["start", "--ignore-scripts"], {
+      cwd: root,
+      env: { ...cleanEnv, PORT: "0" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     track(npm, { group: true });
     let stdout = "";
     let stderr = "";
     npm.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     npm.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once("exit", (code, signal) => resolve({ code, signal })));
-    const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], "npm start to listen", 30_000, () => stderr);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      npm.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    const url = await waitFor(
+      () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
+      "npm start to listen",
+      30_000,
+      () => stderr,
+    );
     // the example config's embedded default, used when TELEGRAM_SECRET_TOKEN is not set
     const headers = { "content-type": "application/json", "x-telegram-bot-api-secret-token": "dev-secret-token" };
     const upload = slowUpload(url, update(77, 50), { path: "/webhooks/tg-demo", headers });
     await upload.started;
 
     process.kill(-npm.pid!, "SIGTERM");
-    await waitFor(() => (stderr.includes("shutting down") ? true : undefined), "the shutdown to start", 5000, () => stderr);
+    await waitFor(
+      () => (stderr.includes("shutting down") ? true : undefined),
+      "the shutdown to start",
+      5000,
+      () => stderr,
+    );
     expect(await upload.finish()).toBe(200);
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(stdout).toContain('"raw_platform_event_id":"77"');
@@ -174,9 +248,16 @@ describe("signals through npm start", () => {
 
 describe("one-shot commands", () => {
   it("exit 0 quietly when their reader closes the pipe early (convotic schema | head -c 10)", async () => {
-    const shell = spawn("bash", ["-c", `"${process.execPath}" "${CLI}" schema | head -c 10 >/dev/null; echo "schema exited \${PIPESTATUS[0]}" >&2`], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const shell = spawn(
+      "bash",
+      [
+        "-c",
+        `"${process.execPath}" "${CLI}" schema | head -c 10 >/dev/null; echo "schema exited \${PIPESTATUS[0]}" >&2`,
+      ],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     shell.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     await new Promise((resolve) => shell.once("exit", resolve));

@@ -7,7 +7,9 @@ const context = { workspace_id: "ws", block_id: "blk", received_at: "2026-11-22T
 
 function follow(b: EnvelopeBuilder, key: string, rawId = key) {
   const data = { contact_id: b.contactId(1), conversation_id: b.conversationId(1) };
-  return b.mapper({ kind: "follow", raw: { key }, key, timestamp: 1751368800, metadata: { raw_platform_event_id: rawId } }).emit("messaging.follow", data);
+  return b
+    .mapper({ kind: "follow", raw: { key }, key, timestamp: 1751368800, metadata: { raw_platform_event_id: rawId } })
+    .emit("messaging.follow", data);
 }
 
 describe("EnvelopeBuilder", () => {
@@ -15,7 +17,13 @@ describe("EnvelopeBuilder", () => {
     const b = new EnvelopeBuilder("test", context);
     const first = follow(b, "k");
     follow(b, "k");
-    const other = b.mapper({ kind: "follow", raw: {}, key: "k", timestamp: 1751368801, metadata: { raw_platform_event_id: "k" } });
+    const other = b.mapper({
+      kind: "follow",
+      raw: {},
+      key: "k",
+      timestamp: 1751368801,
+      metadata: { raw_platform_event_id: "k" },
+    });
     const second = other.emit("messaging.follow", { contact_id: b.contactId(1), conversation_id: b.conversationId(1) });
     const ids = b.result().events.map((event) => event.id);
     expect(ids).toEqual([first.id, second.id]);
@@ -30,7 +38,9 @@ describe("EnvelopeBuilder", () => {
     }
     const result = b.result();
     expect(result.events).toHaveLength(2);
-    expect(result.unhandled).toMatchObject([{ kind: "follow", raw: { key: 7 }, reason: expect.stringMatching(/key: /) }]);
+    expect(result.unhandled).toMatchObject([
+      { kind: "follow", raw: { key: 7 }, reason: expect.stringMatching(/key: /) },
+    ]);
   });
 
   it("takes back what an item emitted before it failed", () => {
@@ -107,17 +117,27 @@ describe("withFields", () => {
   // it replaces `{ ...base, ...fields }` in the mappings (for V8's maps, see there): it must build the same object
   const cases: [object, object][] = [
     [{ a: 1, b: "x" }, { c: [1] }],
-    [{ a: 1, b: "x" }, { a: 2, d: undefined }],
+    [
+      { a: 1, b: "x" },
+      { a: 2, d: undefined },
+    ],
     [{}, {}],
-    [{ z: 1, y: 2 }, { x: 3, z: 4 }],
-    [JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object, JSON.parse('{"b": 2, "__proto__": 3}') as object],
+    [
+      { z: 1, y: 2 },
+      { x: 3, z: 4 },
+    ],
+    [
+      JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object,
+      JSON.parse('{"b": 2, "__proto__": 3}') as object,
+    ],
     [Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 }), { more: 3 }],
   ];
   it.each(cases)("builds what a spread builds: %j + %j", (base, fields) => {
     const built = withFields(base, fields);
     const spread = { ...base, ...fields };
     expect(Reflect.ownKeys(built)).toEqual(Reflect.ownKeys(spread));
-    for (const key of Reflect.ownKeys(spread)) expect(Object.getOwnPropertyDescriptor(built, key)).toEqual(Object.getOwnPropertyDescriptor(spread, key));
+    for (const key of Reflect.ownKeys(spread))
+      expect(Object.getOwnPropertyDescriptor(built, key)).toEqual(Object.getOwnPropertyDescriptor(spread, key));
     expect(Object.getPrototypeOf(built)).toBe(Object.prototype);
     expect(built).not.toBe(base);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
@@ -136,13 +156,15 @@ describe("defined", () => {
 
 describe("parseJsonKeepingBigIntegers", () => {
   it("keeps integers beyond 2^53 exact as strings and leaves strings and small numbers alone", () => {
-    const text = '{"token":4912661846655238145,"small":1457764197627,"text":"not 4912661846655238145 \\" 12345678901234567","neg":-4912661846655238145,"float":1.5e300,"fraction":0.12345678901234567,"exp":1e-12345678901234567}';
+    const text =
+      '{"token":4912661846655238145,"small":1457764197627,"text":"not 4912661846655238145 \\" 12345678901234567","neg":-4912661846655238145,"float":1.5e300,"fraction":0.12345678901234567,"exp":1e-12345678901234567}';
     expect(parseJsonKeepingBigIntegers(text)).toEqual({
       token: "4912661846655238145",
       small: 1457764197627,
       text: 'not 4912661846655238145 " 12345678901234567',
       neg: "-4912661846655238145",
       float: 1.5e300,
+      // eslint-disable-next-line no-loss-of-precision -- the parser must give what JSON.parse gives for it
       fraction: 0.12345678901234567,
       exp: 0,
     });

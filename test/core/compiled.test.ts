@@ -47,7 +47,10 @@ function expectAgrees(schema: z.ZodType, parse: (value: unknown) => unknown, val
 function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (typeof value !== "object" || value === null) return [prefix];
   const keys: (string | number)[] = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
-  return [prefix, ...keys.flatMap((key) => pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key]))];
+  return [
+    prefix,
+    ...keys.flatMap((key) => pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key])),
+  ];
 }
 
 const OPS = ["set", "delete", "extra", "reorder", "proto"] as const;
@@ -69,16 +72,18 @@ function mutated(value: unknown, path: readonly (string | number)[], change: Cha
   if (change.op === "set") parent[last] = change.value;
   else if (change.op === "delete") delete parent[last];
   else if (change.op === "extra") {
-    if (typeof target === "object" && target !== null) (target as Record<string, unknown>)["undocumented"] = change.value;
+    if (typeof target === "object" && target !== null)
+      (target as Record<string, unknown>)["undocumented"] = change.value;
   } else if (change.op === "reorder") {
     if (isObject) parent[last] = Object.fromEntries(Object.entries(target).reverse());
   } else if (isObject) {
     const rest = JSON.stringify(target).slice(1);
-    parent[last] = JSON.parse(`{"__proto__":${JSON.stringify(change.value) ?? "null"}${rest === "}" ? "" : ","}${rest}`);
+    parent[last] = JSON.parse(
+      `{"__proto__":${JSON.stringify(change.value) ?? "null"}${rest === "}" ? "" : ","}${rest}`,
+    );
   }
   return copy["root"];
 }
-
 
 const anyValue = fc.oneof(
   fc.string(),
@@ -113,11 +118,15 @@ const bodies = normalizer.platforms.flatMap((platform) => {
 });
 
 describe.each(modes)("compiled parsers as $name", ({ options }) => {
-  const payloadParsers = new Map(normalizer.platforms.map((platform) => {
-    const adapter = normalizer.adapterFor(platform);
-    return [adapter, compileParse(adapter.payload, undefined, options)] as const;
-  }));
-  const envelopeParsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type], undefined, options)]));
+  const payloadParsers = new Map(
+    normalizer.platforms.map((platform) => {
+      const adapter = normalizer.adapterFor(platform);
+      return [adapter, compileParse(adapter.payload, undefined, options)] as const;
+    }),
+  );
+  const envelopeParsers = new Map(
+    EVENT_TYPES.map((type) => [type, compileParse(envelopeSchemas[type], undefined, options)]),
+  );
   const compile = (schema: z.ZodType) => compileParse(schema, undefined, options)!;
 
   describe("raw payloads", () => {
@@ -134,7 +143,9 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
     it("never accept a mutated body zod rejects, nor return anything but zod's output", () => {
       fc.assert(
         fc.property(
-          fc.constantFrom(...bodies).chain((body) => fc.tuple(fc.constant(body), fc.constantFrom(...pathsOf(body.json)), changes)),
+          fc
+            .constantFrom(...bodies)
+            .chain((body) => fc.tuple(fc.constant(body), fc.constantFrom(...pathsOf(body.json)), changes)),
           ([{ adapter, json }, path, change]) => {
             expectAgrees(adapter.payload, payloadParsers.get(adapter)!, mutated(json, path, change));
           },
@@ -162,10 +173,13 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
     it("never accept a mutated envelope zod rejects, nor return anything but zod's output", () => {
       fc.assert(
         fc.property(
-          fc.constantFrom(...envelopes).chain((envelope) => fc.tuple(fc.constant(envelope), fc.constantFrom(...pathsOf(envelope)), changes)),
+          fc
+            .constantFrom(...envelopes)
+            .chain((envelope) => fc.tuple(fc.constant(envelope), fc.constantFrom(...pathsOf(envelope)), changes)),
           ([envelope, path, change]) => {
             const parse = envelopeParsers.get(envelope.type);
-            if (parse !== undefined) expectAgrees(envelopeSchemas[envelope.type], parse, mutated(envelope, path, change));
+            if (parse !== undefined)
+              expectAgrees(envelopeSchemas[envelope.type], parse, mutated(envelope, path, change));
           },
         ),
         { numRuns: 3000 },
@@ -174,7 +188,11 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
   });
 
   it("reorder keys as zod does, and keep a key given as undefined", () => {
-    const schema = z.strictObject({ a: z.string(), b: z.string().optional(), c: z.array(z.strictObject({ x: z.number(), y: z.number().optional() })) });
+    const schema = z.strictObject({
+      a: z.string(),
+      b: z.string().optional(),
+      c: z.array(z.strictObject({ x: z.number(), y: z.number().optional() })),
+    });
     const parse = compile(schema);
     const value = { c: [{ y: undefined, x: 1 }], b: undefined, a: "a" };
     expect(JSON.stringify(Object.keys(parse(value) as object))).toBe(JSON.stringify(Object.keys(schema.parse(value))));
@@ -184,9 +202,17 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
 
   it("give a loose object zod's key order: the shape's keys, then the others as they came", () => {
     const schema = z.looseObject({ a: z.string().optional(), b: z.number() });
-    for (const value of [{ x: 1, b: 2, a: undefined, y: { deep: [1] } }, { a: "a", x: 1, b: 2 }, { b: 2, a: "a" }, { x: 1, b: 3 }, { b: 2, x: 1, a: "a" }]) {
+    for (const value of [
+      { x: 1, b: 2, a: undefined, y: { deep: [1] } },
+      { a: "a", x: 1, b: 2 },
+      { b: 2, a: "a" },
+      { x: 1, b: 3 },
+      { b: 2, x: 1, a: "a" },
+    ]) {
       expectAgrees(schema, compile(schema), value);
-      expect(JSON.stringify(Object.keys(compile(schema)(value) as object))).toBe(JSON.stringify(Object.keys(schema.parse(value))));
+      expect(JSON.stringify(Object.keys(compile(schema)(value) as object))).toBe(
+        JSON.stringify(Object.keys(schema.parse(value))),
+      );
     }
     const withProto = JSON.parse('{"b":1,"__proto__":{"polluted":true}}') as unknown;
     expect(compile(schema)(withProto)).toBe(REJECTED); // left to zod
@@ -196,7 +222,11 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
 
   it("refuse an own __proto__ key as zod does, and never take it as a prototype", () => {
     const strict = z.strictObject({ a: z.string(), b: z.strictObject({ c: z.number().optional() }) });
-    for (const text of ['{"a":"a","b":{},"__proto__":{"x":1}}', '{"__proto__":null,"a":"a","b":{}}', '{"a":"a","b":{"__proto__":{"c":1}}}']) {
+    for (const text of [
+      '{"a":"a","b":{},"__proto__":{"x":1}}',
+      '{"__proto__":null,"a":"a","b":{}}',
+      '{"a":"a","b":{"__proto__":{"c":1}}}',
+    ]) {
       const value = JSON.parse(text) as unknown;
       expect(compile(strict)(value)).toBe(REJECTED);
       expect(strict.safeParse(value).success).toBe(false);
@@ -221,8 +251,16 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
   });
 
   it("leave to zod what they do not know", () => {
-    expect(compileParse(z.strictObject({ a: z.string().transform((text) => text.length) }), undefined, options)).toBeUndefined();
-    expect(compileParse(z.strictObject({ a: z.string() }).refine(() => false), undefined, options)).toBeUndefined();
+    expect(
+      compileParse(z.strictObject({ a: z.string().transform((text) => text.length) }), undefined, options),
+    ).toBeUndefined();
+    expect(
+      compileParse(
+        z.strictObject({ a: z.string() }).refine(() => false),
+        undefined,
+        options,
+      ),
+    ).toBeUndefined();
     expect(compileParse(z.object({ a: z.string() }), undefined, options)).toBeUndefined();
     expect(compileParse(z.strictObject({ a: z.string().default("x") }), undefined, options)).toBeUndefined();
     expect(compileParse(z.strictObject({ a: z.email() }), undefined, options)).toBeUndefined();
@@ -245,8 +283,14 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
     const schema = z.strictObject({ at: z.iso.datetime({ precision: 3 }), id: z.string().regex(/^id_[a-z]{2}$/) });
     const parse = compile(schema);
     const good = { at: "2026-11-24T04:00:00.000Z", id: "id_ab" };
-    for (const value of [good, good, { ...good }, { at: `${"2026-11-24T04:00:00"}.000Z`, id: ["id", "ab"].join("_") }]) expectAgrees(schema, parse, value);
-    for (const bad of [{ ...good, at: "2026-11-24T04:00:00Z" }, { ...good, id: "id_abc" }, { ...good, at: "2026-02-30T04:00:00.000Z" }, good]) {
+    for (const value of [good, good, { ...good }, { at: `${"2026-11-24T04:00:00"}.000Z`, id: ["id", "ab"].join("_") }])
+      expectAgrees(schema, parse, value);
+    for (const bad of [
+      { ...good, at: "2026-11-24T04:00:00Z" },
+      { ...good, id: "id_abc" },
+      { ...good, at: "2026-02-30T04:00:00.000Z" },
+      good,
+    ]) {
       expect(parse(bad) === REJECTED).toBe(!schema.safeParse(bad).success);
     }
     expect(parse({ ...good, id: "id_ABC" })).toBe(REJECTED);
@@ -264,7 +308,14 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
     const parse = compile(schema);
     const good = { kind: "a", level: "high", name: "abc", score: 0, either: { x: 1 }, tags: { t: "u" } };
     expect(expectAgrees(schema, parse, good)).not.toBe(REJECTED);
-    for (const [key, bad] of Object.entries({ kind: "c", level: "mid", name: "abcd", score: 1, either: { x: 2 }, tags: { t: 1 } })) {
+    for (const [key, bad] of Object.entries({
+      kind: "c",
+      level: "mid",
+      name: "abcd",
+      score: 1,
+      either: { x: 2 },
+      tags: { t: 1 },
+    })) {
       expect(parse({ ...good, [key]: bad })).toBe(REJECTED);
       expect(schema.safeParse({ ...good, [key]: bad }).success).toBe(false);
     }
@@ -273,7 +324,11 @@ describe.each(modes)("compiled parsers as $name", ({ options }) => {
 });
 
 describe("generated parsers reusing their input", () => {
-  const schema = z.strictObject({ a: z.string(), b: z.strictObject({ c: z.number() }).optional(), d: z.array(z.strictObject({ e: z.string() })).optional() });
+  const schema = z.strictObject({
+    a: z.string(),
+    b: z.strictObject({ c: z.number() }).optional(),
+    d: z.array(z.strictObject({ e: z.string() })).optional(),
+  });
   const loose = z.looseObject({ a: z.string(), b: z.strictObject({ c: z.number() }) });
   const parse = compileParse(schema, undefined, { codegen: true, reuseInput: true })!;
   const parseLoose = compileParse(loose, undefined, { codegen: true, reuseInput: true })!;
@@ -312,28 +367,38 @@ describe("generated parsers reusing their input", () => {
 describe("generated parsers with a catch", () => {
   const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
   const time = z.union([z.number(), z.string()]);
-  const schema = z.looseObject({ id: z.string().min(1), time: time.optional().catch(undefined), count: z.number().catch(() => 0) });
-
-  it.each([false, true])("return what zod returns for values the inner schema takes and for values it catches (reuseInput %s)", (reuseInput) => {
-    const parse = compileParse(schema, undefined, { codegen: true, reuseInput })!;
-    expect(parse).toBeDefined();
-    const values: unknown[] = [
-      { id: "a", time: 1, count: 2 },
-      { id: "a", time: "2024", count: 2, extra: [1] },
-      { id: "a", time: null, count: 2 },
-      { id: "a", time: { nested: true }, count: "x" },
-      { id: "a", time: 1, count: 2, __proto__: null },
-      { id: "", time: 1, count: 2 },
-    ];
-    for (const value of values) expectAgrees(schema, parse, value);
-    expect(parse({ id: "a", time: [], count: 1 })).toEqual({ id: "a", time: undefined, count: 1 });
-    fc.assert(
-      fc.property(fc.record({ id: fc.string(), time: fc.anything(), count: fc.anything() }, { requiredKeys: ["id"] }), (value) => {
-        expectAgrees(schema, parse, value);
-      }),
-      { numRuns: 300 },
-    );
+  const schema = z.looseObject({
+    id: z.string().min(1),
+    time: time.optional().catch(undefined),
+    count: z.number().catch(() => 0),
   });
+
+  it.each([false, true])(
+    "return what zod returns for values the inner schema takes and for values it catches (reuseInput %s)",
+    (reuseInput) => {
+      const parse = compileParse(schema, undefined, { codegen: true, reuseInput })!;
+      expect(parse).toBeDefined();
+      const values: unknown[] = [
+        { id: "a", time: 1, count: 2 },
+        { id: "a", time: "2024", count: 2, extra: [1] },
+        { id: "a", time: null, count: 2 },
+        { id: "a", time: { nested: true }, count: "x" },
+        { id: "a", time: 1, count: 2, __proto__: null },
+        { id: "", time: 1, count: 2 },
+      ];
+      for (const value of values) expectAgrees(schema, parse, value);
+      expect(parse({ id: "a", time: [], count: 1 })).toEqual({ id: "a", time: undefined, count: 1 });
+      fc.assert(
+        fc.property(
+          fc.record({ id: fc.string(), time: fc.anything(), count: fc.anything() }, { requiredKeys: ["id"] }),
+          (value) => {
+            expectAgrees(schema, parse, value);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
 });
 
 describe("where new Function is not allowed", () => {
@@ -358,7 +423,8 @@ describe("where new Function is not allowed", () => {
   it("fall back to the closures when new Function throws, as on Cloudflare Workers", () => {
     const original = globalThis.Function;
     jest.isolateModules(() => {
-      const { compileParse: isolated, REJECTED: rejected } = jest.requireActual<typeof import("../../src/core/engine")>("../../src/core/engine");
+      const { compileParse: isolated, REJECTED: rejected } =
+        jest.requireActual<typeof import("../../src/core/engine")>("../../src/core/engine");
       // the runtime's refusal: constructing a function from text throws an EvalError
       globalThis.Function = new Proxy(original, {
         construct() {

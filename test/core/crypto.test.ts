@@ -27,7 +27,8 @@ describe("constantTimeEqual", () => {
   it("tells apart strings of one length that differ in any one position, or only in a lone surrogate", () => {
     const expected = "s3cr3t_token-ABC";
     for (let index = 0; index < expected.length; index++) {
-      const changed = expected.slice(0, index) + String.fromCharCode(expected.charCodeAt(index) ^ 1) + expected.slice(index + 1);
+      const changed =
+        expected.slice(0, index) + String.fromCharCode(expected.charCodeAt(index) ^ 1) + expected.slice(index + 1);
       expect(constantTimeEqual(changed, expected)).toBe(false);
     }
     expect(constantTimeEqual("\ud800", "\udfff")).toBe(false); // both are U+FFFD once encoded as UTF-8
@@ -41,7 +42,8 @@ describe("matchesAnySecret compares whole strings", () => {
     const signature = () => expected;
     expect(matchesAnySecret(["s"], expected, signature)).toBe(true);
     for (let index = 0; index < expected.length; index++) {
-      const changed = expected.slice(0, index) + String.fromCharCode(expected.charCodeAt(index) ^ 1) + expected.slice(index + 1);
+      const changed =
+        expected.slice(0, index) + String.fromCharCode(expected.charCodeAt(index) ^ 1) + expected.slice(index + 1);
       expect(matchesAnySecret(["s"], changed, signature)).toBe(false);
     }
     expect(matchesAnySecret(["s"], "\ud800", () => "\udfff")).toBe(false); // both are U+FFFD once encoded as UTF-8
@@ -55,7 +57,9 @@ describe("headerValue", () => {
     expect(headerValue({ "X-A": "upper", "x-a": "lower" }, "x-a")).toBe("upper");
     expect(headerValue({ "x-a": undefined, "X-A": "later" }, "x-a")).toBe("later");
     expect(headerValue({ "x-a": ["first", "second"] }, "x-a")).toBe("first");
-    expect(headerValue(Object.assign(Object.create({ "x-a": "inherited" }) as object, { other: "1" }), "x-a")).toBeUndefined();
+    expect(
+      headerValue(Object.assign(Object.create({ "x-a": "inherited" }) as object, { other: "1" }), "x-a"),
+    ).toBeUndefined();
     expect(headerValue({}, "x-a")).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@ const CROCKFORD_20 = /^[0-9A-HJKMNP-TV-Z]{20}$/;
 
 describe("deterministic ids", () => {
   it("are 20 Crockford base32 characters behind their prefix", () => {
-    expect(eventId("telegram", "blk", "812345670", "messaging.message.received")).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{20}$/);
+    expect(eventId("telegram", "blk", "812345670", "messaging.message.received")).toMatch(
+      /^evt_[0-9A-HJKMNP-TV-Z]{20}$/,
+    );
     expect(contactId("blk", 123)).toMatch(/^ct_[0-9A-HJKMNP-TV-Z]{20}$/);
     expect(conversationId("blk", "-100123")).toMatch(/^conv_[0-9A-HJKMNP-TV-Z]{20}$/);
     expect(messageId("blk", "123:4")).toMatch(/^msg_[0-9A-HJKMNP-TV-Z]{20}$/);
@@ -37,7 +39,9 @@ describe("deterministic ids", () => {
   });
 
   it("are stable across releases (pinned values: changing the hash breaks every stored id)", () => {
-    expect(hashId(["telegram", "blk", "k", "messaging.follow"])).toBe(hashId(["telegram", "blk", "k", "messaging.follow"]));
+    expect(hashId(["telegram", "blk", "k", "messaging.follow"])).toBe(
+      hashId(["telegram", "blk", "k", "messaging.follow"]),
+    );
     // the first 100 bits of SHA-256("[\"a\"]") = 2f9a5b4a…, read five bits at a time
     expect(hashId(["a"])).toBe(expectedCrockford('["a"]'));
   });
@@ -46,7 +50,9 @@ describe("deterministic ids", () => {
 /** An independent base32 reading of the SHA-256 digest, bit by bit, to cross-check the packed implementation. */
 function expectedCrockford(input: string): string {
   const { createHash } = jest.requireActual<typeof import("node:crypto")>("node:crypto");
-  const bits = [...createHash("sha256").update(input).digest()].map((byte) => byte.toString(2).padStart(8, "0")).join("");
+  const bits = [...createHash("sha256").update(input).digest()]
+    .map((byte) => byte.toString(2).padStart(8, "0"))
+    .join("");
   const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   let out = "";
   for (let i = 0; i < 100; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5), 2)];
@@ -84,20 +90,51 @@ describe("ids are the same bytes whatever the hashing path", () => {
   const awkward = fc.oneof(
     fc.string({ unit: "grapheme" }),
     fc.string({ unit: "binary" }),
-    fc.string({ unit: fc.constantFrom('"', "\\", "\u0000", "\n", "\u001f", "\u007f", "\u2028", "\ud800", "\udfff", "\ud83d\ude00", "a", "é", "/") }),
+    fc.string({
+      unit: fc.constantFrom(
+        '"',
+        "\\",
+        "\u0000",
+        "\n",
+        "\u001f",
+        "\u007f",
+        "\u2028",
+        "\ud800",
+        "\udfff",
+        "\ud83d\ude00",
+        "a",
+        "é",
+        "/",
+      ),
+    }),
   );
 
   it("event and message ids equal their definition for arbitrary strings (quotes, backslashes, controls, lone surrogates)", () => {
     fc.assert(
       fc.property(awkward, awkward, awkward, awkward, (platform, block, key, type) => {
-        expect(eventId(platform, block, key, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])));
+        expect(eventId(platform, block, key, type)).toBe(
+          "evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])),
+        );
         expect(messageId(block, key)).toBe("msg_" + expectedCrockford(JSON.stringify([block, key])));
         expect(contactId(block, key)).toBe("ct_" + expectedCrockford(JSON.stringify([block, key])));
         expect(conversationId(key, block)).toBe("conv_" + expectedCrockford(JSON.stringify([key, block])));
       }),
       { numRuns: 1000 },
     );
-    for (const text of ['"', "\\", "\u0000", "\u001f", "\ud800", "\udc00", "a\udbffb", "\ud83d\ude00", "\u2028", "\u007f", "", "plain"]) {
+    for (const text of [
+      '"',
+      "\\",
+      "\u0000",
+      "\u001f",
+      "\ud800",
+      "\udc00",
+      "a\udbffb",
+      "\ud83d\ude00",
+      "\u2028",
+      "\u007f",
+      "",
+      "plain",
+    ]) {
       expect(eventId("p", text, text, "t")).toBe("evt_" + expectedCrockford(JSON.stringify(["p", text, text, "t"])));
       expect(messageId(text, 7)).toBe("msg_" + expectedCrockford(JSON.stringify([text, "7"])));
     }
@@ -105,15 +142,27 @@ describe("ids are the same bytes whatever the hashing path", () => {
 
   it("event and message ids equal their definition when the platform, block and type repeat (the remembered JSON text)", () => {
     fc.assert(
-      fc.property(awkward, awkward, awkward, fc.array(awkward, { minLength: 2, maxLength: 4 }), (platform, block, type, keys) => {
-        for (const key of keys) {
-          expect(eventId(platform, block, key, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])));
-          expect(messageId(block, key)).toBe("msg_" + expectedCrockford(JSON.stringify([block, key])));
-        }
-        // a change of one part only (same platform, another block; same block, another platform) is seen
-        expect(eventId(platform, block + "x", keys[0]!, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform, block + "x", keys[0], type])));
-        expect(eventId(platform + "x", block, keys[0]!, type)).toBe("evt_" + expectedCrockford(JSON.stringify([platform + "x", block, keys[0], type])));
-      }),
+      fc.property(
+        awkward,
+        awkward,
+        awkward,
+        fc.array(awkward, { minLength: 2, maxLength: 4 }),
+        (platform, block, type, keys) => {
+          for (const key of keys) {
+            expect(eventId(platform, block, key, type)).toBe(
+              "evt_" + expectedCrockford(JSON.stringify([platform, block, key, type])),
+            );
+            expect(messageId(block, key)).toBe("msg_" + expectedCrockford(JSON.stringify([block, key])));
+          }
+          // a change of one part only (same platform, another block; same block, another platform) is seen
+          expect(eventId(platform, block + "x", keys[0]!, type)).toBe(
+            "evt_" + expectedCrockford(JSON.stringify([platform, block + "x", keys[0], type])),
+          );
+          expect(eventId(platform + "x", block, keys[0]!, type)).toBe(
+            "evt_" + expectedCrockford(JSON.stringify([platform + "x", block, keys[0], type])),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -143,7 +192,11 @@ describe("ids are the same bytes whatever the hashing path", () => {
         return withoutHash;
       });
       const fallback = jest.requireActual<typeof import("../../src/core/engine/ids")>("../../src/core/engine/ids");
-      expect([fallback.hashId(["a"]), fallback.contactId("blk", 42), fallback.eventId("line", "blk_1", "key", "messaging.follow")]).toEqual(expected);
+      expect([
+        fallback.hashId(["a"]),
+        fallback.contactId("blk", 42),
+        fallback.eventId("line", "blk_1", "key", "messaging.follow"),
+      ]).toEqual(expected);
     });
     jest.dontMock("node:crypto");
   });

@@ -23,36 +23,49 @@ const sloppy = defineAdapter({
     const b = new EnvelopeBuilder("sloppy", context);
     const data = { contact_id: b.contactId(1), conversation_id: b.conversationId(1) };
     const metadata = { raw_platform_event_id: "r1" };
-    if (payload.mode === "extra-field") b.event("messaging.follow", { key: "k", data: { ...data, secret: "x" } as typeof data, metadata });
+    if (payload.mode === "extra-field")
+      b.event("messaging.follow", { key: "k", data: { ...data, secret: "x" } as typeof data, metadata });
     else if (payload.mode === "isolated") {
       // three items; the middle one cannot be represented: it alone is reported
       for (const key of ["a", "b", "c"]) {
         b.item({ key }, { kind: "follow", rawId: key }, () => {
           const extra = key === "b" ? { secret: "x" } : {};
-          b.event("messaging.follow", { key, data: { ...data, ...extra } as typeof data, metadata: { raw_platform_event_id: key } });
+          b.event("messaging.follow", {
+            key,
+            data: { ...data, ...extra } as typeof data,
+            metadata: { raw_platform_event_id: key },
+          });
         });
       }
-    }
-    else if (payload.mode === "undeclared") b.event("messaging.unfollow", { key: "k", data, metadata });
+    } else if (payload.mode === "undeclared") b.event("messaging.unfollow", { key: "k", data, metadata });
     else if (payload.mode === "smuggled" || payload.mode === "swapped" || payload.mode === "swapped-same-id") {
       // a builder's result, then an envelope the builder never validated put into its events array
       b.event("messaging.follow", { key: "k", data, metadata });
       const result = b.result();
       const id = payload.mode === "swapped-same-id" ? result.events[0]!.id : "evt_not-an-id";
-      const foreign = { ...result.events[0]!, id, data: { ...data, secret: "x" } } as unknown as (typeof result.events)[number];
+      const foreign = {
+        ...result.events[0]!,
+        id,
+        data: { ...data, secret: "x" },
+      } as unknown as (typeof result.events)[number];
       if (payload.mode === "smuggled") result.events.push(foreign);
       else result.events[0] = foreign;
       return result;
-    }
-    else if (payload.mode === "copied") {
+    } else if (payload.mode === "copied") {
       // a plain copy of a builder's result whose envelope was changed after the builder validated it
       b.event("messaging.follow", { key: "k", data, metadata });
       const result = b.result();
       (result.events[0] as unknown as { data: Record<string, unknown> }).data["secret"] = "x";
       return { events: [...result.events], unhandled: [...result.unhandled] };
-    }
-    else if (payload.mode === "bad-time") b.event("messaging.follow", { key: "k", timestamp: payload.at, data, metadata });
-    else b.event("messaging.follow", { key: "k", ...(payload.at === undefined ? {} : { timestamp: payload.at }), data, metadata });
+    } else if (payload.mode === "bad-time")
+      b.event("messaging.follow", { key: "k", timestamp: payload.at, data, metadata });
+    else
+      b.event("messaging.follow", {
+        key: "k",
+        ...(payload.at === undefined ? {} : { timestamp: payload.at }),
+        data,
+        metadata,
+      });
     return b.result();
   },
 });
@@ -64,7 +77,11 @@ describe("pipeline", () => {
   it("uses the receive time, and says so, when the payload has no time", () => {
     const [event] = normalizer.normalize("sloppy", '{"mode":"ok"}', context).events;
     expect(event?.timestamp).toBe("2026-11-22T12:00:00.000Z");
-    expect(event?.metadata).toEqual({ raw_platform_event_id: "r1", received_at: "2026-11-22T12:00:00.000Z", timestamp_source: "received" });
+    expect(event?.metadata).toEqual({
+      raw_platform_event_id: "r1",
+      received_at: "2026-11-22T12:00:00.000Z",
+      timestamp_source: "received",
+    });
   });
 
   it("uses the platform time when there is one, without receive-time metadata", () => {
@@ -95,19 +112,30 @@ describe("pipeline", () => {
   it("reports an event type the adapter does not declare as unhandled, with the reason", () => {
     const result = normalizer.normalize("sloppy", '{"mode":"undeclared"}', context);
     expect(result.events).toEqual([]);
-    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.unfollow", reason: expect.stringMatching(/does not declare in emits/) }]);
+    expect(result.unhandled).toMatchObject([
+      { kind: "envelope.messaging.unfollow", reason: expect.stringMatching(/does not declare in emits/) },
+    ]);
   });
 
-  it.each([["smuggled"], ["swapped"], ["swapped-same-id"]])("validates an envelope put into a builder's result by hand (%s)", (mode) => {
-    const result = normalizer.normalize("sloppy", JSON.stringify({ mode }), context);
-    expect(result.events.map((event) => event.id)).toEqual(mode === "smuggled" ? [expect.stringMatching(/^evt_[0-9A-Z]{20}$/)] : []);
-    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
-  });
+  it.each([["smuggled"], ["swapped"], ["swapped-same-id"]])(
+    "validates an envelope put into a builder's result by hand (%s)",
+    (mode) => {
+      const result = normalizer.normalize("sloppy", JSON.stringify({ mode }), context);
+      expect(result.events.map((event) => event.id)).toEqual(
+        mode === "smuggled" ? [expect.stringMatching(/^evt_[0-9A-Z]{20}$/)] : [],
+      );
+      expect(result.unhandled).toMatchObject([
+        { kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) },
+      ]);
+    },
+  );
 
   it("validates in full a result that is not the builder's own (a plain copy vouches for nothing)", () => {
     const result = normalizer.normalize("sloppy", JSON.stringify({ mode: "copied" }), context);
     expect(result.events).toEqual([]);
-    expect(result.unhandled).toMatchObject([{ kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) }]);
+    expect(result.unhandled).toMatchObject([
+      { kind: "envelope.messaging.follow", reason: expect.stringMatching(/invalid messaging.follow envelope/) },
+    ]);
   });
 
   it.each([["soon"], [-1], [253402300800000], ["+010000-01-01T00:00:00Z"], ["1e400"]])(
@@ -125,7 +153,9 @@ describe("pipeline", () => {
   );
 
   it("names the zod issue path of a payload that is not the platform's", () => {
-    expect(() => normalizer.normalize("sloppy", '{"mode":7}', context)).toThrow("[sloppy] body is not a sloppy webhook: mode:");
+    expect(() => normalizer.normalize("sloppy", '{"mode":7}', context)).toThrow(
+      "[sloppy] body is not a sloppy webhook: mode:",
+    );
     try {
       normalizer.normalize("sloppy", "{oops", context);
     } catch (error) {

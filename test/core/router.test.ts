@@ -12,12 +12,32 @@ import { contactId, conversationId } from "../../src/core";
 const block = { workspace_id: "ws_1", block_id: "blk_1", platform: "telegram" } as const;
 const ids = { contact_id: contactId("blk_1", 1), conversation_id: conversationId("blk_1", 1) };
 
-const follow = createEvent("messaging.follow", { ...block, key: "f1", timestamp: 1751368800, data: ids }) as UnifiedEvent;
-const unfollow = createEvent("messaging.unfollow", { ...block, key: "u1", timestamp: 1751368801, data: ids }) as UnifiedEvent;
-const order = createEvent("commerce.order.created", { ...block, key: "o1", timestamp: 1751368802, data: { order: { items: [] } } }) as UnifiedEvent;
+const follow = createEvent("messaging.follow", {
+  ...block,
+  key: "f1",
+  timestamp: 1751368800,
+  data: ids,
+}) as UnifiedEvent;
+const unfollow = createEvent("messaging.unfollow", {
+  ...block,
+  key: "u1",
+  timestamp: 1751368801,
+  data: ids,
+}) as UnifiedEvent;
+const order = createEvent("commerce.order.created", {
+  ...block,
+  key: "o1",
+  timestamp: 1751368802,
+  data: { order: { items: [] } },
+}) as UnifiedEvent;
 const unhandled: UnhandledEvent = {
-  platform: "telegram", workspace_id: "ws_1", block_id: "blk_1", kind: "poll", reason: "no mapping",
-  received_at: "2026-11-22T12:00:00.000Z", raw: { id: "p" },
+  platform: "telegram",
+  workspace_id: "ws_1",
+  block_id: "blk_1",
+  kind: "poll",
+  reason: "no mapping",
+  received_at: "2026-11-22T12:00:00.000Z",
+  raw: { id: "p" },
 };
 
 describe("Router", () => {
@@ -31,9 +51,15 @@ describe("Router", () => {
       .on("*", (e) => void seen.push(`all:${e.type}`));
     await router.dispatch([follow, unfollow, order]);
     expect(seen).toEqual([
-      "exact:messaging.follow", "array:messaging.follow", "domain:messaging.follow", "all:messaging.follow",
-      "array:messaging.unfollow", "domain:messaging.unfollow", "all:messaging.unfollow",
-      "middle:commerce.order.created", "all:commerce.order.created",
+      "exact:messaging.follow",
+      "array:messaging.follow",
+      "domain:messaging.follow",
+      "all:messaging.follow",
+      "array:messaging.unfollow",
+      "domain:messaging.unfollow",
+      "all:messaging.unfollow",
+      "middle:commerce.order.created",
+      "all:commerce.order.created",
     ]);
   });
 
@@ -77,7 +103,9 @@ describe("Router", () => {
         throw new Error("second");
       })
       .on("messaging.unfollow", () => void ran.push("next event"))
-      .onError((error, event) => void reported.push([(error as Error).message, "type" in event ? event.type : event.kind]));
+      .onError(
+        (error, event) => void reported.push([(error as Error).message, "type" in event ? event.type : event.kind]),
+      );
     const dispatch = router.dispatch([follow, unfollow]);
     await expect(dispatch).rejects.toBeInstanceOf(DispatchError);
     const error = (await dispatch.catch((e: unknown) => e)) as DispatchError;
@@ -113,7 +141,10 @@ describe("Router", () => {
     const seen: UnifiedEvent[] = [];
     const router = createRouter().on("messaging.conversation.closed", (e) => void seen.push(e));
     const event = await router.emit("messaging.conversation.closed", {
-      ...block, key: "conv-1:closed", timestamp: "2026-03-11T11:00:00Z", data: { ...ids, closed_by: "agent@example.com" },
+      ...block,
+      key: "conv-1:closed",
+      timestamp: "2026-03-11T11:00:00Z",
+      data: { ...ids, closed_by: "agent@example.com" },
     });
     expect(seen).toEqual([event]);
     expect(event.metadata.raw_platform_event_id).toBe("conv-1:closed");

@@ -29,10 +29,22 @@ describe("checkSecrets", () => {
     ["telegram", "token-as-a-string", "expected { secret_token } or { allow_unverified: true }, got a string"],
     ["telegram", { secret_tokn: "abcdefgh" }, '"secret_tokn" is not a key (did you mean secret_token?)'],
     ["telegram", {}, "secret_token is missing"],
-    ["line", { channel_secret: "abcdefgh" }, 'expected { channel_secrets }; "channel_secret" is not a key (did you mean channel_secrets?)'],
+    [
+      "line",
+      { channel_secret: "abcdefgh" },
+      'expected { channel_secrets }; "channel_secret" is not a key (did you mean channel_secrets?)',
+    ],
     ["line", { channel_secrets: [] }, "channel_secrets: Too small"],
-    ["messenger", { app_secret: "abcdefgh" }, 'expected { app_secrets, verify_token?, allow_sha1? }; "app_secret" is not a key (did you mean app_secrets?)'],
-    ["instagram", { app_secrets: ["abcdefgh"], verifytoken: "tok" }, '"verifytoken" is not a key (did you mean verify_token?)'],
+    [
+      "messenger",
+      { app_secret: "abcdefgh" },
+      'expected { app_secrets, verify_token?, allow_sha1? }; "app_secret" is not a key (did you mean app_secrets?)',
+    ],
+    [
+      "instagram",
+      { app_secrets: ["abcdefgh"], verifytoken: "tok" },
+      '"verifytoken" is not a key (did you mean verify_token?)',
+    ],
     ["whatsapp", { verify_token: "tok" }, "app_secrets is missing"],
   ])("%s %j → %s", (platform, secrets, expected) => {
     const message = messageFor(platform, secrets, 'block "b1"');
@@ -54,7 +66,9 @@ describe("checkSecrets", () => {
         '"app_secret" is not a key (did you mean app_secrets?)',
     );
     const handshake = { query: new URLSearchParams(), headers: {} };
-    expect(() => normalizer.handshake("messenger", handshake, {}, { workspace_id: "w", block_id: "b" })).toThrow("app_secrets is missing");
+    expect(() => normalizer.handshake("messenger", handshake, {}, { workspace_id: "w", block_id: "b" })).toThrow(
+      "app_secrets is missing",
+    );
   });
 });
 

@@ -52,7 +52,9 @@ describe("normalizeTimestamp against the date-fns reading it replaced", () => {
       else date = trimmed === "" ? new Date(Number.NaN) : parseISO(trimmed);
     }
     const time = date.getTime();
-    return !isValid(date) || time < 0 || time > Date.UTC(9999, 11, 31, 23, 59, 59, 999) ? undefined : date.toISOString();
+    return !isValid(date) || time < 0 || time > Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+      ? undefined
+      : date.toISOString();
   }
 
   it("gives the same time or the same refusal for any number or string", () => {
@@ -73,7 +75,19 @@ describe("normalizeTimestamp against the date-fns reading it replaced", () => {
   });
 
   it("gives the same answers in any sequence, repeats included (the last value is remembered)", () => {
-    const pool = ["1751380200", 1751380200, "1751380200 ", 1751380200000, -1, "x", "", Number.NaN, 0, -0, "2026-03-31T10:15:30Z"] as const;
+    const pool = [
+      "1751380200",
+      1751380200,
+      "1751380200 ",
+      1751380200000,
+      -1,
+      "x",
+      "",
+      Number.NaN,
+      0,
+      -0,
+      "2026-03-31T10:15:30Z",
+    ] as const;
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pool), { maxLength: 20 }), (values) => {
         for (const value of values) {
@@ -93,8 +107,13 @@ describe("formatting a time as ISO 8601", () => {
 
   it("writes what toISOString writes for any millisecond from 1970 to 9999, in any order", () => {
     // arbitrary times, and runs of times around day boundaries (the formatter remembers the current day)
-    const nearMidnight = fc.tuple(fc.integer({ min: 1, max: Math.floor(LATEST / DAY) }), fc.integer({ min: -2_000, max: 2_000 })).map(([day, delta]) => day * DAY + delta);
-    const times = fc.array(fc.oneof(fc.integer({ min: 0, max: LATEST }), nearMidnight, fc.constantFrom(0, LATEST, DAY - 1, DAY)), { minLength: 1, maxLength: 30 });
+    const nearMidnight = fc
+      .tuple(fc.integer({ min: 1, max: Math.floor(LATEST / DAY) }), fc.integer({ min: -2_000, max: 2_000 }))
+      .map(([day, delta]) => day * DAY + delta);
+    const times = fc.array(
+      fc.oneof(fc.integer({ min: 0, max: LATEST }), nearMidnight, fc.constantFrom(0, LATEST, DAY - 1, DAY)),
+      { minLength: 1, maxLength: 30 },
+    );
     fc.assert(
       fc.property(times, (values) => {
         for (const millis of values) expect(normalizeTimestamp(new Date(millis))).toBe(new Date(millis).toISOString());

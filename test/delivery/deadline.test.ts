@@ -14,7 +14,11 @@ describe("withDeadline", () => {
   it("passes the task's own failure through and clears its timer", async () => {
     const before = activeTimers();
     await expect(withDeadline(async () => Promise.reject(new Error("boom")), 10_000)).rejects.toThrow("boom");
-    await expect(withDeadline(() => { throw new Error("sync boom"); }, 10_000)).rejects.toThrow("sync boom");
+    await expect(
+      withDeadline(() => {
+        throw new Error("sync boom");
+      }, 10_000),
+    ).rejects.toThrow("sync boom");
     expect(activeTimers()).toBe(before);
   });
 
@@ -46,7 +50,9 @@ describe("withDeadline", () => {
     const late: LateSettlement[] = [];
     let fail!: (error: Error) => void;
     await expect(
-      withDeadline(() => new Promise((_resolve, reject) => (fail = reject)), 20, { onLate: (settled) => void late.push(settled) }),
+      withDeadline(() => new Promise((_resolve, reject) => (fail = reject)), 20, {
+        onLate: (settled) => void late.push(settled),
+      }),
     ).rejects.toMatchObject({ code: "deadline_exceeded", status: 500 });
     fail(new Error("late boom"));
     await new Promise((resolve) => setImmediate(resolve));
@@ -84,7 +90,10 @@ describe("withDeadline", () => {
 
   it("rejects every pending race when it passes, without anyone reading its signal", async () => {
     const deadline = new Deadline(20);
-    const pending = [deadline.race(new Promise(() => undefined), "a"), deadline.race(new Promise(() => undefined), "b")];
+    const pending = [
+      deadline.race(new Promise(() => undefined), "a"),
+      deadline.race(new Promise(() => undefined), "b"),
+    ];
     await expect(Promise.allSettled(pending)).resolves.toEqual([
       { status: "rejected", reason: expect.objectContaining({ label: "a", code: "deadline_exceeded" }) },
       { status: "rejected", reason: expect.objectContaining({ label: "b", code: "deadline_exceeded" }) },

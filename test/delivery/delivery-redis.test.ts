@@ -21,7 +21,19 @@ describeRedis("createDelivery over a shared Redis store", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     });
     const sink = recordingSink();
-    const delivery = createDelivery({ store, router, sinks: [{ ...sink, write: async (batch, signal) => { await sink.write(batch, signal); sinkIds.push(...batch.events.map((event) => event.id)); } }] });
+    const delivery = createDelivery({
+      store,
+      router,
+      sinks: [
+        {
+          ...sink,
+          write: async (batch, signal) => {
+            await sink.write(batch, signal);
+            sinkIds.push(...batch.events.map((event) => event.id));
+          },
+        },
+      ],
+    });
     return delivery;
   }
 
@@ -39,7 +51,8 @@ describeRedis("createDelivery over a shared Redis store", () => {
 
     // the platform redelivers whatever was not answered 200, to either instance
     for (const [index, outcome] of [first, second].entries()) {
-      if (outcome.status !== 200) expect(await [two, one][index]!.run(batch, info)).toMatchObject({ status: 200, handled: 0, duplicates: 30 });
+      if (outcome.status !== 200)
+        expect(await [two, one][index]!.run(batch, info)).toMatchObject({ status: 200, handled: 0, duplicates: 30 });
     }
     expect(calls.counts.size).toBe(30);
     expect([...calls.counts.values()].every((count) => count === 1)).toBe(true);

@@ -19,7 +19,12 @@ describe("createDelivery with the memory store", () => {
       [200, 0, 3],
       [200, 0, 3],
     ]);
-    expect(delivery.stats()).toMatchObject({ handled: 3, duplicates: 6, failed: 0, store: { kind: "memory", size: 6 } });
+    expect(delivery.stats()).toMatchObject({
+      handled: 3,
+      duplicates: 6,
+      failed: 0,
+      store: { kind: "memory", size: 6 },
+    });
   });
 
   it("logs duplicates once per delivery, at debug level", async () => {
@@ -47,16 +52,27 @@ describe("createDelivery with the memory store", () => {
 
     const first = await delivery.run(batch, info);
     expect(first).toMatchObject({ status: 500, handled: 2, failed: 1 });
-    expect(first.failures).toEqual([{ id: failing, type: "messaging.follow", code: "handler_failed", status: 500, message: expect.stringContaining("crm is down") }]);
+    expect(first.failures).toEqual([
+      {
+        id: failing,
+        type: "messaging.follow",
+        code: "handler_failed",
+        status: 500,
+        message: expect.stringContaining("crm is down"),
+      },
+    ]);
 
     failOnce = false;
     const second = await delivery.run(batch, info);
     expect(second).toMatchObject({ status: 200, handled: 1, duplicates: 2, failed: 0 });
     const [a, b, c] = batch.events.map((event) => event.id);
     expect(Object.fromEntries(calls.counts)).toEqual({
-      [`first:${a}`]: 1, [`second:${a}`]: 1,
-      [`first:${b}`]: 2, [`second:${b}`]: 2,
-      [`first:${c}`]: 1, [`second:${c}`]: 1,
+      [`first:${a}`]: 1,
+      [`second:${a}`]: 1,
+      [`first:${b}`]: 2,
+      [`second:${b}`]: 2,
+      [`first:${c}`]: 1,
+      [`second:${c}`]: 1,
     });
     // the sink had accepted b the first time: its own claim keeps it from receiving b again
     expect(sink.ids).toEqual([a, b, c]);
@@ -89,7 +105,11 @@ describe("createDelivery with the memory store", () => {
     hold.open();
     await new Promise((resolve) => setImmediate(resolve));
     expect(logger.lines).toContainEqual(
-      expect.objectContaining({ level: "warn", message: expect.stringContaining("after its deadline"), fields: expect.objectContaining({ outcome: "fulfilled" }) }),
+      expect.objectContaining({
+        level: "warn",
+        message: expect.stringContaining("after its deadline"),
+        fields: expect.objectContaining({ outcome: "fulfilled" }),
+      }),
     );
     expect(delivery.stats()).toMatchObject({ timed_out: 2, late: 1 });
   });
@@ -145,12 +165,25 @@ describe("createDelivery with the memory store", () => {
     const sink: Sink = {
       name: "stalled",
       write: (_batch, signal) =>
-        new Promise((_resolve, reject) => signal.addEventListener("abort", () => ((aborted = true), reject(signal.reason)))),
+        new Promise((_resolve, reject) =>
+          signal.addEventListener("abort", () => ((aborted = true), reject(signal.reason))),
+        ),
       async close() {},
     };
     const outcome = await createDelivery({ sinks: [sink], deadlines: 50 }).run(batchOf("a"), info);
     // a dependency too slow to answer before the deadline is "later" (503 with Retry-After), never a 500
-    expect(outcome).toMatchObject({ status: 503, retry_after_s: 2, failed: 1, failures: [expect.objectContaining({ code: "sink_unavailable", status: 503, message: expect.stringContaining("within the deadline of 50 ms") })] });
+    expect(outcome).toMatchObject({
+      status: 503,
+      retry_after_s: 2,
+      failed: 1,
+      failures: [
+        expect.objectContaining({
+          code: "sink_unavailable",
+          status: 503,
+          message: expect.stringContaining("within the deadline of 50 ms"),
+        }),
+      ],
+    });
     expect(aborted).toBe(true);
   });
 
@@ -165,7 +198,18 @@ describe("createDelivery with the memory store", () => {
     const started = Date.now();
     const outcome = await createDelivery({ sinks: [sink], deadlines: 50 }).run(batchOf("a"), info);
     // a dependency too slow to answer before the deadline is "later" (503 with Retry-After), never a 500
-    expect(outcome).toMatchObject({ status: 503, retry_after_s: 2, failed: 1, failures: [expect.objectContaining({ code: "sink_unavailable", status: 503, message: expect.stringContaining("within the deadline of 50 ms") })] });
+    expect(outcome).toMatchObject({
+      status: 503,
+      retry_after_s: 2,
+      failed: 1,
+      failures: [
+        expect.objectContaining({
+          code: "sink_unavailable",
+          status: 503,
+          message: expect.stringContaining("within the deadline of 50 ms"),
+        }),
+      ],
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(given?.aborted).toBe(false);
   });
@@ -178,7 +222,10 @@ describe("createDelivery with the memory store", () => {
     const batch = { events: [follow("a")], unhandled: [poll("p1"), poll("p2")] };
     expect(await delivery.run(batch, info)).toMatchObject({ status: 200, handled: 1, unhandled: 2 });
     // a redelivery gets a new received_at, which must not make the record look new
-    const again = { events: batch.events, unhandled: batch.unhandled.map((item) => ({ ...item, received_at: "2026-11-22T13:00:00.000Z" })) };
+    const again = {
+      events: batch.events,
+      unhandled: batch.unhandled.map((item) => ({ ...item, received_at: "2026-11-22T13:00:00.000Z" })),
+    };
     expect(await delivery.run(again, info)).toMatchObject({ status: 200, unhandled: 0, duplicates: 3 });
     expect(sink.unhandledKinds).toEqual(["poll:p1", "poll:p2"]);
     expect(Object.fromEntries(seen.counts)).toEqual({ p1: 1, p2: 1 });
@@ -210,7 +257,11 @@ describe("createDelivery with the memory store", () => {
       const calls = counter();
       const router = createRouter().on("messaging.follow", (event) => void calls.bump(event.id));
       const outcome = await createDelivery({ store: broken, router }).run(batchOf("a"), info);
-      expect(outcome).toMatchObject({ status: 503, failed: 1, failures: [expect.objectContaining({ code: "store_unavailable" })] });
+      expect(outcome).toMatchObject({
+        status: 503,
+        failed: 1,
+        failures: [expect.objectContaining({ code: "store_unavailable" })],
+      });
       expect(calls.counts.size).toBe(0);
     }
   });

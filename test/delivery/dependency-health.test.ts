@@ -5,7 +5,8 @@ describe("DependencyHealth", () => {
   function setup() {
     let now = 1_000_000;
     const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = [];
-    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      void lines.push({ level, message, fields });
     const health = new DependencyHealth("sink jetstream:S", 10_000, () => now);
     health.attach({ info: at("info"), warn: at("warn"), error: at("error") });
     return { health, lines, advance: (ms: number) => (now += ms) };
@@ -26,9 +27,9 @@ describe("DependencyHealth", () => {
     expect(health.state).toMatchObject({ problem: "stream S not found; re-creating", failures: 5000 });
     health.recovered();
     health.recovered();
-    expect(lines.slice(3).map((line) => [line.level, line.message, line.fields?.["failed_total"], line.fields?.["down_ms"]])).toEqual([
-      ["info", "sink jetstream:S: answers again", 5000, 25_000],
-    ]);
+    expect(
+      lines.slice(3).map((line) => [line.level, line.message, line.fields?.["failed_total"], line.fields?.["down_ms"]]),
+    ).toEqual([["info", "sink jetstream:S: answers again", 5000, 25_000]]);
     expect(health.down).toBe(false);
     health.failed("Redis did not answer within 1000 ms");
     expect(lines).toHaveLength(5);

@@ -13,7 +13,9 @@ import { newSecret, startReceiver, until } from "../sinks/receiver";
  * The durable outbox (issue 22): one fsync'd transaction per event-loop turn, FIFO order that survives a reopen,
  * a byte bound that refuses with 503, an age bound that dead-letters, and a webhook sink that resumes from it.
  */
-const envelopes = goldenEnvelopes().map(({ event }) => event).filter((event) => event.type.startsWith("messaging."));
+const envelopes = goldenEnvelopes()
+  .map(({ event }) => event)
+  .filter((event) => event.type.startsWith("messaging."));
 const batch = (events: UnifiedEvent[]) => ({ events, unhandled: [] });
 let dir: string;
 beforeEach(() => {
@@ -22,7 +24,12 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function open(name = "crm", limits: { maxBytes?: number; maxAgeMs?: number } = {}) {
-  return Outbox.open({ path: join(dir, `${name}.sqlite`), owner: name, maxBytes: limits.maxBytes ?? 1 << 20, maxAgeMs: limits.maxAgeMs ?? 60_000 });
+  return Outbox.open({
+    path: join(dir, `${name}.sqlite`),
+    owner: name,
+    maxBytes: limits.maxBytes ?? 1 << 20,
+    maxAgeMs: limits.maxAgeMs ?? 60_000,
+  });
 }
 const record = (index: number) => ({ id: `dlv_${index}`, payload: JSON.stringify({ index, pad: "x".repeat(50) }) });
 
@@ -53,7 +60,17 @@ describe("Outbox", () => {
 
     const second = open();
     const resumed = second.next(100);
-    expect(resumed.map((entry) => entry.id)).toEqual(["dlv_1", "dlv_2", "dlv_3", "dlv_4", "dlv_5", "dlv_6", "dlv_7", "dlv_8", "dlv_9"]);
+    expect(resumed.map((entry) => entry.id)).toEqual([
+      "dlv_1",
+      "dlv_2",
+      "dlv_3",
+      "dlv_4",
+      "dlv_5",
+      "dlv_6",
+      "dlv_7",
+      "dlv_8",
+      "dlv_9",
+    ]);
     expect(resumed[0]).toMatchObject({ attempts: 3, nextAt: 12345, lastError: "HTTP 500" });
     // a delivered id, or one still queued, is not queued again (the platform redelivering after a crash)
     await second.add([record(0), record(1), record(10)]);
@@ -66,7 +83,11 @@ describe("Outbox", () => {
     const outbox = open("small", { maxBytes: 300 });
     await outbox.add([record(0), record(1), record(2), record(3)]);
     expect(outbox.stats().bytes).toBeGreaterThan(200);
-    await expect(outbox.add([record(4)])).rejects.toMatchObject({ status: 503, code: "sink_unavailable", message: expect.stringContaining("outbox full") });
+    await expect(outbox.add([record(4)])).rejects.toMatchObject({
+      status: 503,
+      code: "sink_unavailable",
+      message: expect.stringContaining("outbox full"),
+    });
     expect(outbox.full).toBe(true); // readiness reports it until the refused write would fit
     for (const entry of outbox.next(2)) outbox.done(entry);
     await new Promise((resolve) => setImmediate(resolve)); // the done marks commit with the next turn's transaction
@@ -88,7 +109,13 @@ describe("WebhookSink on the outbox", () => {
     const secret = newSecret();
     const events = envelopes.slice(0, 4);
     const down = await startReceiver([secret], () => ({ status: 503 }));
-    const config = { kind: "webhook" as const, name: "crm", secrets: [secret], dead_letter: join(dir, "dead.jsonl"), backoff_base_ms: 400 };
+    const config = {
+      kind: "webhook" as const,
+      name: "crm",
+      secrets: [secret],
+      dead_letter: join(dir, "dead.jsonl"),
+      backoff_base_ms: 400,
+    };
     const first = new WebhookSink({ ...config, url: down.url }, { dataDir: dir });
     await first.write(batch(events), AbortSignal.timeout(5000));
     await until(() => down.received.length === 1);
@@ -120,17 +147,36 @@ describe("WebhookSink on the outbox", () => {
     const subscriber = await startReceiver([secret], () => ({ status: 500 }));
     try {
       const sink = new WebhookSink(
-        { kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: join(dir, "dead.jsonl"), backoff_base_ms: 20, backoff_max_ms: 40, outbox: { max_age: "1s" } },
+        {
+          kind: "webhook",
+          name: "crm",
+          url: subscriber.url,
+          secrets: [secret],
+          dead_letter: join(dir, "dead.jsonl"),
+          backoff_base_ms: 20,
+          backoff_max_ms: 40,
+          outbox: { max_age: "1s" },
+        },
         {
           dataDir: dir,
           now: () => clock,
-          logger: { info: () => undefined, error: () => undefined, warn: (message, fields) => void warnings.push({ message, ...fields }) },
+          logger: {
+            info: () => undefined,
+            error: () => undefined,
+            warn: (message, fields) => void warnings.push({ message, ...fields }),
+          },
           observer: { delivery: (_sink, outcome) => void outcomes.push(outcome) },
         },
       );
       await sink.write(batch(envelopes.slice(0, 2)), AbortSignal.timeout(5000));
       await until(() => sink.stats.retries >= 2);
-      expect(warnings[0]).toMatchObject({ message: "webhook delivery failed; retrying", sink: "crm", attempt: 1, error: "HTTP 500", event_id: envelopes[0]!.id });
+      expect(warnings[0]).toMatchObject({
+        message: "webhook delivery failed; retrying",
+        sink: "crm",
+        attempt: 1,
+        error: "HTTP 500",
+        event_id: envelopes[0]!.id,
+      });
       clock += 2000;
       await until(() => sink.stats.dead_lettered === 2);
       const { records } = parseDeadLetters(readFileSync(join(dir, "dead.jsonl"), "utf8"));
@@ -152,7 +198,15 @@ describe("WebhookSink on the outbox", () => {
     const subscriber = await startReceiver([secret], () => ({ status: 503 }));
     try {
       const sink = new WebhookSink(
-        { kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: join(dir, "dead.jsonl"), backoff_base_ms: 60_000, outbox: { max_age: "1s" } },
+        {
+          kind: "webhook",
+          name: "crm",
+          url: subscriber.url,
+          secrets: [secret],
+          dead_letter: join(dir, "dead.jsonl"),
+          backoff_base_ms: 60_000,
+          outbox: { max_age: "1s" },
+        },
         { dataDir: dir, now: () => clock },
       );
       await sink.write(batch(envelopes.slice(0, 1)), AbortSignal.timeout(5000));

@@ -60,7 +60,9 @@ describeRedis("RedisStore", () => {
 
   it("answers concurrent claims of one key with exactly one yours", async () => {
     const [one, two] = [open(), open()];
-    const claims = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? one : two).claim("evt_race", 5000)));
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? one : two).claim("evt_race", 5000)),
+    );
     expect(claims.filter((claim) => claim.state === "yours")).toHaveLength(1);
   });
 

@@ -19,7 +19,14 @@ export function batchOf(...keys: string[]): { events: UnifiedEvent[]; unhandled:
 }
 
 export function poll(id: string): UnhandledEvent {
-  return { ...block, kind: "poll", reason: "no mapping", raw_platform_event_id: id, received_at: "2026-11-22T12:00:00.000Z", raw: { poll: { id } } };
+  return {
+    ...block,
+    kind: "poll",
+    reason: "no mapping",
+    raw_platform_event_id: id,
+    received_at: "2026-11-22T12:00:00.000Z",
+    raw: { poll: { id } },
+  };
 }
 
 export const info = { platform: "telegram", block_ids: ["blk_1"] } as const;
@@ -48,7 +55,10 @@ export interface CapturedLine {
 
 export function captureLogger(): DeliveryLogger & { readonly lines: CapturedLine[] } {
   const lines: CapturedLine[] = [];
-  const log = (level: string) => (message: string, fields: DeliveryLogFields = {}) => void lines.push({ level, message, fields });
+  const log =
+    (level: string) =>
+    (message: string, fields: DeliveryLogFields = {}) =>
+      void lines.push({ level, message, fields });
   return { lines, debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
 

@@ -30,9 +30,14 @@ describe("convotic schema --out", () => {
   it("writes one 2020-12 schema per event type, the union and the nine thread-style events", () => {
     const files = readdirSync(dir).sort();
     expect(files).toEqual(
-      [...EVENT_TYPES, "envelope", ...THREAD_EVENT_NAMES.map((name) => `thread.${name}`), "thread"].map((name) => `${name}.json`).sort(),
+      [...EVENT_TYPES, "envelope", ...THREAD_EVENT_NAMES.map((name) => `thread.${name}`), "thread"]
+        .map((name) => `${name}.json`)
+        .sort(),
     );
-    const received = JSON.parse(readFileSync(join(dir, "messaging.message.received.json"), "utf8")) as Record<string, unknown>;
+    const received = JSON.parse(readFileSync(join(dir, "messaging.message.received.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(received).toMatchObject({
       $schema: "https://json-schema.org/draft/2020-12/schema",
       $id: "urn:convotic:schema:messaging.message.received",
@@ -52,7 +57,11 @@ describe("convotic schema --out", () => {
       const projection = toThreadEvent(event, "s");
       if (projection !== undefined) {
         projected += 1;
-        expect({ source, ok: thread(projection), errors: thread.errors ?? null }).toEqual({ source, ok: true, errors: null });
+        expect({ source, ok: thread(projection), errors: thread.errors ?? null }).toEqual({
+          source,
+          ok: true,
+          errors: null,
+        });
         expect(ajv.getSchema(`urn:convotic:schema:thread.${projection.event}`)!(projection)).toBe(true);
       }
     }
@@ -75,20 +84,35 @@ describe("convotic asyncapi", () => {
     const { document, diagnostics } = await new Parser().parse(text);
     expect(diagnostics.filter((diagnostic) => diagnostic.severity === 0)).toEqual([]);
     expect(document).toBeDefined();
-    const names = document!.allMessages().all().map((message) => message.name());
+    const names = document!
+      .allMessages()
+      .all()
+      .map((message) => message.name());
     expect(names.sort()).toEqual([...EVENT_TYPES, ...THREAD_EVENT_NAMES].sort());
-    expect(document!.operations().all().every((operation) => operation.isSend())).toBe(true);
+    expect(
+      document!
+        .operations()
+        .all()
+        .every((operation) => operation.isSend()),
+    ).toBe(true);
 
     // the parser does not check v3 examples against payloads (nor draft-07 payload schemas): ajv does
     const raw = JSON.parse(text) as {
-      components: { messages: Record<string, { payload: { schema: { $ref: string } }; examples?: { payload: unknown }[] }>; schemas: Record<string, object> };
+      components: {
+        messages: Record<string, { payload: { schema: { $ref: string } }; examples?: { payload: unknown }[] }>;
+        schemas: Record<string, object>;
+      };
     };
     const ajv = new Ajv({ strict: false, validateFormats: false });
     ajv.addSchema({ $id: "doc", definitions: raw.components.schemas });
     for (const [key, message] of Object.entries(raw.components.messages)) {
       expect({ key, examples: message.examples?.length }).toEqual({ key, examples: 1 });
       const validate = ajv.getSchema(`doc#/definitions/${message.payload.schema.$ref.split("/").pop()}`)!;
-      expect({ key, ok: validate(message.examples![0]!.payload), errors: validate.errors ?? null }).toEqual({ key, ok: true, errors: null });
+      expect({ key, ok: validate(message.examples![0]!.payload), errors: validate.errors ?? null }).toEqual({
+        key,
+        ok: true,
+        errors: null,
+      });
     }
   });
 

@@ -13,13 +13,17 @@ describe("docs/events.md examples", () => {
       expect({ type, has: example !== undefined }).toEqual({ type, has: true });
       expect(UnifiedEventSchema.parse(example!.event).type).toBe(type);
       const emitted = Object.values(adapters).some((adapter) => adapter.emits.includes(type));
-      if (emitted && example!.source === "createEvent") throw new Error(`${type} is emitted by an adapter but no fixture shows it`);
+      if (emitted && example!.source === "createEvent")
+        throw new Error(`${type} is emitted by an adapter but no fixture shows it`);
     }
   });
 
   it("lists per type the emitting platforms and the example", () => {
     const markdown = catalogueMarkdown(adapters, examples);
-    const section = markdown.slice(markdown.indexOf("### messaging.message.received"), markdown.indexOf("### messaging.message.sent"));
+    const section = markdown.slice(
+      markdown.indexOf("### messaging.message.received"),
+      markdown.indexOf("### messaging.message.sent"),
+    );
     expect(section).toContain("Emitted by: instagram, line, messenger, telegram, viber, whatsapp.");
     expect(section).toMatch(/Example \(from `fixtures\/[a-z]+\/[a-z0-9-]+\.golden\.json`\):/);
     expect(section).toContain('"type": "messaging.message.received"');

@@ -28,13 +28,19 @@ function copyTelegram(names = ["message-text-private", "edited-message"]): strin
 describe("convotic replay DIR (golden review)", () => {
   it("finds the whole bundled corpus equal to its goldens", async () => {
     const result = await runCli(["replay", FIXTURES_DIR]);
-    expect(result).toEqual({ code: 0, stdout: "", stderr: `files ${total}, equal ${total}, changed 0, new 0, failed 0\n` });
+    expect(result).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `files ${total}, equal ${total}, changed 0, new 0, failed 0\n`,
+    });
   });
 
   it("shows a per-field diff for a changed golden, reports a missing one as new, and exits 1", async () => {
     const target = copyTelegram();
     const goldenPath = join(target, "message-text-private.golden.json");
-    const golden = JSON.parse(readFileSync(goldenPath, "utf8")) as { events: { data: { message: { text: string } }; metadata: Record<string, unknown> }[] };
+    const golden = JSON.parse(readFileSync(goldenPath, "utf8")) as {
+      events: { data: { message: { text: string } }; metadata: Record<string, unknown> }[];
+    };
     golden.events[0]!.data.message.text = "an older mapping";
     golden.events[0]!.metadata["platform_account_id"] = "gone";
     writeFileSync(goldenPath, JSON.stringify(golden, null, 2) + "\n");
@@ -43,7 +49,9 @@ describe("convotic replay DIR (golden review)", () => {
     const result = await runCli(["replay", target]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("changed ");
-    expect(result.stdout).toContain('  ~ events[0].data.message.text: "an older mapping" → "Hi, I want to check my order status 📦"');
+    expect(result.stdout).toContain(
+      '  ~ events[0].data.message.text: "an older mapping" → "Hi, I want to check my order status 📦"',
+    );
     expect(result.stdout).toContain('  - events[0].metadata.platform_account_id: "gone"');
     expect(result.stdout).toMatch(/new .*edited-message\.json: 1 event\(s\), 0 unhandled\n/);
     expect(result.stderr).toBe("files 2, equal 0, changed 1, new 1, failed 0\n");
@@ -62,7 +70,10 @@ describe("convotic replay DIR (golden review)", () => {
     expect(readFileSync(join(target, "edited-message.golden.json"), "utf8")).toBe(
       readFileSync(join(FIXTURES_DIR, "telegram", "edited-message.golden.json"), "utf8"),
     );
-    expect(await runCli(["replay", target])).toMatchObject({ code: 0, stderr: "files 2, equal 2, changed 0, new 0, failed 0\n" });
+    expect(await runCli(["replay", target])).toMatchObject({
+      code: 0,
+      stderr: "files 2, equal 2, changed 0, new 0, failed 0\n",
+    });
   });
 
   it("counts a body that cannot be normalised as failed, and bodies outside a platform folder need --platform", async () => {
@@ -86,15 +97,27 @@ describe("convotic replay DIR (golden review)", () => {
     const target = copyTelegram(["message-text-private", "edited-message", "callback-query"]);
     const thread = await runCli(["replay", target, "--format", "thread", "--subscriber", "crm"]);
     expect(thread.code).toBe(0);
-    const lines = thread.stdout.trim().split("\n").map((text) => JSON.parse(text) as { event: string; data: { thread_id: string } });
+    const lines = thread.stdout
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as { event: string; data: { thread_id: string } });
     expect(lines.map((item) => item.event).sort()).toEqual(["message.received", "message.updated"]);
     expect(lines[0]!.data.thread_id).toMatch(/^telegram:/);
-    expect(thread.stderr).toBe("files 3, equal 3, changed 0, new 0, failed 0, 1 event(s) without a thread-style counterpart\n");
+    expect(thread.stderr).toBe(
+      "files 3, equal 3, changed 0, new 0, failed 0, 1 event(s) without a thread-style counterpart\n",
+    );
 
     const cloud = await runCli(["replay", target, "--format", "cloudevents"]);
-    const events = cloud.stdout.trim().split("\n").map((text) => JSON.parse(text) as Record<string, unknown>);
+    const events = cloud.stdout
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     expect(events).toHaveLength(3);
-    expect(events.every((event) => event["specversion"] === "1.0" && event["source"] === "/convotic/ws_test/blk_telegram_test")).toBe(true);
+    expect(
+      events.every(
+        (event) => event["specversion"] === "1.0" && event["source"] === "/convotic/ws_test/blk_telegram_test",
+      ),
+    ).toBe(true);
     expect(await runCli(["replay", target, "--format", "xml"])).toMatchObject({ code: 2 });
   });
 

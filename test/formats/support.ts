@@ -28,7 +28,11 @@ export function applicationDraft(): UnifiedEvent {
     platform: "telegram",
     key: "draft:conv_0FZG48V5AJBPP3HTTB7F:1",
     timestamp: "2025-07-01T11:20:35.000Z",
-    data: { conversation_id: "conv_0FZG48V5AJBPP3HTTB7F", contact_id: "ct_0FZG48V5AJBPP3HTTB7F", draft_text: "Your order #1042 shipped yesterday." },
+    data: {
+      conversation_id: "conv_0FZG48V5AJBPP3HTTB7F",
+      contact_id: "ct_0FZG48V5AJBPP3HTTB7F",
+      draft_text: "Your order #1042 shipped yesterday.",
+    },
     metadata: { platform_thread_id: "123456789" },
   });
 }

@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deliveryId } from "../../src/formats/delivery-id";
-import { THREAD_EVENT_NAMES, THREAD_EVENTS, threadSchemas, toThreadEvent, ThreadEventSchema } from "../../src/formats/thread";
+import {
+  THREAD_EVENT_NAMES,
+  THREAD_EVENTS,
+  threadSchemas,
+  toThreadEvent,
+  ThreadEventSchema,
+} from "../../src/formats/thread";
 import { goldenText } from "../support/fixtures";
 import { applicationDraft, goldenEnvelopes, GOLDEN_DIR } from "./support";
 
@@ -10,18 +16,26 @@ import { applicationDraft, goldenEnvelopes, GOLDEN_DIR } from "./support";
  * order, that carries the type; the application-only draft from `createEvent`). UPDATE_GOLDEN=1 rewrites them.
  */
 const update = process.env["UPDATE_GOLDEN"] === "1";
-const envelopes = [...goldenEnvelopes(), { source: "createEvent (test/formats/support.ts)", event: applicationDraft() }];
+const envelopes = [
+  ...goldenEnvelopes(),
+  { source: "createEvent (test/formats/support.ts)", event: applicationDraft() },
+];
 const SUBSCRIBER = "crm-sync";
 /** a plain text message reads better as the example than the first fixture's audio attachment */
-const PREFERRED: Partial<Record<string, string>> = { "message.received": "fixtures/telegram/message-text-private.json#0" };
+const PREFERRED: Partial<Record<string, string>> = {
+  "message.received": "fixtures/telegram/message-text-private.json#0",
+};
 
 describe("thread-style projection", () => {
   it.each(THREAD_EVENT_NAMES)("%s matches its golden file", (name) => {
     const path = join(GOLDEN_DIR, "thread", `${name}.json`);
     // the reviewed golden names its source envelope, so adding fixtures never changes which one is projected
-    const pinned = !update && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { source: string }).source : undefined;
+    const pinned =
+      !update && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { source: string }).source : undefined;
     const preferred = pinned ?? PREFERRED[name];
-    const found = envelopes.find(({ source, event }) => event.type === THREAD_EVENTS[name] && (preferred === undefined || source === preferred));
+    const found = envelopes.find(
+      ({ source, event }) => event.type === THREAD_EVENTS[name] && (preferred === undefined || source === preferred),
+    );
     if (found === undefined) throw new Error(`no envelope of type ${THREAD_EVENTS[name]}`);
     const projected = toThreadEvent(found.event, SUBSCRIBER);
     expect(threadSchemas[name].parse(projected)).toEqual(projected);
@@ -53,7 +67,10 @@ describe("thread-style projection", () => {
   it("forms thread_id from the platform and the platform thread id", () => {
     const received = envelopes.find(({ source }) => source === "fixtures/telegram/message-text-private.json#0")!.event;
     const result = toThreadEvent(received, SUBSCRIBER);
-    expect(result).toMatchObject({ event: "message.received", data: { thread_id: "telegram:123456789", channel: "telegram" } });
+    expect(result).toMatchObject({
+      event: "message.received",
+      data: { thread_id: "telegram:123456789", channel: "telegram" },
+    });
   });
 
   it("keeps delivery_id stable per event and subscriber, different across subscribers and events", () => {
@@ -76,8 +93,13 @@ describe("docs/formats.md", () => {
   it("shows each thread-style golden as its example", () => {
     const doc = readFileSync(join(__dirname, "..", "..", "docs", "formats.md"), "utf8");
     for (const name of THREAD_EVENT_NAMES) {
-      const golden = JSON.parse(readFileSync(join(GOLDEN_DIR, "thread", `${name}.json`), "utf8")) as { thread: unknown };
-      expect({ name, shown: doc.includes("```json\n" + JSON.stringify(golden.thread, null, 2) + "\n```") }).toEqual({ name, shown: true });
+      const golden = JSON.parse(readFileSync(join(GOLDEN_DIR, "thread", `${name}.json`), "utf8")) as {
+        thread: unknown;
+      };
+      expect({ name, shown: doc.includes("```json\n" + JSON.stringify(golden.thread, null, 2) + "\n```") }).toEqual({
+        name,
+        shown: true,
+      });
     }
   });
 });

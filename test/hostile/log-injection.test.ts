@@ -16,7 +16,13 @@ import { TEST_SECRETS } from "../support/secrets";
 const normalizer = createNormalizer({ adapters });
 const SHARED = ["messenger", "instagram", "whatsapp", "line"] as const;
 const blocks = loadBlocks(
-  SHARED.map((platform) => ({ id: `inj-${platform}`, platform, workspace_id: "ws", account_id: `known-${platform}`, secrets: TEST_SECRETS[platform]!.valid })),
+  SHARED.map((platform) => ({
+    id: `inj-${platform}`,
+    platform,
+    workspace_id: "ws",
+    account_id: `known-${platform}`,
+    secrets: TEST_SECRETS[platform]!.valid,
+  })),
   { normalizer },
 );
 const SEPARATORS = ["\u2028", "\u2029", "\u0085", "\u009b", "\u0080"];
@@ -27,7 +33,21 @@ const unroutedBody: Record<(typeof SHARED)[number], (account: string) => unknown
   instagram: (account) => ({ object: "instagram", entry: [{ id: account, time: 1750100000000, messaging: [] }] }),
   whatsapp: (account) => ({
     object: "whatsapp_business_account",
-    entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: account }, messages: [] } }] }],
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "1", phone_number_id: account },
+              messages: [],
+            },
+          },
+        ],
+      },
+    ],
   }),
   line: (account) => ({ destination: account, events: [] }),
 };
@@ -46,18 +66,43 @@ function rawPost(url: string, headers: Record<string, string>): Promise<number> 
 describe.each<LogFormat>(["json", "text"])("hostile log input, %s format", (format) => {
   it("never writes a raw line separator, whatever the path, content type or account ids", async () => {
     let written = "";
-    const stream = new Writable({ write: (chunk: Buffer, _encoding, done) => ((written += chunk.toString("utf8")), done()) });
+    const stream = new Writable({
+      write: (chunk: Buffer, _encoding, done) => ((written += chunk.toString("utf8")), done()),
+    });
     const logger = createLogger({ format, stream });
     const handler = observeHandler(createWebhookHandler({ normalizer, blocks, logger }), { blocks });
     const server = await startServer(handler);
     try {
-      expect((await fetch(`${server.url}/webhooks/${encodeURIComponent(hostile)}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
-      expect((await fetch(`${server.url}/webhooks/whatsapp/${encodeURIComponent(hostile)}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
+      expect(
+        (
+          await fetch(`${server.url}/webhooks/${encodeURIComponent(hostile)}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await fetch(`${server.url}/webhooks/whatsapp/${encodeURIComponent(hostile)}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(404);
       // a header is read as latin1: the C1 controls arrive as themselves, U+2028's UTF-8 bytes as "â\u0080¨"
-      expect(await rawPost(`${server.url}/webhooks/inj-line`, { "content-type": Buffer.from("text/plain;\u0085\u0080\u009b", "latin1").toString("latin1") })).toBe(415);
+      expect(
+        await rawPost(`${server.url}/webhooks/inj-line`, {
+          "content-type": Buffer.from("text/plain;\u0085\u0080\u009b", "latin1").toString("latin1"),
+        }),
+      ).toBe(415);
       for (const platform of SHARED) {
         const body = JSON.stringify(unroutedBody[platform](hostile));
-        const headers = { "content-type": "application/json", ...signedHeaders(normalizer.adapterFor(platform), body, TEST_SECRETS[platform]!.valid as never) };
+        const headers = {
+          "content-type": "application/json",
+          ...signedHeaders(normalizer.adapterFor(platform), body, TEST_SECRETS[platform]!.valid as never),
+        };
         const answer = await fetch(`${server.url}/webhooks/${platform}`, { method: "POST", headers, body });
         expect({ platform, status: answer.status }).toEqual({ platform, status: 200 });
       }
@@ -68,7 +113,9 @@ describe.each<LogFormat>(["json", "text"])("hostile log input, %s format", (form
       for (const separator of SEPARATORS) expect(written).not.toContain(separator);
       expect(written).toContain("\\u2028");
       if (format === "json") {
-        const unrouted = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => Array.isArray(record["accounts"]));
+        const unrouted = lines
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((record) => Array.isArray(record["accounts"]));
         expect(unrouted).toHaveLength(SHARED.length);
         for (const record of unrouted) expect(record["accounts"]).toEqual([hostile]);
       }

@@ -13,8 +13,27 @@ jest.setTimeout(Math.max(30_000, RUNS * 1_000));
 /** Values that stress the mappers: prototype names, limits of numbers and times, deep-ish structures. */
 const hostileValue: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json>("__proto__", "constructor", "toString", "prototype", "", -1, 0, 2 ** 53 + 1, 253402300800000, 1e21, "+010000-01-01T00:00:00Z", "\ud800", [], {}, null),
-  fc.dictionary(fc.constantFrom("__proto__", "constructor", "prototype", "type", "id", "text"), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>) as fc.Arbitrary<Json>,
+  fc.constantFrom<Json>(
+    "__proto__",
+    "constructor",
+    "toString",
+    "prototype",
+    "",
+    -1,
+    0,
+    2 ** 53 + 1,
+    253402300800000,
+    1e21,
+    "+010000-01-01T00:00:00Z",
+    "\ud800",
+    [],
+    {},
+    null,
+  ),
+  fc.dictionary(
+    fc.constantFrom("__proto__", "constructor", "prototype", "type", "id", "text"),
+    fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+  ) as fc.Arbitrary<Json>,
 );
 
 interface Mutation {
@@ -42,7 +61,9 @@ function mutate(document: Json, steps: readonly Mutation[]): Json {
     else {
       const target = path.reduce<Json>((value, key) => (value as Record<string | number, Json>)[key]!, current);
       const isObject = target !== null && typeof target === "object" && !Array.isArray(target);
-      current = isObject ? withAt(current, [...path, step.key], step.value) : withAt(current, path, { [step.key]: step.value });
+      current = isObject
+        ? withAt(current, [...path, step.key], step.value)
+        : withAt(current, path, { [step.key]: step.value });
     }
   }
   return current;
@@ -62,9 +83,13 @@ describe.each(PLATFORMS)("%s under random input", (platform) => {
 
   it("answers mutated fixtures with envelopes and unhandled records or a typed 4xx", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: fixtures.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (index, steps) => {
-        expectSound(await deliver(platform, JSON.stringify(mutate(fixtures[index]!, steps))));
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: fixtures.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        async (index, steps) => {
+          expectSound(await deliver(platform, JSON.stringify(mutate(fixtures[index]!, steps))));
+        },
+      ),
       { numRuns: RUNS * 3, seed: 17 },
     );
   });

@@ -1,5 +1,12 @@
 import { adapters } from "../../src/adapters";
-import { ConvoticError, createNormalizer, UnifiedEventSchema, type ErrorCode, type NormalizeResult, type Normalizer } from "../../src/core";
+import {
+  ConvoticError,
+  createNormalizer,
+  UnifiedEventSchema,
+  type ErrorCode,
+  type NormalizeResult,
+  type Normalizer,
+} from "../../src/core";
 import { createWebhookHandler } from "../../src/http";
 import { fixtureContext } from "../support/fixtures";
 import { TEST_SECRETS } from "../support/secrets";
@@ -28,22 +35,38 @@ export interface Outcome {
 }
 
 function sign(platform: string, body: Buffer): Record<string, string> {
-  return { "content-type": "application/json", ...normalizer.adapterFor(platform).sign(body, TEST_SECRETS[platform]!.valid) };
+  return {
+    "content-type": "application/json",
+    ...normalizer.adapterFor(platform).sign(body, TEST_SECRETS[platform]!.valid),
+  };
 }
 
 /** Posts the signed body through the handler and normalises it; any throw that is not a ConvoticError escapes. */
-export async function deliver(platform: string, body: Buffer | string, extraHeaders: Readonly<Record<string, string>> = {}): Promise<Outcome> {
+export async function deliver(
+  platform: string,
+  body: Buffer | string,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): Promise<Outcome> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const headers = { ...sign(platform, bytes), ...extraHeaders };
   const response = await handler({ method: "POST", url: `/webhooks/hostile-${platform}`, headers, rawBody: bytes });
   // the edge's own limits (body size, keys and items, content encoding) refuse before the pipeline, which has none
   if (response.status === 413 || response.status === 415) {
     const { code, message } = (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
-    return { status: response.status, result: new ConvoticError(message, { code: code as ErrorCode, status: response.status }) };
+    return {
+      status: response.status,
+      result: new ConvoticError(message, { code: code as ErrorCode, status: response.status }),
+    };
   }
   let result: NormalizeResult | ConvoticError;
   try {
-    result = normalizer.processWebhook({ platform, rawBody: bytes, headers, secrets: TEST_SECRETS[platform]!.valid, context: fixtureContext(platform) });
+    result = normalizer.processWebhook({
+      platform,
+      rawBody: bytes,
+      headers,
+      secrets: TEST_SECRETS[platform]!.valid,
+      context: fixtureContext(platform),
+    });
   } catch (error) {
     if (!(error instanceof ConvoticError)) throw error;
     result = error;
@@ -84,7 +107,9 @@ export type Path = readonly (string | number)[];
 /** Every path to a value inside a JSON document, the root excluded, parents before children. */
 export function pathsOf(value: Json, prefix: Path = []): Path[] {
   if (value === null || typeof value !== "object") return [];
-  const entries: [string | number, Json][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  const entries: [string | number, Json][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
   return entries.flatMap(([key, child]) => [[...prefix, key], ...pathsOf(child, [...prefix, key])]);
 }
 

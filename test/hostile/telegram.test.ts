@@ -12,12 +12,23 @@ const secrets = TEST_SECRETS["telegram"]!.valid;
 
 const alice = { id: 123456789, is_bot: false, first_name: "Alice" };
 const message = (extra: Record<string, unknown> = {}) => ({
-  message_id: 1, date: 1751368800, chat: { id: 123456789, type: "private", first_name: "Alice" }, from: alice, text: "hi", ...extra,
+  message_id: 1,
+  date: 1751368800,
+  chat: { id: 123456789, type: "private", first_name: "Alice" },
+  from: alice,
+  text: "hi",
+  ...extra,
 });
 
 function processed(body: object): NormalizeResult {
   const rawBody = Buffer.from(JSON.stringify(body));
-  return normalizer.processWebhook({ platform: "telegram", rawBody, headers: adapters.telegram.sign(rawBody, secrets as never), secrets, context });
+  return normalizer.processWebhook({
+    platform: "telegram",
+    rawBody,
+    headers: adapters.telegram.sign(rawBody, secrets as never),
+    secrets,
+    context,
+  });
 }
 
 describe("telegram hostile input", () => {
@@ -32,7 +43,15 @@ describe("telegram hostile input", () => {
   });
 
   it("refuses a body without an integer update_id with a PayloadError (400)", () => {
-    for (const body of [{ message: message() }, { update_id: "1", message: message() }, { update_id: 1.5 }, { update_id: -1 }, [], null, 7]) {
+    for (const body of [
+      { message: message() },
+      { update_id: "1", message: message() },
+      { update_id: 1.5 },
+      { update_id: -1 },
+      [],
+      null,
+      7,
+    ]) {
       expect(() => run(Buffer.from(JSON.stringify(body)))).toThrow(PayloadError);
     }
   });
@@ -53,23 +72,38 @@ describe("telegram hostile input", () => {
     expect(result.unhandled[0]?.reason).toMatch(/between 1970 and 9999/);
   });
 
-  it.each(["constructor", "toString", "hasOwnProperty", "valueOf"])("an update kind of %j is reported unhandled, not looked up on a prototype", (kind) => {
-    const result = processed({ update_id: 900004, [kind]: { text: "x" } });
-    expect(result.events).toEqual([]);
-    expect(result.unhandled.map((item) => item.kind)).toEqual([kind]);
-  });
+  it.each(["constructor", "toString", "hasOwnProperty", "valueOf"])(
+    "an update kind of %j is reported unhandled, not looked up on a prototype",
+    (kind) => {
+      const result = processed({ update_id: 900004, [kind]: { text: "x" } });
+      expect(result.events).toEqual([]);
+      expect(result.unhandled.map((item) => item.kind)).toEqual([kind]);
+    },
+  );
 
   it("maps reactions, currencies and service fields named after Object.prototype members as plain data", () => {
     const reaction = {
-      chat: { id: -100, type: "supergroup", title: "G" }, message_id: 5, user: alice, date: 1751368800,
-      old_reaction: [], new_reaction: [{ type: "constructor" }, { type: "__proto__" }],
+      chat: { id: -100, type: "supergroup", title: "G" },
+      message_id: 5,
+      user: alice,
+      date: 1751368800,
+      old_reaction: [],
+      new_reaction: [{ type: "constructor" }, { type: "__proto__" }],
     };
     const reacted = processed({ update_id: 900005, message_reaction: reaction });
-    expect(reacted.events.map((event) => (event.data as { reaction: { name?: string } }).reaction.name)).toEqual(["constructor", "__proto__"]);
+    expect(reacted.events.map((event) => (event.data as { reaction: { name?: string } }).reaction.name)).toEqual([
+      "constructor",
+      "__proto__",
+    ]);
     const paid = { currency: "constructor", total_amount: 1000, invoice_payload: "p", telegram_payment_charge_id: "c" };
-    const [order] = processed({ update_id: 900006, message: message({ text: undefined, successful_payment: paid }) }).events;
+    const [order] = processed({
+      update_id: 900006,
+      message: message({ text: undefined, successful_payment: paid }),
+    }).events;
     expect(order?.data).toMatchObject({ order: { total: 10 } });
-    const service = JSON.parse(`{"update_id":900007,"message":${JSON.stringify(message({ text: undefined })).slice(0, -1)},"constructor":{"x":1}}}`);
+    const service = JSON.parse(
+      `{"update_id":900007,"message":${JSON.stringify(message({ text: undefined })).slice(0, -1)},"constructor":{"x":1}}}`,
+    );
     expect(processed(service).unhandled.map((item) => item.kind)).toEqual(["message.constructor"]);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });

@@ -13,14 +13,36 @@ const WABA = "102290129340398";
 
 function deliver(body: unknown) {
   const rawBody = Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
-  return normalizer.processWebhook({ platform: "whatsapp", rawBody, headers: metaSigned(rawBody, secrets.app_secrets[0]!), secrets, context });
+  return normalizer.processWebhook({
+    platform: "whatsapp",
+    rawBody,
+    headers: metaSigned(rawBody, secrets.app_secrets[0]!),
+    secrets,
+    context,
+  });
 }
 
 const metadata = { display_phone_number: "15550783881", phone_number_id: PNID };
-const change = (value: Record<string, unknown>, field = "messages") => ({ field, value: { messaging_product: "whatsapp", metadata, ...value } });
+const change = (value: Record<string, unknown>, field = "messages") => ({
+  field,
+  value: { messaging_product: "whatsapp", metadata, ...value },
+});
 const bodyOf = (...changes: unknown[]) => ({ object: "whatsapp_business_account", entry: [{ id: WABA, changes }] });
-const text = (id: string, extra: Record<string, unknown> = {}) => ({ from: "16505551234", id, timestamp: "1750100000", type: "text", text: { body: id }, ...extra });
-const status = (id: string, extra: Record<string, unknown> = {}) => ({ id, status: "delivered", timestamp: "1750100000", recipient_id: "16505551234", ...extra });
+const text = (id: string, extra: Record<string, unknown> = {}) => ({
+  from: "16505551234",
+  id,
+  timestamp: "1750100000",
+  type: "text",
+  text: { body: id },
+  ...extra,
+});
+const status = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  status: "delivered",
+  timestamp: "1750100000",
+  recipient_id: "16505551234",
+  ...extra,
+});
 
 /** The body as Meta would send it, with `"DEEP"` standing for an array nested `depth` deep (JSON.stringify of such a value overflows). */
 function withDeep(body: unknown, depth: number): string {
@@ -29,27 +51,76 @@ function withDeep(body: unknown, depth: number): string {
 
 describe("whatsapp: a batch of 3 with one poisoned item in the middle yields 2 events + 1 unhandled record", () => {
   const cases: [string, unknown][] = [
-    ["messages[]: a message whose text is a number", bodyOf(change({ messages: [text("wamid.1"), text("wamid.2", { text: { body: 7 } }), text("wamid.3")] }))],
-    ["messages[]: a message that is not an object", bodyOf(change({ messages: [text("wamid.1"), "nope", text("wamid.3")] }))],
-    ["statuses[]: a status without an id", bodyOf(change({ statuses: [status("wamid.1"), status("", { id: 42 }), status("wamid.3")] }))],
-    ["errors[]: an error whose code is an object", bodyOf(change({ errors: [{ code: 1, title: "a" }, { code: { x: 1 } }, { code: 3, title: "c" }] }))],
+    [
+      "messages[]: a message whose text is a number",
+      bodyOf(change({ messages: [text("wamid.1"), text("wamid.2", { text: { body: 7 } }), text("wamid.3")] })),
+    ],
+    [
+      "messages[]: a message that is not an object",
+      bodyOf(change({ messages: [text("wamid.1"), "nope", text("wamid.3")] })),
+    ],
+    [
+      "statuses[]: a status without an id",
+      bodyOf(change({ statuses: [status("wamid.1"), status("", { id: 42 }), status("wamid.3")] })),
+    ],
+    [
+      "errors[]: an error whose code is an object",
+      bodyOf(change({ errors: [{ code: 1, title: "a" }, { code: { x: 1 } }, { code: 3, title: "c" }] })),
+    ],
     [
       "message_echoes[]: an echo whose timestamp is an object",
-      bodyOf(change({ message_echoes: [{ ...text("wamid.1"), to: "16505551234" }, { ...text("wamid.2"), to: "16505551234", timestamp: {} }, { ...text("wamid.3"), to: "16505551234" }] }, "smb_message_echoes")),
+      bodyOf(
+        change(
+          {
+            message_echoes: [
+              { ...text("wamid.1"), to: "16505551234" },
+              { ...text("wamid.2"), to: "16505551234", timestamp: {} },
+              { ...text("wamid.3"), to: "16505551234" },
+            ],
+          },
+          "smb_message_echoes",
+        ),
+      ),
     ],
     [
       "user_preferences[]: a preference without a value",
-      bodyOf(change({ user_preferences: [0, 1, 2].map((n) => ({ wa_id: "16505551234", category: "marketing_messages", value: n === 1 ? null : "stop", timestamp: 1731705721 + n })) }, "user_preferences")),
+      bodyOf(
+        change(
+          {
+            user_preferences: [0, 1, 2].map((n) => ({
+              wa_id: "16505551234",
+              category: "marketing_messages",
+              value: n === 1 ? null : "stop",
+              timestamp: 1731705721 + n,
+            })),
+          },
+          "user_preferences",
+        ),
+      ),
     ],
-    ["changes[]: a change whose value is a string", bodyOf(change({ messages: [text("wamid.1")] }), { field: "messages", value: "x" }, change({ messages: [text("wamid.3")] }))],
-    ["changes[]: a change that is not an object", bodyOf(change({ messages: [text("wamid.1")] }), 17, change({ messages: [text("wamid.3")] }))],
+    [
+      "changes[]: a change whose value is a string",
+      bodyOf(
+        change({ messages: [text("wamid.1")] }),
+        { field: "messages", value: "x" },
+        change({ messages: [text("wamid.3")] }),
+      ),
+    ],
+    [
+      "changes[]: a change that is not an object",
+      bodyOf(change({ messages: [text("wamid.1")] }), 17, change({ messages: [text("wamid.3")] })),
+    ],
     [
       "entry[]: an entry whose time is not a time",
       {
         object: "whatsapp_business_account",
         entry: [
           { id: WABA, changes: [change({ messages: [text("wamid.1")] })] },
-          { id: WABA, time: { when: "now" }, changes: [change({ messages: [text("wamid.2", { type: "text", text: null, timestamp: [] })] })] },
+          {
+            id: WABA,
+            time: { when: "now" },
+            changes: [change({ messages: [text("wamid.2", { type: "text", text: null, timestamp: [] })] })],
+          },
           { id: WABA, changes: [change({ messages: [text("wamid.3")] })] },
         ],
       },
@@ -75,7 +146,9 @@ describe("whatsapp: bounded work on what the payload nests", () => {
   });
 
   it("reports an unmappable item nested 5,000 deep with a raw value a consumer can serialise", () => {
-    const result = deliver(withDeep(bodyOf(change({ messages: [{ ...text("wamid.1"), type: "carousel", carousel: "DEEP" }] })), 5_000));
+    const result = deliver(
+      withDeep(bodyOf(change({ messages: [{ ...text("wamid.1"), type: "carousel", carousel: "DEEP" }] })), 5_000),
+    );
     expect(result.unhandled).toHaveLength(1);
     expect(() => JSON.stringify(result.unhandled)).not.toThrow();
   });
@@ -87,7 +160,9 @@ describe("whatsapp: times out of range", () => {
     ["a six-digit year", "+010000-01-01T00:00:00Z"],
     ["negative seconds", -1],
   ])("a message sent at %s keeps its neighbours and takes the receive time", (_name, timestamp) => {
-    const result = deliver(bodyOf(change({ messages: [text("wamid.1"), text("wamid.2", { timestamp }), text("wamid.3")] })));
+    const result = deliver(
+      bodyOf(change({ messages: [text("wamid.1"), text("wamid.2", { timestamp }), text("wamid.3")] })),
+    );
     expect(result.events).toHaveLength(3);
     expect(result.unhandled).toEqual([]);
     const bad = result.events[1]!;
@@ -96,19 +171,27 @@ describe("whatsapp: times out of range", () => {
   });
 
   it("an account_update whose entry.time is out of range still maps", () => {
-    const body = { object: "whatsapp_business_account", entry: [{ id: WABA, time: 1e20, changes: [{ field: "account_update", value: { event: "PARTNER_ADDED" } }] }] };
+    const body = {
+      object: "whatsapp_business_account",
+      entry: [{ id: WABA, time: 1e20, changes: [{ field: "account_update", value: { event: "PARTNER_ADDED" } }] }],
+    };
     const result = deliver(body);
-    expect(result.events.map((event) => [event.type, event.metadata.timestamp_source])).toEqual([["platform.block.connected", "received"]]);
+    expect(result.events.map((event) => [event.type, event.metadata.timestamp_source])).toEqual([
+      ["platform.block.connected", "received"],
+    ]);
   });
 });
 
 describe("whatsapp: payload data never reads Object.prototype", () => {
-  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("a message of type %s is reported, not mapped through a prototype", (type) => {
-    const result = deliver(bodyOf(change({ messages: [{ ...text("wamid.1"), type, [type]: { id: "x" } }] })));
-    expect(result.events).toEqual([]);
-    expect(result.unhandled.map((item) => item.kind)).toEqual([`messages.${type}`]);
-    expect(({} as Record<string, unknown>)["id"]).toBeUndefined();
-  });
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "a message of type %s is reported, not mapped through a prototype",
+    (type) => {
+      const result = deliver(bodyOf(change({ messages: [{ ...text("wamid.1"), type, [type]: { id: "x" } }] })));
+      expect(result.events).toEqual([]);
+      expect(result.unhandled.map((item) => item.kind)).toEqual([`messages.${type}`]);
+      expect(({} as Record<string, unknown>)["id"]).toBeUndefined();
+    },
+  );
 
   it.each(["constructor", "__proto__"])("a change whose field is %s is reported", (field) => {
     const result = deliver(bodyOf({ field, value: { event: "x" } }));

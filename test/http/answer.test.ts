@@ -27,7 +27,11 @@ async function headOf(response: HttpResponse): Promise<{ status: number; headers
 describe("writeResponse", () => {
   it("answers with the body's length in bytes, not chunked", async () => {
     const body = JSON.stringify({ ok: true, note: "é ✓" });
-    const got = await headOf({ status: 200, headers: { "content-type": "application/json; charset=utf-8", "x-request-id": "r1" }, body });
+    const got = await headOf({
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": "r1" },
+      body,
+    });
     expect(got).toMatchObject({ status: 200, body });
     expect(got.headers["content-length"]).toBe(String(Buffer.byteLength(body)));
     expect(got.headers["transfer-encoding"]).toBeUndefined();
@@ -36,7 +40,11 @@ describe("writeResponse", () => {
 
   it("gives no length to a 204, and keeps a length the response already names", async () => {
     const empty = await headOf({ status: 204, headers: {}, body: "" });
-    expect([empty.status, empty.headers["content-length"], empty.headers["transfer-encoding"]]).toEqual([204, undefined, undefined]);
+    expect([empty.status, empty.headers["content-length"], empty.headers["transfer-encoding"]]).toEqual([
+      204,
+      undefined,
+      undefined,
+    ]);
     const named = await headOf({ status: 200, headers: { "content-length": "2" }, body: "ok" });
     expect([named.headers["content-length"], named.body]).toEqual(["2", "ok"]);
   });

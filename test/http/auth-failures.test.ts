@@ -5,11 +5,23 @@ import { aggregateAuthFailures, type FlushableLogger } from "../../src/observe";
 function recorder() {
   const lines: { level: string; message: string; fields: LogFields | undefined }[] = [];
   const at = (level: string) => (message: string, fields?: LogFields) => void lines.push({ level, message, fields });
-  const logger: FlushableLogger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), flush: () => undefined };
+  const logger: FlushableLogger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    flush: () => undefined,
+  };
   return { logger, lines };
 }
 
-const refusal = (path: string, remote: string) => ({ method: "POST", path, status: 401, code: "invalid_signature", remote });
+const refusal = (path: string, remote: string) => ({
+  method: "POST",
+  path,
+  status: 401,
+  code: "invalid_signature",
+  remote,
+});
 
 describe("aggregateAuthFailures", () => {
   it("passes the first refusal of a route, sums the rest per interval, and passes every other record", async () => {
@@ -31,7 +43,13 @@ describe("aggregateAuthFailures", () => {
       {
         level: "warn",
         message: "requests refused for their signature or secret (401), aggregated",
-        fields: { path: "/webhooks/a", count: 49, remotes: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"], codes: ["invalid_signature"], interval_ms: 100 },
+        fields: {
+          path: "/webhooks/a",
+          count: 49,
+          remotes: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"],
+          codes: ["invalid_signature"],
+          interval_ms: 100,
+        },
       },
     ]);
     // a quiet interval ends the window: the next refusal is written at once again

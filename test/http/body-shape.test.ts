@@ -29,7 +29,7 @@ describe("exceedsShape", () => {
 
   it("counts array elements at every depth: empty arrays hold none, strings and objects count once", () => {
     expect(exceedsShape(padded('[[],["a,b,c"]]'), scanAll)).toBeUndefined();
-    expect(exceedsShape(padded('[[1,2],[3]]'), scanAll)).toEqual({ what: "items", limit: 3 });
+    expect(exceedsShape(padded("[[1,2],[3]]"), scanAll)).toEqual({ what: "items", limit: 3 });
     expect(exceedsShape(padded('{"a":[ {"x,": 1} , "]" ]}'), scanAll)).toBeUndefined();
     expect(exceedsShape(padded('{"a":[ {"x": [1]} , "]", 3 ]}'), scanAll)).toEqual({ what: "items", limit: 3 });
   });
@@ -48,7 +48,10 @@ describe("exceedsShape", () => {
 
   it("tolerates what is not JSON (the parser refuses it afterwards) and 100,000 levels of nesting", () => {
     expect(exceedsShape(padded('{"a":"never closed'), scanAll)).toBeUndefined();
-    expect(exceedsShape(Buffer.from("[".repeat(100_000) + "]".repeat(100_000)), DEFAULT_SHAPE_LIMITS)).toEqual({ what: "items", limit: 10_000 });
+    expect(exceedsShape(Buffer.from("[".repeat(100_000) + "]".repeat(100_000)), DEFAULT_SHAPE_LIMITS)).toEqual({
+      what: "items",
+      limit: 10_000,
+    });
   });
 });
 
@@ -65,7 +68,12 @@ function telegramWithKeys(keys: number): Buffer {
 }
 
 function whatsAppWithChanges(changes: number): Buffer {
-  return Buffer.from(JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "1", changes: Array.from({ length: changes }, () => ({})) }] }));
+  return Buffer.from(
+    JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [{ id: "1", changes: Array.from({ length: changes }, () => ({})) }],
+    }),
+  );
 }
 
 /** A WhatsApp batch as Meta sends it at most: 1,000 text messages with their contacts. */
@@ -76,10 +84,20 @@ function whatsAppBatch(messages: number): Buffer {
       messaging_product: "whatsapp",
       metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
       contacts: [{ profile: { name: "Sheena Nelson" }, wa_id: "16505551234" }],
-      messages: [{ from: "16505551234", id: `wamid.batch-${index}`, timestamp: String(1_749_416_383 + index), type: "text", text: { body: "Does it come in another color?" } }],
+      messages: [
+        {
+          from: "16505551234",
+          id: `wamid.batch-${index}`,
+          timestamp: String(1_749_416_383 + index),
+          type: "text",
+          text: { body: "Does it come in another color?" },
+        },
+      ],
     },
   }));
-  return Buffer.from(JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "102290129340398", changes }] }));
+  return Buffer.from(
+    JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "102290129340398", changes }] }),
+  );
 }
 
 describe("the key and item caps over a real server", () => {
@@ -88,11 +106,15 @@ describe("the key and item caps over a real server", () => {
     const items = whatsAppWithChanges(10_001);
     const refused = await post(env.url("/webhooks/wa"), items, signedHeaders("whatsapp", items, whatsapp));
     expect(refused.status).toBe(413);
-    expect(refused.json()).toEqual({ error: { code: "too_many_items", message: expect.stringContaining("more than 10000 array items") } });
+    expect(refused.json()).toEqual({
+      error: { code: "too_many_items", message: expect.stringContaining("more than 10000 array items") },
+    });
     const keys = telegramWithKeys(100_001);
     const tooMany = await post(env.url("/webhooks/tg"), keys, { ...signedHeaders("telegram", keys, telegram) });
     expect(tooMany.status).toBe(413);
-    expect(tooMany.json()).toEqual({ error: { code: "too_many_keys", message: expect.stringContaining("more than 100000 object keys") } });
+    expect(tooMany.json()).toEqual({
+      error: { code: "too_many_keys", message: expect.stringContaining("more than 100000 object keys") },
+    });
     // just below the caps the same shapes are served
     const fewer = telegramWithKeys(99_990);
     expect((await post(env.url("/webhooks/tg"), fewer, signedHeaders("telegram", fewer, telegram))).status).toBe(200);
@@ -109,7 +131,9 @@ describe("the key and item caps over a real server", () => {
   it("checks the signature first: an unsigned flood is a 401, never scanned", async () => {
     const env = await serveTest({ blocks, logger: captureLogger() });
     const items = whatsAppWithChanges(20_000);
-    const response = await post(env.url("/webhooks/wa"), items, { ...signedHeaders("whatsapp", items, secretsFor("whatsapp").wrong) });
+    const response = await post(env.url("/webhooks/wa"), items, {
+      ...signedHeaders("whatsapp", items, secretsFor("whatsapp").wrong),
+    });
     expect(response.status).toBe(401);
   });
 
@@ -127,10 +151,21 @@ describe("the key and item caps over a real server", () => {
 
   it("takes its caps from the options, and refuses caps that are not positive integers", async () => {
     const env = await serveTest({ blocks, logger: captureLogger(), maxItems: 5 });
-    for (const [count, status] of [[5, 200], [6, 413]] as const) {
+    for (const [count, status] of [
+      [5, 200],
+      [6, 413],
+    ] as const) {
       // padded past the scan threshold of these caps
-      const body = Buffer.from(JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "1", changes: Array.from({ length: count - 1 }, () => ({})) }], pad: "x".repeat(100) }));
-      expect((await post(env.url("/webhooks/wa"), body, signedHeaders("whatsapp", body, whatsapp))).status).toBe(status);
+      const body = Buffer.from(
+        JSON.stringify({
+          object: "whatsapp_business_account",
+          entry: [{ id: "1", changes: Array.from({ length: count - 1 }, () => ({})) }],
+          pad: "x".repeat(100),
+        }),
+      );
+      expect((await post(env.url("/webhooks/wa"), body, signedHeaders("whatsapp", body, whatsapp))).status).toBe(
+        status,
+      );
     }
     expect(() => testHandler({ blocks, maxKeys: 0 })).toThrow(/maxKeys must be a positive integer/);
     expect(() => testHandler({ blocks, maxItems: 1.5 })).toThrow(/maxItems must be a positive integer/);
@@ -138,19 +173,39 @@ describe("the key and item caps over a real server", () => {
 });
 
 describe("Content-Encoding", () => {
-  const body = Buffer.from(JSON.stringify({ update_id: 7, message: { message_id: 1, date: 1_750_000_000, chat: { id: 1, type: "private" }, text: "hi" } }));
+  const body = Buffer.from(
+    JSON.stringify({
+      update_id: 7,
+      message: { message_id: 1, date: 1_750_000_000, chat: { id: 1, type: "private" }, text: "hi" },
+    }),
+  );
 
-  it.each(["gzip", "deflate", "br", "x-unknown", "gzip, identity", "IDENTITY, gzip"])("%s is 415 unsupported_encoding, saying the platforms send identity", async (coding) => {
-    const env = await serveTest({ blocks, logger: captureLogger() });
-    const response = await post(env.url("/webhooks/tg"), body, { ...signedHeaders("telegram", body, telegram), "content-encoding": coding });
-    expect(response.status).toBe(415);
-    expect(response.headers.get("accept-encoding")).toBe("identity");
-    expect(response.json()).toEqual({ error: { code: "unsupported_encoding", message: expect.stringContaining("the platforms send identity") } });
-  });
+  it.each(["gzip", "deflate", "br", "x-unknown", "gzip, identity", "IDENTITY, gzip"])(
+    "%s is 415 unsupported_encoding, saying the platforms send identity",
+    async (coding) => {
+      const env = await serveTest({ blocks, logger: captureLogger() });
+      const response = await post(env.url("/webhooks/tg"), body, {
+        ...signedHeaders("telegram", body, telegram),
+        "content-encoding": coding,
+      });
+      expect(response.status).toBe(415);
+      expect(response.headers.get("accept-encoding")).toBe("identity");
+      expect(response.json()).toEqual({
+        error: { code: "unsupported_encoding", message: expect.stringContaining("the platforms send identity") },
+      });
+    },
+  );
 
   it("identity (or none) is served", async () => {
     const env = await serveTest({ blocks, logger: captureLogger() });
-    expect((await post(env.url("/webhooks/tg"), body, { ...signedHeaders("telegram", body, telegram), "content-encoding": "identity" })).status).toBe(200);
+    expect(
+      (
+        await post(env.url("/webhooks/tg"), body, {
+          ...signedHeaders("telegram", body, telegram),
+          "content-encoding": "identity",
+        })
+      ).status,
+    ).toBe(200);
     expect((await post(env.url("/webhooks/tg"), body, signedHeaders("telegram", body, telegram))).status).toBe(200);
   });
 
@@ -159,9 +214,12 @@ describe("Content-Encoding", () => {
     const socket = connect(env.server.port, "127.0.0.1");
     let answer = "";
     socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
-    socket.write("POST /webhooks/tg HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: 1048576\r\n\r\n");
+    socket.write(
+      "POST /webhooks/tg HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: 1048576\r\n\r\n",
+    );
     const deadline = Date.now() + 2_000;
-    while (!answer.includes("unsupported_encoding") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!answer.includes("unsupported_encoding") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(answer).toMatch(/^HTTP\/1\.1 415 /);
     expect(env.handler.bodyBudget.inFlight).toBe(0);
     socket.destroy();
@@ -170,7 +228,9 @@ describe("Content-Encoding", () => {
   it("is 415 through the fetch shim and the bare handler too", async () => {
     const handler = testHandler({ blocks, logger: captureLogger() });
     const headers = { ...signedHeaders("telegram", body, telegram), "content-encoding": "gzip" };
-    const viaFetch = await toFetchHandler(handler)(new Request("http://localhost/webhooks/tg", { method: "POST", headers, body }));
+    const viaFetch = await toFetchHandler(handler)(
+      new Request("http://localhost/webhooks/tg", { method: "POST", headers, body }),
+    );
     expect(viaFetch.status).toBe(415);
     expect(await viaFetch.json()).toMatchObject({ error: { code: "unsupported_encoding" } });
     const direct = await handler({ method: "POST", url: "/webhooks/tg", headers, rawBody: body });
@@ -184,14 +244,21 @@ describe("the config file's keys", () => {
       {
         max_keys: 50_000,
         max_items: 2_000,
-        fairness: { per_address_share: 0.5, small_body_bytes: 32_768, small_body_reserve: 4_194_304, min_body_rate: { bytes_per_second: 2_048, window_ms: 3_000 } },
+        fairness: {
+          per_address_share: 0.5,
+          small_body_bytes: 32_768,
+          small_body_reserve: 4_194_304,
+          min_body_rate: { bytes_per_second: 2_048, window_ms: 3_000 },
+        },
         blocks,
       },
       { normalizer },
     );
     expect([config.max_keys, config.max_items]).toEqual([50_000, 2_000]);
     expect(config.fairness?.min_body_rate).toEqual({ bytes_per_second: 2_048, window_ms: 3_000 });
-    expect(() => loadConfig({ fairness: { per_address_share: 1.5 }, blocks }, { normalizer })).toThrow(/fairness\.per_address_share/);
+    expect(() => loadConfig({ fairness: { per_address_share: 1.5 }, blocks }, { normalizer })).toThrow(
+      /fairness\.per_address_share/,
+    );
     expect(() => loadConfig({ max_items: 0, blocks }, { normalizer })).toThrow(/max_items/);
   });
 });
@@ -204,8 +271,17 @@ describe("convotic serve (the built CLI) with max_items and fairness in its conf
   it("answers 413 too_many_items past its max_items and 415 to a gzip body", async () => {
     if (!existsSync(cli)) throw new Error("dist/cli/main.js is missing: run `npm run build` first (npm test does)");
     const config = join(dir, "convotic.config.json");
-    writeFileSync(config, JSON.stringify({ max_items: 50, fairness: { per_address_share: 0.5, min_body_rate: { bytes_per_second: 2_048, window_ms: 2_000 } }, blocks }));
-    const child = spawn(process.execPath, [cli, "serve", "--config", config, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        max_items: 50,
+        fairness: { per_address_share: 0.5, min_body_rate: { bytes_per_second: 2_048, window_ms: 2_000 } },
+        blocks,
+      }),
+    );
+    const child = spawn(process.execPath, [cli, "serve", "--config", config, "--port", "0"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     try {
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -218,8 +294,14 @@ describe("convotic serve (the built CLI) with max_items and fairness in its conf
       }
       const items = whatsAppWithChanges(60);
       const refused = await post(`${url}/webhooks/wa`, items, signedHeaders("whatsapp", items, whatsapp));
-      expect([refused.status, refused.json()]).toEqual([413, { error: { code: "too_many_items", message: expect.stringContaining("more than 50 array items") } }]);
-      const gzip = await post(`${url}/webhooks/tg`, body(), { ...signedHeaders("telegram", body(), telegram), "content-encoding": "gzip" });
+      expect([refused.status, refused.json()]).toEqual([
+        413,
+        { error: { code: "too_many_items", message: expect.stringContaining("more than 50 array items") } },
+      ]);
+      const gzip = await post(`${url}/webhooks/tg`, body(), {
+        ...signedHeaders("telegram", body(), telegram),
+        "content-encoding": "gzip",
+      });
       expect(gzip.status).toBe(415);
       expect((await post(`${url}/webhooks/tg`, body(), signedHeaders("telegram", body(), telegram))).status).toBe(200);
     } finally {
@@ -229,5 +311,11 @@ describe("convotic serve (the built CLI) with max_items and fairness in its conf
     }
   }, 20_000);
 
-  const body = () => Buffer.from(JSON.stringify({ update_id: 8, message: { message_id: 2, date: 1_750_000_000, chat: { id: 1, type: "private" }, text: "hi" } }));
+  const body = () =>
+    Buffer.from(
+      JSON.stringify({
+        update_id: 8,
+        message: { message_id: 2, date: 1_750_000_000, chat: { id: 1, type: "private" }, text: "hi" },
+      }),
+    );
 });

@@ -14,7 +14,14 @@ function whatsAppStatuses(count: number) {
     value: {
       messaging_product: "whatsapp",
       metadata: { display_phone_number: "15550783881", phone_number_id: PHONE },
-      statuses: [{ id: `wamid.bounded-${index}`, status: "sent", timestamp: String(1_750_030_073 + index), recipient_id: "16505551234" }],
+      statuses: [
+        {
+          id: `wamid.bounded-${index}`,
+          status: "sent",
+          timestamp: String(1_750_030_073 + index),
+          recipient_id: "16505551234",
+        },
+      ],
     },
   }));
   return { object: "whatsapp_business_account", entry: [{ id: "102290129340398", time: 1_750_030_073, changes }] };
@@ -35,7 +42,10 @@ describe("WhatsApp account split", () => {
   });
 
   it("keeps each account's entries and changes in their original order across entries", () => {
-    const change = (phone: string, id: string) => ({ field: "messages", value: { metadata: { phone_number_id: phone }, id } });
+    const change = (phone: string, id: string) => ({
+      field: "messages",
+      value: { metadata: { phone_number_id: phone }, id },
+    });
     const payload = {
       object: "whatsapp_business_account",
       entry: [
@@ -45,7 +55,9 @@ describe("WhatsApp account split", () => {
     } as unknown as WhatsAppWebhook;
     const ids = whatsAppAccounts(payload).map((slice) => [
       slice.account_id,
-      slice.payload.entry.map((entry) => entry.changes.map((item) => (item as { value: { id: string } }).value.id).join("")),
+      slice.payload.entry.map((entry) =>
+        entry.changes.map((item) => (item as { value: { id: string } }).value.id).join(""),
+      ),
     ]);
     expect(ids).toEqual([
       ["p1", ["ac", "e"]],
@@ -55,7 +67,11 @@ describe("WhatsApp account split", () => {
 
   it("a body of many changes for one phone number on the shared route answers what the block route answers", async () => {
     const secrets = secretsFor("whatsapp").valid;
-    const env = await serveTest({ blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws", account_id: PHONE, secrets }], logger: captureLogger(), bodyLimit: 4 * 1024 * 1024 });
+    const env = await serveTest({
+      blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws", account_id: PHONE, secrets }],
+      logger: captureLogger(),
+      bodyLimit: 4 * 1024 * 1024,
+    });
     const body = Buffer.from(JSON.stringify(whatsAppStatuses(2_000)));
     const shared = await post(env.url("/webhooks/whatsapp"), body, signedHeaders("whatsapp", body, secrets));
     const direct = await post(env.url("/webhooks/wa"), body, signedHeaders("whatsapp", body, secrets));
@@ -72,11 +88,22 @@ describe("a Messenger body naming 26,000 unknown Pages", () => {
     JSON.stringify({
       object: "page",
       entry: [
-        ...Array.from({ length: 26_000 }, (_, index) => ({ id: `9${String(index).padStart(14, "0")}`, time: 1_795_252_530_900, messaging: [] })),
+        ...Array.from({ length: 26_000 }, (_, index) => ({
+          id: `9${String(index).padStart(14, "0")}`,
+          time: 1_795_252_530_900,
+          messaging: [],
+        })),
         {
           id: known,
           time: 1_795_252_530_900,
-          messaging: [{ sender: { id: "6543219876543210" }, recipient: { id: known }, timestamp: 1_795_252_535_000, message: { mid: "m_bounded", text: "hi" } }],
+          messaging: [
+            {
+              sender: { id: "6543219876543210" },
+              recipient: { id: known },
+              timestamp: 1_795_252_535_000,
+              message: { mid: "m_bounded", text: "hi" },
+            },
+          ],
         },
       ],
     }),
@@ -85,7 +112,13 @@ describe("a Messenger body naming 26,000 unknown Pages", () => {
   it("is acknowledged with a count and the first ten ids, logs as much, and the known Page's event goes through", async () => {
     const logger = captureLogger();
     // above the default caps on items and keys (a 413 then, see body-shape.test.ts): raised to test the split itself
-    const env = await serveTest({ blocks: [{ id: "page", platform: "messenger", workspace_id: "ws", account_id: known, secrets }], logger, bodyLimit: 4 * 1024 * 1024, maxItems: 100_000, maxKeys: 200_000 });
+    const env = await serveTest({
+      blocks: [{ id: "page", platform: "messenger", workspace_id: "ws", account_id: known, secrets }],
+      logger,
+      bodyLimit: 4 * 1024 * 1024,
+      maxItems: 100_000,
+      maxKeys: 200_000,
+    });
     const response = await post(env.url("/webhooks/messenger"), body, signedHeaders("messenger", body, secrets));
     expect(response.status).toBe(200);
     const answer = response.json() as { unrouted: string[]; unrouted_count: number; events: number };

@@ -48,11 +48,20 @@ function capture(options: { tty?: boolean; gate?: Promise<void>; highWaterMark?:
   return { stream, text: () => chunks.join("") };
 }
 
-function invoke(argv: string[], options: { env?: Record<string, string>; stdout?: ReturnType<typeof capture>; tty?: boolean } = {}) {
+function invoke(
+  argv: string[],
+  options: { env?: Record<string, string>; stdout?: ReturnType<typeof capture>; tty?: boolean } = {},
+) {
   const stdout = options.stdout ?? capture();
   const stderr = capture({ tty: options.tty ?? false });
   const signals = new EventEmitter();
-  const exit = run(argv, { stdin: new PassThrough(), stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? {}, signals });
+  const exit = run(argv, {
+    stdin: new PassThrough(),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: options.env ?? {},
+    signals,
+  });
   return { stdout, stderr, signals, exit };
 }
 
@@ -69,14 +78,25 @@ async function until<T>(probe: () => T | undefined, what: string, exit?: Promise
 }
 
 async function startServe(args: string[] = [], options: { stdout?: ReturnType<typeof capture> } = {}) {
-  const served = invoke(["serve", "--config", configPath, "--port", "0", ...args], { env: { TG_SECRET: TOKEN }, ...options });
-  const url = await until(() => /listening on (http:\/\/\S+)/.exec(served.stderr.text())?.[1], "listening", served.exit);
+  const served = invoke(["serve", "--config", configPath, "--port", "0", ...args], {
+    env: { TG_SECRET: TOKEN },
+    ...options,
+  });
+  const url = await until(
+    () => /listening on (http:\/\/\S+)/.exec(served.stderr.text())?.[1],
+    "listening",
+    served.exit,
+  );
   return { ...served, url };
 }
 
 function postTelegram(url: string, body: Uint8Array, token = TOKEN) {
   sentHeaderValues.add(token);
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": token }, body });
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": token },
+    body,
+  });
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,7 +114,11 @@ describe("convotic serve", () => {
     const refused = await postTelegram(`${served.url}/webhooks/tg-cli`, fixture.body, OTHER_TOKEN);
     expect(refused.status).toBe(401);
 
-    const lines = served.stdout.text().trim().split("\n").map((text) => JSON.parse(text) as UnifiedEvent);
+    const lines = served.stdout
+      .text()
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as UnifiedEvent);
     const want = normalizer.normalize("telegram", fixture.body, { workspace_id: "ws_cli", block_id: "tg-cli" }).events;
     expect(lines.map((event) => [event.id, event.type])).toEqual(want.map((event) => [event.id, event.type]));
 
@@ -153,7 +177,9 @@ describe("convotic serve", () => {
     expect(badJson.stderr.text()).not.toContain(TOKEN);
 
     const invalid = writeConfig("invalid.json", {
-      blocks: [{ id: "tg-bad", platform: "telegram", workspace_id: "ws", secrets: { secret_token: `${TOKEN} with spaces` } }],
+      blocks: [
+        { id: "tg-bad", platform: "telegram", workspace_id: "ws", secrets: { secret_token: `${TOKEN} with spaces` } },
+      ],
     });
     const badSecret = invoke(["serve", "--config", invalid]);
     expect(await badSecret.exit).toBe(1);
@@ -182,12 +208,18 @@ describe("convotic replay", () => {
 
   it("replays the bundled fixtures, signed from the config, and every one is accepted", async () => {
     const before = served.stdout.text().length;
-    const replay = invoke(["replay", join(FIXTURES_DIR, "telegram"), "--to", served.url, "--config", configPath], { env: { TG_SECRET: TOKEN } });
+    const replay = invoke(["replay", join(FIXTURES_DIR, "telegram"), "--to", served.url, "--config", configPath], {
+      env: { TG_SECRET: TOKEN },
+    });
     expect(await replay.exit).toBe(0);
     const n = telegramFixtures.length;
     expect(replay.stderr.text()).toBe(`sent ${n}, accepted ${n}, rejected 0\n`);
     const events = served.stdout.text().slice(before).trim().split("\n").length;
-    const want = telegramFixtures.reduce((sum, fixture) => sum + normalizer.normalize("telegram", fixture.body, { workspace_id: "w", block_id: "b" }).events.length, 0);
+    const want = telegramFixtures.reduce(
+      (sum, fixture) =>
+        sum + normalizer.normalize("telegram", fixture.body, { workspace_id: "w", block_id: "b" }).events.length,
+      0,
+    );
     expect(events).toBe(want);
   });
 
@@ -221,37 +253,59 @@ describe("convotic replay", () => {
     copyFileSync(good.goldenPath, join(root, "good.golden.json"));
     writeFileSync(join(root, "bad.json"), "{oops");
     writeFileSync(join(root, "notes.txt"), "ignored");
-    const replay = invoke(["replay", join(dir, "bodies"), "--to", `${served.url}/webhooks/tg-cli`, "--config", configPath], {
-      env: { TG_SECRET: TOKEN },
-    });
+    const replay = invoke(
+      ["replay", join(dir, "bodies"), "--to", `${served.url}/webhooks/tg-cli`, "--config", configPath],
+      {
+        env: { TG_SECRET: TOKEN },
+      },
+    );
     expect(await replay.exit).toBe(1);
     expect(replay.stderr.text()).toContain("sent 2, accepted 1, rejected 1 (400: 1)");
-    expect(replay.stderr.text()).toMatch(/rejected 400 .*bad\.json \(block tg-cli\): \[telegram\] body is not valid JSON/);
+    expect(replay.stderr.text()).toMatch(
+      /rejected 400 .*bad\.json \(block tg-cli\): \[telegram\] body is not valid JSON/,
+    );
   });
 
   it("chooses the block with --block and refuses files of a platform with no block", async () => {
     const lineDir = join(dir, "other", "line");
     mkdirSync(lineDir, { recursive: true });
     copyFileSync(telegramFixtures[0]!.path, join(lineDir, "x.json"));
-    const noBlock = invoke(["replay", lineDir, "--to", served.url, "--config", configPath], { env: { TG_SECRET: TOKEN } });
+    const noBlock = invoke(["replay", lineDir, "--to", served.url, "--config", configPath], {
+      env: { TG_SECRET: TOKEN },
+    });
     expect(await noBlock.exit).toBe(2);
     expect(noBlock.stderr.text()).toContain('no block for "line"');
-    const chosen = invoke(["replay", lineDir, "--to", served.url, "--config", configPath, "--block", "tg-cli"], { env: { TG_SECRET: TOKEN } });
+    const chosen = invoke(["replay", lineDir, "--to", served.url, "--config", configPath, "--block", "tg-cli"], {
+      env: { TG_SECRET: TOKEN },
+    });
     expect(await chosen.exit).toBe(0);
-    const unknown = invoke(["replay", lineDir, "--to", served.url, "--config", configPath, "--block", "nope"], { env: { TG_SECRET: TOKEN } });
+    const unknown = invoke(["replay", lineDir, "--to", served.url, "--config", configPath, "--block", "nope"], {
+      env: { TG_SECRET: TOKEN },
+    });
     expect(await unknown.exit).toBe(2);
   });
 
   it("fails on bad usage and counts an unreachable server as errors", async () => {
     expect(await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--config", configPath]).exit).toBe(2);
     expect(await invoke(["replay", "--to", served.url, "--config", configPath]).exit).toBe(2);
-    expect(await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--to", "not a url", "--config", configPath]).exit).toBe(2);
+    expect(
+      await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--to", "not a url", "--config", configPath]).exit,
+    ).toBe(2);
     const closed: Server = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const down = invoke(["replay", telegramFixtures[0]!.path, "--to", `http://127.0.0.1:${port}`, "--config", wrongConfigPath]);
+    const down = invoke([
+      "replay",
+      telegramFixtures[0]!.path,
+      "--to",
+      `http://127.0.0.1:${port}`,
+      "--config",
+      wrongConfigPath,
+    ]);
     expect(await down.exit).toBe(1);
-    expect(down.stderr.text()).toBe(`convotic: cannot reach http://127.0.0.1:${port}: ECONNREFUSED (1 connection failure(s) in a row); stopped: sent 0 of 1, accepted 0\n`);
+    expect(down.stderr.text()).toBe(
+      `convotic: cannot reach http://127.0.0.1:${port}: ECONNREFUSED (1 connection failure(s) in a row); stopped: sent 0 of 1, accepted 0\n`,
+    );
   });
 });

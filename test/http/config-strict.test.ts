@@ -23,9 +23,28 @@ function writeConfig(config: unknown): string {
 }
 
 const META_SECRET = "4f1c0d2e9a8b7c6d5e4f3a2b1c0d9e8f";
-const messenger = (appSecret: string) => ({ id: "fb-1", platform: "messenger", workspace_id: "ws", secrets: { app_secrets: [appSecret] } });
-const messengerBody = JSON.stringify({ object: "page", entry: [{ id: "1", time: 1750100000000, messaging: [{ sender: { id: "2" }, recipient: { id: "1" }, timestamp: 1750100000000, message: { mid: "m.1", text: "hi" } }] }] });
-const signed = (secret: string, body: string) => ({ "content-type": "application/json", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` });
+const messenger = (appSecret: string) => ({
+  id: "fb-1",
+  platform: "messenger",
+  workspace_id: "ws",
+  secrets: { app_secrets: [appSecret] },
+});
+const messengerBody = JSON.stringify({
+  object: "page",
+  entry: [
+    {
+      id: "1",
+      time: 1750100000000,
+      messaging: [
+        { sender: { id: "2" }, recipient: { id: "1" }, timestamp: 1750100000000, message: { mid: "m.1", text: "hi" } },
+      ],
+    },
+  ],
+});
+const signed = (secret: string, body: string) => ({
+  "content-type": "application/json",
+  "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+});
 
 function refused(config: unknown, env: Record<string, string> = {}): ConfigError {
   try {
@@ -39,20 +58,41 @@ function refused(config: unknown, env: Record<string, string> = {}): ConfigError
 
 describe("strict references", () => {
   const env = { X: "x-value-secret-1234567890", U: "" };
-  it.each(["${META-APP-SECRET}", "$X", "${X", "${ X }", "${U:-${X}}", "${X:=y}", "${U-y}", "prefix $", "${}", "${1X}", "$ {X}"])(
-    "refuses %s, naming the field and never the value",
-    (reference) => {
-      const error = refused({ blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: reference } }] }, env);
-      expect(error.message).toContain('block "tg": secrets.secret_token has a malformed reference');
-      expect(error.message).toContain("$$ for a literal $");
-      expect(error.message).not.toContain(reference);
-      expect(error.message).not.toContain(env.X);
-    },
-  );
+  it.each([
+    "${META-APP-SECRET}",
+    "$X",
+    "${X",
+    "${ X }",
+    "${U:-${X}}",
+    "${X:=y}",
+    "${U-y}",
+    "prefix $",
+    "${}",
+    "${1X}",
+    "$ {X}",
+  ])("refuses %s, naming the field and never the value", (reference) => {
+    const error = refused(
+      { blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: reference } }] },
+      env,
+    );
+    expect(error.message).toContain('block "tg": secrets.secret_token has a malformed reference');
+    expect(error.message).toContain("$$ for a literal $");
+    expect(error.message).not.toContain(reference);
+    expect(error.message).not.toContain(env.X);
+  });
 
   it("reads $$ as a literal dollar, so $${X} is the text ${X}, and resolves well-formed references around it", () => {
     const config = loadConfig(
-      { blocks: [{ id: "tg", platform: "telegram", workspace_id: "a$$b$${X}-${X}-${U:-dflt}", secrets: { secret_token: "tok_${X}" } }] },
+      {
+        blocks: [
+          {
+            id: "tg",
+            platform: "telegram",
+            workspace_id: "a$$b$${X}-${X}-${U:-dflt}",
+            secrets: { secret_token: "tok_${X}" },
+          },
+        ],
+      },
       { normalizer, env: { X: "xv", U: "" } },
     );
     expect(config.blocks.byId("tg")!.workspace_id).toBe("a$b${X}-xv-dflt");
@@ -60,8 +100,12 @@ describe("strict references", () => {
 
   it("checks references in sinks and idempotency too", () => {
     const blocks = [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: "tok" } }];
-    expect(refused({ blocks, sinks: [{ kind: "file", path: "/tmp/${OUT" }] }).message).toBe("sinks: sinks[0].path has a malformed reference (write ${NAME}, ${NAME:-default}, or $$ for a literal $)");
-    expect(refused({ blocks, idempotency: { store: "redis", url: "$REDIS_URL" } }).message).toContain("idempotency: idempotency.url has a malformed reference");
+    expect(refused({ blocks, sinks: [{ kind: "file", path: "/tmp/${OUT" }] }).message).toBe(
+      "sinks: sinks[0].path has a malformed reference (write ${NAME}, ${NAME:-default}, or $$ for a literal $)",
+    );
+    expect(refused({ blocks, idempotency: { store: "redis", url: "$REDIS_URL" } }).message).toContain(
+      "idempotency: idempotency.url has a malformed reference",
+    );
   });
 
   it("the built serve refuses a malformed reference (exit 1, the field named) instead of accepting requests signed with its literal text", async () => {
@@ -91,12 +135,24 @@ describe("secret lengths", () => {
   it("loads secrets of the platforms' real lengths, Telegram's own 1-256 rule, and the example config", () => {
     const blocks = [
       { id: "fb", platform: "messenger", workspace_id: "ws", secrets: { app_secrets: [META_SECRET] } },
-      { id: "ln", platform: "line", workspace_id: "ws", secrets: { channel_secrets: ["8c570fa6dd201bb328f1c1eac23a96d8"] } },
-      { id: "vb", platform: "viber", workspace_id: "ws", secrets: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] } },
+      {
+        id: "ln",
+        platform: "line",
+        workspace_id: "ws",
+        secrets: { channel_secrets: ["8c570fa6dd201bb328f1c1eac23a96d8"] },
+      },
+      {
+        id: "vb",
+        platform: "viber",
+        workspace_id: "ws",
+        secrets: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] },
+      },
       { id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: "a" } },
     ];
     expect(loadConfig({ blocks }, { normalizer }).blocks.all).toHaveLength(4);
-    const example = JSON.parse(readFileSync(join(__dirname, "..", "..", "examples", "convotic.config.json"), "utf8")) as unknown;
+    const example = JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "examples", "convotic.config.json"), "utf8"),
+    ) as unknown;
     expect(loadConfig(example, { normalizer, env: {} }).blocks.all).toHaveLength(6);
   });
 });
@@ -108,11 +164,18 @@ describe("the example config's development secrets", () => {
     const served = await startBuiltServe(["--config", example, "--port", "0", "--host", "0.0.0.0"]);
     try {
       const warnings = await until(() => {
-        const lines = served.stderr().split("\n").filter((line) => line.includes("DEVELOPMENT SECRETS"));
+        const lines = served
+          .stderr()
+          .split("\n")
+          .filter((line) => line.includes("DEVELOPMENT SECRETS"));
         return lines.length === 6 ? lines : undefined;
       }, "six warnings");
-      expect(warnings[0]).toMatch(/ error DEVELOPMENT SECRETS on a non-loopback address: block tg-demo .*secrets\.secret_token/);
-      expect(warnings.find((line) => line.includes("block instagram-demo"))).toContain("secrets.app_secrets[0], secrets.app_secrets[1], secrets.verify_token");
+      expect(warnings[0]).toMatch(
+        / error DEVELOPMENT SECRETS on a non-loopback address: block tg-demo .*secrets\.secret_token/,
+      );
+      expect(warnings.find((line) => line.includes("block instagram-demo"))).toContain(
+        "secrets.app_secrets[0], secrets.app_secrets[1], secrets.verify_token",
+      );
       expect(served.stderr()).not.toContain("dev-meta-app-secret");
     } finally {
       expect(await served.stop()).toBe(0);
@@ -141,7 +204,18 @@ describe("no credentials in URLs", () => {
   const blocks = [messenger(META_SECRET)];
 
   it("refuses user:password@ in a webhook sink URL and says to send a header from the environment", async () => {
-    const config = writeConfig({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://user:PASSWORD@127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], dead_letter: join(dir, "dl.jsonl") }] });
+    const config = writeConfig({
+      blocks,
+      sinks: [
+        {
+          kind: "webhook",
+          name: "crm",
+          url: "http://user:PASSWORD@127.0.0.1:9/hook",
+          secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+          dead_letter: join(dir, "dl.jsonl"),
+        },
+      ],
+    });
     const run = await runBuiltServe(["--config", config, "--port", "0"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("sinks: 0.url: credentials in the URL are refused");
@@ -150,15 +224,30 @@ describe("no credentials in URLs", () => {
   }, 15_000);
 
   it("refuses credentials in a NATS server URL (token or user and password are options) and in a Redis URL written in the file", () => {
-    const nats = refused({ blocks, sinks: [{ kind: "jetstream", servers: ["nats://127.0.0.1:4222", "nats://me:s3cr3tpw@127.0.0.1:4223"], stream: { name: "S" } }] });
+    const nats = refused({
+      blocks,
+      sinks: [
+        {
+          kind: "jetstream",
+          servers: ["nats://127.0.0.1:4222", "nats://me:s3cr3tpw@127.0.0.1:4223"],
+          stream: { name: "S" },
+        },
+      ],
+    });
     expect(nats.message).toContain("sinks: 0.servers.1: credentials in the URL are refused");
     expect(nats.message).not.toContain("s3cr3tpw");
-    expect(refused({ blocks, sinks: [{ kind: "jetstream", servers: "nats://TOKEN@127.0.0.1:4222", stream: { name: "S" } }] }).message).toContain('"token": "${NATS_TOKEN}"');
+    expect(
+      refused({ blocks, sinks: [{ kind: "jetstream", servers: "nats://TOKEN@127.0.0.1:4222", stream: { name: "S" } }] })
+        .message,
+    ).toContain('"token": "${NATS_TOKEN}"');
     const redis = refused({ blocks, idempotency: { store: "redis", url: "redis://:s3cr3tpw@127.0.0.1:6379/0" } });
     expect(redis.message).toContain('put the whole URL in the environment: "url": "${REDIS_URL}"');
     expect(redis.message).not.toContain("s3cr3tpw");
     // the client's own convention stays available from the environment
-    const fromEnv = loadConfig({ blocks, idempotency: { store: "redis", url: "${REDIS_URL}" } }, { normalizer, env: { REDIS_URL: "redis://:PASSWORD@127.0.0.1:6379/0" } });
+    const fromEnv = loadConfig(
+      { blocks, idempotency: { store: "redis", url: "${REDIS_URL}" } },
+      { normalizer, env: { REDIS_URL: "redis://:PASSWORD@127.0.0.1:6379/0" } },
+    );
     expect(fromEnv.idempotency).toMatchObject({ store: "redis" });
   });
 
@@ -175,11 +264,26 @@ describe("no credentials in URLs", () => {
     const hookAuth = "Bearer hook-credential-7Qx2";
     const config = writeConfig({
       blocks,
-      sinks: [{ kind: "webhook", name: "crm", url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { authorization: "${HOOK_AUTH}", "x-tenant": "t-1" }, dead_letter: deadLetters }],
+      sinks: [
+        {
+          kind: "webhook",
+          name: "crm",
+          url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+          secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+          headers: { authorization: "${HOOK_AUTH}", "x-tenant": "t-1" },
+          dead_letter: deadLetters,
+        },
+      ],
     });
-    const served = await startBuiltServe(["--config", config, "--port", "0", "--log-level", "debug"], { HOOK_AUTH: hookAuth });
+    const served = await startBuiltServe(["--config", config, "--port", "0", "--log-level", "debug"], {
+      HOOK_AUTH: hookAuth,
+    });
     try {
-      const answer = await fetch(`${served.url}/webhooks/fb-1`, { method: "POST", headers: signed(META_SECRET, messengerBody), body: messengerBody });
+      const answer = await fetch(`${served.url}/webhooks/fb-1`, {
+        method: "POST",
+        headers: signed(META_SECRET, messengerBody),
+        body: messengerBody,
+      });
       expect(answer.status).toBe(200);
       await until(() => (seen.length > 0 ? true : undefined), "the delivery");
       expect(seen[0]).toMatchObject({ authorization: hookAuth, "x-tenant": "t-1", "webhook-id": expect.any(String) });
@@ -200,10 +304,34 @@ describe("no credentials in URLs", () => {
   }, 15_000);
 
   it("refuses a header the sink sets itself", () => {
-    const error = refused({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { "Webhook-Signature": "v1,x" }, dead_letter: "dl" }] });
+    const error = refused({
+      blocks,
+      sinks: [
+        {
+          kind: "webhook",
+          name: "crm",
+          url: "http://127.0.0.1:9/hook",
+          secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+          headers: { "Webhook-Signature": "v1,x" },
+          dead_letter: "dl",
+        },
+      ],
+    });
     expect(error.message).toContain("0.headers.Webhook-Signature: a header the sink sets itself");
     // fetch would refuse it with an error quoting the value, and errors reach the dead letters
-    const odd = refused({ blocks, sinks: [{ kind: "webhook", name: "crm", url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers: { authorization: "Bearer 50€-token\r\nx: y" }, dead_letter: "dl" }] });
+    const odd = refused({
+      blocks,
+      sinks: [
+        {
+          kind: "webhook",
+          name: "crm",
+          url: "http://127.0.0.1:9/hook",
+          secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+          headers: { authorization: "Bearer 50€-token\r\nx: y" },
+          dead_letter: "dl",
+        },
+      ],
+    });
     expect(odd.message).toContain("0.headers.authorization: printable ASCII on one line");
     expect(odd.message).not.toContain("50€");
   });

@@ -1,7 +1,15 @@
 import { createRouter, type UnifiedEvent } from "../../src/core";
 import { DeliveryError } from "../../src/delivery";
 import type { RunningServer, WebhookHandlerOptions } from "../../src/http";
-import { captureLogger, expectNoSecrets, fixturesFor, recordingSink, secretsFor, serveTest, signedHeaders } from "./support";
+import {
+  captureLogger,
+  expectNoSecrets,
+  fixturesFor,
+  recordingSink,
+  secretsFor,
+  serveTest,
+  signedHeaders,
+} from "./support";
 
 /*
  * Acknowledgement: handler failures answer 500 (the platform redelivers) by default; `immediate` answers first
@@ -56,7 +64,9 @@ describe("after-dispatch acknowledgement (default)", () => {
     const response = await send(server);
     expect(response.status).toBe(500);
     const body = await response.text();
-    expect(JSON.parse(body)).toEqual({ error: { code: "handler_failed", message: expect.stringContaining("redeliver") } });
+    expect(JSON.parse(body)).toEqual({
+      error: { code: "handler_failed", message: expect.stringContaining("redeliver") },
+    });
     expect(body).not.toContain("hunter2");
     expect(logger.lines.some((entry) => entry.startsWith("error") && entry.includes("handler_failed"))).toBe(true);
   });
@@ -76,7 +86,11 @@ describe("after-dispatch acknowledgement (default)", () => {
     const sink = recordingSink();
     const { server } = await serve({ sink });
     await send(server, batch!.body);
-    expect(sink.events.map((event) => event.type)).toEqual(["messaging.follow", "messaging.unfollow", "messaging.unfollow"]);
+    expect(sink.events.map((event) => event.type)).toEqual([
+      "messaging.follow",
+      "messaging.unfollow",
+      "messaging.unfollow",
+    ]);
     expect(sink.unhandled.map((item) => item.kind)).toEqual(["sticker"]);
   });
 
@@ -113,7 +127,11 @@ describe("immediate acknowledgement", () => {
 
   it("still refuses bad signatures and bad bodies before answering", async () => {
     const { server } = await serve({ ack: "immediate" });
-    const unsigned = await fetch(`${server.url}/webhooks/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: follow!.body });
+    const unsigned = await fetch(`${server.url}/webhooks/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: follow!.body,
+    });
     expect(unsigned.status).toBe(401);
     const bad = Buffer.from('{"object":"other"}');
     expect((await send(server, bad)).status).toBe(400);
@@ -134,7 +152,10 @@ describe("immediate acknowledgement", () => {
     expect(failures).toHaveLength(1);
     // one error for the batch, naming each failed event; the router's onError handlers saw the handler's own error
     expect(failures[0]!.error).toBeInstanceOf(DeliveryError);
-    expect(failures[0]!.error).toMatchObject({ code: "handler_failed", outcome: { failed: 1, failures: [expect.objectContaining({ message: expect.stringContaining("boom") })] } });
+    expect(failures[0]!.error).toMatchObject({
+      code: "handler_failed",
+      outcome: { failed: 1, failures: [expect.objectContaining({ message: expect.stringContaining("boom") })] },
+    });
     expect(failures[0]!.blocks).toEqual(["chat"]);
   });
 });

@@ -24,7 +24,9 @@ async function unfinishedUpload(port: number, path: string, length: number, sent
   const socket = connect(port, "127.0.0.1");
   await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
   socket.on("error", () => undefined);
-  socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`);
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`,
+  );
   socket.write(Buffer.alloc(sent, 0x20));
   return socket;
 }
@@ -43,7 +45,13 @@ describe("in-flight body budget", () => {
   it("answers 503 with Retry-After past the budget, and accepts again once the bytes are released", async () => {
     const logger = captureLogger();
     // the global budget alone: one address may hold all of it (fairness.test.ts covers the shares)
-    const env = await serveTest({ blocks, logger, bodyLimit: 40_000, maxInFlightBytes: 50_000, fairness: { perAddressShare: 1, smallBodyReserve: 0 } });
+    const env = await serveTest({
+      blocks,
+      logger,
+      bodyLimit: 40_000,
+      maxInFlightBytes: 50_000,
+      fairness: { perAddressShare: 1, smallBodyReserve: 0 },
+    });
     expect(env.handler.bodyBudget.limit).toBe(50_000);
     const held = await unfinishedUpload(env.server.port, "/webhooks/chat", 40_000, 35_000);
     await until(() => env.handler.bodyBudget.inFlight >= 35_000, "the unfinished upload to be held");
@@ -64,7 +72,9 @@ describe("in-flight body budget", () => {
 
   it("100 unfinished uploads hold at most the budget", async () => {
     const env = await serveTest({ blocks, logger: captureLogger(), bodyLimit: 16_384, maxInFlightBytes: 64 * 1024 });
-    const sockets = await Promise.all(Array.from({ length: 100 }, () => unfinishedUpload(env.server.port, "/webhooks/chat", 16_384, 8_000)));
+    const sockets = await Promise.all(
+      Array.from({ length: 100 }, () => unfinishedUpload(env.server.port, "/webhooks/chat", 16_384, 8_000)),
+    );
     await settle();
     expect(env.handler.bodyBudget.inFlight).toBeLessThanOrEqual(64 * 1024);
     for (const socket of sockets) socket.destroy();
@@ -123,12 +133,18 @@ describe("node server timeouts", () => {
   it("are explicit, configurable and enforced: stalled headers are cut", async () => {
     const handler = testHandler({ blocks, logger: captureLogger() });
     const defaults = await startServer(handler);
-    expect([defaults.server.headersTimeout, defaults.server.requestTimeout, defaults.server.keepAliveTimeout]).toEqual([10_000, 30_000, 5_000]);
+    expect([defaults.server.headersTimeout, defaults.server.requestTimeout, defaults.server.keepAliveTimeout]).toEqual([
+      10_000, 30_000, 5_000,
+    ]);
     await defaults.close();
 
-    const strict = await startServer(handler, { timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200 } });
+    const strict = await startServer(handler, {
+      timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200 },
+    });
     try {
-      expect([strict.server.headersTimeout, strict.server.requestTimeout, strict.server.keepAliveTimeout]).toEqual([300, 600, 200]);
+      expect([strict.server.headersTimeout, strict.server.requestTimeout, strict.server.keepAliveTimeout]).toEqual([
+        300, 600, 200,
+      ]);
       const socket = connect(strict.port, "127.0.0.1");
       socket.on("error", () => undefined);
       let answer = "";
@@ -144,9 +160,15 @@ describe("node server timeouts", () => {
 
   it("refuses a headers timeout longer than the request timeout", async () => {
     const handler = testHandler({ blocks });
-    await expect(startServer(handler, { timeouts: { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 } })).rejects.toThrow("must not exceed");
-    expect(() => loadConfig({ blocks, timeouts: { headers_ms: 5_000, request_ms: 1_000 } }, { normalizer })).toThrow("headers_ms must not exceed request_ms");
-    expect(loadConfig({ blocks, max_in_flight_bytes: 1_000_000, timeouts: { request_ms: 20_000 } }, { normalizer })).toMatchObject({
+    await expect(
+      startServer(handler, { timeouts: { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 } }),
+    ).rejects.toThrow("must not exceed");
+    expect(() => loadConfig({ blocks, timeouts: { headers_ms: 5_000, request_ms: 1_000 } }, { normalizer })).toThrow(
+      "headers_ms must not exceed request_ms",
+    );
+    expect(
+      loadConfig({ blocks, max_in_flight_bytes: 1_000_000, timeouts: { request_ms: 20_000 } }, { normalizer }),
+    ).toMatchObject({
       max_in_flight_bytes: 1_000_000,
       timeouts: { request_ms: 20_000 },
     });

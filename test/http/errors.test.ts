@@ -14,11 +14,16 @@ import { errorResponse } from "../../src/http/responses";
 
 /* The error → response mapping lives at the edge (`errorResponse`); the error classes carry code, status, platform. */
 const JSON_TYPE = "application/json; charset=utf-8";
-const bodyOf = (error: ConvoticError) => JSON.parse(errorResponse(error).body) as { error: { code: string; message: string } };
+const bodyOf = (error: ConvoticError) =>
+  JSON.parse(errorResponse(error).body) as { error: { code: string; message: string } };
 
 describe("errorResponse(ConvoticError)", () => {
   it("answers its status and {error: {code, message}} as JSON", () => {
-    const error = new ConvoticError("what went wrong", { code: "some_code" as ErrorCode, status: 422, platform: "line" });
+    const error = new ConvoticError("what went wrong", {
+      code: "some_code" as ErrorCode,
+      status: 422,
+      platform: "line",
+    });
     expect(errorResponse(error)).toEqual({
       status: 422,
       headers: { "content-type": JSON_TYPE },
@@ -45,12 +50,17 @@ describe("errorResponse(ConvoticError)", () => {
 
   it("a sink failure likewise", () => {
     const error = new SinkError(new Error("disk /var/secret full"));
-    expect(bodyOf(error).error).toEqual({ code: "sink_failed", message: "the event sink failed; answering 500 so the platform redelivers" });
+    expect(bodyOf(error).error).toEqual({
+      code: "sink_failed",
+      message: "the event sink failed; answering 500 so the platform redelivers",
+    });
     expect(error.logDetail).toContain("disk /var/secret full");
   });
 
   it("a payload error is answered (the sender may see its own body quoted) but never logged", () => {
-    const error = new PayloadError('body is not valid JSON: Unexpected token \'s\', "secret stuff" is not valid JSON', { platform: "line" });
+    const error = new PayloadError("body is not valid JSON: Unexpected token 's', \"secret stuff\" is not valid JSON", {
+      platform: "line",
+    });
     expect(errorResponse(error).status).toBe(400);
     expect(bodyOf(error).error.message).toContain("secret stuff");
     expect(error.logDetail).toBeUndefined();

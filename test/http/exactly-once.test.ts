@@ -13,7 +13,10 @@ const secrets = secretsFor("testchat").valid;
 const blocks = [{ id: "chat", platform: "testchat", workspace_id: "ws", secrets }];
 
 function body(events: readonly string[]): Buffer {
-  const entry = { account: "acct-100", events: events.map((id, index) => ({ id, user: `u-${id}`, kind: "follow", ts: 1_790_000_000_000 + index })) };
+  const entry = {
+    account: "acct-100",
+    events: events.map((id, index) => ({ id, user: `u-${id}`, kind: "follow", ts: 1_790_000_000_000 + index })),
+  };
   return Buffer.from(JSON.stringify({ object: "testchat", entry: [entry] }));
 }
 
@@ -27,7 +30,12 @@ function tally() {
   const done = new Map<string, number>();
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
   const keyOf = (event: UnifiedEvent) => String(event.metadata.raw_platform_event_id);
-  return { runs, done, started: (event: UnifiedEvent) => bump(runs, keyOf(event)), finished: (event: UnifiedEvent) => bump(done, keyOf(event)) };
+  return {
+    runs,
+    done,
+    started: (event: UnifiedEvent) => bump(runs, keyOf(event)),
+    finished: (event: UnifiedEvent) => bump(done, keyOf(event)),
+  };
 }
 
 async function server(options: Partial<WebhookHandlerOptions>) {

@@ -54,7 +54,15 @@ afterAll(async () => {
 function postFixture(url: string, platform: string) {
   const fixture = fixturesFor(platform)[0]!;
   const block = blockOf(platform);
-  return { fixture, block, response: fetch(url, { method: "POST", headers: signedHeaders(platform, fixture.body, block.secrets), body: fixture.body }) };
+  return {
+    fixture,
+    block,
+    response: fetch(url, {
+      method: "POST",
+      headers: signedHeaders(platform, fixture.body, block.secrets),
+      body: fixture.body,
+    }),
+  };
 }
 
 describe.each(normalizer.platforms)("Express shim, %s", (platform) => {
@@ -63,17 +71,33 @@ describe.each(normalizer.platforms)("Express shim, %s", (platform) => {
     const answer = await response;
     expect(answer.status).toBe(200);
     expect(sink.events).toEqual(expected(platform, fixture.body, block).events);
-    const echo = await fetch(`${base}/api/echo`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":1}' });
+    const echo = await fetch(`${base}/api/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"a":1}',
+    });
     expect(await echo.json()).toEqual({ echoed: { a: 1 } });
   });
 
   it("answers 401, 415 and 404 like the server does", async () => {
     const fixture = fixturesFor(platform)[0]!;
-    const unsigned = await fetch(`${base}/webhooks/ex_${platform}`, { method: "POST", headers: { "content-type": "application/json" }, body: fixture.body });
+    const unsigned = await fetch(`${base}/webhooks/ex_${platform}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: fixture.body,
+    });
     expect(unsigned.status).toBe(401);
-    const text = await fetch(`${base}/webhooks/ex_${platform}`, { method: "POST", headers: { "content-type": "text/plain" }, body: fixture.body });
+    const text = await fetch(`${base}/webhooks/ex_${platform}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: fixture.body,
+    });
     expect(text.status).toBe(415);
-    const unknown = await fetch(`${base}/webhooks/nope`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const unknown = await fetch(`${base}/webhooks/nope`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -82,7 +106,10 @@ describe.each(normalizer.platforms)("Express shim, %s", (platform) => {
     const answer = await response;
     expect(answer.status).toBe(500);
     expect(await answer.json()).toEqual({
-      error: { code: "body_already_parsed", message: expect.stringContaining("mount convotic before express.json() or on its own route") },
+      error: {
+        code: "body_already_parsed",
+        message: expect.stringContaining("mount convotic before express.json() or on its own route"),
+      },
     });
     expect(sink.events).toEqual([]);
   });
@@ -116,7 +143,9 @@ describe("Express shim routing", () => {
     const global = express();
     global.use("/webhooks", convoticExpress(handler));
     const url = await listen(global);
-    expect((await fetch(`${url}/webhooks/${block.id}`, { method: "POST", headers, body: fixture.body })).status).toBe(200);
+    expect((await fetch(`${url}/webhooks/${block.id}`, { method: "POST", headers, body: fixture.body })).status).toBe(
+      200,
+    );
   });
 
   it("answers a handshake GET for adapters that have one", async () => {
@@ -136,7 +165,11 @@ describe("Express shim routing", () => {
     );
     expect(JSON.stringify(JSON.parse(body.toString()))).not.toBe(body.toString());
     const block = blockOf("testchat");
-    const response = await fetch(`${base}/webhooks/${block.id}`, { method: "POST", headers: signedHeaders("testchat", body, block.secrets), body });
+    const response = await fetch(`${base}/webhooks/${block.id}`, {
+      method: "POST",
+      headers: signedHeaders("testchat", body, block.secrets),
+      body,
+    });
     expect(response.status).toBe(200);
     expect(sink.events.map((event) => event.metadata.raw_platform_event_id)).toEqual(["\u{1F928} ä"]);
   });
@@ -144,7 +177,11 @@ describe("Express shim routing", () => {
   it("answers 413 to a body over the limit while reading the stream itself", async () => {
     const block = blockOf("testchat");
     const body = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "x".repeat(handler.bodyLimit) }));
-    const response = await fetch(`${base}/webhooks/${block.id}`, { method: "POST", headers: signedHeaders("testchat", body, block.secrets), body });
+    const response = await fetch(`${base}/webhooks/${block.id}`, {
+      method: "POST",
+      headers: signedHeaders("testchat", body, block.secrets),
+      body,
+    });
     expect(response.status).toBe(413);
   });
 

@@ -31,7 +31,9 @@ function slowUploader(port: number, localAddress: string, length: number) {
       if (!stopped) setTimeout(open, 50);
     });
     current.once("connect", () => {
-      current.write(`POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`);
+      current.write(
+        `POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`,
+      );
       current.write(Buffer.alloc(length - 1, 0x20));
     });
   };
@@ -49,7 +51,9 @@ function slowUploader(port: number, localAddress: string, length: number) {
 
 function webhookBody(index: number): Buffer {
   const events = [{ id: `ev-fair-${index}`, user: "u-1", kind: "follow", ts: 1_790_000_000_000 + index }];
-  return Buffer.from(JSON.stringify({ object: "testchat", entry: [{ account: "acct-100", events }], pad: "x".repeat(2_000) }));
+  return Buffer.from(
+    JSON.stringify({ object: "testchat", entry: [{ account: "acct-100", events }], pad: "x".repeat(2_000) }),
+  );
 }
 
 /** A signed webhook from 127.0.0.1 on a fresh connection: its status and how long the answer took. */
@@ -58,10 +62,21 @@ function sendWebhook(port: number, index: number): Promise<{ status: number; ms:
   const headers = { ...signedHeaders("testchat", body, secrets), "content-length": String(body.length) };
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = httpRequest({ host: "127.0.0.1", port, localAddress: "127.0.0.1", method: "POST", path: "/webhooks/chat", headers, agent: false }, (res) => {
-      res.resume();
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        localAddress: "127.0.0.1",
+        method: "POST",
+        path: "/webhooks/chat",
+        headers,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.once("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
     req.once("error", () => resolve({ status: 0, ms: performance.now() - started }));
     req.end(body);
   });
@@ -87,15 +102,31 @@ async function goodTraffic(port: number, durationMs: number, concurrency: number
   );
   const latencies = results.map((result) => result.ms).sort((a, b) => a - b);
   const ok = results.filter((result) => result.status === 200).length;
-  return { sent: results.length, ok, rate: ok / results.length, p99: latencies[Math.ceil(0.99 * latencies.length) - 1]!, statuses: [...new Set(results.map((result) => result.status))] };
+  return {
+    sent: results.length,
+    ok,
+    rate: ok / results.length,
+    p99: latencies[Math.ceil(0.99 * latencies.length) - 1]!,
+    statuses: [...new Set(results.map((result) => result.status))],
+  };
 }
 
 type Budget = Awaited<ReturnType<typeof serveTest>>["handler"]["bodyBudget"];
 
-async function underAttack(options: { fairness?: Parameters<typeof serveTest>[0]["fairness"]; addresses: (index: number) => string; holds: (budget: Budget) => number }) {
-  const env = await serveTest({ blocks, logger: captureLogger(), ...(options.fairness === undefined ? {} : { fairness: options.fairness }) });
+async function underAttack(options: {
+  fairness?: Parameters<typeof serveTest>[0]["fairness"];
+  addresses: (index: number) => string;
+  holds: (budget: Budget) => number;
+}) {
+  const env = await serveTest({
+    blocks,
+    logger: captureLogger(),
+    ...(options.fairness === undefined ? {} : { fairness: options.fairness }),
+  });
   const budget = env.handler.bodyBudget;
-  const attackers = Array.from({ length: 32 }, (_, index) => slowUploader(env.server.port, options.addresses(index), MiB));
+  const attackers = Array.from({ length: 32 }, (_, index) =>
+    slowUploader(env.server.port, options.addresses(index), MiB),
+  );
   try {
     // the attack holds what it can before the first webhook is sent
     const target = options.holds(budget);
@@ -113,21 +144,30 @@ async function underAttack(options: { fairness?: Parameters<typeof serveTest>[0]
 
 describe("the slow-upload attack of issue 23 (32 × 1 MiB − 1 byte, stalled)", () => {
   it("without the fairness policy it takes the signed webhooks offline (the attack is real)", async () => {
-    const result = await underAttack({ fairness: { perAddressShare: 1, smallBodyReserve: 0, minBodyRate: false }, addresses: (index) => `127.0.0.${2 + index}`, holds: () => 31 * MiB });
+    const result = await underAttack({
+      fairness: { perAddressShare: 1, smallBodyReserve: 0, minBodyRate: false },
+      addresses: (index) => `127.0.0.${2 + index}`,
+      holds: () => 31 * MiB,
+    });
     expect(result.rate).toBeLessThan(0.1);
     expect(result.statuses).toContain(503);
   }, 30_000);
 
   it("from 32 addresses: ≥ 99% of the signed webhooks sent meanwhile are answered 200, p99 under 1 s", async () => {
     // the large uploads hold what they may: the budget less the reserve for small bodies
-    const result = await underAttack({ addresses: (index) => `127.0.0.${2 + index}`, holds: (budget) => budget.limit - budget.smallBodyReserve - MiB });
+    const result = await underAttack({
+      addresses: (index) => `127.0.0.${2 + index}`,
+      holds: (budget) => budget.limit - budget.smallBodyReserve - MiB,
+    });
     expect(result.rate).toBeGreaterThanOrEqual(0.99);
     expect(result.p99).toBeLessThan(1_000);
   }, 30_000);
 
   it("from one address: that address holds at most its share, and ≥ 99% of the signed webhooks are answered 200, p99 under 1 s", async () => {
     const result = await underAttack({ addresses: () => "127.0.0.2", holds: (budget) => budget.perAddressLimit - MiB });
-    expect(result.budget.heldBy("127.0.0.2")).toBeLessThanOrEqual(DEFAULT_FAIRNESS.perAddressShare * result.budget.limit);
+    expect(result.budget.heldBy("127.0.0.2")).toBeLessThanOrEqual(
+      DEFAULT_FAIRNESS.perAddressShare * result.budget.limit,
+    );
     expect(result.rate).toBeGreaterThanOrEqual(0.99);
     expect(result.p99).toBeLessThan(1_000);
   }, 30_000);
@@ -142,7 +182,9 @@ async function rawUpload(port: number, length: number, first: number, localAddre
   socket.on("error", () => undefined);
   socket.once("close", () => (closed = true));
   await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  socket.write(`POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`);
+  socket.write(
+    `POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`,
+  );
   if (first > 0) socket.write(Buffer.alloc(first, 0x20));
   return { socket, answer: () => answer, closed: () => closed };
 }
@@ -166,17 +208,25 @@ describe("the minimum body rate", () => {
 
   it("lets a body through that arrives in pieces at more than the rate", async () => {
     // a wider window than the pieces' spacing, so a loaded machine's late timers cannot starve one
-    const env = await serveTest({ blocks, logger: captureLogger(), fairness: { minBodyRate: { bytesPerSecond: 500, windowMs: 1_000 } } });
+    const env = await serveTest({
+      blocks,
+      logger: captureLogger(),
+      fairness: { minBodyRate: { bytesPerSecond: 500, windowMs: 1_000 } },
+    });
     const body = webhookBody(1);
     const headers = signedHeaders("testchat", body, secrets);
     const socket = connect({ port: env.server.port, host: "127.0.0.1" });
     let answer = "";
     socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    const head = Object.entries({ ...headers, "content-length": String(body.length), connection: "close" }).map(([name, value]) => `${name}: ${value}\r\n`);
+    const head = Object.entries({ ...headers, "content-length": String(body.length), connection: "close" }).map(
+      ([name, value]) => `${name}: ${value}\r\n`,
+    );
     socket.write(`POST /webhooks/chat HTTP/1.1\r\nhost: 127.0.0.1\r\n${head.join("")}\r\n`);
     // four pieces of 500+ bytes, 200 ms apart: above 500 bytes/s in every window
-    const pieces = [0, 1, 2, 3].map((index) => body.subarray((index * body.length) / 4, ((index + 1) * body.length) / 4));
+    const pieces = [0, 1, 2, 3].map((index) =>
+      body.subarray((index * body.length) / 4, ((index + 1) * body.length) / 4),
+    );
     for (const piece of pieces) {
       socket.write(piece);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -213,7 +263,13 @@ describe("the minimum body rate", () => {
 
 describe("the reserve for small bodies and the per-address share", () => {
   it("large bodies hold at most the budget less the reserve; a small body still gets in", async () => {
-    const env = await serveTest({ blocks, logger: captureLogger(), bodyLimit: 40_000, maxInFlightBytes: 100_000, fairness: { perAddressShare: 1, smallBodyBytes: 10_000, smallBodyReserve: 30_000 } });
+    const env = await serveTest({
+      blocks,
+      logger: captureLogger(),
+      bodyLimit: 40_000,
+      maxInFlightBytes: 100_000,
+      fairness: { perAddressShare: 1, smallBodyBytes: 10_000, smallBodyReserve: 30_000 },
+    });
     const budget = env.handler.bodyBudget;
     const uploads = await Promise.all([0, 1].map(() => rawUpload(env.server.port, 40_000, 35_000)));
     await until(() => budget.inFlight >= 70_000, "two large uploads to be held");
@@ -231,7 +287,13 @@ describe("the reserve for small bodies and the per-address share", () => {
   });
 
   it("holds one address to its share while another address is served", async () => {
-    const env = await serveTest({ blocks, logger: captureLogger(), bodyLimit: 40_000, maxInFlightBytes: 100_000, fairness: { perAddressShare: 0.5, smallBodyReserve: 0 } });
+    const env = await serveTest({
+      blocks,
+      logger: captureLogger(),
+      bodyLimit: 40_000,
+      maxInFlightBytes: 100_000,
+      fairness: { perAddressShare: 0.5, smallBodyReserve: 0 },
+    });
     const budget = env.handler.bodyBudget;
     const first = await rawUpload(env.server.port, 40_000, 35_000, "127.0.0.5");
     await until(() => budget.heldBy("127.0.0.5") >= 35_000, "the first upload to be held");
@@ -250,10 +312,13 @@ describe("the reserve for small bodies and the per-address share", () => {
 function sendSmall(port: number, body: Buffer): Promise<number> {
   const headers = { ...signedHeaders("testchat", body, secrets), "content-length": String(body.length) };
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/webhooks/chat", headers, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = httpRequest(
+      { host: "127.0.0.1", port, method: "POST", path: "/webhooks/chat", headers, agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.once("error", reject);
     req.end(body);
   });

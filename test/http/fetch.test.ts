@@ -1,5 +1,14 @@
 import { toFetchHandler } from "../../src/http";
-import { expectNoSecrets, expected, fixturesFor, handshakeFor, normalizer, secretsFor, shimSuite, signedHeaders } from "./support";
+import {
+  expectNoSecrets,
+  expected,
+  fixturesFor,
+  handshakeFor,
+  normalizer,
+  secretsFor,
+  shimSuite,
+  signedHeaders,
+} from "./support";
 
 /*
  * The fetch shim with real `Request` objects, as Hono (`c.req.raw`), Next.js route handlers, Bun and workers
@@ -15,7 +24,11 @@ describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
   const url = `${origin}/webhooks/${block.id}`;
 
   it("answers a signed Request with a JSON Response and emits what the pipeline emits", async () => {
-    const request = new Request(url, { method: "POST", headers: new Headers(signedHeaders(platform, fixture.body, block.secrets)), body: fixture.body });
+    const request = new Request(url, {
+      method: "POST",
+      headers: new Headers(signedHeaders(platform, fixture.body, block.secrets)),
+      body: fixture.body,
+    });
     const response = await handle(request);
     expect(response).toBeInstanceOf(Response);
     expect(response.status).toBe(200);
@@ -33,7 +46,12 @@ describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
         controller.close();
       },
     });
-    const init = { method: "POST", headers: signedHeaders(platform, fixture.body, block.secrets), body, duplex: "half" };
+    const init = {
+      method: "POST",
+      headers: signedHeaders(platform, fixture.body, block.secrets),
+      body,
+      duplex: "half",
+    };
     const response = await handle(new Request(url, init as RequestInit));
     expect(response.status).toBe(200);
   });
@@ -42,8 +60,20 @@ describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
     const post = (path: string, body: Uint8Array | string, headers: Record<string, string>) =>
       handle(new Request(`${origin}${path}`, { method: "POST", headers, body })).then((response) => response.status);
     expect(await post(`/webhooks/${block.id}`, fixture.body, { "content-type": "application/json" })).toBe(401);
-    expect(await post(`/webhooks/${block.id}`, fixture.body, signedHeaders(platform, fixture.body, secretsFor(platform).wrong))).toBe(401);
-    expect(await post(`/webhooks/${block.id}`, fixture.body, signedHeaders(platform, fixture.body, block.secrets, "text/plain"))).toBe(415);
+    expect(
+      await post(
+        `/webhooks/${block.id}`,
+        fixture.body,
+        signedHeaders(platform, fixture.body, secretsFor(platform).wrong),
+      ),
+    ).toBe(401);
+    expect(
+      await post(
+        `/webhooks/${block.id}`,
+        fixture.body,
+        signedHeaders(platform, fixture.body, block.secrets, "text/plain"),
+      ),
+    ).toBe(415);
     const bad = Buffer.from("{nope");
     expect(await post(`/webhooks/${block.id}`, bad, signedHeaders(platform, bad, block.secrets))).toBe(400);
     const big = Buffer.from(JSON.stringify({ pad: "y".repeat(5000) }));
@@ -61,13 +91,21 @@ describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
     }
     const handshake = handshakeFor(platform);
     const ok = await handle(new Request(`${url}?${handshake.valid}`));
-    expect([ok.status, await ok.text(), ok.headers.get("content-type")]).toEqual([200, handshake.body, "text/plain; charset=utf-8"]);
+    expect([ok.status, await ok.text(), ok.headers.get("content-type")]).toEqual([
+      200,
+      handshake.body,
+      "text/plain; charset=utf-8",
+    ]);
     const refused = await handle(new Request(`${url}?${handshake.invalid}`));
     expect(refused.status).toBe(403);
   });
 
   it("answers body_already_parsed when the body was read upstream", async () => {
-    const request = new Request(url, { method: "POST", headers: signedHeaders(platform, fixture.body, block.secrets), body: fixture.body });
+    const request = new Request(url, {
+      method: "POST",
+      headers: signedHeaders(platform, fixture.body, block.secrets),
+      body: fixture.body,
+    });
     await request.json();
     const response = await handle(request);
     expect(response.status).toBe(500);

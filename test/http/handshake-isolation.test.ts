@@ -21,7 +21,14 @@ const never = () => new Promise<never>(() => undefined);
 /** A store that never answers, or refuses every call. */
 function brokenStore(mode: "hangs" | "fails"): IdempotencyStore {
   const act = () => (mode === "hangs" ? never() : Promise.reject(new Error("store down")));
-  return { kind: `broken-${mode}`, claim: act, commit: act, release: act, stats: () => ({ kind: `broken-${mode}` }), close: async () => undefined };
+  return {
+    kind: `broken-${mode}`,
+    claim: act,
+    commit: act,
+    release: act,
+    stats: () => ({ kind: `broken-${mode}` }),
+    close: async () => undefined,
+  };
 }
 
 async function timedGet(url: string): Promise<{ status: number; body: string; ms: number }> {
@@ -32,25 +39,28 @@ async function timedGet(url: string): Promise<{ status: number; body: string; ms
 }
 
 describe("the GET handshake, whatever handlers and stores are doing", () => {
-  it.each(["hangs", "fails"] as const)("answers 200 with the challenge at once while a * handler hangs and the store %s", async (mode) => {
-    const logger = captureLogger();
-    const router = createRouter().on("*", never);
-    const env = await serveTest({ blocks, logger, router, idempotency: brokenStore(mode), deadlines: 2_000 });
-    for (const route of ["/webhooks/page", "/webhooks/messenger"]) {
-      const answer = await timedGet(env.url(`${route}?${handshake.valid}`));
-      expect(answer).toEqual({ status: 200, body: handshake.body, ms: expect.any(Number) });
-      // the delivery deadline is 2 s: an answer that waited for it would take at least that
-      expect(answer.ms).toBeLessThan(1_000);
-    }
-    // a wrong token is still refused, from the configuration alone
-    expect((await timedGet(env.url(`/webhooks/page?${handshake.invalid}`))).status).toBe(403);
-    // the event still goes through the delivery step after the answer: a failing store fails it there, logged
-    // (a store that never answers holds it in the background: RedisStore bounds its own commands)
-    if (mode === "fails") {
-      expect(await env.handler.drain(AbortSignal.timeout(5_000))).toBe(0);
-      expect(logger.lines.some((line) => line.startsWith("error background processing failed"))).toBe(true);
-    }
-  });
+  it.each(["hangs", "fails"] as const)(
+    "answers 200 with the challenge at once while a * handler hangs and the store %s",
+    async (mode) => {
+      const logger = captureLogger();
+      const router = createRouter().on("*", never);
+      const env = await serveTest({ blocks, logger, router, idempotency: brokenStore(mode), deadlines: 2_000 });
+      for (const route of ["/webhooks/page", "/webhooks/messenger"]) {
+        const answer = await timedGet(env.url(`${route}?${handshake.valid}`));
+        expect(answer).toEqual({ status: 200, body: handshake.body, ms: expect.any(Number) });
+        // the delivery deadline is 2 s: an answer that waited for it would take at least that
+        expect(answer.ms).toBeLessThan(1_000);
+      }
+      // a wrong token is still refused, from the configuration alone
+      expect((await timedGet(env.url(`/webhooks/page?${handshake.invalid}`))).status).toBe(403);
+      // the event still goes through the delivery step after the answer: a failing store fails it there, logged
+      // (a store that never answers holds it in the background: RedisStore bounds its own commands)
+      if (mode === "fails") {
+        expect(await env.handler.drain(AbortSignal.timeout(5_000))).toBe(0);
+        expect(logger.lines.some((line) => line.startsWith("error background processing failed"))).toBe(true);
+      }
+    },
+  );
 
   it("answers 200 while the Redis store cannot connect (library)", async () => {
     const port = await closedPort();
@@ -72,22 +82,35 @@ describe("POST verifications (LINE's Verify button, Viber's set_webhook callback
   it.each([
     ["line", "verify-request"],
     ["viber", "webhook"],
-  ])("%s %s is answered 200 at once while a * handler hangs and the store fails; other bodies still wait", async (platform, name) => {
-    const platformSecrets = secretsFor(platform).valid;
-    const logger = captureLogger();
-    const router = createRouter().on("*", never);
-    const env = await serveTest({ blocks: [{ id: "b", platform, workspace_id: "ws", secrets: platformSecrets }], logger, router, idempotency: brokenStore("fails"), deadlines: 2_000 });
-    const body = fixturesOf(platform).find((fixture) => fixture.name === name)!.body;
-    const started = performance.now();
-    const response = await post(env.url("/webhooks/b"), body, signedHeaders(platform, body, platformSecrets));
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect([response.status, response.json()]).toEqual([200, { ok: true, events: 1, unhandled: 0 }]);
-    expect(await env.handler.drain(AbortSignal.timeout(5_000))).toBe(0);
-    expect(logger.lines.some((line) => line.startsWith("error background processing failed"))).toBe(true);
-    // a body with real events still waits for its delivery, and the failing store makes it a 503 to retry
-    const other = fixturesOf(platform).find((fixture) => fixture.name !== name && !fixture.name.includes("verify") && fixture.name !== "webhook")!.body;
-    expect((await post(env.url("/webhooks/b"), other, signedHeaders(platform, other, platformSecrets))).status).toBeGreaterThanOrEqual(500);
-  });
+  ])(
+    "%s %s is answered 200 at once while a * handler hangs and the store fails; other bodies still wait",
+    async (platform, name) => {
+      const platformSecrets = secretsFor(platform).valid;
+      const logger = captureLogger();
+      const router = createRouter().on("*", never);
+      const env = await serveTest({
+        blocks: [{ id: "b", platform, workspace_id: "ws", secrets: platformSecrets }],
+        logger,
+        router,
+        idempotency: brokenStore("fails"),
+        deadlines: 2_000,
+      });
+      const body = fixturesOf(platform).find((fixture) => fixture.name === name)!.body;
+      const started = performance.now();
+      const response = await post(env.url("/webhooks/b"), body, signedHeaders(platform, body, platformSecrets));
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect([response.status, response.json()]).toEqual([200, { ok: true, events: 1, unhandled: 0 }]);
+      expect(await env.handler.drain(AbortSignal.timeout(5_000))).toBe(0);
+      expect(logger.lines.some((line) => line.startsWith("error background processing failed"))).toBe(true);
+      // a body with real events still waits for its delivery, and the failing store makes it a 503 to retry
+      const other = fixturesOf(platform).find(
+        (fixture) => fixture.name !== name && !fixture.name.includes("verify") && fixture.name !== "webhook",
+      )!.body;
+      expect(
+        (await post(env.url("/webhooks/b"), other, signedHeaders(platform, other, platformSecrets))).status,
+      ).toBeGreaterThanOrEqual(500);
+    },
+  );
 });
 
 /** A port nothing listens on: bound, then closed. */
@@ -113,8 +136,13 @@ describe("convotic serve (the built CLI) with Redis down", () => {
     if (!existsSync(cli)) throw new Error("dist/cli/main.js is missing: run `npm run build` first (npm test does)");
     const port = await closedPort();
     const config = join(dir, "convotic.config.json");
-    writeFileSync(config, JSON.stringify({ idempotency: { store: "redis", url: `redis://127.0.0.1:${port}` }, blocks }));
-    child = spawn(process.execPath, [cli, "serve", "--config", config, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    writeFileSync(
+      config,
+      JSON.stringify({ idempotency: { store: "redis", url: `redis://127.0.0.1:${port}` }, blocks }),
+    );
+    child = spawn(process.execPath, [cli, "serve", "--config", config, "--port", "0"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const deadline = Date.now() + 10_000;

@@ -28,8 +28,14 @@ describe("streamLogger", () => {
       rawBody: new Uint8Array(),
     });
     expect(response.status).toBe(404);
-    expect(text().split("\n").filter((line) => line !== "")).toHaveLength(1);
-    expect(text()).toContain(" info webhook method=POST path=/webhooks/x%0A2026-01-01T00%3A00%3A00.000Z%20error%20forged status=404");
+    expect(
+      text()
+        .split("\n")
+        .filter((line) => line !== ""),
+    ).toHaveLength(1);
+    expect(text()).toContain(
+      " info webhook method=POST path=/webhooks/x%0A2026-01-01T00%3A00%3A00.000Z%20error%20forged status=404",
+    );
     expect(text()).toContain('error="unknown block');
   });
 });
@@ -47,11 +53,27 @@ describe("streamLogger and the characters other tools split lines on (issue 9, d
     const forged = `${char}2026-01-01T00:00:00.000Z error forged`;
     const notFound = logged();
     const url = `/webhooks/x${encodeURIComponent(forged)}`;
-    expect((await notFound.handler({ method: "POST", url, headers: { "content-type": "application/json" }, rawBody: new Uint8Array() })).status).toBe(404);
+    expect(
+      (
+        await notFound.handler({
+          method: "POST",
+          url,
+          headers: { "content-type": "application/json" },
+          rawBody: new Uint8Array(),
+        })
+      ).status,
+    ).toBe(404);
     const unsupported = logged();
     const headers = { "content-type": `text/plain${forged}` };
-    expect((await unsupported.handler({ method: "POST", url: "/webhooks/tg", headers, rawBody: new Uint8Array() })).status).toBe(415);
-    for (const { text } of [notFound, unsupported]) expect(text().split(BREAKS).filter((line) => line !== "")).toHaveLength(1);
+    expect(
+      (await unsupported.handler({ method: "POST", url: "/webhooks/tg", headers, rawBody: new Uint8Array() })).status,
+    ).toBe(415);
+    for (const { text } of [notFound, unsupported])
+      expect(
+        text()
+          .split(BREAKS)
+          .filter((line) => line !== ""),
+      ).toHaveLength(1);
     expect(notFound.text()).toContain(`error="unknown block \\"x${escaped}2026`);
     expect(unsupported.text()).toContain(`text/plain${escaped}2026`);
   });
@@ -66,44 +88,74 @@ describe("createLogger (serve's logger)", () => {
   }
   const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-  it.each(["text", "json"] as const)("%s: hands the records of one event-loop turn to the stream in one write, warnings at once", async (format) => {
-    const out = sink();
-    const logger = createLogger({ format, stream: out.stream });
-    logger.info("webhook", { status: 200, blocks: ["a"], ms: 1 });
-    logger.info("webhook", { status: 200, blocks: ["b"], ms: 2 });
-    logger.debug("dropped below info");
-    await Promise.resolve();
-    expect(out.writes).toEqual([]);
-    logger.warn("something failed", { code: "x" });
-    await Promise.resolve();
-    // the warning went out at once, after the two lines before it, in one write
-    expect(out.writes).toHaveLength(1);
-    expect(out.text().trim().split("\n").map((line) => /(webhook|something failed)/.exec(line)?.[1])).toEqual(["webhook", "webhook", "something failed"]);
-    logger.info("after");
-    await turn();
-    expect(out.writes).toHaveLength(2);
-    logger.info("flushed");
-    logger.flush();
-    expect(out.writes).toHaveLength(3);
-    expect(out.text()).not.toContain("dropped");
-  });
+  it.each(["text", "json"] as const)(
+    "%s: hands the records of one event-loop turn to the stream in one write, warnings at once",
+    async (format) => {
+      const out = sink();
+      const logger = createLogger({ format, stream: out.stream });
+      logger.info("webhook", { status: 200, blocks: ["a"], ms: 1 });
+      logger.info("webhook", { status: 200, blocks: ["b"], ms: 2 });
+      logger.debug("dropped below info");
+      await Promise.resolve();
+      expect(out.writes).toEqual([]);
+      logger.warn("something failed", { code: "x" });
+      await Promise.resolve();
+      // the warning went out at once, after the two lines before it, in one write
+      expect(out.writes).toHaveLength(1);
+      expect(
+        out
+          .text()
+          .trim()
+          .split("\n")
+          .map((line) => /(webhook|something failed)/.exec(line)?.[1]),
+      ).toEqual(["webhook", "webhook", "something failed"]);
+      logger.info("after");
+      await turn();
+      expect(out.writes).toHaveLength(2);
+      logger.info("flushed");
+      logger.flush();
+      expect(out.writes).toHaveLength(3);
+      expect(out.text()).not.toContain("dropped");
+    },
+  );
 
   it("text: the same record as JSON (request id first, block, duration_ms), never a secret-bearing key", async () => {
     const json = sink();
     const text = sink();
-    const fields = { platform: "telegram", blocks: ["tg"], status: 200, ms: 3, secret: "s3cr3t", token: "t0k3n", body: "raw body" } as const;
-    for (const [format, out] of [["json", json], ["text", text]] as const) {
+    const fields = {
+      platform: "telegram",
+      blocks: ["tg"],
+      status: 200,
+      ms: 3,
+      secret: "s3cr3t",
+      token: "t0k3n",
+      body: "raw body",
+    } as const;
+    for (const [format, out] of [
+      ["json", json],
+      ["text", text],
+    ] as const) {
       const logger = createLogger({ format, stream: out.stream });
       requestScope.run({ requestId: "req-1" }, () => logger.info("webhook", fields));
       logger.flush();
     }
     const record = JSON.parse(json.text()) as Record<string, unknown>;
-    expect(record).toEqual({ level: "info", time: expect.any(String), msg: "webhook", request_id: "req-1", platform: "telegram", block: "tg", status: 200, duration_ms: 3 });
+    expect(record).toEqual({
+      level: "info",
+      time: expect.any(String),
+      msg: "webhook",
+      request_id: "req-1",
+      platform: "telegram",
+      block: "tg",
+      status: 200,
+      duration_ms: 3,
+    });
     // the two records are made a moment apart: each carries its own time, in the same ISO form
     const [time, rest] = [text.text().slice(0, 24), text.text().slice(24)];
     expect(new Date(time).toISOString()).toBe(time);
     expect(String(record["time"])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(rest).toBe(" info webhook request_id=req-1 platform=telegram block=tg status=200 duration_ms=3\n");
-    for (const out of [json, text]) for (const secret of ["s3cr3t", "t0k3n", "raw body"]) expect(out.text()).not.toContain(secret);
+    for (const out of [json, text])
+      for (const secret of ["s3cr3t", "t0k3n", "raw body"]) expect(out.text()).not.toContain(secret);
   });
 });

@@ -17,7 +17,13 @@ function update(updateId: number): Buffer {
   return Buffer.from(
     JSON.stringify({
       update_id: updateId,
-      message: { message_id: updateId, date: 1_790_000_000, chat: { id: user.id, type: "private", first_name: "Load" }, from: user, text: `m${updateId}` },
+      message: {
+        message_id: updateId,
+        date: 1_790_000_000,
+        chat: { id: user.id, type: "private", first_name: "Load" },
+        from: user,
+        text: `m${updateId}`,
+      },
     }),
   );
 }
@@ -84,6 +90,8 @@ it("handles every event exactly once under random handler failures and redeliver
   expect(sunk).toHaveLength(EVENTS);
   expect([...statuses.keys()].every((status) => [200, 500, 503].includes(status))).toBe(true);
   if (process.env["LOAD_REPORT"] !== undefined) {
-    process.stderr.write(`load: seed ${seed}, ${EVENTS} events, ${requests} requests, ${failures} handler failures, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${elapsed} ms\n`);
+    process.stderr.write(
+      `load: seed ${seed}, ${EVENTS} events, ${requests} requests, ${failures} handler failures, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${elapsed} ms\n`,
+    );
   }
 });

@@ -16,7 +16,16 @@ describe("parseRoute (pure)", () => {
     expect(parseRoute(url, "/webhooks")).toEqual(route);
   });
 
-  it.each(["/webhooks", "/webhooks/", "/elsewhere/x", "/webhooksx/y", "/webhooks/%E0%A4%A", "/webhooks/a/b/c", "/webhooks//b", "http://[::1"])("%s is not a route", (url) => {
+  it.each([
+    "/webhooks",
+    "/webhooks/",
+    "/elsewhere/x",
+    "/webhooksx/y",
+    "/webhooks/%E0%A4%A",
+    "/webhooks/a/b/c",
+    "/webhooks//b",
+    "http://[::1",
+  ])("%s is not a route", (url) => {
     expect(parseRoute(url, "/webhooks")).toBeUndefined();
   });
 
@@ -37,12 +46,24 @@ describe("resolveTarget", () => {
       { id: "a1", platform: "testchat", workspace_id: "ws", account_id: "acct-1", secrets: chat.valid },
       { id: "a2", platform: "testchat", workspace_id: "ws", account_id: "acct-2", secrets: chat.valid },
       { id: "b3", platform: "testchat", workspace_id: "ws", account_id: "acct-3", app: "app-b", secrets: chat.wrong },
-      { id: "l1", platform: "line", workspace_id: "ws", account_id: "U1", app: "bot-1", secrets: secretsFor("line").valid },
+      {
+        id: "l1",
+        platform: "line",
+        workspace_id: "ws",
+        account_id: "U1",
+        app: "bot-1",
+        secrets: secretsFor("line").valid,
+      },
     ],
     { normalizer },
   );
   const resolve = (key?: string, app?: string) =>
-    resolveTarget(key === undefined ? undefined : app === undefined ? { key } : { key, app }, blocks, normalizer, "/webhooks");
+    resolveTarget(
+      key === undefined ? undefined : app === undefined ? { key } : { key, app },
+      blocks,
+      normalizer,
+      "/webhooks",
+    );
   const notFound = (key?: string, app?: string) => {
     try {
       resolve(key, app);
@@ -60,7 +81,10 @@ describe("resolveTarget", () => {
     const app = resolve("testchat", "app-b");
     expect(app.kind === "shared" && app.group.blocks.map((block) => block.id)).toEqual(["b3"]);
     const line = resolve("line", "bot-1");
-    expect(line.kind === "shared" && [line.group.app, line.group.blocks.map((block) => block.id)]).toEqual(["bot-1", ["l1"]]);
+    expect(line.kind === "shared" && [line.group.app, line.group.blocks.map((block) => block.id)]).toEqual([
+      "bot-1",
+      ["l1"],
+    ]);
   });
 
   it("404s with the fix, never the configured ids", () => {

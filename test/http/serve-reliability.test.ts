@@ -18,28 +18,55 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(extra: Record<string, unknown> = {}): string {
   const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(path, JSON.stringify({ ...extra, blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }] }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      ...extra,
+      blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }],
+    }),
+  );
   return path;
 }
 
 function update(id: number): Buffer {
   const user = { id: 7, is_bot: false, first_name: "S" };
-  return Buffer.from(JSON.stringify({ update_id: id, message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `t${id}` } }));
+  return Buffer.from(
+    JSON.stringify({
+      update_id: id,
+      message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `t${id}` },
+    }),
+  );
 }
 
 function text() {
   const chunks: string[] = [];
-  return { chunks, stream: new Writable({ write: (chunk: Buffer, _encoding, callback) => void (chunks.push(String(chunk)), callback()) }) };
+  return {
+    chunks,
+    stream: new Writable({
+      write: (chunk: Buffer, _encoding, callback) => void (chunks.push(String(chunk)), callback()),
+    }),
+  };
 }
 
 async function serve(configPath: string, stdout: Writable) {
   const stderr = text();
   const signals = new EventEmitter();
-  const exit = run(["serve", "--config", configPath, "--port", "0"], { stdin: new PassThrough(), stdout, stderr: stderr.stream, env: {}, signals });
+  const exit = run(["serve", "--config", configPath, "--port", "0"], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr: stderr.stream,
+    env: {},
+    signals,
+  });
   for (let attempt = 0; attempt < 500; attempt += 1) {
     const url = /listening on (http:\/\/\S+)/.exec(stderr.chunks.join(""))?.[1];
     if (url !== undefined) {
-      const send = (id: number) => fetch(`${url}/webhooks/tg`, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TOKEN }, body: update(id) });
+      const send = (id: number) =>
+        fetch(`${url}/webhooks/tg`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TOKEN },
+          body: update(id),
+        });
       return { url, exit, signals, send, log: () => stderr.chunks.join("") };
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -79,7 +106,9 @@ describe("convotic serve: bounded waits", () => {
   });
 
   it("exits 3 with a log line when the stdout reader is gone (EPIPE)", async () => {
-    const dead = new Writable({ write: (_chunk, _encoding, callback) => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })) });
+    const dead = new Writable({
+      write: (_chunk, _encoding, callback) => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })),
+    });
     const served = await serve(config({ shutdown_grace: "1s" }), dead);
     await served.send(1);
     expect(await served.exit).toBe(3);
@@ -111,7 +140,10 @@ describe("graceful stop of the library server", () => {
       logger,
     });
     const body = update(9);
-    expect((await fetch(url("/webhooks/tg"), { method: "POST", headers: signedHeaders("telegram", body, secrets), body })).status).toBe(200);
+    expect(
+      (await fetch(url("/webhooks/tg"), { method: "POST", headers: signedHeaders("telegram", body, secrets), body }))
+        .status,
+    ).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     expect(await server.close({ graceMs: 200 })).toEqual({ requests: 0, background: 1 });
@@ -126,10 +158,16 @@ describe("graceful stop of the library server", () => {
     const blocks = [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets }];
     const { server, url, handler } = await serveTest({ blocks, router, deadlines: 1000, logger });
     const body = update(10);
-    const pending = fetch(url("/webhooks/tg"), { method: "POST", headers: signedHeaders("telegram", body, secrets), body }).catch(() => "cut");
+    const pending = fetch(url("/webhooks/tg"), {
+      method: "POST",
+      headers: signedHeaders("telegram", body, secrets),
+      body,
+    }).catch(() => "cut");
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await server.close({ graceMs: 200 })).toEqual({ requests: 1, background: 0 });
     expect(await pending).toBe("cut");
-    await until(() => handler.delivery.stats().timed_out === 1 && logger.lines.some((line) => line.includes("deadline_exceeded")));
+    await until(
+      () => handler.delivery.stats().timed_out === 1 && logger.lines.some((line) => line.includes("deadline_exceeded")),
+    );
   });
 });

@@ -51,7 +51,11 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   it("accepts every fixture signed with the block's secret and emits exactly what the pipeline emits", async () => {
     for (const fixture of fixtures) {
       served().sink.reset();
-      const response = await post(served().url(route), fixture.body, signedHeaders(platform, fixture.body, block.secrets));
+      const response = await post(
+        served().url(route),
+        fixture.body,
+        signedHeaders(platform, fixture.body, block.secrets),
+      );
       const want = expected(platform, fixture.body, block);
       expect({ fixture: fixture.name, status: response.status }).toEqual({ fixture: fixture.name, status: 200 });
       expect(response.json()).toEqual({ ok: true, events: want.events.length, unhandled: want.unhandled.length });
@@ -65,7 +69,9 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   it("rejects a tampered body with 401 when the signature covers the body", async () => {
     const headers = signedHeaders(platform, first().body, block.secrets);
     const tampered = Buffer.concat([first().body, Buffer.from(" ")]);
-    const coversBody = JSON.stringify(adapter.sign(tampered, block.secrets)) !== JSON.stringify(adapter.sign(first().body, block.secrets));
+    const coversBody =
+      JSON.stringify(adapter.sign(tampered, block.secrets)) !==
+      JSON.stringify(adapter.sign(first().body, block.secrets));
     const response = await post(served().url(route), tampered, headers);
     expect(response.status).toBe(coversBody ? 401 : 200);
   });
@@ -73,7 +79,9 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   it("rejects a missing signature and a wrong secret with 401 and a JSON error, processing nothing", async () => {
     const missing = await post(served().url(route), first().body, { "content-type": "application/json" });
     expect(missing.status).toBe(401);
-    expect(missing.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining(`[${platform}]`) } });
+    expect(missing.json()).toEqual({
+      error: { code: "invalid_signature", message: expect.stringContaining(`[${platform}]`) },
+    });
     const wrong = await post(served().url(route), first().body, signedHeaders(platform, first().body, secrets.wrong));
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("content-type")).toBe("application/json; charset=utf-8");
@@ -81,8 +89,17 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   });
 
   it("answers 415 to a body that is not declared as UTF-8 JSON, before looking at the signature", async () => {
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/jsonx"]) {
-      const response = await post(served().url(route), first().body, signedHeaders(platform, first().body, block.secrets, type));
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/json; charset=latin1",
+      "application/jsonx",
+    ]) {
+      const response = await post(
+        served().url(route),
+        first().body,
+        signedHeaders(platform, first().body, block.secrets, type),
+      );
       expect({ type, status: response.status, code: (response.json()["error"] as { code: string }).code }).toEqual({
         type,
         status: 415,
@@ -92,7 +109,11 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
     const { "content-type": _dropped, ...unsigned } = signedHeaders(platform, first().body, block.secrets);
     const none = await post(served().url(route), first().body, unsigned);
     expect(none.status).toBe(415);
-    const upper = await post(served().url(route), first().body, signedHeaders(platform, first().body, block.secrets, "Application/JSON; charset=UTF-8"));
+    const upper = await post(
+      served().url(route),
+      first().body,
+      signedHeaders(platform, first().body, block.secrets, "Application/JSON; charset=UTF-8"),
+    );
     expect(upper.status).toBe(200);
   });
 
@@ -118,21 +139,33 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
     const body = Buffer.from(JSON.stringify({ pad: "x".repeat(DEFAULT_BODY_LIMIT) }));
     const response = await post(served().url(route), body, signedHeaders(platform, body, block.secrets));
     expect(response.status).toBe(413);
-    expect(response.json()).toEqual({ error: { code: "payload_too_large", message: expect.stringContaining(String(DEFAULT_BODY_LIMIT)) } });
+    expect(response.json()).toEqual({
+      error: { code: "payload_too_large", message: expect.stringContaining(String(DEFAULT_BODY_LIMIT)) },
+    });
   });
 
   it("answers 404 to an unknown block without naming the configured ones", async () => {
-    const response = await post(served().url("/webhooks/no-such-block"), first().body, signedHeaders(platform, first().body, block.secrets));
+    const response = await post(
+      served().url("/webhooks/no-such-block"),
+      first().body,
+      signedHeaders(platform, first().body, block.secrets),
+    );
     expect(response.status).toBe(404);
     expect(response.json()).toEqual({ error: { code: "not_found", message: 'unknown block "no-such-block"' } });
-    expect((await post(served().url("/elsewhere"), first().body, { "content-type": "application/json" })).status).toBe(404);
+    expect((await post(served().url("/elsewhere"), first().body, { "content-type": "application/json" })).status).toBe(
+      404,
+    );
   });
 
   it("answers 405 with Allow to methods other than POST and (for handshakes) GET", async () => {
     const allow = adapter.handshake === undefined ? "POST" : "GET, POST";
     for (const method of ["HEAD", "PUT", "DELETE"]) {
       const response = await fetch(served().url(route), { method });
-      expect({ method, status: response.status, allow: response.headers.get("allow") }).toEqual({ method, status: 405, allow });
+      expect({ method, status: response.status, allow: response.headers.get("allow") }).toEqual({
+        method,
+        status: 405,
+        allow,
+      });
       await response.arrayBuffer();
     }
     if (adapter.handshake === undefined) {
@@ -144,31 +177,39 @@ describe.each(normalizer.platforms)("%s over a real server", (platform) => {
   });
 
   if (handshake !== undefined) {
-  it("answers the GET handshake with the challenge as plain text and emits its event", async () => {
-    const response = await fetch(served().url(`${route}?${handshake!.valid}`));
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(await response.text()).toBe(handshake!.body);
-    // the event is delivered after the answer (the handshake never waits on sinks, handlers or stores)
-    await served().handler.drain();
-    expect(served().sink.events.map((event) => [event.type, event.block_id])).toEqual([["platform.webhook.verified", block.id]]);
-  });
+    it("answers the GET handshake with the challenge as plain text and emits its event", async () => {
+      const response = await fetch(served().url(`${route}?${handshake!.valid}`));
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(await response.text()).toBe(handshake!.body);
+      // the event is delivered after the answer (the handshake never waits on sinks, handlers or stores)
+      await served().handler.drain();
+      expect(served().sink.events.map((event) => [event.type, event.block_id])).toEqual([
+        ["platform.webhook.verified", block.id],
+      ]);
+    });
 
-  it("refuses a GET handshake with the wrong token and emits nothing", async () => {
-    const response = await fetch(served().url(`${route}?${handshake!.invalid}`));
-    expect(response.status).toBeGreaterThanOrEqual(400);
-    expect(response.status).toBeLessThan(500);
-    expect(await response.text()).not.toBe(handshake!.body);
-    await served().handler.drain();
-    expect(served().sink.events).toEqual([]);
-  });
+    it("refuses a GET handshake with the wrong token and emits nothing", async () => {
+      const response = await fetch(served().url(`${route}?${handshake!.invalid}`));
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.text()).not.toBe(handshake!.body);
+      await served().handler.drain();
+      expect(served().sink.events).toEqual([]);
+    });
   }
 
   if (adapter.accounts === undefined) {
     it("has no shared route: POST /webhooks/<platform> is 404", async () => {
-      const response = await post(served().url(`/webhooks/${platform}`), first().body, signedHeaders(platform, first().body, block.secrets));
+      const response = await post(
+        served().url(`/webhooks/${platform}`),
+        first().body,
+        signedHeaders(platform, first().body, block.secrets),
+      );
       expect(response.status).toBe(404);
-      expect(response.json()).toEqual({ error: { code: "not_found", message: expect.stringContaining("no shared route") } });
+      expect(response.json()).toEqual({
+        error: { code: "not_found", message: expect.stringContaining("no shared route") },
+      });
     });
   }
 });
@@ -186,7 +227,9 @@ describe.each(sharing)("%s shared route", (platform) => {
   const handshake = adapter.handshake === undefined ? undefined : handshakeFor(platform);
   const blockSecrets = secrets.valid;
   const slicesOf = (body: Uint8Array) => normalizer.accounts(platform, normalizer.parse(platform, body)) ?? [];
-  const accountIds = [...new Set(fixtures.flatMap((fixture) => slicesOf(fixture.body).map((slice) => slice.account_id)))];
+  const accountIds = [
+    ...new Set(fixtures.flatMap((fixture) => slicesOf(fixture.body).map((slice) => slice.account_id))),
+  ];
   const blocks = accountIds.map((account_id, index) => ({
     id: `acct-${index + 1}`,
     platform,
@@ -204,7 +247,11 @@ describe.each(sharing)("%s shared route", (platform) => {
   it("verifies once, splits every fixture per account and normalises each slice with its own block", async () => {
     for (const fixture of fixtures) {
       served().sink.reset();
-      const response = await post(served().url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      const response = await post(
+        served().url(`/webhooks/${platform}`),
+        fixture.body,
+        signedHeaders(platform, fixture.body, blockSecrets),
+      );
       const want = slicesOf(fixture.body).map((slice) =>
         normalizer.normalizePayload(platform, slice.payload, {
           workspace_id: blockOf(slice.account_id).workspace_id,
@@ -220,10 +267,16 @@ describe.each(sharing)("%s shared route", (platform) => {
   });
 
   it("attributes each account of a multi-account batch to its own block", async () => {
-    const batches = fixtures.filter((fixture) => new Set(slicesOf(fixture.body).map((slice) => slice.account_id)).size > 1);
+    const batches = fixtures.filter(
+      (fixture) => new Set(slicesOf(fixture.body).map((slice) => slice.account_id)).size > 1,
+    );
     for (const fixture of batches) {
       served().sink.reset();
-      await post(served().url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+      await post(
+        served().url(`/webhooks/${platform}`),
+        fixture.body,
+        signedHeaders(platform, fixture.body, blockSecrets),
+      );
       const accounts = new Set(slicesOf(fixture.body).map((slice) => slice.account_id));
       const produced = new Set([...served().sink.events, ...served().sink.unhandled].map((item) => item.block_id));
       expect(produced).toEqual(new Set([...accounts].map((account) => blockOf(account).id)));
@@ -233,7 +286,11 @@ describe.each(sharing)("%s shared route", (platform) => {
 
   it("rejects a request no configured secret verifies with 401", async () => {
     const body = fixtures[0]!.body;
-    const response = await post(served().url(`/webhooks/${platform}`), body, signedHeaders(platform, body, secrets.wrong));
+    const response = await post(
+      served().url(`/webhooks/${platform}`),
+      body,
+      signedHeaders(platform, body, secrets.wrong),
+    );
     expect(response.status).toBe(401);
     expect(served().sink.events).toEqual([]);
   });
@@ -241,25 +298,36 @@ describe.each(sharing)("%s shared route", (platform) => {
   it("acknowledges an account that has no block with 200, lists it as unrouted and logs it", async () => {
     const [unconfigured, ...rest] = blocks;
     const partial = await serve(rest);
-    const fixture = fixtures.find((item) => slicesOf(item.body).some((slice) => slice.account_id === unconfigured!.account_id))!;
+    const fixture = fixtures.find((item) =>
+      slicesOf(item.body).some((slice) => slice.account_id === unconfigured!.account_id),
+    )!;
     const before = logger.lines.length;
-    const response = await post(partial.url(`/webhooks/${platform}`), fixture.body, signedHeaders(platform, fixture.body, blockSecrets));
+    const response = await post(
+      partial.url(`/webhooks/${platform}`),
+      fixture.body,
+      signedHeaders(platform, fixture.body, blockSecrets),
+    );
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ ok: true, unrouted: [unconfigured!.account_id] });
-    expect([...partial.sink.events, ...partial.sink.unhandled].filter((item) => item.block_id === unconfigured!.id)).toEqual([]);
-    expect(logger.lines.slice(before).some((entry) => entry.startsWith("warn") && entry.includes(unconfigured!.account_id))).toBe(true);
+    expect(
+      [...partial.sink.events, ...partial.sink.unhandled].filter((item) => item.block_id === unconfigured!.id),
+    ).toEqual([]);
+    expect(
+      logger.lines.slice(before).some((entry) => entry.startsWith("warn") && entry.includes(unconfigured!.account_id)),
+    ).toBe(true);
   });
 
-  if (handshake !== undefined) it("answers the GET handshake on the shared route", async () => {
-    const ok = await fetch(served().url(`/webhooks/${platform}?${handshake!.valid}`));
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toBe(handshake!.body);
-    await served().handler.drain();
-    expect(served().sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
-    const refused = await fetch(served().url(`/webhooks/${platform}?${handshake!.invalid}`));
-    expect(refused.status).toBe(403);
-    await refused.arrayBuffer();
-  });
+  if (handshake !== undefined)
+    it("answers the GET handshake on the shared route", async () => {
+      const ok = await fetch(served().url(`/webhooks/${platform}?${handshake!.valid}`));
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toBe(handshake!.body);
+      await served().handler.drain();
+      expect(served().sink.events.map((event) => event.type)).toEqual(["platform.webhook.verified"]);
+      const refused = await fetch(served().url(`/webhooks/${platform}?${handshake!.invalid}`));
+      expect(refused.status).toBe(403);
+      await refused.arrayBuffer();
+    });
 });
 
 describe("shared route security and limits (testchat)", () => {
@@ -269,12 +337,32 @@ describe("shared route security and limits (testchat)", () => {
   it("serves each app on its own route and never hands a slice to a block of another app", async () => {
     // acct-100 belongs to app A, acct-200 to app B: a body signed by A that names acct-200 must not reach B
     const env = await serve([
-      { id: "app-a-100", platform: "testchat", workspace_id: "ws_a", account_id: "acct-100", app: "a", secrets: secrets.valid },
-      { id: "app-b-200", platform: "testchat", workspace_id: "ws_b", account_id: "acct-200", app: "b", secrets: secrets.wrong },
+      {
+        id: "app-a-100",
+        platform: "testchat",
+        workspace_id: "ws_a",
+        account_id: "acct-100",
+        app: "a",
+        secrets: secrets.valid,
+      },
+      {
+        id: "app-b-200",
+        platform: "testchat",
+        workspace_id: "ws_b",
+        account_id: "acct-200",
+        app: "b",
+        secrets: secrets.wrong,
+      },
     ]);
-    const forged = await post(env.url("/webhooks/testchat/a"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    const forged = await post(
+      env.url("/webhooks/testchat/a"),
+      batch!.body,
+      signedHeaders("testchat", batch!.body, secrets.valid),
+    );
     expect(forged.status).toBe(401);
-    expect(forged.json()).toEqual({ error: { code: "invalid_signature", message: expect.stringContaining("acct-200") } });
+    expect(forged.json()).toEqual({
+      error: { code: "invalid_signature", message: expect.stringContaining("acct-200") },
+    });
     expect(env.sink.events).toEqual([]);
 
     const single = fixturesFor("testchat")[0]!.body;
@@ -284,12 +372,17 @@ describe("shared route security and limits (testchat)", () => {
     expect(fromA.status).toBe(200);
     expect(env.sink.events.map((event) => event.block_id)).toEqual(["app-a-100"]);
     const unnamed = await post(env.url("/webhooks/testchat"), single, signedHeaders("testchat", single, secrets.valid));
-    expect(unnamed.json()).toEqual({ error: { code: "not_found", message: "the testchat blocks name their app: POST to /webhooks/testchat/<app>" } });
+    expect(unnamed.json()).toEqual({
+      error: { code: "not_found", message: "the testchat blocks name their app: POST to /webhooks/testchat/<app>" },
+    });
   });
 
   it("verifies a shared-route request once, however many tenants are configured", async () => {
     let verifications = 0;
-    const counting = { ...testchat, verify: (request: VerifyRequest, secrets: never) => (verifications++, testchat.verify(request, secrets)) };
+    const counting = {
+      ...testchat,
+      verify: (request: VerifyRequest, secrets: never) => (verifications++, testchat.verify(request, secrets)),
+    };
     const counted = createNormalizer({ adapters: { testchat: counting } });
     const tenants = Array.from({ length: 200 }, (_, index) => ({
       id: `t${index}`,
@@ -301,35 +394,61 @@ describe("shared route security and limits (testchat)", () => {
     }));
     const env = await serveTest({ normalizer: counted, blocks: tenants, logger });
     const body = fixturesFor("testchat")[0]!.body;
-    const forged = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, secrets.wrong));
+    const forged = await post(
+      env.url("/webhooks/testchat/app-even"),
+      body,
+      signedHeaders("testchat", body, secrets.wrong),
+    );
     expect([forged.status, verifications]).toEqual([401, 1]);
-    const sent = await post(env.url("/webhooks/testchat/app-even"), body, signedHeaders("testchat", body, { secret: "tenant-secret-0" }));
+    const sent = await post(
+      env.url("/webhooks/testchat/app-even"),
+      body,
+      signedHeaders("testchat", body, { secret: "tenant-secret-0" }),
+    );
     expect([sent.status, verifications]).toEqual([200, 2]);
     expect(env.sink.events.map((event) => event.block_id)).toEqual(["t100"]);
   });
 
   it("a per-block route of a platform with accounts attributes the whole body to that block", async () => {
-    const env = await serve([{ id: "only", platform: "testchat", workspace_id: "ws", account_id: "acct-100", secrets: secrets.valid }]);
-    const response = await post(env.url("/webhooks/only"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    const env = await serve([
+      { id: "only", platform: "testchat", workspace_id: "ws", account_id: "acct-100", secrets: secrets.valid },
+    ]);
+    const response = await post(
+      env.url("/webhooks/only"),
+      batch!.body,
+      signedHeaders("testchat", batch!.body, secrets.valid),
+    );
     expect(response.json()).toEqual({ ok: true, events: 3, unhandled: 1 });
     expect(new Set(env.sink.events.map((event) => event.block_id))).toEqual(new Set(["only"]));
   });
 
   it("404s a shared route when no block of the platform names an account", async () => {
     const env = await serve([{ id: "no-account", platform: "testchat", workspace_id: "ws", secrets: secrets.valid }]);
-    const response = await post(env.url("/webhooks/testchat"), batch!.body, signedHeaders("testchat", batch!.body, secrets.valid));
+    const response = await post(
+      env.url("/webhooks/testchat"),
+      batch!.body,
+      signedHeaders("testchat", batch!.body, secrets.valid),
+    );
     expect(response.status).toBe(404);
-    expect(response.json()).toEqual({ error: { code: "not_found", message: "no testchat block is configured with an account_id" } });
+    expect(response.json()).toEqual({
+      error: { code: "not_found", message: "no testchat block is configured with an account_id" },
+    });
   });
 
   it("honours a configured body limit, counting bytes not characters", async () => {
-    const env = await serve([{ id: "small", platform: "testchat", workspace_id: "ws", secrets: secrets.valid }], { bodyLimit: 64 });
+    const env = await serve([{ id: "small", platform: "testchat", workspace_id: "ws", secrets: secrets.valid }], {
+      bodyLimit: 64,
+    });
     const fits = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "é".repeat(10) }));
     expect(fits.length).toBeLessThanOrEqual(64);
-    expect((await post(env.url("/webhooks/small"), fits, signedHeaders("testchat", fits, secrets.valid))).status).toBe(200);
+    expect((await post(env.url("/webhooks/small"), fits, signedHeaders("testchat", fits, secrets.valid))).status).toBe(
+      200,
+    );
     const over = Buffer.from(JSON.stringify({ object: "testchat", entry: [], pad: "é".repeat(20) }));
     expect(over.length).toBeGreaterThan(64);
-    expect((await post(env.url("/webhooks/small"), over, signedHeaders("testchat", over, secrets.valid))).status).toBe(413);
+    expect((await post(env.url("/webhooks/small"), over, signedHeaders("testchat", over, secrets.valid))).status).toBe(
+      413,
+    );
   });
 });
 

@@ -63,7 +63,12 @@ export const testchat = defineAdapter({
   handshake(request, secrets, context) {
     const token = request.query.get("token");
     const challenge = request.query.get("challenge");
-    if (secrets.verify_token === undefined || token === null || challenge === null || !constantTimeEqual(token, secrets.verify_token)) {
+    if (
+      secrets.verify_token === undefined ||
+      token === null ||
+      challenge === null ||
+      !constantTimeEqual(token, secrets.verify_token)
+    ) {
       return { status: 403, body: "verification failed", events: [] };
     }
     const builder = new EnvelopeBuilder("testchat", context);
@@ -104,7 +109,10 @@ export const TESTCHAT_SECRETS = {
 function testchatBody(entries: { account: string; events: { id: string; user: string; kind: string }[] }[]): Buffer {
   const body = {
     object: "testchat",
-    entry: entries.map((entry) => ({ ...entry, events: entry.events.map((event, index) => ({ ...event, ts: 1_790_000_000_000 + index })) })),
+    entry: entries.map((entry) => ({
+      ...entry,
+      events: entry.events.map((event, index) => ({ ...event, ts: 1_790_000_000_000 + index })),
+    })),
   };
   return Buffer.from(JSON.stringify(body));
 }
@@ -117,12 +125,23 @@ const TESTCHAT_FIXTURES: Fixture[] = [
   {
     name: "multi-account-batch",
     body: testchatBody([
-      { account: "acct-100", events: [{ id: "ev-2", user: "u-2", kind: "follow" }, { id: "ev-3", user: "u-3", kind: "sticker" }] },
+      {
+        account: "acct-100",
+        events: [
+          { id: "ev-2", user: "u-2", kind: "follow" },
+          { id: "ev-3", user: "u-3", kind: "sticker" },
+        ],
+      },
       { account: "acct-200", events: [{ id: "ev-4", user: "u-4", kind: "unfollow" }] },
       { account: "acct-100", events: [{ id: "ev-5", user: "u-5", kind: "unfollow" }] },
     ]),
   },
-].map((fixture) => ({ ...fixture, platform: "testchat", path: `(inline)/testchat/${fixture.name}.json`, goldenPath: "" }));
+].map((fixture) => ({
+  ...fixture,
+  platform: "testchat",
+  path: `(inline)/testchat/${fixture.name}.json`,
+  goldenPath: "",
+}));
 
 /** Every built-in adapter plus the test-only one: the HTTP suites iterate over all of them. */
 export const registry = { ...adapters, testchat };
@@ -148,16 +167,26 @@ export interface HandshakeCase {
 /** The queries a platform's `valid` test secrets accept and refuse, for adapters with a handshake. */
 export function handshakeFor(platform: string): HandshakeCase {
   if (platform === "testchat") {
-    return { valid: "token=testchat-verify-token-71c2&challenge=abc123", invalid: "token=nope&challenge=abc123", body: "abc123" };
+    return {
+      valid: "token=testchat-verify-token-71c2&challenge=abc123",
+      invalid: "token=nope&challenge=abc123",
+      body: "abc123",
+    };
   }
   const handshake = TEST_SECRETS[platform]?.handshake;
-  if (handshake === undefined) throw new Error(`${platform} has a handshake but test/support/secrets.ts has no handshake query`);
+  if (handshake === undefined)
+    throw new Error(`${platform} has a handshake but test/support/secrets.ts has no handshake query`);
   return { valid: handshake.query, invalid: handshake.invalid, body: handshake.challenge };
 }
 
 /** One block per platform with its valid test secrets, ids `<prefix>_<platform>`. */
 export function testBlocks(prefix: string, workspace_id: string) {
-  return normalizer.platforms.map((platform) => ({ id: `${prefix}_${platform}`, platform, workspace_id, secrets: secretsFor(platform).valid }));
+  return normalizer.platforms.map((platform) => ({
+    id: `${prefix}_${platform}`,
+    platform,
+    workspace_id,
+    secrets: secretsFor(platform).valid,
+  }));
 }
 
 /** The fixed receive time of every test server, equal to the one the golden files were made with. */
@@ -167,7 +196,12 @@ export const clock = () => RECEIVED_AT;
 /** Headers every test sends are recorded so the log check can look for their values. */
 export const sentHeaderValues = new Set<string>();
 
-export function signedHeaders(platform: string, body: Uint8Array, secrets: unknown, contentType = "application/json"): Record<string, string> {
+export function signedHeaders(
+  platform: string,
+  body: Uint8Array,
+  secrets: unknown,
+  contentType = "application/json",
+): Record<string, string> {
   const headers = normalizer.adapterFor(platform).sign(body, secrets);
   for (const value of Object.values(headers)) sentHeaderValues.add(value);
   return { "content-type": contentType, ...headers };
@@ -176,7 +210,8 @@ export function signedHeaders(platform: string, body: Uint8Array, secrets: unkno
 /** A logger that keeps every line (message and fields) for the no-secrets check. */
 export function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const record = (level: string) => (message: string, fields?: LogFields) => void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const record = (level: string) => (message: string, fields?: LogFields) =>
+    void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   return { lines, info: record("info"), warn: record("warn"), error: record("error") };
 }
 
@@ -219,8 +254,16 @@ export function expectNoSecrets(lines: readonly string[]): void {
 }
 
 /** What the pipeline itself makes of a body for a block: the reference the HTTP answers are checked against. */
-export function expected(platform: string, body: Uint8Array, block: { id: string; workspace_id: string }): NormalizeResult {
-  return normalizer.normalize(platform, body, { workspace_id: block.workspace_id, block_id: block.id, received_at: RECEIVED_AT });
+export function expected(
+  platform: string,
+  body: Uint8Array,
+  block: { id: string; workspace_id: string },
+): NormalizeResult {
+  return normalizer.normalize(platform, body, {
+    workspace_id: block.workspace_id,
+    block_id: block.id,
+    received_at: RECEIVED_AT,
+  });
 }
 
 type TestHandlerOptions = Partial<WebhookHandlerOptions> & Pick<WebhookHandlerOptions, "blocks">;
@@ -269,5 +312,10 @@ export async function serveTest(options: TestHandlerOptions) {
 export async function post(url: string, body: Uint8Array | string, headers: Record<string, string>) {
   const response = await fetch(url, { method: "POST", headers, body });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }

@@ -19,7 +19,12 @@ describe("serve with a webhook sink whose subscriber is down", () => {
   it("answers 503 + Retry-After once the outbox holds max_bytes; /readyz and /metrics say so", async () => {
     const secret = newSecret();
     const subscriber = await startSubscriber(secret, () => ({ status: 503 }));
-    const config = writeConfig(dir, { url: subscriber.url, backoff_base_ms: 100, backoff_max_ms: 200, outbox: { max_bytes: 3000 } });
+    const config = writeConfig(dir, {
+      url: subscriber.url,
+      backoff_base_ms: 100,
+      backoff_max_ms: 200,
+      outbox: { max_bytes: 3000 },
+    });
     const served = await startServe(config, secret);
     try {
       const statuses: number[] = [];
@@ -30,7 +35,10 @@ describe("serve with a webhook sink whose subscriber is down", () => {
       const refused = await fetch(`${served.url}/webhooks/tg`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": "outbox-crash-token_5Tq" },
-        body: JSON.stringify({ update_id: 99, message: { message_id: 99, date: 1_790_000_000, chat: { id: 7, type: "private" }, text: "x" } }),
+        body: JSON.stringify({
+          update_id: 99,
+          message: { message_id: 99, date: 1_790_000_000, chat: { id: 7, type: "private" }, text: "x" },
+        }),
       });
       expect(refused.status).toBe(503);
       expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -55,7 +63,11 @@ describe("serve with a webhook sink whose subscriber is down", () => {
   it("with the in-memory queue and when_full wait, a full queue answers 503 + Retry-After at the deadline, not 500", async () => {
     const secret = newSecret();
     const subscriber = await startSubscriber(secret, () => "hold");
-    const config = writeConfig(dir, { url: subscriber.url, queue_size: 1, outbox: { durable: false } }, { deadlines: "500ms" });
+    const config = writeConfig(
+      dir,
+      { url: subscriber.url, queue_size: 1, outbox: { durable: false } },
+      { deadlines: "500ms" },
+    );
     const served = await startServe(config, secret);
     try {
       expect(await served.send(1)).toBe(200); // in flight (held by the subscriber)
@@ -65,7 +77,10 @@ describe("serve with a webhook sink whose subscriber is down", () => {
       const response = await fetch(`${served.url}/webhooks/tg`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": "outbox-crash-token_5Tq" },
-        body: JSON.stringify({ update_id: 3, message: { message_id: 3, date: 1_790_000_000, chat: { id: 7, type: "private" }, text: "x" } }),
+        body: JSON.stringify({
+          update_id: 3,
+          message: { message_id: 3, date: 1_790_000_000, chat: { id: 7, type: "private" }, text: "x" },
+        }),
       });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toMatch(/^\d+$/);

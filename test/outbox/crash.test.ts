@@ -25,8 +25,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it(`loses no acknowledged event across ${KILLS} SIGKILLs of serve (slow, flaky subscriber; client redelivers)`, async () => {
   const secret = newSecret();
-  const subscriber = await startSubscriber(secret, () => ({ status: Math.random() < 0.2 ? 500 : 200, delayMs: 50 + Math.floor(Math.random() * 350) }));
-  const config = writeConfig(dir, { url: subscriber.url, backoff_base_ms: 50, backoff_max_ms: 400, max_attempts: 10, timeout_ms: 2000 });
+  const subscriber = await startSubscriber(secret, () => ({
+    status: Math.random() < 0.2 ? 500 : 200,
+    delayMs: 50 + Math.floor(Math.random() * 350),
+  }));
+  const config = writeConfig(dir, {
+    url: subscriber.url,
+    backoff_base_ms: 50,
+    backoff_max_ms: 400,
+    max_attempts: 10,
+    timeout_ms: 2000,
+  });
   let served: Served = await startServe(config, secret);
   const acknowledged = new Set<number>();
   let restarts = 0;
@@ -58,14 +67,27 @@ it(`loses no acknowledged event across ${KILLS} SIGKILLs of serve (slow, flaky s
 
     // the last serve delivers what the outbox still holds
     const expected = [...acknowledged].map((id) => id);
-    const delivered = () => new Set(subscriber.receptions.filter((reception) => reception.status >= 200 && reception.status < 300).map((reception) => reception.eventId));
+    const delivered = () =>
+      new Set(
+        subscriber.receptions
+          .filter((reception) => reception.status >= 200 && reception.status < 300)
+          .map((reception) => reception.eventId),
+      );
     const eventIdsOf = () => new Map(subscriber.receptions.map((reception) => [reception.id, reception.eventId]));
-    await waitFor(() => delivered().size + deadLetterIds(join(dir, "dead.jsonl")).length >= expected.length, 30_000, "every acknowledged event delivered or dead-lettered");
+    await waitFor(
+      () => delivered().size + deadLetterIds(join(dir, "dead.jsonl")).length >= expected.length,
+      30_000,
+      "every acknowledged event delivered or dead-lettered",
+    );
 
     // every acknowledged update, by its webhook-id: at the subscriber (2xx) or in the dead letters
     const dead = new Set(deadLetterIds(join(dir, "dead.jsonl")));
     const byWebhookId = eventIdsOf();
-    const deliveredIds = new Set(subscriber.receptions.filter((reception) => reception.status >= 200 && reception.status < 300).map((reception) => reception.id));
+    const deliveredIds = new Set(
+      subscriber.receptions
+        .filter((reception) => reception.status >= 200 && reception.status < 300)
+        .map((reception) => reception.id),
+    );
     const missing = [...byWebhookId.keys()].filter((id) => !deliveredIds.has(id) && !dead.has(id));
     expect(missing).toEqual([]);
     expect(byWebhookId.size).toBe(EVENTS);
@@ -74,7 +96,9 @@ it(`loses no acknowledged event across ${KILLS} SIGKILLs of serve (slow, flaky s
       expect(reception.verified).toBe(true);
       expect(reception.id).toBe(deliveryId(reception.eventId, "crm"));
     }
-    const twoHundreds = subscriber.receptions.filter((reception) => reception.status >= 200 && reception.status < 300).length;
+    const twoHundreds = subscriber.receptions.filter(
+      (reception) => reception.status >= 200 && reception.status < 300,
+    ).length;
     const repeats = twoHundreds - deliveredIds.size;
     process.stderr.write(
       `outbox crash test: ${EVENTS} events acknowledged over ${restarts} SIGKILL+restart cycles (${sent} client posts); ` +

@@ -18,10 +18,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function serve(config: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN, "serve", "--config", config, "--port", "0"], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [MAIN, "serve", "--config", config, "--port", "0"], {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (_code, signal) => resolve(signal)),
+  );
   await waitFor(() => /listening on /.test(stderr), 15_000, `serve to listen: ${stderr}`);
   const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!;
   const send = async (id: number) => {
@@ -61,7 +66,9 @@ for (const format of ["envelope", "thread"] as const) {
       expect(await second.send(2)).toBe(200);
       const lines = readFileSync(file, "utf8").trim().split("\n");
       expect(lines).toHaveLength(2);
-      const keys = lines.map((line) => JSON.parse(line) as { id?: string; delivery_id?: string }).map((json) => json.id ?? json.delivery_id);
+      const keys = lines
+        .map((line) => JSON.parse(line) as { id?: string; delivery_id?: string })
+        .map((json) => json.id ?? json.delivery_id);
       expect(new Set(keys).size).toBe(2);
     } finally {
       await second.stop();

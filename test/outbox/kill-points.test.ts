@@ -23,14 +23,21 @@ async function scenario(options: { killAt?: string; answer: (n: number) => Answe
   const subscriber = await startSubscriber(secret, options.answer);
   const config = writeConfig(dir, { url: subscriber.url, backoff_base_ms: 50, backoff_max_ms: 200 });
   try {
-    const first = await startServe(config, secret, options.killAt === undefined ? {} : { CONVOTIC_TEST_KILL_AT: options.killAt });
+    const first = await startServe(
+      config,
+      secret,
+      options.killAt === undefined ? {} : { CONVOTIC_TEST_KILL_AT: options.killAt },
+    );
     const firstAnswer = first.send(1);
     if (options.killWhenReceived === true) {
       await waitFor(() => subscriber.receptions.length === 1, 10_000, "the subscriber to get the request");
       await first.kill();
     }
     const answered = await firstAnswer;
-    const died = await Promise.race([first.exited, new Promise((resolve) => setTimeout(() => resolve(undefined), 5000))]);
+    const died = await Promise.race([
+      first.exited,
+      new Promise((resolve) => setTimeout(() => resolve(undefined), 5000)),
+    ]);
     if (died === undefined) await first.kill();
     const second = await startServe(config, secret);
     try {
@@ -41,9 +48,20 @@ async function scenario(options: { killAt?: string; answer: (n: number) => Answe
         status = await second.send(1);
         sends.push(status);
       }
-      await waitFor(() => subscriber.receptions.some((reception) => reception.status === 200), 10_000, "a delivery answered 200");
+      await waitFor(
+        () => subscriber.receptions.some((reception) => reception.status === 200),
+        10_000,
+        "a delivery answered 200",
+      );
       await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong extra delivery to show up
-      return { first: answered, died, sends, receptions: subscriber.receptions, dead: deadLetterIds(join(dir, "dead.jsonl")), log: first.log() + second.log() };
+      return {
+        first: answered,
+        died,
+        sends,
+        receptions: subscriber.receptions,
+        dead: deadLetterIds(join(dir, "dead.jsonl")),
+        log: first.log() + second.log(),
+      };
     } finally {
       await second.kill();
     }

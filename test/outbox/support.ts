@@ -15,7 +15,10 @@ const MAIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
 
 export function telegramUpdate(id: number): string {
   const user = { id: 7, is_bot: false, first_name: "S" };
-  return JSON.stringify({ update_id: id, message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `t${id}` } });
+  return JSON.stringify({
+    update_id: id,
+    message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `t${id}` },
+  });
 }
 
 /** A config with one Telegram block and one webhook sink named `crm`; the data directory is `dir/data`. */
@@ -27,7 +30,9 @@ export function writeConfig(dir: string, sink: Record<string, unknown>, extra: R
       data_dir: "data",
       shutdown_grace: "1s",
       ...extra,
-      sinks: [{ kind: "webhook", name: "crm", secrets: ["${CRM_WHSEC}"], dead_letter: join(dir, "dead.jsonl"), ...sink }],
+      sinks: [
+        { kind: "webhook", name: "crm", secrets: ["${CRM_WHSEC}"], dead_letter: join(dir, "dead.jsonl"), ...sink },
+      ],
       blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }],
     }),
   );
@@ -52,7 +57,9 @@ export async function startServe(config: string, secret: string, env: Record<str
   });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 15_000;
@@ -117,7 +124,12 @@ export async function startSubscriber(secret: string, answer: (n: number) => Ans
       } catch {
         verified = false;
       }
-      const reception: Reception = { id: headers["webhook-id"] ?? "", eventId: (JSON.parse(body) as { id: string }).id, verified, status: 0 };
+      const reception: Reception = {
+        id: headers["webhook-id"] ?? "",
+        eventId: (JSON.parse(body) as { id: string }).id,
+        verified,
+        status: 0,
+      };
       receptions.push(reception);
       const reply = answer(receptions.length - 1);
       if (reply === "hold") {

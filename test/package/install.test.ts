@@ -24,7 +24,17 @@ afterAll(() => {
 
 /** The documented entry points (README "Install"), each with names its documentation shows. */
 const SUBPATH_NAMES: Readonly<Record<string, readonly string[]>> = {
-  convotic: ["createConvotic", "createNormalizer", "createRouter", "createWebhookHandler", "convoticExpress", "toFetchHandler", "startServer", "catalogue", "ConvoticError"],
+  convotic: [
+    "createConvotic",
+    "createNormalizer",
+    "createRouter",
+    "createWebhookHandler",
+    "convoticExpress",
+    "toFetchHandler",
+    "startServer",
+    "catalogue",
+    "ConvoticError",
+  ],
   "convotic/adapters": ["defineAdapter", "EnvelopeBuilder", "telegram", "hmac", "matchesAnySecret"],
   "convotic/http": ["createWebhookHandler", "loadBlocks", "BlockSet", "toNodeListener"],
   "convotic/sinks": ["createSink", "FileSink", "WebhookSink", "SinkConfig"],
@@ -42,14 +52,36 @@ function node(args: string[], cwd = consumer) {
 describe("the packed tarball", () => {
   it("ships the built library with its declarations, the docs, the example config and the demo's raw bodies", () => {
     const paths = pack.files.map((file) => file.path);
-    for (const wanted of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/public/http.js", "dist/public/http.d.ts", "dist/public/testing.d.ts", "docs/events.md", "docs/http.md", "examples/convotic.config.json", "fixtures/telegram/message-start-deep-link.json"]) {
+    for (const wanted of [
+      "LICENSE",
+      "README.md",
+      "package.json",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "dist/public/http.js",
+      "dist/public/http.d.ts",
+      "dist/public/testing.d.ts",
+      "docs/events.md",
+      "docs/http.md",
+      "examples/convotic.config.json",
+      "fixtures/telegram/message-start-deep-link.json",
+    ]) {
       expect(paths).toContain(wanted);
     }
   });
 
   it("leaves out golden outputs, source maps, sources and tests", () => {
     const paths = pack.files.map((file) => file.path);
-    expect(paths.filter((path) => path.endsWith(".golden.json") || path.endsWith(".map") || /^(src|test|bench)\//.test(path) || path.endsWith(".ts") && !path.endsWith(".d.ts"))).toEqual([]);
+    expect(
+      paths.filter(
+        (path) =>
+          path.endsWith(".golden.json") ||
+          path.endsWith(".map") ||
+          /^(src|test|bench)\//.test(path) ||
+          (path.endsWith(".ts") && !path.endsWith(".d.ts")),
+      ),
+    ).toEqual([]);
     // what is left is dist, docs and one raw body per fixture: fewer than the 692 files of the first release,
     // although the fixtures, the formats and the sixth adapter were added since
     expect(pack.entryCount).toBeLessThan(692);
@@ -92,7 +124,12 @@ describe("the installed package", () => {
   });
 
   it("keeps deep imports out: only the exported entry points resolve", () => {
-    for (const deep of ["convotic/dist/core/pipeline.js", "convotic/dist/public/http.js", "convotic/core", "convotic/dist/index.js"]) {
+    for (const deep of [
+      "convotic/dist/core/pipeline.js",
+      "convotic/dist/public/http.js",
+      "convotic/core",
+      "convotic/dist/index.js",
+    ]) {
       const result = node(["-e", `require(${JSON.stringify(deep)})`]);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
@@ -112,7 +149,7 @@ describe("the installed package", () => {
     expect(result.stdout.trim().split("\n")).toEqual(Object.keys(SUBPATH_NAMES).map((subpath) => `${subpath} ok`));
   });
 
-  it("loads neither pino, prom-client nor the whole of date-fns for require(\"convotic\")", () => {
+  it('loads neither pino, prom-client nor the whole of date-fns for require("convotic")', () => {
     const script = `
       require("convotic");
       const loaded = Object.keys(require.cache);
@@ -131,7 +168,10 @@ describe("the installed package", () => {
   const typedConsumer = `import { createConvotic, createRouter } from "convotic";
        ${Object.entries(SUBPATH_NAMES)
          .filter(([subpath]) => subpath !== "convotic")
-         .map(([subpath, names], index) => `import { ${names.map((name) => `${name} as n${index}_${name}`).join(", ")} } from "${subpath}";\nvoid [${names.map((name) => `n${index}_${name}`).join(", ")}];`)
+         .map(
+           ([subpath, names], index) =>
+             `import { ${names.map((name) => `${name} as n${index}_${name}`).join(", ")} } from "${subpath}";\nvoid [${names.map((name) => `n${index}_${name}`).join(", ")}];`,
+         )
          .join("\n")}
        const result = createConvotic().normalize("telegram", "{}", { workspace_id: "w", block_id: "b" });
        createRouter().on("messaging.message.received", (event) => { const text: string | undefined = event.data.message.text; void text; });
@@ -156,11 +196,15 @@ describe("the installed package", () => {
   }
 
   it("type-checks a TypeScript consumer of every entry point through the types conditions of exports", () => {
-    expect(typeCheck(join(consumer, "check.mts"), ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext)).toEqual([]);
+    expect(typeCheck(join(consumer, "check.mts"), ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext)).toEqual(
+      [],
+    );
   }, 60_000);
 
   it("type-checks the same consumer under moduleResolution node10, through typesVersions", () => {
-    expect(typeCheck(join(consumer, "check-node10.ts"), ts.ModuleKind.CommonJS, ts.ModuleResolutionKind.Node10)).toEqual([]);
+    expect(
+      typeCheck(join(consumer, "check-node10.ts"), ts.ModuleKind.CommonJS, ts.ModuleResolutionKind.Node10),
+    ).toEqual([]);
   }, 60_000);
 
   it("runs the convotic bin", () => {
@@ -168,7 +212,10 @@ describe("the installed package", () => {
     const version = spawnSync(bin, ["--version"], { cwd: consumer, encoding: "utf8" });
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toBe(rootManifest.version);
-    const demo = spawnSync(bin, ["demo", "--platform", "telegram", "--received-at", "2025-01-01T00:00:00.000Z"], { cwd: consumer, encoding: "utf8" });
+    const demo = spawnSync(bin, ["demo", "--platform", "telegram", "--received-at", "2025-01-01T00:00:00.000Z"], {
+      cwd: consumer,
+      encoding: "utf8",
+    });
     expect(demo.status).toBe(0);
     expect(demo.stdout.trim().split("\n").length).toBeGreaterThan(40);
   });

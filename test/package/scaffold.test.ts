@@ -16,7 +16,11 @@ let scaffold: { status: number | null; stdout: string; stderr: string };
 
 beforeAll(() => {
   ({ work, consumer } = packAndInstall());
-  const result = spawnSync("npx", ["--no-install", "convotic", "new-adapter", "acme"], { cwd: consumer, env: cleanEnv, encoding: "utf8" });
+  const result = spawnSync("npx", ["--no-install", "convotic", "new-adapter", "acme"], {
+    cwd: consumer,
+    env: cleanEnv,
+    encoding: "utf8",
+  });
   scaffold = { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }, 300_000);
 
@@ -25,8 +29,10 @@ afterAll(() => {
 });
 
 const LEFT_TO_WRITE: Record<string, RegExp> = {
-  "emits or reports every item of a batch": /^Error: write a fixture batching several raw items and give options\.cases\.batch: \{ fixture, items \}/,
-  "isolates a malformed item: it alone is reported, its neighbours are emitted": /^Error: write a fixture batching good items and one malformed item, give it as options\.cases\.poisoned, and map each item inside builder\.item\(\)/,
+  "emits or reports every item of a batch":
+    /^Error: write a fixture batching several raw items and give options\.cases\.batch: \{ fixture, items \}/,
+  "isolates a malformed item: it alone is reported, its neighbours are emitted":
+    /^Error: write a fixture batching good items and one malformed item, give it as options\.cases\.poisoned, and map each item inside builder\.item\(\)/,
 };
 
 describe("convotic new-adapter in a fresh project", () => {
@@ -65,28 +71,53 @@ describe("convotic new-adapter in a fresh project", () => {
         include: ["adapters"],
       }),
     );
-    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", consumer], { cwd: consumer, encoding: "utf8" });
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", consumer], {
+      cwd: consumer,
+      encoding: "utf8",
+    });
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
 
     const config = join(work, "jest.config.json");
     writeFileSync(
       config,
-      JSON.stringify({ rootDir: consumer, testEnvironment: "node", transform: {}, testMatch: ["<rootDir>/adapters/**/*.test.js"], watchman: false, cacheDirectory: join(work, "jest-cache") }),
+      JSON.stringify({
+        rootDir: consumer,
+        testEnvironment: "node",
+        transform: {},
+        testMatch: ["<rootDir>/adapters/**/*.test.js"],
+        watchman: false,
+        cacheDirectory: join(work, "jest-cache"),
+      }),
     );
     const report = join(work, "report.json");
-    const jest = spawnSync(process.execPath, [join(root, "node_modules", "jest", "bin", "jest.js"), "--config", config, "--ci", "--json", `--outputFile=${report}`], {
-      cwd: consumer,
-      env: cleanEnv,
-      encoding: "utf8",
-    });
+    const jest = spawnSync(
+      process.execPath,
+      [
+        join(root, "node_modules", "jest", "bin", "jest.js"),
+        "--config",
+        config,
+        "--ci",
+        "--json",
+        `--outputFile=${report}`,
+      ],
+      {
+        cwd: consumer,
+        env: cleanEnv,
+        encoding: "utf8",
+      },
+    );
     expect(jest.status).toBe(1);
     const results = JSON.parse(readFileSync(report, "utf8")) as {
       numTotalTests: number;
       testResults: { assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
     };
     const assertions = results.testResults.flatMap((file) => file.assertionResults);
-    const failed = Object.fromEntries(assertions.filter((a) => a.status === "failed").map((a) => [a.title, a.failureMessages.join("\n").split("\n")[0]]));
+    const failed = Object.fromEntries(
+      assertions
+        .filter((a) => a.status === "failed")
+        .map((a) => [a.title, a.failureMessages.join("\n").split("\n")[0]]),
+    );
     expect(Object.keys(failed).sort()).toEqual(Object.keys(LEFT_TO_WRITE).sort());
     for (const [title, says] of Object.entries(LEFT_TO_WRITE)) expect(failed[title]).toMatch(says);
     // everything else the suite checks already holds for the stub: signatures, bad bodies, unknown kinds, goldens

@@ -33,7 +33,8 @@ async function until<T>(probe: () => T | undefined, what: string, timeoutMs: num
   while (Date.now() < deadline) {
     const value = probe();
     if (value !== undefined) return value;
-    if (npmStart.exitCode !== null) throw new Error(`npm start exited with ${npmStart.exitCode} before ${what}:\n${stderr}`);
+    if (npmStart.exitCode !== null)
+      throw new Error(`npm start exited with ${npmStart.exitCode} before ${what}:\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out waiting for ${what}:\n${stderr}`);
@@ -57,6 +58,9 @@ it("builds, serves the example config, keeps stdout for events, and stops on SIG
   await expect(fetch(url)).rejects.toThrow();
 
   const lines = stdout.split("\n").filter((text) => text !== "");
-  expect(lines.map((text) => (JSON.parse(text) as { type: string }).type)).toEqual(["messaging.message.received", "messaging.conversation.created"]);
+  expect(lines.map((text) => (JSON.parse(text) as { type: string }).type)).toEqual([
+    "messaging.message.received",
+    "messaging.conversation.created",
+  ]);
   expect(stderr).toMatch(/> convotic@[\d.]+ start/);
 }, 300_000);

@@ -6,7 +6,9 @@ import { join, relative, sep } from "node:path";
 export const root = join(__dirname, "..", "..");
 
 /** npm passes its own settings to scripts as npm_config_*; a nested npm must read only the project's. */
-export const cleanEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+export const cleanEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)),
+);
 
 /**
  * The repository as a fresh clone has it: no dist/ (nor coverage or scratch folders), with our node_modules
@@ -66,11 +68,16 @@ export function packAndInstall(): { work: string; pack: PackResult; consumer: st
   mkdirSync(consumer);
   cpSync(join(work, pack.filename), join(consumer, pack.filename));
   const spec = `file:${pack.filename}`;
-  writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { convotic: spec } }));
+  writeFileSync(
+    join(consumer, "package.json"),
+    JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: { convotic: spec } }),
+  );
   // our lock file's run-time part (every entry npm ci did not mark dev-only) is exactly the dependency tree of
   // convotic, and the npm cache holds those tarballs: a lock file makes the install need no registry metadata
   const runtime = Object.fromEntries(
-    Object.entries(rootLock.packages).filter(([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true),
+    Object.entries(rootLock.packages).filter(
+      ([path, entry]) => path !== "" && entry.dev !== true && entry.devOptional !== true,
+    ),
   );
   const lock = {
     name: "consumer",
@@ -99,6 +106,10 @@ export function packAndInstall(): { work: string; pack: PackResult; consumer: st
   // (no other run-time dependency has one) and the consumer gets the binary this checkout built from the same
   // version, so the outbox works there as after a normal install.
   npm(["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
-  cpSync(join(root, "node_modules", "better-sqlite3", "build"), join(consumer, "node_modules", "better-sqlite3", "build"), { recursive: true });
+  cpSync(
+    join(root, "node_modules", "better-sqlite3", "build"),
+    join(consumer, "node_modules", "better-sqlite3", "build"),
+    { recursive: true },
+  );
   return { work, pack, consumer };
 }

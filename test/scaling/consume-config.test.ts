@@ -70,7 +70,12 @@ describeWhen(natsUp && redisUp)("convotic consume --config (real NATS and Redis)
     const prefix = uniqueName("cc");
     const keyPrefix = `convotic:test:${prefix}:`;
     js.streams.push(stream);
-    const sinkConfig = { kind: "jetstream", servers: "${NATS_URL}", subject_prefix: prefix, stream: { name: stream, storage: "memory" } } as const;
+    const sinkConfig = {
+      kind: "jetstream",
+      servers: "${NATS_URL}",
+      subject_prefix: prefix,
+      stream: { name: stream, storage: "memory" },
+    } as const;
     const config = {
       idempotency: { store: "redis", url: "${REDIS_URL}", key_prefix: keyPrefix },
       sinks: [sinkConfig],
@@ -92,12 +97,18 @@ describeWhen(natsUp && redisUp)("convotic consume --config (real NATS and Redis)
 
     const lines: string[] = [];
     const child = spawnConsumer(CLI, ["consume", "--config", path], (line) => lines.push(line), children, env);
-    await until(() => lines.length >= messaging.length || child.child.exitCode !== null, 20_000, "the messaging events printed");
+    await until(
+      () => lines.length >= messaging.length || child.child.exitCode !== null,
+      20_000,
+      "the messaging events printed",
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     child.child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
     expect(child.stderr()).toMatch(/as durable from_file \(idempotency: redis\)/);
-    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id).sort()).toEqual(messaging.map((event) => event.id).sort());
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id).sort()).toEqual(
+      messaging.map((event) => event.id).sort(),
+    );
     const info = await js.jsm.consumers.info(stream, "from_file");
     expect(info.config.max_deliver).toBe(3);
     expect(info.config.ack_wait).toBe(5_000_000_000);

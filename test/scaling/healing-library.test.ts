@@ -15,13 +15,18 @@ const NATS_PORT = 4231;
 const REDIS_PORT = 6391;
 
 function event(n: number): UnifiedEvent {
-  return { id: `evt_heal_${randomUUID()}_${n}`, type: "messaging.message.received", workspace_id: "ws_heal" } as unknown as UnifiedEvent;
+  return {
+    id: `evt_heal_${randomUUID()}_${n}`,
+    type: "messaging.message.received",
+    workspace_id: "ws_heal",
+  } as unknown as UnifiedEvent;
 }
 
 /** A logger that keeps its lines, to count them. */
 function captureLogger() {
   const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
   return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
 }
 
@@ -44,7 +49,12 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
   }
 
   it("re-creates a memory stream lost in a NATS restart on the next publish, logs the outage once per interval, and is ready again", async () => {
-    sink = new JetStreamSink({ kind: "jetstream", servers: nats.url, subject_prefix: "heal", stream: { name: "HEAL_LIB", storage: "memory" } });
+    sink = new JetStreamSink({
+      kind: "jetstream",
+      servers: nats.url,
+      subject_prefix: "heal",
+      stream: { name: "HEAL_LIB", storage: "memory" },
+    });
     const { lines, logger } = captureLogger();
     sink.health.attach(logger);
     expect(await publishes()).toBe(true);
@@ -70,10 +80,14 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
     const warns = lines.filter((line) => line.level === "warn" || line.level === "error");
     expect(warns.length).toBeLessThanOrEqual(3);
     if (failed > 0) {
-      expect(warns.map((line) => line.message).join("\n")).toMatch(/stream HEAL_LIB not found; re-creating|did not acknowledge|cannot connect/);
+      expect(warns.map((line) => line.message).join("\n")).toMatch(
+        /stream HEAL_LIB not found; re-creating|did not acknowledge|cannot connect/,
+      );
       expect(lines.some((line) => line.level === "info" && /answers again/.test(line.message))).toBe(true);
     }
-    console.log(`jetstream sink: ${recoveryMs} ms from the NATS restart to the first acknowledged publish (${Date.now() - restarted} ms), ${failed} failed writes, ${warns.length} warn lines`);
+    console.log(
+      `jetstream sink: ${recoveryMs} ms from the NATS restart to the first acknowledged publish (${Date.now() - restarted} ms), ${failed} failed writes, ${warns.length} warn lines`,
+    );
   });
 
   it("says JetStream is not enabled when the server runs without it, and heals when it comes back with it", async () => {
@@ -87,7 +101,9 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
       async () => {
         const ok = await publishes();
         if (!ok) failures += 1;
-        return !ok && sink!.health.state.problem !== undefined && /JetStream not enabled/.test(sink!.health.state.problem);
+        return (
+          !ok && sink!.health.state.problem !== undefined && /JetStream not enabled/.test(sink!.health.state.problem)
+        );
       },
       10_000,
     );
@@ -104,7 +120,9 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
     await nats.start(["-js"]);
     const recoveryMs = await waitFor("a publish succeeds once JetStream is back", publishes, 20_000, 10);
     expect(await sink!.ready()).toBe(true);
-    console.log(`jetstream sink: ${recoveryMs} ms from a JetStream-enabled restart to the first acknowledged publish (${failures} + 50 failed writes)`);
+    console.log(
+      `jetstream sink: ${recoveryMs} ms from a JetStream-enabled restart to the first acknowledged publish (${failures} + 50 failed writes)`,
+    );
   });
 
   it("/readyz's check re-creates the lost stream by itself, without any publish", async () => {
@@ -117,21 +135,38 @@ describe("JetStreamSink heals after NATS loses its stream (private nats-server)"
 
   it("a sink opened while NATS is down refuses at once (connects with backoff, not per request) and publishes once NATS is up", async () => {
     await nats.kill();
-    const late = new JetStreamSink({ kind: "jetstream", servers: nats.url, subject_prefix: "heal", stream: { name: "HEAL_LATE", storage: "memory" } });
+    const late = new JetStreamSink({
+      kind: "jetstream",
+      servers: nats.url,
+      subject_prefix: "heal",
+      stream: { name: "HEAL_LATE", storage: "memory" },
+    });
     try {
       const started = Date.now();
-      const refused = await Promise.allSettled(Array.from({ length: 100 }, () => late.write({ events: [event(1)], unhandled: [] }, AbortSignal.timeout(5000))));
-      expect(refused.every((result) => result.status === "rejected" && (result.reason as { status?: number }).status === 503)).toBe(true);
+      const refused = await Promise.allSettled(
+        Array.from({ length: 100 }, () => late.write({ events: [event(1)], unhandled: [] }, AbortSignal.timeout(5000))),
+      );
+      expect(
+        refused.every(
+          (result) => result.status === "rejected" && (result.reason as { status?: number }).status === 503,
+        ),
+      ).toBe(true);
       expect(Date.now() - started).toBeLessThan(2000);
       await nats.start(["-js"]);
       const up = Date.now();
       const connectMs = await waitFor(
         "a publish once NATS is up",
-        () => late.write({ events: [event(2)], unhandled: [] }, AbortSignal.timeout(5000)).then(() => true, () => false),
+        () =>
+          late.write({ events: [event(2)], unhandled: [] }, AbortSignal.timeout(5000)).then(
+            () => true,
+            () => false,
+          ),
         15_000,
         50,
       );
-      console.log(`jetstream sink opened while NATS was down: first publish ${connectMs} ms after NATS came up (${Date.now() - up} ms)`);
+      console.log(
+        `jetstream sink opened while NATS was down: first publish ${connectMs} ms after NATS came up (${Date.now() - up} ms)`,
+      );
     } finally {
       await late.close(AbortSignal.timeout(2000));
     }
@@ -159,8 +194,12 @@ describe("RedisStore releases claims whose reply timed out once Redis answers (p
     const paused = Date.now();
     // claims sent into the stall: Redis takes them when it wakes, but the client gave up on the answers
     const stalled = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => store!.claim(`key${n}`, 60_000)));
-    expect(stalled.every((result) => result.status === "rejected" && result.reason instanceof StoreUnavailableError)).toBe(true);
-    await expect(store.commit("committed", committed.state === "yours" ? committed.token : "", 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(
+      stalled.every((result) => result.status === "rejected" && result.reason instanceof StoreUnavailableError),
+    ).toBe(true);
+    await expect(
+      store.commit("committed", committed.state === "yours" ? committed.token : "", 60_000),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(store.pendingSettlements).toBe(21);
     while (Date.now() - paused < 3000) {
       await store.claim("key0", 60_000).catch(() => undefined);
@@ -173,10 +212,14 @@ describe("RedisStore releases claims whose reply timed out once Redis answers (p
     const recoveryMs = await waitFor(
       "every stalled claim released",
       async () => {
-        const claims = await Promise.all(Array.from({ length: 20 }, (_, n) => store!.claim(`key${n}`, 60_000).catch(() => undefined)));
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, n) => store!.claim(`key${n}`, 60_000).catch(() => undefined)),
+        );
         const free = claims.every((claim) => claim?.state === "yours");
         // what we just took is ours: give it back so the next poll can take it again
-        await Promise.all(claims.map((claim, n) => (claim?.state === "yours" ? store!.release(`key${n}`, claim.token) : undefined)));
+        await Promise.all(
+          claims.map((claim, n) => (claim?.state === "yours" ? store!.release(`key${n}`, claim.token) : undefined)),
+        );
         return free;
       },
       10_000,
@@ -189,6 +232,8 @@ describe("RedisStore releases claims whose reply timed out once Redis answers (p
     expect(warns.length).toBeLessThanOrEqual(2);
     expect(warns[0]!.message).toMatch(/Redis did not answer within 300 ms/);
     expect(lines.some((line) => line.level === "info" && /answers again/.test(line.message))).toBe(true);
-    console.log(`redis store: stalled claims free ${recoveryMs} ms after SIGCONT (${Date.now() - resumed} ms), lease 60 s; ${store.stats()["errors"]} failed commands, ${warns.length} warn lines`);
+    console.log(
+      `redis store: stalled claims free ${recoveryMs} ms after SIGCONT (${Date.now() - resumed} ms), lease 60 s; ${store.stats()["errors"]} failed commands, ${warns.length} warn lines`,
+    );
   });
 });

@@ -30,16 +30,22 @@ interface Served {
 }
 
 async function spawnServe(config: string): Promise<Served> {
-  const child = spawn(process.execPath, [join(root, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       // the start-up notes end with this line: the warnings before it are all written
-      const found = /SIGTERM or Ctrl-C stops/.test(stderr) ? /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr) : null;
+      const found = /SIGTERM or Ctrl-C stops/.test(stderr)
+        ? /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
+        : null;
       if (found) {
         clearInterval(timer);
         resolve(found[1]!);
@@ -54,7 +60,11 @@ async function spawnServe(config: string): Promise<Served> {
 }
 
 function update(n: number): string {
-  return JSON.stringify({ ...template, update_id: 700_000_000 + n, message: { ...template.message, message_id: 50_000 + n, text: `heal ${n}` } });
+  return JSON.stringify({
+    ...template,
+    update_id: 700_000_000 + n,
+    message: { ...template.message, message_id: 50_000 + n, text: `heal ${n}` },
+  });
 }
 
 interface Answer {
@@ -156,7 +166,15 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       JSON.stringify({
         blocks: [{ id: "tg1", platform: "telegram", workspace_id: "ws_heal", secrets: { secret_token: SECRET } }],
         idempotency: { store: "redis", url: redis.url, key_prefix: `heal:${name}:${process.pid}:` },
-        sinks: [{ kind: "jetstream", servers: nats.url, subject_prefix: `heal${name}`, stream: { name: `HEAL_${name.toUpperCase()}`, storage: "memory" }, ...sink }],
+        sinks: [
+          {
+            kind: "jetstream",
+            servers: nats.url,
+            subject_prefix: `heal${name}`,
+            stream: { name: `HEAL_${name.toUpperCase()}`, storage: "memory" },
+            ...sink,
+          },
+        ],
         ...extra,
       }),
     );
@@ -194,15 +212,30 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       await nats.kill();
       const killed = Date.now();
       // a burst like a platform's backlog: hundreds of 503s that must not become hundreds of log lines
-      const burst = await Promise.all(Array.from({ length: 200 }, (_, n) => post(`${served.base}/webhooks/tg1`, update(800_000 + n))));
+      const burst = await Promise.all(
+        Array.from({ length: 200 }, (_, n) => post(`${served.base}/webhooks/tg1`, update(800_000 + n))),
+      );
       expect(burst.filter((answer) => answer.status === 503).length).toBeGreaterThanOrEqual(150);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - killed))));
       await nats.start();
       const restarted = Date.now();
       const acceptedAtRestart = platform.accepted.size;
-      const firstOkMs = await waitFor("a 200 after the NATS restart", () => [...platform.accepted.values()].some((at) => at > restarted), 20_000);
-      const readyMs = await waitFor("/readyz 200 again", async () => (await readyz(served.base)).status === 200, 20_000, 50);
-      const drainedMs = await waitFor("every update sent during the outage accepted", () => platform.pendingSince(restarted).length === 0, 20_000);
+      const firstOkMs = await waitFor(
+        "a 200 after the NATS restart",
+        () => [...platform.accepted.values()].some((at) => at > restarted),
+        20_000,
+      );
+      const readyMs = await waitFor(
+        "/readyz 200 again",
+        async () => (await readyz(served.base)).status === 200,
+        20_000,
+        50,
+      );
+      const drainedMs = await waitFor(
+        "every update sent during the outage accepted",
+        () => platform.pendingSince(restarted).length === 0,
+        20_000,
+      );
       const refused = platform.answers.filter((answer) => answer.at > killed && answer.status !== 200);
       expect(refused.length).toBeGreaterThan(0);
       expect(refused.every((answer) => answer.status === 503 && answer.retryAfter !== null)).toBe(true);
@@ -230,7 +263,9 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       const logOffset = served.stderr().length;
       redis.pause();
       const paused = Date.now();
-      const burst = Promise.all(Array.from({ length: 200 }, (_, n) => post(`${served.base}/webhooks/tg1`, update(810_000 + n))));
+      const burst = Promise.all(
+        Array.from({ length: 200 }, (_, n) => post(`${served.base}/webhooks/tg1`, update(810_000 + n))),
+      );
       const probes: { status: number; ms: number; body: string }[] = [];
       // a 3 s stall; on a loaded machine the failing check (1 s command timeout, 2 s check limit) can report after
       // that, so the stall lasts until a probe has seen it, 6 s at most
@@ -242,14 +277,20 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       redis.resume();
       const resumed = Date.now();
       const stalled = platform.pendingSince(resumed).length;
-      const drainedMs = await waitFor("every update of the stall accepted", () => platform.pendingSince(resumed).length === 0, 30_000);
+      const drainedMs = await waitFor(
+        "every update of the stall accepted",
+        () => platform.pendingSince(resumed).length === 0,
+        30_000,
+      );
       // the burst's 200 updates were claimed in Redis during the stall (their replies came too late): redelivered,
       // each is accepted once its claim is released, which without the release would take the 105 s lease
       const waiting = new Set(Array.from({ length: 200 }, (_, n) => 810_000 + n));
       await waitFor(
         "every update of the burst accepted on redelivery",
         async () => {
-          const answers = await Promise.all([...waiting].map(async (n) => [n, await post(`${served.base}/webhooks/tg1`, update(n))] as const));
+          const answers = await Promise.all(
+            [...waiting].map(async (n) => [n, await post(`${served.base}/webhooks/tg1`, update(n))] as const),
+          );
           for (const [n, answer] of answers) if (answer.status === 200) waiting.delete(n);
           return waiting.size === 0;
         },
@@ -258,13 +299,25 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       );
       const burstAfterResumeMs = Date.now() - resumed;
       expect(burstAfterResumeMs).toBeLessThan(10_000);
-      const readyMs = await waitFor("/readyz 200 again", async () => (await readyz(served.base)).status === 200, 10_000, 50);
+      const readyMs = await waitFor(
+        "/readyz 200 again",
+        async () => (await readyz(served.base)).status === 200,
+        10_000,
+        50,
+      );
       // (c) the check is cut at 2 s; a probe waits for it at most 250 ms and answers from the last known result
       // (the probe's 250 ms plus serve's event-loop lag under the 200-update burst: 1.0-1.3 s seen on a loaded
       // 2-core machine; a probe that waited for the check would take its full 2 s)
       expect(Math.max(...probes.map((probe) => probe.ms))).toBeLessThan(1750);
-      expect(probes.some((probe) => probe.status === 503 && /Redis did not answer|no answer within 2000 ms/.test(probe.body))).toBe(true);
-      const refused = [...platform.answers.filter((answer) => answer.at > paused && answer.status !== 200), ...(await burst)];
+      expect(
+        probes.some(
+          (probe) => probe.status === 503 && /Redis did not answer|no answer within 2000 ms/.test(probe.body),
+        ),
+      ).toBe(true);
+      const refused = [
+        ...platform.answers.filter((answer) => answer.at > paused && answer.status !== 200),
+        ...(await burst),
+      ];
       expect(refused.every((answer) => answer.status === 503 && answer.retryAfter !== null)).toBe(true);
       expect(refused.length).toBeGreaterThanOrEqual(200);
       const lines = problemLines(served.stderr(), logOffset);
@@ -283,9 +336,13 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
   });
 
   it("(e) a publish that cannot finish before the deadline is a 503 with Retry-After, and a timeout past the deadline is a warning at start", async () => {
-    const slow = await spawnServe(writeConfig("slow", { publish_timeout: "10s" }, { deadlines: { telegram: "1500ms" } }));
+    const slow = await spawnServe(
+      writeConfig("slow", { publish_timeout: "10s" }, { deadlines: { telegram: "1500ms" } }),
+    );
     servers.push(slow);
-    expect(slow.stderr()).toMatch(/publish_timeout of 10000 ms is not below the request deadline of telegram \(1500 ms\)/);
+    expect(slow.stderr()).toMatch(
+      /publish_timeout of 10000 ms is not below the request deadline of telegram \(1500 ms\)/,
+    );
     await waitFor("ready", async () => (await readyz(slow.base)).status === 200, 10_000, 50);
     expect((await post(`${slow.base}/webhooks/tg1`, update(900_001))).status).toBe(200);
     nats.pause();
@@ -300,7 +357,9 @@ describe("serve heals after its dependencies fail (built CLI, private redis-serv
       expect(main).toMatchObject({ status: 503, code: "sink_unavailable" });
       expect(main.retryAfter).not.toBeNull();
       expect(main.ms).toBeLessThan(2500);
-      measured.push(`(e) NATS paused: publish_timeout 10 s under a 1.5 s deadline answered 503 in ${answer.ms} ms; the default 1 s timeout answered 503 in ${main.ms} ms`);
+      measured.push(
+        `(e) NATS paused: publish_timeout 10 s under a 1.5 s deadline answered 503 in ${answer.ms} ms; the default 1 s timeout answered 503 in ${main.ms} ms`,
+      );
     } finally {
       nats.resume();
     }

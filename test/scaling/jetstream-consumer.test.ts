@@ -8,7 +8,6 @@ import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nat
 const envelopes = goldenEnvelopes().map(({ event }) => event);
 const signal = () => AbortSignal.timeout(10_000);
 
-
 jest.setTimeout(30_000);
 
 describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
@@ -20,7 +19,12 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
     const deadLetterSubject = `${prefix}_dead.letters`;
     js.streams.push(stream, `${stream}_dlq`);
     await js.jsm.streams.add({ name: `${stream}_dlq`, subjects: [deadLetterSubject], storage: "memory" });
-    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
+    const sink = createSink({
+      kind: "jetstream",
+      servers: NATS_URL,
+      subject_prefix: prefix,
+      stream: { name: stream, storage: "memory" },
+    }) as JetStreamSink;
     const messaging = envelopes.filter((event) => event.type.startsWith("messaging.")).slice(0, 10);
     const others = envelopes.filter((event) => !event.type.startsWith("messaging.")).slice(0, 3);
     await sink.write({ events: [...messaging, ...others], unhandled: [] }, signal());
@@ -48,27 +52,32 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
       onError: (_error, context) => failures.push({ delivery: context.delivery, deadLettered: context.deadLettered }),
     });
     try {
-    await until(() => consumer.stats.deadLettered === 1 && consumer.stats.handled === messaging.length - 1, 15_000);
-    expect(handled.sort()).toEqual(messaging.map((event) => event.id).filter((id) => id !== poisoned).sort());
-    expect(attempts.get(poisoned)).toBe(3);
-    expect(failures).toEqual([
-      { delivery: 1, deadLettered: false },
-      { delivery: 2, deadLettered: false },
-      { delivery: 3, deadLettered: true },
-    ]);
-    const parked = await js.jsm.streams.getMessage(`${stream}_dlq`, { seq: 1 });
-    expect(parked!.json()).toEqual(messaging[3]);
-    expect(parked!.header.get("Convotic-Failure")).toMatch(/handler keeps failing/);
-    // the server filtered the other domains out; everything was acknowledged, nothing waits
-    // term() is not confirmed by the server: poll until it counted it
-    let info = await js.jsm.consumers.info(stream, "workers");
-    for (let tries = 0; tries < 40 && info.num_ack_pending > 0; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      info = await js.jsm.consumers.info(stream, "workers");
-    }
-    expect(info.num_pending).toBe(0);
-    expect(info.num_ack_pending).toBe(0);
-    expect(attempts.size).toBe(messaging.length);
+      await until(() => consumer.stats.deadLettered === 1 && consumer.stats.handled === messaging.length - 1, 15_000);
+      expect(handled.sort()).toEqual(
+        messaging
+          .map((event) => event.id)
+          .filter((id) => id !== poisoned)
+          .sort(),
+      );
+      expect(attempts.get(poisoned)).toBe(3);
+      expect(failures).toEqual([
+        { delivery: 1, deadLettered: false },
+        { delivery: 2, deadLettered: false },
+        { delivery: 3, deadLettered: true },
+      ]);
+      const parked = await js.jsm.streams.getMessage(`${stream}_dlq`, { seq: 1 });
+      expect(parked!.json()).toEqual(messaging[3]);
+      expect(parked!.header.get("Convotic-Failure")).toMatch(/handler keeps failing/);
+      // the server filtered the other domains out; everything was acknowledged, nothing waits
+      // term() is not confirmed by the server: poll until it counted it
+      let info = await js.jsm.consumers.info(stream, "workers");
+      for (let tries = 0; tries < 40 && info.num_ack_pending > 0; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        info = await js.jsm.consumers.info(stream, "workers");
+      }
+      expect(info.num_pending).toBe(0);
+      expect(info.num_ack_pending).toBe(0);
+      expect(attempts.size).toBe(messaging.length);
     } finally {
       await consumer.close(AbortSignal.timeout(5000));
     }
@@ -78,7 +87,12 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
     const stream = uniqueName("convotic_test_consumer_idem");
     const prefix = uniqueName("ci");
     js.streams.push(stream);
-    const sink = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory" } }) as JetStreamSink;
+    const sink = createSink({
+      kind: "jetstream",
+      servers: NATS_URL,
+      subject_prefix: prefix,
+      stream: { name: stream, storage: "memory" },
+    }) as JetStreamSink;
     const events = [...new Map(envelopes.map((event) => [event.id, event])).values()].slice(0, 6);
     await sink.write({ events, unhandled: [] }, signal());
     await sink.close(signal());
@@ -102,7 +116,12 @@ describeNats("jetstream consumer (real NATS at 127.0.0.1:4222)", () => {
     });
     try {
       await until(() => handled.length === events.length - 1, 15_000);
-      expect(handled.sort()).toEqual(events.slice(1).map((event) => event.id).sort());
+      expect(handled.sort()).toEqual(
+        events
+          .slice(1)
+          .map((event) => event.id)
+          .sort(),
+      );
       expect(consumer.stats.duplicates).toBe(1);
       expect(consumer.stats.held).toBeGreaterThanOrEqual(1);
       // every handled event is committed: a redelivery would be acked without handling

@@ -1,5 +1,12 @@
 import { ConfigError } from "../../src/core";
-import { createSink, escapeSubjectToken, JetStreamSink, SinksConfig, subjectOf, unescapeSubjectToken } from "../../src/delivery/sinks";
+import {
+  createSink,
+  escapeSubjectToken,
+  JetStreamSink,
+  SinksConfig,
+  subjectOf,
+  unescapeSubjectToken,
+} from "../../src/delivery/sinks";
 import { goldenEnvelopes } from "../formats/support";
 import { describeNats, NATS_URL, uniqueName, useJetStream } from "../support/nats";
 
@@ -13,13 +20,22 @@ describe("subject escaping", () => {
       expect(token).toMatch(/^[A-Za-z0-9_%-]+$/);
       expect(unescapeSubjectToken(token)).toBe(id);
     }
-    expect(subjectOf("convotic", "acme.eu *", "messaging.message.received")).toBe("convotic.acme%2Eeu%20%2A.messaging.message.received");
+    expect(subjectOf("convotic", "acme.eu *", "messaging.message.received")).toBe(
+      "convotic.acme%2Eeu%20%2A.messaging.message.received",
+    );
   });
 
   it("rejects a config that could not name a stream or a prefix token", () => {
     expect(() => createSink({ kind: "jetstream", servers: NATS_URL, stream: { name: "a.b" } })).toThrow(ConfigError);
-    expect(() => createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: "a.>", stream: { name: "s" } })).toThrow(ConfigError);
-    expect(SinksConfig.safeParse([{ kind: "jetstream", servers: NATS_URL, stream: { name: "s" } }, { kind: "jetstream", servers: NATS_URL, stream: { name: "s" } }]).success).toBe(false);
+    expect(() =>
+      createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: "a.>", stream: { name: "s" } }),
+    ).toThrow(ConfigError);
+    expect(
+      SinksConfig.safeParse([
+        { kind: "jetstream", servers: NATS_URL, stream: { name: "s" } },
+        { kind: "jetstream", servers: NATS_URL, stream: { name: "s" } },
+      ]).success,
+    ).toBe(false);
   });
 });
 
@@ -30,7 +46,12 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     const stream = uniqueName("convotic_test_sink");
     const prefix = uniqueName("ct");
     js.streams.push(stream);
-    return createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, duplicate_window: "1m", max_age: "1h", storage: "memory", ...extra } }) as JetStreamSink;
+    return createSink({
+      kind: "jetstream",
+      servers: NATS_URL,
+      subject_prefix: prefix,
+      stream: { name: stream, duplicate_window: "1m", max_age: "1h", storage: "memory", ...extra },
+    }) as JetStreamSink;
   }
 
   it("creates the stream from the config, publishes each envelope with its id as Nats-Msg-Id, and a duplicate is dropped", async () => {
@@ -44,7 +65,12 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     const batch = { events: envelopes.slice(0, 12), unhandled: [] };
     await sink.write(batch, signal());
     // the same events again, from "another instance": JetStream's duplicate window drops every one
-    const other = createSink({ kind: "jetstream", servers: NATS_URL, subject_prefix: sink.subjectFor("x", "y").split(".")[0]!, stream: { name: sink.stream, duplicate_window: "1m", max_age: "1h", storage: "memory" } }) as JetStreamSink;
+    const other = createSink({
+      kind: "jetstream",
+      servers: NATS_URL,
+      subject_prefix: sink.subjectFor("x", "y").split(".")[0]!,
+      stream: { name: sink.stream, duplicate_window: "1m", max_age: "1h", storage: "memory" },
+    }) as JetStreamSink;
     await other.write(batch, signal());
     expect(other.counts).toEqual({ published: 0, duplicates: 12, failures: 0, recreated: 0 });
     expect((await js.jsm.streams.info(sink.stream)).state.messages).toBe(12);
@@ -66,7 +92,11 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
     expect(await sink.ready()).toBe(true);
     await sink.close(signal());
     const subjects = [`${uniqueName("other")}.>`];
-    const again = createSink({ kind: "jetstream", servers: NATS_URL, stream: { name: sink.stream, subjects, duplicate_window: "30s", storage: "memory" } }) as JetStreamSink;
+    const again = createSink({
+      kind: "jetstream",
+      servers: NATS_URL,
+      stream: { name: sink.stream, subjects, duplicate_window: "30s", storage: "memory" },
+    }) as JetStreamSink;
     expect(await again.ready()).toBe(true);
     const info = await js.jsm.streams.info(sink.stream);
     expect(info.config.duplicate_window).toBe(30_000_000_000);
@@ -75,9 +105,17 @@ describeNats("jetstream sink (real NATS at 127.0.0.1:4222)", () => {
   });
 
   it("is not ready, and a write is a 503, when the stream cannot be reached", async () => {
-    const sink = createSink({ kind: "jetstream", servers: "nats://127.0.0.1:1", connect_timeout: 300, stream: { name: uniqueName("never") } }) as JetStreamSink;
+    const sink = createSink({
+      kind: "jetstream",
+      servers: "nats://127.0.0.1:1",
+      connect_timeout: 300,
+      stream: { name: uniqueName("never") },
+    }) as JetStreamSink;
     expect(await sink.ready()).toBe(false);
-    await expect(sink.write({ events: envelopes.slice(0, 1), unhandled: [] }, signal())).rejects.toMatchObject({ status: 503, code: "sink_unavailable" });
+    await expect(sink.write({ events: envelopes.slice(0, 1), unhandled: [] }, signal())).rejects.toMatchObject({
+      status: 503,
+      code: "sink_unavailable",
+    });
     await sink.close(signal());
   });
 });

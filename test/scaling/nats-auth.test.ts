@@ -14,7 +14,11 @@ const PASSWORD = `pw-${randomUUID()}`;
 const TOKEN = `tok-${randomUUID()}`;
 
 function event(): UnifiedEvent {
-  return { id: `evt_auth_${randomUUID()}`, type: "messaging.message.received", workspace_id: "ws_auth" } as unknown as UnifiedEvent;
+  return {
+    id: `evt_auth_${randomUUID()}`,
+    type: "messaging.message.received",
+    workspace_id: "ws_auth",
+  } as unknown as UnifiedEvent;
 }
 
 async function outcome(sink: JetStreamSink): Promise<string> {
@@ -43,9 +47,23 @@ describe("JetStream sink credentials against a nats-server that requires them", 
   const stream = () => ({ name: `AUTH_${randomUUID().replace(/-/g, "").slice(0, 12)}`, storage: "memory" as const });
 
   it("publishes with the right user and password, and is refused with a wrong one without echoing it", async () => {
-    const right = new JetStreamSink({ kind: "jetstream", servers: withUser.url, subject_prefix: "auth", stream: stream(), user: "convotic", password: PASSWORD });
+    const right = new JetStreamSink({
+      kind: "jetstream",
+      servers: withUser.url,
+      subject_prefix: "auth",
+      stream: stream(),
+      user: "convotic",
+      password: PASSWORD,
+    });
     expect(await outcome(right)).toBe("published");
-    const wrong = new JetStreamSink({ kind: "jetstream", servers: withUser.url, subject_prefix: "auth", stream: stream(), user: "convotic", password: "not-the-password" });
+    const wrong = new JetStreamSink({
+      kind: "jetstream",
+      servers: withUser.url,
+      subject_prefix: "auth",
+      stream: stream(),
+      user: "convotic",
+      password: "not-the-password",
+    });
     const answer = await outcome(wrong);
     expect(answer).toMatch(/^refused/);
     expect(answer).not.toContain("not-the-password");
@@ -53,9 +71,20 @@ describe("JetStream sink credentials against a nats-server that requires them", 
   });
 
   it("publishes with the right token and is refused without one", async () => {
-    const right = new JetStreamSink({ kind: "jetstream", servers: withToken.url, subject_prefix: "auth", stream: stream(), token: TOKEN });
+    const right = new JetStreamSink({
+      kind: "jetstream",
+      servers: withToken.url,
+      subject_prefix: "auth",
+      stream: stream(),
+      token: TOKEN,
+    });
     expect(await outcome(right)).toBe("published");
-    const none = new JetStreamSink({ kind: "jetstream", servers: withToken.url, subject_prefix: "auth", stream: stream() });
+    const none = new JetStreamSink({
+      kind: "jetstream",
+      servers: withToken.url,
+      subject_prefix: "auth",
+      stream: stream(),
+    });
     expect(await outcome(none)).toMatch(/^refused/);
   });
 });

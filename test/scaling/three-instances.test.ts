@@ -33,9 +33,13 @@ interface Instance {
 }
 
 function spawnServe(config: string): Instance {
-  const child = spawn(process.execPath, [join(root, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   const url = new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
@@ -51,7 +55,11 @@ function spawnServe(config: string): Instance {
 }
 
 function update(n: number): string {
-  return JSON.stringify({ ...template, update_id: 900_000_000 + n, message: { ...template.message, message_id: 70_000 + n, text: `hello ${n}` } });
+  return JSON.stringify({
+    ...template,
+    update_id: 900_000_000 + n,
+    message: { ...template.message, message_id: 70_000 + n, text: `hello ${n}` },
+  });
 }
 
 async function post(url: string, body: string): Promise<number> {
@@ -86,7 +94,14 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
       JSON.stringify({
         blocks: [{ id: "tg1", platform: "telegram", workspace_id: "ws.scale *1", secrets: { secret_token: SECRET } }],
         idempotency: { store: "redis", url: REDIS_URL, key_prefix: uniquePrefix("scale") },
-        sinks: [{ kind: "jetstream", servers: NATS_URL, subject_prefix: prefix, stream: { name: stream, storage: "memory", duplicate_window: "2m" } }],
+        sinks: [
+          {
+            kind: "jetstream",
+            servers: NATS_URL,
+            subject_prefix: prefix,
+            stream: { name: stream, storage: "memory", duplicate_window: "2m" },
+          },
+        ],
       }),
     );
   });
@@ -101,7 +116,8 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
   async function streamIds(): Promise<string[]> {
     const count = (await jsm.streams.info(stream)).state.messages;
     const ids: string[] = [];
-    for (let seq = 1; seq <= count; seq += 1) ids.push((await jsm.streams.getMessage(stream, { seq }))!.header.get("Nats-Msg-Id"));
+    for (let seq = 1; seq <= count; seq += 1)
+      ids.push((await jsm.streams.getMessage(stream, { seq }))!.header.get("Nats-Msg-Id"));
     return ids;
   }
 
@@ -123,7 +139,11 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     // the platform redelivers every update to yet another instance until it is answered 200 (a 503 means retry)
     const unanswered = new Set(Array.from({ length: total }, (_, n) => n));
     for (let round = 0; unanswered.size > 0 && round < 20; round += 1) {
-      await Promise.all([...unanswered].map(async (n) => ((await post(urls[(n + 2 + round) % 3]!, update(n))) === 200 ? unanswered.delete(n) : undefined)));
+      await Promise.all(
+        [...unanswered].map(async (n) =>
+          (await post(urls[(n + 2 + round) % 3]!, update(n))) === 200 ? unanswered.delete(n) : undefined,
+        ),
+      );
     }
     expect(unanswered.size).toBe(0);
     expect(first.flat().every((status) => status === 200 || status === 503)).toBe(true);
@@ -159,7 +179,12 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     expect(ids.length).toBe(2 * total);
     // every id is the event of one update (the event id is derived from the block and the update)
     const published = await Promise.all(
-      Array.from({ length: ids.length }, async (_, seq) => (await jsm.streams.getMessage(stream, { seq: seq + 1 }))!.json<{ metadata: { raw_platform_event_id?: string }; workspace_id: string }>()),
+      Array.from({ length: ids.length }, async (_, seq) =>
+        (await jsm.streams.getMessage(stream, { seq: seq + 1 }))!.json<{
+          metadata: { raw_platform_event_id?: string };
+          workspace_id: string;
+        }>(),
+      ),
     );
     expect(published.every((event) => event.workspace_id === "ws.scale *1")).toBe(true);
 
@@ -168,7 +193,13 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     const router = createRouter().on("*", (event) => {
       handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
     });
-    const consumer = await createJetStreamConsumer({ servers: NATS_URL, stream, durable: "scale_workers", subjectPrefix: prefix, router });
+    const consumer = await createJetStreamConsumer({
+      servers: NATS_URL,
+      stream,
+      durable: "scale_workers",
+      subjectPrefix: prefix,
+      router,
+    });
     try {
       await until(() => handled.size >= ids.length, 20_000, "every event handled");
       // a little longer, so a second delivery of anything would show
@@ -179,6 +210,8 @@ describeBoth("three serve instances, shared Redis and JetStream (real servers)",
     expect([...handled.keys()].sort()).toEqual([...ids].sort());
     expect([...handled.values()].every((times) => times === 1)).toBe(true);
     expect(consumer.stats.handled).toBe(ids.length);
-    process.stderr.write(`three-instances: phase 1 put ${total} events (${total + total / 3} requests) into the stream in ${phase1Ms} ms\n`);
+    process.stderr.write(
+      `three-instances: phase 1 put ${total} events (${total + total / 3} requests) into the stream in ${phase1Ms} ms\n`,
+    );
   });
 });

@@ -8,7 +8,9 @@ import { goldenEnvelopes } from "../formats/support";
 import { runCli } from "../support/run-cli";
 import { newSecret, startReceiver, until } from "./receiver";
 
-const events = goldenEnvelopes().map(({ event }) => event).slice(0, 3);
+const events = goldenEnvelopes()
+  .map(({ event }) => event)
+  .slice(0, 3);
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "convotic-dead-letter-"));
@@ -22,21 +24,38 @@ describe("convotic replay --dead-letter", () => {
     let healthy = false;
     const subscriber = await startReceiver([secret], () => (healthy ? { status: 200 } : { status: 503 }));
     try {
-      const sink = new WebhookSink({ kind: "webhook", name: "crm", url: subscriber.url, secrets: [secret], dead_letter: deadLetter, max_attempts: 2, backoff_base_ms: 10 }, { dataDir: dir });
+      const sink = new WebhookSink(
+        {
+          kind: "webhook",
+          name: "crm",
+          url: subscriber.url,
+          secrets: [secret],
+          dead_letter: deadLetter,
+          max_attempts: 2,
+          backoff_base_ms: 10,
+        },
+        { dataDir: dir },
+      );
       await sink.write({ events, unhandled: [] }, AbortSignal.timeout(5000));
       await until(() => sink.stats.dead_lettered === 3);
       await sink.close(AbortSignal.timeout(1000));
       expect(subscriber.received).toHaveLength(6);
 
       // still down: everything stays in the file, exit 1
-      const down = await runCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], { CRM_SECRET: secret });
+      const down = await runCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], {
+        CRM_SECRET: secret,
+      });
       expect(down.code).toBe(1);
       expect(down.stderr).toContain("resent 3, accepted 0, failed 3 (kept in");
-      expect(parseDeadLetters(readFileSync(deadLetter, "utf8")).records.map((record) => record.attempts)).toEqual([3, 3, 3]);
+      expect(parseDeadLetters(readFileSync(deadLetter, "utf8")).records.map((record) => record.attempts)).toEqual([
+        3, 3, 3,
+      ]);
 
       healthy = true;
       const before = subscriber.received.length;
-      const up = await runCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], { CRM_SECRET: `${newSecret()} ${secret}` });
+      const up = await runCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], {
+        CRM_SECRET: `${newSecret()} ${secret}`,
+      });
       expect(up).toMatchObject({ code: 0, stderr: "resent 3, accepted 3, failed 0\n" });
       const resent = subscriber.received.slice(before);
       expect(resent.map((item) => item.id)).toEqual(events.map((event) => deliveryId(event.id, "crm")));
@@ -53,10 +72,14 @@ describe("convotic replay --dead-letter", () => {
     writeFileSync(file, "{}\n");
     expect(await runCli(["replay", "--dead-letter", file])).toMatchObject({ code: 2 });
     expect(await runCli(["replay", "--dead-letter", file, "--secret-env", "S"], {})).toMatchObject({ code: 2 });
-    expect(await runCli(["replay", "--dead-letter", file, "--secret-env", "S"], { S: "not-whsec" })).toMatchObject({ code: 2 });
+    expect(await runCli(["replay", "--dead-letter", file, "--secret-env", "S"], { S: "not-whsec" })).toMatchObject({
+      code: 2,
+    });
     const bad = await runCli(["replay", "--dead-letter", file, "--secret-env", "S"], { S: newSecret() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("line 1: not a dead-letter record");
-    expect(await runCli(["replay", "--dead-letter", join(dir, "none.jsonl"), "--secret-env", "S"], { S: newSecret() })).toMatchObject({ code: 1 });
+    expect(
+      await runCli(["replay", "--dead-letter", join(dir, "none.jsonl"), "--secret-env", "S"], { S: newSecret() }),
+    ).toMatchObject({ code: 1 });
   });
 });

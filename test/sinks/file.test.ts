@@ -20,14 +20,20 @@ describe("file sink", () => {
   it("appends one JSON line per event, in write order, across batches and reopenings", async () => {
     const path = join(dir, "events.jsonl");
     const first = new FileSink({ kind: "file", path, fsync_interval_ms: 0 });
-    await Promise.all([first.write({ events: batch.events.slice(0, 10), unhandled: [] }, signal()), first.write({ events: batch.events.slice(10), unhandled: [] }, signal())]);
+    await Promise.all([
+      first.write({ events: batch.events.slice(0, 10), unhandled: [] }, signal()),
+      first.write({ events: batch.events.slice(10), unhandled: [] }, signal()),
+    ]);
     await first.close(signal());
     const second = new FileSink({ kind: "file", path });
     // the first event again (a redelivery after a crash): already in the file, skipped; a new one is appended
     await second.write({ events: [batch.events[0]!, envelopes[20]!], unhandled: [] }, signal());
     await second.close(signal());
     expect(second.skipped.repeated).toBe(1);
-    const lines = readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+    const lines = readFileSync(path, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as unknown);
     expect(lines).toEqual([...batch.events, envelopes[20]]);
     await expect(second.write(batch, signal())).rejects.toThrow(/closed/);
   });
@@ -37,8 +43,13 @@ describe("file sink", () => {
     const sink = new FileSink({ kind: "file", path, format: "thread", filter: ["messaging.message.*"] });
     await sink.write({ events: envelopes, unhandled: [] }, signal());
     await sink.close(signal());
-    const lines = readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as { event: string });
-    expect(new Set(lines.map((line) => line.event))).toEqual(new Set(["message.received", "message.updated", "message.deleted"]));
+    const lines = readFileSync(path, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string });
+    expect(new Set(lines.map((line) => line.event))).toEqual(
+      new Set(["message.received", "message.updated", "message.deleted"]),
+    );
     expect(sink.skipped.filtered + sink.skipped.unprojected + lines.length).toBe(envelopes.length);
     expect(sink.skipped.unprojected).toBeGreaterThan(0); // sent, delivered, read… have no thread-style counterpart
   });
@@ -49,7 +60,11 @@ describe("file sink", () => {
     mkdirSync(join(dir, "missing"));
     await sink.write(batch, signal()); // the platform's redelivery succeeds once the directory exists
     await sink.close(signal());
-    expect(readFileSync(join(dir, "missing", "x.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(batch.events.length);
+    expect(
+      readFileSync(join(dir, "missing", "x.jsonl"), "utf8")
+        .trimEnd()
+        .split("\n"),
+    ).toHaveLength(batch.events.length);
   });
 });
 
@@ -94,18 +109,36 @@ describe("sinks config", () => {
     const parsed = SinksConfig.parse([
       { kind: "stdout", format: "cloudevents", filter: ["crm.*"] },
       { kind: "file", path: join(dir, "all.jsonl") },
-      { kind: "webhook", name: "crm", url: "https://hooks.example.com/x", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], dead_letter: join(dir, "dead.jsonl") },
+      {
+        kind: "webhook",
+        name: "crm",
+        url: "https://hooks.example.com/x",
+        secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        dead_letter: join(dir, "dead.jsonl"),
+      },
     ]);
     const built = parsed.map((config) => createSink(config, { stdout, dataDir: dir }));
     expect(built.map((sink) => sink.constructor)).toEqual([StdoutSink, FileSink, WebhookSink]);
     const contact = envelopes.find((event) => event.type === "crm.contact.updated")!;
     await built[0]!.write({ events: [envelopes[0]!, contact], unhandled: [] }, signal());
-    expect(JSON.parse(Buffer.concat(out).toString())).toMatchObject({ specversion: "1.0", type: "crm.contact.updated" });
+    expect(JSON.parse(Buffer.concat(out).toString())).toMatchObject({
+      specversion: "1.0",
+      type: "crm.contact.updated",
+    });
     await Promise.all(built.map((sink) => sink.close(signal())));
 
-    expect(SinksConfig.safeParse([{ kind: "file", path: "a" }, { kind: "file", path: "a" }]).success).toBe(false);
+    expect(
+      SinksConfig.safeParse([
+        { kind: "file", path: "a" },
+        { kind: "file", path: "a" },
+      ]).success,
+    ).toBe(false);
     expect(SinksConfig.safeParse([{ kind: "kafka" }]).success).toBe(false);
-    expect(SinksConfig.safeParse([{ kind: "webhook", name: "x", url: "https://h/", secrets: ["whsec_short"], dead_letter: "d" }]).success).toBe(false);
+    expect(
+      SinksConfig.safeParse([
+        { kind: "webhook", name: "x", url: "https://h/", secrets: ["whsec_short"], dead_letter: "d" },
+      ]).success,
+    ).toBe(false);
     expect(() => createSink({ kind: "stdout", filter: ["no.such.type"] })).toThrow(ConfigError);
   });
 });

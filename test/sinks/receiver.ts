@@ -24,7 +24,10 @@ export type Reply = { status: number; headers?: Record<string, string> } | "drop
  * A real subscriber on 127.0.0.1: verifies each request with the `standardwebhooks` package against every secret
  * it knows, answers with `respond(n)` for the n-th request (0-based), and records what came in.
  */
-export async function startReceiver(secrets: readonly string[], respond: (n: number) => Reply = () => ({ status: 204 })) {
+export async function startReceiver(
+  secrets: readonly string[],
+  respond: (n: number) => Reply = () => ({ status: 204 }),
+) {
   const received: Received[] = [];
   const verifiers = secrets.map((secret) => new Webhook(secret));
   const read = async (request: IncomingMessage) => {

@@ -25,7 +25,13 @@ describe("StdoutSink", () => {
     const batch = batchOf("a", "b");
     await sink.write(batch);
     reader.release();
-    expect(reader.written.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(batch.events.map((event) => event.id));
+    expect(
+      reader.written
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(batch.events.map((event) => event.id));
   });
 
   it("refuses batches with a 503 once its buffer bound is reached, and takes them again after the reader caught up", async () => {
@@ -48,7 +54,8 @@ describe("StdoutSink", () => {
     // the reader resumes: the buffer empties and the sink accepts again
     expect(await sink.ready()).toBe(false);
     const drain = setInterval(reader.release, 5);
-    for (let waited = 0; sink.buffered > 0 && waited < 2000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let waited = 0; sink.buffered > 0 && waited < 2000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     clearInterval(drain);
     expect(await sink.ready()).toBe(true);
     await expect(sink.write(batchOf("after"))).resolves.toBeUndefined();
@@ -69,10 +76,17 @@ describe("StdoutSink", () => {
     const reader = stalledReader();
     const calls = counter();
     const router = createRouter().on("messaging.follow", (event) => void calls.bump(event.id));
-    const delivery = createDelivery({ sinks: [new StdoutSink({ kind: "stdout", buffer_bytes: 1 }, reader.stream)], router });
+    const delivery = createDelivery({
+      sinks: [new StdoutSink({ kind: "stdout", buffer_bytes: 1 }, reader.stream)],
+      router,
+    });
     expect(await delivery.run(batchOf("a"), info)).toMatchObject({ status: 200 });
     const refused = await delivery.run(batchOf("b"), info);
-    expect(refused).toMatchObject({ status: 503, failed: 1, failures: [expect.objectContaining({ code: "sink_backpressure" })] });
+    expect(refused).toMatchObject({
+      status: 503,
+      failed: 1,
+      failures: [expect.objectContaining({ code: "sink_backpressure" })],
+    });
     expect(calls.counts.size).toBe(1);
     reader.release();
     await new Promise((resolve) => setImmediate(resolve));
@@ -81,17 +95,24 @@ describe("StdoutSink", () => {
 
   it("fails every batch after its stream broke (EPIPE), and tells its owner once", async () => {
     const broken: unknown[] = [];
-    const stream = new Writable({ write: (_chunk, _encoding, callback) => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })) });
+    const stream = new Writable({
+      write: (_chunk, _encoding, callback) => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })),
+    });
     const sink = new StdoutSink({ kind: "stdout" }, stream, { onBroken: (error) => void broken.push(error) });
     // the batch whose write met the dead reader is refused too: its lines were never written
     await expect(sink.write(batchOf("a"))).rejects.toMatchObject({ code: "sink_closed" });
-    await expect(sink.write(batchOf("b"))).rejects.toMatchObject({ code: "sink_closed", message: expect.stringContaining("EPIPE") });
+    await expect(sink.write(batchOf("b"))).rejects.toMatchObject({
+      code: "sink_closed",
+      message: expect.stringContaining("EPIPE"),
+    });
     expect(broken).toHaveLength(1);
   });
 
   it("writes the batches of one event-loop turn as one write, each resolving only once its lines are in the stream", async () => {
     const writes: string[] = [];
-    const stream = new Writable({ write: (chunk: Buffer, _encoding, callback) => void (writes.push(String(chunk)), callback()) });
+    const stream = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => void (writes.push(String(chunk)), callback()),
+    });
     const sink = new StdoutSink({ kind: "stdout" }, stream);
     const seenAtResolve: number[] = [];
     const batches = [batchOf("a"), batchOf("b"), batchOf("c")];
@@ -101,7 +122,12 @@ describe("StdoutSink", () => {
     await Promise.all(pending);
     expect(writes).toHaveLength(1);
     expect(seenAtResolve).toEqual([1, 1, 1]);
-    expect(writes[0]!.split("\n").filter(Boolean).map((line) => JSON.parse(line).id)).toEqual(batches.map((batch) => batch.events[0]!.id));
+    expect(
+      writes[0]!
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(batches.map((batch) => batch.events[0]!.id));
     await sink.write(batchOf("d")); // the next turn: its own write
     expect(writes).toHaveLength(2);
   });

@@ -32,7 +32,17 @@ afterEach(async () => {
 });
 
 function sink(config: Partial<WebhookSinkConfig> & { url: string; secrets: string[] }): WebhookSink {
-  const created = new WebhookSink({ kind: "webhook", name: "crm", dead_letter: join(dir, "dead.jsonl"), backoff_base_ms: 20, backoff_max_ms: 200, ...config }, { dataDir: dir });
+  const created = new WebhookSink(
+    {
+      kind: "webhook",
+      name: "crm",
+      dead_letter: join(dir, "dead.jsonl"),
+      backoff_base_ms: 20,
+      backoff_max_ms: 200,
+      ...config,
+    },
+    { dataDir: dir },
+  );
   sinks.push(created);
   return created;
 }
@@ -50,12 +60,18 @@ describe("Standard Webhooks signing", () => {
       "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
     );
     const other = newSecret();
-    expect(signatureHeader("dlv_X", 1700000000, "{}", [secretKey(other)])).toBe(new Webhook(other).sign("dlv_X", new Date(1700000000 * 1000), "{}"));
+    expect(signatureHeader("dlv_X", 1700000000, "{}", [secretKey(other)])).toBe(
+      new Webhook(other).sign("dlv_X", new Date(1700000000 * 1000), "{}"),
+    );
   });
 
   it("refuses secrets that are not whsec_ keys, without echoing them", () => {
-    expect(() => sink({ url: "http://127.0.0.1:9/", secrets: ["plain-secret-value"] })).toThrow(/secrets\.0: a Standard Webhooks secret/);
-    expect(() => sink({ url: "http://127.0.0.1:9/", secrets: ["plain-secret-value"] })).not.toThrow(/plain-secret-value/);
+    expect(() => sink({ url: "http://127.0.0.1:9/", secrets: ["plain-secret-value"] })).toThrow(
+      /secrets\.0: a Standard Webhooks secret/,
+    );
+    expect(() => sink({ url: "http://127.0.0.1:9/", secrets: ["plain-secret-value"] })).not.toThrow(
+      /plain-secret-value/,
+    );
     expect(() => sink({ url: "http://127.0.0.1:9/", secrets: [] })).toThrow(/secrets/);
     expect(() => sink({ url: "ftp://x/", secrets: [newSecret()] })).toThrow(/url/);
   });
@@ -71,7 +87,11 @@ describe("webhook sink against a real subscriber", () => {
     // the platform redelivers the first event: the outbox remembers it was delivered and does not queue it again
     await forward.write(batch(received.slice(0, 1)), soon());
     expect(forward.queued).toBe(0);
-    expect(subscriber.received.map((item) => item.verifiedWith)).toEqual([[0, 1], [0, 1], [0, 1]]);
+    expect(subscriber.received.map((item) => item.verifiedWith)).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 1],
+    ]);
     expect(subscriber.received.map((item) => item.id)).toEqual(received.map((event) => deliveryId(event.id, "crm")));
     expect(subscriber.received.map((item) => JSON.parse(item.body) as UnifiedEvent)).toEqual(received);
     expect(Math.abs(subscriber.received[0]!.timestamp - Date.now() / 1000)).toBeLessThan(5);
@@ -85,7 +105,13 @@ describe("webhook sink against a real subscriber", () => {
 
   it("retries a subscriber that fails, then recovers: same webhook-id, backoff, Retry-After honoured", async () => {
     const secret = newSecret();
-    const replies = [{ status: 503 }, "drop" as const, { status: 429, headers: { "retry-after": "1" } }, { status: 408 }, { status: 200 }];
+    const replies = [
+      { status: 503 },
+      "drop" as const,
+      { status: 429, headers: { "retry-after": "1" } },
+      { status: 408 },
+      { status: 200 },
+    ];
     const subscriber = await receiver([secret], (n) => replies[n] ?? { status: 200 });
     const forward = sink({ url: subscriber.url, secrets: [secret], max_attempts: 6, backoff_max_ms: 1500 });
     await forward.write(batch(received.slice(0, 1)), soon());
@@ -120,7 +146,9 @@ describe("webhook sink against a real subscriber", () => {
     await forward.write(batch(received.slice(0, 1)), soon());
     await until(() => forward.stats.dead_lettered === 1);
     expect(subscriber.received).toHaveLength(1);
-    expect(parseDeadLetters(readFileSync(join(dir, "dead.jsonl"), "utf8")).records[0]!.last_error).toBe("HTTP 400 (not retried)");
+    expect(parseDeadLetters(readFileSync(join(dir, "dead.jsonl"), "utf8")).records[0]!.last_error).toBe(
+      "HTTP 400 (not retried)",
+    );
   });
 
   it("applies filter and format: thread-style skips events without a counterpart, cloudevents round-trips", async () => {
@@ -130,15 +158,26 @@ describe("webhook sink against a real subscriber", () => {
     await thread.write(batch([received[0]!, postback]), soon());
     await until(() => thread.stats.delivered === 1);
     expect(thread.stats.unprojected).toBe(1);
-    expect(JSON.parse(subscriber.received[0]!.body)).toMatchObject({ event: "message.received", delivery_id: subscriber.received[0]!.id });
+    expect(JSON.parse(subscriber.received[0]!.body)).toMatchObject({
+      event: "message.received",
+      delivery_id: subscriber.received[0]!.id,
+    });
 
-    const cloud = sink({ url: subscriber.url, secrets: [secret], format: "cloudevents", name: "cloud", filter: ["messaging.postback"] });
+    const cloud = sink({
+      url: subscriber.url,
+      secrets: [secret],
+      format: "cloudevents",
+      name: "cloud",
+      filter: ["messaging.postback"],
+    });
     await cloud.write(batch([received[0]!, postback]), soon());
     await until(() => cloud.stats.delivered === 1);
     expect(cloud.stats.filtered).toBe(1);
     expect(subscriber.received[1]!.contentType).toMatch(/^application\/cloudevents\+json/);
     expect(fromCloudEvent(JSON.parse(subscriber.received[1]!.body))).toEqual(postback);
-    expect(() => sink({ url: subscriber.url, secrets: [secret], filter: ["nothing.*"] })).toThrow(/matches no event type/);
+    expect(() => sink({ url: subscriber.url, secrets: [secret], filter: ["nothing.*"] })).toThrow(
+      /matches no event type/,
+    );
   });
 
   it("applies back-pressure: a full queue makes write() wait (bounded by its signal) or reject", async () => {
@@ -151,7 +190,13 @@ describe("webhook sink against a real subscriber", () => {
       request.resume();
       void gate.then(() => response.writeHead(200).end());
     });
-    const waiting = sink({ url: subscriber.url, secrets: [secret], queue_size: 1, name: "waiting", outbox: { durable: false } });
+    const waiting = sink({
+      url: subscriber.url,
+      secrets: [secret],
+      queue_size: 1,
+      name: "waiting",
+      outbox: { durable: false },
+    });
     await waiting.write(batch(received.slice(0, 2)), soon()); // one in flight, one queued
     expect(await waiting.ready()).toBe(false);
     await expect(waiting.write(batch(received.slice(2, 3)), AbortSignal.timeout(50))).rejects.toThrow(/queue full/);
@@ -160,14 +205,27 @@ describe("webhook sink against a real subscriber", () => {
     await pending;
     await until(() => waiting.stats.delivered === 3 || waiting.stats.delivered === 4);
 
-    const rejecting = sink({ url: "http://127.0.0.1:9/", secrets: [secret], queue_size: 1, when_full: "reject", name: "rejecting", outbox: { durable: false } });
+    const rejecting = sink({
+      url: "http://127.0.0.1:9/",
+      secrets: [secret],
+      queue_size: 1,
+      when_full: "reject",
+      name: "rejecting",
+      outbox: { durable: false },
+    });
     await expect(rejecting.write(batch(received.slice(0, 3)), never)).rejects.toThrow(/queue full/);
   });
 
   it("in memory (outbox.durable false), close() drains the queue, and dead-letters what is left when its deadline passes", async () => {
     const secret = newSecret();
     const subscriber = await receiver([secret], () => ({ status: 503 }));
-    const forward = sink({ url: subscriber.url, secrets: [secret], max_attempts: 100, backoff_base_ms: 50, outbox: { durable: false } });
+    const forward = sink({
+      url: subscriber.url,
+      secrets: [secret],
+      max_attempts: 100,
+      backoff_base_ms: 50,
+      outbox: { durable: false },
+    });
     await forward.write(batch(received), soon());
     await forward.close(AbortSignal.timeout(200));
     const { records } = parseDeadLetters(readFileSync(join(dir, "dead.jsonl"), "utf8"));

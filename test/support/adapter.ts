@@ -9,7 +9,12 @@ import { FIXTURES_DIR, fixtureContext } from "./fixtures";
 export const normalizer: Normalizer = createNormalizer({ adapters });
 
 /** HMAC of the bytes, computed here with node:crypto independently of the adapters. */
-export function hmacOf(algorithm: "sha1" | "sha256", secret: string, bytes: Uint8Array | string, encoding: "hex" | "base64" = "hex"): string {
+export function hmacOf(
+  algorithm: "sha1" | "sha256",
+  secret: string,
+  bytes: Uint8Array | string,
+  encoding: "hex" | "base64" = "hex",
+): string {
   return createHmac(algorithm, secret).update(bytes).digest(encoding);
 }
 
@@ -19,7 +24,10 @@ export function metaSigned(bytes: Uint8Array | string, secret: string): Record<s
 }
 
 /** The events of one type in a result, typed. */
-export function ofType<T extends UnifiedEvent["type"]>(result: NormalizeResult | readonly UnifiedEvent[], type: T): Extract<UnifiedEvent, { type: T }>[] {
+export function ofType<T extends UnifiedEvent["type"]>(
+  result: NormalizeResult | readonly UnifiedEvent[],
+  type: T,
+): Extract<UnifiedEvent, { type: T }>[] {
   const events = "events" in result ? result.events : result;
   return events.filter((event): event is Extract<UnifiedEvent, { type: T }> => event.type === type);
 }
@@ -33,7 +41,14 @@ export function adapterTest(platform: string) {
   const body = (name: string): Buffer => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
   /** a fixture by name, a JSON text (starting with `{`), bytes, or an object to serialise */
   const run = (input: string | Buffer | object): NormalizeResult => {
-    const raw = typeof input === "string" ? (input.startsWith("{") ? input : body(input)) : Buffer.isBuffer(input) ? input : JSON.stringify(input);
+    const raw =
+      typeof input === "string"
+        ? input.startsWith("{")
+          ? input
+          : body(input)
+        : Buffer.isBuffer(input)
+          ? input
+          : JSON.stringify(input);
     return normalizer.normalize(platform, raw, context);
   };
   return { platform, context, body, run };

@@ -15,13 +15,23 @@ export interface BuiltServe {
 }
 
 /** Runs the built CLI (`npm run build` first) as a real process until it says where it listens. */
-export async function startBuiltServe(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<BuiltServe> {
-  const child = spawn(process.execPath, [MAIN, "serve", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env["PATH"] ?? "", ...env } });
+export async function startBuiltServe(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<BuiltServe> {
+  const child = spawn(process.execPath, [MAIN, "serve", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const started = await new Promise<{ url: string; opsUrl: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`serve did not start within ${timeoutMs} ms: ${stderr}`)),
+      timeoutMs,
+    );
     const look = () => {
       const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
       const opsUrl = /health at (http:\/\/\S+)\/healthz/.exec(stderr)?.[1];
@@ -49,8 +59,15 @@ export async function startBuiltServe(args: readonly string[], env: Record<strin
 }
 
 /** Runs the built CLI to its exit (for configs that must be refused). */
-export function runBuiltServe(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, "serve", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env["PATH"] ?? "", ...env } });
+export function runBuiltServe(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, "serve", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { PATH: process.env["PATH"] ?? "", ...env },
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   return new Promise((resolve, reject) => {

@@ -38,7 +38,10 @@ export function spawnConsumer(
   children: ChildProcess[],
   env: Readonly<Record<string, string>> = {},
 ): ConsumerProcess {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   children.push(child);
   let rest = "";
   let errors = "";

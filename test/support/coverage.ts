@@ -23,13 +23,22 @@ export function coverageRows(platform: string): CoverageRow[] {
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   if (start < 0 || end < start) throw new Error(`docs/adapters/${platform}.md has no ${BEGIN} … ${END} block`);
-  const lines = doc.slice(start + BEGIN.length, end).split("\n").filter((line) => line.startsWith("| ")).slice(2);
+  const lines = doc
+    .slice(start + BEGIN.length, end)
+    .split("\n")
+    .filter((line) => line.startsWith("| "))
+    .slice(2);
   return lines.map((line) => {
     const cells = line.slice(2, -2).split(" | ");
     if (cells.length !== 4) throw new Error(`coverage row of ${platform} without 4 cells: ${line}`);
     const [kind, mapped, reported, fixture] = cells as [string, string, string, string];
     const code = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
-    return { kind, mapped: code(mapped), reported: reported === "—" ? undefined : code(reported)[0], fixture: code(fixture)[0] ?? "" };
+    return {
+      kind,
+      mapped: code(mapped),
+      reported: reported === "—" ? undefined : code(reported)[0],
+      fixture: code(fixture)[0] ?? "",
+    };
   });
 }
 

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { CoverageDeclaration, coverageTable } from "../../src/adapters/meta-shared";
 import { adapterTest } from "./adapter";
 
-const START = "<!-- coverage:start (generated from the adapter's coverage.json; UPDATE_DOCS=1 npx jest rewrites it) -->";
+const START =
+  "<!-- coverage:start (generated from the adapter's coverage.json; UPDATE_DOCS=1 npx jest rewrites it) -->";
 const END = "<!-- coverage:end -->";
 
 /** `feed.<item>.<verb>` matches `feed.comment.remove`: placeholders stand for one dotted segment. */
@@ -40,7 +41,10 @@ export function describeCoverage(platform: string): void {
       const end = doc.indexOf(END);
       const table = `${START}\n${coverageTable(rows)}\n${END}`;
       if (process.env["UPDATE_DOCS"] === "1") {
-        const updated = start >= 0 && end > start ? doc.slice(0, start) + table + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n## Coverage\n\n${table}\n`;
+        const updated =
+          start >= 0 && end > start
+            ? doc.slice(0, start) + table + doc.slice(end + END.length)
+            : `${doc.trimEnd()}\n\n## Coverage\n\n${table}\n`;
         writeFileSync(path, updated);
         return;
       }

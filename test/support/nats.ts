@@ -14,7 +14,11 @@ export const describeNats: jest.Describe = describeWhen(natsUp);
 
 /** A NATS connection and JetStream manager for one suite; the streams pushed to `streams` are deleted after it. */
 export function useJetStream() {
-  const session = { nc: undefined as unknown as NatsConnection, jsm: undefined as unknown as JetStreamManager, streams: [] as string[] };
+  const session = {
+    nc: undefined as unknown as NatsConnection,
+    jsm: undefined as unknown as JetStreamManager,
+    streams: [] as string[],
+  };
   beforeAll(async () => {
     session.nc = await connect({ servers: NATS_URL, timeout: 3000 });
     session.jsm = await jetstreamManager(session.nc);

@@ -32,7 +32,10 @@ export class PrivateServer {
   async start(args: readonly string[] = this.extraArgs): Promise<void> {
     const [command, base] =
       this.kind === "redis"
-        ? ["redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir]]
+        ? [
+            "redis-server",
+            ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir],
+          ]
         : ["nats-server", ["-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir]];
     const child = spawn(command, [...base, ...args], { stdio: "ignore" });
     this.child = child;
@@ -71,7 +74,8 @@ export class PrivateServer {
     const ends = Date.now() + timeoutMs;
     while (Date.now() < ends) {
       if (await this.answers()) return;
-      if (this.child?.exitCode !== null) throw new Error(`${this.kind}-server on port ${this.port} exited at start (is the port taken?)`);
+      if (this.child?.exitCode !== null)
+        throw new Error(`${this.kind}-server on port ${this.port} exited at start (is the port taken?)`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`${this.kind}-server on port ${this.port} did not answer within ${timeoutMs} ms`);
@@ -93,7 +97,12 @@ export class PrivateServer {
 }
 
 /** Waits until `condition` holds, polling; throws naming `what` after `timeoutMs`. Returns the ms it took. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 25): Promise<number> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 25,
+): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (await condition()) return Date.now() - started;

@@ -12,9 +12,15 @@ export interface TestSecrets {
  * query; the conformance suite fails for a platform without them.
  */
 export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
-  line: { valid: { channel_secrets: ["8c570fa6dd201bb328f1c1eac23a96d8"] }, wrong: { channel_secrets: ["0123456789abcdef0123456789abcdef"] } },
+  line: {
+    valid: { channel_secrets: ["8c570fa6dd201bb328f1c1eac23a96d8"] },
+    wrong: { channel_secrets: ["0123456789abcdef0123456789abcdef"] },
+  },
   telegram: { valid: { secret_token: "test-secret_TOKEN-123" }, wrong: { secret_token: "another-secret" } },
-  viber: { valid: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] }, wrong: { auth_tokens: ["not-the-viber-auth-token"] } },
+  viber: {
+    valid: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] },
+    wrong: { auth_tokens: ["not-the-viber-auth-token"] },
+  },
   whatsapp: {
     valid: { app_secrets: ["test-whatsapp-app-secret"], verify_token: "test-whatsapp-verify-token" },
     wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },
@@ -35,7 +41,10 @@ export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
   },
   instagram: {
     // Meta app secret first (signs by default), Instagram app secret second (Instagram Login apps sign with it)
-    valid: { app_secrets: ["meta-test-app-secret", "instagram-test-app-secret"], verify_token: "instagram-verify-token" },
+    valid: {
+      app_secrets: ["meta-test-app-secret", "instagram-test-app-secret"],
+      verify_token: "instagram-verify-token",
+    },
     wrong: { app_secrets: ["not-an-instagram-secret"] },
     handshake: {
       query: "hub.mode=subscribe&hub.verify_token=instagram-verify-token&hub.challenge=2093746158",

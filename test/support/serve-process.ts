@@ -14,7 +14,16 @@ export const TOKEN = "lifecycle-token_Wq7rX2";
 /** A Telegram update whose message text is `size` characters, so a few dozen fill a pipe's 64 KiB. */
 export function update(id: number, size = 2000): string {
   const user = { id: 7, is_bot: false, first_name: "S" };
-  return JSON.stringify({ update_id: id, message: { message_id: id, date: 1_790_000_000, chat: { id: 7, type: "private" }, from: user, text: `t${id} ${"x".repeat(size)}` } });
+  return JSON.stringify({
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 1_790_000_000,
+      chat: { id: 7, type: "private" },
+      from: user,
+      text: `t${id} ${"x".repeat(size)}`,
+    },
+  });
 }
 
 /**
@@ -47,7 +56,10 @@ export const HEADERS = { "content-type": "application/json", "x-telegram-bot-api
 
 /** The config of one Telegram block, with serve's own settings (`shutdown_grace`, `stdout_buffer_bytes`…). */
 export function serveConfig(extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...extra, blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }] });
+  return JSON.stringify({
+    ...extra,
+    blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }],
+  });
 }
 
 /**
@@ -97,7 +109,9 @@ export interface ServeProcess {
 
 /** Spawns `serve` with `stdout` as its stdout (a FIFO's write end, which the parent then closes) and waits for it to listen. */
 export async function spawnServe(configPath: string, stdout: number): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--config", configPath, "--port", "0"], { stdio: ["ignore", stdout, "pipe"] });
+  const child = spawn(process.execPath, [CLI, "serve", "--config", configPath, "--port", "0"], {
+    stdio: ["ignore", stdout, "pipe"],
+  });
   track(child);
   closeSync(stdout); // serve holds the write end now; the test keeps only the read end
   let stderr = "";
@@ -105,7 +119,12 @@ export async function spawnServe(configPath: string, stdout: number): Promise<Se
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
-  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(stderr)?.[1], "serve to listen", 20_000, () => stderr);
+  const url = await waitFor(
+    () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1],
+    "serve to listen",
+    20_000,
+    () => stderr,
+  );
   const send = (id: number, size?: number) =>
     fetch(`${url}/webhooks/tg`, { method: "POST", headers: HEADERS, body: update(id, size) }).then(
       (response) => response.status,
@@ -115,7 +134,12 @@ export async function spawnServe(configPath: string, stdout: number): Promise<Se
 }
 
 /** Polls `probe` until it returns a value, failing after `timeoutMs` with what `context` says. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs: number, context: () => string = () => ""): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined,
+  what: string,
+  timeoutMs: number,
+  context: () => string = () => "",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -130,7 +154,11 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
  * serve took the request (it answered the `Expect: 100-continue` header, which Node's server does as it emits
  * the request) and half the body is out; `finish()` sends the rest and resolves with the status.
  */
-export function slowUpload(url: string, body: string, to = { path: "/webhooks/tg", headers: HEADERS }): { started: Promise<void>; finish(): Promise<number> } {
+export function slowUpload(
+  url: string,
+  body: string,
+  to = { path: "/webhooks/tg", headers: HEADERS },
+): { started: Promise<void>; finish(): Promise<number> } {
   const half = Math.floor(body.length / 2);
   let markStarted = () => undefined as void;
   const started = new Promise<void>((resolve) => (markStarted = resolve));

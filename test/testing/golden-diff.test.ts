@@ -22,7 +22,12 @@ function goldenFailure(fixturesDir: string, name: string): string {
   const tests = new Map<string, () => void | Promise<void>>();
   const runner: TestRunner = { describe: (_title, fn) => fn(), it: (title, fn) => void tests.set(title, fn) };
   const secrets = TEST_SECRETS["telegram"]!;
-  describeAdapterConformance(telegram, { fixturesDir, secrets: { valid: secrets.valid, wrong: secrets.wrong }, runner, update: false });
+  describeAdapterConformance(telegram, {
+    fixturesDir,
+    secrets: { valid: secrets.valid, wrong: secrets.wrong },
+    runner,
+    update: false,
+  });
   const check = tests.get(`${name}: produces its reviewed golden file`);
   if (check === undefined) throw new Error(`no golden check for ${name}`);
   try {
@@ -52,6 +57,8 @@ it("prints the same diff for a changed golden file as convotic replay", async ()
   expect(suite[0]).toBe(`changed ${name}.golden.json`);
   expect(review[0]).toMatch(new RegExp(`^changed .*${name}\\.golden\\.json$`));
   expect(suite.slice(1)).toEqual(review.slice(1));
-  expect(suite).toContain('  ~ events[0].data.message.text: "an older mapping" → "Hi, I want to check my order status 📦"');
+  expect(suite).toContain(
+    '  ~ events[0].data.message.text: "an older mapping" → "Hi, I want to check my order status 📦"',
+  );
   expect(suite).toContain('  - events[0].metadata.platform_account_id: "gone"');
 });

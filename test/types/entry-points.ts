@@ -3,7 +3,14 @@
  * is a literal union of the registry's names and `secrets` is that platform's secrets type.
  */
 import { createConvotic } from "../../src";
-import { createNormalizer, defineAdapter, type Normalizer, type NormalizeResult, type PlatformOf, type SecretsOf } from "../../src/core";
+import {
+  createNormalizer,
+  defineAdapter,
+  type Normalizer,
+  type NormalizeResult,
+  type PlatformOf,
+  type SecretsOf,
+} from "../../src/core";
 import { adapters } from "../../src/adapters";
 import { z } from "zod";
 
@@ -15,14 +22,28 @@ declare const headers: Record<string, string>;
 const context = { workspace_id: "ws_1", block_id: "blk_1" };
 const convotic = createConvotic();
 
-assertType<Equal<PlatformOf<typeof adapters>, "instagram" | "line" | "messenger" | "telegram" | "viber" | "whatsapp">>();
+assertType<
+  Equal<PlatformOf<typeof adapters>, "instagram" | "line" | "messenger" | "telegram" | "viber" | "whatsapp">
+>();
 assertType<Equal<SecretsOf<typeof adapters, "telegram">, { secret_token: string } | { allow_unverified: true }>>();
 
 // the right platform with its own secrets compiles, for every built-in platform
-const result: NormalizeResult = convotic.processWebhook({ platform: "telegram", rawBody, headers, secrets: { secret_token: "t" }, context });
+const result: NormalizeResult = convotic.processWebhook({
+  platform: "telegram",
+  rawBody,
+  headers,
+  secrets: { secret_token: "t" },
+  context,
+});
 void result;
 convotic.processWebhook({ platform: "line", rawBody, headers, secrets: { channel_secrets: ["s"] }, context });
-convotic.processWebhook({ platform: "messenger", rawBody, headers, secrets: { app_secrets: ["s"], verify_token: "v" }, context });
+convotic.processWebhook({
+  platform: "messenger",
+  rawBody,
+  headers,
+  secrets: { app_secrets: ["s"], verify_token: "v" },
+  context,
+});
 convotic.processWebhook({ platform: "whatsapp", rawBody, headers, secrets: { app_secrets: ["s"] }, context });
 convotic.processWebhook({ platform: "instagram", rawBody, headers, secrets: { app_secrets: ["s"] }, context });
 

@@ -31,7 +31,11 @@ router.on("commerce.*", (event) => {
   assertType<
     Equal<
       typeof event.type,
-      "commerce.order.created" | "commerce.order.updated" | "commerce.order.fulfilled" | "commerce.order.cancelled" | "commerce.cart.abandoned"
+      | "commerce.order.created"
+      | "commerce.order.updated"
+      | "commerce.order.fulfilled"
+      | "commerce.order.cancelled"
+      | "commerce.cart.abandoned"
     >
   >();
   if (event.type === "commerce.order.created") {

@@ -1,5 +1,13 @@
 import { defined, withFields } from "../../core";
-import { hasUser, type MessagingItem, type MetaChange, type MetaEntryBase, type MetaMessage, type MetaMessaging, type UserItem } from "../meta-shared";
+import {
+  hasUser,
+  type MessagingItem,
+  type MetaChange,
+  type MetaEntryBase,
+  type MetaMessage,
+  type MetaMessaging,
+  type UserItem,
+} from "../meta-shared";
 import { CommentValue, MentionValue } from "./schema";
 
 /*
@@ -24,7 +32,8 @@ export function mapInstagramChange(meta: MetaMessaging, entry: MetaEntryBase, ch
   if (change.field !== "mentions") return meta.unhandledChange(change);
   const value = meta.readChange(change, MentionValue);
   if (value === undefined) return;
-  const reason = "a mention carries only the comment and media ids: its author and text must be fetched from the Graph API";
+  const reason =
+    "a mention carries only the comment and media ids: its author and text must be fetched from the Graph API";
   meta.unhandledChange(change, undefined, reason, value.comment_id ?? value.media_id);
 }
 
@@ -42,21 +51,29 @@ function storyOf(message: MetaMessage): { id?: string; url?: string } | undefine
  * `share` with a `story` attachment). The story URL stops working when the story expires
  * (https://developers.facebook.com/docs/messenger-platform/instagram/features/story-mention).
  */
-function storyReply(meta: MetaMessaging, item: UserItem, message: MetaMessage, story: { id?: string; url?: string }): boolean {
-  meta.mapper(item, message.mid, message.mid).emit("messaging.story_reply.received", withFields(meta.contact(item), {
-    message: meta.content(message, "inbound"),
-    story,
-  }));
+function storyReply(
+  meta: MetaMessaging,
+  item: UserItem,
+  message: MetaMessage,
+  story: { id?: string; url?: string },
+): boolean {
+  meta.mapper(item, message.mid, message.mid).emit(
+    "messaging.story_reply.received",
+    withFields(meta.contact(item), {
+      message: meta.content(message, "inbound"),
+      story,
+    }),
+  );
   return true;
 }
 
 /** `is_deleted`: the user unsent a message; same `mid` as the original, no content. */
 function deleted(meta: MetaMessaging, item: UserItem, message: MetaMessage): boolean {
-  meta.mapper(item, message.mid, message.mid).emit(
-    "messaging.message.deleted",
-    withFields(meta.contact(item), { message_id: meta.b.messageId(message.mid) }),
-    { key: `${message.mid}:deleted` },
-  );
+  meta
+    .mapper(item, message.mid, message.mid)
+    .emit("messaging.message.deleted", withFields(meta.contact(item), { message_id: meta.b.messageId(message.mid) }), {
+      key: `${message.mid}:deleted`,
+    });
   return true;
 }
 

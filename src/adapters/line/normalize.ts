@@ -1,5 +1,14 @@
 import type { z } from "zod";
-import { defined, EnvelopeBuilder, withFields, type ItemMapper, type MetadataInput, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
+import {
+  defined,
+  EnvelopeBuilder,
+  withFields,
+  type ItemMapper,
+  type MetadataInput,
+  type NormalizeContext,
+  type NormalizeResult,
+  type schemas,
+} from "../../core";
 import { Event, type LineCallbackRequest, type LineEvent, type LineMessageContent, type LineSource } from "./schema";
 
 type Message = z.output<typeof schemas.Message>;
@@ -30,14 +39,21 @@ export function normalizeLine(body: LineCallbackRequest, context: NormalizeConte
     // (https://developers.line.biz/en/reference/messaging-api/#test-webhook-endpoint). The body has no id and no
     // time: every Verify of one channel is the same raw event, hence the same id.
     const key = body.destination === undefined ? "verify_request" : `verify_request:${body.destination}`;
-    const m = b.mapper({ kind: "verify_request", raw: body, key, metadata: { raw_platform_event_id: key, ...defined({ platform_account_id: body.destination }) } });
+    const m = b.mapper({
+      kind: "verify_request",
+      raw: body,
+      key,
+      metadata: { raw_platform_event_id: key, ...defined({ platform_account_id: body.destination }) },
+    });
     m.emit("platform.webhook.verified", { method: "verify_request" });
     return b.result();
   }
   // one webhook may batch events of different users and types; they are emitted in body order
   for (const event of body.events) {
     const kind = stringField(event, "type") ?? "event";
-    b.item(event, { kind, rawId: stringField(event, "webhookEventId"), schema: Event }, (parsed) => mapEvent(b, body.destination, parsed));
+    b.item(event, { kind, rawId: stringField(event, "webhookEventId"), schema: Event }, (parsed) =>
+      mapEvent(b, body.destination, parsed),
+    );
   }
   return b.result();
 }
@@ -69,11 +85,23 @@ function chatOf(source: LineSource | undefined): Chat | undefined {
 function legacyKey(event: LineEvent): string {
   const source = event.source;
   const subject = event.message?.id ?? event.unsend?.messageId ?? event.replyToken ?? "";
-  return ["legacy", event.type, event.timestamp, source?.groupId ?? source?.roomId ?? "", source?.userId ?? "", subject].join(":");
+  return [
+    "legacy",
+    event.type,
+    event.timestamp,
+    source?.groupId ?? source?.roomId ?? "",
+    source?.userId ?? "",
+    subject,
+  ].join(":");
 }
 
 /** The mapper of one LINE event: key, time and metadata from the common properties, built once. */
-function mapperOf(b: EnvelopeBuilder, destination: string | undefined, event: LineEvent, chat: Chat | undefined): ItemMapper {
+function mapperOf(
+  b: EnvelopeBuilder,
+  destination: string | undefined,
+  event: LineEvent,
+  chat: Chat | undefined,
+): ItemMapper {
   // webhookEventId is stable across redeliveries and LINE's own dedupe key
   // (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#webhook-redelivery)
   const key = event.webhookEventId ?? legacyKey(event);
@@ -99,7 +127,10 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
    * The contact is the user. In groups and rooms LINE may withhold the userId (no consent, desktop clients):
    * then the group or room itself stands as the contact, and metadata has no platform_user_id.
    */
-  const people = (at: Chat) => ({ contact_id: b.contactId(at.userId ?? at.threadId), conversation_id: b.conversationId(at.threadId) });
+  const people = (at: Chat) => ({
+    contact_id: b.contactId(at.userId ?? at.threadId),
+    conversation_id: b.conversationId(at.threadId),
+  });
   const unmapped = UNMAPPED.get(event.type);
   if (unmapped !== undefined) return m.unhandled(unmapped);
   switch (event.type) {
@@ -107,7 +138,11 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
       // `people(chat)` and the message as one literal, not a `withFields` copy (the path most LINE events take)
       const { contact_id, conversation_id } = people(chat);
-      m.emit("messaging.message.received", { contact_id, conversation_id, message: contentOf(b, event.message) }, { metadata: { platform_message_id: event.message.id } });
+      m.emit(
+        "messaging.message.received",
+        { contact_id, conversation_id, message: contentOf(b, event.message) },
+        { metadata: { platform_message_id: event.message.id } },
+      );
       return;
     }
     case "messageEdited": {
@@ -115,7 +150,11 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
       // latest: https://developers.line.biz/en/reference/messaging-api/#edit-event)
       if (chat === undefined || event.message === undefined) return incomplete("a source and a message");
       const message = { ...contentOf(b, event.message), edited_at: b.timestamp(event.timestamp) };
-      m.emit("messaging.message.updated", { ...people(chat), message }, { metadata: { platform_message_id: event.message.id } });
+      m.emit(
+        "messaging.message.updated",
+        { ...people(chat), message },
+        { metadata: { platform_message_id: event.message.id } },
+      );
       return;
     }
     case "memberJoined":
@@ -158,7 +197,10 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
       // a LINE notification message (PNP) reached the user; the id is the delivery tag or hashed phone
       // (https://developers.line.biz/en/docs/partner-docs/line-notification-messages/message-sending-complete-webhook-event/)
       if (event.delivery === undefined) return incomplete("delivery.data");
-      m.emit("ptm.notification.delivered", { ...(chat === undefined ? {} : people(chat)), notification: { id: event.delivery.data } });
+      m.emit("ptm.notification.delivered", {
+        ...(chat === undefined ? {} : people(chat)),
+        notification: { id: event.delivery.data },
+      });
       return;
     case "membership":
       return membership(m, event, chat, people, incomplete);
@@ -170,14 +212,18 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
       const active = event.type === "activated";
       const expireAt = event.chatControl?.expireAt;
       const expires = active && expireAt !== undefined ? { chat_control_expires_at: b.timestamp(expireAt) } : {};
-      m.emit("messaging.conversation.updated", { ...people(chat), changes: { chat_control: active ? "active" : "standby", ...expires } });
+      m.emit("messaging.conversation.updated", {
+        ...people(chat),
+        changes: { chat_control: active ? "active" : "standby", ...expires },
+      });
       return;
     }
     case "module": {
       // a module channel was attached to or detached from the account named by `destination`
       const module = event.module;
       if (module?.type === "attached") m.emit("platform.block.connected", { reason: "module_attached" });
-      else if (module?.type === "detached") m.emit("platform.block.disconnected", { reason: module.reason ?? "module_detached" });
+      else if (module?.type === "detached")
+        m.emit("platform.block.disconnected", { reason: module.reason ?? "module_detached" });
       else m.unhandled(undefined, module === undefined ? "module" : `module.${module.type}`);
       return;
     }
@@ -196,7 +242,13 @@ function mapEvent(b: EnvelopeBuilder, destination: string | undefined, event: Li
  * Other people joining or leaving a group or room the account is in: one event per member LINE discloses
  * (https://developers.line.biz/en/reference/messaging-api/#member-joined-event), keyed by the event and the member.
  */
-function members(b: EnvelopeBuilder, m: ItemMapper, event: LineEvent, chat: Chat | undefined, incomplete: (needed: string) => void): void {
+function members(
+  b: EnvelopeBuilder,
+  m: ItemMapper,
+  event: LineEvent,
+  chat: Chat | undefined,
+  incomplete: (needed: string) => void,
+): void {
   const joined = event.type === "memberJoined";
   const list = (joined ? event.joined : event.left)?.members ?? [];
   if (chat === undefined || list.length === 0) return incomplete(`a source and ${joined ? "joined" : "left"}.members`);
@@ -227,7 +279,10 @@ function membership(
   const around = people(chat);
   switch (membership.type) {
     case "joined":
-      m.emit("commerce.order.created", { ...around, order: { id, status: "joined", items: [{ product_id: plan, quantity: 1 }] } });
+      m.emit("commerce.order.created", {
+        ...around,
+        order: { id, status: "joined", items: [{ product_id: plan, quantity: 1 }] },
+      });
       return;
     case "renewed":
       m.emit("commerce.order.updated", { ...around, order: { id, status: "renewed" } });
@@ -255,19 +310,40 @@ function contentOf(b: EnvelopeBuilder, m: LineMessageContent): Message {
         offset: mentionee.index,
         length: mentionee.length,
         // `type: "all"` is @All: everyone in the chat, not a person whose id LINE withheld
-        ...defined({ platform_user_id: mentionee.userId, is_self: mentionee.isSelf, everyone: mentionee.type === "all" ? true : undefined }),
+        ...defined({
+          platform_user_id: mentionee.userId,
+          is_self: mentionee.isSelf,
+          everyone: mentionee.type === "all" ? true : undefined,
+        }),
       }));
-      return withFields(base, { type: "text" as const, ...defined({ text: m.text }), ...(mentions.length > 0 ? { mentions } : {}) });
+      return withFields(base, {
+        type: "text" as const,
+        ...defined({ text: m.text }),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      });
     }
     case "location":
       if (m.latitude === undefined || m.longitude === undefined) break;
-      return { ...base, type: "location", location: { latitude: m.latitude, longitude: m.longitude, ...defined({ name: m.title, address: m.address }) } };
+      return {
+        ...base,
+        type: "location",
+        location: { latitude: m.latitude, longitude: m.longitude, ...defined({ name: m.title, address: m.address }) },
+      };
     case "sticker":
       if (m.packageId === undefined || m.stickerId === undefined) break;
       // message stickers carry the words the user typed on them
-      return { ...base, type: "sticker", ...defined({ text: m.text }), attachments: [{ type: "sticker", media_id: `${m.packageId}:${m.stickerId}` }] };
+      return {
+        ...base,
+        type: "sticker",
+        ...defined({ text: m.text }),
+        attachments: [{ type: "sticker", media_id: `${m.packageId}:${m.stickerId}` }],
+      };
   }
-  return { ...base, type: "unsupported", unsupported_reason: `line "${m.type}" message content has no Message representation` };
+  return {
+    ...base,
+    type: "unsupported",
+    unsupported_reason: `line "${m.type}" message content has no Message representation`,
+  };
 }
 
 /**
@@ -290,7 +366,12 @@ function mediaOf(m: LineMessageContent, type: Attachment["type"]): Attachment {
 }
 
 /** `data` is the payload; `params` (date/time/datetime picker, rich-menu switch) are strings per the OAS. */
-function postbackOf(postback: NonNullable<LineEvent["postback"]>): { payload: string; params?: Record<string, string> } {
-  const params = Object.entries(postback.params ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+function postbackOf(postback: NonNullable<LineEvent["postback"]>): {
+  payload: string;
+  params?: Record<string, string>;
+} {
+  const params = Object.entries(postback.params ?? {}).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
   return { payload: postback.data, ...(params.length > 0 ? { params: Object.fromEntries(params) } : {}) };
 }

@@ -11,7 +11,12 @@ export const messenger = metaDmAdapter({
   platform: "messenger",
   object: "page",
   item: MessengerItem,
-  emits: ["messaging.message.delivered", "messaging.message.updated", "messaging.comment.created", "commerce.order.created"],
+  emits: [
+    "messaging.message.delivered",
+    "messaging.message.updated",
+    "messaging.comment.created",
+    "commerce.order.created",
+  ],
   mapItem: mapMessengerItem,
   mapChange: mapMessengerChange,
 });

@@ -1,5 +1,12 @@
 import { defined, platformTime, withFields } from "../../core";
-import { hasUser, type MessagingItem, type MetaChange, type MetaEntryBase, type MetaMessaging, type UserItem } from "../meta-shared";
+import {
+  hasUser,
+  type MessagingItem,
+  type MetaChange,
+  type MetaEntryBase,
+  type MetaMessaging,
+  type UserItem,
+} from "../meta-shared";
 import { FeedValue, type MessengerItem } from "./schema";
 
 /*
@@ -25,7 +32,11 @@ export function mapMessengerChange(meta: MetaMessaging, entry: MetaEntryBase, ch
 }
 
 /** `message_edit`: the new text of an earlier message; `num_edit` tells successive edits apart. */
-function edit(meta: MetaMessaging, item: UserItem<MessengerItem>, edit: NonNullable<MessengerItem["message_edit"]>): boolean {
+function edit(
+  meta: MetaMessaging,
+  item: UserItem<MessengerItem>,
+  edit: NonNullable<MessengerItem["message_edit"]>,
+): boolean {
   const b = meta.b;
   // the edit time is the item's time: when that is not a time the envelope falls back, and edited_at is left out
   const editedAt = item.time === undefined ? undefined : platformTime(item.time);
@@ -45,15 +56,22 @@ function edit(meta: MetaMessaging, item: UserItem<MessengerItem>, edit: NonNulla
 }
 
 /** `delivery`: one event for the listed mids (maybe none) and the watermark, keyed by the watermark. */
-function delivery(meta: MetaMessaging, item: UserItem<MessengerItem>, delivery: NonNullable<MessengerItem["delivery"]>): boolean {
+function delivery(
+  meta: MetaMessaging,
+  item: UserItem<MessengerItem>,
+  delivery: NonNullable<MessengerItem["delivery"]>,
+): boolean {
   const b = meta.b;
   const mids = delivery.mids ?? [];
   const watermark = delivery.watermark === undefined ? undefined : b.timestamp(delivery.watermark);
   const key = `delivery:${item.user}:${watermark ?? mids.join(",")}`;
-  meta.mapper(item, key, mids.length === 1 ? mids[0] : undefined).emit("messaging.message.delivered", withFields(meta.contact(item), {
-    message_ids: mids.map((mid) => b.messageId(mid)),
-    ...defined({ watermark }),
-  }));
+  meta.mapper(item, key, mids.length === 1 ? mids[0] : undefined).emit(
+    "messaging.message.delivered",
+    withFields(meta.contact(item), {
+      message_ids: mids.map((mid) => b.messageId(mid)),
+      ...defined({ watermark }),
+    }),
+  );
   return true;
 }
 
@@ -62,18 +80,23 @@ function delivery(meta: MetaMessaging, item: UserItem<MessengerItem>, delivery: 
  * `product_retailer_id`), Meta's catalogue id otherwise. No total: Meta sends none and we do not invent one.
  */
 function order(meta: MetaMessaging, item: UserItem<MessengerItem>, cart: NonNullable<MessengerItem["order"]>): boolean {
-  const currencies = new Set(cart.products.flatMap((product) => (product.currency === undefined ? [] : [product.currency])));
+  const currencies = new Set(
+    cart.products.flatMap((product) => (product.currency === undefined ? [] : [product.currency])),
+  );
   const [currency] = currencies;
-  meta.mapper(item, `send_cart:${meta.stamp(item)}`).emit("commerce.order.created", withFields(meta.contact(item), {
-    order: {
-      ...defined({ currency: currencies.size === 1 ? currency : undefined, note: cart.note }),
-      items: cart.products.map((product) => ({
-        product_id: product.retailer_id ?? String(product.id ?? ""),
-        quantity: product.quantity,
-        ...defined({ unit_price: product.unit_price, currency: product.currency, name: product.name }),
-      })),
-    },
-  }));
+  meta.mapper(item, `send_cart:${meta.stamp(item)}`).emit(
+    "commerce.order.created",
+    withFields(meta.contact(item), {
+      order: {
+        ...defined({ currency: currencies.size === 1 ? currency : undefined, note: cart.note }),
+        items: cart.products.map((product) => ({
+          product_id: product.retailer_id ?? String(product.id ?? ""),
+          quantity: product.quantity,
+          ...defined({ unit_price: product.unit_price, currency: product.currency, name: product.name }),
+        })),
+      },
+    }),
+  );
   return true;
 }
 
@@ -90,7 +113,8 @@ function feed(meta: MetaMessaging, entry: MetaEntryBase, change: MetaChange): vo
   const rawId = value.comment_id ?? value.post_id;
   const skip = (reason?: string) => meta.unhandledChange(change, kind, reason, rawId);
   if (value.item !== "comment" || value.verb !== "add") return skip();
-  if (value.comment_id === undefined || value.post_id === undefined) return skip("the comment has no comment_id or post_id");
+  if (value.comment_id === undefined || value.post_id === undefined)
+    return skip("the comment has no comment_id or post_id");
   if (author === undefined) return skip("the comment has no author (hidden by the user's privacy settings)");
   if (author === entry.id) return skip("the Page's own comment (an echo of the business)");
   // top-level comments name the post as parent; only a reply names another comment
@@ -106,6 +130,11 @@ function feed(meta: MetaMessaging, entry: MetaEntryBase, change: MetaChange): vo
   m.emit("messaging.comment.created", {
     contact_id: meta.b.contactId(author),
     ...defined({ contact: name === undefined ? undefined : { name } }),
-    comment: { id: value.comment_id, text: value.message ?? "", post_id: value.post_id, ...defined({ parent_id: parent }) },
+    comment: {
+      id: value.comment_id,
+      text: value.message ?? "",
+      post_id: value.post_id,
+      ...defined({ parent_id: parent }),
+    },
   });
 }

@@ -20,7 +20,11 @@ const CartProduct = z.looseObject({
 export const MessengerItem = MetaMessagingItem.extend({
   /** `message_edits`: the edited message's `mid` and its new text (no attachments) */
   message_edit: z
-    .looseObject({ mid: z.string().min(1), text: z.string().optional(), num_edit: z.union([z.number(), z.string()]).optional() })
+    .looseObject({
+      mid: z.string().min(1),
+      text: z.string().optional(),
+      num_edit: z.union([z.number(), z.string()]).optional(),
+    })
     .optional(),
   /** `message_deliveries`: `mids` "may not be present"; the watermark (ms) covers every earlier message */
   delivery: z.looseObject({ mids: z.array(z.string().min(1)).optional(), watermark: MetaTime.optional() }).optional(),

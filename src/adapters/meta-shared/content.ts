@@ -15,10 +15,17 @@ type Referral = z.output<typeof schemas.Referral>;
 /** A Meta message as our `Message`. */
 export function messageContent(b: EnvelopeBuilder, message: MetaMessage, direction: Message["direction"]): Message {
   // most messages are text alone: the attachment passes run only when there are attachments
-  const mapped = message.attachments === undefined || message.attachments.length === 0 ? NO_ATTACHMENTS : message.attachments.map(attachmentOf);
+  const mapped =
+    message.attachments === undefined || message.attachments.length === 0
+      ? NO_ATTACHMENTS
+      : message.attachments.map(attachmentOf);
   const location = mapped.length === 0 ? undefined : mapped.find((entry) => "location" in entry);
-  const attachments = mapped.length === 0 ? NO_CONTENT : distinct(mapped.flatMap((entry) => ("attachment" in entry ? [entry.attachment] : [])));
-  const type = message.is_unsupported === true ? "unsupported" : messageType(message.text, attachments, location !== undefined);
+  const attachments =
+    mapped.length === 0
+      ? NO_CONTENT
+      : distinct(mapped.flatMap((entry) => ("attachment" in entry ? [entry.attachment] : [])));
+  const type =
+    message.is_unsupported === true ? "unsupported" : messageType(message.text, attachments, location !== undefined);
   const replyTo = message.reply_to?.mid;
   // built key by key in the catalogue's order (see `withFields` on spreads)
   const content: Message = { id: b.messageId(message.mid), type, direction };
@@ -37,7 +44,9 @@ const NO_CONTENT: Attachment[] = [];
 function unsupportedReason(message: MetaMessage, mapped: readonly MappedAttachment[]): string {
   if (message.is_unsupported === true) return "the platform marked the message is_unsupported";
   const unknown = mapped.flatMap((entry) => ("unknown" in entry ? [entry.unknown] : []));
-  return unknown.length > 0 ? `unsupported attachment type(s): ${unknown.join(", ")}` : "the message has neither text nor attachments";
+  return unknown.length > 0
+    ? `unsupported attachment type(s): ${unknown.join(", ")}`
+    : "the message has neither text nor attachments";
 }
 
 type MappedAttachment = { attachment: Attachment; unknown?: string } | { location: NonNullable<Message["location"]> };
@@ -76,19 +85,30 @@ function attachmentOf(raw: MetaAttachment): MappedAttachment {
     case "ig_post":
       return { attachment: make("post", payload.ig_post_media_id ?? payload.id) };
     case "share":
-      return { attachment: payload.ig_post_media_id === undefined ? make("share") : make("post", payload.ig_post_media_id) };
+      return {
+        attachment: payload.ig_post_media_id === undefined ? make("share") : make("post", payload.ig_post_media_id),
+      };
     case "story_mention":
       return { attachment: make("story", payload.id) };
     case "fallback":
       return { attachment: make("link") };
     case "template": {
       const product = payload.product?.elements?.[0];
-      const named = product?.title === undefined ? make("template", product?.id) : withFields(make("template", product.id), { title: product.title });
+      const named =
+        product?.title === undefined
+          ? make("template", product?.id)
+          : withFields(make("template", product.id), { title: product.title });
       return { attachment: named };
     }
     case "location":
       if (payload.coordinates !== undefined) {
-        return { location: { latitude: payload.coordinates.lat, longitude: payload.coordinates.long, ...defined({ name: title }) } };
+        return {
+          location: {
+            latitude: payload.coordinates.lat,
+            longitude: payload.coordinates.long,
+            ...defined({ name: title }),
+          },
+        };
       }
       return { attachment: make("unsupported"), unknown: raw.type };
     default:
@@ -132,7 +152,8 @@ export function referralOf(referral: z.output<typeof MetaReferral>): Referral {
     ad_id: referral.ad_id === undefined ? undefined : String(referral.ad_id),
     url: referral.referer_uri,
     headline: context?.ad_title,
-    media_type: mediaUrl === undefined ? undefined : context?.photo_url !== undefined ? ("image" as const) : ("video" as const),
+    media_type:
+      mediaUrl === undefined ? undefined : context?.photo_url !== undefined ? ("image" as const) : ("video" as const),
     media_url: mediaUrl,
     product_id: productId === undefined ? undefined : String(productId),
   });

@@ -27,7 +27,9 @@ export const CoverageDeclaration = z.strictObject({
   about: z.string(),
   /** the platform documentation the rows follow */
   sources: z.array(z.url()).min(1),
-  rows: z.array(CoverageRow.refine((row) => row.events !== undefined || row.reported !== undefined, "a row is mapped or reported")),
+  rows: z.array(
+    CoverageRow.refine((row) => row.events !== undefined || row.reported !== undefined, "a row is mapped or reported"),
+  ),
 });
 
 /** The rows as the markdown table the docs carry. */

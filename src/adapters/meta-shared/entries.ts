@@ -33,7 +33,9 @@ export interface MetaEntryBase {
  * Splits a batch into one slice per account (`entry.id`), keeping `object` and every other top-level field,
  * entries in their original order, accounts in order of first appearance.
  */
-export function metaAccounts<P extends { readonly entry: readonly { readonly id: string }[] }>(payload: P): AccountSlice<P>[] {
+export function metaAccounts<P extends { readonly entry: readonly { readonly id: string }[] }>(
+  payload: P,
+): AccountSlice<P>[] {
   const byAccount = new Map<string, P["entry"][number][]>();
   for (const entry of payload.entry) {
     const entries = byAccount.get(entry.id);

@@ -43,7 +43,11 @@ export interface ItemOrigin {
  * replies, reactions and reads are the person's own acts even when `sender.id` equals the account id.
  * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes
  */
-export function messagingItem<R extends MetaMessagingItem>(raw: R, entry: MetaEntryBase, origin: ItemOrigin): MessagingItem<R> {
+export function messagingItem<R extends MetaMessagingItem>(
+  raw: R,
+  entry: MetaEntryBase,
+  origin: ItemOrigin,
+): MessagingItem<R> {
   const outbound = raw.message !== undefined && (raw.message.is_echo === true || origin.echoField === true);
   const person = outbound ? raw.recipient : raw.sender;
   return {

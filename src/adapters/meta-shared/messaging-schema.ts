@@ -40,7 +40,9 @@ const AttachmentPayload = z.looseObject({
   id: LooseId.optional(),
   coordinates: z.looseObject({ lat: z.number(), long: z.number() }).optional(),
   product: z
-    .looseObject({ elements: z.array(z.looseObject({ id: LooseId.optional(), title: z.string().optional() })).optional() })
+    .looseObject({
+      elements: z.array(z.looseObject({ id: LooseId.optional(), title: z.string().optional() })).optional(),
+    })
     .optional(),
 });
 
@@ -93,7 +95,12 @@ export const MetaMessagingItem = z.looseObject({
   message: MetaMessage.optional(),
   read: z.looseObject({ watermark: MetaTime.optional(), mid: z.string().min(1).optional() }).optional(),
   reaction: z
-    .looseObject({ mid: z.string().min(1), action: z.string(), reaction: z.string().optional(), emoji: z.string().optional() })
+    .looseObject({
+      mid: z.string().min(1),
+      action: z.string(),
+      reaction: z.string().optional(),
+      emoji: z.string().optional(),
+    })
     .optional(),
   postback: z
     .looseObject({
@@ -133,10 +140,24 @@ export type MetaMessagingItem = z.output<typeof MetaMessagingItem>;
  * (https://developers.facebook.com/docs/graph-api/webhooks/getting-started).
  */
 const MESSAGING_FIELDS = new Set([
-  "messages", "message_echoes", "message_deliveries", "message_reads", "message_reactions", "message_edits",
-  "messaging_postbacks", "messaging_referral", "messaging_referrals", "messaging_optins", "messaging_handover",
-  "messaging_handovers", "messaging_seen", "messaging_policy_enforcement", "messaging_account_linking",
-  "response_feedback", "send_cart", "standby",
+  "messages",
+  "message_echoes",
+  "message_deliveries",
+  "message_reads",
+  "message_reactions",
+  "message_edits",
+  "messaging_postbacks",
+  "messaging_referral",
+  "messaging_referrals",
+  "messaging_optins",
+  "messaging_handover",
+  "messaging_handovers",
+  "messaging_seen",
+  "messaging_policy_enforcement",
+  "messaging_account_linking",
+  "response_feedback",
+  "send_cart",
+  "standby",
 ]);
 
 export function isMessagingField(field: string): boolean {

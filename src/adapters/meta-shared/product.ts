@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { defineAdapter, EnvelopeBuilder, type EventType, type NormalizeContext, type NormalizeResult } from "../../core";
+import {
+  defineAdapter,
+  EnvelopeBuilder,
+  type EventType,
+  type NormalizeContext,
+  type NormalizeResult,
+} from "../../core";
 import { MetaChange, MetaTime, metaAccounts, metaEnvelope, type MetaEntryBase } from "./entries";
 import { MetaMessaging } from "./messaging";
 import { itemKind, messagingItem, type MessagingItem } from "./messaging-item";
@@ -74,7 +80,9 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
     normalize(body: z.output<typeof payload>, context: NormalizeContext): NormalizeResult {
       const meta = new MetaMessaging(new EnvelopeBuilder(product.platform, context));
       for (const entry of body.entry) {
-        meta.b.item(entry, { kind: "entry", rawId: entry.id, schema: MetaEntry }, (parsed) => mapEntry(meta, product, parsed));
+        meta.b.item(entry, { kind: "entry", rawId: entry.id, schema: MetaEntry }, (parsed) =>
+          mapEntry(meta, product, parsed),
+        );
       }
       return meta.b.result();
     },
@@ -93,7 +101,9 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
 function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, entry: MetaEntry): void {
   const dm = (raw: unknown, standby: boolean) => {
     const kind = dmKind(raw);
-    meta.b.item(raw, { kind, rawId: midOf(raw), schema: product.item }, (item) => mapDm(meta, product, messagingItem(item, entry, { standby, kind })));
+    meta.b.item(raw, { kind, rawId: midOf(raw), schema: product.item }, (item) =>
+      mapDm(meta, product, messagingItem(item, entry, { standby, kind })),
+    );
   };
   for (const raw of entry.messaging ?? []) dm(raw, false);
   for (const raw of entry.standby ?? []) dm(raw, true);
@@ -101,7 +111,15 @@ function mapEntry<I extends MetaMessagingItem>(meta: MetaMessaging, product: Met
     meta.b.item(raw, { kind: changeKind(raw), schema: MetaChange }, (change) => {
       if (!isMessagingField(change.field)) return product.mapChange(meta, entry, change);
       const value = meta.readChange(change, product.item);
-      if (value !== undefined) mapDm(meta, product, messagingItem(value, entry, { standby: change.field === "standby", echoField: change.field === "message_echoes" }));
+      if (value !== undefined)
+        mapDm(
+          meta,
+          product,
+          messagingItem(value, entry, {
+            standby: change.field === "standby",
+            echoField: change.field === "message_echoes",
+          }),
+        );
     });
   }
   // own keys as `Object.entries` walks them, without building its pairs (this runs for every entry)
@@ -145,6 +163,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function mapDm<I extends MetaMessagingItem>(meta: MetaMessaging, product: MetaDmProduct<I>, item: MessagingItem<I>): void {
+function mapDm<I extends MetaMessagingItem>(
+  meta: MetaMessaging,
+  product: MetaDmProduct<I>,
+  item: MessagingItem<I>,
+): void {
   if (!product.mapItem(meta, item) && !meta.map(item)) meta.unhandled(item);
 }

@@ -46,7 +46,12 @@ export function verifyMetaSignature(platform: string, request: VerifyRequest, se
     throw new SignatureError(`malformed signature header: expected "${prefix}<hex>"`, { platform: platform });
   }
   // the hex after the prefix, in either case, compared where it is (no slice, no lower-cased copy)
-  if (!matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), { skipPrefix: prefix.length, hexAnyCase: true })) {
+  if (
+    !matchesAnySecret(secrets.app_secrets, header, (secret) => hmac(algorithm, secret, request.rawBody, "hex"), {
+      skipPrefix: prefix.length,
+      hexAnyCase: true,
+    })
+  ) {
     throw new SignatureError("signature does not match the request body", { platform: platform });
   }
 }
@@ -72,7 +77,13 @@ export function metaHandshake(
   const token = request.query.get("hub.verify_token");
   const challenge = request.query.get("hub.challenge");
   const expected = secrets.verify_token;
-  if (mode !== "subscribe" || token === null || challenge === null || expected === undefined || !constantTimeEqual(token, expected)) {
+  if (
+    mode !== "subscribe" ||
+    token === null ||
+    challenge === null ||
+    expected === undefined ||
+    !constantTimeEqual(token, expected)
+  ) {
     return { status: 403, body: "verification failed", events: [] };
   }
   const builder = new EnvelopeBuilder(platform, context);

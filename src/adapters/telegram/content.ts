@@ -7,23 +7,66 @@ type Attachment = z.output<typeof schemas.Attachment>;
 export type Profile = z.output<typeof schemas.ContactProfile>;
 
 /** Message content Telegram has that our `Message` cannot carry; kept as `type: "unsupported"` with the reason. */
-const UNSUPPORTED_CONTENT = ["dice", "poll", "game", "invoice", "paid_media", "checklist", "giveaway", "giveaway_winners"];
+const UNSUPPORTED_CONTENT = [
+  "dice",
+  "poll",
+  "game",
+  "invoice",
+  "paid_media",
+  "checklist",
+  "giveaway",
+  "giveaway_winners",
+];
 
 /** Fields of a message that are not its content, skipped when naming a service message's kind. */
 const COMMON_FIELDS = new Set([
-  "message_id", "date", "chat", "from", "sender_chat", "message_thread_id", "is_topic_message", "business_connection_id",
-  "sender_business_bot", "guest_query_id", "edit_date", "reply_to_message", "external_reply", "quote", "forward_origin",
-  "forward_from", "forward_from_chat", "forward_from_message_id", "forward_signature", "forward_sender_name", "forward_date",
-  "is_automatic_forward", "via_bot", "author_signature", "has_protected_content", "is_from_offline", "media_group_id",
-  "reply_markup", "sender_boost_count", "sender_tag", "link_preview_options", "effect_id", "entities", "caption_entities",
+  "message_id",
+  "date",
+  "chat",
+  "from",
+  "sender_chat",
+  "message_thread_id",
+  "is_topic_message",
+  "business_connection_id",
+  "sender_business_bot",
+  "guest_query_id",
+  "edit_date",
+  "reply_to_message",
+  "external_reply",
+  "quote",
+  "forward_origin",
+  "forward_from",
+  "forward_from_chat",
+  "forward_from_message_id",
+  "forward_signature",
+  "forward_sender_name",
+  "forward_date",
+  "is_automatic_forward",
+  "via_bot",
+  "author_signature",
+  "has_protected_content",
+  "is_from_offline",
+  "media_group_id",
+  "reply_markup",
+  "sender_boost_count",
+  "sender_tag",
+  "link_preview_options",
+  "effect_id",
+  "entities",
+  "caption_entities",
   // undocumented legacy twins the Bot API server still writes next to the documented fields
   // (https://github.com/tdlib/telegram-bot-api, Client.cpp JsonMessage)
-  "new_chat_participant", "new_chat_member", "left_chat_participant", "user_shared",
+  "new_chat_participant",
+  "new_chat_member",
+  "left_chat_participant",
+  "user_shared",
 ]);
 
 /** Minor-unit exponents that are not 2 (https://core.telegram.org/bots/payments/currencies.json). */
 const CURRENCY_EXPONENTS = new Map<string, number>([
-  ...["XTR", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "RWF", "XAF", "XOF", "KMF", "GNF", "VUV"].map((code) => [code, 0] as const),
+  ...["XTR", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "RWF", "XAF", "XOF", "KMF", "GNF", "VUV"].map(
+    (code) => [code, 0] as const,
+  ),
   ...["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"].map((code) => [code, 3] as const),
 ]);
 
@@ -54,9 +97,24 @@ const CONTENT_FIELDS: ReadonlySet<string> = new Set(Object.keys(emptyContentFiel
 
 function emptyContentFields(): ContentFields {
   return {
-    text: undefined, caption: undefined, entities: undefined, caption_entities: undefined, photo: undefined, animation: undefined,
-    video: undefined, video_note: undefined, voice: undefined, audio: undefined, document: undefined, sticker: undefined,
-    venue: undefined, location: undefined, contact: undefined, story: undefined, reply_to_message: undefined, forward_origin: undefined,
+    text: undefined,
+    caption: undefined,
+    entities: undefined,
+    caption_entities: undefined,
+    photo: undefined,
+    animation: undefined,
+    video: undefined,
+    video_note: undefined,
+    voice: undefined,
+    audio: undefined,
+    document: undefined,
+    sticker: undefined,
+    venue: undefined,
+    location: undefined,
+    contact: undefined,
+    story: undefined,
+    reply_to_message: undefined,
+    forward_origin: undefined,
     forward_date: undefined,
   };
 }
@@ -100,7 +158,8 @@ export function contentOf(
   const text = message.text ?? message.caption;
   if (text !== undefined) out.text = text;
   if (attachments.length > 0) out.attachments = [...attachments];
-  if (message.reply_to_message) out.reply_to = { message_id: b.messageId(`${thread.key}:${message.reply_to_message.message_id}`) };
+  if (message.reply_to_message)
+    out.reply_to = { message_id: b.messageId(`${thread.key}:${message.reply_to_message.message_id}`) };
   const location = message.venue?.location ?? message.location;
   if (location) {
     out.location = {
@@ -117,7 +176,10 @@ export function contentOf(
         first_name: contact.first_name,
         ...defined({ last_name: contact.last_name }),
         phones: [contact.phone_number],
-        ...defined({ platform_user_id: contact.user_id === undefined ? undefined : String(contact.user_id), vcard: contact.vcard }),
+        ...defined({
+          platform_user_id: contact.user_id === undefined ? undefined : String(contact.user_id),
+          vcard: contact.vcard,
+        }),
       },
     ];
   }
@@ -143,7 +205,11 @@ function mentionsOf(entities: NonNullable<TelegramMessage["entities"]>): Mention
   const mentions: Mention[] = [];
   for (const entity of entities) {
     if (entity.type !== "mention" && entity.type !== "text_mention") continue;
-    mentions.push({ offset: entity.offset, length: entity.length, ...defined({ platform_user_id: entity.user && String(entity.user.id) }) });
+    mentions.push({
+      offset: entity.offset,
+      length: entity.length,
+      ...defined({ platform_user_id: entity.user && String(entity.user.id) }),
+    });
   }
   return mentions;
 }
@@ -179,13 +245,20 @@ function mediaOf(message: ContentFields): Media {
     // a forwarded story: a share of it, named `<story chat>:<story id>` as replies to stories are
     const { chat, id } = message.story;
     const story = chat === undefined || id === undefined ? undefined : `${chat.id}:${id}`;
-    return { type: "share", attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }] };
+    return {
+      type: "share",
+      attachments: [{ type: "story", ...defined({ media_id: story, title: chat && chatProfile(chat).name }) }],
+    };
   }
   if (message.text !== undefined) return NO_FILE.text;
   return NO_FILE.unsupported;
 }
 
-function fileOf(message: ContentFields, type: Attachment["type"], ref: NonNullable<TelegramMessage["document"]>): Attachment {
+function fileOf(
+  message: ContentFields,
+  type: Attachment["type"],
+  ref: NonNullable<TelegramMessage["document"]>,
+): Attachment {
   return {
     type,
     media_id: ref.file_id,
@@ -204,7 +277,10 @@ function fileOf(message: ContentFields, type: Attachment["type"], ref: NonNullab
 }
 
 /** The field naming a service message (no user content), or undefined for a content message. */
-export function serviceKind(message: TelegramMessage, fields: ContentFields = contentFields(message)): string | undefined {
+export function serviceKind(
+  message: TelegramMessage,
+  fields: ContentFields = contentFields(message),
+): string | undefined {
   if (mediaOf(fields).type !== "unsupported" || fields.caption !== undefined) return undefined;
   if (UNSUPPORTED_CONTENT.some((field) => field in message)) return undefined;
   return Object.keys(message).find((field) => !COMMON_FIELDS.has(field)) ?? "empty";

@@ -44,7 +44,8 @@ export const telegram = defineAdapter({
     if (!("secret_token" in secrets)) return;
     const given = headerValue(request.headers, SECRET_HEADER);
     if (given === undefined) throw new SignatureError(`missing ${SECRET_HEADER} header`, { platform: "telegram" });
-    if (!constantTimeEqual(given, secrets.secret_token)) throw new SignatureError(`${SECRET_HEADER} does not match`, { platform: "telegram" });
+    if (!constantTimeEqual(given, secrets.secret_token))
+      throw new SignatureError(`${SECRET_HEADER} does not match`, { platform: "telegram" });
   },
   sign(_rawBody, secrets) {
     return "secret_token" in secrets ? { [SECRET_HEADER]: secrets.secret_token } : {};

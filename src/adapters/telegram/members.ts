@@ -14,15 +14,29 @@ type Status = TelegramChatMemberUpdated["new_chat_member"];
 /** In the chat: a member, an admin, the owner, or a restricted user who is still a member. */
 export function isPresent(member: Pick<Status, "status" | "is_member">): boolean {
   const { status } = member;
-  return status === "member" || status === "administrator" || status === "creator" || (status === "restricted" && member.is_member === true);
+  return (
+    status === "member" ||
+    status === "administrator" ||
+    status === "creator" ||
+    (status === "restricted" && member.is_member === true)
+  );
 }
 
 export function isGone(member: Pick<Status, "status" | "is_member">): boolean {
-  return member.status === "left" || member.status === "kicked" || (member.status === "restricted" && member.is_member === false);
+  return (
+    member.status === "left" ||
+    member.status === "kicked" ||
+    (member.status === "restricted" && member.is_member === false)
+  );
 }
 
 /** A `chat_member` update: joined or left; a change of rights only is reported unhandled with the reason. */
-export function chatMemberEvents(b: EnvelopeBuilder, rawId: string, kind: string, update: TelegramChatMemberUpdated): void {
+export function chatMemberEvents(
+  b: EnvelopeBuilder,
+  rawId: string,
+  kind: string,
+  update: TelegramChatMemberUpdated,
+): void {
   const member = update.new_chat_member.user;
   const status = update.new_chat_member.status;
   const m = b.mapper({
@@ -30,9 +44,17 @@ export function chatMemberEvents(b: EnvelopeBuilder, rawId: string, kind: string
     raw: update,
     key: `member:${update.chat.id}:${member.id}:${update.date}:${status}`,
     timestamp: update.date,
-    metadata: { raw_platform_event_id: rawId, platform_user_id: String(member.id), platform_thread_id: String(update.chat.id) },
+    metadata: {
+      raw_platform_event_id: rawId,
+      platform_user_id: String(member.id),
+      platform_thread_id: String(update.chat.id),
+    },
   });
-  const data = { contact_id: b.contactId(member.id), conversation_id: b.conversationId(update.chat.id), contact: userProfile(member) };
+  const data = {
+    contact_id: b.contactId(member.id),
+    conversation_id: b.conversationId(update.chat.id),
+    contact: userProfile(member),
+  };
   // `from` performed the change: someone else adding or removing the member is named, the member themself is not
   const by = update.from.id === member.id ? undefined : b.contactId(update.from.id);
   if (!isPresent(update.old_chat_member) && isPresent(update.new_chat_member)) {
@@ -40,7 +62,9 @@ export function chatMemberEvents(b: EnvelopeBuilder, rawId: string, kind: string
   } else if (isPresent(update.old_chat_member) && isGone(update.new_chat_member)) {
     m.emit("messaging.member.left", withFields(data, defined({ removed_by: by })));
   } else {
-    m.unhandled(`telegram chat_member "${update.old_chat_member.status}" -> "${status}" changes a member's rights only; no catalogue type`);
+    m.unhandled(
+      `telegram chat_member "${update.old_chat_member.status}" -> "${status}" changes a member's rights only; no catalogue type`,
+    );
   }
 }
 
@@ -48,13 +72,31 @@ export function chatMemberEvents(b: EnvelopeBuilder, rawId: string, kind: string
  * `new_chat_members` / `left_chat_member` service messages: one event per person, keyed by the message and the
  * person. `from` is who added or removed them when it is someone else. Returns false for any other message.
  */
-export function serviceMemberEvents(b: EnvelopeBuilder, m: ItemMapper, message: TelegramMessage, messageKey: string, conversationId: string): boolean {
-  const by = (member: TelegramUser) => (message.from === undefined || message.from.id === member.id ? undefined : b.contactId(message.from.id));
-  const about = (member: TelegramUser) => ({ contact_id: b.contactId(member.id), conversation_id: conversationId, contact: userProfile(member) });
-  const extra = (member: TelegramUser, what: string) => ({ key: `${messageKey}:${what}:${member.id}`, metadata: { platform_user_id: String(member.id) } });
+export function serviceMemberEvents(
+  b: EnvelopeBuilder,
+  m: ItemMapper,
+  message: TelegramMessage,
+  messageKey: string,
+  conversationId: string,
+): boolean {
+  const by = (member: TelegramUser) =>
+    message.from === undefined || message.from.id === member.id ? undefined : b.contactId(message.from.id);
+  const about = (member: TelegramUser) => ({
+    contact_id: b.contactId(member.id),
+    conversation_id: conversationId,
+    contact: userProfile(member),
+  });
+  const extra = (member: TelegramUser, what: string) => ({
+    key: `${messageKey}:${what}:${member.id}`,
+    metadata: { platform_user_id: String(member.id) },
+  });
   if (message.new_chat_members !== undefined) {
     for (const member of message.new_chat_members) {
-      m.emit("messaging.member.joined", withFields(about(member), defined({ added_by: by(member) })), extra(member, "joined"));
+      m.emit(
+        "messaging.member.joined",
+        withFields(about(member), defined({ added_by: by(member) })),
+        extra(member, "joined"),
+      );
     }
     return true;
   }

@@ -1,4 +1,11 @@
-import { defined, EnvelopeBuilder, withFields, type ItemMapper, type NormalizeContext, type NormalizeResult } from "../../core";
+import {
+  defined,
+  EnvelopeBuilder,
+  withFields,
+  type ItemMapper,
+  type NormalizeContext,
+  type NormalizeResult,
+} from "../../core";
 import {
   businessDirection,
   chatProfile,
@@ -105,14 +112,16 @@ class UpdateMapper {
 
   private thread(message: Pick<TelegramMessage, "chat" | "business_connection_id" | "guest_query_id">): Thread {
     // business and guest chats "may share the same identifier" as the bot's own chats, so they are scoped
-    if (message.business_connection_id !== undefined) return { key: `${message.business_connection_id}:${message.chat.id}`, chat: message.chat };
+    if (message.business_connection_id !== undefined)
+      return { key: `${message.business_connection_id}:${message.chat.id}`, chat: message.chat };
     if (message.guest_query_id !== undefined) return { key: `guest:${message.chat.id}`, chat: message.chat };
     return { key: String(message.chat.id), chat: message.chat };
   }
 
   private messageKey(thread: Thread, message: TelegramMessage): string {
     // message_id is 0 for ephemeral or scheduled messages; then the update itself is the only stable key
-    if (message.message_id === 0) return `${thread.key}:ephemeral:${message.ephemeral_message_id ?? `update-${this.rawId}`}`;
+    if (message.message_id === 0)
+      return `${thread.key}:ephemeral:${message.ephemeral_message_id ?? `update-${this.rawId}`}`;
     return `${thread.key}:${message.message_id}`;
   }
 
@@ -140,11 +149,20 @@ class UpdateMapper {
         platform_message_id: String(message.message_id),
       },
     });
-    const data = { contact_id: this.b.contactId(contact.id), conversation_id: this.b.conversationId(thread.key), contact: contact.profile };
+    const data = {
+      contact_id: this.b.contactId(contact.id),
+      conversation_id: this.b.conversationId(thread.key),
+      contact: contact.profile,
+    };
     return { m, thread, key, data };
   }
 
-  private content(item: MessageItem, message: TelegramMessage, direction: Message["direction"], fields?: ReturnType<typeof contentFields>): Message {
+  private content(
+    item: MessageItem,
+    message: TelegramMessage,
+    direction: Message["direction"],
+    fields?: ReturnType<typeof contentFields>,
+  ): Message {
     return contentOf(this.b, message, item.thread, item.key, direction, fields);
   }
 
@@ -158,27 +176,49 @@ class UpdateMapper {
     const content = this.content(item, message, "inbound", fields);
     if (message.reply_to_story) {
       const story = message.reply_to_story;
-      m.emit("messaging.story_reply.received", withFields(data, { message: content, story: { id: `${story.chat.id}:${story.id}` } }));
+      m.emit(
+        "messaging.story_reply.received",
+        withFields(data, { message: content, story: { id: `${story.chat.id}:${story.id}` } }),
+      );
       return true;
     }
     const post = discussedPost(message);
     if (post !== undefined) {
       // a reply to a channel post auto-forwarded into its discussion group is a comment on that post
-      m.emit("messaging.comment.created", { contact_id: data.contact_id, contact: data.contact, comment: { id: item.key, text: content.text ?? "", post_id: post } });
+      m.emit("messaging.comment.created", {
+        contact_id: data.contact_id,
+        contact: data.contact,
+        comment: { id: item.key, text: content.text ?? "", post_id: post },
+      });
       return true;
     }
-    m.emit("messaging.message.received", { contact_id: data.contact_id, conversation_id: data.conversation_id, contact: data.contact, message: content });
+    m.emit("messaging.message.received", {
+      contact_id: data.contact_id,
+      conversation_id: data.conversation_id,
+      contact: data.contact,
+      message: content,
+    });
 
     // the regex only for what can match it: most messages are not commands
-    const start = message.chat.type === "private" && message.text?.startsWith("/start") === true ? START_COMMAND.exec(message.text) : null;
+    const start =
+      message.chat.type === "private" && message.text?.startsWith("/start") === true
+        ? START_COMMAND.exec(message.text)
+        : null;
     if (start !== null) {
       const ref = start[1]?.trim();
-      m.emit("messaging.conversation.created", withFields(data, ref ? { source: "start", referral: { source: "deep_link", ref } } : { source: "start" }));
+      m.emit(
+        "messaging.conversation.created",
+        withFields(data, ref ? { source: "start", referral: { source: "deep_link", ref } } : { source: "start" }),
+      );
     }
     const shared = message.contact;
     if (shared?.user_id !== undefined && shared.user_id === message.from?.id) {
       // the user shared their own number (request_contact button): the contact record gains a phone
-      m.emit("crm.contact.updated", { contact_id: data.contact_id, conversation_id: data.conversation_id, changes: { phone: shared.phone_number } });
+      m.emit("crm.contact.updated", {
+        contact_id: data.contact_id,
+        conversation_id: data.conversation_id,
+        changes: { phone: shared.phone_number },
+      });
     }
     return true;
   }
@@ -189,19 +229,37 @@ class UpdateMapper {
     const paid = message.successful_payment;
     if (paid) {
       const total = majorUnits(paid.total_amount, paid.currency);
-      const order = { id: paid.invoice_payload, status: "paid", currency: paid.currency, total, payment_id: paid.telegram_payment_charge_id, items: [] };
-      m.emit("commerce.order.created", { contact_id: data.contact_id, conversation_id: data.conversation_id, order }, { key: `payment:${paid.telegram_payment_charge_id}` });
+      const order = {
+        id: paid.invoice_payload,
+        status: "paid",
+        currency: paid.currency,
+        total,
+        payment_id: paid.telegram_payment_charge_id,
+        items: [],
+      };
+      m.emit(
+        "commerce.order.created",
+        { contact_id: data.contact_id, conversation_id: data.conversation_id, order },
+        { key: `payment:${paid.telegram_payment_charge_id}` },
+      );
       return true;
     }
     const refunded = message.refunded_payment;
     if (refunded) {
       const order = { id: refunded.invoice_payload, status: "refunded" };
-      m.emit("commerce.order.updated", { contact_id: data.contact_id, conversation_id: data.conversation_id, order }, { key: `refund:${refunded.telegram_payment_charge_id}` });
+      m.emit(
+        "commerce.order.updated",
+        { contact_id: data.contact_id, conversation_id: data.conversation_id, order },
+        { key: `refund:${refunded.telegram_payment_charge_id}` },
+      );
       return true;
     }
     const webApp = message.web_app_data;
     if (webApp) {
-      m.emit("messaging.postback", withFields(data, { postback: { payload: webApp.data, ...defined({ title: webApp.button_text }) } }));
+      m.emit(
+        "messaging.postback",
+        withFields(data, { postback: { payload: webApp.data, ...defined({ title: webApp.button_text }) } }),
+      );
       return true;
     }
     // a KeyboardButtonRequestUsers / RequestChat button answered (https://core.telegram.org/bots/api#usersshared):
@@ -242,7 +300,8 @@ class UpdateMapper {
   }
 
   edited(message: TelegramMessage, direction: Message["direction"]): boolean {
-    const contact = direction === "outbound" ? { id: message.chat.id, profile: chatProfile(message.chat) } : this.sender(message);
+    const contact =
+      direction === "outbound" ? { id: message.chat.id, profile: chatProfile(message.chat) } : this.sender(message);
     const item = this.item(message, contact);
     const editedAt = message.edit_date ?? message.date;
     const content = this.content(item, message, direction);
@@ -263,12 +322,23 @@ class UpdateMapper {
       kind: this.kind,
       raw: deleted,
       key: `${thread.key}:deleted`,
-      metadata: { raw_platform_event_id: this.rawId, platform_user_id: String(deleted.chat.id), platform_thread_id: String(deleted.chat.id) },
+      metadata: {
+        raw_platform_event_id: this.rawId,
+        platform_user_id: String(deleted.chat.id),
+        platform_thread_id: String(deleted.chat.id),
+      },
     });
-    const around = { contact_id: this.b.contactId(deleted.chat.id), conversation_id: this.b.conversationId(thread.key), contact: chatProfile(deleted.chat) };
+    const around = {
+      contact_id: this.b.contactId(deleted.chat.id),
+      conversation_id: this.b.conversationId(thread.key),
+      contact: chatProfile(deleted.chat),
+    };
     for (const id of deleted.message_ids) {
       const key = `${thread.key}:${id}`;
-      m.emit("messaging.message.deleted", withFields(around, { message_id: this.b.messageId(key) }), { key: `${key}:deleted`, metadata: { platform_message_id: String(id) } });
+      m.emit("messaging.message.deleted", withFields(around, { message_id: this.b.messageId(key) }), {
+        key: `${key}:deleted`,
+        metadata: { platform_message_id: String(id) },
+      });
     }
     return true;
   }
@@ -293,17 +363,29 @@ class UpdateMapper {
         platform_message_id: String(update.message_id),
       },
     });
-    const around = { contact_id: this.b.contactId(actorId), conversation_id: this.b.conversationId(update.chat.id), ...defined({ contact: actor?.profile }) };
+    const around = {
+      contact_id: this.b.contactId(actorId),
+      conversation_id: this.b.conversationId(update.chat.id),
+      ...defined({ contact: actor?.profile }),
+    };
     // old and new are full sets, not deltas (https://core.telegram.org/bots/api#messagereactionupdated)
     const oldKeys = new Set(update.old_reaction.map(reactionKey));
     const newKeys = new Set(update.new_reaction.map(reactionKey));
     const changes = [
-      ...update.new_reaction.filter((r) => !oldKeys.has(reactionKey(r))).map((r) => ["messaging.reaction.added", r] as const),
-      ...update.old_reaction.filter((r) => !newKeys.has(reactionKey(r))).map((r) => ["messaging.reaction.removed", r] as const),
+      ...update.new_reaction
+        .filter((r) => !oldKeys.has(reactionKey(r)))
+        .map((r) => ["messaging.reaction.added", r] as const),
+      ...update.old_reaction
+        .filter((r) => !newKeys.has(reactionKey(r)))
+        .map((r) => ["messaging.reaction.removed", r] as const),
     ];
     for (const [type, reaction] of changes) {
       const key = `${target}:${actorId}:${update.date}:${reactionKey(reaction)}`;
-      m.emit(type, withFields(around, { reaction: { message_id: this.b.messageId(target), ...reactionLabel(reaction) } }), { key });
+      m.emit(
+        type,
+        withFields(around, { reaction: { message_id: this.b.messageId(target), ...reactionLabel(reaction) } }),
+        { key },
+      );
     }
     return true;
   }
@@ -314,12 +396,23 @@ class UpdateMapper {
       // the Bot API documents both as optional ("data … Be aware that the message originated the query can contain
       // no callback buttons with this data", https://core.telegram.org/bots/api#callbackquery): say which is missing
       const reason = `telegram callback_query ${query.id} has neither "data" nor "game_short_name", so it carries no postback payload`;
-      this.b.mapper({ kind: this.kind, raw: query, key: `callback:${query.id}`, metadata: { raw_platform_event_id: this.rawId } }).unhandled(reason);
+      this.b
+        .mapper({
+          kind: this.kind,
+          raw: query,
+          key: `callback:${query.id}`,
+          metadata: { raw_platform_event_id: this.rawId },
+        })
+        .unhandled(reason);
       return true;
     }
     const message = query.message;
-    const threadKey = message ? this.thread(message).key : `inline:${query.inline_message_id ?? query.chat_instance ?? query.id}`;
-    const button = message?.reply_markup?.inline_keyboard?.flat().find((candidate) => candidate.callback_data === payload);
+    const threadKey = message
+      ? this.thread(message).key
+      : `inline:${query.inline_message_id ?? query.chat_instance ?? query.id}`;
+    const button = message?.reply_markup?.inline_keyboard
+      ?.flat()
+      .find((candidate) => candidate.callback_data === payload);
     // callback queries carry no time of their own: the envelope takes the receive time
     const m = this.b.mapper({
       kind: this.kind,
@@ -328,11 +421,25 @@ class UpdateMapper {
       metadata: {
         raw_platform_event_id: this.rawId,
         platform_user_id: String(query.from.id),
-        ...defined({ platform_thread_id: message && String(message.chat.id), platform_message_id: message && String(message.message_id) }),
+        ...defined({
+          platform_thread_id: message && String(message.chat.id),
+          platform_message_id: message && String(message.message_id),
+        }),
       },
     });
-    const postback = { payload, ...defined({ title: button?.text, message_id: message && this.b.messageId(`${threadKey}:${message.message_id}`) }) };
-    m.emit("messaging.postback", { contact_id: this.b.contactId(query.from.id), conversation_id: this.b.conversationId(threadKey), contact: userProfile(query.from), postback });
+    const postback = {
+      payload,
+      ...defined({
+        title: button?.text,
+        message_id: message && this.b.messageId(`${threadKey}:${message.message_id}`),
+      }),
+    };
+    m.emit("messaging.postback", {
+      contact_id: this.b.contactId(query.from.id),
+      conversation_id: this.b.conversationId(threadKey),
+      contact: userProfile(query.from),
+      postback,
+    });
     return true;
   }
 
@@ -354,17 +461,29 @@ class UpdateMapper {
       raw: update,
       key: `member:${update.chat.id}:${update.date}:${after}`,
       timestamp: update.date,
-      metadata: { raw_platform_event_id: this.rawId, platform_user_id: String(update.from.id), platform_thread_id: String(update.chat.id) },
+      metadata: {
+        raw_platform_event_id: this.rawId,
+        platform_user_id: String(update.from.id),
+        platform_thread_id: String(update.chat.id),
+      },
     });
-    const data = { contact_id: this.b.contactId(update.from.id), conversation_id: this.b.conversationId(update.chat.id), contact: userProfile(update.from) };
+    const data = {
+      contact_id: this.b.contactId(update.from.id),
+      conversation_id: this.b.conversationId(update.chat.id),
+      contact: userProfile(update.from),
+    };
     if (update.chat.type === "private") {
       if (isPresent(before) && after === "kicked") m.emit("messaging.unfollow", data);
-      else if (before.status === "kicked" && isPresent(update.new_chat_member)) m.emit("messaging.follow", withFields(data, { unblocked: true }));
+      else if (before.status === "kicked" && isPresent(update.new_chat_member))
+        m.emit("messaging.follow", withFields(data, { unblocked: true }));
       else return false;
     } else if (isGone(before) && isPresent(update.new_chat_member)) {
       m.emit("messaging.conversation.created", withFields(data, { source: "added_to_chat" }));
     } else if (isPresent(before) && isGone(update.new_chat_member)) {
-      m.emit("messaging.conversation.closed", withFields(data, { closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" }));
+      m.emit(
+        "messaging.conversation.closed",
+        withFields(data, { closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" }),
+      );
     } else {
       return false;
     }

@@ -122,9 +122,16 @@ const MessageFields = {
     })
     .optional(),
   web_app_data: z.looseObject({ data: z.string(), button_text: z.string().optional() }).optional(),
-  users_shared: z.looseObject({ request_id: z.number().int(), users: z.array(z.looseObject({ user_id: z.number().int() })) }).optional(),
+  users_shared: z
+    .looseObject({ request_id: z.number().int(), users: z.array(z.looseObject({ user_id: z.number().int() })) })
+    .optional(),
   chat_shared: z
-    .looseObject({ request_id: z.number().int(), chat_id: z.number().int(), title: z.string().optional(), username: z.string().optional() })
+    .looseObject({
+      request_id: z.number().int(),
+      chat_id: z.number().int(),
+      title: z.string().optional(),
+      username: z.string().optional(),
+    })
     .optional(),
   write_access_allowed: z.looseObject({}).optional(),
   group_chat_created: z.literal(true).optional(),
@@ -218,7 +225,8 @@ function hasNullIn(value: object, depth: number): boolean {
   const deeper = depth < NULL_DEPTH;
   if (Array.isArray(value)) {
     // items are kept as they are, `null` ones too: only objects inside them are looked into
-    for (const item of value as unknown[]) if (deeper && typeof item === "object" && item !== null && hasNullIn(item, depth + 1)) return true;
+    for (const item of value as unknown[])
+      if (deeper && typeof item === "object" && item !== null && hasNullIn(item, depth + 1)) return true;
     return false;
   }
   for (const key in value) {

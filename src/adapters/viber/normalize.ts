@@ -1,4 +1,11 @@
-import { defined, EnvelopeBuilder, type ItemMapper, type NormalizeContext, type NormalizeResult, type schemas } from "../../core";
+import {
+  defined,
+  EnvelopeBuilder,
+  type ItemMapper,
+  type NormalizeContext,
+  type NormalizeResult,
+  type schemas,
+} from "../../core";
 import type { z } from "zod";
 import { ViberEvent, type ViberMessage, type ViberUser, type ViberWebhook } from "./schema";
 
@@ -126,10 +133,20 @@ function messageOf(b: EnvelopeBuilder, token: string, raw: ViberMessage): Messag
       return {
         ...base,
         type: "sticker",
-        attachments: [{ type: "sticker", ...defined({ media_id: raw.sticker_id === undefined ? undefined : String(raw.sticker_id), url: raw.media }) }],
+        attachments: [
+          {
+            type: "sticker",
+            ...defined({ media_id: raw.sticker_id === undefined ? undefined : String(raw.sticker_id), url: raw.media }),
+          },
+        ],
       };
     case "url":
-      return { ...base, type: "share", ...defined({ text: raw.text }), attachments: [{ type: "link", ...defined({ url: raw.media }) }] };
+      return {
+        ...base,
+        type: "share",
+        ...defined({ text: raw.text }),
+        attachments: [{ type: "link", ...defined({ url: raw.media }) }],
+      };
     case "location":
       if (raw.location === undefined) break;
       return { ...base, type: "location", location: { latitude: raw.location.lat, longitude: raw.location.lon } };
@@ -138,8 +155,17 @@ function messageOf(b: EnvelopeBuilder, token: string, raw: ViberMessage): Messag
       return {
         ...base,
         type: "contact",
-        contacts: [defined({ name: raw.contact.name, phones: raw.contact.phone_number === undefined ? undefined : [raw.contact.phone_number] })],
+        contacts: [
+          defined({
+            name: raw.contact.name,
+            phones: raw.contact.phone_number === undefined ? undefined : [raw.contact.phone_number],
+          }),
+        ],
       };
   }
-  return { ...base, type: "unsupported", unsupported_reason: `viber "${raw.type.slice(0, 64)}" message has no Message representation` };
+  return {
+    ...base,
+    type: "unsupported",
+    unsupported_reason: `viber "${raw.type.slice(0, 64)}" message has no Message representation`,
+  };
 }

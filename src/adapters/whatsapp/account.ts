@@ -19,7 +19,12 @@ const AccountUpdate = z.looseObject({
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update).
  */
 export const ACCOUNT_CONNECTED = new Set(["PARTNER_ADDED", "PARTNER_APP_INSTALLED", "ACCOUNT_RECONNECTED"]);
-export const ACCOUNT_DISCONNECTED = new Set(["PARTNER_REMOVED", "PARTNER_APP_UNINSTALLED", "ACCOUNT_DELETED", "ACCOUNT_OFFBOARDED"]);
+export const ACCOUNT_DISCONNECTED = new Set([
+  "PARTNER_REMOVED",
+  "PARTNER_APP_UNINSTALLED",
+  "ACCOUNT_DELETED",
+  "ACCOUNT_OFFBOARDED",
+]);
 export const ACCOUNT_ERRORS = new Set(["ACCOUNT_RESTRICTION", "ACCOUNT_VIOLATION", "DISABLED_UPDATE"]);
 
 export function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): void {
@@ -40,7 +45,11 @@ export function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): 
       update.ban_info?.waba_ban_state ??
       update.restriction_info?.flatMap((r) => (r.restriction_type ? [r.restriction_type] : [])).join(", ");
     m.emit("platform.block.error", {
-      error: { code: update.event, message: `whatsapp account_update ${update.event}`, ...(detail ? { details: detail } : {}) },
+      error: {
+        code: update.event,
+        message: `whatsapp account_update ${update.event}`,
+        ...(detail ? { details: detail } : {}),
+      },
     });
   } else {
     m.unhandled(undefined, `account_update.${update.event}`);
@@ -57,7 +66,9 @@ export function mapAccountUpdate(scope: Scope, entry: WaEntry, value: WaValue): 
 export function mapUserPreference(scope: Scope, preference: WaUserPreference): void {
   const kind = `user_preferences.${preference.value}`;
   const user = preference.user_id ?? preference.wa_id;
-  const key = [user, preference.category, preference.value, preference.timestamp].filter((part) => part !== undefined).join(":");
+  const key = [user, preference.category, preference.value, preference.timestamp]
+    .filter((part) => part !== undefined)
+    .join(":");
   const person = scope.person({ userId: preference.user_id, waId: preference.wa_id });
   if (person === undefined) {
     scope.report(kind, preference, key, "whatsapp user_preferences item names no user");
@@ -77,7 +88,8 @@ export function mapUserPreference(scope: Scope, preference: WaUserPreference): v
   }
 }
 
-const TEMPLATES = "template administration (review, quality, category and component changes) is not a conversation event and has no catalogue type";
+const TEMPLATES =
+  "template administration (review, quality, category and component changes) is not a conversation event and has no catalogue type";
 const NUMBER = "phone number administration (quality rating, display name review) has no catalogue type";
 const ACCOUNT = "account administration has no catalogue type";
 
@@ -99,7 +111,10 @@ export const REPORTED_FIELDS: ReadonlyMap<string, string> = new Map([
   ["security", ACCOUNT],
   ["partner_solutions", ACCOUNT],
   ["payment_configuration_update", ACCOUNT],
-  ["automatic_events", "ad conversion events (automatic_events) are not conversation events and have no catalogue type"],
+  [
+    "automatic_events",
+    "ad conversion events (automatic_events) are not conversation events and have no catalogue type",
+  ],
   ["history", "Coexistence chat-history backfill is stored history, not a live conversation event"],
   ["smb_app_state_sync", "Coexistence contact sync is not a conversation event and has no catalogue type"],
   ["standby", "Meta Business Agent standby copies and thread control have no catalogue type"],

@@ -28,7 +28,12 @@ export const CONTENT_TYPES = new Set(["text", ...MEDIA.keys(), "location", "cont
 export type ContentSource = WaContent & Partial<Pick<WaMessage, "errors" | "unsupported" | "referral" | "order">>;
 
 /** The content of a message as our `Message`; captions are also the text. */
-export function content(b: EnvelopeBuilder, message: ContentSource, wamid: string, direction: Message["direction"]): Message {
+export function content(
+  b: EnvelopeBuilder,
+  message: ContentSource,
+  wamid: string,
+  direction: Message["direction"],
+): Message {
   const context = message.context;
   // the body's own object, completed key by key (no spreads): the envelope's validation writes the keys in the
   // catalogue's order whatever order they are set in here
@@ -47,7 +52,10 @@ export function content(b: EnvelopeBuilder, message: ContentSource, wamid: strin
 type Body = Omit<Message, "id" | "direction"> & Partial<Pick<Message, "id" | "direction">>;
 
 function missing(message: ContentSource): Body {
-  return { type: "unsupported", unsupported_reason: `whatsapp "${message.type}" message without its "${message.type}" object${errorSuffix(message)}` };
+  return {
+    type: "unsupported",
+    unsupported_reason: `whatsapp "${message.type}" message without its "${message.type}" object${errorSuffix(message)}`,
+  };
 }
 
 function contentBody(message: ContentSource): Body {
@@ -58,7 +66,14 @@ function contentBody(message: ContentSource): Body {
       const place = message.location;
       if (!place) return missing(message);
       const { latitude, longitude } = place;
-      return { type: "location", location: { latitude, longitude, ...defined({ name: nonEmpty(place.name), address: nonEmpty(place.address), url: nonEmpty(place.url) }) } };
+      return {
+        type: "location",
+        location: {
+          latitude,
+          longitude,
+          ...defined({ name: nonEmpty(place.name), address: nonEmpty(place.address), url: nonEmpty(place.url) }),
+        },
+      };
     }
     case "contacts": {
       if (!message.contacts) return missing(message);
@@ -81,14 +96,20 @@ function contentBody(message: ContentSource): Body {
     return media ? mediaBody(type, media) : missing(message);
   }
   // a structural type (reaction, order…) without its object, or a type new to us inside an edit
-  const object: unknown = Object.hasOwn(message, message.type) ? (message as Record<string, unknown>)[message.type] : undefined;
+  const object: unknown = Object.hasOwn(message, message.type)
+    ? (message as Record<string, unknown>)[message.type]
+    : undefined;
   if (object === undefined || object === null) return missing(message);
-  return { type: "unsupported", unsupported_reason: `whatsapp "${message.type}" content has no Message representation` };
+  return {
+    type: "unsupported",
+    unsupported_reason: `whatsapp "${message.type}" content has no Message representation`,
+  };
 }
 
 function mediaBody(type: MediaType, media: WaMedia): Body {
   // a voice note is an `audio` with `voice: true` ("audio/ogg; codecs=opus")
-  const kind = type === "audio" && media.voice === true ? ({ message: "voice", attachment: "voice" } as const) : MEDIA.get(type)!;
+  const kind =
+    type === "audio" && media.voice === true ? ({ message: "voice", attachment: "voice" } as const) : MEDIA.get(type)!;
   const attachment: Attachment = {
     type: kind.attachment,
     ...defined({
@@ -108,7 +129,11 @@ function contactCard(card: NonNullable<WaContent["contacts"]>[number]): NonNulla
   const emails = (card.emails ?? []).flatMap((email) => (email.email ? [email.email] : []));
   const waId = card.phones?.find((phone) => phone.wa_id)?.wa_id;
   return {
-    ...defined({ name: nonEmpty(card.name?.formatted_name), first_name: nonEmpty(card.name?.first_name), last_name: nonEmpty(card.name?.last_name) }),
+    ...defined({
+      name: nonEmpty(card.name?.formatted_name),
+      first_name: nonEmpty(card.name?.first_name),
+      last_name: nonEmpty(card.name?.last_name),
+    }),
     ...(phones.length > 0 ? { phones } : {}),
     ...(emails.length > 0 ? { emails } : {}),
     ...defined({ platform_user_id: nonEmpty(waId) }),

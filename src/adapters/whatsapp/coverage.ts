@@ -7,7 +7,8 @@ import { REPORTED_FIELDS } from "./account";
  * test/whatsapp.test.ts normalises each row's example and checks the outcome, so code, table and docs agree.
  */
 
-export type CoverageOutcome = { readonly emits: readonly EventType[] } | { readonly kind: string; readonly reason: string };
+export type CoverageOutcome =
+  { readonly emits: readonly EventType[] } | { readonly kind: string; readonly reason: string };
 
 export interface CoverageRow {
   /** the kind as WhatsApp documents it: the change `field`, then the message `type`, status or event */
@@ -28,50 +29,123 @@ const EXAMPLES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Rows sharing one outcome, as `[webhook, example]` pairs. */
-function rows(outcome: CoverageOutcome | readonly EventType[], examples: readonly (readonly [string, string])[]): CoverageRow[] {
+function rows(
+  outcome: CoverageOutcome | readonly EventType[],
+  examples: readonly (readonly [string, string])[],
+): CoverageRow[] {
   const shared = "length" in outcome ? { emits: outcome } : outcome;
   return examples.map(([webhook, example]) => ({ webhook, outcome: shared, example }));
 }
 
 export const WHATSAPP_COVERAGE: readonly CoverageRow[] = [
-  ...rows(["messaging.message.received"], [
-    ["messages: `text`", "text"],
-    ["messages: `image`, `video`, `document`, `sticker`", "image"],
-    ["messages: `audio` (`voice: true`: a voice note)", "voice"],
-    ["messages: `voice` (older On-Premises shape)", "voice-on-premises"],
-    ["messages: `location`", "location"],
-    ["messages: `contacts`", "contacts-card"],
-    ["messages: `unsupported`", "unsupported"],
+  ...rows(
+    ["messaging.message.received"],
+    [
+      ["messages: `text`", "text"],
+      ["messages: `image`, `video`, `document`, `sticker`", "image"],
+      ["messages: `audio` (`voice: true`: a voice note)", "voice"],
+      ["messages: `voice` (older On-Premises shape)", "voice-on-premises"],
+      ["messages: `location`", "location"],
+      ["messages: `contacts`", "contacts-card"],
+      ["messages: `unsupported`", "unsupported"],
+    ],
+  ),
+  ...rows(
+    ["messaging.postback", "messaging.message.received"],
+    [
+      ["messages: `interactive` `button_reply` / `list_reply`", "interactive-button-reply"],
+      ["messages: `interactive` `nfm_reply` (Flows)", "interactive-nfm-reply"],
+      ["messages: `button` (template quick reply)", "template-button"],
+    ],
+  ),
+  ...rows(noType("interactive.call_permission_reply"), [
+    ["messages: `interactive` `call_permission_reply`", "interactive-call-permission-reply"],
   ]),
-  ...rows(["messaging.postback", "messaging.message.received"], [
-    ["messages: `interactive` `button_reply` / `list_reply`", "interactive-button-reply"],
-    ["messages: `interactive` `nfm_reply` (Flows)", "interactive-nfm-reply"],
-    ["messages: `button` (template quick reply)", "template-button"],
-  ]),
-  ...rows(noType("interactive.call_permission_reply"), [["messages: `interactive` `call_permission_reply`", "interactive-call-permission-reply"]]),
   ...rows(["messaging.reaction.added"], [["messages: `reaction`", "reaction"]]),
-  ...rows(["messaging.reaction.removed"], [["messages: `reaction` without an emoji (removed)", "reaction-removed-no-emoji"]]),
+  ...rows(
+    ["messaging.reaction.removed"],
+    [["messages: `reaction` without an emoji (removed)", "reaction-removed-no-emoji"]],
+  ),
   ...rows(["commerce.order.created", "messaging.message.received"], [["messages: `order`", "order"]]),
   ...rows(["messaging.conversation.created"], [["messages: `request_welcome`", "request-welcome"]]),
-  ...rows(["messaging.message.updated"], [["messages: `edit`", "edit"], ["smb_message_echoes: `edit`", "echo-edit"]]),
-  ...rows(["messaging.message.deleted"], [["messages: `revoke`", "revoke"], ["smb_message_echoes: `revoke`", "echo-revoke"]]),
-  ...rows(["crm.contact.updated"], [["messages: `system` `user_changed_number`", "system-user-changed-number"], ["messages: `system` `user_changed_user_id`", "system-user-changed-user-id"]]),
   ...rows(
-    { kind: "system.customer_identity_changed", reason: 'whatsapp system message "customer_identity_changed" has no catalogue type (no contact field it changes)' },
+    ["messaging.message.updated"],
+    [
+      ["messages: `edit`", "edit"],
+      ["smb_message_echoes: `edit`", "echo-edit"],
+    ],
+  ),
+  ...rows(
+    ["messaging.message.deleted"],
+    [
+      ["messages: `revoke`", "revoke"],
+      ["smb_message_echoes: `revoke`", "echo-revoke"],
+    ],
+  ),
+  ...rows(
+    ["crm.contact.updated"],
+    [
+      ["messages: `system` `user_changed_number`", "system-user-changed-number"],
+      ["messages: `system` `user_changed_user_id`", "system-user-changed-user-id"],
+    ],
+  ),
+  ...rows(
+    {
+      kind: "system.customer_identity_changed",
+      reason: 'whatsapp system message "customer_identity_changed" has no catalogue type (no contact field it changes)',
+    },
     [["messages: `system` `customer_identity_changed`", "system-customer-identity-changed"]],
   ),
-  ...rows(["messaging.message.sent"], [["messages: `statuses` `sent`", "status-sent"], ["smb_message_echoes: a message the business sent from the app", "smb-message-echo"]]),
+  ...rows(
+    ["messaging.message.sent"],
+    [
+      ["messages: `statuses` `sent`", "status-sent"],
+      ["smb_message_echoes: a message the business sent from the app", "smb-message-echo"],
+    ],
+  ),
   ...rows(["messaging.message.delivered"], [["messages: `statuses` `delivered`", "status-delivered"]]),
   ...rows(["messaging.message.read"], [["messages: `statuses` `read`, `played`", "status-played"]]),
   ...rows(["messaging.message.failed"], [["messages: `statuses` `failed`", "status-failed"]]),
   ...rows(noType("statuses.deleted"), [["messages: `statuses` `deleted` (legacy)", "status-deleted"]]),
-  ...rows(["platform.block.error"], [["messages: `errors`", "value-errors"], ["account_update: `ACCOUNT_RESTRICTION`, `ACCOUNT_VIOLATION`, `DISABLED_UPDATE`", "account-update-restriction"]]),
+  ...rows(
+    ["platform.block.error"],
+    [
+      ["messages: `errors`", "value-errors"],
+      ["account_update: `ACCOUNT_RESTRICTION`, `ACCOUNT_VIOLATION`, `DISABLED_UPDATE`", "account-update-restriction"],
+    ],
+  ),
   ...rows(["messaging.unfollow"], [["user_preferences: marketing messages `stop`", "user-preferences"]]),
-  ...rows(["messaging.follow"], [["user_preferences: marketing messages `resume`", "user-preferences-resume"], ["user_preferences: marketing messages `signup`", "user-preferences-signup"]]),
-  ...rows(["platform.block.connected"], [["account_update: `PARTNER_ADDED`, `PARTNER_APP_INSTALLED`, `ACCOUNT_RECONNECTED`", "account-update-partner-added"]]),
-  ...rows(["platform.block.disconnected"], [["account_update: `PARTNER_REMOVED`, `PARTNER_APP_UNINSTALLED`, `ACCOUNT_DELETED`, `ACCOUNT_OFFBOARDED`", "account-update-partner-app-uninstalled"]]),
+  ...rows(
+    ["messaging.follow"],
+    [
+      ["user_preferences: marketing messages `resume`", "user-preferences-resume"],
+      ["user_preferences: marketing messages `signup`", "user-preferences-signup"],
+    ],
+  ),
+  ...rows(
+    ["platform.block.connected"],
+    [
+      [
+        "account_update: `PARTNER_ADDED`, `PARTNER_APP_INSTALLED`, `ACCOUNT_RECONNECTED`",
+        "account-update-partner-added",
+      ],
+    ],
+  ),
+  ...rows(
+    ["platform.block.disconnected"],
+    [
+      [
+        "account_update: `PARTNER_REMOVED`, `PARTNER_APP_UNINSTALLED`, `ACCOUNT_DELETED`, `ACCOUNT_OFFBOARDED`",
+        "account-update-partner-app-uninstalled",
+      ],
+    ],
+  ),
   ...rows(noType("account_update.<event>"), [["account_update: any other event", "account-update-other"]]),
-  ...[...REPORTED_FIELDS].map(([field, reason]) => ({ webhook: field, outcome: { kind: field, reason }, ...defined({ example: EXAMPLES.get(field) }) })),
+  ...[...REPORTED_FIELDS].map(([field, reason]) => ({
+    webhook: field,
+    outcome: { kind: field, reason },
+    ...defined({ example: EXAMPLES.get(field) }),
+  })),
 ];
 
 /** The table in docs/adapters/whatsapp.md. */
@@ -79,7 +153,9 @@ export function coverageTable(rows: readonly CoverageRow[] = WHATSAPP_COVERAGE):
   const lines = ["| webhook | outcome | example |", "|---|---|---|"];
   for (const row of rows) {
     const outcome =
-      "emits" in row.outcome ? `mapped: ${row.outcome.emits.map((type) => `\`${type}\``).join(", ")}` : `reported as \`${row.outcome.kind}\`: ${row.outcome.reason}`;
+      "emits" in row.outcome
+        ? `mapped: ${row.outcome.emits.map((type) => `\`${type}\``).join(", ")}`
+        : `reported as \`${row.outcome.kind}\`: ${row.outcome.reason}`;
     lines.push(`| ${row.webhook} | ${outcome} | ${row.example === undefined ? "" : `\`${row.example}.json\``} |`);
   }
   return `${lines.join("\n")}\n`;

@@ -14,10 +14,18 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
   const kind = `messages.${message.type}`;
   const person = scope.person({ userId: message.from_user_id, waId: message.from }, message.group_id);
   if (person === undefined) {
-    scope.report(kind, message, message.id, "whatsapp message names no sender (no from, from_user_id or matching contact)");
+    scope.report(
+      kind,
+      message,
+      message.id,
+      "whatsapp message names no sender (no from, from_user_id or matching contact)",
+    );
     return;
   }
-  const item = scope.item({ kind, value: message, key: message.id, rawId: message.id, messageId: message.id, timestamp: message.timestamp }, person);
+  const item = scope.item(
+    { kind, value: message, key: message.id, rawId: message.id, messageId: message.id, timestamp: message.timestamp },
+    person,
+  );
   const { m } = item;
   const data = person.data;
 
@@ -32,7 +40,11 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       const metadata = { platform_message_id: reaction.message_id };
       // "When an end user removes a reaction emoji, WhatsApp sends a webhook without the emoji field" (or "")
       if (reaction.emoji) {
-        m.emit("messaging.reaction.added", withFields(data, { reaction: withFields(target, { emoji: reaction.emoji }) }), { metadata });
+        m.emit(
+          "messaging.reaction.added",
+          withFields(data, { reaction: withFields(target, { emoji: reaction.emoji }) }),
+          { metadata },
+        );
       } else {
         m.emit("messaging.reaction.removed", withFields(data, { reaction: target }), { metadata });
       }
@@ -51,7 +63,11 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
       m.emit("commerce.order.created", {
         contact_id: data.contact_id,
         conversation_id: data.conversation_id,
-        order: { ...(currencies.size === 1 && currency ? { currency } : {}), ...defined({ note: nonEmpty(order.text) }), items },
+        order: {
+          ...(currencies.size === 1 && currency ? { currency } : {}),
+          ...defined({ note: nonEmpty(order.text) }),
+          items,
+        },
       });
       // the order is also a bubble in the chat: keep it in the conversation as a message of type `order`
       m.emit("messaging.message.received", dataWithMessage(data, content(scope.b, message, message.id, "inbound")));
@@ -59,7 +75,10 @@ export function mapInbound(scope: Scope, message: WaMessage): void {
     }
     case "request_welcome":
       // the user opened the chat for the first time (welcome-message flow)
-      m.emit("messaging.conversation.created", withFields(data, { source: "welcome", ...defined({ referral: referralOf(message) }) }));
+      m.emit(
+        "messaging.conversation.created",
+        withFields(data, { source: "welcome", ...defined({ referral: referralOf(message) }) }),
+      );
       return;
     case "edit":
     case "revoke":
@@ -84,20 +103,39 @@ export function mapEcho(scope: Scope, message: WaMessage): void {
     scope.report(kind, message, message.id);
     return;
   }
-  const item = scope.item({ kind, value: message, key: `echo:${message.id}`, rawId: message.id, messageId: message.id, timestamp: message.timestamp }, person);
+  const item = scope.item(
+    {
+      kind,
+      value: message,
+      key: `echo:${message.id}`,
+      rawId: message.id,
+      messageId: message.id,
+      timestamp: message.timestamp,
+    },
+    person,
+  );
   // the business edited or deleted, in the WhatsApp Business app, a message it had sent: outbound like the message
   if (edits) {
-    if (!mapChange(scope, item, message, "outbound")) item.m.unhandled(`whatsapp "${message.type}" echo without its "${message.type}" object`);
+    if (!mapChange(scope, item, message, "outbound"))
+      item.m.unhandled(`whatsapp "${message.type}" echo without its "${message.type}" object`);
     return;
   }
-  item.m.emit("messaging.message.sent", dataWithMessage(person.data, content(scope.b, message, message.id, "outbound")));
+  item.m.emit(
+    "messaging.message.sent",
+    dataWithMessage(person.data, content(scope.b, message, message.id, "outbound")),
+  );
 }
 
 /**
  * An `edit` (new content of `original_message_id`) or a `revoke` (deletion of it). The event is about the
  * original message, so `platform_message_id` names it. False when the type's object is missing.
  */
-function mapChange(scope: Scope, { m, person }: WaItem, message: WaMessage, direction: "inbound" | "outbound"): boolean {
+function mapChange(
+  scope: Scope,
+  { m, person }: WaItem,
+  message: WaMessage,
+  direction: "inbound" | "outbound",
+): boolean {
   const time = m.base.timestamp;
   if (message.type === "edit" && message.edit) {
     const edit = message.edit;
@@ -105,7 +143,10 @@ function mapChange(scope: Scope, { m, person }: WaItem, message: WaMessage, dire
     m.emit(
       "messaging.message.updated",
       withFields(person.data, {
-        message: withFields(content(scope.b, edited, edit.original_message_id, direction), defined({ edited_at: time === undefined ? undefined : platformTime(time) })),
+        message: withFields(
+          content(scope.b, edited, edit.original_message_id, direction),
+          defined({ edited_at: time === undefined ? undefined : platformTime(time) }),
+        ),
       }),
       { metadata: { platform_message_id: edit.original_message_id } },
     );
@@ -113,7 +154,9 @@ function mapChange(scope: Scope, { m, person }: WaItem, message: WaMessage, dire
   }
   if (message.type === "revoke" && message.revoke) {
     const original = message.revoke.original_message_id;
-    m.emit("messaging.message.deleted", withFields(person.data, { message_id: scope.b.messageId(original) }), { metadata: { platform_message_id: original } });
+    m.emit("messaging.message.deleted", withFields(person.data, { message_id: scope.b.messageId(original) }), {
+      metadata: { platform_message_id: original },
+    });
     return true;
   }
   return false;
@@ -128,7 +171,10 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
   const reply = replyOf(message);
   if (reply === "missing") {
     // re-sent interactive messages arrive without `interactive` and with value.errors 131000
-    m.emit("messaging.message.received", dataWithMessage(person.data, content(scope.b, message, message.id, "inbound")));
+    m.emit(
+      "messaging.message.received",
+      dataWithMessage(person.data, content(scope.b, message, message.id, "inbound")),
+    );
     return;
   }
   if (reply === undefined) {
@@ -147,10 +193,15 @@ function mapReply(scope: Scope, { m, person }: WaItem, message: WaMessage): void
     }),
   );
   if (!reply.text) return;
-  m.emit("messaging.message.received", dataWithMessage(person.data, withFields(content(scope.b, message, message.id, "inbound"), { text: reply.text })));
+  m.emit(
+    "messaging.message.received",
+    dataWithMessage(person.data, withFields(content(scope.b, message, message.id, "inbound"), { text: reply.text })),
+  );
 }
 
-function replyOf(message: WaMessage): { payload: string; title?: string | undefined; text?: string | undefined } | "missing" | undefined {
+function replyOf(
+  message: WaMessage,
+): { payload: string; title?: string | undefined; text?: string | undefined } | "missing" | undefined {
   if (message.type === "button") {
     const button = message.button;
     if (!button) return "missing";
@@ -158,10 +209,16 @@ function replyOf(message: WaMessage): { payload: string; title?: string | undefi
   }
   const interactive = message.interactive;
   if (!interactive) return "missing";
-  const choice = interactive.type === "button_reply" ? interactive.button_reply : interactive.type === "list_reply" ? interactive.list_reply : undefined;
+  const choice =
+    interactive.type === "button_reply"
+      ? interactive.button_reply
+      : interactive.type === "list_reply"
+        ? interactive.list_reply
+        : undefined;
   if (choice) return { payload: choice.id, title: choice.title, text: choice.title };
   // Flows: the answers are the `response_json` string (it holds the flow_token); `body` is the bubble text
-  if (interactive.type === "nfm_reply" && interactive.nfm_reply) return { payload: interactive.nfm_reply.response_json, text: interactive.nfm_reply.body };
+  if (interactive.type === "nfm_reply" && interactive.nfm_reply)
+    return { payload: interactive.nfm_reply.response_json, text: interactive.nfm_reply.body };
   return undefined;
 }
 
@@ -169,7 +226,14 @@ function replyOf(message: WaMessage): { payload: string; title?: string | undefi
 function mapSystem(scope: Scope, message: WaMessage): void {
   const system = message.system;
   const kind = `system.${system?.type ?? "unknown"}`;
-  const base = { kind, value: message, key: message.id, rawId: message.id, messageId: message.id, timestamp: message.timestamp };
+  const base = {
+    kind,
+    value: message,
+    key: message.id,
+    rawId: message.id,
+    messageId: message.id,
+    timestamp: message.timestamp,
+  };
   if (system?.type === "user_changed_number" && system.wa_id) {
     const person = scope.person({ userId: message.from_user_id, waId: message.from });
     if (person !== undefined) {
@@ -195,5 +259,10 @@ function mapSystem(scope: Scope, message: WaMessage): void {
       return;
     }
   }
-  scope.report(kind, message, message.id, `whatsapp system message "${system?.type ?? "unknown"}" has no catalogue type (no contact field it changes)`);
+  scope.report(
+    kind,
+    message,
+    message.id,
+    `whatsapp system message "${system?.type ?? "unknown"}" has no catalogue type (no contact field it changes)`,
+  );
 }

@@ -2,7 +2,17 @@ import type { z } from "zod";
 import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
 import { mapEcho, mapInbound } from "./messages";
 import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
-import { WaChangeItem, WaContact, WaError, WaMessage, WaStatus, WaUserPreference, type WaChange, type WaEntry, type WhatsAppWebhook } from "./schema";
+import {
+  WaChangeItem,
+  WaContact,
+  WaError,
+  WaMessage,
+  WaStatus,
+  WaUserPreference,
+  type WaChange,
+  type WaEntry,
+  type WhatsAppWebhook,
+} from "./schema";
 import { PLATFORM, Scope } from "./scope";
 import { mapStatus, mapValueError } from "./statuses";
 
@@ -39,7 +49,13 @@ function accountOf(entry: WaEntry, change: WaChange): string {
 }
 
 /** Each item of a change's array, mapped on its own: kind and raw id are read before parsing, for the report. */
-function eachItem<R>(scope: Scope, items: readonly unknown[], kind: (raw: unknown) => string, schema: z.ZodType<R>, map: (item: R) => void): void {
+function eachItem<R>(
+  scope: Scope,
+  items: readonly unknown[],
+  kind: (raw: unknown) => string,
+  schema: z.ZodType<R>,
+  map: (item: R) => void,
+): void {
   for (const raw of items) scope.b.item(raw, { kind: kind(raw), rawId: stringField(raw, "id"), schema }, map);
 }
 
@@ -50,23 +66,55 @@ function mapChange(scope: Scope, entry: WaEntry, change: WaChangeItem): void {
       const messages = value.messages ?? [];
       const statuses = value.statuses ?? [];
       const errors = value.errors ?? [];
-      eachItem(scope, messages, (raw) => `messages.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (message) => mapInbound(scope, message));
-      eachItem(scope, statuses, (raw) => `statuses.${stringField(raw, "status") ?? "unknown"}`, WaStatus, (status) => mapStatus(scope, status));
-      eachItem(scope, errors, () => "errors", WaError, (error) => mapValueError(scope, error));
+      eachItem(
+        scope,
+        messages,
+        (raw) => `messages.${stringField(raw, "type") ?? "unknown"}`,
+        WaMessage,
+        (message) => mapInbound(scope, message),
+      );
+      eachItem(
+        scope,
+        statuses,
+        (raw) => `statuses.${stringField(raw, "status") ?? "unknown"}`,
+        WaStatus,
+        (status) => mapStatus(scope, status),
+      );
+      eachItem(
+        scope,
+        errors,
+        () => "errors",
+        WaError,
+        (error) => mapValueError(scope, error),
+      );
       if (messages.length + statuses.length + errors.length === 0) {
-        scope.b.unhandled("messages", value, { reason: "whatsapp messages change carries no messages, statuses or errors" });
+        scope.b.unhandled("messages", value, {
+          reason: "whatsapp messages change carries no messages, statuses or errors",
+        });
       }
       return;
     }
     case "smb_message_echoes": {
       const echoes = value.message_echoes ?? [];
-      eachItem(scope, echoes, (raw) => `smb_message_echoes.${stringField(raw, "type") ?? "unknown"}`, WaMessage, (echo) => mapEcho(scope, echo));
+      eachItem(
+        scope,
+        echoes,
+        (raw) => `smb_message_echoes.${stringField(raw, "type") ?? "unknown"}`,
+        WaMessage,
+        (echo) => mapEcho(scope, echo),
+      );
       if (echoes.length === 0) scope.b.unhandled(change.field, value);
       return;
     }
     case "user_preferences": {
       const preferences = value.user_preferences ?? [];
-      eachItem(scope, preferences, (raw) => `user_preferences.${stringField(raw, "value") ?? "unknown"}`, WaUserPreference, (item) => mapUserPreference(scope, item));
+      eachItem(
+        scope,
+        preferences,
+        (raw) => `user_preferences.${stringField(raw, "value") ?? "unknown"}`,
+        WaUserPreference,
+        (item) => mapUserPreference(scope, item),
+      );
       if (preferences.length === 0) scope.b.unhandled(change.field, value);
       return;
     }
@@ -80,7 +128,9 @@ function mapChange(scope: Scope, entry: WaEntry, change: WaChangeItem): void {
 
 /** An own property of a raw value, or undefined: raw items are read before they are parsed. */
 function propertyOf(raw: unknown, key: string): unknown {
-  return raw !== null && typeof raw === "object" && Object.hasOwn(raw, key) ? (raw as Record<string, unknown>)[key] : undefined;
+  return raw !== null && typeof raw === "object" && Object.hasOwn(raw, key)
+    ? (raw as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function stringField(raw: unknown, key: string): string | undefined {

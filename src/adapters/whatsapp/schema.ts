@@ -39,7 +39,9 @@ const Interactive = z.looseObject({
   type: z.string(),
   button_reply: Reply.nullish(),
   list_reply: Reply.nullish(),
-  nfm_reply: z.looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string() }).nullish(),
+  nfm_reply: z
+    .looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string() })
+    .nullish(),
 });
 
 /** The content of a message: shared by `messages[]`, `message_echoes[]` and the new content inside an `edit`. */
@@ -88,7 +90,17 @@ export const WaMessage = z.looseObject({
    */
   ...optionalStrings("from", "from_user_id", "to", "to_user_id", "group_id").shape,
   errors: z.array(WaError).nullish(),
-  referral: optionalStrings("source_url", "source_id", "source_type", "headline", "body", "media_type", "image_url", "video_url", "ctwa_clid").nullish(),
+  referral: optionalStrings(
+    "source_url",
+    "source_id",
+    "source_type",
+    "headline",
+    "body",
+    "media_type",
+    "image_url",
+    "video_url",
+    "ctwa_clid",
+  ).nullish(),
   reaction: z.looseObject({ message_id: z.string(), emoji: z.string().nullish() }).nullish(),
   order: z
     .looseObject({
@@ -117,7 +129,13 @@ export const WaStatus = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
   timestamp: Time.optional(),
-  ...optionalStrings("recipient_id", "recipient_user_id", "recipient_type", "recipient_participant_id", "recipient_participant_user_id").shape,
+  ...optionalStrings(
+    "recipient_id",
+    "recipient_user_id",
+    "recipient_type",
+    "recipient_participant_id",
+    "recipient_participant_user_id",
+  ).shape,
   errors: z.array(WaError).nullish(),
 });
 export type WaStatus = z.output<typeof WaStatus>;
@@ -142,7 +160,9 @@ export type WaContact = z.output<typeof WaContact>;
  * of the arrays are parsed one by one (`WaMessage`, `WaStatus`, `WaError`).
  */
 export const WaValue = z.looseObject({
-  metadata: z.looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() }).optional(),
+  metadata: z
+    .looseObject({ phone_number_id: z.string().min(1), display_phone_number: z.string().optional() })
+    .optional(),
   contacts: z.array(z.unknown()).nullish(),
   messages: z.array(z.unknown()).nullish(),
   statuses: z.array(z.unknown()).nullish(),

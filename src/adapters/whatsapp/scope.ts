@@ -27,13 +27,29 @@ export class Scope {
    * receive time, and is kept in `metadata.platform_timestamp`: the builder's rule), and metadata (`platform_message_id` is the item's own
    * wamid unless an event overrides it with the message it targets).
    */
-  item(raw: { kind: string; value: unknown; key: string; rawId: string; messageId?: string; timestamp: string | number | undefined }, person: Person): WaItem {
+  item(
+    raw: {
+      kind: string;
+      value: unknown;
+      key: string;
+      rawId: string;
+      messageId?: string;
+      timestamp: string | number | undefined;
+    },
+    person: Person,
+  ): WaItem {
     const { platform_user_id, platform_thread_id, platform_account_id } = person.metadata;
     // literals, not `{ ...metadata, platform_message_id }`: see `withFields` (a spread-first object gets a map of its own)
     const metadata =
       raw.messageId === undefined
         ? { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id }
-        : { raw_platform_event_id: raw.rawId, platform_user_id, platform_thread_id, platform_account_id, platform_message_id: raw.messageId };
+        : {
+            raw_platform_event_id: raw.rawId,
+            platform_user_id,
+            platform_thread_id,
+            platform_account_id,
+            platform_message_id: raw.messageId,
+          };
     const m = this.b.mapper({ kind: raw.kind, raw: raw.value, key: raw.key, timestamp: raw.timestamp, metadata });
     return { m, person };
   }
@@ -83,7 +99,11 @@ export class Scope {
     if (userId === undefined && waId === undefined) return undefined;
     // in the order of `contacts[]`, the first naming either id (a plain loop: this runs for every message and status)
     for (const c of this.contacts) {
-      if ((userId !== undefined && (userId === c.user_id || userId === c.wa_id)) || (waId !== undefined && (waId === c.user_id || waId === c.wa_id))) return c;
+      if (
+        (userId !== undefined && (userId === c.user_id || userId === c.wa_id)) ||
+        (waId !== undefined && (waId === c.user_id || waId === c.wa_id))
+      )
+        return c;
     }
     // one contact and a sender that does not match it: "a user's ID and phone number may not always match"
     // (WhatsApp text reference), so the lone contact is still the sender's profile
@@ -106,12 +126,16 @@ export interface Person {
  */
 export function dataWithMessage<M>(data: Person["data"], message: M) {
   const { contact_id, conversation_id, contact } = data;
-  return contact === undefined ? { contact_id, conversation_id, message } : { contact_id, conversation_id, contact, message };
+  return contact === undefined
+    ? { contact_id, conversation_id, message }
+    : { contact_id, conversation_id, contact, message };
 }
 
 export function dataWithMessageIds(data: Person["data"], message_ids: string[]) {
   const { contact_id, conversation_id, contact } = data;
-  return contact === undefined ? { contact_id, conversation_id, message_ids } : { contact_id, conversation_id, contact, message_ids };
+  return contact === undefined
+    ? { contact_id, conversation_id, message_ids }
+    : { contact_id, conversation_id, contact, message_ids };
 }
 
 /** A string WhatsApp sent, unless it is empty or `null` (both mean "not given" in real traffic). */

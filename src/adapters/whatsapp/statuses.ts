@@ -18,18 +18,27 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
   const person =
     group === undefined
       ? scope.person({ userId: status.recipient_user_id, waId: status.recipient_id })
-      : scope.person({ userId: status.recipient_participant_user_id, waId: status.recipient_participant_id ?? group }, group);
+      : scope.person(
+          { userId: status.recipient_participant_user_id, waId: status.recipient_participant_id ?? group },
+          group,
+        );
   if (person === undefined) {
     scope.report(kind, status, key, "whatsapp status names no recipient");
     return;
   }
-  const { m } = scope.item({ kind, value: status, key, rawId: key, messageId: status.id, timestamp: status.timestamp }, person);
+  const { m } = scope.item(
+    { kind, value: status, key, rawId: key, messageId: status.id, timestamp: status.timestamp },
+    person,
+  );
   const message = scope.b.messageId(status.id);
   const messageIds = [message];
   switch (status.status) {
     case "sent":
       // a status says nothing about the content, so the message is only its id and direction
-      m.emit("messaging.message.sent", dataWithMessage(person.data, { id: message, type: "unknown" as const, direction: "outbound" as const }));
+      m.emit(
+        "messaging.message.sent",
+        dataWithMessage(person.data, { id: message, type: "unknown" as const, direction: "outbound" as const }),
+      );
       return;
     case "delivered":
       m.emit("messaging.message.delivered", dataWithMessageIds(person.data, messageIds));
@@ -39,7 +48,10 @@ export function mapStatus(scope: Scope, status: WaStatus): void {
       m.emit("messaging.message.read", dataWithMessageIds(person.data, messageIds));
       return;
     case "failed":
-      m.emit("messaging.message.failed", withFields(person.data, { message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") }));
+      m.emit(
+        "messaging.message.failed",
+        withFields(person.data, { message_ids: messageIds, error: errorInfo(status.errors?.[0], "message failed") }),
+      );
       return;
     default:
       // legacy `deleted`/`warning` and anything new: reported, not guessed

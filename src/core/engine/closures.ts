@@ -1,5 +1,18 @@
 import { isPlainObject } from "../objects";
-import { allOf, checksOf, defOf, noChecks, numberCheck, objectKind, REJECTED, stringCheck, Unsupported, type CheckDef, type CompiledParse, type Def } from "./zod-def";
+import {
+  allOf,
+  checksOf,
+  defOf,
+  noChecks,
+  numberCheck,
+  objectKind,
+  REJECTED,
+  stringCheck,
+  Unsupported,
+  type CheckDef,
+  type CompiledParse,
+  type Def,
+} from "./zod-def";
 
 /** The closure back end: the same rules as the generator (codegen.ts), for runtimes that forbid `new Function`. */
 export function compile(schema: unknown): CompiledParse {
@@ -73,7 +86,8 @@ export function compile(schema: unknown): CompiledParse {
     case "record": {
       noChecks(def);
       const keyDef = defOf(def["keyType"]);
-      if (keyDef.type !== "string" || (keyDef.checks ?? []).length > 0 || keyDef["check"] !== undefined) throw new Unsupported("record key");
+      if (keyDef.type !== "string" || (keyDef.checks ?? []).length > 0 || keyDef["check"] !== undefined)
+        throw new Unsupported("record key");
       const valueParse = compile(def["valueType"]);
       return (value) => {
         if (!isPlainObject(value)) return REJECTED;
@@ -108,7 +122,11 @@ export function compile(schema: unknown): CompiledParse {
  */
 function compileObject(def: Def): CompiledParse {
   const { loose, shape } = objectKind(def);
-  const fields = Object.entries(shape).map(([key, field]) => ({ key, parse: compile(field), required: defOf(field).type !== "optional" }));
+  const fields = Object.entries(shape).map(([key, field]) => ({
+    key,
+    parse: compile(field),
+    required: defOf(field).type !== "optional",
+  }));
   const indexOf = new Map(fields.map((field, index) => [field.key, index]));
   const required = fields.filter((field) => field.required).length;
   // walks the keys the value has (an envelope sets a few of its many optional fields), not the whole shape

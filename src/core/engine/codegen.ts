@@ -1,6 +1,17 @@
 import type { z } from "zod";
 import { isPlainObject } from "../objects";
-import { checksOf, defOf, noChecks, objectKind, REJECTED, regexOf, Unsupported, type CheckDef, type CompiledParse, type Def } from "./zod-def";
+import {
+  checksOf,
+  defOf,
+  noChecks,
+  objectKind,
+  REJECTED,
+  regexOf,
+  Unsupported,
+  type CheckDef,
+  type CompiledParse,
+  type Def,
+} from "./zod-def";
 
 /*
  * The code generator. It accepts the constructs `compile` accepts (but object keys that `Object.prototype` has,
@@ -42,7 +53,9 @@ class Generator {
     const names = this.constants.map((_, index) => `c${index}`);
     const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
     const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
-    const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (...args: unknown[]) => CompiledParse;
+    const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (
+      ...args: unknown[]
+    ) => CompiledParse;
     return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
   }
 
@@ -95,7 +108,8 @@ class Generator {
         if (typeof check.maximum !== "number") throw new Unsupported("max_length");
         return `${x}.length > ${this.bound(check.maximum)}`;
       case "string_format":
-        if (check.format !== "regex" && check.format !== "datetime") throw new Unsupported(`format ${String(check.format)}`);
+        if (check.format !== "regex" && check.format !== "datetime")
+          throw new Unsupported(`format ${String(check.format)}`);
         return this.notMatching(regexOf(check), x);
       default:
         throw new Unsupported(`string check ${check.check}`);
@@ -132,7 +146,11 @@ class Generator {
       case "number": {
         if (def["check"] !== undefined) throw new Unsupported("number schema with its own check");
         // zod 4 numbers reject NaN and ±Infinity
-        return reject([`typeof ${x} !== "number"`, `!Number.isFinite(${x})`, ...checksOf(def).map((check) => this.numberTest(check, x))]);
+        return reject([
+          `typeof ${x} !== "number"`,
+          `!Number.isFinite(${x})`,
+          ...checksOf(def).map((check) => this.numberTest(check, x)),
+        ]);
       }
       case "boolean":
         noChecks(def);
@@ -174,7 +192,10 @@ class Generator {
           return parsed.success ? parsed.data : REJECTED;
         });
         const out = this.name("y");
-        return { code: `let ${out} = ${inner}(${x});\nif (${out} === R) ${out} = ${caught}(${x});\nif (${out} === R) return R;\n`, out };
+        return {
+          code: `let ${out} = ${inner}(${x});\nif (${out} === R) ${out} = ${caught}(${x});\nif (${out} === R) return R;\n`,
+          out,
+        };
       }
       case "object":
       case "array":
@@ -219,7 +240,8 @@ class Generator {
       case "record": {
         noChecks(def);
         const keyDef = defOf(def["keyType"]);
-        if (keyDef.type !== "string" || (keyDef.checks ?? []).length > 0 || keyDef["check"] !== undefined) throw new Unsupported("record key");
+        if (keyDef.type !== "string" || (keyDef.checks ?? []).length > 0 || keyDef["check"] !== undefined)
+          throw new Unsupported("record key");
         const item = this.emit(def["valueType"], "x");
         // as the closures do: own keys, an own `__proto__` left to zod
         body =
@@ -251,7 +273,8 @@ class Generator {
     for (const key of keys) {
       // a key the prototype has (`toString`) is `in` every object, `__proto__` is special to zod, an integer-like
       // key is enumerated out of insertion order: none is in our schemas, and such a schema is left to zod
-      if (key in Object.prototype || key === "__proto__" || INTEGER_LIKE.test(key)) throw new Unsupported(`object key ${key}`);
+      if (key in Object.prototype || key === "__proto__" || INTEGER_LIKE.test(key))
+        throw new Unsupported(`object key ${key}`);
     }
     const reuse = this.reuse;
     let code = PLAIN_OBJECT_GUARD;
@@ -300,10 +323,15 @@ class Generator {
     const literalFields = leading === -1 ? fields : fields.slice(0, leading);
     code += `const o = {${literalFields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
     for (const field of fields.slice(literalFields.length)) {
-      code += field.optional ? `if (${field.present}) o[${quoted(field.key)}] = ${field.out};\n` : `o[${quoted(field.key)}] = ${field.out};\n`;
+      code += field.optional
+        ? `if (${field.present}) o[${quoted(field.key)}] = ${field.out};\n`
+        : `o[${quoted(field.key)}] = ${field.out};\n`;
     }
     if (loose) {
-      const skip = keys.length === 0 ? "" : `switch (k) {\n${keys.map((key) => `case ${quoted(key)}:`).join("\n")}\ncontinue;\n}\n`;
+      const skip =
+        keys.length === 0
+          ? ""
+          : `switch (k) {\n${keys.map((key) => `case ${quoted(key)}:`).join("\n")}\ncontinue;\n}\n`;
       code += `if (extra) {\nfor (const k in v) {\n${skip}o[k] = v[k];\n}\n}\n`;
     }
     return `${code}return o;\n`;

@@ -26,25 +26,127 @@ const DIGIT = Array.from(CROCKFORD, (digit) => digit.charCodeAt(0));
  * give a rope that the envelope's id check flattens again.
  */
 function encodeId(prefix: string, digest: string): string {
-  const b0 = digest.charCodeAt(0), b1 = digest.charCodeAt(1), b2 = digest.charCodeAt(2), b3 = digest.charCodeAt(3);
-  const b4 = digest.charCodeAt(4), b5 = digest.charCodeAt(5), b6 = digest.charCodeAt(6), b7 = digest.charCodeAt(7);
-  const b8 = digest.charCodeAt(8), b9 = digest.charCodeAt(9), b10 = digest.charCodeAt(10), b11 = digest.charCodeAt(11);
+  const b0 = digest.charCodeAt(0),
+    b1 = digest.charCodeAt(1),
+    b2 = digest.charCodeAt(2),
+    b3 = digest.charCodeAt(3);
+  const b4 = digest.charCodeAt(4),
+    b5 = digest.charCodeAt(5),
+    b6 = digest.charCodeAt(6),
+    b7 = digest.charCodeAt(7);
+  const b8 = digest.charCodeAt(8),
+    b9 = digest.charCodeAt(9),
+    b10 = digest.charCodeAt(10),
+    b11 = digest.charCodeAt(11);
   const b12 = digest.charCodeAt(12);
   const d = DIGIT;
-  const d0 = d[b0 >>> 3]!, d1 = d[((b0 & 7) << 2) | (b1 >>> 6)]!, d2 = d[(b1 >>> 1) & 31]!, d3 = d[((b1 & 1) << 4) | (b2 >>> 4)]!;
-  const d4 = d[((b2 & 15) << 1) | (b3 >>> 7)]!, d5 = d[(b3 >>> 2) & 31]!, d6 = d[((b3 & 3) << 3) | (b4 >>> 5)]!, d7 = d[b4 & 31]!;
-  const d8 = d[b5 >>> 3]!, d9 = d[((b5 & 7) << 2) | (b6 >>> 6)]!, d10 = d[(b6 >>> 1) & 31]!, d11 = d[((b6 & 1) << 4) | (b7 >>> 4)]!;
-  const d12 = d[((b7 & 15) << 1) | (b8 >>> 7)]!, d13 = d[(b8 >>> 2) & 31]!, d14 = d[((b8 & 3) << 3) | (b9 >>> 5)]!, d15 = d[b9 & 31]!;
-  const d16 = d[b10 >>> 3]!, d17 = d[((b10 & 7) << 2) | (b11 >>> 6)]!, d18 = d[(b11 >>> 1) & 31]!, d19 = d[((b11 & 1) << 4) | (b12 >>> 4)]!;
+  const d0 = d[b0 >>> 3]!,
+    d1 = d[((b0 & 7) << 2) | (b1 >>> 6)]!,
+    d2 = d[(b1 >>> 1) & 31]!,
+    d3 = d[((b1 & 1) << 4) | (b2 >>> 4)]!;
+  const d4 = d[((b2 & 15) << 1) | (b3 >>> 7)]!,
+    d5 = d[(b3 >>> 2) & 31]!,
+    d6 = d[((b3 & 3) << 3) | (b4 >>> 5)]!,
+    d7 = d[b4 & 31]!;
+  const d8 = d[b5 >>> 3]!,
+    d9 = d[((b5 & 7) << 2) | (b6 >>> 6)]!,
+    d10 = d[(b6 >>> 1) & 31]!,
+    d11 = d[((b6 & 1) << 4) | (b7 >>> 4)]!;
+  const d12 = d[((b7 & 15) << 1) | (b8 >>> 7)]!,
+    d13 = d[(b8 >>> 2) & 31]!,
+    d14 = d[((b8 & 3) << 3) | (b9 >>> 5)]!,
+    d15 = d[b9 & 31]!;
+  const d16 = d[b10 >>> 3]!,
+    d17 = d[((b10 & 7) << 2) | (b11 >>> 6)]!,
+    d18 = d[(b11 >>> 1) & 31]!,
+    d19 = d[((b11 & 1) << 4) | (b12 >>> 4)]!;
   switch (prefix.length) {
     case 3:
-      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(
+        prefix.charCodeAt(0),
+        prefix.charCodeAt(1),
+        prefix.charCodeAt(2),
+        d0,
+        d1,
+        d2,
+        d3,
+        d4,
+        d5,
+        d6,
+        d7,
+        d8,
+        d9,
+        d10,
+        d11,
+        d12,
+        d13,
+        d14,
+        d15,
+        d16,
+        d17,
+        d18,
+        d19,
+      );
     case 4:
-      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), prefix.charCodeAt(3), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(
+        prefix.charCodeAt(0),
+        prefix.charCodeAt(1),
+        prefix.charCodeAt(2),
+        prefix.charCodeAt(3),
+        d0,
+        d1,
+        d2,
+        d3,
+        d4,
+        d5,
+        d6,
+        d7,
+        d8,
+        d9,
+        d10,
+        d11,
+        d12,
+        d13,
+        d14,
+        d15,
+        d16,
+        d17,
+        d18,
+        d19,
+      );
     case 5:
-      return String.fromCharCode(prefix.charCodeAt(0), prefix.charCodeAt(1), prefix.charCodeAt(2), prefix.charCodeAt(3), prefix.charCodeAt(4), d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return String.fromCharCode(
+        prefix.charCodeAt(0),
+        prefix.charCodeAt(1),
+        prefix.charCodeAt(2),
+        prefix.charCodeAt(3),
+        prefix.charCodeAt(4),
+        d0,
+        d1,
+        d2,
+        d3,
+        d4,
+        d5,
+        d6,
+        d7,
+        d8,
+        d9,
+        d10,
+        d11,
+        d12,
+        d13,
+        d14,
+        d15,
+        d16,
+        d17,
+        d18,
+        d19,
+      );
     default:
-      return prefix + String.fromCharCode(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19);
+      return (
+        prefix +
+        String.fromCharCode(d0, d1, d2, d3, d4, d5, d6, d7, d8, d9, d10, d11, d12, d13, d14, d15, d16, d17, d18, d19)
+      );
   }
 }
 

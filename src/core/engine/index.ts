@@ -8,7 +8,16 @@
 export { compileParse, parseWith, type CompileOptions } from "./parse";
 export { REJECTED, type CompiledParse } from "./zod-def";
 export { hmacKey, sha256Latin1 } from "./digest";
-export { contactId, conversationId, eventId, hashId, ID_BODY_PATTERN, ID_PREFIXES, messageId, type IdKind } from "./ids";
+export {
+  contactId,
+  conversationId,
+  eventId,
+  hashId,
+  ID_BODY_PATTERN,
+  ID_PREFIXES,
+  messageId,
+  type IdKind,
+} from "./ids";
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp, nowIso, platformTime } from "./time";
 export { checkSecretsOnce } from "./secrets-cache";
 export { BuiltResult, type EmittedEnvelopes } from "./built-result";

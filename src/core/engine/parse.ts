@@ -36,7 +36,11 @@ function canGenerate(): boolean {
 }
 
 /** The compiled parser of a schema, or `undefined` when the schema uses anything the compiler does not know. */
-export function compileParse(schema: z.ZodType, explain?: (reason: string) => void, options: CompileOptions = {}): CompiledParse | undefined {
+export function compileParse(
+  schema: z.ZodType,
+  explain?: (reason: string) => void,
+  options: CompileOptions = {},
+): CompiledParse | undefined {
   try {
     if (options.codegen ?? canGenerate()) return generate(schema, options.reuseInput === true);
     return compile(schema);

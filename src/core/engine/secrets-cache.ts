@@ -35,7 +35,8 @@ const SNAPSHOT_DEPTH = 8;
 export function checkSecretsOnce<Secrets>(adapter: PlatformAdapter<unknown, Secrets>, secrets: unknown): Secrets {
   if (typeof secrets !== "object" || secrets === null) return checkSecrets(adapter, secrets);
   const known = checkedSecrets.get(secrets);
-  if (known !== undefined && known.adapter === adapter && sameData(secrets, known.snapshot, 0)) return known.checked as Secrets;
+  if (known !== undefined && known.adapter === adapter && sameData(secrets, known.snapshot, 0))
+    return known.checked as Secrets;
   // the copy is taken before zod reads the object, so what was checked is never newer than what is compared
   const snapshot = snapshotOf(secrets, 0);
   const checked = checkSecrets(adapter, secrets);
@@ -46,7 +47,8 @@ export function checkSecretsOnce<Secrets>(adapter: PlatformAdapter<unknown, Secr
 
 /** A copy of plain data, or `undefined` when the value holds anything else (or nests deeper than the bound). */
 function snapshotOf(value: unknown, depth: number): Snapshot | undefined {
-  if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return value;
   if (typeof value !== "object" || depth >= SNAPSHOT_DEPTH) return undefined;
   if (Array.isArray(value)) {
     const copy: Snapshot[] = [];
@@ -78,7 +80,8 @@ function sameData(value: unknown, snapshot: Snapshot, depth: number): boolean {
   if (typeof value !== "object" || value === null || depth >= SNAPSHOT_DEPTH) return false;
   if (Array.isArray(snapshot)) {
     if (!Array.isArray(value) || value.length !== snapshot.length) return false;
-    for (let index = 0; index < snapshot.length; index++) if (!sameData(value[index], snapshot[index]!, depth + 1)) return false;
+    for (let index = 0; index < snapshot.length; index++)
+      if (!sameData(value[index], snapshot[index]!, depth + 1)) return false;
     return true;
   }
   if (Array.isArray(value) || !isPlainObject(value) || !(snapshot instanceof ObjectSnapshot)) return false;

@@ -67,7 +67,8 @@ export function stringCheck(check: CheckDef): (value: string) => boolean {
       return (value) => value.length <= maximum;
     }
     case "string_format": {
-      if (check.format !== "regex" && check.format !== "datetime") throw new Unsupported(`format ${String(check.format)}`);
+      if (check.format !== "regex" && check.format !== "datetime")
+        throw new Unsupported(`format ${String(check.format)}`);
       const pattern = regexOf(check);
       return (value) => pattern.test(value);
     }

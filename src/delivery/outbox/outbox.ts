@@ -114,7 +114,9 @@ export class Outbox {
       const Sqlite = require("better-sqlite3") as typeof BetterSqlite3;
       db = new Sqlite(options.path, { timeout: 0 });
     } catch (error) {
-      throw new SinkUnavailableError(options.owner, `cannot open its outbox ${options.path}: ${messageOf(error)}`, { cause: error });
+      throw new SinkUnavailableError(options.owner, `cannot open its outbox ${options.path}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     try {
       db.pragma("locking_mode = EXCLUSIVE");
@@ -139,7 +141,9 @@ export class Outbox {
       const busy = /locked|busy/i.test(messageOf(error));
       throw new SinkUnavailableError(
         options.owner,
-        busy ? `its outbox ${options.path} is in use by another process (one serve per data_dir)` : `cannot open its outbox ${options.path}: ${messageOf(error)}`,
+        busy
+          ? `its outbox ${options.path} is in use by another process (one serve per data_dir)`
+          : `cannot open its outbox ${options.path}: ${messageOf(error)}`,
         { cause: error },
       );
     }
@@ -150,10 +154,14 @@ export class Outbox {
     this.forget = db.prepare("DELETE FROM entries WHERE seq = ?");
     this.remember = db.prepare("INSERT OR REPLACE INTO delivered (id, at) VALUES (?, ?)");
     this.progress = db.prepare("UPDATE entries SET attempts = ?, next_at = ?, last_error = ? WHERE seq = ?");
-    this.page = db.prepare("SELECT seq, id, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError, payload FROM entries WHERE seq > ? ORDER BY seq LIMIT ?");
+    this.page = db.prepare(
+      "SELECT seq, id, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError, payload FROM entries WHERE seq > ? ORDER BY seq LIMIT ?",
+    );
     this.oldest = db.prepare("SELECT created_at AS createdAt FROM entries ORDER BY seq LIMIT 1");
     this.prune = db.prepare("DELETE FROM delivered WHERE rowid <= (SELECT MAX(rowid) FROM delivered) - ?");
-    const totals = db.prepare("SELECT COUNT(*) AS depth, COALESCE(SUM(LENGTH(CAST(payload AS BLOB))), 0) AS bytes FROM entries").get() as { depth: number; bytes: number };
+    const totals = db
+      .prepare("SELECT COUNT(*) AS depth, COALESCE(SUM(LENGTH(CAST(payload AS BLOB))), 0) AS bytes FROM entries")
+      .get() as { depth: number; bytes: number };
     this.depthCount = totals.depth;
     this.committedBytes = totals.bytes;
   }
@@ -198,7 +206,10 @@ export class Outbox {
     if (held + bytes > this.options.maxBytes) {
       this.lastRefusedBytes = bytes;
       return Promise.reject(
-        new SinkUnavailableError(this.options.owner, `outbox full (${held} of ${this.options.maxBytes} bytes held by ${this.depthCount - this.markedEntries} undelivered entries)`),
+        new SinkUnavailableError(
+          this.options.owner,
+          `outbox full (${held} of ${this.options.maxBytes} bytes held by ${this.depthCount - this.markedEntries} undelivered entries)`,
+        ),
       );
     }
     killPoint("before-outbox-write");
@@ -307,7 +318,8 @@ export class Outbox {
             }
           }
         }
-        for (const entry of retries.values()) this.progress.run(entry.attempts, entry.nextAt, entry.lastError, entry.seq);
+        for (const entry of retries.values())
+          this.progress.run(entry.attempts, entry.nextAt, entry.lastError, entry.seq);
         for (const entry of dones) {
           this.forget.run(entry.seq);
           this.remember.run(entry.id, now);
@@ -325,7 +337,11 @@ export class Outbox {
       })();
     } catch (error) {
       for (const waiter of waiters) this.pendingBytes -= waiter.bytes;
-      const failure = new SinkUnavailableError(this.options.owner, `cannot write its outbox ${this.options.path}: ${messageOf(error)}`, { cause: error });
+      const failure = new SinkUnavailableError(
+        this.options.owner,
+        `cannot write its outbox ${this.options.path}: ${messageOf(error)}`,
+        { cause: error },
+      );
       for (const waiter of waiters) waiter.reject(failure);
       // progress marks are retried with the next commit; losing them only means a delivery is repeated
       this.doneMarks.push(...dones);

@@ -15,7 +15,10 @@ export class SinkUnavailableError extends ConvoticError {
 export class SinkBackpressureError extends ConvoticError {
   override readonly name = "SinkBackpressureError";
   constructor(sink: string, buffered: number, limit: number) {
-    super(`sink ${sink} holds ${buffered} unwritten bytes (limit ${limit}): its reader is not reading`, { code: "sink_backpressure", status: 503 });
+    super(`sink ${sink} holds ${buffered} unwritten bytes (limit ${limit}): its reader is not reading`, {
+      code: "sink_backpressure",
+      status: 503,
+    });
   }
 }
 

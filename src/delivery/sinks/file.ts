@@ -85,7 +85,10 @@ export class FileSink implements Sink {
     if (this.closed) return Promise.reject(new SinkUnavailableError(this.name, "closed"));
     const lines: Line[] = [];
     this.renderer.each(batch.events, (rendered, event) =>
-      lines.push({ key: this.config.format === "thread" ? deliveryId(event.id, this.name) : event.id, text: rendered.body + "\n" }),
+      lines.push({
+        key: this.config.format === "thread" ? deliveryId(event.id, this.name) : event.id,
+        text: rendered.body + "\n",
+      }),
     );
     if (lines.length === 0) return Promise.resolve();
     const done = this.tail.then(async () => {
@@ -104,14 +107,19 @@ export class FileSink implements Sink {
     });
     this.tail = done.catch(() => undefined);
     return done.catch((error: unknown) => {
-      throw new SinkUnavailableError(this.name, `cannot append to ${this.config.path}: ${messageOf(error)}`, { cause: error });
+      throw new SinkUnavailableError(this.name, `cannot append to ${this.config.path}: ${messageOf(error)}`, {
+        cause: error,
+      });
     });
   }
 
   async close(signal: AbortSignal): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    await Promise.race([this.tail, new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }))]);
+    await Promise.race([
+      this.tail,
+      new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true })),
+    ]);
     if (this.handle === undefined) return;
     const handle = await this.handle;
     if (this.dirty) await handle.sync();

@@ -51,7 +51,9 @@ export async function ensureStream(manager: Manager, config: StreamSettings): Pr
     current.num_replicas !== wanted.num_replicas;
   if (current.retention !== wanted.retention || current.storage !== wanted.storage) {
     // JetStream cannot change these on a live stream: say so rather than publish under settings the config denies
-    throw new ConfigError(`stream ${stream.name} exists with another retention or storage; change it with the nats CLI or rename the stream`);
+    throw new ConfigError(
+      `stream ${stream.name} exists with another retention or storage; change it with the nats CLI or rename the stream`,
+    );
   }
   if (differs) await manager.streams.update(stream.name, { ...wanted });
 }
@@ -62,7 +64,10 @@ export function isStreamNotFound(error: unknown): boolean {
 
 /** The client's name for a request nobody answered (503 no responders): it says "jetstream is not enabled". */
 function isNoResponders(error: unknown): boolean {
-  return (error instanceof Error && error.name === "JetStreamNotEnabled") || /no responders|not enabled/i.test(messageOf(error));
+  return (
+    (error instanceof Error && error.name === "JetStreamNotEnabled") ||
+    /no responders|not enabled/i.test(messageOf(error))
+  );
 }
 
 function isTimeout(error: unknown): boolean {
@@ -83,22 +88,38 @@ export interface Diagnosis {
  * a server without JetStream: one stream-info request tells them apart.
  * https://docs.nats.io/reference/reference-protocols/nats_api_reference#error-handling
  */
-export async function diagnosePublish(manager: Manager, config: StreamSettings, error: unknown, timeoutMs: number): Promise<Diagnosis> {
+export async function diagnosePublish(
+  manager: Manager,
+  config: StreamSettings,
+  error: unknown,
+  timeoutMs: number,
+): Promise<Diagnosis> {
   const name = config.stream.name;
-  if (isTimeout(error)) return { problem: `stream ${name} did not acknowledge a publish within ${timeoutMs} ms`, missing: false };
-  if (!isNoResponders(error)) return { problem: `publish to stream ${name} failed: ${messageOf(error)}`, missing: false };
+  if (isTimeout(error))
+    return { problem: `stream ${name} did not acknowledge a publish within ${timeoutMs} ms`, missing: false };
+  if (!isNoResponders(error))
+    return { problem: `publish to stream ${name} failed: ${messageOf(error)}`, missing: false };
   try {
     const info = await manager.streams.info(name);
-    if (info.cluster !== undefined && info.cluster.leader === undefined) return { problem: `stream ${name} has no leader`, missing: false };
-    return { problem: `stream ${name} has no leader or does not listen on the published subject (nobody answered the publish)`, missing: false };
+    if (info.cluster !== undefined && info.cluster.leader === undefined)
+      return { problem: `stream ${name} has no leader`, missing: false };
+    return {
+      problem: `stream ${name} has no leader or does not listen on the published subject (nobody answered the publish)`,
+      missing: false,
+    };
   } catch (infoError) {
     if (isStreamNotFound(infoError)) {
       return config.stream.manage
         ? { problem: `stream ${name} not found; re-creating`, missing: true }
         : { problem: `stream ${name} not found (manage: false: create it with the nats CLI)`, missing: false };
     }
-    if (isNoResponders(infoError)) return { problem: "JetStream not enabled on the server, or its cluster has no meta leader", missing: false };
-    if (isTimeout(infoError)) return { problem: `stream ${name} has no leader (stream info unanswered within ${timeoutMs} ms)`, missing: false };
+    if (isNoResponders(infoError))
+      return { problem: "JetStream not enabled on the server, or its cluster has no meta leader", missing: false };
+    if (isTimeout(infoError))
+      return {
+        problem: `stream ${name} has no leader (stream info unanswered within ${timeoutMs} ms)`,
+        missing: false,
+      };
     return { problem: `stream ${name}: ${messageOf(infoError)}`, missing: false };
   }
 }

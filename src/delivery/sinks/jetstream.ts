@@ -41,9 +41,13 @@ export const JetStreamStreamConfig = z.strictObject({
 });
 
 /** A server URL without credentials: they would be written wherever the URL is (errors, logs). */
-const NatsServer = z.string().min(1).refine((url) => !hasCredentials(url), {
-  message: 'credentials in the URL are refused (they would be written to logs); use "token": "${NATS_TOKEN}" or "user" and "password": "${NATS_PASSWORD}"',
-});
+const NatsServer = z
+  .string()
+  .min(1)
+  .refine((url) => !hasCredentials(url), {
+    message:
+      'credentials in the URL are refused (they would be written to logs); use "token": "${NATS_TOKEN}" or "user" and "password": "${NATS_PASSWORD}"',
+  });
 
 export const JetStreamSinkConfig = z.strictObject({
   kind: z.literal("jetstream"),
@@ -125,9 +129,19 @@ export class JetStreamSink implements Sink {
   }
 
   /** the parsed settings (timeouts in ms), for start-up warnings */
-  get settings(): { readonly publishTimeoutMs: number; readonly connectTimeoutMs: number; readonly storage: "file" | "memory"; readonly manage: boolean } {
+  get settings(): {
+    readonly publishTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+    readonly storage: "file" | "memory";
+    readonly manage: boolean;
+  } {
     const { publish_timeout, connect_timeout, stream } = this.config;
-    return { publishTimeoutMs: publish_timeout, connectTimeoutMs: connect_timeout, storage: stream.storage, manage: stream.manage };
+    return {
+      publishTimeoutMs: publish_timeout,
+      connectTimeoutMs: connect_timeout,
+      storage: stream.storage,
+      manage: stream.manage,
+    };
   }
 
   subjectFor(workspaceId: string, type: string): string {
@@ -142,9 +156,14 @@ export class JetStreamSink implements Sink {
       return keep;
     });
     if (events.length === 0) return;
-    const { connection } = await this.connect().catch((error: unknown) => this.fail(messageOf(error).replace(`sink ${this.name}: `, ""), error));
+    const { connection } = await this.connect().catch((error: unknown) =>
+      this.fail(messageOf(error).replace(`sink ${this.name}: `, ""), error),
+    );
     signal.throwIfAborted();
-    if (this.missing) await this.heal(connection).catch((error: unknown) => this.fail(`stream ${this.stream} not found; re-creating: ${messageOf(error)}`, error));
+    if (this.missing)
+      await this.heal(connection).catch((error: unknown) =>
+        this.fail(`stream ${this.stream} not found; re-creating: ${messageOf(error)}`, error),
+      );
     const js = connection.jetstream;
     try {
       const acks = await Promise.all(
@@ -199,7 +218,10 @@ export class JetStreamSink implements Sink {
   private diagnose(connection: NatsConnectionLike, error: unknown): Promise<Diagnosis> {
     const now = Date.now();
     if (this.diagnosis === undefined || now - this.diagnosis.at > DIAGNOSIS_REUSE_MS) {
-      this.diagnosis = { at: now, pending: diagnosePublish(connection.manager, this.config, error, this.config.publish_timeout) };
+      this.diagnosis = {
+        at: now,
+        pending: diagnosePublish(connection.manager, this.config, error, this.config.publish_timeout),
+      };
     }
     return this.diagnosis.pending;
   }
@@ -286,10 +308,15 @@ export class JetStreamSink implements Sink {
     try {
       const manager = await nats.jetstream.jetstreamManager(nc, { timeout: this.config.publish_timeout });
       if (this.config.stream.manage) await ensureStream(manager, this.config);
-      return { nats, connection: { nc, manager, jetstream: nats.jetstream.jetstream(nc, { timeout: this.config.publish_timeout }) } };
+      return {
+        nats,
+        connection: { nc, manager, jetstream: nats.jetstream.jetstream(nc, { timeout: this.config.publish_timeout }) },
+      };
     } catch (error) {
       await nc.close().catch(() => undefined);
-      throw new SinkUnavailableError(this.name, `stream ${this.config.stream.name}: ${messageOf(error)}`, { cause: error });
+      throw new SinkUnavailableError(this.name, `stream ${this.config.stream.name}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -25,7 +25,9 @@ export function loadNats(what: string): NatsModules {
       jetstream: require("@nats-io/jetstream") as NatsModules["jetstream"],
     };
   } catch (error) {
-    throw new ConfigError(`${what} needs the NATS client packages (npm install @nats-io/transport-node @nats-io/jetstream): ${messageOf(error)}`);
+    throw new ConfigError(
+      `${what} needs the NATS client packages (npm install @nats-io/transport-node @nats-io/jetstream): ${messageOf(error)}`,
+    );
   }
 }
 

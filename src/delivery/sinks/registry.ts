@@ -16,7 +16,9 @@ export const SINKS = {
   file: fileSink,
   webhook: webhookSink,
   jetstream: jetstreamSink,
-} as const satisfies { readonly [Kind in string]: SinkDefinition<SinkConfigSchema & z.ZodObject<{ kind: z.ZodLiteral<Kind> }>> };
+} as const satisfies {
+  readonly [Kind in string]: SinkDefinition<SinkConfigSchema & z.ZodObject<{ kind: z.ZodLiteral<Kind> }>>;
+};
 
 export type SinkKind = keyof typeof SINKS;
 type SinkSchema = (typeof SINKS)[SinkKind]["config"];
@@ -43,7 +45,8 @@ export const SinksConfig = z.array(SinkConfig).superRefine((sinks, context) => {
   const seen = new Set<string>();
   sinks.forEach((sink, index) => {
     const name = sinkNameOf(sink);
-    if (seen.has(name)) context.addIssue({ code: "custom", path: [index, "name"], message: `duplicate sink name "${name}"` });
+    if (seen.has(name))
+      context.addIssue({ code: "custom", path: [index, "name"], message: `duplicate sink name "${name}"` });
     seen.add(name);
   });
 });
@@ -51,6 +54,7 @@ export const SinksConfig = z.array(SinkConfig).superRefine((sinks, context) => {
 /** Builds one sink from its (already env-resolved) config; throws `ConfigError` naming the field, never a secret. */
 export function createSink(config: SinkConfig, environment: SinkEnvironment = {}): Sink {
   const definition = definitionOf(config);
-  if (definition === undefined) throw new ConfigError(`unknown sink kind "${String((config as { kind?: unknown }).kind)}"`);
+  if (definition === undefined)
+    throw new ConfigError(`unknown sink kind "${String((config as { kind?: unknown }).kind)}"`);
   return definition.create(config, environment);
 }

@@ -39,6 +39,11 @@ export function backoffMs(retry: number, policy: BackoffPolicy, random: () => nu
 
 export function outcomeOf(status: number, retryAfter: number | undefined): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: "delivered", status };
-  if (isRetryableStatus(status)) return { kind: "retry", reason: `HTTP ${status}`, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
+  if (isRetryableStatus(status))
+    return {
+      kind: "retry",
+      reason: `HTTP ${status}`,
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+    };
   return { kind: "refused", reason: `HTTP ${status} (not retried)` };
 }

@@ -30,7 +30,12 @@ export function signatureHeader(id: string, timestampSeconds: number, body: stri
 }
 
 /** The three Standard Webhooks headers of one attempt. */
-export function standardWebhookHeaders(id: string, timestampSeconds: number, body: string, keys: readonly Buffer[]): Record<string, string> {
+export function standardWebhookHeaders(
+  id: string,
+  timestampSeconds: number,
+  body: string,
+  keys: readonly Buffer[],
+): Record<string, string> {
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestampSeconds),

@@ -89,10 +89,16 @@ export class StdoutSink implements Sink {
     this.pending = "";
     this.flushed = undefined;
     // not `usable()`: these batches were taken within the bound, only a dead stream refuses them now
-    const dead = this.broken ?? (this.stream.destroyed || this.stream.writableEnded ? new SinkClosedError(this.name, new Error("the stream is closed")) : undefined);
+    const dead =
+      this.broken ??
+      (this.stream.destroyed || this.stream.writableEnded
+        ? new SinkClosedError(this.name, new Error("the stream is closed"))
+        : undefined);
     if (dead !== undefined) return reject(dead);
     try {
-      this.stream.write(text, (error) => (error ? reject(this.broken ?? new SinkClosedError(this.name, error)) : resolve()));
+      this.stream.write(text, (error) =>
+        error ? reject(this.broken ?? new SinkClosedError(this.name, error)) : resolve(),
+      );
     } catch (error) {
       return reject(new SinkClosedError(this.name, error));
     }
@@ -108,7 +114,11 @@ export class StdoutSink implements Sink {
     this.closed = true;
     // 'drain' fires only after a write that returned false, so the buffer is watched instead
     while (this.broken === undefined && this.buffered > 0) {
-      if (signal.aborted) throw new ConvoticError(`sink ${this.name}: ${this.buffered} bytes were never written`, { code: "sink_not_flushed", status: 500 });
+      if (signal.aborted)
+        throw new ConvoticError(`sink ${this.name}: ${this.buffered} bytes were never written`, {
+          code: "sink_not_flushed",
+          status: 500,
+        });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -117,8 +127,10 @@ export class StdoutSink implements Sink {
   private usable(): ConvoticError | undefined {
     if (this.broken !== undefined) return this.broken;
     if (this.closed) return new SinkUnavailableError(this.name, "closed");
-    if (this.stream.destroyed || this.stream.writableEnded) return new SinkClosedError(this.name, new Error("the stream is closed"));
-    if (this.buffered >= this.maxBufferedBytes) return new SinkBackpressureError(this.name, this.buffered, this.maxBufferedBytes);
+    if (this.stream.destroyed || this.stream.writableEnded)
+      return new SinkClosedError(this.name, new Error("the stream is closed"));
+    if (this.buffered >= this.maxBufferedBytes)
+      return new SinkBackpressureError(this.name, this.buffered, this.maxBufferedBytes);
     return undefined;
   }
 }

@@ -58,7 +58,13 @@ export class DurableQueue implements DeliveryQueue {
   private readonly entries = new Map<Delivery, OutboxEntry>();
 
   constructor(sink: string, dataDir: string, limits: { maxBytes: number; maxAgeMs: number }, now: () => number) {
-    this.outbox = Outbox.open({ path: join(dataDir, "outbox", `${sink}.sqlite`), owner: sink, maxBytes: limits.maxBytes, maxAgeMs: limits.maxAgeMs, now });
+    this.outbox = Outbox.open({
+      path: join(dataDir, "outbox", `${sink}.sqlite`),
+      owner: sink,
+      maxBytes: limits.maxBytes,
+      maxAgeMs: limits.maxAgeMs,
+      now,
+    });
   }
 
   get path(): string {
@@ -72,7 +78,12 @@ export class DurableQueue implements DeliveryQueue {
   add(deliveries: readonly NewDelivery[]): Promise<void> {
     return this.outbox.add(
       deliveries.map((delivery) => {
-        const payload: Payload = { event_id: delivery.eventId, event_type: delivery.eventType, content_type: delivery.contentType, body: delivery.body };
+        const payload: Payload = {
+          event_id: delivery.eventId,
+          event_type: delivery.eventType,
+          content_type: delivery.contentType,
+          body: delivery.body,
+        };
         return { id: delivery.id, payload: JSON.stringify(payload) };
       }),
     );
@@ -195,7 +206,10 @@ export class MemoryQueue implements DeliveryQueue {
 
   stats() {
     const oldest = this.inFlight ?? this.queue[0];
-    return { depth: this.queue.length + (this.inFlight === undefined ? 0 : 1), oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.acceptedAt) };
+    return {
+      depth: this.queue.length + (this.inFlight === undefined ? 0 : 1),
+      oldestAgeMs: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.acceptedAt),
+    };
   }
 
   abandon(): Delivery[] {

@@ -15,15 +15,34 @@ import { secretKey, standardWebhookHeaders, WhsecSecret } from "./standard-webho
 import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
 
 /** Headers a delivery sets itself (Standard Webhooks, body framing) cannot be replaced by `headers`. */
-const OWN_HEADERS = new Set(["content-type", "content-length", "host", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "transfer-encoding", "connection"]);
+const OWN_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "host",
+  "user-agent",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "transfer-encoding",
+  "connection",
+]);
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** printable ASCII only: fetch refuses other values with an error that quotes them, and errors reach dead letters */
-const ExtraHeaders = z.record(z.string(), z.string().min(1).regex(/^[\t\x20-\x7e]*$/, "printable ASCII on one line")).superRefine((headers, context) => {
-  for (const name of Object.keys(headers)) {
-    if (!TOKEN.test(name)) context.addIssue({ code: "custom", path: [name], message: "not an HTTP header name" });
-    else if (OWN_HEADERS.has(name.toLowerCase())) context.addIssue({ code: "custom", path: [name], message: "a header the sink sets itself" });
-  }
-});
+const ExtraHeaders = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .min(1)
+      .regex(/^[\t\x20-\x7e]*$/, "printable ASCII on one line"),
+  )
+  .superRefine((headers, context) => {
+    for (const name of Object.keys(headers)) {
+      if (!TOKEN.test(name)) context.addIssue({ code: "custom", path: [name], message: "not an HTTP header name" });
+      else if (OWN_HEADERS.has(name.toLowerCase()))
+        context.addIssue({ code: "custom", path: [name], message: "a header the sink sets itself" });
+    }
+  });
 
 export const WebhookSinkConfig = z.strictObject({
   kind: z.literal("webhook"),
@@ -31,7 +50,8 @@ export const WebhookSinkConfig = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and -"),
   /** credentials in the URL are refused: they would be written into dead letters; use `headers` */
   url: z.url({ protocol: /^https?$/ }).refine((url) => !hasCredentials(url), {
-    message: 'credentials in the URL are refused (they would be written to dead letters); send them as a header: "headers": { "authorization": "${HOOK_AUTH}" }',
+    message:
+      'credentials in the URL are refused (they would be written to dead letters); send them as a header: "headers": { "authorization": "${HOOK_AUTH}" }',
   }),
   /**
    * extra request headers, e.g. `{ "authorization": "${HOOK_AUTH}" }` (values from environment references): sent
@@ -51,7 +71,11 @@ export const WebhookSinkConfig = z.strictObject({
   /** attempts per delivery, the first included */
   max_attempts: z.number().int().positive().default(8),
   backoff_base_ms: z.number().int().nonnegative().default(1000),
-  backoff_max_ms: z.number().int().positive().default(5 * 60_000),
+  backoff_max_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
   timeout_ms: z.number().int().positive().default(15_000),
   /** the JSON-lines file for deliveries that exhaust their retries (`convotic replay --dead-letter FILE`) */
   dead_letter: z.string().min(1),
@@ -106,7 +130,10 @@ export class WebhookSink implements Sink {
   constructor(input: WebhookSinkConfig, options: WebhookSinkOptions = {}) {
     const parsed = WebhookSinkConfig.safeParse(input);
     // the message names fields, never values: secrets must not reach a log
-    if (!parsed.success) throw new ConfigError(`webhook sink: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new ConfigError(
+        `webhook sink: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+      );
     this.config = parsed.data;
     this.name = parsed.data.name;
     this.keys = parsed.data.secrets.map(secretKey);
@@ -117,8 +144,19 @@ export class WebhookSink implements Sink {
     this.observer = options.observer;
     const { outbox } = parsed.data;
     this.queue = outbox.durable
-      ? new DurableQueue(this.name, resolve(options.dataDir ?? DEFAULT_DATA_DIR), { maxBytes: outbox.max_bytes, maxAgeMs: outbox.max_age }, this.now)
-      : new MemoryQueue(this.name, { size: parsed.data.queue_size, whenFull: parsed.data.when_full }, this.now, () => this.closed, () => this.start());
+      ? new DurableQueue(
+          this.name,
+          resolve(options.dataDir ?? DEFAULT_DATA_DIR),
+          { maxBytes: outbox.max_bytes, maxAgeMs: outbox.max_age },
+          this.now,
+        )
+      : new MemoryQueue(
+          this.name,
+          { size: parsed.data.queue_size, whenFull: parsed.data.when_full },
+          this.now,
+          () => this.closed,
+          () => this.start(),
+        );
     // what a previous run accepted and did not deliver goes out first, in order
     if (this.queue.stats().depth > 0) this.start();
   }
@@ -146,7 +184,8 @@ export class WebhookSink implements Sink {
         : `sink ${this.name}: queue full (${depth}/${this.config.queue_size})`;
     }
     const { oldestAgeMs } = this.queue.stats();
-    if (oldestAgeMs > this.config.outbox.max_age) return `sink ${this.name}: oldest undelivered event is ${Math.round(oldestAgeMs / 1000)} s old (max_age ${this.config.outbox.max_age / 1000} s)`;
+    if (oldestAgeMs > this.config.outbox.max_age)
+      return `sink ${this.name}: oldest undelivered event is ${Math.round(oldestAgeMs / 1000)} s old (max_age ${this.config.outbox.max_age / 1000} s)`;
     return undefined;
   }
 
@@ -154,13 +193,24 @@ export class WebhookSink implements Sink {
     if (this.closed) throw new SinkUnavailableError(this.name, "closed");
     const deliveries: NewDelivery[] = [];
     this.renderer.each(batch.events, (rendered, event) =>
-      deliveries.push({ id: deliveryId(event.id, this.name), eventId: event.id, eventType: event.type, body: rendered.body, contentType: rendered.contentType }),
+      deliveries.push({
+        id: deliveryId(event.id, this.name),
+        eventId: event.id,
+        eventType: event.type,
+        body: rendered.body,
+        contentType: rendered.contentType,
+      }),
     );
     if (deliveries.length === 0) return;
     try {
       await this.queue.add(deliveries, signal);
     } catch (error) {
-      if (error instanceof SinkUnavailableError) this.logger?.warn("sink refused a batch (the platform is answered 503 and redelivers)", { sink: this.name, events: deliveries.length, error: error.message });
+      if (error instanceof SinkUnavailableError)
+        this.logger?.warn("sink refused a batch (the platform is answered 503 and redelivers)", {
+          sink: this.name,
+          events: deliveries.length,
+          error: error.message,
+        });
       throw error;
     }
     this.start();
@@ -240,10 +290,18 @@ export class WebhookSink implements Sink {
       }
       delivery.lastError = outcome.reason;
       if (outcome.kind === "refused" || delivery.attempts >= this.config.max_attempts) {
-        await this.deadLetter([delivery], outcome.kind === "refused" ? undefined : `gave up after ${delivery.attempts} attempt(s)`);
+        await this.deadLetter(
+          [delivery],
+          outcome.kind === "refused" ? undefined : `gave up after ${delivery.attempts} attempt(s)`,
+        );
         return true;
       }
-      const backoff = backoffMs(delivery.attempts, policy, this.random, outcome.kind === "retry" ? outcome.retryAfterMs : undefined);
+      const backoff = backoffMs(
+        delivery.attempts,
+        policy,
+        this.random,
+        outcome.kind === "retry" ? outcome.retryAfterMs : undefined,
+      );
       delivery.nextAt = this.now() + backoff;
       this.queue.retryLater(delivery);
       this.stats.retries += 1;
@@ -283,7 +341,10 @@ export class WebhookSink implements Sink {
       return outcomeOf(response.status, retryAfterMs(response.headers.get("retry-after"), this.now()));
     } catch (error) {
       const cause = (error as { cause?: { code?: unknown } }).cause;
-      const reason = (error as Error).name === "TimeoutError" ? `timeout after ${this.config.timeout_ms} ms` : String(cause?.code ?? messageOf(error));
+      const reason =
+        (error as Error).name === "TimeoutError"
+          ? `timeout after ${this.config.timeout_ms} ms`
+          : String(cause?.code ?? messageOf(error));
       return { kind: "retry", reason };
     }
   }
