@@ -6,7 +6,6 @@
 // "3 instances" round drives all three at once, one autocannon per instance, its connections split between them.
 // Every request is a distinct signed WhatsApp text message (one event), so the stream's message count is the
 // number of events that landed; a request is answered 200 only after the stream acknowledged its event.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +13,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { bodyCursor, distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
 import { ROOT } from "./library.mjs";
+import { startServe } from "./serve-process.mjs";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -35,28 +35,6 @@ function answers(url, greeting, hello) {
     if (hello !== undefined) socket.on("connect", () => socket.write(hello));
     socket.on("data", (data) => done(String(data).startsWith(greeting)));
   });
-}
-
-function startServe(config) {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  let stderr = "";
-  const url = new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk.toString();
-      const found = /(http:\/\/127\.0\.0\.1:\d+)\S*\/webhooks\/wa\b/.exec(stderr);
-      if (found) resolve(`${found[1]}/webhooks/wa`);
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr.slice(-500)}`)));
-  });
-  url.catch(() => undefined);
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  return { child, url, exited, stop: () => (child.kill("SIGTERM"), exited) };
 }
 
 /** Deletes the idempotency keys the run wrote (SCAN, not KEYS: Redis may be shared). */
@@ -123,7 +101,7 @@ export async function jetstreamPhase({ lib, autocannon, rounds, durationSec, war
   const jsm = await jetstreamManager(nc);
   const servers = [];
   try {
-    for (let i = 0; i < 3; i += 1) servers.push(startServe(config));
+    for (let i = 0; i < 3; i += 1) servers.push(startServe(config, "/webhooks/wa"));
     const urls = await Promise.all(servers.map((server) => server.url));
     // the first publish creates the stream
     const landed = async () => (await jsm.streams.info(stream).catch(() => undefined))?.state.messages ?? 0;

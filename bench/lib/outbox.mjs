@@ -2,49 +2,14 @@
 // fsync'd group commits) against the in-memory queue (`outbox: { durable: false }`), in interleaved rounds of one
 // run. The load is distinct Telegram updates (one event each) over keep-alive connections from this process
 // (node:http, no extra dependency); a local subscriber in this process answers 204 to every delivery.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./library.mjs";
+import { startServe } from "./serve-process.mjs";
 
 const TOKEN = "bench-outbox-token_Q3v";
-
-function startServe(config) {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "dist", "cli", "main.js"), "serve", "--config", config, "--port", "0", "--log-level", "warn"],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  let stderr = "";
-  const url = new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk.toString();
-      const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (found) resolve(`${found[1]}/webhooks/tg`);
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr.slice(-500)}`)));
-  });
-  url.catch(() => undefined);
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  return { url, cpuMs: () => cpuMsOf(child.pid), stop: () => (child.kill("SIGTERM"), exited) };
-}
-
-/**
- * A process's CPU time (user + system, ms) from /proc, or undefined elsewhere. On a shared machine events/s move
- * with the neighbours' load; CPU per event much less, so both are reported.
- */
-function cpuMsOf(pid) {
-  const path = `/proc/${pid}/stat`;
-  if (!existsSync(path)) return undefined;
-  const fields = readFileSync(path, "utf8").split(") ")[1].split(" ");
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 function update(id) {
   const user = { id: 7, is_bot: false, first_name: "B" };
@@ -137,7 +102,10 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
   };
   const settings = { "durable outbox": { durable: true }, "in-memory queue": { durable: false } };
   const servers = Object.fromEntries(
-    Object.entries(settings).map(([name, outbox]) => [name, startServe(configOf(name.replace(/\W+/g, "-"), outbox))]),
+    Object.entries(settings).map(([name, outbox]) => [
+      name,
+      startServe(configOf(name.replace(/\W+/g, "-"), outbox), "/webhooks/tg"),
+    ]),
   );
   let id = 0;
   const nextId = () => (id += 1);

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { telegramUpdate, TOKEN, waitFor } from "./support";
+import { startServe, TOKEN } from "./support";
 
 /*
  * The file sink and a SIGKILL between its append and the idempotency commit (issue 22): the platform got no 200 and
@@ -10,39 +9,14 @@ import { telegramUpdate, TOKEN, waitFor } from "./support";
  * `CONVOTIC_TEST_KILL_AT=after-file-write` makes serve kill itself at exactly that point (test-only hook).
  */
 jest.setTimeout(30_000);
-const MAIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "convotic-file-kill-"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(config: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN, "serve", "--config", config, "--port", "0"], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once("exit", (_code, signal) => resolve(signal)),
-  );
-  await waitFor(() => /listening on /.test(stderr), 15_000, `serve to listen: ${stderr}`);
-  const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!;
-  const send = async (id: number) => {
-    try {
-      const response = await fetch(`${url}/webhooks/tg`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TOKEN },
-        body: telegramUpdate(id),
-      });
-      return response.status;
-    } catch {
-      return 0;
-    }
-  };
-  return { send, exited, stop: () => (child.kill("SIGKILL"), exited) };
-}
+// the file sink needs no webhook secret; support's startServe sets one for the sinks that do
+const serve = (config: string, env: Record<string, string>) => startServe(config, "unused-whsec", env);
 
 for (const format of ["envelope", "thread"] as const) {
   it(`${format}: an event written just before a SIGKILL is not written again on the redelivery`, async () => {
@@ -57,7 +31,7 @@ for (const format of ["envelope", "thread"] as const) {
     );
     const first = await serve(config, { CONVOTIC_TEST_KILL_AT: "after-file-write" });
     expect(await first.send(1)).toBe(0); // killed before answering: the platform will redeliver
-    expect(await first.exited).toBe("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
     expect(readFileSync(file, "utf8").trim().split("\n")).toHaveLength(1);
 
     const second = await serve(config, {});
@@ -71,7 +45,7 @@ for (const format of ["envelope", "thread"] as const) {
         .map((json) => json.id ?? json.delivery_id);
       expect(new Set(keys).size).toBe(2);
     } finally {
-      await second.stop();
+      await second.kill();
     }
   });
 }
