@@ -5,6 +5,7 @@ import { messageOf, type Normalizer } from "../core";
 import { DEFAULT_DATA_DIR, openStore, StoreUnavailableError, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { developmentSecretFields, isLoopback } from "../http/secret-rules";
+import { inspectorOf, intercepting } from "./serve-inspect";
 import {
   aggregateAuthFailures,
   createLogger,
@@ -66,6 +67,9 @@ export async function serveCommand(
       "ops-host": { type: "string" },
       "log-format": { type: "string" },
       "log-level": { type: "string" },
+      inspect: { type: "boolean" },
+      "inspect-allow-remote": { type: "boolean" },
+      "inspect-fixtures": { type: "string" },
     },
   });
   const format = values["log-format"] ?? "text";
@@ -90,6 +94,7 @@ export async function serveCommand(
   const host = values.host ?? "127.0.0.1";
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
+  const inspector = inspectorOf(values, host, serveUsage);
   if (values["ops-host"] !== undefined && opsPort === undefined)
     throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
   // a flood of forged requests writes one line per route and interval, not one per request
@@ -149,6 +154,7 @@ export async function serveCommand(
     ...(config.max_keys === undefined ? {} : { maxKeys: config.max_keys }),
     ...(config.max_items === undefined ? {} : { maxItems: config.max_items }),
     ...(config.fairness === undefined ? {} : { fairness: fairnessOf(config.fairness) }),
+    ...(inspector === undefined ? {} : { inspector }),
   });
   const { headers_ms, request_ms, keep_alive_ms } = config.timeouts ?? {};
   const timeouts = {
@@ -184,7 +190,12 @@ export async function serveCommand(
   const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
-    server = await startServer(handler, { port, host, timeouts });
+    server = await startServer(handler, {
+      port,
+      host,
+      timeouts,
+      ...(inspector === undefined ? {} : { intercept: intercepting(inspector) }),
+    });
   } catch (error) {
     stopSignals.stopped();
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
@@ -248,6 +259,10 @@ export async function serveCommand(
     `convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`,
   );
   warnDevelopmentSecrets(config.blocks.all, host, logger);
+  if (inspector !== undefined)
+    say(
+      `convotic: inspector at ${server.url}${inspector.path} (development tool: it shows and replays request bodies${isLoopback(host) ? "" : "; reachable from other machines"})`,
+    );
   const where =
     config.sinks === undefined
       ? "stdout, one JSON line each"
@@ -266,6 +281,8 @@ export async function serveCommand(
     const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);
     stopSignals.stopping(graceMs);
     handler.setDraining();
+    // its event streams never end by themselves: they would hold the graceful stop to its grace period
+    inspector?.close();
     if (typeof reason === "string")
       logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
     // a supervisor must see a dead stdout reader: events can no longer be delivered
