@@ -1,4 +1,4 @@
-import { asConvoticError, type ContextInput } from "../core";
+import { asConvoticError, ConfigError, type ContextInput } from "../core";
 import type { HandlerAccess, HttpRequest, HttpResponse, RequestObserver, RequestOutcome } from "../http";
 import { curlCommand, maskedHeaders, routeSecrets, saveFixture } from "./actions";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, RingBuffer, summarize, type Entry, type Summary } from "./buffer";
@@ -133,8 +133,9 @@ export class InspectorCore implements RequestObserver {
     try {
       return respond(await this.act(action, entry, request));
     } catch (error) {
+      // a ConfigError here is about what was asked (a case name that exists, a body that does not normalise)
       const failure = asConvoticError(error);
-      return respond(json(failure.status >= 500 ? 500 : 422, { error: failure.message }));
+      return respond(json(error instanceof ConfigError ? 422 : 500, { error: failure.message }));
     }
   }
 
