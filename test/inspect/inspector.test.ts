@@ -9,7 +9,7 @@ import { adapters } from "../../src/adapters";
 import { createNormalizer } from "../../src/core";
 import { MemoryStore } from "../../src/delivery";
 import { convoticExpress, createWebhookHandler } from "../../src/http";
-import { createInspector, type Inspector } from "../../src/public/observe";
+import { createInspector, type InspectedRequest, type Inspector } from "../../src/public/observe";
 import { defaultContext } from "../../src/testing/fixtures";
 
 /*
@@ -56,9 +56,21 @@ afterAll(async () => {
 const sign = (secrets: unknown, bytes: Uint8Array = body) => normalizer.adapterFor("messenger").sign(bytes, secrets);
 const post = (headers: Record<string, string>, bytes: Uint8Array = body, path = "/webhooks/fb-main") =>
   fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: bytes });
+/** What the JSON routes answer, as far as these tests read it. */
+interface Answer {
+  readonly error?: string | { code: string };
+  readonly body?: string | { exact: string };
+  readonly envelopes?: unknown[];
+  readonly headers?: Record<string, string>;
+  readonly diagnosis?: { explanations: unknown[] };
+  readonly status?: number;
+  readonly entry?: number;
+  readonly golden?: string;
+  readonly command?: string;
+}
 const api = async (path: string, init: RequestInit = {}) => {
   const response = await fetch(`${base}/_convotic/api/entries${path}`, init);
-  return { status: response.status, data: (await response.json()) as Record<string, any> };
+  return { status: response.status, data: (await response.json()) as Answer };
 };
 const action = (path: string, payload?: unknown) =>
   api(path, {
@@ -68,7 +80,10 @@ const action = (path: string, payload?: unknown) =>
   });
 
 /** Reads the event stream until `count` entries arrived after the snapshot. */
-async function streamed(count: number, during: () => Promise<void>): Promise<{ snapshot: unknown[]; entries: any[] }> {
+async function streamed(
+  count: number,
+  during: () => Promise<void>,
+): Promise<{ snapshot: unknown[]; entries: InspectedRequest[] }> {
   const response = await fetch(`${base}/_convotic/events`);
   expect(response.headers.get("content-type")).toMatch(/text\/event-stream/);
   const reader = response.body!.getReader();
@@ -87,7 +102,7 @@ async function streamed(count: number, during: () => Promise<void>): Promise<{ s
   const all = events();
   return {
     snapshot: all.find((item) => item.event === "snapshot")!.data as unknown[],
-    entries: all.filter((item) => item.event === "entry").map((item) => item.data),
+    entries: all.filter((item) => item.event === "entry").map((item) => item.data as InspectedRequest),
   };
 }
 
@@ -102,7 +117,7 @@ test("lists requests live with their verdicts, links a redelivery to its first d
     ["/webhooks/fb-main", 200, "duplicate"],
     ["/webhooks/fb-main", 401, "invalid_signature"],
   ]);
-  const [first, again, forged] = entries;
+  const [first, again, forged] = entries as [InspectedRequest, InspectedRequest, InspectedRequest];
   expect(first.platform).toBe("messenger");
   expect(first.blocks).toEqual(["fb-main"]);
   expect(first.events).toBeGreaterThan(0);
@@ -110,14 +125,14 @@ test("lists requests live with their verdicts, links a redelivery to its first d
 
   const detail = await api(`/${first.id}`);
   expect(detail.status).toBe(200);
-  expect(detail.data.body.exact).toBe(body.toString("utf8"));
-  expect(detail.data.envelopes.length).toBe(first.events);
-  expect(detail.data.headers["x-hub-signature-256"]).toMatch(/^•••• \(masked, 71 characters\)$/);
+  expect(detail.data.body).toMatchObject({ exact: body.toString("utf8") });
+  expect(detail.data.envelopes?.length).toBe(first.events);
+  expect(detail.data.headers?.["x-hub-signature-256"]).toMatch(/^•••• \(masked, 71 characters\)$/);
   expect(JSON.stringify(detail.data)).not.toContain(sign(META)["x-hub-signature-256"]!.slice(7));
 
   const failed = await api(`/${forged.id}`);
-  expect(failed.data.error.code).toBe("invalid_signature");
-  expect(failed.data.diagnosis.explanations).toEqual([
+  expect(failed.data.error).toMatchObject({ code: "invalid_signature" });
+  expect(failed.data.diagnosis?.explanations).toEqual([
     expect.objectContaining({
       kind: "wrong_secret",
       message: "wrong secret for this route: block fb-other's secret matches",
@@ -140,8 +155,8 @@ test("save as fixture writes the exact body and a golden that `convotic replay D
   const { status, data } = await action(`/${first.id}/fixture`, { name: "saved-text" });
   expect(status).toBe(200);
   expect(data.body).toBe(join(dir, "fixtures", "messenger", "saved-text.json"));
-  expect(readFileSync(data.body)).toEqual(body);
-  const golden = JSON.parse(readFileSync(data.golden, "utf8"));
+  expect(readFileSync(data.body as string)).toEqual(body);
+  const golden = JSON.parse(readFileSync(data.golden!, "utf8"));
   expect(golden).toEqual(
     JSON.parse(JSON.stringify(normalizer.normalize("messenger", body, defaultContext("messenger")))),
   );
