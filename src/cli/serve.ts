@@ -85,6 +85,8 @@ export async function serveCommand(
       : envPort !== undefined && envPort !== ""
         ? parsePort(envPort, "PORT")
         : undefined;
+  // refused before the config is read: a usage error
+  const inspector = inspectorOf(values, values.host ?? "127.0.0.1", serveUsage);
   const { path, config, normalizer } = await readServerConfig(values.config, {
     normalizer: builtIn,
     env: io.env,
@@ -94,7 +96,6 @@ export async function serveCommand(
   const host = values.host ?? "127.0.0.1";
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
-  const inspector = inspectorOf(values, host, serveUsage);
   if (values["ops-host"] !== undefined && opsPort === undefined)
     throw new CliError(`--ops-host needs --ops-port (or "ops": { "port" } in the config)\n${serveUsage}`, EXIT.usage);
   // a flood of forged requests writes one line per route and interval, not one per request

@@ -11,6 +11,8 @@ export interface RouteSecrets {
   readonly secrets: unknown;
   /** `block line-demo`, or `the shared route /webhooks/messenger` */
   readonly label: string;
+  /** the block id of a block route */
+  readonly block?: string;
   /** every configured block the route does not serve */
   readonly others: readonly CandidateBlock[];
 }
@@ -28,7 +30,13 @@ export function routeSecrets(access: HandlerAccess, url: string): RouteSecrets |
     .filter((block) => !served.has(block))
     .map((block) => ({ id: block.id, platform: block.platform, secrets: block.secrets }));
   if (target.kind === "block")
-    return { platform: target.platform, secrets: target.block.secrets, label: `block ${target.block.id}`, others };
+    return {
+      platform: target.platform,
+      secrets: target.block.secrets,
+      label: `block ${target.block.id}`,
+      block: target.block.id,
+      others,
+    };
   const path = `${access.basePath}/${target.platform}${target.group.app === undefined ? "" : `/${target.group.app}`}`;
   return { platform: target.platform, secrets: target.group.secrets, label: `the shared route ${path}`, others };
 }

@@ -58,11 +58,19 @@ export class InspectorCore implements RequestObserver {
   }
 
   requestDone(outcome: RequestOutcome): void {
-    const entry = this.buffer.add(outcome, this.replays.get(outcome.request));
+    const entry = this.buffer.add(this.withRoute(outcome), this.replays.get(outcome.request));
     if (entry === undefined) return;
     this.replayed.set(outcome.request, entry.id);
     for (const id of this.diagnoses.keys()) if (this.buffer.get(id) === undefined) this.diagnoses.delete(id);
     this.broadcast("entry", summarize(entry));
+  }
+
+  /** A refused request names no block in its outcome: the inspector reads it from the URL, as the handler would. */
+  private withRoute(outcome: RequestOutcome): RequestOutcome {
+    if (outcome.blocks !== undefined || this.access === undefined) return outcome;
+    const route = routeSecrets(this.access, outcome.request.url);
+    if (route === undefined) return outcome;
+    return { ...outcome, platform: route.platform, ...(route.block === undefined ? {} : { blocks: [route.block] }) };
   }
 
   /** The requests held, oldest first. */

@@ -12,10 +12,10 @@ header h1 { font-size:15px; margin:0; }
 header .dim { color:var(--dim); }
 #live.on::before { content:"\\25CF "; color:var(--ok); }
 #live.off::before { content:"\\25CF "; color:var(--bad); }
-main { display:grid; grid-template-columns: minmax(520px, 1.1fr) 1fr; height: calc(100vh - 44px); }
+main { display:grid; grid-template-columns: minmax(600px, 1.3fr) 1fr; height: calc(100vh - 44px); }
 #list { overflow:auto; border-right:1px solid var(--line); }
 table { width:100%; border-collapse:collapse; }
-th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
+th, td { text-align:left; padding:5px 6px; border-bottom:1px solid var(--line); white-space:nowrap; }
 th { position:sticky; top:0; background:var(--panel); color:var(--dim); font-weight:600; }
 tbody tr { cursor:pointer; }
 tbody tr:hover { background:#1c242d; }
@@ -189,7 +189,7 @@ export const INSPECTOR_PAGE = `<!doctype html>
 <body>
 <header><h1>convotic inspector</h1><span id="live" class="off">connecting</span><span id="count" class="dim">0 request(s)</span><span class="dim">development tool: bodies and replays of this server's webhooks</span></header>
 <main>
-<section id="list"><table><thead><tr><th>#</th><th>time</th><th>method</th><th>route</th><th>block</th><th>platform</th><th>status</th><th>ms</th><th>verdict</th><th>events</th><th>unhandled</th></tr></thead><tbody id="rows"></tbody></table><div id="empty" class="empty">Waiting for webhooks…</div></section>
+<section id="list"><table><thead><tr><th>#</th><th>time</th><th>method</th><th>route</th><th>block</th><th>platform</th><th>status</th><th>ms</th><th>verdict</th><th title="events">ev</th><th title="unhandled items">unh</th></tr></thead><tbody id="rows"></tbody></table><div id="empty" class="empty">Waiting for webhooks…</div></section>
 <section id="detail"><div class="empty">Select a request.</div></section>
 </main>
 <script>${SCRIPT}</script>
