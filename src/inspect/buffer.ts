@@ -15,19 +15,27 @@ export interface Entry {
 
 /** What the list shows of an entry: small, sent on every update. */
 export interface Summary {
+  /** 1, 2, 3… in arrival order */
   readonly id: number;
+  /** when it arrived, ISO 8601 */
   readonly time: string;
   readonly method: string;
+  /** the path as logged, without the query string */
   readonly route: string;
   readonly platform: string | null;
   readonly blocks: readonly string[];
   readonly status: number;
   readonly duration_ms: number;
+  /** the error code of a failure, or what a 2xx did (`delivered`, `duplicate`, `handshake`…; docs/inspector.md) */
   readonly verdict: string;
+  /** null when the request was not normalised before its answer */
   readonly events: number | null;
   readonly unhandled: number | null;
+  /** items acknowledged as delivered before */
   readonly duplicates: number;
+  /** the entry that first delivered what this one repeats, while it is held */
   readonly duplicate_of: number | null;
+  /** the entry this one replays */
   readonly replay_of: number | null;
   readonly body_bytes: number;
 }

@@ -21,8 +21,11 @@ export type ExplanationKind =
 
 /** One finding: what was checked and matched, and what to change. */
 export interface Explanation {
+  /** which check matched */
   readonly kind: ExplanationKind;
+  /** what matched, naming headers and blocks (never a secret) */
   readonly message: string;
+  /** what to change */
   readonly fix: string;
 }
 
@@ -30,10 +33,12 @@ export interface Explanation {
 export interface CandidateBlock {
   readonly id: string;
   readonly platform: string;
+  /** tried with `verify` only; never shown */
   readonly secrets: unknown;
 }
 
 export interface DiagnosisInput {
+  /** whose adapters verify and sign */
   readonly normalizer: Normalizer;
   /** the platform of the route the request was sent to */
   readonly platform: string;
@@ -41,15 +46,18 @@ export interface DiagnosisInput {
   readonly secrets: unknown;
   /** how the route is named in the explanations, e.g. `block line-demo` */
   readonly route: string;
+  /** the refused request, as received */
   readonly request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap };
   /** every other configured block */
   readonly others: readonly CandidateBlock[];
+  /** the clock timestamp headers are compared with */
   readonly now: Date;
 }
 
 export interface Diagnosis {
   /** what the adapter's own check said */
   readonly said: string;
+  /** the findings, most specific first; `no_match` when nothing matched */
   readonly explanations: readonly Explanation[];
 }
 
@@ -62,6 +70,10 @@ const RESERIALISED_FIX =
   "give convotic the exact bytes received: mount it before any body parser (express.json(), bodyParser), or use " +
   "express.raw() for its route; in a fetch app do not read request.json() or request.text() before it";
 
+/**
+ * Why a request's signature failed: each cheap re-check that matched, with the fix it implies. At most 300
+ * verifications, whatever the number of blocks.
+ */
 export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
   const { normalizer, platform, request } = input;
   let attempts = 0;

@@ -20,6 +20,7 @@ const MAX_ACTION_BODY = 4096;
 /** A comment on the event stream now and then, so proxies and browsers keep it open. */
 const HEARTBEAT_MS = 15_000;
 
+/** The inspector: a `RequestObserver` for `createWebhookHandler({ inspector })`, and the page's server. */
 export interface Inspector extends RequestObserver {
   /** where the page is served, e.g. `/_convotic` */
   readonly path: string;
@@ -34,6 +35,7 @@ export interface Inspector extends RequestObserver {
   fetch(request: Request): Promise<Response | undefined>;
   /** the requests held, oldest first */
   entries(): Summary[];
+  /** how many requests and bytes are held, and the caps */
   stats(): { entries: number; bytes: number; max_entries: number; max_bytes: number };
   /** ends the event streams (call before a graceful stop: an open stream holds a server's close) */
   close(): void;

@@ -21,6 +21,7 @@ export interface InspectorOptions {
    * host in `Host`, is refused 403). The page shows bodies and replays them: keep it on loopback.
    */
   readonly allowRemote?: boolean;
+  /** the clock a diagnosis compares timestamp headers with; default the system clock */
   readonly clock?: () => Date;
 }
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { adapters } from "../../src/adapters";
 import { createNormalizer } from "../../src/core";
-import { runBuiltServe, startBuiltServe, type BuiltServe } from "../support/built-serve";
+import { runBuiltServe, startBuiltServe, until, type BuiltServe } from "../support/built-serve";
 
 /*
  * The inspector in a real browser: Debian's headless Chromium driven by playwright-core, against the built CLI
@@ -83,7 +83,8 @@ suite("the inspector page in Chromium", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("serve says where the inspector is", () => {
+  test("serve says where the inspector is", async () => {
+    await until(() => (serve.stderr().includes("convotic: inspector at") ? true : undefined), "the inspector line");
     expect(serve.stderr()).toMatch(/inspector at http:\/\/127\.0\.0\.1:\d+\/_convotic \(development tool/);
   });
 
@@ -170,4 +171,47 @@ test("serve refuses --inspect on a non-loopback host unless allowed", async () =
   const { code, stderr } = await runBuiltServe(["--inspect", "--host", "0.0.0.0", "--port", "0"]);
   expect(code).toBe(2);
   expect(stderr).toMatch(/--inspect on 0\.0\.0\.0, a non-loopback address.*--inspect-allow-remote/s);
+});
+
+test("--inspect-allow-remote lets it run on a non-loopback host, and says so", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "convotic-remote-"));
+  const config = join(dir, "convotic.config.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      blocks: [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { allow_unverified: true } }],
+    }),
+  );
+  const serve = await startBuiltServe([
+    "--config",
+    config,
+    "--port",
+    "0",
+    "--host",
+    "0.0.0.0",
+    "--inspect",
+    "--inspect-allow-remote",
+  ]);
+  try {
+    // the start-up lines keep coming after the one that says where it listens
+    const said = await until(() => /convotic: inspector at .*\n/.exec(serve.stderr())?.[0], "the inspector line");
+    expect(said).toMatch(/inspector at http:\/\/0\.0\.0\.0:\d+\/_convotic \(.*reachable from other machines\)/);
+    const port = new URL(serve.url).port;
+    const answer = await new Promise<number>((resolve, reject) => {
+      const request = require("node:http").request(
+        `http://127.0.0.1:${port}/_convotic/api/entries`,
+        { headers: { host: "inspector.example:80" } },
+        (response: { statusCode: number; resume(): void }) => {
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      request.on("error", reject);
+      request.end();
+    });
+    expect(answer).toBe(200);
+  } finally {
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

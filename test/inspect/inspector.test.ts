@@ -216,3 +216,36 @@ test("the page and its JSON through a fetch app", async () => {
   expect(((await list!.json()) as { entries: unknown[] }).entries.length).toBe(inspector.entries().length);
   expect(await inspector.fetch(new Request("http://localhost/webhooks/fb-main"))).toBeUndefined();
 });
+
+test("a GET handshake is listed as one; an unhandled-only redelivery names its first delivery too", async () => {
+  const handshake = await fetch(
+    `${base}/webhooks/fb-main?hub.mode=subscribe&hub.verify_token=inspector-verify&hub.challenge=4242`,
+  );
+  expect(await handshake.text()).toBe("4242");
+  expect(inspector.entries().at(-1)).toMatchObject({ method: "GET", status: 200, verdict: "handshake", events: 1 });
+
+  const roles = readFileSync(join(__dirname, "..", "..", "fixtures", "messenger", "app-roles.json"));
+  expect((await post(sign(META, roles), roles)).status).toBe(200);
+  const first = inspector.entries().at(-1)!;
+  expect(first).toMatchObject({ verdict: "unhandled", events: 0, unhandled: 1 });
+  expect((await post(sign(META, roles), roles)).status).toBe(200);
+  expect(inspector.entries().at(-1)).toMatchObject({ verdict: "duplicate", duplicate_of: first.id });
+});
+
+test("the event stream through the fetch shim starts with the list and ends on close()", async () => {
+  const response = (await inspector.fetch(new Request("http://localhost/_convotic/events")))!;
+  expect(response.headers.get("content-type")).toMatch(/text\/event-stream/);
+  const reader = response.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  expect(first).toMatch(/^retry: 2000\nevent: snapshot\ndata: \[/);
+  inspector.close();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  expect(text).toContain("event: bye");
+  // once closed, a new stream is refused: a stopping server must not gain long-lived requests
+  expect((await inspector.fetch(new Request("http://localhost/_convotic/events")))!.status).toBe(503);
+});
