@@ -69,7 +69,15 @@ suite("the inspector page in Chromium", () => {
         ],
       }),
     );
-    serve = await startBuiltServe(["--config", config, "--port", "0", "--inspect"]);
+    serve = await startBuiltServe([
+      "--config",
+      config,
+      "--port",
+      "0",
+      "--inspect",
+      "--inspect-fixtures",
+      join(dir, "fixtures"),
+    ]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -158,6 +166,23 @@ suite("the inspector page in Chromium", () => {
     expect(await page.locator("#detail .meta").first().textContent()).toMatch(
       /repeats the first delivery #1.*replay of #1/s,
     );
+  });
+
+  test("save as fixture and copy as signed curl, from the page", async () => {
+    await row("delivered").click();
+    await page.locator("#case-name").fill("from-the-page");
+    await page.locator("#save").click();
+    await page.locator("#action-result", { hasText: /saved .*from-the-page\.json/ }).waitFor({ timeout: 10_000 });
+    expect(existsSync(join(dir, "fixtures", "messenger", "from-the-page.json"))).toBe(true);
+    expect(existsSync(join(dir, "fixtures", "messenger", "from-the-page.golden.json"))).toBe(true);
+
+    await page.locator("#curl").click();
+    const command = page.locator("#curl-command");
+    await command.waitFor({ timeout: 10_000 });
+    const text = (await command.textContent()) ?? "";
+    expect(text).toContain(`curl -sS -X POST '${serve.url}/webhooks/fb-main'`);
+    expect(text).toMatch(/-H 'x-hub-signature-256: sha256=[0-9a-f]{64}'/);
+    expect(text).not.toContain("browser-test-app-secret");
   });
 
   test("a SIGTERM with the page open still stops cleanly (the event stream is ended)", async () => {
