@@ -38,7 +38,7 @@ export interface InspectorRequest {
 export type InspectorAnswer =
   { readonly kind: "response"; readonly response: HttpResponse } | { readonly kind: "stream" };
 
-/** The framework-free core of the inspector; the shims in shims.ts serve it. */
+/** The framework-free core of the inspector; the node and fetch shims in index.ts serve it. */
 export class InspectorCore implements RequestObserver {
   readonly path: string;
   private readonly buffer: RingBuffer;
