@@ -12,7 +12,8 @@ import { runBuiltServe, startBuiltServe, until, type BuiltServe } from "../suppo
  * page must list them live, explain a failed signature, and replay a request. Without Chromium the suite fails
  * under CI (.ci/run installs it) and is skipped on a machine that has none.
  */
-const CHROMIUM = "/usr/bin/chromium";
+// another path only to check the CI rule below (CONVOTIC_CHROMIUM=/nonexistent CI=true must fail)
+const CHROMIUM = process.env["CONVOTIC_CHROMIUM"] ?? "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);
 if (!present && process.env["CI"] === "true")
   test("Chromium is installed for the browser tests", () => {
