@@ -2,7 +2,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const LAYERS_ABOVE_CORE = "adapters|http|delivery|cli|testing|formats|observe|docs|public";
+const LAYERS_ABOVE_CORE = "adapters|http|delivery|cli|testing|formats|observe|docs|public|inspect";
 const ADAPTERS = "instagram|line|messenger|telegram|viber|whatsapp|twilio|wechat";
 
 const NODE_GLOBALS = [
@@ -69,10 +69,10 @@ export default tseslint.config(
     // core and the adapters have their stricter lists above (a later block would replace them)
     ignores: ["src/cli/**", "src/testing/**", "src/public/**", "src/core/**", "src/adapters/**"],
     rules: {
-      "no-restricted-imports": restrict([
-        "(^|/)testing(/|$)",
-        "only the CLI (and the public convotic/testing entry) imports the test kit",
-      ]),
+      "no-restricted-imports": restrict(
+        ["(^|/)testing(/|$)", "only the CLI (and the public convotic/testing entry) imports the test kit"],
+        ["(^|/)inspect(/|$)", "only the CLI and the public entries import the inspector (a development tool)"],
+      ),
     },
   },
 );

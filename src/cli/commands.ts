@@ -57,7 +57,7 @@ export const COMMANDS = {
   },
   serve: {
     usage:
-      "convotic serve [--config FILE] [--port N] [--host HOST] [--ops-port N [--ops-host HOST]] [--log-format json|text] [--log-level LEVEL]",
+      "convotic serve [--config FILE] [--port N] [--host HOST] [--ops-port N [--ops-host HOST]] [--log-format json|text] [--log-level LEVEL] [--inspect]",
     summary:
       "run the webhook server for the blocks of a config file; events go to the config's sinks (default: JSON lines\n" +
       "on stdout), logs on stderr;\n" +
@@ -75,6 +75,15 @@ export const COMMANDS = {
       ["--ops-host HOST", "the interface of the ops port (default the config's ops.host, then 127.0.0.1)"],
       ["--log-format json|text", "logs on stderr as JSON objects (one per line) or text lines (default text)"],
       ["--log-level LEVEL", "debug, info (default), warn or error; debug adds a line per request with duplicates"],
+      [
+        "--inspect",
+        "development tool: a page at /_convotic listing requests live, explaining failed signatures, replaying them",
+      ],
+      ["--inspect-allow-remote", "let --inspect run on a non-loopback --host and answer other machines (unsafe)"],
+      [
+        "--inspect-fixtures DIR",
+        'where the inspector\'s "save as fixture" writes <platform>/<case>.json (default fixtures)',
+      ],
     ],
   },
   consume: {

@@ -5,6 +5,7 @@ import { messageOf, type Normalizer } from "../core";
 import { DEFAULT_DATA_DIR, openStore, StoreUnavailableError, ttlOf, type DeliveryObserver } from "../delivery";
 import { createWebhookHandler, sharedRoutePath, startServer, type RunningServer } from "../http";
 import { developmentSecretFields, isLoopback } from "../http/secret-rules";
+import { inspectorOf, intercepting } from "./serve-inspect";
 import {
   aggregateAuthFailures,
   createLogger,
@@ -66,6 +67,9 @@ export async function serveCommand(
       "ops-host": { type: "string" },
       "log-format": { type: "string" },
       "log-level": { type: "string" },
+      inspect: { type: "boolean" },
+      "inspect-allow-remote": { type: "boolean" },
+      "inspect-fixtures": { type: "string" },
     },
   });
   const format = values["log-format"] ?? "text";
@@ -81,6 +85,8 @@ export async function serveCommand(
       : envPort !== undefined && envPort !== ""
         ? parsePort(envPort, "PORT")
         : undefined;
+  // refused before the config is read: a usage error
+  const inspector = inspectorOf(values, values.host ?? "127.0.0.1", serveUsage);
   const { path, config, normalizer } = await readServerConfig(values.config, {
     normalizer: builtIn,
     env: io.env,
@@ -149,6 +155,7 @@ export async function serveCommand(
     ...(config.max_keys === undefined ? {} : { maxKeys: config.max_keys }),
     ...(config.max_items === undefined ? {} : { maxItems: config.max_items }),
     ...(config.fairness === undefined ? {} : { fairness: fairnessOf(config.fairness) }),
+    ...(inspector === undefined ? {} : { inspector }),
   });
   const { headers_ms, request_ms, keep_alive_ms } = config.timeouts ?? {};
   const timeouts = {
@@ -184,7 +191,12 @@ export async function serveCommand(
   const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
-    server = await startServer(handler, { port, host, timeouts });
+    server = await startServer(handler, {
+      port,
+      host,
+      timeouts,
+      ...(inspector === undefined ? {} : { intercept: intercepting(inspector) }),
+    });
   } catch (error) {
     stopSignals.stopped();
     throw new CliError(`cannot listen on ${host}:${port}: ${messageOf(error)}`, EXIT.input);
@@ -248,6 +260,10 @@ export async function serveCommand(
     `convotic: health at ${opsUrl}/healthz and ${opsUrl}/readyz, Prometheus metrics at ${opsUrl}/metrics${opsServer === undefined ? "" : " (ops listener)"}`,
   );
   warnDevelopmentSecrets(config.blocks.all, host, logger);
+  if (inspector !== undefined)
+    say(
+      `convotic: inspector at ${server.url}${inspector.path} (development tool: it shows and replays request bodies${isLoopback(host) ? "" : "; reachable from other machines"})`,
+    );
   const where =
     config.sinks === undefined
       ? "stdout, one JSON line each"
@@ -266,6 +282,8 @@ export async function serveCommand(
     const reason = await Promise.race([stopSignals.first, outputs.broken.then((error) => ({ error }))]);
     stopSignals.stopping(graceMs);
     handler.setDraining();
+    // its event streams never end by themselves: they would hold the graceful stop to its grace period
+    inspector?.close();
     if (typeof reason === "string")
       logger.info("shutting down: finishing in-flight work", { signal: reason, grace_ms: graceMs });
     // a supervisor must see a dead stdout reader: events can no longer be delivered

@@ -3,6 +3,7 @@ import type { BodyBudget, FairnessOptions } from "./budget";
 import type { BlockSet, Env } from "./blocks";
 import type { DeliveryStep, DeliveryObserver, IdempotencyStore, PerPlatform, Sink } from "../delivery";
 import type { Logger } from "./logger";
+import type { RequestObserver } from "./inspection";
 import { WebhookHandlerSteps } from "./steps";
 
 export { bodyAlreadyParsedResponse } from "./responses";
@@ -85,6 +86,11 @@ export interface WebhookHandlerOptions {
   /** failures of background processing in `immediate` mode (they are logged too) */
   readonly onError?: (error: unknown, info: BackgroundFailure) => void;
   readonly clock?: () => Date;
+  /**
+   * hears what became of every request, for a development inspector (`createInspector()` in convotic/observe,
+   * `convotic serve --inspect`); see docs/inspector.md
+   */
+  readonly inspector?: RequestObserver;
 }
 
 /** The framework-free handler; the shims in express.ts, fetch.ts and node.ts adapt it to a server. */

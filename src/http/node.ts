@@ -120,10 +120,18 @@ export interface ShutdownReport {
   readonly background: number;
 }
 
-/** A plain `node:http` server answering the handler's routes (404 elsewhere); used by `convotic serve`. */
+/**
+ * A plain `node:http` server answering the handler's routes (404 elsewhere); used by `convotic serve`. `intercept`
+ * may answer a request itself first (returning true): serve's `--inspect` page lives there.
+ */
 export async function startServer(
   handler: WebhookHandler,
-  options: { port?: number; host?: string; timeouts?: ServerTimeouts } = {},
+  options: {
+    port?: number;
+    host?: string;
+    timeouts?: ServerTimeouts;
+    intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  } = {},
 ): Promise<RunningServer> {
   let closing = false;
   const given = options.timeouts ?? {};
@@ -142,6 +150,12 @@ export async function startServer(
     keepAliveTimeoutMs: given.keepAliveTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.keepAliveTimeoutMs,
   };
   let unanswered = 0;
+  const listener = toNodeListener(handler, {
+    beforeWrite: (res) => {
+      if (closing) res.shouldKeepAlive = false;
+    },
+  });
+  const { intercept } = options;
   const server = createServer(
     {
       headersTimeout: timeouts.headersTimeoutMs,
@@ -150,11 +164,7 @@ export async function startServer(
       // Node checks the two timeouts above on this interval (30 s by default, which would stretch them)
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(timeouts.headersTimeoutMs / 2))),
     },
-    toNodeListener(handler, {
-      beforeWrite: (res) => {
-        if (closing) res.shouldKeepAlive = false;
-      },
-    }),
+    intercept === undefined ? listener : (req, res) => void (intercept(req, res) || listener(req, res)),
   );
   server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     unanswered += 1;

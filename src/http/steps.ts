@@ -18,6 +18,7 @@ import { errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { splitWork, verifyTarget, type Work } from "./verify";
 import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler";
+import type { RequestObserver, RequestOutcome } from "./inspection";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
@@ -35,7 +36,13 @@ function isVerification(result: NormalizeResult): boolean {
 interface Answer {
   readonly response: HttpResponse;
   readonly fields: LogFields;
+  /** for an inspector: what the request normalised to, and how many of its items were redeliveries */
+  readonly result?: NormalizeResult;
+  readonly duplicates?: number;
 }
+
+/** A delivered batch and how many of its items had been delivered before. */
+type Delivered = NormalizeResult & { readonly duplicates: number };
 
 /**
  * The steps of `createWebhookHandler`, one method each: `handle` routes a request to `post` or `get`; `post`
@@ -56,6 +63,7 @@ export class WebhookHandlerSteps {
   private readonly clock: () => Date;
   private readonly background = new BackgroundWork();
   private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
+  private readonly inspector: RequestObserver | undefined;
 
   constructor(options: WebhookHandlerOptions) {
     const { normalizer, router, sink } = options;
@@ -95,6 +103,13 @@ export class WebhookHandlerSteps {
       options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * this.bodyLimit),
       options.fairness,
     );
+    this.inspector = options.inspector;
+    this.inspector?.attach?.({
+      normalizer,
+      blocks: this.blocks,
+      basePath: this.basePath,
+      handle: (request) => this.handle(request),
+    });
   }
 
   /** One request: route, then `post` or `get`; one log line for the answer, whatever it is. */
@@ -120,9 +135,47 @@ export class WebhookHandlerSteps {
           ? { method, path, status, ...answer.fields, ms }
           : { request_id: requestId, method, path, status, ...answer.fields, ms },
       );
+      if (this.inspector !== undefined) {
+        const { platform, blocks } = answer.fields as { platform?: string; blocks?: readonly string[] };
+        this.inspect({
+          request,
+          method,
+          path,
+          response: answer.response,
+          receivedAt,
+          durationMs: ms,
+          ...(platform === undefined ? {} : { platform }),
+          ...(blocks === undefined ? {} : { blocks }),
+          ...(answer.result === undefined ? {} : { result: answer.result }),
+          ...(answer.duplicates === undefined ? {} : { duplicates: answer.duplicates }),
+        });
+      }
       return answer.response;
     } catch (error) {
-      return this.fail(method, path, started, error, request.requestId, request.remoteAddress);
+      const response = this.fail(method, path, started, error, request.requestId, request.remoteAddress);
+      if (this.inspector !== undefined) {
+        const failure = asConvoticError(error);
+        this.inspect({
+          request,
+          method,
+          path,
+          response,
+          receivedAt,
+          durationMs: Date.now() - started,
+          ...(failure.platform === undefined ? {} : { platform: failure.platform }),
+          error: { code: failure.code, message: failure.message },
+        });
+      }
+      return response;
+    }
+  }
+
+  /** An inspector's failure never becomes the request's. */
+  private inspect(outcome: RequestOutcome): void {
+    try {
+      this.inspector?.requestDone(outcome);
+    } catch {
+      // a development aid that throws must not change what the platform is answered
     }
   }
 
@@ -182,15 +235,20 @@ export class WebhookHandlerSteps {
     const result = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
+    const { duplicates } = result;
     // the usual answer, every account routed, built without spreading the (empty) extra fields
     if (unrouted.count === 0)
       return {
         response: json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
+        result,
+        duplicates,
       };
     return {
       response: json(200, { ok: true, events, unhandled, ...extra }),
       fields: { platform, blocks: blockIds, ...extra, events, unhandled },
+      result,
+      duplicates,
     };
   }
 
@@ -221,7 +279,11 @@ export class WebhookHandlerSteps {
         unhandled: [],
       }));
     }
-    return { response: plainText(answer.status, answer.body), fields };
+    return {
+      response: plainText(answer.status, answer.body),
+      fields,
+      result: { events: answer.events, unhandled: [] },
+    };
   }
 
   private allowed(operations: PlatformOperations): HttpError {
@@ -232,29 +294,29 @@ export class WebhookHandlerSteps {
    * Runs `work` now (after-dispatch: the caller awaits the promise) or after the answer (immediate: `undefined`,
    * and failures are logged and reported). Not itself async: a request waits on one promise fewer.
    */
-  private dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
+  private dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<Delivered> | undefined {
     if (this.ack !== "immediate") return this.deliverNow(context, work);
     this.deliverLater(context, work);
     return undefined;
   }
 
   /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
-  private async deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
+  private async deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<Delivered> {
     const result = work();
     // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
     // alone, like a GET handshake: its event is delivered after the answer
     if (isVerification(result)) {
       this.deliverLater(context, () => result);
-      return result;
+      return { events: result.events, unhandled: result.unhandled, duplicates: 0 };
     }
     return this.deliverResult(context, result);
   }
 
   /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
-  private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
+  private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<Delivered> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
-    return result;
+    return { events: result.events, unhandled: result.unhandled, duplicates: outcome.duplicates };
   }
 
   /** Delivers after the answer; failures are logged and reported to `onError`. */
