@@ -12,13 +12,13 @@ export interface CommandHelp {
 
 export const COMMANDS = {
   normalize: {
-    usage: "convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
+    usage: "convotic normalize [--platform <name>] [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
     summary:
       "normalise one raw webhook body (a file, or stdin); envelopes as a JSON array on stdout, a summary on stderr",
     options: [
-      ["-p, --platform <name>", "the platform that sent the body (required)"],
-      ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_local)"],
-      ["-b, --block <id>", "block_id of the envelopes (default blk_<platform>)"],
+      ["-p, --platform <name>", "the platform that sent the body (default: detected from its shape, said on stderr)"],
+      ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_test, as in the goldens, demo and replay)"],
+      ["-b, --block <id>", "block_id of the envelopes (default blk_<platform>_test)"],
       ["--received-at <iso>", "the receive time, for events without a platform time (default now)"],
     ],
   },
@@ -127,6 +127,35 @@ export const COMMANDS = {
       ["-c, --config FILE", "the config file with the blocks and their secrets (default ./convotic.config.json)"],
     ],
   },
+  trigger: {
+    usage:
+      "convotic trigger <event-type> --platform <name> [--to URL] [--block ID] [--config FILE | --secret S] [--fixture CASE] [--fixtures DIR]",
+    summary:
+      "send a signed webhook that produces the event type: the bundled fixture that produces it, signed as the platform\n" +
+      "would (a block's secrets from the config, or --secret), POSTed to --to; without --to, printed as a curl command",
+    options: [
+      ["-p, --platform <name>", "the platform that sends it (required)"],
+      ["--to URL", "POST it there (a bare origin gets /webhooks/<block id>); default: print a curl command instead"],
+      ["-b, --block ID", "the block whose secrets sign it and whose route it goes to (default the platform's first)"],
+      [
+        "-c, --config FILE",
+        "the config with the blocks (default ./convotic.config.json, else the bundled examples/convotic.config.json)",
+      ],
+      ["--secret S", "sign with this secret instead of a config's (every secret field of the platform gets it)"],
+      ["--fixture CASE", "send fixtures/<platform>/CASE.* instead of the one picked for the type"],
+      ["--fixtures DIR", "look for <platform>/<case>.* with goldens in DIR (your own adapter's fixtures)"],
+    ],
+  },
+  check: {
+    usage: "convotic check [--config FILE] [--probe]",
+    summary:
+      "validate a serve config: every ${VAR} reference, every secret's shape, the blocks, sinks and stores; one line\n" +
+      "per problem on stderr, exit 1 if there is any; --probe also connects to Redis, NATS and the webhook sinks",
+    options: [
+      ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
+      ["--probe", "connect to every store and sink (Redis PING, NATS connect, webhook URL HEAD), 3 s each"],
+    ],
+  },
   coverage: {
     usage: "convotic coverage [--out FILE]",
     summary:
@@ -156,7 +185,8 @@ export function isCommand(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);
 }
 
-export const EXIT_CODES = "exit codes: 0 ok, 1 bad input, 2 bad usage";
+export const EXIT_CODES =
+  "exit codes: 0 ok, 1 bad input, 2 bad usage, 3 serve stopped abnormally (dead stdout, work abandoned)";
 
 /** `convotic <command> --help`. */
 export function commandHelp(name: CommandName): string {
