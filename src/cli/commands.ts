@@ -67,7 +67,10 @@ export const COMMANDS = {
     options: [
       ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
-      ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
+      [
+        "--host HOST",
+        "the interface to listen on: --host, then the HOST variable, then 127.0.0.1 (0.0.0.0 in a container)",
+      ],
       [
         "--ops-port N",
         "serve /healthz, /readyz and /metrics on this port only (the config's ops.port); 404 on the webhook port",
@@ -109,7 +112,7 @@ export const COMMANDS = {
   },
   replay: {
     usage:
-      `convotic replay FILE|DIR... [--platform NAME] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
+      `convotic replay FILE|DIR... [--platform NAME] [--config FILE] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
       "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
       "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]",
     summary:
@@ -124,7 +127,11 @@ export const COMMANDS = {
       ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
       ["--to URL", "the server to POST to"],
       ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],
-      ["-c, --config FILE", "the config file with the blocks and their secrets (default ./convotic.config.json)"],
+      [
+        "-c, --config FILE",
+        "with --to: the blocks and their secrets (default ./convotic.config.json; only the blocks' ${VAR} must be set);\n" +
+          "without: the config's adapters, so --platform and folder names can be custom platforms",
+      ],
     ],
   },
   trigger: {
@@ -192,7 +199,10 @@ export const EXIT_CODES =
 export function commandHelp(name: CommandName): string {
   const command: CommandHelp = COMMANDS[name];
   const width = Math.max(0, ...command.options.map(([flag]) => flag.length));
-  const options = command.options.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
+  // a long description goes on in lines of its own, under its first
+  const options = command.options.map(
+    ([flag, description]) => `  ${flag.padEnd(width)}  ${description.split("\n").join(`\n${" ".repeat(width + 4)}`)}`,
+  );
   return [
     `usage: ${command.usage}`,
     "",
@@ -206,7 +216,11 @@ export function commandHelp(name: CommandName): string {
 /** `convotic --help`. */
 export function overview(): string {
   const commands = Object.values(COMMANDS).map(
-    (command: CommandHelp) => `  ${command.usage}\n      ${command.summary.split("\n")[0]}`,
+    (command: CommandHelp) =>
+      `  ${command.usage}\n${command.summary
+        .split("\n")
+        .map((text) => `      ${text}`)
+        .join("\n")}`,
   );
   return [
     "usage: convotic <command> [options]",

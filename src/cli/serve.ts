@@ -87,7 +87,9 @@ export async function serveCommand(
     usage: serveUsage,
   });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
-  const host = values.host ?? "127.0.0.1";
+  // HOST as PORT is: a container sets HOST=0.0.0.0 once instead of editing the command (an empty HOST is unset)
+  const envHost = io.env["HOST"];
+  const host = values.host ?? (envHost === undefined || envHost === "" ? "127.0.0.1" : envHost);
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
   if (values["ops-host"] !== undefined && opsPort === undefined)

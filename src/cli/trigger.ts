@@ -6,7 +6,7 @@ import { z } from "zod";
 import { isEventType, messageOf, type Normalizer, type PlatformAdapter } from "../core";
 import { GOLDEN_SUFFIX } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
-import { readServerConfig } from "./config";
+import { readConfigBlocks } from "./config";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const triggerUsage = `usage: ${COMMANDS.trigger.usage}`;
@@ -156,10 +156,9 @@ export async function triggerCommand(
     secrets = secretsFromOne(normalizer.adapterFor(platform), values.secret);
   } else {
     const file = values.config ?? (existsSync("convotic.config.json") ? undefined : roots.exampleConfig);
-    const read = await readServerConfig(file, { normalizer, env: io.env, usage: triggerUsage });
+    const read = await readConfigBlocks(file, { normalizer, env: io.env, usage: triggerUsage });
     normalizer = read.normalizer;
-    const block =
-      values.block === undefined ? read.config.blocks.ofPlatform(platform)[0] : read.config.blocks.byId(values.block);
+    const block = values.block === undefined ? read.blocks.ofPlatform(platform)[0] : read.blocks.byId(values.block);
     if (block === undefined)
       throw new CliError(
         values.block === undefined
