@@ -202,9 +202,14 @@ export async function serveCommand(
     }
   }
 
-  // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
-  const say = (text: string) => (format === "json" ? logger.info(text.trim()) : line(io.stderr, text));
-  say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`);
+  // the start-up notes are for a person: plain lines, or one record each when the logs are JSON, whose message is
+  // the text without its padding and whose fields carry what a program reads (the url, the route's block)
+  const say = (text: string, fields?: Record<string, string>) =>
+    format === "json" ? logger.info(text.trim().replace(/\s{2,}/g, " "), fields) : line(io.stderr, text);
+  say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`, {
+    url: server.url,
+    ack: config.ack ?? "after-dispatch",
+  });
   const storeStats = store === false ? undefined : store.stats();
   say(
     storeStats === undefined
@@ -225,17 +230,20 @@ export async function serveCommand(
   }
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
-    say(
-      `  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`,
-    );
+    const url = `${server.url}${handler.basePath}/${block.id}`;
+    say(`  ${url}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`, {
+      url,
+      platform: block.platform,
+      block: block.id,
+      workspace: block.workspace_id,
+    });
   }
   for (const platform of normalizer.platforms) {
     if (normalizer.adapterFor(platform).accounts === undefined) continue;
     for (const group of config.blocks.sharedGroups(platform)) {
       const ids = group.blocks.map((block) => block.id).join(", ");
-      say(
-        `  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`,
-      );
+      const url = `${server.url}${handler.basePath}/${sharedRoutePath(group)}`;
+      say(`  ${url}    ${platform}, shared by ${ids} (routed by account)`, { url, platform, blocks: ids });
     }
   }
   const dirs = platformsServed.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));

@@ -22,6 +22,12 @@ import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHand
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
+/** A delivered batch and how many of its items were duplicates (acknowledged again without running). */
+interface Delivered {
+  readonly result: NormalizeResult;
+  readonly duplicates: number;
+}
+
 /** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
 function isVerification(result: NormalizeResult): boolean {
   return (
@@ -104,8 +110,10 @@ export class WebhookHandlerSteps {
     const method = request.method.toUpperCase();
     const route = parseRoute(request.url, this.basePath);
     const path = routePath(route, this.basePath);
+    // known once the route resolves, so a refused request's log line names its platform and block too
+    let target: Target | undefined;
     try {
-      const target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
+      target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
       const operations = this.normalizer.operationsFor(target.platform);
       let answer: Answer;
       if (method === "POST") answer = await this.post(operations, target, request, receivedAt);
@@ -122,7 +130,7 @@ export class WebhookHandlerSteps {
       );
       return answer.response;
     } catch (error) {
-      return this.fail(method, path, started, error, request.requestId, request.remoteAddress);
+      return this.fail(method, path, started, error, request.requestId, request.remoteAddress, target);
     }
   }
 
@@ -179,18 +187,20 @@ export class WebhookHandlerSteps {
         response: json(200, { ok: true, ack: "immediate", ...extra }),
         fields: { platform, blocks: blockIds, ...extra },
       };
-    const result = await running;
+    const { result, duplicates } = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
+    // a redelivery says so: its events were acknowledged without running again (a first delivery has no key)
+    const repeated = duplicates > 0 ? { duplicates } : undefined;
     // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0)
+    if (unrouted.count === 0 && repeated === undefined)
       return {
         response: json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
       };
     return {
-      response: json(200, { ok: true, events, unhandled, ...extra }),
-      fields: { platform, blocks: blockIds, ...extra, events, unhandled },
+      response: json(200, { ok: true, events, unhandled, ...repeated, ...extra }),
+      fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated },
     };
   }
 
@@ -232,29 +242,29 @@ export class WebhookHandlerSteps {
    * Runs `work` now (after-dispatch: the caller awaits the promise) or after the answer (immediate: `undefined`,
    * and failures are logged and reported). Not itself async: a request waits on one promise fewer.
    */
-  private dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> | undefined {
+  private dispatch(context: DeliveryContext, work: () => NormalizeResult): Promise<Delivered> | undefined {
     if (this.ack !== "immediate") return this.deliverNow(context, work);
     this.deliverLater(context, work);
     return undefined;
   }
 
   /** Normalises and delivers; a failed delivery throws its error, whose answer says why. */
-  private async deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<NormalizeResult> {
+  private async deliverNow(context: DeliveryContext, work: () => NormalizeResult): Promise<Delivered> {
     const result = work();
     // a verification (LINE's Verify button, Viber's set_webhook callback) is answered from the configuration
     // alone, like a GET handshake: its event is delivered after the answer
     if (isVerification(result)) {
       this.deliverLater(context, () => result);
-      return result;
+      return { result, duplicates: 0 };
     }
     return this.deliverResult(context, result);
   }
 
   /** Runs the delivery step; a failed delivery throws its error, whose answer says why. */
-  private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<NormalizeResult> {
+  private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<Delivered> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
-    return result;
+    return { result, duplicates: outcome.duplicates };
   }
 
   /** Delivers after the answer; failures are logged and reported to `onError`. */
@@ -284,12 +294,19 @@ export class WebhookHandlerSteps {
     error: unknown,
     requestId?: string,
     remote?: string,
+    target?: Target,
   ): HttpResponse {
     const failure = asConvoticError(error);
     const response = errorResponse(failure);
     const fields = {
       method,
       path,
+      ...(target === undefined
+        ? {}
+        : {
+            platform: target.platform,
+            blocks: target.kind === "block" ? [target.block.id] : target.group.blocks.map((block) => block.id),
+          }),
       status: response.status,
       code: failure.code,
       error: failure.logDetail,
