@@ -20,8 +20,9 @@ import {
 import { readServerConfig } from "./config";
 import { fairnessOf } from "./server-config";
 import { COMMANDS } from "./commands";
-import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
+import { CliError, EXIT, line, type CliIO } from "./io";
 import { attachHealth, dependencyWarnings } from "./serve-dependencies";
+import { listenForStop } from "./serve-signals";
 import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
@@ -182,7 +183,7 @@ export async function serveCommand(
   });
 
   // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
-  const stopSignals = listenForStop(io.signals ?? process, logger);
+  const stopSignals = listenForStop(io.signals ?? process, logger, io.env["npm_command"]);
   const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
@@ -300,51 +301,8 @@ export async function serveCommand(
   }
 }
 
-type StopSignal = "SIGTERM" | "SIGINT";
 /** writes pending auth-failure summaries on close(), and flushes */
 type ServeLogger = AuthFailureLogger;
-
-/**
- * Every SIGTERM/SIGINT is heard while serve runs: the first starts the shutdown (`first`); a later one (npm
- * forwards the signal a supervisor or `timeout` also sent to the whole process group; Ctrl-C reaches npm and node)
- * only gets a log line, because Node's default action would kill serve mid-grace and lose what it acknowledged.
- * The grace period is bounded anyway; SIGKILL is the way to stop at once.
- */
-function listenForStop(signals: SignalSource, logger: ServeLogger) {
-  let stopsBy: number | undefined;
-  let done = false;
-  let firstSignal: (signal: StopSignal) => void = () => undefined;
-  const first = new Promise<StopSignal>((resolve) => (firstSignal = resolve));
-  const heard = (signal: StopSignal) => {
-    if (done) return;
-    if (stopsBy === undefined) return firstSignal(signal);
-    const left = Math.max(0, stopsBy - Date.now());
-    logger.warn(
-      `${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`,
-      { signal },
-    );
-  };
-  const onTerm = () => heard("SIGTERM");
-  const onInt = () => heard("SIGINT");
-  signals.on("SIGTERM", onTerm);
-  signals.on("SIGINT", onInt);
-  return {
-    first,
-    /** the shutdown began: later signals are logged against its grace period */
-    stopping(graceMs: number): void {
-      stopsBy = Date.now() + graceMs;
-    },
-    /** serve is done; a signal from now on changes nothing */
-    stopped(): void {
-      done = true;
-      // On the real process the listeners stay until main.ts exits (within 500 ms): removed, they would hand a
-      // signal arriving in between (npm's forwarded copy) back to Node's default action, a death by signal.
-      if (signals === process) return;
-      signals.removeListener("SIGTERM", onTerm);
-      signals.removeListener("SIGINT", onInt);
-    },
-  };
-}
 
 /**
  * How long past the grace period a stop may run: a sink's `close()` gets 2 s more (serve-sinks.ts) and the

@@ -1,5 +1,14 @@
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -8,7 +17,7 @@ import { startBuiltServe } from "../support/built-serve";
 
 /*
  * Issue 25's "rough edges a new user hit", each as the user met it: the built binary in its own process.
- * (1, 6, 7 and 9 are in test/package/, where the packed tarball and npm run.)
+ * (1, 6 and 7 are in test/package/, where the packed tarball and npm run.)
  */
 const root = join(__dirname, "..", "..");
 const bin = join(root, "dist", "cli", "main.js");
@@ -183,6 +192,45 @@ describe("10. serve honours HOST", () => {
       expect(flag.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await flag.stop();
+    }
+  });
+});
+
+describe("9. npx convotic serve stops when its npx is sent SIGTERM", () => {
+  it("takes the npm exec parent going away as SIGTERM: a graceful stop, no orphan holding the port", async () => {
+    const project = join(dir, "npx-project");
+    mkdirSync(join(project, "node_modules", ".bin"), { recursive: true });
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "npx-project", version: "1.0.0" }));
+    // what npm's install does for a bin: a link, executable
+    chmodSync(bin, 0o755);
+    symlinkSync(bin, join(project, "node_modules", ".bin", "convotic"));
+    const config = join(root, "examples", "convotic.config.json");
+    const npx = spawn("npx", ["--no-install", "convotic", "serve", "--config", config, "--port", "0"], {
+      cwd: project,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? dir },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    npx.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/listening on (http:\/\/\S+)/.test(stderr) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)![1]!;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      npx.kill("SIGTERM");
+      // npm exits at once without passing the signal on; serve notices within its poll and stops gracefully
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        gone = await fetch(`${url}/healthz`).then(
+          () => false,
+          () => true,
+        );
+      }
+      expect(gone).toBe(true);
+    } finally {
+      if (npx.exitCode === null) npx.kill("SIGKILL");
     }
   });
 });
