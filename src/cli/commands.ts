@@ -170,12 +170,17 @@ export const COMMANDS = {
     options: [["--out FILE", "write it to FILE instead of stdout"]],
   },
   "new-adapter": {
-    usage: "convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]",
+    usage:
+      "convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--module esm|cjs] [--import-from MODULE] [--testing-from MODULE]",
     summary:
       "scaffold an adapter (schema, normalise, definition), a fixture with its golden and a conformance test that fails\n" +
       "only on what is left to write (docs/adding-an-adapter.md)",
     options: [
       ["--dir DIR", "where the adapter folder goes (default ./adapters)"],
+      [
+        "--module esm|cjs",
+        "ES module or CommonJS files (default: the type in the project's package.json); either needs only convotic",
+      ],
       ["--fixtures DIR", "where its fixtures folder goes (default ./fixtures)"],
       ["--import-from MODULE", "the module the adapter imports the contract from (default convotic/adapters)"],
       [
