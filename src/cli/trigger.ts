@@ -200,10 +200,13 @@ export async function triggerCommand(
   if (target.protocol !== "http:" && target.protocol !== "https:")
     throw new CliError(`--to must be an http(s) URL\n${triggerUsage}`, EXIT.usage);
   // a bare origin gets the block route; a URL with a path is used as it is (a shared route, another base path)
+  // (printing a curl command without a block, the URL gets a placeholder to edit)
+  let placeholder = false;
   if (target.pathname === "/") {
-    if (blockId === undefined)
+    if (blockId === undefined && values.to !== undefined)
       throw new CliError(`--to has no path: pass the full webhook URL or --block ID\n${triggerUsage}`, EXIT.usage);
-    target = new URL(`/webhooks/${encodeURIComponent(blockId)}`, target);
+    placeholder = blockId === undefined;
+    target = new URL(`/webhooks/${encodeURIComponent(blockId ?? "BLOCK_ID")}`, target);
   }
 
   const body = await readFile(chosen.file);
@@ -217,7 +220,8 @@ export async function triggerCommand(
   const others = alternatives > 0 ? `, ${alternatives} other fixture(s) produce it too (--fixture CASE)` : "";
   if (values.to === undefined) {
     line(io.stdout, curlCommand(target.href, headers, body));
-    line(io.stderr, `${type}: ${shown} (${chosen.types.length} event(s))${others}; add --to URL to send it`);
+    const edit = placeholder ? "; BLOCK_ID in the URL is yours to fill in (or pass --block)" : "";
+    line(io.stderr, `${type}: ${shown} (${chosen.types.length} event(s))${others}; add --to URL to send it${edit}`);
     return EXIT.ok;
   }
   let status: number;

@@ -63,7 +63,16 @@ describe("5. refused requests are logged with their platform, block and reason",
     const { records, logger } = recording();
     const handle = handler(logger);
     const body = fixture("telegram", "message-text-private");
-    expect((await handle({ method: "POST", url: "/webhooks/tg", headers: { "content-type": "application/json" }, rawBody: body })).status).toBe(401);
+    expect(
+      (
+        await handle({
+          method: "POST",
+          url: "/webhooks/tg",
+          headers: { "content-type": "application/json" },
+          rawBody: body,
+        })
+      ).status,
+    ).toBe(401);
     const bad = Buffer.from(JSON.stringify({ destination: "U1", events: "not a list" }));
     const request = signedRequest(adapters.line, bad, { channel_secrets: [LINE_SECRET] }, { blockId: "li" });
     expect((await handle(request)).status).toBe(400);
