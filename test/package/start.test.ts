@@ -92,3 +92,14 @@ it("starts again without rebuilding a current dist/, and a real `npm start -s | 
   // building takes tens of seconds here; a current dist/ starts in a few
   expect(elapsed).toBeLessThan(20_000);
 }, 120_000);
+
+it("npm prints text, not JSON, in a clone: the repository no longer sets json=true", () => {
+  const packed = spawnSync("npm", ["pack", "--dry-run", "--ignore-scripts"], {
+    cwd: clone,
+    env: cleanEnv,
+    encoding: "utf8",
+  });
+  expect(packed.status).toBe(0);
+  expect(packed.stdout).toMatch(/^convotic-[\d.]+\.tgz\n$/);
+  expect(packed.stderr).toMatch(/npm notice/);
+}, 60_000);
