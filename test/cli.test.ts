@@ -82,7 +82,6 @@ describe("convotic normalize", () => {
   it.each([
     [["normalize", "--platform", "myspace"], /unknown platform "myspace"/],
     [["normalize", "--bogus"], /Unknown option '--bogus'/],
-    [["normalize", "fixture.json"], /--platform is required/],
     [["normalize", "-p", "telegram", "--received-at", "later"], /--received-at is not a timestamp/],
     [["frobnicate"], /unknown command "frobnicate"/],
     [[], /no command given/],

@@ -1,9 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { adapters } from "../src/adapters";
 import { createNormalizer } from "../src/core";
+import { createWebhookHandler, startServer } from "../src/http";
 
 /*
  * Every ```ts block (a ```text block is a listing, not code) of the user-facing docs is compiled against the real source, so an example that no
@@ -215,4 +216,38 @@ describe("documentation stands alone", () => {
       );
     },
   );
+});
+
+describe("the README's CLI examples, run", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const bin = join(root, "dist", "cli", "main.js");
+  const SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+  it("convotic trigger prints what the README shows, against a real receiver", async () => {
+    const example = /```sh\n\$ npx convotic trigger (.+)\n([\s\S]*?)```/.exec(readme);
+    expect(example).not.toBeNull();
+    const [, command, shown] = example!;
+    const server = await startServer(
+      createWebhookHandler({
+        normalizer: createNormalizer({ adapters }),
+        blocks: [{ id: "line-main", platform: "line", workspace_id: "ws_1", secrets: { channel_secrets: [SECRET] } }],
+      }),
+      { port: 0 },
+    );
+    try {
+      const port = new URL(server.url).port;
+      const args = command!
+        .replace('"$LINE_CHANNEL_SECRET"', SECRET)
+        .replace("127.0.0.1:8080", `127.0.0.1:${port}`)
+        .split(" ");
+      const out = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+        execFile(process.execPath, [bin, "trigger", ...args], { cwd: root }, (error, stdout, stderr) =>
+          error ? reject(error) : resolve({ stdout, stderr }),
+        ),
+      );
+      expect((out.stdout + out.stderr).replaceAll(`127.0.0.1:${port}`, "127.0.0.1:8080")).toBe(shown);
+    } finally {
+      await server.close({ graceMs: 0 });
+    }
+  });
 });

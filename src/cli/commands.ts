@@ -12,13 +12,13 @@ export interface CommandHelp {
 
 export const COMMANDS = {
   normalize: {
-    usage: "convotic normalize --platform <name> [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
+    usage: "convotic normalize [--platform <name>] [--workspace <id>] [--block <id>] [--received-at <iso>] [FILE|-]",
     summary:
       "normalise one raw webhook body (a file, or stdin); envelopes as a JSON array on stdout, a summary on stderr",
     options: [
-      ["-p, --platform <name>", "the platform that sent the body (required)"],
-      ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_local)"],
-      ["-b, --block <id>", "block_id of the envelopes (default blk_<platform>)"],
+      ["-p, --platform <name>", "the platform that sent the body (default: detected from its shape, said on stderr)"],
+      ["-w, --workspace <id>", "workspace_id of the envelopes (default ws_test, as in the goldens, demo and replay)"],
+      ["-b, --block <id>", "block_id of the envelopes (default blk_<platform>_test)"],
       ["--received-at <iso>", "the receive time, for events without a platform time (default now)"],
     ],
   },
@@ -67,7 +67,10 @@ export const COMMANDS = {
     options: [
       ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
       ["-p, --port N", "the port: --port, then the PORT variable, then the config, then 3000 (0 picks a free one)"],
-      ["--host HOST", "the interface to listen on (default 127.0.0.1)"],
+      [
+        "--host HOST",
+        "the interface to listen on: --host, then the HOST variable, then 127.0.0.1 (0.0.0.0 in a container)",
+      ],
       [
         "--ops-port N",
         "serve /healthz, /readyz and /metrics on this port only (the config's ops.port); 404 on the webhook port",
@@ -118,7 +121,7 @@ export const COMMANDS = {
   },
   replay: {
     usage:
-      `convotic replay FILE|DIR... [--platform NAME] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
+      `convotic replay FILE|DIR... [--platform NAME] [--config FILE] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
       "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
       "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]",
     summary:
@@ -133,7 +136,40 @@ export const COMMANDS = {
       ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
       ["--to URL", "the server to POST to"],
       ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],
-      ["-c, --config FILE", "the config file with the blocks and their secrets (default ./convotic.config.json)"],
+      [
+        "-c, --config FILE",
+        "with --to: the blocks and their secrets (default ./convotic.config.json; only the blocks' ${VAR} must be set);\n" +
+          "without: the config's adapters, so --platform and folder names can be custom platforms",
+      ],
+    ],
+  },
+  trigger: {
+    usage:
+      "convotic trigger <event-type> --platform <name> [--to URL] [--block ID] [--config FILE | --secret S] [--fixture CASE] [--fixtures DIR]",
+    summary:
+      "send a signed webhook that produces the event type: the bundled fixture that produces it, signed as the platform\n" +
+      "would (a block's secrets from the config, or --secret), POSTed to --to; without --to, printed as a curl command",
+    options: [
+      ["-p, --platform <name>", "the platform that sends it (required)"],
+      ["--to URL", "POST it there (a bare origin gets /webhooks/<block id>); default: print a curl command instead"],
+      ["-b, --block ID", "the block whose secrets sign it and whose route it goes to (default the platform's first)"],
+      [
+        "-c, --config FILE",
+        "the config with the blocks (default ./convotic.config.json, else the bundled examples/convotic.config.json)",
+      ],
+      ["--secret S", "sign with this secret instead of a config's (every secret field of the platform gets it)"],
+      ["--fixture CASE", "send fixtures/<platform>/CASE.* instead of the one picked for the type"],
+      ["--fixtures DIR", "look for <platform>/<case>.* with goldens in DIR (your own adapter's fixtures)"],
+    ],
+  },
+  check: {
+    usage: "convotic check [--config FILE] [--probe]",
+    summary:
+      "validate a serve config: every ${VAR} reference, every secret's shape, the blocks, sinks and stores; one line\n" +
+      "per problem on stderr, exit 1 if there is any; --probe also connects to Redis, NATS and the webhook sinks",
+    options: [
+      ["-c, --config FILE", "the config file (default ./convotic.config.json)"],
+      ["--probe", "connect to every store and sink (Redis PING, NATS connect, webhook URL HEAD), 3 s each"],
     ],
   },
   coverage: {
@@ -143,12 +179,17 @@ export const COMMANDS = {
     options: [["--out FILE", "write it to FILE instead of stdout"]],
   },
   "new-adapter": {
-    usage: "convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]",
+    usage:
+      "convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--module esm|cjs] [--import-from MODULE] [--testing-from MODULE]",
     summary:
       "scaffold an adapter (schema, normalise, definition), a fixture with its golden and a conformance test that fails\n" +
       "only on what is left to write (docs/adding-an-adapter.md)",
     options: [
       ["--dir DIR", "where the adapter folder goes (default ./adapters)"],
+      [
+        "--module esm|cjs",
+        "ES module or CommonJS files (default: the type in the project's package.json); either needs only convotic",
+      ],
       ["--fixtures DIR", "where its fixtures folder goes (default ./fixtures)"],
       ["--import-from MODULE", "the module the adapter imports the contract from (default convotic/adapters)"],
       [
@@ -165,13 +206,17 @@ export function isCommand(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);
 }
 
-export const EXIT_CODES = "exit codes: 0 ok, 1 bad input, 2 bad usage";
+export const EXIT_CODES =
+  "exit codes: 0 ok, 1 bad input, 2 bad usage, 3 serve stopped abnormally (dead stdout, work abandoned)";
 
 /** `convotic <command> --help`. */
 export function commandHelp(name: CommandName): string {
   const command: CommandHelp = COMMANDS[name];
   const width = Math.max(0, ...command.options.map(([flag]) => flag.length));
-  const options = command.options.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
+  // a long description goes on in lines of its own, under its first
+  const options = command.options.map(
+    ([flag, description]) => `  ${flag.padEnd(width)}  ${description.split("\n").join(`\n${" ".repeat(width + 4)}`)}`,
+  );
   return [
     `usage: ${command.usage}`,
     "",
@@ -185,7 +230,11 @@ export function commandHelp(name: CommandName): string {
 /** `convotic --help`. */
 export function overview(): string {
   const commands = Object.values(COMMANDS).map(
-    (command: CommandHelp) => `  ${command.usage}\n      ${command.summary.split("\n")[0]}`,
+    (command: CommandHelp) =>
+      `  ${command.usage}\n${command.summary
+        .split("\n")
+        .map((text) => `      ${text}`)
+        .join("\n")}`,
   );
   return [
     "usage: convotic <command> [options]",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isTimestamp, type Normalizer } from "../core";
 import { COMMANDS } from "./commands";
-import { rawBodyFiles } from "../testing/fixtures";
+import { defaultContext, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 const demoUsage = `usage: ${COMMANDS.demo.usage}`;
@@ -35,8 +35,9 @@ export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, f
   for (const name of platforms) {
     for (const file of rawBodyFiles(join(fixturesRoot, name))) {
       const result = normalizer.normalize(name, readFileSync(file), {
-        workspace_id: "ws_demo",
-        block_id: `blk_${name}_demo`,
+        // the goldens' workspace and block, as in normalize and replay: one fixture, the same ids in every command
+        workspace_id: defaultContext(name).workspace_id,
+        block_id: defaultContext(name).block_id,
         ...(receivedAt === undefined ? {} : { received_at: receivedAt }),
       });
       for (const event of result.events) line(io.stdout, JSON.stringify(event));

@@ -23,12 +23,16 @@ const load = {
   replay: () => require("./replay") as typeof import("./replay"),
   serve: () => require("./serve") as typeof import("./serve"),
   consume: () => require("./consume") as typeof import("./consume"),
+  trigger: () => require("./trigger") as typeof import("./trigger"),
+  check: () => require("./check") as typeof import("./check"),
 };
 
 /** The normaliser over the built-in adapters, made only by the commands that normalise. */
 const builtInNormalizer = (): Normalizer => load.core().createNormalizer({ adapters: load.adapters() });
 
 const FIXTURES_ROOT = join(__dirname, "..", "..", "fixtures");
+/** The config `npm start` serves: `trigger` signs with it when there is no ./convotic.config.json. */
+const EXAMPLE_CONFIG = join(__dirname, "..", "..", "examples", "convotic.config.json");
 
 /** The version of the installed package (dist/cli and src/cli are both two levels below package.json). */
 export function packageVersion(): string {
@@ -70,6 +74,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await load.replay().replayCommand(args, io, builtInNormalizer());
       case "coverage":
         return load.coverage().coverageCommand(args, io, builtInNormalizer(), load.adapters(), FIXTURES_ROOT);
+      case "trigger":
+        return await load
+          .trigger()
+          .triggerCommand(args, io, builtInNormalizer(), { fixtures: FIXTURES_ROOT, exampleConfig: EXAMPLE_CONFIG });
+      case "check":
+        return await load.check().checkCommand(args, io, builtInNormalizer());
       case "new-adapter":
         return load.newAdapter().newAdapterCommand(args, io);
       case "help":

@@ -1,14 +1,31 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PlatformName } from "../core";
 import { defaultContext } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const newAdapterUsage =
-  "usage: convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--import-from MODULE] [--testing-from MODULE]\n" +
+  "usage: convotic new-adapter <name> [--dir DIR] [--fixtures DIR] [--module esm|cjs] [--import-from MODULE] [--testing-from MODULE]\n" +
   "  writes DIR/<name>/{schema,normalize,index}.ts, a conformance test, and FIXTURES/<name>/example.json with its golden\n" +
-  "  (defaults: --dir adapters, --fixtures fixtures, --import-from convotic/adapters)";
+  "  (defaults: --dir adapters, --fixtures fixtures, --module from package.json's type, --import-from convotic/adapters)";
+
+export type ModuleKind = "esm" | "cjs";
+
+/** The module system of the project in `dir`: the `type` of the nearest package.json, as Node decides it. */
+export function projectModuleKind(dir: string): ModuleKind {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const manifest = join(at, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: unknown }).type === "module" ? "esm" : "cjs";
+      } catch {
+        return "cjs";
+      }
+    }
+    if (dirname(at) === at) return "cjs";
+  }
+}
 
 const EXAMPLE = { events: [{ id: "evt-0001", type: "example", timestamp: 1767225600000 }] };
 
@@ -26,6 +43,7 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
       fixtures: { type: "string" },
       "import-from": { type: "string" },
       "testing-from": { type: "string" },
+      module: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -42,6 +60,11 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
       EXIT.usage,
     );
   }
+  if (values.module !== undefined && values.module !== "esm" && values.module !== "cjs")
+    throw new CliError(`--module must be esm or cjs\n${newAdapterUsage}`, EXIT.usage);
+  // ES modules need file extensions in relative imports and have no __dirname: the files follow the project
+  const kind: ModuleKind = (values.module as ModuleKind | undefined) ?? projectModuleKind(process.cwd());
+  const ext = kind === "esm" ? ".js" : "";
   const dir = resolve(values.dir ?? "adapters", name);
   const fixtures = resolve(values.fixtures ?? "fixtures", name);
   // the adapter kit is the `convotic/adapters` entry point; an --import-from module (a source tree) has both
@@ -54,10 +77,10 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
   }
   const Name = name[0]!.toUpperCase() + name.slice(1).replace(/_(\w)/g, (_match, c: string) => c.toUpperCase());
   const files: Record<string, string> = {
-    [join(dir, "schema.ts")]: schemaSource(Name),
-    [join(dir, "normalize.ts")]: normalizeSource(name, Name, from),
-    [join(dir, "index.ts")]: indexSource(name, Name, from),
-    [join(dir, `${name}.conformance.test.ts`)]: testSource(name, relative(dir, fixtures), testingFrom),
+    [join(dir, "schema.ts")]: schemaSource(Name, from),
+    [join(dir, "normalize.ts")]: normalizeSource(name, Name, from, ext),
+    [join(dir, "index.ts")]: indexSource(name, Name, from, ext),
+    [join(dir, `${name}.conformance.test.ts`)]: testSource(name, relative(dir, fixtures), testingFrom, kind),
     [join(fixtures, "example.json")]: JSON.stringify(EXAMPLE) + "\n",
     [join(fixtures, "example.golden.json")]: exampleGolden(name),
   };
@@ -69,7 +92,8 @@ export function newAdapterCommand(args: string[], io: CliIO): number {
   }
   line(
     io.stderr,
-    `next: fill in ${relative(process.cwd(), join(dir, "schema.ts"))}, then follow docs/adding-an-adapter.md`,
+    `${kind === "esm" ? "ES module" : "CommonJS"} files (--module to choose); they need only convotic (zod comes from ` +
+      `${from}). next: fill in ${relative(process.cwd(), join(dir, "schema.ts"))}, then follow docs/adding-an-adapter.md`,
   );
   return EXIT.ok;
 }
@@ -96,8 +120,8 @@ function exampleGolden(name: string): string {
   return JSON.stringify(result, null, 2) + "\n";
 }
 
-function schemaSource(Name: string): string {
-  return `import { z } from "zod";
+function schemaSource(Name: string, from: string): string {
+  return `import { z } from "${from}";
 
 /*
  * What a ${Name} webhook body holds, as far as normalise reads it. Link the platform's webhook reference here.
@@ -124,9 +148,9 @@ export type ${Name}Item = z.output<typeof ${Name}Item>;
 `;
 }
 
-function normalizeSource(name: string, Name: string, from: string): string {
+function normalizeSource(name: string, Name: string, from: string, ext: string): string {
   return `import { EnvelopeBuilder, type NormalizeContext, type NormalizeResult } from "${from}";
-import { ${Name}Item, type ${Name}Webhook } from "./schema";
+import { ${Name}Item, type ${Name}Webhook } from "./schema${ext}";
 
 /*
  * Mapping table: fill it in as you write the cases below, and keep docs/adapters/${name}.md in step.
@@ -171,11 +195,10 @@ function idOf(raw: unknown): string | undefined {
 `;
 }
 
-function indexSource(name: string, Name: string, from: string): string {
-  return `import { z } from "zod";
-import { defineAdapter, hmacHeaderAuth } from "${from}";
-import { normalize${Name} } from "./normalize";
-import { ${Name}Webhook } from "./schema";
+function indexSource(name: string, Name: string, from: string, ext: string): string {
+  return `import { defineAdapter, hmacHeaderAuth, z } from "${from}";
+import { normalize${Name} } from "./normalize${ext}";
+import { ${Name}Webhook } from "./schema${ext}";
 
 /** What a block of this platform configures. Several secrets let a block rotate without refusing requests. */
 export const ${Name}Secrets = z.strictObject({ secrets: z.array(z.string().min(1)).min(1) });
@@ -203,17 +226,27 @@ export const ${name} = defineAdapter({
 `;
 }
 
-function testSource(name: string, fixturesPath: string, testingFrom: string): string {
-  return `import { join } from "node:path";
+function testSource(name: string, fixturesPath: string, testingFrom: string, kind: ModuleKind): string {
+  const path = JSON.stringify(fixturesPath.split("\\").join("/"));
+  // an ES module has import.meta.url where CommonJS has __dirname
+  const [imports, fixturesDir] =
+    kind === "esm"
+      ? [
+          `import { fileURLToPath } from "node:url";`,
+          `fileURLToPath(new URL(${JSON.stringify(`${fixturesPath.split("\\").join("/")}/`)}, import.meta.url))`,
+        ]
+      : [`import { join } from "node:path";`, `join(__dirname, ${path})`];
+  return `${imports}
 import { describeAdapterConformance } from "${testingFrom}";
-import { ${name} } from "./index";
+import { ${name} } from "./index${kind === "esm" ? ".js" : ""}";
 
 /*
  * Every check an adapter must pass (docs/adding-an-adapter.md). On a fresh scaffold the suite fails only on what
- * is left to write; each failure says what.
+ * is left to write; each failure says what. jest, vitest and mocha lend it their describe/it; under node --test
+ * it uses node:test.
  */
 describeAdapterConformance(${name}, {
-  fixturesDir: join(__dirname, ${JSON.stringify(fixturesPath.split("\\").join("/"))}),
+  fixturesDir: ${fixturesDir},
   secrets: { valid: { secrets: ["${name}-test-secret"] }, wrong: { secrets: ["not-the-${name}-secret"] } },
   cases: {
     unknown: "example",

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConvoticError, isTimestamp, messageOf, type Normalizer } from "../core";
+import { ConvoticError, isTimestamp, messageOf, type ContextInput, type Normalizer } from "../core";
+import { defaultContext } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, readAll, type CliIO } from "./io";
 
@@ -21,10 +22,9 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
       "received-at": { type: "string" },
     },
   });
-  const platform = values.platform;
-  if (platform === undefined) throw new CliError(`--platform is required\n${normalizeUsage}`, EXIT.usage);
   if (positionals.length > 1) throw new CliError(`one FILE at a time\n${normalizeUsage}`, EXIT.usage);
-  if (!normalizer.platforms.includes(platform)) {
+  if (values.platform !== undefined && !normalizer.platforms.includes(values.platform)) {
+    const platform = values.platform;
     throw new CliError(`unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
   }
 
@@ -45,12 +45,15 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     throw new CliError(`cannot read ${source}: ${messageOf(error)}`, EXIT.input);
   }
 
+  const context = (platform: string) => ({
+    ...defaultContext(platform),
+    ...(values.workspace === undefined ? {} : { workspace_id: values.workspace }),
+    ...(values.block === undefined ? {} : { block_id: values.block }),
+    received_at: receivedAt ?? new Date().toISOString(),
+  });
+  const platform = values.platform ?? detectPlatform(normalizer, body, context, io);
   try {
-    const result = normalizer.normalize(platform, body, {
-      workspace_id: values.workspace ?? "ws_local",
-      block_id: values.block ?? `blk_${platform}`,
-      ...(receivedAt === undefined ? {} : { received_at: receivedAt }),
-    });
+    const result = normalizer.normalize(platform, body, context(platform));
     io.stdout.write(JSON.stringify(result.events, null, 2) + "\n");
     const kinds = result.unhandled.map((item) => item.kind);
     line(
@@ -62,4 +65,43 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     if (error instanceof ConvoticError) throw new CliError(error.message, EXIT.input);
     throw error;
   }
+}
+
+/**
+ * The platform a body comes from, by its shape: every adapter's own schema and normaliser is tried, and the one
+ * platform that takes the body without an error and maps the most of it (events before unhandled items) wins.
+ * No platform is named here, so an adapter from a config or a new built-in is detected the same way. The choice is
+ * said on stderr; a body two platforms take equally well is refused, naming both.
+ */
+export function detectPlatform(
+  normalizer: Normalizer,
+  body: Buffer,
+  context: (platform: string) => ContextInput,
+  io: CliIO,
+): string {
+  const takers: { platform: string; events: number; unhandled: number }[] = [];
+  for (const platform of normalizer.platforms) {
+    try {
+      const result = normalizer.normalize(platform, body, context(platform));
+      takers.push({ platform, events: result.events.length, unhandled: result.unhandled.length });
+    } catch {
+      // not this platform's body
+    }
+  }
+  takers.sort((a, b) => b.events - a.events || a.unhandled - b.unhandled);
+  const [best, next] = takers;
+  if (best === undefined)
+    throw new CliError(
+      `no platform takes this body (tried ${normalizer.platforms.join(", ")}); pass --platform to see why`,
+      EXIT.input,
+    );
+  if (next !== undefined && next.events === best.events && next.unhandled === best.unhandled) {
+    const tied = takers.filter((taker) => taker.events === best.events && taker.unhandled === best.unhandled);
+    throw new CliError(
+      `the body fits ${tied.map((taker) => taker.platform).join(" and ")} equally well: pass --platform`,
+      EXIT.input,
+    );
+  }
+  line(io.stderr, `platform: ${best.platform} (detected from the body's shape; --platform to choose)`);
+  return best.platform;
 }

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { messageOf, type Normalizer } from "../core";
 import type { Block } from "../http";
-import { readServerConfig } from "./config";
+import { readConfigAdapters, readConfigBlocks } from "./config";
 import { isRawBodyFile } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
@@ -92,8 +92,12 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
     if (format !== undefined && !(REVIEW_FORMATS as readonly string[]).includes(format)) {
       throw new CliError(`--format must be one of ${REVIEW_FORMATS.join(", ")}\n${replayUsage}`, EXIT.usage);
     }
-    if (values.block !== undefined || values.config !== undefined)
-      throw new CliError(`--block and --config need --to\n${replayUsage}`, EXIT.usage);
+    if (values.block !== undefined) throw new CliError(`--block needs --to\n${replayUsage}`, EXIT.usage);
+    // --config here only adds the config's own adapters, so their fixtures can be reviewed like the built-in ones
+    const normalizer =
+      values.config === undefined
+        ? builtIn
+        : await readConfigAdapters(values.config, { normalizer: builtIn, usage: replayUsage });
     const files = await collect(positionals);
     if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
     return reviewCommand(
@@ -105,7 +109,7 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
         ...(format === undefined ? {} : { format: format as ReviewFormat }),
       },
       io,
-      builtIn,
+      normalizer,
     );
   }
   for (const flag of ["platform", "update", "format", "subscriber"] as const) {
@@ -120,13 +124,14 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   }
   if (base.protocol !== "http:" && base.protocol !== "https:")
     throw new CliError(`--to must be an http(s) URL\n${replayUsage}`, EXIT.usage);
-  const { config, normalizer } = await readServerConfig(values.config, {
+  // only the blocks' references must resolve: the sinks' and the store's secrets are serve's business
+  const { blocks, normalizer } = await readConfigBlocks(values.config, {
     normalizer: builtIn,
     env: io.env,
     usage: replayUsage,
   });
 
-  const chosen = values.block === undefined ? undefined : config.blocks.byId(values.block);
+  const chosen = values.block === undefined ? undefined : blocks.byId(values.block);
   if (values.block !== undefined && chosen === undefined)
     throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);
   const files = await collect(positionals);
@@ -135,7 +140,7 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   const missing = new Set<string>();
   for (const file of files) {
     const platform = basename(dirname(file));
-    const block = chosen ?? config.blocks.ofPlatform(platform)[0];
+    const block = chosen ?? blocks.ofPlatform(platform)[0];
     if (block === undefined) missing.add(platform);
     else plan.push({ file, block });
   }

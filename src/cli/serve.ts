@@ -21,8 +21,9 @@ import {
 import { readServerConfig } from "./config";
 import { fairnessOf } from "./server-config";
 import { COMMANDS } from "./commands";
-import { CliError, EXIT, line, type CliIO, type SignalSource } from "./io";
+import { CliError, EXIT, line, type CliIO } from "./io";
 import { attachHealth, dependencyWarnings } from "./serve-dependencies";
+import { listenForStop } from "./serve-signals";
 import { openSinks, type ServeSinks } from "./serve-sinks";
 
 export const serveUsage = `usage: ${COMMANDS.serve.usage}`;
@@ -93,7 +94,9 @@ export async function serveCommand(
     usage: serveUsage,
   });
   const port = chosenPort ?? config.port ?? DEFAULT_PORT;
-  const host = values.host ?? "127.0.0.1";
+  // HOST as PORT is: a container sets HOST=0.0.0.0 once instead of editing the command (an empty HOST is unset)
+  const envHost = io.env["HOST"];
+  const host = values.host ?? (envHost === undefined || envHost === "" ? "127.0.0.1" : envHost);
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
   if (values["ops-host"] !== undefined && opsPort === undefined)
@@ -187,7 +190,7 @@ export async function serveCommand(
   });
 
   // heard from before the "listening" line on, so a signal sent as soon as it appears is never Node's default death
-  const stopSignals = listenForStop(io.signals ?? process, logger);
+  const stopSignals = listenForStop(io.signals ?? process, logger, io.env["npm_command"]);
   const graceMs = config.shutdown_grace ?? DEFAULT_SHUTDOWN_GRACE_MS;
   let server: RunningServer;
   try {
@@ -212,9 +215,14 @@ export async function serveCommand(
     }
   }
 
-  // the start-up notes are for a person: plain lines, or one record each when the logs are JSON
-  const say = (text: string) => (format === "json" ? logger.info(text.trim()) : line(io.stderr, text));
-  say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`);
+  // the start-up notes are for a person: plain lines, or one record each when the logs are JSON, whose message is
+  // the text without its padding and whose fields carry what a program reads (the url, the route's block)
+  const say = (text: string, fields?: Record<string, string>) =>
+    format === "json" ? logger.info(text.trim().replace(/\s{2,}/g, " "), fields) : line(io.stderr, text);
+  say(`convotic: listening on ${server.url} (ack: ${config.ack ?? "after-dispatch"})`, {
+    url: server.url,
+    ack: config.ack ?? "after-dispatch",
+  });
   const storeStats = store === false ? undefined : store.stats();
   say(
     storeStats === undefined
@@ -235,17 +243,20 @@ export async function serveCommand(
   }
   say("convotic: POST webhooks to:");
   for (const block of config.blocks.all) {
-    say(
-      `  ${server.url}${handler.basePath}/${block.id}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`,
-    );
+    const url = `${server.url}${handler.basePath}/${block.id}`;
+    say(`  ${url}    ${block.platform} block ${block.id}, workspace ${block.workspace_id}`, {
+      url,
+      platform: block.platform,
+      block: block.id,
+      workspace: block.workspace_id,
+    });
   }
   for (const platform of normalizer.platforms) {
     if (normalizer.adapterFor(platform).accounts === undefined) continue;
     for (const group of config.blocks.sharedGroups(platform)) {
       const ids = group.blocks.map((block) => block.id).join(", ");
-      say(
-        `  ${server.url}${handler.basePath}/${sharedRoutePath(group)}    ${platform}, shared by ${ids} (routed by account)`,
-      );
+      const url = `${server.url}${handler.basePath}/${sharedRoutePath(group)}`;
+      say(`  ${url}    ${platform}, shared by ${ids} (routed by account)`, { url, platform, blocks: ids });
     }
   }
   const dirs = platformsServed.map((platform) => join(fixturesRoot, platform)).filter((dir) => existsSync(dir));
@@ -308,51 +319,8 @@ export async function serveCommand(
   }
 }
 
-type StopSignal = "SIGTERM" | "SIGINT";
 /** writes pending auth-failure summaries on close(), and flushes */
 type ServeLogger = AuthFailureLogger;
-
-/**
- * Every SIGTERM/SIGINT is heard while serve runs: the first starts the shutdown (`first`); a later one (npm
- * forwards the signal a supervisor or `timeout` also sent to the whole process group; Ctrl-C reaches npm and node)
- * only gets a log line, because Node's default action would kill serve mid-grace and lose what it acknowledged.
- * The grace period is bounded anyway; SIGKILL is the way to stop at once.
- */
-function listenForStop(signals: SignalSource, logger: ServeLogger) {
-  let stopsBy: number | undefined;
-  let done = false;
-  let firstSignal: (signal: StopSignal) => void = () => undefined;
-  const first = new Promise<StopSignal>((resolve) => (firstSignal = resolve));
-  const heard = (signal: StopSignal) => {
-    if (done) return;
-    if (stopsBy === undefined) return firstSignal(signal);
-    const left = Math.max(0, stopsBy - Date.now());
-    logger.warn(
-      `${signal} received while stopping: the grace period continues (${left} ms left); SIGKILL stops at once`,
-      { signal },
-    );
-  };
-  const onTerm = () => heard("SIGTERM");
-  const onInt = () => heard("SIGINT");
-  signals.on("SIGTERM", onTerm);
-  signals.on("SIGINT", onInt);
-  return {
-    first,
-    /** the shutdown began: later signals are logged against its grace period */
-    stopping(graceMs: number): void {
-      stopsBy = Date.now() + graceMs;
-    },
-    /** serve is done; a signal from now on changes nothing */
-    stopped(): void {
-      done = true;
-      // On the real process the listeners stay until main.ts exits (within 500 ms): removed, they would hand a
-      // signal arriving in between (npm's forwarded copy) back to Node's default action, a death by signal.
-      if (signals === process) return;
-      signals.removeListener("SIGTERM", onTerm);
-      signals.removeListener("SIGINT", onInt);
-    },
-  };
-}
 
 /**
  * How long past the grace period a stop may run: a sink's `close()` gets 2 s more (serve-sinks.ts) and the

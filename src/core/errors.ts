@@ -74,9 +74,12 @@ export class PayloadError extends ConvoticError {
     });
   }
 
-  /** JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. */
-  override get logDetail(): undefined {
-    return undefined;
+  /**
+   * JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. A schema
+   * failure (`invalid_payload`) names field paths and expected types only, which is what an operator needs to see.
+   */
+  override get logDetail(): string | undefined {
+    return this.code === "invalid_payload" ? this.message : undefined;
   }
 }
 

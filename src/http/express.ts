@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bodyAlreadyParsedResponse, type WebhookHandler } from "./handler";
+import type { WebhookHandler } from "./handler";
+import { bodyAlreadyParsedError } from "./responses";
 import type { HttpResponse } from "./handler";
 import { closeAfter, serveNodeRequest, writeResponse } from "./node";
 
@@ -24,7 +25,8 @@ export function convoticExpress(handler: WebhookHandler) {
     if (parsed instanceof Uint8Array) {
       send(await handler({ method: req.method ?? "GET", url: req.originalUrl, headers: req.headers, rawBody: parsed }));
     } else if (parsed !== undefined || req.readableEnded) {
-      send(bodyAlreadyParsedResponse());
+      // refused through the handler, so the 500 is logged like every other answer
+      send(handler.refuse({ method: req.method ?? "GET", url: req.originalUrl }, bodyAlreadyParsedError()));
     } else {
       // a client that goes away mid-body is one log line here, not an `Error: aborted` stack from Express
       await serveNodeRequest(handler, req, req.originalUrl, send);

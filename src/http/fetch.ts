@@ -1,5 +1,6 @@
 import { encodingError, unsupportedEncoding } from "./checks";
-import { bodyAlreadyParsedResponse, type HttpResponse, type WebhookHandler } from "./handler";
+import type { HttpResponse, WebhookHandler } from "./handler";
+import { bodyAlreadyParsedError } from "./responses";
 import { readWebBody } from "./read";
 
 function toResponse(response: HttpResponse): Response {
@@ -13,7 +14,9 @@ function toResponse(response: HttpResponse): Response {
  */
 export function toFetchHandler(handler: WebhookHandler): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.bodyUsed) return toResponse(bodyAlreadyParsedResponse());
+    // refused through the handler, so the 500 is logged like every other answer
+    if (request.bodyUsed)
+      return toResponse(handler.refuse({ method: request.method, url: request.url }, bodyAlreadyParsedError()));
     const codings =
       request.method === "POST"
         ? unsupportedEncoding({ "content-encoding": request.headers.get("content-encoding") ?? undefined })

@@ -20,8 +20,24 @@ function formatValue(value: string | number | boolean | readonly string[]): stri
   );
 }
 
+/**
+ * The edge reports `blocks: [id]` and `ms`; a record names one `block` and a `duration_ms`, in the library's
+ * default logger as in `serve`'s (observe/log.ts), so one log query reads both.
+ */
+export function namedFields(fields: LogFields = {}): Record<string, unknown> {
+  if (!("ms" in fields) && !("blocks" in fields)) return fields;
+  const named: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = fields[key];
+    if (key === "blocks" && Array.isArray(value) && value.length === 1) named["block"] = value[0];
+    else if (key === "ms") named["duration_ms"] = value;
+    else named[key] = value;
+  }
+  return named;
+}
+
 export function formatLogLine(level: string, message: string, fields: LogFields = {}): string {
-  return formatRecord(new Date().toISOString(), level, message, fields);
+  return formatRecord(new Date().toISOString(), level, message, namedFields(fields));
 }
 
 /** One text line (without its newline): time, level, message, then `key=value` for every defined field. */

@@ -17,16 +17,18 @@ export function plainText(status: number, body: string): HttpResponse {
   return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body };
 }
 
+/** What a shim refuses (and logs, through the handler) when another body parser consumed the stream first. */
+export function bodyAlreadyParsedError(): HttpError {
+  return new HttpError(
+    "the request body was already read by another body parser, so its exact bytes (which the signature covers) are gone: " +
+      "mount convotic before express.json() or on its own route",
+    { code: "body_already_parsed", status: 500 },
+  );
+}
+
 /** The answer a shim gives when another body parser consumed the stream first. */
 export function bodyAlreadyParsedResponse(): HttpResponse {
-  return json(500, {
-    error: {
-      code: "body_already_parsed",
-      message:
-        "the request body was already read by another body parser, so its exact bytes (which the signature covers) are gone: " +
-        "mount convotic before express.json() or on its own route",
-    },
-  });
+  return errorResponse(bodyAlreadyParsedError());
 }
 
 /**

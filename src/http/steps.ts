@@ -23,6 +23,12 @@ import type { RequestObserver, RequestOutcome } from "./inspection";
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
+/** A delivered batch and how many of its items were duplicates (acknowledged again without running). */
+interface Delivered {
+  readonly result: NormalizeResult;
+  readonly duplicates: number;
+}
+
 /** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
 function isVerification(result: NormalizeResult): boolean {
   return (
@@ -42,8 +48,6 @@ interface Answer {
 }
 
 /** A delivered batch and how many of its items had been delivered before. */
-type Delivered = NormalizeResult & { readonly duplicates: number };
-
 /**
  * The steps of `createWebhookHandler`, one method each: `handle` routes a request to `post` or `get`; `post`
  * checks, verifies, splits and dispatches; `dispatch` delivers now or later; `fail` logs and answers a failure.
@@ -119,8 +123,10 @@ export class WebhookHandlerSteps {
     const method = request.method.toUpperCase();
     const route = parseRoute(request.url, this.basePath);
     const path = routePath(route, this.basePath);
+    // known once the route resolves, so a refused request's log line names its platform and block too
+    let target: Target | undefined;
     try {
-      const target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
+      target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
       const operations = this.normalizer.operationsFor(target.platform);
       let answer: Answer;
       if (method === "POST") answer = await this.post(operations, target, request, receivedAt);
@@ -152,7 +158,7 @@ export class WebhookHandlerSteps {
       }
       return answer.response;
     } catch (error) {
-      const response = this.fail(method, path, started, error, request.requestId, request.remoteAddress);
+      const response = this.fail(method, path, started, error, request.requestId, request.remoteAddress, target);
       if (this.inspector !== undefined) {
         const failure = asConvoticError(error);
         this.inspect({
@@ -232,12 +238,13 @@ export class WebhookHandlerSteps {
         response: json(200, { ok: true, ack: "immediate", ...extra }),
         fields: { platform, blocks: blockIds, ...extra },
       };
-    const result = await running;
+    const { result, duplicates } = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
-    const { duplicates } = result;
+    // a redelivery says so: its events were acknowledged without running again (a first delivery has no key)
+    const repeated = duplicates > 0 ? { duplicates } : undefined;
     // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0)
+    if (unrouted.count === 0 && repeated === undefined)
       return {
         response: json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
@@ -245,8 +252,8 @@ export class WebhookHandlerSteps {
         duplicates,
       };
     return {
-      response: json(200, { ok: true, events, unhandled, ...extra }),
-      fields: { platform, blocks: blockIds, ...extra, events, unhandled },
+      response: json(200, { ok: true, events, unhandled, ...repeated, ...extra }),
+      fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated },
       result,
       duplicates,
     };
@@ -307,7 +314,7 @@ export class WebhookHandlerSteps {
     // alone, like a GET handshake: its event is delivered after the answer
     if (isVerification(result)) {
       this.deliverLater(context, () => result);
-      return { events: result.events, unhandled: result.unhandled, duplicates: 0 };
+      return { result, duplicates: 0 };
     }
     return this.deliverResult(context, result);
   }
@@ -316,7 +323,7 @@ export class WebhookHandlerSteps {
   private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<Delivered> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
-    return { events: result.events, unhandled: result.unhandled, duplicates: outcome.duplicates };
+    return { result, duplicates: outcome.duplicates };
   }
 
   /** Delivers after the answer; failures are logged and reported to `onError`. */
@@ -346,12 +353,19 @@ export class WebhookHandlerSteps {
     error: unknown,
     requestId?: string,
     remote?: string,
+    target?: Target,
   ): HttpResponse {
     const failure = asConvoticError(error);
     const response = errorResponse(failure);
     const fields = {
       method,
       path,
+      ...(target === undefined
+        ? {}
+        : {
+            platform: target.platform,
+            blocks: target.kind === "block" ? [target.block.id] : target.group.blocks.map((block) => block.id),
+          }),
       status: response.status,
       code: failure.code,
       error: failure.logDetail,

@@ -7,6 +7,8 @@ const ADDRESSES_SHOWN = 5;
 
 interface Window {
   count: number;
+  /** the route's platform and blocks, as the refused requests' records name them */
+  scope?: LogFields;
   readonly remotes: Set<string>;
   readonly codes: Set<string>;
 }
@@ -39,6 +41,7 @@ export function aggregateAuthFailures(
       }
       logger.warn("requests refused for their signature or secret (401), aggregated", {
         path,
+        ...window.scope,
         count: window.count,
         remotes: [...window.remotes],
         codes: [...window.codes],
@@ -67,6 +70,8 @@ export function aggregateAuthFailures(
       return false;
     }
     window.count += 1;
+    if (window.scope === undefined && fields["platform"] !== undefined)
+      window.scope = { platform: fields["platform"], blocks: fields["blocks"] };
     const remote = fields["remote"];
     if (typeof remote === "string" && window.remotes.size < ADDRESSES_SHOWN) window.remotes.add(remote);
     const code = fields["code"];

@@ -37,3 +37,6 @@ export { asConvoticError, messageOf } from "../core";
 // what an adapter throws (also in the root export): a bad signature, a body that is not the platform's, a bad config
 export { ConfigError, PayloadError, SignatureError } from "../core";
 export type { LogLevel } from "../core";
+// the zod an adapter's schemas must be built with (the one the pipeline runs them with): an adapter project then
+// needs no zod of its own, and cannot end up with a second copy of another version
+export { z } from "zod";

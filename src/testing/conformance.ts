@@ -43,7 +43,7 @@ export interface ConformanceOptions<S> {
   };
   /** rewrite the golden files instead of comparing (default: `UPDATE_GOLDEN=1`) */
   readonly update?: boolean;
-  /** defaults to the runner's globals (`describe`, `it`); pass `await import("node:test")` for node:test */
+  /** defaults to the runner's globals (`describe`, `it`), else `node:test` */
   readonly runner?: TestRunner;
 }
 
@@ -67,13 +67,15 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
+/**
+ * The runner's globals (jest, vitest with globals, mocha), else `node:test`, built into Node: a test file run with
+ * `node --test` has no globals, and needs no `runner` option for that.
+ */
 function runnerOf(options: { runner?: TestRunner }): TestRunner {
   if (options.runner !== undefined) return options.runner;
   const globals = globalThis as unknown as Partial<TestRunner>;
   if (typeof globals.describe === "function" && typeof globals.it === "function") return globals as TestRunner;
-  throw new Error(
-    'describeAdapterConformance: no describe/it globals; under node:test pass { runner: await import("node:test") }',
-  );
+  return require("node:test") as TestRunner;
 }
 
 function expectThrows(what: string, attempt: () => unknown, type: new (...args: never[]) => Error): void {

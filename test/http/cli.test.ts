@@ -286,7 +286,8 @@ describe("convotic replay", () => {
   });
 
   it("fails on bad usage and counts an unreachable server as errors", async () => {
-    expect(await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--config", configPath]).exit).toBe(2);
+    // --config without --to reviews with the config's adapters (issue 25); --block still needs --to
+    expect(await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--block", "tg"]).exit).toBe(2);
     expect(await invoke(["replay", "--to", served.url, "--config", configPath]).exit).toBe(2);
     expect(
       await invoke(["replay", join(FIXTURES_DIR, "telegram"), "--to", "not a url", "--config", configPath]).exit,

@@ -6,7 +6,7 @@ import { packAndInstall, root, rootManifest, type PackResult } from "./support";
 
 /*
  * The package as a user gets it. A copy of the repository without dist/ (what a clone or a git URL gives) is
- * packed with `npm pack`, whose `prepare` script must build dist/; the tarball is installed into an empty
+ * packed with `npm pack`, whose `prepack` script must build dist/ (and drop `prepare` from the packed manifest); the tarball is installed into an empty
  * project offline, from a lock file derived from ours (npm ci already put every tarball in the npm cache), and
  * used the three ways users do: require, import from .mjs, and the `convotic` bin.
  */
@@ -85,6 +85,19 @@ describe("the packed tarball", () => {
     // what is left is dist, docs and one raw body per fixture: fewer than the 692 files of the first release,
     // although the fixtures, the formats and the sixth adapter were added since
     expect(pack.entryCount).toBeLessThan(692);
+  });
+
+  it("carries no install-time script (npm 11's allowScripts has nothing to ask), and packing left the clone as it was", () => {
+    const installed = JSON.parse(readFileSync(join(consumer, "node_modules", "convotic", "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
+    const lifecycle = ["preinstall", "install", "postinstall", "prepare"];
+    expect(Object.keys(installed.scripts ?? {}).filter((name) => lifecycle.includes(name))).toEqual([]);
+    const clone = JSON.parse(readFileSync(join(work, "clone", "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(clone.scripts["prepare"]).toBe("npm run build");
+    expect(existsSync(join(work, "clone", ".package.json.packing"))).toBe(false);
   });
 
   it("carries the MIT licence text package.json declares", () => {

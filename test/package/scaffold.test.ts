@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanEnv, packAndInstall, root } from "./support";
 
@@ -8,7 +8,8 @@ import { cleanEnv, packAndInstall, root } from "./support";
  * from the npm cache), `npx convotic new-adapter acme` writes files that compile under the strict flags we use,
  * and whose conformance test fails only on what is left to write (a batch and a poisoned batch), each failure
  * saying what to write. The generated TypeScript is compiled with our tsc and the test run by our jest on the
- * emitted JavaScript, so `convotic`, `convotic/testing` and `zod` resolve from the fresh project's node_modules.
+ * emitted JavaScript, so `convotic` and `convotic/testing` resolve from the fresh project's node_modules (zod comes
+ * re-exported from `convotic/adapters`). An ES-module project gets ES-module files, run with `node --test`.
  */
 let work: string;
 let consumer: string;
@@ -122,5 +123,76 @@ describe("convotic new-adapter in a fresh project", () => {
     for (const [title, says] of Object.entries(LEFT_TO_WRITE)) expect(failed[title]).toMatch(says);
     // everything else the suite checks already holds for the stub: signatures, bad bodies, unknown kinds, goldens
     expect(assertions.filter((a) => a.status === "passed").length).toBeGreaterThanOrEqual(10);
+  }, 240_000);
+});
+
+describe("convotic new-adapter in an ES-module project, run with node --test", () => {
+  it("writes ES-module files that need only convotic, compile under nodenext, and run under node:test as they are", () => {
+    const esm = join(consumer, "esm-project");
+    mkdirSync(esm);
+    writeFileSync(join(esm, "package.json"), JSON.stringify({ name: "esm-project", private: true, type: "module" }));
+    // the bin of the parent project's install, as npx would find it
+    const made = spawnSync(
+      process.execPath,
+      [join(consumer, "node_modules", "convotic", "dist", "cli", "main.js"), "new-adapter", "acme"],
+      {
+        cwd: esm,
+        env: cleanEnv,
+        encoding: "utf8",
+      },
+    );
+    expect(made.status).toBe(0);
+    expect(made.stderr).toMatch(/^ES module files/);
+    const sources = readdirSync(join(esm, "adapters", "acme")).map((name) =>
+      readFileSync(join(esm, "adapters", "acme", name), "utf8"),
+    );
+    for (const text of sources) {
+      expect(text).not.toMatch(/from "zod"/);
+      expect(text).not.toMatch(/__dirname/);
+      // relative imports carry their extension, as Node's ES modules require
+      for (const [, spec] of text.matchAll(/from "(\.[^"]*)"/g)) expect(spec).toMatch(/\.js$/);
+    }
+    writeFileSync(
+      join(esm, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: true,
+          typeRoots: [join(root, "node_modules", "@types")],
+          types: ["node"],
+        },
+        include: ["adapters"],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", esm], {
+      cwd: esm,
+      encoding: "utf8",
+    });
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.status).toBe(0);
+    const run = spawnSync(
+      process.execPath,
+      ["--test", "--test-reporter=tap", join("adapters", "acme", "acme.conformance.test.js")],
+      {
+        cwd: esm,
+        env: cleanEnv,
+        encoding: "utf8",
+      },
+    );
+    const failed = [...run.stdout.matchAll(/^\s*not ok \d+ - (.+)$/gm)].map((match) => match[1]!.trim());
+    // the suite's describe fails as a whole when one of its tests does, and so does the file
+    expect(failed.filter((title) => Object.keys(LEFT_TO_WRITE).includes(title)).sort()).toEqual(
+      Object.keys(LEFT_TO_WRITE).sort(),
+    );
+    expect(
+      failed.filter((title) => !Object.keys(LEFT_TO_WRITE).includes(title) && !/conformance|\.js$/.test(title)),
+    ).toEqual([]);
+    expect([...run.stdout.matchAll(/^\s*ok \d+ - /gm)].length).toBeGreaterThanOrEqual(10);
+    expect(run.status).toBe(1);
   }, 240_000);
 });
