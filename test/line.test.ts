@@ -1,4 +1,4 @@
-import { line } from "../src/adapters";
+import { line } from "../src/adapters/line";
 import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
 import { adapterTest, hmacOf, normalizer } from "./support/adapter";
 import { describeCoverage } from "./support/coverage";

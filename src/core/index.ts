@@ -3,6 +3,7 @@ export { defineAdapter, headerValue } from "./adapter";
 export { EnvelopeBuilder, ItemMapper } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
 export type { LogFields, Logger } from "./logger";
+export { lazyRecord, presentKeys } from "./lazy";
 export { optionalStrings } from "./loose";
 export { boundedRaw, defined, parseJsonKeepingBigIntegers, withFields } from "./objects";
 export type { Defined } from "./objects";
