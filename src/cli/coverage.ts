@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { EVENT_TYPES, type AdapterRegistry, type Normalizer } from "../core";
+import { EVENT_TYPES, type AdapterRegistry, type CoverageTable, type Normalizer } from "../core";
 import { defaultContext, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -75,6 +75,23 @@ export function coverageMarkdown(coverage: Coverage, adapters: AdapterRegistry):
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * An adapter's coverage declaration (its folder's `coverage.ts`) as the table docs/adapters/<platform>.md
+ * carries between its coverage markers.
+ */
+export function coverageTableMarkdown(table: CoverageTable): string {
+  const lines = ["| webhook | outcome | example |", "|---|---|---|"];
+  for (const row of table.rows) {
+    const outcome = [
+      ...(row.emits === undefined ? [] : [`mapped: ${row.emits.map((type) => `\`${type}\``).join(", ")}`]),
+      ...(row.reported === undefined ? [] : [`reported as \`${row.reported.kind}\`: ${row.reported.why}`]),
+    ];
+    const example = typeof row.example === "string" ? `\`${row.example}\`` : "—";
+    lines.push(`| ${row.webhook} | ${outcome.join("; ")} | ${example} |`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 /** `convotic coverage [--out FILE]` */

@@ -18,6 +18,7 @@ export type {
 } from "./adapter";
 export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
+export type { CoverageRow, CoverageTable } from "./coverage";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
 export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "./crypto";
