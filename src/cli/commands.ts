@@ -140,7 +140,7 @@ export const COMMANDS = {
   coverage: {
     usage: "convotic coverage [--out FILE]",
     summary:
-      "the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md is this output)",
+      "the platform × event type matrix of the adapters' coverage tables, each cell naming a row's fixture (docs/coverage.md is this output)",
     options: [["--out FILE", "write it to FILE instead of stdout"]],
   },
   "new-adapter": {

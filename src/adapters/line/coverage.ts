@@ -8,6 +8,7 @@ export const coverage = {
   platform: "line",
   sources: ["https://developers.line.biz/en/reference/messaging-api/#webhooks"],
   rows: [
+    { webhook: "(empty `events`: Verify)", emits: ["platform.webhook.verified"], example: "verify-request" },
     { webhook: "`message` (text)", emits: ["messaging.message.received"], example: "message-text" },
     { webhook: "`message` (image)", emits: ["messaging.message.received"], example: "message-image" },
     { webhook: "`message` (video)", emits: ["messaging.message.received"], example: "message-video-external" },

@@ -8,6 +8,7 @@ export const coverage = {
   platform: "telegram",
   sources: ["https://core.telegram.org/bots/api#update"],
   rows: [
+    { webhook: "`message`", emits: ["messaging.message.received"], example: "message-text-private" },
     {
       webhook: "`message` (`/start` in a private chat)",
       emits: ["messaging.message.received", "messaging.conversation.created"],
