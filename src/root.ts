@@ -1,8 +1,8 @@
 /**
  * What `require("convotic")` runs (package.json `main` and `exports["."]`). ./index.ts declares the root export:
- * its declarations are the package's types and its API report. This module offers the same names and loads
- * ./index the first time any of them is read, so requiring the package loads neither zod, the adapters, the edge
- * nor the sinks; from then on every name is a plain property holding ./index's value.
+ * its declarations are the package's types and its API report. This module offers the same names, each read from
+ * the room that implements it when first read, so requiring the package loads neither zod, the adapters, the edge
+ * nor the sinks; from then on every name is a plain property holding the same value as ./index's.
  */
 import type * as Declared from "./index";
 import type * as Self from "./root";
@@ -40,28 +40,69 @@ export let SignatureError: typeof Declared.SignatureError;
 export let SinkError: typeof Declared.SinkError;
 export let UnknownPlatformError: typeof Declared.UnknownPlatformError;
 
+/**
+ * The room each name is read from. A first read loads that room only (the core for the router or an error class,
+ * the core and the adapter registry for `createConvotic`, the edge for `createWebhookHandler`); `Record` over the
+ * declared names makes the build fail when a name has no room.
+ */
+const ROOM_OF: Record<keyof typeof Declared, "core" | "adapters" | "http"> = {
+  createConvotic: "adapters",
+  createNormalizer: "core",
+  adapters: "adapters",
+  BUILT_IN_PLATFORMS: "adapters",
+  createRouter: "core",
+  Router: "core",
+  typeMatcher: "core",
+  convoticExpress: "http",
+  createWebhookHandler: "http",
+  startServer: "http",
+  toFetchHandler: "http",
+  catalogue: "core",
+  contactId: "core",
+  conversationId: "core",
+  domainOf: "core",
+  EVENT_TYPES: "core",
+  isEventType: "core",
+  PlatformName: "core",
+  UnifiedEventSchema: "core",
+  ConfigError: "core",
+  ConvoticError: "core",
+  DispatchError: "core",
+  EnvelopeError: "core",
+  EventValidationError: "core",
+  InternalError: "core",
+  PayloadError: "core",
+  SignatureError: "core",
+  SinkError: "core",
+  UnknownPlatformError: "core",
+};
+const ROOMS = {
+  core: () => require("./core") as Record<string, unknown>,
+  adapters: () => require("./adapters") as Record<string, unknown>,
+  http: () => require("./http") as Record<string, unknown>,
+};
+
 type Missing = Exclude<keyof typeof Declared, keyof typeof Self>;
 type Extra = Exclude<keyof typeof Self, keyof typeof Declared>;
 // `true` only when both are `never`; otherwise the error names the missing or extra export
 const sameNames: [Missing, Extra] extends [never, never] ? true : { missing: Missing; extra: Extra } = true;
 void sameNames;
 
-const names = Object.keys(exports);
-let declared: Record<string, unknown> | undefined;
-
-/** Requires ./index once and puts each of its values in place of this module's accessors. */
-function load(): Record<string, unknown> {
-  if (declared !== undefined) return declared;
-  declared = require("./index") as Record<string, unknown>;
-  for (const name of names)
-    Object.defineProperty(exports, name, {
-      value: declared[name],
+/** Requires the room of `name` and puts the values of every name of that room in place of their accessors. */
+function load(name: keyof typeof Declared): unknown {
+  const room = ROOM_OF[name];
+  const values = ROOMS[room]();
+  for (const other of Object.keys(ROOM_OF) as (keyof typeof Declared)[]) {
+    if (ROOM_OF[other] !== room) continue;
+    Object.defineProperty(exports, other, {
+      value: values[other],
       enumerable: true,
       writable: true,
       configurable: true,
     });
-  return declared;
+  }
+  return values[name];
 }
 
-for (const name of names)
-  Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => load()[name] });
+for (const name of Object.keys(exports) as (keyof typeof Declared)[])
+  Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: () => load(name) });

@@ -1,4 +1,4 @@
-import { lazyRecord, type PlatformAdapter } from "../core";
+import { createNormalizer, lazyRecord, type PlatformAdapter } from "../core";
 
 /**
  * The platforms this package ships adapters for. Core names none of them (it takes an injected registry); an
@@ -20,3 +20,8 @@ export const adapters = lazyRecord({
   viber: () => (require("./viber") as typeof import("./viber")).viber,
   whatsapp: () => (require("./whatsapp") as typeof import("./whatsapp")).whatsapp,
 }) satisfies Record<BuiltInPlatform, PlatformAdapter>;
+
+/** A normaliser over every built-in adapter (each loaded when its platform is first used). */
+export function createConvotic() {
+  return createNormalizer({ adapters });
+}
