@@ -11,7 +11,7 @@ const runs = Number(process.argv[2] ?? 15);
 const root = resolve(process.argv[3] ?? join(dirname(fileURLToPath(import.meta.url)), ".."));
 const cases = {
   "node -e 0": ["-e", "0"],
-  'require("convotic")': ["-e", `require(${JSON.stringify(join(root, "dist/index.js"))})`],
+  'require("convotic")': ["-e", `require(${JSON.stringify(root)})`],
   "convotic --version": [join(root, "dist/cli/main.js"), "--version"],
 };
 // GNU time reports the child's CPU time, which a busy shared machine inflates far less than wall time

@@ -7,14 +7,6 @@
  * `require("convotic")` stays cheap and a change to the surface shows up in `api/*.api.md`.
  * @packageDocumentation
  */
-import { adapters } from "./adapters";
-import { createNormalizer } from "./core";
-
-/** A normaliser over every built-in adapter. */
-export function createConvotic() {
-  return createNormalizer({ adapters });
-}
-
 // the normaliser
 export { createNormalizer } from "./core";
 export type {
@@ -30,7 +22,7 @@ export type {
   WebhookInput,
   WebhookInputOf,
 } from "./core";
-export { adapters, BUILT_IN_PLATFORMS } from "./adapters";
+export { adapters, BUILT_IN_PLATFORMS, createConvotic } from "./adapters";
 export type { BuiltInPlatform } from "./adapters";
 
 // the router

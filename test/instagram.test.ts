@@ -1,6 +1,7 @@
 import { contactId, PayloadError, SignatureError } from "../src/core";
 import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
-import { describeCoverage } from "./support/meta-coverage";
+import { coverage } from "../src/adapters/instagram/coverage";
+import { describeCoverage } from "./support/coverage";
 
 /*
  * What the generic suites do not pin down for Instagram: either app secret signs, byte-exact escaped bodies,
@@ -275,4 +276,4 @@ describe("instagram: a malformed item costs only itself", () => {
   });
 });
 
-describeCoverage(platform);
+describeCoverage(coverage, run);

@@ -1,6 +1,7 @@
-import { line } from "../src/adapters";
+import { line } from "../src/adapters/line";
 import { ConfigError, messageId, SignatureError, type UnifiedEvent } from "../src/core";
 import { adapterTest, hmacOf, normalizer } from "./support/adapter";
+import { coverage } from "../src/adapters/line/coverage";
 import { describeCoverage } from "./support/coverage";
 import { fixturesOf } from "./support/fixtures";
 import { TEST_SECRETS } from "./support/secrets";
@@ -339,4 +340,4 @@ describe("line real-world shapes (issue 11)", () => {
   });
 });
 
-describeCoverage("line", run);
+describeCoverage(coverage, run);

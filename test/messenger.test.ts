@@ -1,6 +1,7 @@
 import { contactId, messageId, PayloadError, SignatureError } from "../src/core";
 import { adapterTest, hmacOf, metaSigned, normalizer, ofType } from "./support/adapter";
-import { describeCoverage } from "./support/meta-coverage";
+import { coverage } from "../src/adapters/messenger/coverage";
+import { describeCoverage } from "./support/coverage";
 
 /*
  * What the generic golden and conformance suites do not pin down for Messenger: byte-exact signing of
@@ -539,4 +540,4 @@ describe("messenger: a malformed item costs only itself", () => {
   });
 });
 
-describeCoverage(platform);
+describeCoverage(coverage, run);

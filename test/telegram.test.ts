@@ -5,16 +5,17 @@ import { UPDATE_KINDS, withoutNulls } from "../src/adapters/telegram/schema";
 import { compileParse } from "../src/core/engine";
 import { messageId } from "../src/core";
 import { adapterTest, ofType } from "./support/adapter";
+import { coverage } from "../src/adapters/telegram/coverage";
 import { describeCoverage } from "./support/coverage";
 
 /* What the generic suites do not cover for Telegram: the coverage table, and the real-world shapes of issue 11. */
 const { context, run } = adapterTest("telegram");
 
-const rows = describeCoverage("telegram", run);
+describeCoverage(coverage, run);
 
 describe("telegram coverage completeness", () => {
   it("lists every update kind the adapter maps", () => {
-    const listed = new Set(rows.map((row) => row.kind.replaceAll("`", "").split(/[ .]/)[0]));
+    const listed = new Set(coverage.rows.map((row) => row.webhook.replaceAll("`", "").split(/[ .]/)[0]));
     for (const kind of UPDATE_KINDS.keys()) expect(listed).toContain(kind);
   });
 });

@@ -1,5 +1,7 @@
 import { PayloadError, SignatureError } from "../src/core";
+import { coverage } from "../src/adapters/viber/coverage";
 import { adapterTest, hmacOf, normalizer, ofType } from "./support/adapter";
+import { describeCoverage } from "./support/coverage";
 
 /* What the conformance suite does not pin down for Viber: the signature as Viber computes it, exact int64 tokens. */
 const { body, run, context } = adapterTest("viber");
@@ -53,3 +55,5 @@ describe("viber bodies", () => {
     expect(result.unhandled).toMatchObject([{ kind: "message", raw_platform_event_id: "5753750845017967012" }]);
   });
 });
+
+describeCoverage(coverage, run);

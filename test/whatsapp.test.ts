@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { coverageTable, WHATSAPP_COVERAGE } from "../src/adapters/whatsapp/coverage";
+import { coverage } from "../src/adapters/whatsapp/coverage";
+import { describeCoverage } from "./support/coverage";
 import { contactId, messageId, PayloadError, SignatureError, UnifiedEventSchema } from "../src/core";
 import { adapterTest, hmacOf, normalizer, ofType } from "./support/adapter";
 import { TEST_SECRETS } from "./support/secrets";
@@ -308,35 +307,11 @@ describe("whatsapp mapping details", () => {
   });
 });
 
-describe("whatsapp coverage table (docs/adapters/whatsapp.md)", () => {
-  const placeholder = (text: string) =>
-    new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[a-z]+>/g, '[^"]+')}$`);
-  const administration = (field: string) => ({
-    object: "whatsapp_business_account",
-    entry: [{ id: "102290129340398", time: 1751247548, changes: [{ field, value: {} }] }],
-  });
+describeCoverage(coverage, run);
 
-  it.each(WHATSAPP_COVERAGE.map((row) => [row.webhook, row] as const))("%s", (_webhook, row) => {
-    const result = row.example === undefined ? run(administration(row.webhook)) : run(row.example);
-    if ("emits" in row.outcome) {
-      expect([...new Set(result.events.map((event) => event.type))]).toEqual(row.outcome.emits);
-      expect(result.unhandled).toEqual([]);
-    } else {
-      expect(result.events).toEqual([]);
-      expect(result.unhandled).toHaveLength(1);
-      expect(result.unhandled[0]!.kind).toMatch(placeholder(row.outcome.kind));
-      expect(result.unhandled[0]!.reason).toMatch(placeholder(row.outcome.reason));
-    }
-  });
-
-  it("is the table the docs show", () => {
-    const doc = readFileSync(join(__dirname, "..", "docs", "adapters", "whatsapp.md"), "utf8");
-    const [, section] = /<!-- coverage:start -->\n([\s\S]*?)<!-- coverage:end -->/.exec(doc) ?? [];
-    expect(section).toBe(coverageTable());
-  });
-
+describe("whatsapp coverage table", () => {
   it("lists every event type the adapter declares", () => {
-    const listed = new Set(WHATSAPP_COVERAGE.flatMap((row) => ("emits" in row.outcome ? row.outcome.emits : [])));
+    const listed = new Set(coverage.rows.flatMap((row) => row.emits ?? []));
     const declared = normalizer.adapterFor("whatsapp").emits.filter((type) => type !== "platform.webhook.verified");
     expect(declared.filter((type) => !listed.has(type))).toEqual([]);
   });

@@ -1,10 +1,4 @@
-import type { PlatformAdapter } from "../core";
-import { instagram } from "./instagram";
-import { line } from "./line";
-import { messenger } from "./messenger";
-import { telegram } from "./telegram";
-import { viber } from "./viber";
-import { whatsapp } from "./whatsapp";
+import { createNormalizer, lazyRecord, type PlatformAdapter } from "../core";
 
 /**
  * The platforms this package ships adapters for. Core names none of them (it takes an injected registry); an
@@ -13,14 +7,21 @@ import { whatsapp } from "./whatsapp";
 export const BUILT_IN_PLATFORMS = ["instagram", "line", "messenger", "whatsapp", "telegram", "viber"] as const;
 export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
 
-/** The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile. */
-export const adapters = {
-  instagram,
-  line,
-  messenger,
-  telegram,
-  viber,
-  whatsapp,
-} as const satisfies Record<BuiltInPlatform, PlatformAdapter>;
+/**
+ * The built-in adapters. Each is loaded (its module required, its schemas built) the first time its entry is read,
+ * and is a plain property from then on (`lazyRecord`): a process pays only for the platforms it serves.
+ * `satisfies` keeps the registry exhaustive: a platform without an entry does not compile.
+ */
+export const adapters = lazyRecord({
+  instagram: () => (require("./instagram") as typeof import("./instagram")).instagram,
+  line: () => (require("./line") as typeof import("./line")).line,
+  messenger: () => (require("./messenger") as typeof import("./messenger")).messenger,
+  telegram: () => (require("./telegram") as typeof import("./telegram")).telegram,
+  viber: () => (require("./viber") as typeof import("./viber")).viber,
+  whatsapp: () => (require("./whatsapp") as typeof import("./whatsapp")).whatsapp,
+}) satisfies Record<BuiltInPlatform, PlatformAdapter>;
 
-export { instagram, line, messenger, telegram, viber, whatsapp };
+/** A normaliser over every built-in adapter (each loaded when its platform is first used). */
+export function createConvotic() {
+  return createNormalizer({ adapters });
+}

@@ -1,4 +1,9 @@
-import { REVIEW_FORMATS } from "../formats/output";
+/**
+ * The formats `replay --format` offers, from the format registry. Read only when replay's help is shown: the
+ * registry loads the formats (and zod), which `convotic --version` and the other commands' help do not need.
+ */
+const reviewFormats = () =>
+  (require("../formats/output") as typeof import("../formats/output")).REVIEW_FORMATS.join("|");
 
 /**
  * Each command's usage and help, printed by `convotic <command> --help` (exit 0) and, for bad usage, on stderr
@@ -120,28 +125,33 @@ export const COMMANDS = {
     ],
   },
   replay: {
-    usage:
-      `convotic replay FILE|DIR... [--platform NAME] [--config FILE] [--update] [--format ${REVIEW_FORMATS.join("|")}] [--subscriber NAME]\n` +
-      "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
-      "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]",
+    get usage() {
+      return (
+        `convotic replay FILE|DIR... [--platform NAME] [--config FILE] [--update] [--format ${reviewFormats()}] [--subscriber NAME]\n` +
+        "       convotic replay FILE|DIR... --to URL [--block ID] [--config FILE]\n" +
+        "       convotic replay --dead-letter FILE --secret-env NAME [--to URL]"
+      );
+    },
     summary:
       "without --to: normalise stored raw bodies and diff them against the goldens beside them (exit 1 on a difference);\n" +
       "with --to: POST them to a running server, signed with the block's secrets from the config (a bare origin gets\n" +
       "/webhooks/<block id>; stops after 3 connection failures in a row);\n" +
       "with --dead-letter: send a webhook sink's dead letters again (same webhook-id), signed with the whsec_ secrets in $NAME",
-    options: [
-      ["--platform NAME", "the platform of bodies that are not in a folder named after it"],
-      ["--update", "rewrite the golden files instead of comparing"],
-      [`--format ${REVIEW_FORMATS.join("|")}`, "print the envelopes projected into another format"],
-      ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
-      ["--to URL", "the server to POST to"],
-      ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],
-      [
-        "-c, --config FILE",
-        "with --to: the blocks and their secrets (default ./convotic.config.json; only the blocks' ${VAR} must be set);\n" +
-          "without: the config's adapters, so --platform and folder names can be custom platforms",
-      ],
-    ],
+    get options() {
+      return [
+        ["--platform NAME", "the platform of bodies that are not in a folder named after it"],
+        ["--update", "rewrite the golden files instead of comparing"],
+        [`--format ${reviewFormats()}`, "print the envelopes projected into another format"],
+        ["--subscriber NAME", "the subscriber whose delivery ids --format thread uses"],
+        ["--to URL", "the server to POST to"],
+        ["-b, --block ID", "send every body to this block (default: the block of the file's folder name)"],
+        [
+          "-c, --config FILE",
+          "with --to: the blocks and their secrets (default ./convotic.config.json; only the blocks' ${VAR} must be set);\n" +
+            "without: the config's adapters, so --platform and folder names can be custom platforms",
+        ],
+      ] as const;
+    },
   },
   trigger: {
     usage:
@@ -175,7 +185,7 @@ export const COMMANDS = {
   coverage: {
     usage: "convotic coverage [--out FILE]",
     summary:
-      "the platform × event type matrix, each cell naming a fixture that proves it (docs/coverage.md is this output)",
+      "the platform × event type matrix of the adapters' coverage tables, each cell naming a row's fixture (docs/coverage.md is this output)",
     options: [["--out FILE", "write it to FILE instead of stdout"]],
   },
   "new-adapter": {

@@ -13,6 +13,7 @@ import { CliError, EXIT, line, type CliIO } from "./io";
 
 const load = {
   adapters: () => (require("../adapters") as typeof import("../adapters")).adapters,
+  coverageTables: () => (require("../adapters/coverage") as typeof import("../adapters/coverage")).COVERAGE,
   core: () => require("../core") as typeof import("../core"),
   asyncapi: () => require("./asyncapi") as typeof import("./asyncapi"),
   catalogue: () => require("./catalogue") as typeof import("./catalogue"),
@@ -73,7 +74,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case "replay":
         return await load.replay().replayCommand(args, io, builtInNormalizer());
       case "coverage":
-        return load.coverage().coverageCommand(args, io, builtInNormalizer(), load.adapters(), FIXTURES_ROOT);
+        return load.coverage().coverageCommand(args, io, load.coverageTables(), load.adapters());
       case "trigger":
         return await load
           .trigger()

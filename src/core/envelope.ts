@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalogue";
-import { compileParse, REJECTED } from "./engine";
+// the engine's modules by name, not its barrel: the barrel also holds the result and secrets machinery, which read
+// the envelope types (a circle through index.ts)
+import { compileParse } from "./engine/parse";
+import { REJECTED } from "./engine/zod-def";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
 
 export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");

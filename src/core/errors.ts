@@ -53,19 +53,7 @@ export class PayloadError extends ConvoticError {
   constructor(
     message: string,
     options: { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" },
-  );
-  /** @deprecated the platform goes in the options: `new PayloadError(message, { platform })` */
-  constructor(
-    platform: string,
-    message: string,
-    options?: { cause?: unknown; code?: "invalid_payload" | "invalid_json" },
-  );
-  constructor(
-    first: string,
-    second: string | { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" },
-    third: { cause?: unknown; code?: "invalid_payload" | "invalid_json" } = {},
   ) {
-    const [message, options] = typeof second === "string" ? [second, { ...third, platform: first }] : [first, second];
     super(message, {
       code: options.code ?? "invalid_payload",
       status: 400,
@@ -86,11 +74,7 @@ export class PayloadError extends ConvoticError {
 /** The request is not authentic: signature or secret header missing or wrong. */
 export class SignatureError extends ConvoticError {
   override readonly name = "SignatureError";
-  constructor(message: string, options: { platform: string; cause?: unknown });
-  /** @deprecated the platform goes in the options: `new SignatureError(message, { platform })` */
-  constructor(platform: string, message: string);
-  constructor(first: string, second: string | { platform: string; cause?: unknown }) {
-    const [message, options] = typeof second === "string" ? [second, { platform: first }] : [first, second];
+  constructor(message: string, options: { platform: string; cause?: unknown }) {
     super(message, { code: "invalid_signature", status: 401, ...options });
   }
 
@@ -135,16 +119,7 @@ export class UnknownPlatformError extends ConvoticError {
  */
 export class EnvelopeError extends ConvoticError {
   override readonly name = "EnvelopeError";
-  constructor(message: string, options: { platform: string | undefined; cause?: unknown });
-  /** @deprecated the platform goes in the options: `new EnvelopeError(message, { platform })` */
-  constructor(platform: string | undefined, message: string, options?: { cause?: unknown });
-  constructor(
-    first: string | undefined,
-    second: string | { platform: string | undefined; cause?: unknown },
-    third: { cause?: unknown } = {},
-  ) {
-    const [message, options] =
-      typeof second === "string" ? [second, { ...third, platform: first }] : [first ?? "", second];
+  constructor(message: string, options: { platform: string | undefined; cause?: unknown }) {
     super(message, { code: "invalid_envelope", status: 500, platform: options.platform, cause: options.cause });
   }
 }

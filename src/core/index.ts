@@ -3,6 +3,7 @@ export { defineAdapter, headerValue } from "./adapter";
 export { EnvelopeBuilder, ItemMapper } from "./builder";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "./builder";
 export type { LogFields, Logger } from "./logger";
+export { lazyRecord, presentKeys } from "./lazy";
 export { optionalStrings } from "./loose";
 export { boundedRaw, defined, parseJsonKeepingBigIntegers, withFields } from "./objects";
 export type { Defined } from "./objects";
@@ -17,6 +18,7 @@ export type {
 } from "./adapter";
 export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
+export type { CoverageRow, CoverageTable } from "./coverage";
 export { createEvent } from "./create-event";
 export type { CreateEventInput } from "./create-event";
 export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "./crypto";

@@ -9,6 +9,7 @@ import type {
 } from "./adapter";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
+import { presentKeys } from "./lazy";
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
@@ -112,7 +113,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function createNormalizer<R extends AdapterRegistry>(options: { adapters: R }): NormalizerOf<R> {
   const { adapters } = options;
-  const platforms = Object.keys(adapters).filter((name) => adapters[name] !== undefined);
+  // a lazy registry's entries stay unloaded until a request for their platform comes (core/lazy.ts)
+  const platforms = presentKeys(adapters);
 
   function adapterFor(platform: string): PlatformAdapter {
     const adapter = Object.hasOwn(adapters, platform) ? adapters[platform] : undefined;

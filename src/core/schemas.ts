@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ID_BODY_PATTERN, ID_PREFIXES, type IdKind } from "./engine";
+import { ID_BODY_PATTERN, ID_PREFIXES, type IdKind } from "./engine/ids";
 
 /*
  * Building blocks of the event data schemas. Every object is strict: the envelope we emit is exactly what we

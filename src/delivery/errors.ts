@@ -1,6 +1,6 @@
 import { ConvoticError, type ErrorCode, type LogLevel } from "../core";
 import type { DeadlineError } from "./deadline";
-import type { DeliveryOutcome } from "./delivery";
+import type { DeliveryOutcome } from "./delivery-types";
 import { isReported } from "./dependency-health";
 
 /**

@@ -1,6 +1,6 @@
 import type { ErrorCode, NormalizeResult, Normalizer } from "../core";
 import type { BlockSet } from "./blocks";
-import type { HttpRequest, HttpResponse } from "./handler";
+import type { HttpRequest, HttpResponse } from "./handler-types";
 
 /*
  * The seam a development inspector (src/inspect) hooks into: the handler tells it what became of each request once

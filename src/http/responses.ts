@@ -1,7 +1,7 @@
 import type { ConvoticError } from "../core";
 import { DeliveryError } from "../delivery";
 import { HttpError } from "./errors";
-import type { HttpResponse } from "./handler";
+import type { HttpResponse } from "./handler-types";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 

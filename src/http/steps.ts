@@ -17,7 +17,7 @@ import { normalizeWork } from "./normalize";
 import { errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { splitWork, verifyTarget, type Work } from "./verify";
-import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler";
+import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler-types";
 import type { RequestObserver, RequestOutcome } from "./inspection";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

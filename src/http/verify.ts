@@ -1,6 +1,6 @@
 import { SignatureError, type PlatformOperations } from "../core";
 import type { Block, BlockSet } from "./blocks";
-import type { HttpRequest } from "./handler";
+import type { HttpRequest } from "./handler-types";
 import type { Target } from "./route";
 
 /** One block's share of a verified request, still to be normalised. */

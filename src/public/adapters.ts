@@ -4,7 +4,13 @@
  * the platforms' payload schemas. The engine behind the builder (compiled parsers, memo caches) is not exported.
  * @packageDocumentation
  */
-export { adapters, BUILT_IN_PLATFORMS, instagram, line, messenger, telegram, viber, whatsapp } from "../adapters";
+export { adapters, BUILT_IN_PLATFORMS } from "../adapters";
+export { instagram } from "../adapters/instagram";
+export { line } from "../adapters/line";
+export { messenger } from "../adapters/messenger";
+export { telegram } from "../adapters/telegram";
+export { viber } from "../adapters/viber";
+export { whatsapp } from "../adapters/whatsapp";
 export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
 export type {

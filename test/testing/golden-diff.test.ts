@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { telegram } from "../../src/adapters";
+import { telegram } from "../../src/adapters/telegram";
 import { describeAdapterConformance, type TestRunner } from "../../src/testing";
 import { runCli } from "../support/run-cli";
 import { FIXTURES_DIR } from "../support/fixtures";

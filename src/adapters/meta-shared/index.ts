@@ -10,4 +10,3 @@ export * from "./messaging-item";
 export * from "./messaging";
 export * from "./content";
 export * from "./product";
-export * from "./coverage";

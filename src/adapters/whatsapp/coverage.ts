@@ -1,43 +1,45 @@
-import { defined, type EventType } from "../../core";
+import type { CoverageRow, CoverageTable, EventType } from "../../core";
 import { REPORTED_FIELDS } from "./account";
 
 /*
- * Every webhook kind WhatsApp documents, and what becomes of it: mapped to event types, or reported unhandled
- * with a reason. docs/adapters/whatsapp.md holds this table as `coverageTable()` renders it, and
- * test/whatsapp.test.ts normalises each row's example and checks the outcome, so code, table and docs agree.
+ * Every webhook kind WhatsApp documents, and what becomes of it, in the one coverage form (core/coverage.ts):
+ * docs/adapters/whatsapp.md renders it, and test/whatsapp.test.ts normalises each row's example and checks the row.
+ * Built rather than listed: kinds that share an outcome share a line, and the administration fields come from the
+ * adapter's own list of reported fields.
  */
 
-export type CoverageOutcome =
-  { readonly emits: readonly EventType[] } | { readonly kind: string; readonly reason: string };
-
-export interface CoverageRow {
-  /** the kind as WhatsApp documents it: the change `field`, then the message `type`, status or event */
-  readonly webhook: string;
-  readonly outcome: CoverageOutcome;
-  /** the fixture under fixtures/whatsapp showing it; administration fields without one are sent as `{field, value: {}}` */
-  readonly example?: string;
-}
+type Outcome = Pick<CoverageRow, "emits" | "reported">;
 
 /** The builder's reason for a kind without a catalogue type; `<…>` stands for what the payload names. */
-const noType = (kind: string) => ({ kind, reason: `no catalogue type maps whatsapp "${kind}"` });
+const noType = (kind: string): Outcome => ({
+  reported: { kind, why: `no catalogue type maps whatsapp "${kind}"` },
+});
 
-/** The fields of `REPORTED_FIELDS` that have a fixture of their own. */
+/** The fields of `REPORTED_FIELDS` that have a fixture of their own; the others are sent as `{field, value: {}}`. */
 const EXAMPLES: ReadonlyMap<string, string> = new Map([
   ["calls", "calls-connect"],
   ["message_template_status_update", "template-status-update"],
   ["phone_number_quality_update", "phone-number-quality-update"],
 ]);
 
+/** A change of an administration field with an empty value. */
+const administration = (field: string) => ({
+  body: {
+    object: "whatsapp_business_account",
+    entry: [{ id: "102290129340398", time: 1751247548, changes: [{ field, value: {} }] }],
+  },
+});
+
 /** Rows sharing one outcome, as `[webhook, example]` pairs. */
 function rows(
-  outcome: CoverageOutcome | readonly EventType[],
+  outcome: Outcome | readonly EventType[],
   examples: readonly (readonly [string, string])[],
 ): CoverageRow[] {
-  const shared = "length" in outcome ? { emits: outcome } : outcome;
-  return examples.map(([webhook, example]) => ({ webhook, outcome: shared, example }));
+  const shared: Outcome = "length" in outcome ? { emits: outcome } : outcome;
+  return examples.map(([webhook, example]) => ({ webhook, ...shared, example }));
 }
 
-export const WHATSAPP_COVERAGE: readonly CoverageRow[] = [
+const ROWS: readonly CoverageRow[] = [
   ...rows(
     ["messaging.message.received"],
     [
@@ -91,8 +93,10 @@ export const WHATSAPP_COVERAGE: readonly CoverageRow[] = [
   ),
   ...rows(
     {
-      kind: "system.customer_identity_changed",
-      reason: 'whatsapp system message "customer_identity_changed" has no catalogue type (no contact field it changes)',
+      reported: {
+        kind: "system.customer_identity_changed",
+        why: 'whatsapp system message "customer_identity_changed" has no catalogue type (no contact field it changes)',
+      },
     },
     [["messages: `system` `customer_identity_changed`", "system-customer-identity-changed"]],
   ),
@@ -143,20 +147,16 @@ export const WHATSAPP_COVERAGE: readonly CoverageRow[] = [
   ...rows(noType("account_update.<event>"), [["account_update: any other event", "account-update-other"]]),
   ...[...REPORTED_FIELDS].map(([field, reason]) => ({
     webhook: field,
-    outcome: { kind: field, reason },
-    ...defined({ example: EXAMPLES.get(field) }),
+    reported: { kind: field, why: reason },
+    example: EXAMPLES.get(field) ?? administration(field),
   })),
 ];
 
-/** The table in docs/adapters/whatsapp.md. */
-export function coverageTable(rows: readonly CoverageRow[] = WHATSAPP_COVERAGE): string {
-  const lines = ["| webhook | outcome | example |", "|---|---|---|"];
-  for (const row of rows) {
-    const outcome =
-      "emits" in row.outcome
-        ? `mapped: ${row.outcome.emits.map((type) => `\`${type}\``).join(", ")}`
-        : `reported as \`${row.outcome.kind}\`: ${row.outcome.reason}`;
-    lines.push(`| ${row.webhook} | ${outcome} | ${row.example === undefined ? "" : `\`${row.example}.json\``} |`);
-  }
-  return `${lines.join("\n")}\n`;
-}
+export const coverage = {
+  platform: "whatsapp",
+  sources: [
+    "https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview",
+    "https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages",
+  ],
+  rows: ROWS,
+} satisfies CoverageTable;
