@@ -11,7 +11,7 @@ export type {
   WebhookHandler,
   WebhookHandlerOptions,
 } from "./handler";
-export type { HandlerAccess, RequestObserver, RequestOutcome } from "./inspection";
+export type { HandlerAccess, RequestObserver, RequestOutcome } from "./handler-types";
 export { convoticExpress } from "./express";
 export { toFetchHandler } from "./fetch";
 export { defaultLogger, streamLogger } from "./logger";

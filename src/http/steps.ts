@@ -17,8 +17,15 @@ import { normalizeWork } from "./normalize";
 import { errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { splitWork, verifyTarget, type Work } from "./verify";
-import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler-types";
-import type { RequestObserver, RequestOutcome } from "./inspection";
+import type {
+  AckMode,
+  BackgroundFailure,
+  HttpRequest,
+  HttpResponse,
+  RequestObserver,
+  RequestOutcome,
+  WebhookHandlerOptions,
+} from "./handler-types";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
