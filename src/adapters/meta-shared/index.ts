@@ -11,3 +11,4 @@ export * from "./messaging";
 export * from "./content";
 export * from "./product";
 export * from "./coverage";
+export * from "./drift";
