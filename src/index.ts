@@ -42,6 +42,7 @@ export { convoticExpress, createWebhookHandler, startServer, toFetchHandler } fr
 export type {
   AckMode,
   BackgroundFailure,
+  DriftInfo,
   EventSink,
   HttpRequest,
   HttpResponse,
@@ -66,6 +67,8 @@ export {
 export type {
   Catalogue,
   Domain,
+  DriftRecord,
+  DriftValueKind,
   EventData,
   EventMetadata,
   EventOf,

@@ -1,6 +1,8 @@
 import {
   asConvoticError,
+  messageOf,
   type NormalizeResult,
+  type Router,
   type Normalizer,
   type PlatformOperations,
   type ShapeLimits,
@@ -17,7 +19,14 @@ import { normalizeWork } from "./normalize";
 import { errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { splitWork, verifyTarget, type Work } from "./verify";
-import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler";
+import type {
+  AckMode,
+  BackgroundFailure,
+  DriftInfo,
+  HttpRequest,
+  HttpResponse,
+  WebhookHandlerOptions,
+} from "./handler";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
@@ -56,6 +65,8 @@ export class WebhookHandlerSteps {
   private readonly clock: () => Date;
   private readonly background = new BackgroundWork();
   private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
+  private readonly onDrift: WebhookHandlerOptions["onDrift"];
+  private readonly router: Router | undefined;
 
   constructor(options: WebhookHandlerOptions) {
     const { normalizer, router, sink } = options;
@@ -74,6 +85,8 @@ export class WebhookHandlerSteps {
     this.logger = options.logger ?? defaultLogger;
     this.clock = options.clock ?? (() => new Date());
     this.onError = options.onError;
+    this.onDrift = options.onDrift;
+    this.router = router;
     const sinks: Sink[] = [...(options.sinks ?? [])];
     if (sink !== undefined) {
       sinks.push({
@@ -173,7 +186,9 @@ export class WebhookHandlerSteps {
       requestId === undefined
         ? { platform, blockIds, receivedAt, delivery }
         : { platform, blockIds, receivedAt, delivery, requestId };
-    const running = this.dispatch(context, () => normalizeWork(operations, work, receivedAt));
+    const running = this.dispatch(context, () =>
+      this.noticeDrift(normalizeWork(operations, work, receivedAt), context),
+    );
     if (running === undefined)
       return {
         response: json(200, { ok: true, ack: "immediate", ...extra }),
@@ -182,16 +197,43 @@ export class WebhookHandlerSteps {
     const result = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
-    // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0)
+    // the usual answer, every account routed and nothing new, built without spreading the (empty) extra fields
+    if (unrouted.count === 0 && result.drift === undefined)
       return {
         response: json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
       };
+    const drift = result.drift === undefined ? {} : { drift: result.drift.length };
     return {
-      response: json(200, { ok: true, events, unhandled, ...extra }),
-      fields: { platform, blocks: blockIds, ...extra, events, unhandled },
+      response: json(200, { ok: true, events, unhandled, ...drift, ...extra }),
+      fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...drift },
     };
+  }
+
+  /**
+   * Tells `onDrift` and the router's `onDrift` handlers what the body held that its catalogue does not know. Beside
+   * the delivery and never in its way: a listener that throws is logged, the request goes on.
+   */
+  private noticeDrift(result: NormalizeResult, context: DeliveryContext): NormalizeResult {
+    const drift = result.drift;
+    if (drift === undefined) return result;
+    const info: DriftInfo =
+      context.requestId === undefined
+        ? { platform: context.platform }
+        : { platform: context.platform, requestId: context.requestId };
+    const failed = (error: unknown) =>
+      this.logger.warn("a drift listener failed", {
+        ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
+        platform: context.platform,
+        error: messageOf(error),
+      });
+    try {
+      this.onDrift?.(drift, info);
+    } catch (error) {
+      failed(error);
+    }
+    if (this.router?.hearsDrift === true) this.router.dispatchDrift(drift).catch(failed);
+    return result;
   }
 
   /** A GET handshake, answered from the block's configuration alone; its event is delivered after the answer. */

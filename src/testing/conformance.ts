@@ -11,7 +11,9 @@ import {
   type NormalizeResult,
   type PlatformAdapter,
 } from "../core";
-import { defaultContext, GOLDEN_SUFFIX, rawBodyFiles } from "./fixtures";
+import { defaultContext, GOLDEN_SUFFIX, goldenText, rawBodyFiles } from "./fixtures";
+
+export { goldenText };
 import { jsonDiff } from "./json-diff";
 
 /** The part of a test runner the suite needs: jest, vitest (globals), mocha, or `node:test`. */
@@ -53,11 +55,6 @@ interface Fixture {
   readonly path: string;
   readonly goldenPath: string;
   readonly body: Buffer;
-}
-
-/** The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). */
-export function goldenText(result: NormalizeResult): string {
-  return JSON.stringify(result, null, 2) + "\n";
 }
 
 const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
