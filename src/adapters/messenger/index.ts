@@ -56,7 +56,26 @@ export const messenger = metaDmAdapter({
   // `seq`: a sequence number Meta documents on deliveries and reads (deprecated, still sent)
   driftExtras: [{ schema: MessengerItem, ignored: ["delivery.seq", "read.seq"] }],
   changes: {
-    feed: { schemas: [{ at: "value", schema: FeedValue }] },
+    feed: {
+      schemas: [{ at: "value", schema: FeedValue }],
+      // the rest of a feed change normalise does not read (posts, photos, reactions, shares…)
+      ignored: [
+        "value.post.**",
+        "value.published",
+        "value.reaction_type",
+        "value.photo",
+        "value.photos.**",
+        "value.link",
+        "value.video",
+        "value.video_id",
+        "value.photo_id",
+        "value.share_id",
+        "value.is_hidden",
+        "value.recipient_id",
+        "value.event_id",
+        "value.edited_time",
+      ],
+    },
     // Page fields normalise reports as they are (https://developers.facebook.com/docs/graph-api/webhooks/reference/page):
     // known with everything below their `value`
     ...Object.fromEntries(PAGE_FIELDS.map((field) => [field, { ignored: ["value.**"] }])),

@@ -43,7 +43,26 @@ const MESSAGE_TYPES = [
 ];
 
 const messageFields = {
-  ignored: ["identity.**", "errors[].href"],
+  ignored: [
+    "identity.**",
+    "errors[].href",
+    // business-scoped user ids: the parent business's id of the sender
+    "from_parent_user_id",
+    "interactive.call_permission_reply.**",
+    "referral.welcome_message.**",
+    // the On-Premises API's media path on its own server
+    ...["image", "video", "audio", "document", "sticker", "voice"].map((media) => `${media}.file`),
+    // a shared contact card: normalise reads names, phones and emails
+    "contacts[].addresses.**",
+    "contacts[].birthday",
+    "contacts[].org.**",
+    "contacts[].urls.**",
+    "contacts[].name.middle_name",
+    "contacts[].name.prefix",
+    "contacts[].name.suffix",
+    "contacts[].phones[].type",
+    "contacts[].emails[].type",
+  ],
   values: {
     type: MESSAGE_TYPES,
     "interactive.type": ["button_reply", "list_reply", "nfm_reply", "call_permission_reply"],
@@ -61,7 +80,7 @@ const messageFields = {
 /** `value` of every field that carries messages, statuses or echoes: the phone number's `metadata` and the lists. */
 const valueOf = (lists: DriftCatalogue["schemas"]): DriftCatalogue => ({
   schemas: [{ at: "value", schema: WaValue }, { at: "value.contacts[]", schema: WaContact }, ...(lists ?? [])],
-  ignored: ["value.messaging_product"],
+  ignored: ["value.messaging_product", "value.contacts[].parent_user_id"],
 });
 
 const messages = valueOf([
@@ -105,6 +124,7 @@ export const whatsAppDrift = defineDriftCatalogue({
     { schema: WaError, ignored: ["href"] },
     {
       schema: WaUserPreference,
+      ignored: ["signup_id"],
       values: { category: ["marketing_messages"], value: ["stop", "resume", "signup"] },
     },
   ],

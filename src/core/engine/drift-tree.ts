@@ -174,7 +174,11 @@ export function finish(node: DriftNode): void {
   }
   node.open =
     node.ignoredBelow ||
-    (node.unspecified && node.keys === undefined && node.any === undefined && node.items === undefined);
+    (node.unspecified &&
+      node.keys === undefined &&
+      node.any === undefined &&
+      node.items === undefined &&
+      node.variant === undefined);
   for (const child of node.keys?.values() ?? []) finish(child);
   if (node.any !== undefined) finish(node.any);
   if (node.items !== undefined) finish(node.items);
