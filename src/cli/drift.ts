@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename, dirname, relative } from "node:path";
+import { basename, dirname, isAbsolute, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { ConvoticError, messageOf, type DriftRecord, type Normalizer } from "../core";
 import { defaultContext } from "../testing/fixtures";
@@ -40,7 +40,11 @@ export async function driftCommand(args: string[], io: CliIO, normalizer: Normal
     throw new CliError(`unknown platform "${chosen}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
   const files = await collect(positionals);
   if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
-  const name = (file: string) => relative(process.cwd(), file) || file;
+  // as the user would type it from here; outside the current directory, as given
+  const name = (file: string) => {
+    const rel = relative(process.cwd(), file);
+    return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+  };
   const byPath = new Map<string, Summary>();
   let drifting = 0;
   let failed = 0;

@@ -283,7 +283,8 @@ describe("drift in the pipeline", () => {
   it("is off with drift: false, and absent for an adapter without a catalogue", () => {
     const off = createNormalizer({ adapters: { probe }, drift: false });
     expect(off.normalize("probe", '{"id":"1","brand_new":1}', context)).not.toHaveProperty("drift");
-    const bare = createNormalizer({ adapters: { probe: { ...probe, drift: undefined } } });
+    const { drift: _catalogue, ...withoutCatalogue } = probe;
+    const bare = createNormalizer({ adapters: { probe: withoutCatalogue } });
     expect(bare.normalize("probe", '{"id":"1","brand_new":1}', context)).not.toHaveProperty("drift");
   });
 });

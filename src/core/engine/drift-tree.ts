@@ -19,6 +19,8 @@ export interface DriftNode {
   unspecified: boolean;
   /** computed by `finish`: nothing below this node is checked */
   open: boolean;
+  /** computed by `finish`: the node's path in a body (`entry[].changes[].value`), `*` for a map's keys */
+  path: string;
 }
 
 export function emptyNode(): DriftNode {
@@ -31,6 +33,7 @@ export function emptyNode(): DriftNode {
     ignoredBelow: false,
     unspecified: false,
     open: false,
+    path: "",
   };
 }
 
@@ -166,11 +169,12 @@ function merge(into: DriftNode, from: DriftNode): void {
  * Settles the trie once everything is added: each variant case holds its object's shared members, and a node is
  * open when `**` was declared there, or when a schema said `unknown` and nothing says what it holds.
  */
-export function finish(node: DriftNode): void {
+export function finish(node: DriftNode, path = ""): void {
+  node.path = path;
   if (node.variant !== undefined) {
     const shared: DriftNode = { ...node, variant: undefined };
     for (const made of node.variant.cases.values()) merge(made, shared);
-    for (const made of node.variant.cases.values()) finish(made);
+    for (const made of node.variant.cases.values()) finish(made, path);
   }
   node.open =
     node.ignoredBelow ||
@@ -179,7 +183,12 @@ export function finish(node: DriftNode): void {
       node.any === undefined &&
       node.items === undefined &&
       node.variant === undefined);
-  for (const child of node.keys?.values() ?? []) finish(child);
-  if (node.any !== undefined) finish(node.any);
-  if (node.items !== undefined) finish(node.items);
+  for (const [key, child] of node.keys ?? []) finish(child, join(path, key));
+  if (node.any !== undefined) finish(node.any, join(path, "*"));
+  if (node.items !== undefined) finish(node.items, `${path}[]`);
+}
+
+/** A path and one more key: `a.b`, or `b` at the top. */
+export function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
 }

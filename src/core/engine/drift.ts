@@ -1,5 +1,5 @@
 import type { DriftCatalogue, DriftRecord, DriftValue, DriftValueKind } from "../drift";
-import { addCatalogue, emptyNode, finish, type DriftNode } from "./drift-tree";
+import { addCatalogue, emptyNode, finish, join, type DriftNode } from "./drift-tree";
 
 /*
  * Drift detection, the hot path's part: the catalogue is compiled once per adapter into a trie (drift-tree.ts),
@@ -25,9 +25,8 @@ export function compileDrift(catalogue: DriftCatalogue): DriftDetector {
   addCatalogue(root, catalogue);
   finish(root);
   return (body) => {
-    const found = new Walk();
-    found.node(body, root);
-    return found.records;
+    if (root.open || body === null || typeof body !== "object") return undefined;
+    return walk(body, root, undefined)?.records;
   };
 }
 
@@ -40,87 +39,70 @@ export function driftDetector(catalogue: DriftCatalogue): DriftDetector {
   return detector;
 }
 
-class Walk {
-  records: FoundDrift[] | undefined;
-  private byPath: Map<string, FoundDrift> | undefined;
-  /** the path so far: keys, and `[]` for array items; joined only when something is recorded */
-  private readonly path: string[] = [];
+/** What one body's walk found; made only when something is (most bodies have nothing new). */
+class Found {
+  readonly records: FoundDrift[] = [];
+  private readonly bySlot = new Map<string, FoundDrift>();
 
-  node(value: unknown, node: DriftNode): void {
-    if (node.open || value === null || typeof value !== "object") return;
-    if (Array.isArray(value)) {
-      const items = node.items;
-      if (items === undefined || items.open) return;
-      this.path.push("[]");
-      for (const item of value)
-        if (item !== null && typeof item === "object") this.node(item, items);
-        else this.leaf(item, items);
-      this.path.pop();
-      return;
-    }
-    let shape = node;
-    const variant = node.variant;
-    if (variant !== undefined) {
-      const chosen = (value as Record<string, unknown>)[variant.by];
-      const known = typeof chosen === "string" ? variant.cases.get(chosen) : undefined;
-      if (chosen === undefined) {
-        // no kind named: only the members every kind shares are known
-      } else if (known === undefined) {
-        // a kind the adapter does not know: its members are not compared with another kind's
-        this.record(variant.by, "value", chosen);
-        return;
-      } else shape = known;
-    }
-    const keys = shape.keys;
-    const any = shape.any;
-    for (const key in value) {
-      const child = keys?.get(key) ?? any;
-      const member = (value as Record<string, unknown>)[key];
-      if (child === undefined) this.record(key, "field", member);
-      else if (member !== null && typeof member === "object") {
-        this.path.push(key);
-        this.node(member, child);
-        this.path.pop();
-      } else if (child.values !== undefined && member !== null && !child.values.has(member as DriftValue)) {
-        this.record(key, "value", member);
-      }
-    }
-  }
-
-  /** An array item that is not an object: only its value can be new. */
-  private leaf(item: unknown, node: DriftNode): void {
-    if (node.values === undefined || item === null || node.values.has(item as DriftValue)) return;
-    this.path.push("[]");
-    this.record(undefined, "value", item);
-    this.path.pop();
-  }
-
-  private record(key: string | undefined, change: "field" | "value", value: unknown): void {
-    const path = pathText(this.path, key);
+  add(at: string, key: string | undefined, change: "field" | "value", value: unknown): void {
+    let path = key === undefined ? at : join(at, safeKey(key));
+    if (path.length > MAX_PATH) path = `${path.slice(0, MAX_PATH - 1)}…`;
     const slot = `${change}:${path}`;
-    const seen = this.byPath?.get(slot);
+    const seen = this.bySlot.get(slot);
     if (seen !== undefined) {
       seen.count += 1;
       return;
     }
-    this.records ??= [];
     if (this.records.length >= MAX_DRIFT_PER_BODY) return;
     const made: FoundDrift = { path, change, value_kind: kindOf(value), example: exampleOf(value), count: 1 };
     this.records.push(made);
-    (this.byPath ??= new Map()).set(slot, made);
+    this.bySlot.set(slot, made);
   }
 }
 
-/** `entry[].changes[].value.x`, keys shortened and control characters escaped: a path is a label and a log field. */
-function pathText(parts: readonly string[], last: string | undefined): string {
-  let text = "";
-  const add = (part: string) => {
-    if (part === "[]") text += "[]";
-    else text += (text === "" ? "" : ".") + safeKey(part);
-  };
-  for (const part of parts) add(part);
-  if (last !== undefined) add(last);
-  return text.length > MAX_PATH ? `${text.slice(0, MAX_PATH - 1)}…` : text;
+/**
+ * Walks one value against its node: per object one map lookup per key, per array its items. Each node knows its
+ * own path (drift-tree.ts `finish`), so nothing is built on the way; a record's path is made only when one is.
+ */
+function walk(value: object, node: DriftNode, found: Found | undefined): Found | undefined {
+  if (Array.isArray(value)) {
+    const items = node.items;
+    if (items === undefined || items.open) return found;
+    for (const item of value as unknown[]) {
+      if (item !== null && typeof item === "object") found = walk(item, items, found);
+      else if (items.values !== undefined && item !== null && !items.values.has(item as DriftValue))
+        (found ??= new Found()).add(items.path, undefined, "value", item);
+    }
+    return found;
+  }
+  let shape = node;
+  const variant = node.variant;
+  if (variant !== undefined) {
+    const chosen = (value as Record<string, unknown>)[variant.by];
+    // no kind named: only the members every kind shares are known
+    if (chosen !== undefined) {
+      const known = typeof chosen === "string" ? variant.cases.get(chosen) : undefined;
+      if (known === undefined) {
+        // a kind the adapter does not know: its members are not compared with another kind's
+        (found ??= new Found()).add(node.path, variant.by, "value", chosen);
+        return found;
+      }
+      shape = known;
+    }
+  }
+  const keys = shape.keys;
+  const any = shape.any;
+  for (const key in value) {
+    const child = keys?.get(key) ?? any;
+    const member = (value as Record<string, unknown>)[key];
+    if (child === undefined) (found ??= new Found()).add(shape.path, key, "field", member);
+    else if (member !== null && typeof member === "object") {
+      if (!child.open) found = walk(member, child, found);
+    } else if (child.values !== undefined && member !== null && !child.values.has(member as DriftValue)) {
+      (found ??= new Found()).add(child.path, undefined, "value", member);
+    }
+  }
+  return found;
 }
 
 function safeKey(key: string): string {
