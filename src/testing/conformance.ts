@@ -42,6 +42,11 @@ export interface ConformanceOptions<S> {
     readonly batch?: { readonly fixture: string; readonly items: number } | false;
     /** a batch in which one item is malformed: it alone is reported, the others are emitted (with `batch: false`, a malformed body item) */
     readonly poisoned?: string;
+    /**
+     * for an adapter with a `drift` catalogue: the fixtures of kinds or values the platform does not document,
+     * which must report drift; every other fixture must report none (docs/drift.md)
+     */
+    readonly drift?: readonly string[];
   };
   /** rewrite the golden files instead of comparing (default: `UPDATE_GOLDEN=1`) */
   readonly update?: boolean;
@@ -180,6 +185,30 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
         checkSignatures(fixture);
       });
+    }
+
+    if (adapter.drift !== undefined) {
+      runner.it(
+        "knows every field and value of its fixtures (its drift catalogue), but those listed as drifting",
+        () => {
+          const drifting = new Set(options.cases?.drift ?? []);
+          for (const fixture of fixtures) {
+            let result: NormalizeResult;
+            try {
+              result = resultOf(fixture);
+            } catch {
+              continue; // a body refused as a whole has no drift to report
+            }
+            const paths = (result.drift ?? []).map((record) => `${record.change} ${record.path}`);
+            if (drifting.has(fixture.name) && paths.length === 0)
+              fail(`${fixture.name}: listed as drifting, but its catalogue knows everything in it`);
+            if (!drifting.has(fixture.name) && paths.length > 0)
+              fail(
+                `${fixture.name}: the drift catalogue does not know ${paths.join(", ")} (declare the documented ones; list the fixture in cases.drift if it shows an undocumented kind)`,
+              );
+          }
+        },
+      );
     }
 
     runner.it("is deterministic: the same bytes give the same output, byte for byte", () => {
