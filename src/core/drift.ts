@@ -37,15 +37,23 @@ export interface DriftCatalogue {
   readonly bySchema?: readonly DriftSchemaExtras[];
 }
 
+/** More of one schema object, wherever a mounted schema holds it. */
 export interface DriftSchemaExtras {
+  /** the very schema object (identity, not shape) */
   readonly schema: z.ZodType;
+  /** documented fields the adapter does not read, relative to the schema */
   readonly ignored?: readonly string[];
+  /** the documented values of its enumerated fields, relative to the schema */
   readonly values?: Readonly<Record<string, readonly DriftValue[]>>;
 }
 
+/** The cases of the objects at `at`, chosen by the value of their key `by`. */
 export interface DriftVariants {
+  /** where the objects are (`entry[].changes[]`) */
   readonly at: string;
+  /** the key whose value names the case (`field`) */
   readonly by: string;
+  /** each case's catalogue, paths relative to the object (`value.messages[]`) */
   readonly cases: Readonly<Record<string, DriftCatalogue>>;
 }
 
@@ -63,12 +71,16 @@ export type DriftValueKind = "string" | "number" | "boolean" | "null" | "object"
  * often it occurred there. The item that carried it is normalised as usual.
  */
 export interface DriftRecord {
+  /** the platform that sent the body */
   platform: string;
+  /** the block whose body it was (its workspace below) */
   workspace_id: string;
   block_id: string;
-  /** array indexes as `[]`: `entry[].changes[].value.messages[].new_field` */
+  /** array indexes as `[]`, a map's keys as `*`: `entry[].changes[].value.messages[].new_field` */
   path: string;
+  /** `field`: the path names a field the catalogue does not know; `value`: a known field held an unknown value */
   change: "field" | "value";
+  /** the JSON kind of what was seen there */
   value_kind: DriftValueKind;
   /** the first value seen, shortened (at most 64 characters of a string, an object's first keys only) */
   example: string;

@@ -41,7 +41,9 @@ export type AckMode = "after-dispatch" | "immediate";
 
 /** Where a request's drift came from. */
 export interface DriftInfo {
+  /** the platform of the request's route */
   readonly platform: string;
+  /** the request's id (`x-request-id`), for log lines */
   readonly requestId?: string;
 }
 

@@ -5,10 +5,13 @@ import type { Metrics } from "./metrics";
 /** Paths remembered as logged by default; past it new paths are counted but no longer logged (one line says so). */
 export const DEFAULT_MAX_LOGGED_DRIFT = 1000;
 
+/** What `driftReporter` writes to and counts in. */
 export interface DriftReporterOptions {
+  /** where each new path's one `drift` line goes (warn) */
   readonly logger: Logger;
   /** counts every occurrence in `convotic_drift_total{platform,path}` */
   readonly metrics?: Pick<Metrics, "drift">;
+  /** paths remembered as logged; default `DEFAULT_MAX_LOGGED_DRIFT` */
   readonly maxLogged?: number;
 }
 
