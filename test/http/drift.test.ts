@@ -199,6 +199,24 @@ describe("convotic drift", () => {
     }
   });
 
+  it("replay's review names a body's drift and keeps its golden as it is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "convotic-drift-replay-"));
+    try {
+      mkdirSync(join(dir, "viber"));
+      for (const name of ["unknown-event.json", "unknown-event.golden.json"])
+        writeFileSync(join(dir, "viber", name), readFileSync(join(FIXTURES_DIR, "viber", name)));
+      const out = await runCli(["replay", dir]);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(
+        /^drift \S*viber\/unknown-event\.json: event \(new value, string "client_status"\)\n$/,
+      );
+      expect(out.stderr).toContain("files 1, equal 1, changed 0, new 0, failed 0");
+      expect(readFileSync(join(dir, "viber", "unknown-event.golden.json"), "utf8")).not.toContain("drift");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("finds nothing new in the bundled fixtures but their undocumented kinds", async () => {
     const out = await runCli(["drift", FIXTURES_DIR]);
     expect(out.code).toBe(0);
