@@ -68,9 +68,10 @@ export async function reviewCommand(
         else line(io.stdout, JSON.stringify(projected));
       }
     }
-    // what the platform sent that its catalogue does not know: said, never part of the golden (docs/drift.md)
+    // what the platform sent that its catalogue does not know: said on stderr beside the summary (stdout holds
+    // only the diffs), never part of the golden (docs/drift.md)
     for (const item of result.drift ?? [])
-      line(report, `drift ${name(file)}: ${item.path} (new ${item.change}, ${item.value_kind} ${item.example})`);
+      line(io.stderr, `drift ${name(file)}: ${item.path} (new ${item.change}, ${item.value_kind} ${item.example})`);
     const goldenPath = goldenPathOf(file);
     const text = goldenText(result);
     if (!existsSync(goldenPath)) {
