@@ -34,6 +34,7 @@ export { convoticExpress, createWebhookHandler, startServer, toFetchHandler } fr
 export type {
   AckMode,
   BackgroundFailure,
+  DriftInfo,
   EventSink,
   HttpRequest,
   HttpResponse,
@@ -58,6 +59,8 @@ export {
 export type {
   Catalogue,
   Domain,
+  DriftRecord,
+  DriftValueKind,
   EventData,
   EventMetadata,
   EventOf,

@@ -15,20 +15,33 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
     unknown: "mentions-and-story-insights",
     batch: { fixture: "multi-entry-batch", items: 3 },
     poisoned: "poisoned-batch",
+    drift: ["entry-unknown-list"],
   },
-  line: { unknown: "unknown-event-type", batch: { fixture: "batch-mixed", items: 4 }, poisoned: "poisoned-batch" },
+  line: {
+    unknown: "unknown-event-type",
+    batch: { fixture: "batch-mixed", items: 4 },
+    poisoned: "poisoned-batch",
+    drift: ["unknown-event-type", "message-unknown-content"],
+  },
   messenger: {
     unknown: "unhandled-kinds",
     batch: { fixture: "multi-entry-batch", items: 3 },
     poisoned: "poisoned-batch",
+    drift: ["entry-unknown-list"],
   },
   // one update per body: a malformed one is its own batch
-  telegram: { unknown: "inline-query", batch: false, poisoned: "poisoned-update" },
-  viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update" },
+  telegram: {
+    unknown: "inline-query",
+    batch: false,
+    poisoned: "poisoned-update",
+    drift: ["managed-bot", "subscription"],
+  },
+  viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update", drift: ["unknown-event"] },
   whatsapp: {
     unknown: "template-status-update",
     batch: { fixture: "multi-status-batch", items: 4 },
     poisoned: "poisoned-batch",
+    drift: ["poisoned-batch"],
   },
 };
 

@@ -182,6 +182,16 @@ export const COMMANDS = {
       ["--probe", "connect to every store and sink (Redis PING, NATS connect, webhook URL HEAD), 3 s each"],
     ],
   },
+  drift: {
+    usage: "convotic drift FILE|DIR... [--platform NAME] [--json]",
+    summary:
+      "summarise stored raw bodies' drift: the fields and values their platform's catalogue does not know, each path\n" +
+      "with its count, the number of bodies and one example (docs/drift.md); exit 0 whatever it finds",
+    options: [
+      ["-p, --platform NAME", "the platform of every body (default: the name of the folder each body is in)"],
+      ["--json", "print the paths as a JSON array"],
+    ],
+  },
   coverage: {
     usage: "convotic coverage [--out FILE]",
     summary:

@@ -22,6 +22,7 @@ const load = {
   newAdapter: () => require("./new-adapter") as typeof import("./new-adapter"),
   normalize: () => require("./normalize") as typeof import("./normalize"),
   replay: () => require("./replay") as typeof import("./replay"),
+  drift: () => require("./drift") as typeof import("./drift"),
   serve: () => require("./serve") as typeof import("./serve"),
   consume: () => require("./consume") as typeof import("./consume"),
   trigger: () => require("./trigger") as typeof import("./trigger"),
@@ -73,6 +74,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         return await load.consume().consumeCommand(args, io);
       case "replay":
         return await load.replay().replayCommand(args, io, builtInNormalizer());
+      case "drift":
+        return await load.drift().driftCommand(args, io, builtInNormalizer());
       case "coverage":
         return load.coverage().coverageCommand(args, io, load.coverageTables(), load.adapters());
       case "trigger":

@@ -56,9 +56,10 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
     const result = normalizer.normalize(platform, body, context(platform));
     io.stdout.write(JSON.stringify(result.events, null, 2) + "\n");
     const kinds = result.unhandled.map((item) => item.kind);
+    const drift = (result.drift ?? []).map((item) => item.path);
     line(
       io.stderr,
-      `${result.events.length} event(s), ${kinds.length} unhandled${kinds.length > 0 ? `: ${kinds.join(", ")}` : ""}`,
+      `${result.events.length} event(s), ${kinds.length} unhandled${kinds.length > 0 ? `: ${kinds.join(", ")}` : ""}${drift.length > 0 ? `; drift: ${drift.join(", ")}` : ""}`,
     );
     return EXIT.ok;
   } catch (error) {

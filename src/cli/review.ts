@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, relative } from "node:path";
 import { ConvoticError, messageOf, type Normalizer, type NormalizeResult } from "../core";
 import { OUTPUT_FORMATS, type OutputFormatName } from "../formats/output";
-import { defaultContext, GOLDEN_SUFFIX } from "../testing/fixtures";
+import { defaultContext, GOLDEN_SUFFIX, goldenText } from "../testing/fixtures";
 import { diffJson, formatChanges } from "../testing/json-diff";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -21,7 +21,6 @@ export interface ReviewOptions {
 }
 
 const goldenPathOf = (file: string) => file.slice(0, -".json".length) + GOLDEN_SUFFIX;
-const goldenText = (result: NormalizeResult) => JSON.stringify(result, null, 2) + "\n";
 
 /**
  * `convotic replay DIR…` without `--to`: normalises every stored raw body in-process with the golden context
@@ -69,6 +68,10 @@ export async function reviewCommand(
         else line(io.stdout, JSON.stringify(projected));
       }
     }
+    // what the platform sent that its catalogue does not know: said on stderr beside the summary (stdout holds
+    // only the diffs), never part of the golden (docs/drift.md)
+    for (const item of result.drift ?? [])
+      line(io.stderr, `drift ${name(file)}: ${item.path} (new ${item.change}, ${item.value_kind} ${item.example})`);
     const goldenPath = goldenPathOf(file);
     const text = goldenText(result);
     if (!existsSync(goldenPath)) {

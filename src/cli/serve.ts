@@ -10,6 +10,7 @@ import {
   aggregateAuthFailures,
   createLogger,
   createMetrics,
+  driftReporter,
   LOG_LEVELS,
   observeHandler,
   startOpsServer,
@@ -148,6 +149,8 @@ export async function serveCommand(
     blocks: config.blocks,
     sinks: outputs.sinks,
     observer,
+    // what platforms send that the catalogues do not know: counted, and logged once per path (docs/drift.md)
+    onDrift: driftReporter({ logger, metrics }),
     idempotency: store,
     ...(ttl === undefined ? {} : { ttl }),
     ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),

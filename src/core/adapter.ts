@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { EventType } from "./catalogue";
+import type { DriftCatalogue } from "./drift";
 import type { NormalizeResult, UnifiedEvent } from "./envelope";
 import type { HeaderMap } from "./headers";
 
@@ -67,6 +68,11 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
   normalize(payload: Raw, context: NormalizeContext): NormalizeResult;
   /** splits a payload batching several accounts so a shared route can hand each part to its own block */
   accounts?(payload: Raw): AccountSlice<Raw>[];
+  /**
+   * What the platform documents its bodies to hold, read or not (docs/drift.md): fields and values outside it are
+   * reported as `drift` beside the events. Data only; the pipeline compiles it once. No catalogue, no drift.
+   */
+  readonly drift?: DriftCatalogue;
 }
 
 /** Identity helper that types an adapter value against the contract (as hono and grammY do). */

@@ -4,6 +4,7 @@ import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalo
 // the envelope types (a circle through index.ts)
 import { compileParse } from "./engine/parse";
 import { REJECTED } from "./engine/zod-def";
+import type { DriftRecord } from "./drift";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
 
 export const PlatformName = z.string().regex(/^[a-z][a-z0-9_-]*$/, "a lower-case platform name");
@@ -91,4 +92,9 @@ export interface UnhandledEvent {
 export interface NormalizeResult {
   events: UnifiedEvent[];
   unhandled: UnhandledEvent[];
+  /**
+   * Fields and values of the body its platform's catalogue does not know (docs/drift.md): present only when there
+   * are some, and never part of an event. The events and unhandled records are what they would be without it.
+   */
+  drift?: DriftRecord[];
 }

@@ -20,6 +20,15 @@ export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export type { CoverageRow, CoverageTable } from "./coverage";
 export { createEvent } from "./create-event";
+export { defineDriftCatalogue } from "./drift";
+export type {
+  DriftCatalogue,
+  DriftRecord,
+  DriftSchemaExtras,
+  DriftValue,
+  DriftValueKind,
+  DriftVariants,
+} from "./drift";
 export type { CreateEventInput } from "./create-event";
 export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "./crypto";
 export type { HmacHeaderScheme, SignatureMatch } from "./crypto";

@@ -7,13 +7,22 @@ import type {
   NormalizeContext,
   PlatformAdapter,
 } from "./adapter";
+import type { DriftCatalogue, DriftRecord } from "./drift";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { presentKeys } from "./lazy";
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
-import { BuiltResult, checkSecretsOnce, InvalidTimestampError, normalizeTimestamp, nowIso, parseWith } from "./engine";
+import {
+  BuiltResult,
+  checkSecretsOnce,
+  driftDetector,
+  InvalidTimestampError,
+  normalizeTimestamp,
+  nowIso,
+  parseWith,
+} from "./engine";
 
 /** Adapters by platform name. Core never imports an adapter: the registry is always injected. */
 export type AdapterRegistry = Readonly<Record<string, PlatformAdapter | undefined>>;
@@ -111,8 +120,13 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
  * validated against the catalogue. Each step fails with a typed error naming the platform.
  */
-export function createNormalizer<R extends AdapterRegistry>(options: { adapters: R }): NormalizerOf<R> {
+export function createNormalizer<R extends AdapterRegistry>(options: {
+  adapters: R;
+  /** report fields and values the adapters' catalogues do not know (`drift` in results); default true */
+  drift?: boolean;
+}): NormalizerOf<R> {
   const { adapters } = options;
+  const reportDrift = options.drift !== false;
   // a lazy registry's entries stay unloaded until a request for their platform comes (core/lazy.ts)
   const platforms = presentKeys(adapters);
 
@@ -221,8 +235,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   function runAdapter(adapter: PlatformAdapter, payload: unknown, ctx: NormalizeContext): NormalizeResult {
+    let result: NormalizeResult;
     try {
-      return validate(adapter, ctx, adapter.normalize(payload, ctx));
+      result = validate(adapter, ctx, adapter.normalize(payload, ctx));
     } catch (error) {
       // outside any item (`EnvelopeBuilder.item` isolates those): the body as a whole cannot be mapped
       if (error instanceof InvalidTimestampError || error instanceof EnvelopeError) {
@@ -230,6 +245,27 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       }
       throw error;
     }
+    return reportDrift && adapter.drift !== undefined
+      ? withDrift(adapter, adapter.drift, payload, ctx, result)
+      : result;
+  }
+
+  /**
+   * The result with the body's drift beside it (docs/drift.md). After normalising, so a body that cannot be
+   * normalised is refused as before; the events and unhandled records are the very ones normalise returned.
+   */
+  function withDrift(
+    adapter: PlatformAdapter,
+    catalogue: DriftCatalogue,
+    payload: unknown,
+    ctx: NormalizeContext,
+    result: NormalizeResult,
+  ): NormalizeResult {
+    const found = driftDetector(catalogue)(payload);
+    if (found === undefined) return result;
+    const stamp = { platform: adapter.platform, workspace_id: ctx.workspace_id, block_id: ctx.block_id };
+    const drift: DriftRecord[] = found.map((item) => ({ ...stamp, ...item }));
+    return { events: result.events, unhandled: result.unhandled, drift };
   }
 
   /** Parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere). */

@@ -1,4 +1,5 @@
 import { EVENT_TYPES, isEventType, type EventType } from "./catalogue";
+import type { DriftRecord } from "./drift";
 import type { EventOf, NormalizeResult, UnhandledEvent, UnifiedEvent } from "./envelope";
 import { ConfigError, DispatchError } from "./errors";
 import { createEvent, type CreateEventInput } from "./create-event";
@@ -73,6 +74,7 @@ export class Router {
   private readonly routes: Route[] = [];
   private readonly unhandledHandlers: Handler<UnhandledEvent>[] = [];
   private readonly errorHandlers: ErrorHandler[] = [];
+  private readonly driftHandlers: Handler<DriftRecord>[] = [];
 
   /** `on('messaging.message.received', e => …)`, `on(['a', 'b'], …)`, `on('messaging.*', …)`. */
   on<const S extends Selector>(
@@ -94,14 +96,23 @@ export class Router {
     return this;
   }
 
+  /** Fields and values a body held that its platform's catalogue does not know (docs/drift.md). */
+  onDrift(handler: Handler<DriftRecord>): this {
+    this.driftHandlers.push(handler);
+    return this;
+  }
+
   onError(handler: ErrorHandler): this {
     this.errorHandlers.push(handler);
     return this;
   }
 
-  /** Dispatches one envelope, a batch, or a whole normalise result (events, then unhandled). */
+  /**
+   * Dispatches one envelope, a batch, or a whole normalise result (events, then unhandled, then drift records to
+   * `onDrift`).
+   */
   async dispatch(input: UnifiedEvent | readonly UnifiedEvent[] | NormalizeResult): Promise<void> {
-    const { events, unhandled } = toBatch(input);
+    const { events, unhandled, drift } = toBatch(input);
     const failures: unknown[] = [];
     for (const event of events) {
       const handlers = this.routes
@@ -116,7 +127,29 @@ export class Router {
         this.unhandledHandlers.map((handler) => () => handler(item)),
       );
     }
+    await this.collectDrift(failures, drift);
     if (failures.length > 0) throw new DispatchError(failures);
+  }
+
+  /**
+   * Hands drift records to the `onDrift` handlers only: the HTTP edge calls it beside the delivery, which
+   * dispatches events and unhandled records one by one. Failures reject as one `DispatchError` (not to `onError`,
+   * whose handlers take events and unhandled records).
+   */
+  async dispatchDrift(drift: readonly DriftRecord[]): Promise<void> {
+    const failures: unknown[] = [];
+    await this.collectDrift(failures, drift);
+    if (failures.length > 0) throw new DispatchError(failures);
+  }
+
+  /** Whether any `onDrift` handler is registered (the edge skips the call otherwise). */
+  get hearsDrift(): boolean {
+    return this.driftHandlers.length > 0;
+  }
+
+  private async collectDrift(failures: unknown[], drift: readonly DriftRecord[] | undefined): Promise<void> {
+    for (const item of drift ?? [])
+      failures.push(...(await settle(this.driftHandlers.map((handler) => () => handler(item)))));
   }
 
   /** Builds an application event (validated like any other) and dispatches it; resolves to the envelope. */

@@ -1,4 +1,13 @@
-import type { ErrorCode, HeaderMap, NormalizeResult, Normalizer, Router, UnhandledEvent, UnifiedEvent } from "../core";
+import type {
+  DriftRecord,
+  ErrorCode,
+  HeaderMap,
+  NormalizeResult,
+  Normalizer,
+  Router,
+  UnhandledEvent,
+  UnifiedEvent,
+} from "../core";
 import type { DeliveryObserver, DeliveryStep, IdempotencyStore, PerPlatform, Sink } from "../delivery";
 import type { BlockSet, Env } from "./blocks";
 import type { BodyBudget, FairnessOptions } from "./budget";
@@ -40,6 +49,14 @@ export type EventSink = (events: readonly UnifiedEvent[], unhandled: readonly Un
  * background; failures go to `onError`. See docs/http.md for the trade-off.
  */
 export type AckMode = "after-dispatch" | "immediate";
+
+/** Where a request's drift came from. */
+export interface DriftInfo {
+  /** the platform of the request's route */
+  readonly platform: string;
+  /** the request's id (`x-request-id`), for log lines */
+  readonly requestId?: string;
+}
 
 export interface BackgroundFailure {
   readonly platform: string;
@@ -84,6 +101,11 @@ export interface WebhookHandlerOptions {
   readonly logger?: Logger;
   /** hears what each delivery did: items committed, duplicates, sink failures (serve's metrics) */
   readonly observer?: DeliveryObserver;
+  /**
+   * hears the drift of each request's body (fields and values its platform's catalogue does not know, docs/drift.md)
+   * as it is normalised, beside the delivery: what it does never changes the answer (serve counts and logs them)
+   */
+  readonly onDrift?: (drift: readonly DriftRecord[], info: DriftInfo) => void;
   /** failures of background processing in `immediate` mode (they are logged too) */
   readonly onError?: (error: unknown, info: BackgroundFailure) => void;
   readonly clock?: () => Date;

@@ -4,6 +4,7 @@ import type { HttpRequest, WebhookHandler, WebhookHandlerOptions } from "./handl
 export type {
   AckMode,
   BackgroundFailure,
+  DriftInfo,
   EventSink,
   HttpRequest,
   HttpResponse,

@@ -5,6 +5,7 @@ export { bodyAlreadyParsedResponse, createWebhookHandler, DEFAULT_BODY_LIMIT } f
 export type {
   AckMode,
   BackgroundFailure,
+  DriftInfo,
   EventSink,
   HttpRequest,
   HttpResponse,

@@ -1,4 +1,4 @@
-import type { NormalizeResult, PlatformOperations, UnhandledEvent, UnifiedEvent } from "../core";
+import type { DriftRecord, NormalizeResult, PlatformOperations, UnhandledEvent, UnifiedEvent } from "../core";
 import type { Work } from "./verify";
 
 /** Normalises each block's share with that block's context and merges the results, in order. */
@@ -9,6 +9,7 @@ export function normalizeWork(
 ): NormalizeResult {
   const events: UnifiedEvent[] = [];
   const unhandled: UnhandledEvent[] = [];
+  let drift: DriftRecord[] | undefined;
   for (const { block, payload } of work) {
     const result = operations.normalizePayload(payload, {
       workspace_id: block.workspace_id,
@@ -17,6 +18,7 @@ export function normalizeWork(
     });
     for (const event of result.events) events.push(event);
     for (const item of result.unhandled) unhandled.push(item);
+    if (result.drift !== undefined) (drift ??= []).push(...result.drift);
   }
-  return { events, unhandled };
+  return drift === undefined ? { events, unhandled } : { events, unhandled, drift };
 }

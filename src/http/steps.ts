@@ -1,6 +1,8 @@
 import {
   asConvoticError,
+  messageOf,
   type NormalizeResult,
+  type Router,
   type Normalizer,
   type PlatformOperations,
   type ShapeLimits,
@@ -20,6 +22,7 @@ import { splitWork, verifyTarget, type Work } from "./verify";
 import type {
   AckMode,
   BackgroundFailure,
+  DriftInfo,
   HttpRequest,
   HttpResponse,
   RequestObserver,
@@ -75,6 +78,8 @@ export class WebhookHandlerSteps {
   private readonly background = new BackgroundWork();
   private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
   private readonly inspector: RequestObserver | undefined;
+  private readonly onDrift: WebhookHandlerOptions["onDrift"];
+  private readonly router: Router | undefined;
 
   constructor(options: WebhookHandlerOptions) {
     const { normalizer, router, sink } = options;
@@ -93,6 +98,8 @@ export class WebhookHandlerSteps {
     this.logger = options.logger ?? defaultLogger;
     this.clock = options.clock ?? (() => new Date());
     this.onError = options.onError;
+    this.onDrift = options.onDrift;
+    this.router = router;
     const sinks: Sink[] = [...(options.sinks ?? [])];
     if (sink !== undefined) {
       sinks.push({
@@ -239,7 +246,9 @@ export class WebhookHandlerSteps {
       requestId === undefined
         ? { platform, blockIds, receivedAt, delivery }
         : { platform, blockIds, receivedAt, delivery, requestId };
-    const running = this.dispatch(context, () => normalizeWork(operations, work, receivedAt));
+    const running = this.dispatch(context, () =>
+      this.noticeDrift(normalizeWork(operations, work, receivedAt), context),
+    );
     if (running === undefined)
       return {
         response: json(200, { ok: true, ack: "immediate", ...extra }),
@@ -250,20 +259,47 @@ export class WebhookHandlerSteps {
     const unhandled = result.unhandled.length;
     // a redelivery says so: its events were acknowledged without running again (a first delivery has no key)
     const repeated = duplicates > 0 ? { duplicates } : undefined;
-    // the usual answer, every account routed, built without spreading the (empty) extra fields
-    if (unrouted.count === 0 && repeated === undefined)
+    // the usual answer, every account routed and nothing new, built without spreading the (empty) extra fields
+    if (unrouted.count === 0 && repeated === undefined && result.drift === undefined)
       return {
         response: json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
         result,
         duplicates,
       };
+    const drift = result.drift === undefined ? {} : { drift: result.drift.length };
     return {
-      response: json(200, { ok: true, events, unhandled, ...repeated, ...extra }),
-      fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated },
+      response: json(200, { ok: true, events, unhandled, ...repeated, ...drift, ...extra }),
+      fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated, ...drift },
       result,
       duplicates,
     };
+  }
+
+  /**
+   * Tells `onDrift` and the router's `onDrift` handlers what the body held that its catalogue does not know. Beside
+   * the delivery and never in its way: a listener that throws is logged, the request goes on.
+   */
+  private noticeDrift(result: NormalizeResult, context: DeliveryContext): NormalizeResult {
+    const drift = result.drift;
+    if (drift === undefined) return result;
+    const info: DriftInfo =
+      context.requestId === undefined
+        ? { platform: context.platform }
+        : { platform: context.platform, requestId: context.requestId };
+    const failed = (error: unknown) =>
+      this.logger.warn("a drift listener failed", {
+        ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
+        platform: context.platform,
+        error: messageOf(error),
+      });
+    try {
+      this.onDrift?.(drift, info);
+    } catch (error) {
+      failed(error);
+    }
+    if (this.router?.hearsDrift === true) this.router.dispatchDrift(drift).catch(failed);
+    return result;
   }
 
   /** A GET handshake, answered from the block's configuration alone; its event is delivered after the answer. */

@@ -1,7 +1,9 @@
 // Operating the server: structured logs (pino), Prometheus metrics (prom-client), health and readiness.
 export { createLogger, LOG_LEVELS, requestScope } from "./log";
 export type { FlushableLogger, LogFormat, LogThreshold } from "./log";
-export { createMetrics } from "./metrics";
+export { createMetrics, DEFAULT_MAX_DRIFT_PATHS } from "./metrics";
+export { DEFAULT_MAX_LOGGED_DRIFT, driftReporter } from "./drift";
+export type { DriftReporterOptions } from "./drift";
 export type { Metrics, OutboxSource, RequestObservation } from "./metrics";
 export { observeHandler } from "./ops";
 export { startOpsServer } from "./ops-server";

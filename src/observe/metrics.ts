@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { UnhandledEvent, UnifiedEvent } from "../core";
+import type { DriftRecord, UnhandledEvent, UnifiedEvent } from "../core";
 import type { DeliveryObserver, SinkDeliveryObserver } from "../delivery";
 
 /** What a sink that delivers later holds, read at each scrape (`convotic_sink_outbox_*` gauges). */
@@ -17,11 +17,15 @@ export interface RequestObservation {
   readonly seconds: number;
 }
 
+/** Distinct `path` labels of `convotic_drift_total` by default; later new paths count as `path="other"`. */
+export const DEFAULT_MAX_DRIFT_PATHS = 200;
+
 /**
  * Prometheus metrics of the edge on a registry of their own (prom-client). Labels take only configured names
- * (platforms, block ids, catalogue types, platform kinds, error codes), so a client cannot grow the series.
+ * (platforms, block ids, catalogue types, platform kinds, error codes), so a client cannot grow the series; the
+ * one exception, drift paths (what a platform sent), is capped at `maxDriftPaths` (then `other`).
  */
-export function createMetrics(options: { processMetrics?: boolean } = {}) {
+export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths?: number } = {}) {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "convotic_" });
   const requests = new Counter({
@@ -49,6 +53,26 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     labelNames: ["platform", "kind"],
     registers: [registry],
   });
+  const driftTotal = new Counter({
+    name: "convotic_drift_total",
+    help: "Fields and values platforms sent that their catalogue does not know, by platform and path (docs/drift.md)",
+    labelNames: ["platform", "path"],
+    registers: [registry],
+  });
+  const driftLabels = new Set<string>();
+  const maxDriftPaths = options.maxDriftPaths ?? DEFAULT_MAX_DRIFT_PATHS;
+  /** Counts each record's occurrences; a path gets its own label while fewer than the cap have one. */
+  function drift(records: readonly DriftRecord[]): void {
+    for (const record of records) {
+      const key = `${record.platform}\u0000${record.path}`;
+      let path = record.path;
+      if (!driftLabels.has(key)) {
+        if (driftLabels.size < maxDriftPaths) driftLabels.add(key);
+        else path = "other";
+      }
+      driftTotal.inc({ platform: record.platform, path }, record.count);
+    }
+  }
   const signatureFailures = new Counter({
     name: "convotic_signature_failures_total",
     help: "Requests refused because their signature or secret token did not verify (401), by platform and block",
@@ -130,6 +154,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       if (observation.status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
     },
     delivered,
+    drift,
     observer,
     sinkObserver,
     /** reports a sink's outbox depth and oldest age at each scrape */

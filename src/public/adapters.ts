@@ -24,6 +24,16 @@ export type {
 } from "../core";
 export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
 export { EnvelopeBuilder, ItemMapper } from "../core";
+// what an adapter knows of its platform's bodies, for drift reports (docs/drift.md)
+export { defineDriftCatalogue } from "../core";
+export type {
+  DriftCatalogue,
+  DriftRecord,
+  DriftSchemaExtras,
+  DriftValue,
+  DriftValueKind,
+  DriftVariants,
+} from "../core";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "../core";
 export { boundedRaw, defined, optionalStrings, parseJsonKeepingBigIntegers, withFields } from "../core";
 export type { Defined } from "../core";

@@ -11,7 +11,9 @@ import {
   type NormalizeResult,
   type PlatformAdapter,
 } from "../core";
-import { defaultContext, GOLDEN_SUFFIX, rawBodyFiles } from "./fixtures";
+import { defaultContext, GOLDEN_SUFFIX, goldenText, rawBodyFiles } from "./fixtures";
+
+export { goldenText };
 import { jsonDiff } from "./json-diff";
 
 /** The part of a test runner the suite needs: jest, vitest (globals), mocha, or `node:test`. */
@@ -40,6 +42,11 @@ export interface ConformanceOptions<S> {
     readonly batch?: { readonly fixture: string; readonly items: number } | false;
     /** a batch in which one item is malformed: it alone is reported, the others are emitted (with `batch: false`, a malformed body item) */
     readonly poisoned?: string;
+    /**
+     * for an adapter with a `drift` catalogue: the fixtures of kinds or values the platform does not document,
+     * which must report drift; every other fixture must report none (docs/drift.md)
+     */
+    readonly drift?: readonly string[];
   };
   /** rewrite the golden files instead of comparing (default: `UPDATE_GOLDEN=1`) */
   readonly update?: boolean;
@@ -53,11 +60,6 @@ interface Fixture {
   readonly path: string;
   readonly goldenPath: string;
   readonly body: Buffer;
-}
-
-/** The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). */
-export function goldenText(result: NormalizeResult): string {
-  return JSON.stringify(result, null, 2) + "\n";
 }
 
 const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
@@ -185,6 +187,30 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       runner.it(`${fixture.name}: accepts its own signature; refuses none, a wrong secret and changed bytes`, () => {
         checkSignatures(fixture);
       });
+    }
+
+    if (adapter.drift !== undefined) {
+      runner.it(
+        "knows every field and value of its fixtures (its drift catalogue), but those listed as drifting",
+        () => {
+          const drifting = new Set(options.cases?.drift ?? []);
+          for (const fixture of fixtures) {
+            let result: NormalizeResult;
+            try {
+              result = resultOf(fixture);
+            } catch {
+              continue; // a body refused as a whole has no drift to report
+            }
+            const paths = (result.drift ?? []).map((record) => `${record.change} ${record.path}`);
+            if (drifting.has(fixture.name) && paths.length === 0)
+              fail(`${fixture.name}: listed as drifting, but its catalogue knows everything in it`);
+            if (!drifting.has(fixture.name) && paths.length > 0)
+              fail(
+                `${fixture.name}: the drift catalogue does not know ${paths.join(", ")} (declare the documented ones; list the fixture in cases.drift if it shows an undocumented kind)`,
+              );
+          }
+        },
+      );
     }
 
     runner.it("is deterministic: the same bytes give the same output, byte for byte", () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { ContextInput } from "../core";
+import type { ContextInput, NormalizeResult } from "../core";
 
 /** A reviewed golden output sits beside its raw body as `<case>.golden.json`; it is never a body itself. */
 export const GOLDEN_SUFFIX = ".golden.json";
@@ -32,4 +32,13 @@ export interface GoldenContext extends ContextInput {
  */
 export function defaultContext(platform: string): GoldenContext {
   return { workspace_id: "ws_test", block_id: `blk_${platform}_test`, received_at: "2026-11-22T12:00:00.000Z" };
+}
+
+/**
+ * The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). The
+ * events and unhandled records only: `drift` says what the catalogue knows, not what the mapping does, and a
+ * golden pins the mapping (docs/drift.md).
+ */
+export function goldenText(result: NormalizeResult): string {
+  return JSON.stringify({ events: result.events, unhandled: result.unhandled }, null, 2) + "\n";
 }

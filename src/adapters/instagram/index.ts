@@ -1,5 +1,6 @@
 import { metaDmAdapter, MetaMessagingItem } from "../meta-shared";
 import { mapInstagramChange, mapInstagramItem } from "./normalize";
+import { CommentValue, MentionValue } from "./schema";
 
 /**
  * Instagram messaging and comments: `object: "instagram"` webhooks. Apps using Instagram Login sign with the
@@ -14,4 +15,12 @@ export const instagram = metaDmAdapter({
   emits: ["messaging.message.deleted", "messaging.story_reply.received", "messaging.comment.created"],
   mapItem: mapInstagramItem,
   mapChange: mapInstagramChange,
+  // https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram
+  changes: {
+    comments: { schemas: [{ at: "value", schema: CommentValue }] },
+    live_comments: { schemas: [{ at: "value", schema: CommentValue }] },
+    mentions: { schemas: [{ at: "value", schema: MentionValue }] },
+    // reported as they are: known with everything below their `value`
+    story_insights: { ignored: ["value.**"] },
+  },
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineAdapter, hmacHeaderAuth } from "../../core";
+import { lineDrift } from "./drift";
 import { normalizeLine } from "./normalize";
 import { CallbackRequest } from "./schema";
 
@@ -51,6 +52,7 @@ export const line = defineAdapter({
   ],
   ...auth,
   normalize: normalizeLine,
+  drift: lineDrift,
   /**
    * The channel is named by `destination` (the bot's user id); a shared route picks the block by it. A stored body
    * from before late 2018 has none, so it can only be processed on a block's own route (or replayed for a block).

@@ -10,3 +10,4 @@ export * from "./messaging-item";
 export * from "./messaging";
 export * from "./content";
 export * from "./product";
+export * from "./drift";

@@ -31,7 +31,7 @@ export const MetaReferral = z.looseObject({
   product: z.looseObject({ id: LooseId.optional() }).optional(),
 });
 
-const AttachmentPayload = z.looseObject({
+export const AttachmentPayload = z.looseObject({
   url: z.string().optional(),
   title: z.string().optional(),
   sticker_id: LooseId.optional(),
@@ -139,7 +139,7 @@ export type MetaMessagingItem = z.output<typeof MetaMessagingItem>;
  * `{field, value}` form, `value` being the very object that production puts in `messaging[]`
  * (https://developers.facebook.com/docs/graph-api/webhooks/getting-started).
  */
-const MESSAGING_FIELDS = new Set([
+export const MESSAGING_FIELD_NAMES: readonly string[] = [
   "messages",
   "message_echoes",
   "message_deliveries",
@@ -158,7 +158,9 @@ const MESSAGING_FIELDS = new Set([
   "response_feedback",
   "send_cart",
   "standby",
-]);
+];
+
+const MESSAGING_FIELDS = new Set(MESSAGING_FIELD_NAMES);
 
 export function isMessagingField(field: string): boolean {
   return MESSAGING_FIELDS.has(field);

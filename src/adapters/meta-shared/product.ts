@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
   defineAdapter,
+  type DriftCatalogue,
+  type DriftSchemaExtras,
   EnvelopeBuilder,
   type EventType,
   type NormalizeContext,
@@ -11,6 +13,7 @@ import { MetaMessaging } from "./messaging";
 import { itemKind, messagingItem, type MessagingItem } from "./messaging-item";
 import { isMessagingField, MetaMessagingItem } from "./messaging-schema";
 import { metaTransport } from "./transport";
+import { metaDmDrift } from "./drift";
 
 /*
  * Messenger and Instagram are one product to their webhooks: the same `{object, entry[]}` body, the same DM item
@@ -31,6 +34,10 @@ export interface MetaDmProduct<I extends MetaMessagingItem> {
   mapItem(meta: MetaMessaging, item: MessagingItem<I>): boolean;
   /** maps a `changes[]` item that is not a DM event (Page `feed`, Instagram `comments`…) */
   mapChange(meta: MetaMessaging, entry: MetaEntryBase, change: MetaChange): void;
+  /** the product's documented `changes[]` fields, each a catalogue of the change (`value.…`), for drift reports */
+  readonly changes: Readonly<Record<string, DriftCatalogue>>;
+  /** more of the product's schemas' documented fields and values (docs/drift.md) */
+  readonly driftExtras?: readonly DriftSchemaExtras[];
 }
 
 /** The DM events both products emit. */
@@ -90,6 +97,13 @@ export function metaDmAdapter<I extends MetaMessagingItem>(product: MetaDmProduc
     accounts(body: z.output<typeof payload>) {
       return metaAccounts(body);
     },
+    drift: metaDmDrift({
+      payload,
+      entry: MetaEntry,
+      item: product.item,
+      changes: product.changes,
+      ...(product.driftExtras === undefined ? {} : { bySchema: product.driftExtras }),
+    }),
   });
 }
 

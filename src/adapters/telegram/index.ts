@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { constantTimeEqual, defineAdapter, headerValue, SignatureError } from "../../core";
+import { telegramDrift } from "./drift";
 import { normalizeTelegram } from "./normalize";
 import { Update } from "./schema";
 
@@ -51,4 +52,5 @@ export const telegram = defineAdapter({
     return "secret_token" in secrets ? { [SECRET_HEADER]: secrets.secret_token } : {};
   },
   normalize: normalizeTelegram,
+  drift: telegramDrift,
 });

@@ -26,7 +26,7 @@ export const Chat = z.looseObject({
   last_name: z.string().optional(),
 });
 
-const FileRef = z.looseObject({
+export const FileRef = z.looseObject({
   file_id: z.string(),
   file_unique_id: z.string().optional(),
   file_size: z.number().int().optional(),
@@ -40,18 +40,18 @@ const FileRef = z.looseObject({
   emoji: z.string().optional(),
 });
 
-const Entity = z.looseObject({
+export const Entity = z.looseObject({
   type: z.string(),
   offset: z.number().int(),
   length: z.number().int(),
   user: User.optional(),
 });
 
-const Location = z.looseObject({ latitude: z.number(), longitude: z.number() });
+export const Location = z.looseObject({ latitude: z.number(), longitude: z.number() });
 
 const InlineKeyboardButton = z.looseObject({ text: z.string(), callback_data: z.string().optional() });
 
-const MessageOrigin = z.looseObject({
+export const MessageOrigin = z.looseObject({
   type: z.string(),
   chat: Chat.optional(),
   message_id: z.number().int().optional(),
@@ -142,7 +142,7 @@ const MessageFields = {
 };
 
 /** A replied-to message: same shape, never nested further (Bot API: it "will not contain further reply_to_message"). */
-const RepliedMessage = z.looseObject(MessageFields);
+export const RepliedMessage = z.looseObject(MessageFields);
 
 export const Message = z.looseObject({ ...MessageFields, reply_to_message: RepliedMessage.optional() });
 export type TelegramMessage = z.output<typeof Message>;
@@ -164,22 +164,27 @@ const MessageReactionUpdated = z.looseObject({
   new_reaction: z.array(ReactionType),
 });
 
+/** The message a callback button was on (a `MaybeInaccessibleMessage`: `date` 0 when inaccessible). */
+export const CallbackMessage = z.looseObject({ ...MessageFields, date: TelegramTime });
+
 const CallbackQuery = z.looseObject({
   id: z.string(),
   from: User,
-  message: z.looseObject({ ...MessageFields, date: TelegramTime }).optional(),
+  message: CallbackMessage.optional(),
   inline_message_id: z.string().optional(),
   chat_instance: z.string().optional(),
   data: z.string().optional(),
   game_short_name: z.string().optional(),
 });
 
+export const ChatMember = z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() });
+
 export const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
   date: TelegramTime,
-  old_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
-  new_chat_member: z.looseObject({ status: z.string(), user: User, is_member: z.boolean().optional() }),
+  old_chat_member: ChatMember,
+  new_chat_member: ChatMember,
 });
 
 const BusinessMessagesDeleted = z.looseObject({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineAdapter, hmacHeaderAuth, parseJsonKeepingBigIntegers } from "../../core";
+import { viberDrift } from "./drift";
 import { normalizeViber } from "./normalize";
 import { ViberWebhook } from "./schema";
 
@@ -40,4 +41,5 @@ export const viber = defineAdapter({
   /** `message_token` is an int64 sent as a JSON number; read it exactly */
   parseJson: parseJsonKeepingBigIntegers,
   normalize: normalizeViber,
+  drift: viberDrift,
 });

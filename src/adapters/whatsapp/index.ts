@@ -1,5 +1,6 @@
 import { defineAdapter } from "../../core";
 import { metaTransport } from "../meta-shared";
+import { whatsAppDrift } from "./drift";
 import { normalizeWhatsApp, whatsAppAccounts } from "./normalize";
 import { WhatsAppWebhook } from "./schema";
 import { PLATFORM } from "./scope";
@@ -36,4 +37,5 @@ export const whatsapp = defineAdapter({
   ...metaTransport(PLATFORM),
   normalize: normalizeWhatsApp,
   accounts: whatsAppAccounts,
+  drift: whatsAppDrift,
 });

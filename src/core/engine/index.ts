@@ -21,3 +21,4 @@ export {
 export { InvalidTimestampError, isTimestamp, normalizeTimestamp, nowIso, platformTime } from "./time";
 export { checkSecretsOnce } from "./secrets-cache";
 export { BuiltResult, type EmittedEnvelopes } from "./built-result";
+export { compileDrift, driftDetector, MAX_DRIFT_PER_BODY, type DriftDetector, type FoundDrift } from "./drift";
