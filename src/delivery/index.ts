@@ -48,3 +48,12 @@ export type { IdempotencyConfig, StoreKind } from "./config";
 export { DeliveryError } from "./errors";
 export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";
 export type { JetStreamConsumer, JetStreamConsumerOptions, JetStreamConsumerStats } from "./jetstream-consumer";
+export {
+  ADVANCE_LUA,
+  advanceRecord,
+  DEFAULT_SKIPPABLE,
+  DEFAULT_STATUS_RANKS,
+  StatusOrder,
+  statusKeys,
+} from "./status-order";
+export type { StatusOrderOptions, StatusOrderStore, StatusRecord, StatusStep, StatusVerdict } from "./status-order";

@@ -1,7 +1,14 @@
 import type { HeaderMap, Normalizer, Router, UnhandledEvent, UnifiedEvent } from "../core";
 import type { BodyBudget, FairnessOptions } from "./budget";
 import type { BlockSet, Env } from "./blocks";
-import type { DeliveryStep, DeliveryObserver, IdempotencyStore, PerPlatform, Sink } from "../delivery";
+import type {
+  DeliveryStep,
+  DeliveryObserver,
+  IdempotencyStore,
+  PerPlatform,
+  Sink,
+  StatusOrderOptions,
+} from "../delivery";
 import type { Logger } from "./logger";
 import { WebhookHandlerSteps } from "./steps";
 
@@ -60,6 +67,8 @@ export interface WebhookHandlerOptions {
   readonly ttl?: PerPlatform;
   /** the time a request's sinks and handlers get (ms), per platform or one number; defaults in docs/reliability.md */
   readonly deadlines?: PerPlatform;
+  /** statuses that only move forward (default off; needs `idempotency`): see docs/reliability.md */
+  readonly statusOrder?: boolean | StatusOrderOptions;
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;
