@@ -212,10 +212,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       const consumer = await js.consumers.get(options.stream, name);
       pulls.push(
         await consumer.consume({
-          max_messages: Math.min(
-            options.maxMessages ?? 32,
-            ordered === undefined ? Infinity : Math.max(perPartition, 1),
-          ),
+          max_messages: options.maxMessages ?? 32,
         }),
       );
     }

@@ -81,8 +81,10 @@ describeWhen(natsUp && redisUp)(
       await deleteKeys(keys);
     });
 
-    /** A stream filled with the interleaved workload; returns what each conversation must see, in order. */
-    async function publish(tag: string) {
+    /**
+     * A stream for the interleaved workload; `fill()` publishes it. Returns what each conversation must see, in order.
+     */
+    async function prepare(tag: string) {
       const stream = uniqueName(`convotic_test_order_${tag}`);
       const prefix = uniqueName("ord");
       streams.push(stream);
@@ -94,13 +96,17 @@ describeWhen(natsUp && redisUp)(
         partitions: PARTITIONS,
         stream: { name: stream, storage: "memory" },
       }) as JetStreamSink;
-      const events = interleave(conversations, 27);
-      // in chunks, one after the other: the stream keeps the order of the calls
-      for (let at = 0; at < events.length; at += 200)
-        await sink.write({ events: events.slice(at, at + 200), unhandled: [] }, AbortSignal.timeout(20_000));
-      await sink.close(AbortSignal.timeout(5000));
-      const subjects = await jsm.streams.info(stream, { subjects_filter: ">" });
-      return { stream, prefix, conversations, subjects: Object.keys(subjects.state.subjects ?? {}) };
+      expect(await sink.ready()).toBe(true);
+      const fill = async () => {
+        const events = interleave(conversations, 27);
+        // in chunks, one after the other: the stream keeps the order of the calls
+        for (let at = 0; at < events.length; at += 200)
+          await sink.write({ events: events.slice(at, at + 200), unhandled: [] }, AbortSignal.timeout(20_000));
+        await sink.close(AbortSignal.timeout(5000));
+        const info = await jsm.streams.info(stream, { subjects_filter: ">" });
+        return Object.keys(info.state.subjects ?? {});
+      };
+      return { stream, prefix, conversations, fill };
     }
 
     function consumer(
@@ -129,7 +135,8 @@ describeWhen(natsUp && redisUp)(
     const TOTAL = CONVERSATIONS * PER_CONVERSATION;
 
     it("three consumers, one SIGKILLed mid-handler and restarted: every conversation in order, none missing or doubled", async () => {
-      const { stream, prefix, conversations, subjects } = await publish("kill");
+      const { stream, prefix, conversations, fill } = await prepare("kill");
+      const subjects = await fill();
       // the partition token is in the subject: 16 partitions in use
       expect(new Set(subjects.map((subject) => subject.split(".")[1])).size).toBe(PARTITIONS);
       const run = { stream, prefix, keyspace: `${keys}kill:` };
@@ -155,17 +162,32 @@ describeWhen(natsUp && redisUp)(
       process.stderr.write(`ordered: 3 consumers with a SIGKILL and restart: ${TOTAL} events in ${elapsed} ms\n`);
     });
 
-    it.each([1, 3])("measures throughput with %i consumer(s), every conversation in order", async (count) => {
-      const { stream, prefix, conversations } = await publish(`tp${count}`);
-      const run = { stream, prefix, keyspace: `${keys}tp${count}:` };
+    it.each([
+      ["1 consumer", 1, false],
+      ["3 consumers", 3, false],
+      ["3 consumers with static shares (--only) and max_ack_pending 8", 3, true],
+    ] as const)("measures throughput with %s, every conversation in order", async (label, count, shares) => {
+      const tag = `tp${count}${shares ? "s" : ""}`;
+      const { stream, prefix, conversations, fill } = await prepare(tag);
+      const run = { stream, prefix, keyspace: `${keys}${tag}:` };
       const lines: string[] = [];
+      const share = (index: number) => {
+        if (!shares) return [];
+        const only = Array.from({ length: PARTITIONS }, (_, p) => p).filter((p) => p % count === index);
+        return ["--only", only.join(","), "--max-ack-pending", "8"];
+      };
+      const running = Array.from({ length: count }, (_, index) => consumer(run, lines, share(index)));
+      await until(() => lines.filter((line) => line === "ready").length === count, 60_000, "consumers ready");
+      // consumers bound and waiting: the clock runs from the first publish to the last event handled
       const started = Date.now();
-      for (let index = 0; index < count; index += 1) consumer(run, lines);
+      await fill();
       await until(() => handledCount(lines) >= TOTAL, 120_000, "every event handled");
       const elapsed = Date.now() - started;
+      for (const { child } of running) child.kill("SIGTERM");
+      expect(await Promise.all(running.map(({ exited }) => exited))).toEqual(running.map(() => 0));
       await verify(run.keyspace, conversations);
       process.stderr.write(
-        `ordered: ${count} consumer(s), ${PARTITIONS} partitions, 2 ms handler: ${TOTAL} events in ${elapsed} ms (${Math.round((TOTAL * 1000) / elapsed)}/s, start-up included)\n`,
+        `ordered: ${label}, ${PARTITIONS} partitions, 2 ms handler: ${TOTAL} events in ${elapsed} ms (${Math.round((TOTAL * 1000) / elapsed)}/s, publishing included)\n`,
       );
     });
   },
