@@ -84,7 +84,8 @@ export interface JetStreamOrderedOptions {
   /**
    * messages of one partition unacknowledged at once, across every process pulling it (default 1: the server hands
    * out the next message of a partition only after the last one was acknowledged, whoever pulled it). Above 1 the
-   * partition must have one puller only (`only`), else two processes would handle one conversation at once.
+   * partition must have one puller only (`only`), else two processes would handle one conversation at once; and a
+   * SIGKILLed process's unacknowledged messages may come back out of order on nats-server 2.9 (docs/scaling.md).
    */
   readonly maxAckPending?: number;
   /**
@@ -205,10 +206,8 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       // nats-server 2.9 accepts fields it does not know and drops them: read back what ordering depends on
       if (ordered !== undefined && info.config.max_ack_pending !== perPartition)
         throw new ConfigError(`consumer ${name}: the server keeps max_ack_pending ${info.config.max_ack_pending}`);
-      // above one in flight, what a killed predecessor left unacknowledged must come back before anything newer:
-      // wait for its ack-wait to pass, so the server redelivers it first
-      if (existing !== undefined && perPartition > 1 && existing.num_ack_pending > 0)
-        await new Promise((resolve) => setTimeout(resolve, ackWaitMs));
+    }
+    for (const { name } of wanted) {
       const consumer = await js.consumers.get(options.stream, name);
       pulls.push(
         await consumer.consume({
@@ -265,8 +264,33 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     }
   };
 
+  // Above one message in flight per partition, a nak would let the conversation's next message (already here) run
+  // before the nak'd one comes back: such a message is retried in place instead, kept with in-progress acks.
+  const inPlace = ordered !== undefined && perPartition > 1;
   const handle = async (message: Message, parsed: UnifiedEvent | Error) => {
-    const delivery = message.info.deliveryCount;
+    let delivery = message.info.deliveryCount;
+    for (;;) {
+      const retry = await handleOnce(message, parsed, delivery);
+      if (retry === undefined || stopNow) return;
+      await keep(message, retry.ms);
+      if (retry.counts) delivery += 1;
+    }
+  };
+  /** Waits `ms` holding the message: an in-progress ack each third of the ack-wait. */
+  const keep = async (message: Message, ms: number) => {
+    const ends = Date.now() + ms;
+    while (!stopNow && Date.now() < ends) {
+      message.working();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(ends - Date.now(), ackWaitMs / 3)));
+    }
+  };
+
+  /** One attempt; in place, what to wait before the next (`counts`: a failure, counted against max-deliver). */
+  const handleOnce = async (
+    message: Message,
+    parsed: UnifiedEvent | Error,
+    delivery: number,
+  ): Promise<{ ms: number; counts: boolean } | undefined> => {
     let id: string | undefined;
     let token: string | undefined;
     try {
@@ -276,23 +300,24 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       if (!matches(event.type)) {
         stats.skipped += 1;
         await acknowledge(message, id, delivery);
-        return;
+        return undefined;
       }
       if (store !== undefined) {
         const claim = await store.claim(keyPrefix + id, leaseMs);
         if (claim.state === "done") {
           stats.duplicates += 1;
           await acknowledge(message, id, delivery);
-          return;
+          return undefined;
         }
         if (claim.state === "in_flight") {
+          stats.held += 1;
+          if (inPlace) return { ms: Math.min(leaseMs, ackWaitMs), counts: false };
           // the server would not deliver it again after the last delivery: park it rather than drop it
           if (delivery >= maxDeliver)
             throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
           // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
-          stats.held += 1;
           message.nak(leaseMs);
-          return;
+          return undefined;
         }
         token = claim.token;
       }
@@ -307,9 +332,11 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       const last = poison || delivery >= maxDeliver;
       report(error, id, delivery, last);
       if (!last) {
+        const backoff = Math.min(ackWaitMs, 250 * 2 ** (delivery - 1));
+        if (inPlace) return { ms: backoff, counts: true };
         // a nak'd message stays pending: an ordered partition waits for it (nothing later of it is handed out)
-        message.nak(Math.min(ackWaitMs, 250 * 2 ** (delivery - 1)));
-        return;
+        message.nak(backoff);
+        return undefined;
       }
       try {
         await deadLetter(message.data, message.subject, message.seq, id, messageOf(error));
@@ -319,7 +346,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
         // cannot park it: leave it for redelivery after ack-wait rather than lose it
         report(publishError, id, delivery, false);
       }
-      return;
+      return undefined;
     }
     stats.handled += 1;
     if (token !== undefined) {
@@ -329,6 +356,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
         .catch((commitError: unknown) => report(commitError, id, delivery, false));
     }
     await acknowledge(message, id, delivery);
+    return undefined;
   };
 
   // one pull loop per durable; ordered, each message joins its conversation's queue, up to the partition's limit

@@ -134,33 +134,53 @@ describeWhen(natsUp && redisUp)(
     const handledCount = (lines: readonly string[]) => lines.filter((line) => line.startsWith("handled ")).length;
     const TOTAL = CONVERSATIONS * PER_CONVERSATION;
 
-    it("three consumers, one SIGKILLed mid-handler and restarted: every conversation in order, none missing or doubled", async () => {
-      const { stream, prefix, conversations, fill } = await prepare("kill");
-      const subjects = await fill();
-      // the partition token is in the subject: 16 partitions in use
-      expect(new Set(subjects.map((subject) => subject.split(".")[1])).size).toBe(PARTITIONS);
-      const run = { stream, prefix, keyspace: `${keys}kill:` };
-      const lines: string[] = [];
-      const victimLines: string[] = [];
-      const started = Date.now();
-      const victim = consumer(run, victimLines, ["--block-after", "150"]);
-      consumer(run, lines);
-      consumer(run, lines);
-      await until(() => victimLines.includes("blocked"), 60_000, "the victim holding events mid-handler");
-      // its recorded events are acknowledged within milliseconds; only the held ones (never recorded) remain
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      victim.child.kill("SIGKILL");
-      await victim.exited;
-      const restarted = consumer(run, lines);
-      await until(() => handledCount(lines) + handledCount(victimLines) >= TOTAL, 120_000, "every event handled");
-      const elapsed = Date.now() - started;
-      // past ack-wait and lease: a redelivery or a second handling would show now
-      await new Promise((resolve) => setTimeout(resolve, 4500));
-      expect(handledCount(lines) + handledCount(victimLines)).toBe(TOTAL);
-      await verify(run.keyspace, conversations);
-      expect(restarted.child.exitCode).toBeNull();
-      process.stderr.write(`ordered: 3 consumers with a SIGKILL and restart: ${TOTAL} events in ${elapsed} ms\n`);
-    });
+    /** `--only` and `--max-ack-pending 8` for process `index` of three, or nothing (every process pulls every partition) */
+    const shareOf = (shares: boolean, index: number, count: number): string[] => {
+      if (!shares) return [];
+      const only = Array.from({ length: PARTITIONS }, (_, p) => p).filter((p) => p % count === index);
+      return ["--only", only.join(","), "--max-ack-pending", "8"];
+    };
+
+    /*
+     * Only max_ack_pending 1 is crash-safe on nats-server 2.9: with static shares and 8 in flight, the victim's
+     * unacknowledged messages come back out of sequence order after the SIGKILL (its pull requests are still served
+     * until they expire, and each redelivery round is appended to the last, not merged), so a conversation's held
+     * event is handled after later ones. docs/scaling.md states the limit.
+     */
+    it.each([["every process pulling every partition (max_ack_pending 1)", false]] as const)(
+      "three consumers, %s, one SIGKILLed mid-handler and restarted: every conversation in order, none missing or doubled",
+      async (label, shares) => {
+        const tag = shares ? "kills" : "kill";
+        const { stream, prefix, conversations, fill } = await prepare(tag);
+        const subjects = await fill();
+        // the partition token is in the subject: 16 partitions in use
+        expect(new Set(subjects.map((subject) => subject.split(".")[1])).size).toBe(PARTITIONS);
+        const run = { stream, prefix, keyspace: `${keys}${tag}:` };
+        const lines: string[] = [];
+        const victimLines: string[] = [];
+        const started = Date.now();
+        const victim = consumer(run, victimLines, ["--block-after", "150", ...shareOf(shares, 0, 3)]);
+        consumer(run, lines, shareOf(shares, 1, 3));
+        consumer(run, lines, shareOf(shares, 2, 3));
+        await until(() => victimLines.includes("blocked"), 60_000, "the victim holding events mid-handler");
+        // its recorded events are acknowledged within milliseconds; only the held ones (never recorded) remain
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        victim.child.kill("SIGKILL");
+        await victim.exited;
+        // with static shares its partitions wait for it; the restart waits out the ack-wait of what it held
+        const restarted = consumer(run, lines, shareOf(shares, 0, 3));
+        await until(() => handledCount(lines) + handledCount(victimLines) >= TOTAL, 120_000, "every event handled");
+        const elapsed = Date.now() - started;
+        // past ack-wait and lease: a redelivery or a second handling would show now
+        await new Promise((resolve) => setTimeout(resolve, 4500));
+        expect(handledCount(lines) + handledCount(victimLines)).toBe(TOTAL);
+        await verify(run.keyspace, conversations);
+        expect(restarted.child.exitCode).toBeNull();
+        process.stderr.write(
+          `ordered: 3 consumers, ${label}, a SIGKILL and a restart: ${TOTAL} events in ${elapsed} ms\n`,
+        );
+      },
+    );
 
     it.each([
       ["1 consumer", 1, false],
@@ -171,12 +191,7 @@ describeWhen(natsUp && redisUp)(
       const { stream, prefix, conversations, fill } = await prepare(tag);
       const run = { stream, prefix, keyspace: `${keys}${tag}:` };
       const lines: string[] = [];
-      const share = (index: number) => {
-        if (!shares) return [];
-        const only = Array.from({ length: PARTITIONS }, (_, p) => p).filter((p) => p % count === index);
-        return ["--only", only.join(","), "--max-ack-pending", "8"];
-      };
-      const running = Array.from({ length: count }, (_, index) => consumer(run, lines, share(index)));
+      const running = Array.from({ length: count }, (_, index) => consumer(run, lines, shareOf(shares, index, count)));
       await until(() => lines.filter((line) => line === "ready").length === count, 60_000, "consumers ready");
       // consumers bound and waiting: the clock runs from the first publish to the last event handled
       const started = Date.now();
