@@ -159,6 +159,9 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { pass: password }),
   };
+  const ordered = options.ordered;
+  const perPartition = ordered?.maxAckPending ?? 1;
+  if (ordered !== undefined) checkOrdered(ordered, perPartition);
   const nc = await nats.transport.connect({
     servers,
     name: `convotic consumer ${options.durable}`,
@@ -170,15 +173,12 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   const leaseMs = options.idempotency?.leaseMs ?? ackWaitMs;
   const doneTtlMs = options.idempotency?.ttlMs ?? Math.max(3_600_000, ackWaitMs * (maxDeliver + 1));
   const keyPrefix = options.idempotency?.keyPrefix ?? `convotic:consume:${options.stream}:${options.durable}:`;
-  const ordered = options.ordered;
-  const perPartition = ordered?.maxAckPending ?? 1;
   type Messages = Awaited<
     ReturnType<Awaited<ReturnType<ReturnType<typeof nats.jetstream.jetstream>["consumers"]["get"]>>["consume"]>
   >;
   const pulls: Messages[] = [];
   const js = nats.jetstream.jetstream(nc);
   try {
-    if (ordered !== undefined) checkOrdered(ordered, perPartition);
     const jsm = await nats.jetstream.jetstreamManager(nc);
     const base = {
       ack_policy: nats.jetstream.AckPolicy.Explicit,

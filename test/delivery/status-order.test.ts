@@ -2,6 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UnifiedEvent } from "../../src/core";
 import { createDelivery, MemoryStore, RedisStore, type DeliveryStep, type IdempotencyStore } from "../../src/delivery";
+import { adapters } from "../../src/adapters";
+import { createNormalizer } from "../../src/core";
+import { loadConfig, statusOrderOf } from "../../src/cli/server-config";
 import { createMetrics } from "../../src/observe/metrics";
 import { deleteKeys, describeRedis, REDIS_URL, uniquePrefix } from "../support/redis";
 import { captureLogger, recordingSink } from "./support";
@@ -220,6 +223,19 @@ describe("statusOrder with the memory store: the six orders per platform", () =>
     fail = false;
     expect(await run("read")).toMatchObject({ status: 200, handled: 1 });
     expect(types).toEqual(["messaging.message.delivered", "messaging.message.read"]);
+  });
+
+  it("reads serve's status_order: true or its options, and refuses an unknown skipped mode", () => {
+    const block = { id: "tg", platform: "telegram", workspace_id: "ws_a", secrets: { secret_token: "t" } };
+    const load = (status_order: unknown) =>
+      loadConfig({ blocks: [block], status_order }, { normalizer: createNormalizer({ adapters }), env: {} });
+    expect(statusOrderOf(load(true).status_order!)).toBe(true);
+    const options = statusOrderOf(
+      load({ skipped: "drop", ranks: { twilio: { "messaging.message.read": 5 } } }).status_order!,
+    );
+    expect(options).toEqual({ skipped: "drop", ranks: { twilio: { "messaging.message.read": 5 } } });
+    expect(() => load({ skipped: "never" })).toThrow(/status_order/);
+    expect(load(undefined).status_order).toBeUndefined();
   });
 
   it("refuses to start without a store that keeps statuses", () => {
