@@ -47,12 +47,8 @@ export {
 export type { IdempotencyConfig, StoreKind } from "./config";
 export { DeliveryError } from "./errors";
 export { createJetStreamConsumer, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from "./jetstream-consumer";
-export type {
-  JetStreamConsumer,
-  JetStreamConsumerOptions,
-  JetStreamConsumerStats,
-  JetStreamOrderedOptions,
-} from "./jetstream-consumer";
+export type { JetStreamConsumer, JetStreamConsumerOptions, JetStreamConsumerStats } from "./jetstream-consumer";
+export type { JetStreamOrderedOptions } from "./jetstream-ordered";
 export { ConversationQueue } from "./conversation-queue";
 export type { ConversationQueueOptions } from "./conversation-queue";
 export { fnv1a32, MAX_PARTITIONS, orderKeyOf, partitionOf, partitionToken } from "./partitions";
