@@ -21,6 +21,7 @@ export interface ConversationQueueOptions {
   readonly now?: () => number;
 }
 
+/** Per-key serial execution with concurrency across keys, and an optional reorder window (see the file's comment). */
 export class ConversationQueue {
   private readonly windowMs: number;
   private readonly now: () => number;

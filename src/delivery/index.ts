@@ -52,12 +52,5 @@ export type { JetStreamOrderedOptions } from "./jetstream-ordered";
 export { ConversationQueue } from "./conversation-queue";
 export type { ConversationQueueOptions } from "./conversation-queue";
 export { fnv1a32, MAX_PARTITIONS, orderKeyOf, partitionOf, partitionToken } from "./partitions";
-export {
-  ADVANCE_LUA,
-  advanceRecord,
-  DEFAULT_SKIPPABLE,
-  DEFAULT_STATUS_RANKS,
-  StatusOrder,
-  statusKeys,
-} from "./status-order";
-export type { StatusOrderOptions, StatusOrderStore, StatusRecord, StatusStep, StatusVerdict } from "./status-order";
+export { DEFAULT_SKIPPABLE, DEFAULT_STATUS_RANKS } from "./status-order";
+export type { StatusOrderOptions, StatusOrderStore, StatusStep, StatusVerdict } from "./status-order";
