@@ -112,6 +112,34 @@ async function send(target: Instance, event: UnifiedEvent) {
   return target.delivery.run({ events: [event], unhandled: [] }, { platform: event.platform, block_ids: [] });
 }
 
+async function watermarks(store: IdempotencyStore): Promise<void> {
+  const one = instance(store, "drop");
+  const read = golden("messenger/read-watermark");
+  const delivered = golden("messenger/delivery-watermark-only");
+  const at = (event: UnifiedEvent, watermark: string, id: string) =>
+    ({ ...event, id, data: { ...event.data, watermark } }) as UnifiedEvent;
+  await send(one, at(read, "2026-11-21T09:15:35.500Z", "evt_R1"));
+  await send(one, at(read, "2026-11-21T09:15:30.000Z", "evt_R0"));
+  await send(one, at(delivered, "2026-11-21T09:15:34.000Z", "evt_D0"));
+  await send(one, at(delivered, "2026-11-21T09:15:40.000Z", "evt_D2"));
+  await send(one, at(read, "2026-11-21T09:15:41.000Z", "evt_R2"));
+  expect(one.types).toEqual(["read", "delivered", "read"]);
+}
+
+async function failedIsTerminal(store: IdempotencyStore): Promise<void> {
+  const one = instance(store, "deliver");
+  const statuses = statusesOf(PLATFORMS[0]!);
+  const failed = golden("whatsapp/status-failed");
+  const sameMessage = {
+    ...failed,
+    data: { ...failed.data, message_ids: (statuses.get("read")!.data as { message_ids: string[] }).message_ids },
+  } as UnifiedEvent;
+  await send(one, statuses.get("sent")!);
+  await send(one, sameMessage);
+  for (const status of ["delivered", "read"] as const) await send(one, statuses.get(status)!);
+  expect(one.types).toEqual(["sent", "failed"]);
+}
+
 describe("statusOrder with the memory store: the six orders per platform", () => {
   for (const row of PLATFORMS) {
     const statuses = statusesOf(row);
@@ -166,33 +194,11 @@ describe("statusOrder with the memory store: the six orders per platform", () =>
     );
   });
 
-  it("orders watermarks: an older read watermark after a newer one is superseded, a newer delivered is not", async () => {
-    const one = instance(new MemoryStore(), "drop");
-    const read = golden("messenger/read-watermark");
-    const delivered = golden("messenger/delivery-watermark-only");
-    const at = (event: UnifiedEvent, watermark: string, id: string) =>
-      ({ ...event, id, data: { ...event.data, watermark } }) as UnifiedEvent;
-    await send(one, at(read, "2026-11-21T09:15:35.500Z", "evt_R1"));
-    await send(one, at(read, "2026-11-21T09:15:30.000Z", "evt_R0"));
-    await send(one, at(delivered, "2026-11-21T09:15:34.000Z", "evt_D0"));
-    await send(one, at(delivered, "2026-11-21T09:15:40.000Z", "evt_D2"));
-    await send(one, at(read, "2026-11-21T09:15:41.000Z", "evt_R2"));
-    expect(one.types).toEqual(["read", "delivered", "read"]);
-  });
+  it("orders watermarks: an older read watermark after a newer one is superseded, a newer delivered is not", () =>
+    watermarks(new MemoryStore()));
 
-  it("keeps `failed` terminal: a late sent, delivered or read after it is superseded", async () => {
-    const one = instance(new MemoryStore(), "deliver");
-    const statuses = statusesOf(PLATFORMS[0]!);
-    const failed = golden("whatsapp/status-failed");
-    const sameMessage = {
-      ...failed,
-      data: { ...failed.data, message_ids: (statuses.get("read")!.data as { message_ids: string[] }).message_ids },
-    } as UnifiedEvent;
-    await send(one, statuses.get("sent")!);
-    await send(one, sameMessage);
-    for (const status of ["delivered", "read"] as const) await send(one, statuses.get(status)!);
-    expect(one.types).toEqual(["sent", "failed"]);
-  });
+  it("keeps `failed` terminal: a late sent, delivered or read after it is superseded", () =>
+    failedIsTerminal(new MemoryStore()));
 
   it("lets a redelivery of a status whose first run failed through again, unless a further one passed meanwhile", async () => {
     let fail = true;
@@ -268,6 +274,10 @@ describeRedis("statusOrder across two instances sharing Redis", () => {
       });
     }
   }
+
+  it("orders watermarks in Redis as in memory", () => watermarks(redis("watermarks")));
+
+  it("keeps `failed` terminal in Redis as in memory", () => failedIsTerminal(redis("failed")));
 
   it("decides simultaneous statuses of one message once: of two reads with different ids only one passes", async () => {
     const types: string[] = [];
