@@ -224,11 +224,11 @@ export class DeliveryRunner implements DeliveryStep {
     // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
     if (mine.length > 0) await this.runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
     const settling = this.claims.settle(
-      [...mine, ...superseded, ...broken.filter((item) => item.token !== undefined)].map((item) => ({
-        key: item.key,
-        token: item.token!,
-        ok: item.failure === undefined,
-      })),
+      // with statusOrder, superseded items commit and those the store could not order (a token, in broken) release
+      (this.statusOrder === undefined
+        ? mine
+        : [...mine, ...superseded, ...broken.filter((item) => item.token !== undefined)]
+      ).map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
       ttlMs,
       info,
     );
@@ -389,8 +389,10 @@ export class DeliveryRunner implements DeliveryStep {
       elapsed_ms: Date.now() - parts.started,
     };
     const report = { info, outcome: result, committed };
-    const superseded = parts.superseded.map((item) => item.event!);
-    this.observe(() => this.observer?.ran?.(superseded.length === 0 ? report : { ...report, superseded }));
+    const stale = parts.superseded;
+    this.observe(() =>
+      this.observer?.ran?.(stale.length === 0 ? report : { ...report, superseded: stale.map((item) => item.event!) }),
+    );
     return result;
   }
 
