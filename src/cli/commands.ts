@@ -122,6 +122,16 @@ export const COMMANDS = {
         "claim each event id in Redis before printing, commit after: a kill before the ack does not print it twice",
       ],
       ["--lease DUR", "how long a claim holds an event whose consumer was killed (default the ack-wait)"],
+      [
+        "--partitions N",
+        "one conversation in order: the sink's partitions (default the file's jetstream sink); a durable per partition",
+      ],
+      ["--only LIST", "with --partitions: the partitions this process pulls, e.g. 0,3,6 (default all)"],
+      ["--max-ack-pending N", "with --partitions: unacked events per partition (default 1; above 1 needs --only)"],
+      [
+        "--reorder-window DUR",
+        "with --partitions: hold events this long, handle each conversation's in timestamp order",
+      ],
     ],
   },
   replay: {

@@ -11,7 +11,9 @@ import {
   RedisStore,
   type IdempotencyStore,
   type JetStreamConsumer,
+  type JetStreamOrderedOptions,
 } from "../delivery";
+import { MAX_PARTITIONS } from "../delivery/partitions";
 import { JetStreamSinkConfig } from "../delivery/sinks";
 import { resolveEnv } from "../http/blocks";
 import { COMMANDS } from "./commands";
@@ -35,6 +37,12 @@ export const ConsumeConfigSchema = z.strictObject({
   dead_letter_subject: z.string().min(1).optional(),
   /** how long an idempotency claim holds an event (default the ack-wait) */
   lease: Duration.optional(),
+  /** one conversation in order (docs/scaling.md): the sink's partition count (default the jetstream sink's) */
+  partitions: z.int().min(1).max(MAX_PARTITIONS).optional(),
+  /** the partitions this process pulls (default all) */
+  only: z.array(z.int().min(0)).min(1).optional(),
+  max_ack_pending: z.int().min(1).optional(),
+  reorder_window: Duration.optional(),
 });
 
 interface FileSettings {
@@ -42,6 +50,7 @@ interface FileSettings {
   auth?: { token?: string | undefined; user?: string | undefined; password?: string | undefined };
   stream?: string;
   subjectPrefix?: string;
+  partitions?: number;
   consume: z.output<typeof ConsumeConfigSchema>;
   store?: IdempotencyStore;
 }
@@ -77,6 +86,7 @@ async function readConsumeConfig(
     if (!parsed.success) throw bad("sinks[jetstream]", parsed.error);
     settings.servers = typeof parsed.data.servers === "string" ? parsed.data.servers : [...parsed.data.servers];
     settings.subjectPrefix = parsed.data.subject_prefix;
+    if (parsed.data.partitions !== undefined) settings.partitions = parsed.data.partitions;
     settings.auth = { token: parsed.data.token, user: parsed.data.user, password: parsed.data.password };
     if (parsed.data.stream !== undefined) settings.stream = parsed.data.stream.name;
   }
@@ -103,6 +113,43 @@ function durationOf(value: string | undefined, flag: string): number | undefined
   return parsed.data;
 }
 
+function wholeNumber(value: string | undefined, flag: string, least: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < least)
+    throw new CliError(`${flag} is a whole number of at least ${least}\n${consumeUsage}`, EXIT.usage);
+  return number;
+}
+
+/** The ordered options from the flags over the file (its consume section, then its jetstream sink's partitions). */
+function orderedOf(
+  values: Readonly<Record<string, unknown>>,
+  file: FileSettings | undefined,
+): JetStreamOrderedOptions | undefined {
+  const text = (name: string) => values[name] as string | undefined;
+  const partitions = wholeNumber(text("partitions"), "--partitions", 1) ?? file?.consume.partitions ?? file?.partitions;
+  const onlyFlag = text("only")
+    ?.split(",")
+    .map((part) => wholeNumber(part.trim(), "--only (a comma-separated list)", 0)!);
+  const only = onlyFlag ?? file?.consume.only;
+  const maxAckPending = wholeNumber(text("max-ack-pending"), "--max-ack-pending", 1) ?? file?.consume.max_ack_pending;
+  const reorderWindowMs = durationOf(text("reorder-window"), "--reorder-window") ?? file?.consume.reorder_window;
+  if (partitions === undefined) {
+    if (only !== undefined || maxAckPending !== undefined || reorderWindowMs !== undefined)
+      throw new CliError(
+        `--only, --max-ack-pending and --reorder-window go with --partitions\n${consumeUsage}`,
+        EXIT.usage,
+      );
+    return undefined;
+  }
+  return {
+    partitions,
+    ...(only === undefined ? {} : { only }),
+    ...(maxAckPending === undefined ? {} : { maxAckPending }),
+    ...(reorderWindowMs === undefined ? {} : { reorderWindowMs }),
+  };
+}
+
 /**
  * `convotic consume`: a durable JetStream consumer printing each event as one JSON line on stdout (what `serve`
  * prints), acknowledged once the line is written; SIGTERM or Ctrl-C stops pulling, prints what was delivered
@@ -124,6 +171,10 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
       "dead-letter-subject": { type: "string" },
       redis: { type: "string" },
       lease: { type: "string" },
+      partitions: { type: "string" },
+      only: { type: "string" },
+      "max-ack-pending": { type: "string" },
+      "reorder-window": { type: "string" },
     },
   });
   if (positionals.length > 0)
@@ -151,6 +202,7 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
   const maxDeliver = maxDeliverFlag ?? file?.consume.max_deliver;
   const deadLetterSubject = values["dead-letter-subject"] ?? file?.consume.dead_letter_subject;
   const leaseMs = leaseFlag ?? file?.consume.lease;
+  const ordered = orderedOf(values, file);
   let store = file?.store;
   if (values.redis !== undefined) {
     await store?.close();
@@ -171,6 +223,7 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
       ...(maxDeliver === undefined ? {} : { maxDeliver }),
       ...(deadLetterSubject === undefined ? {} : { deadLetterSubject }),
       ...(store === undefined ? {} : { idempotency: { store, ...(leaseMs === undefined ? {} : { leaseMs }) } }),
+      ...(ordered === undefined ? {} : { ordered }),
       router: { dispatch: (event) => write(JSON.stringify(event) + "\n") },
       onError: (error, context) =>
         line(
@@ -183,7 +236,9 @@ export async function consumeCommand(args: string[], io: CliIO): Promise<number>
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw new CliError(`cannot consume ${stream}/${durable}: ${messageOf(error)}`, EXIT.input);
   }
-  const storeNote = store === undefined ? "" : ` (idempotency: ${store.kind})`;
+  const storeNote =
+    (store === undefined ? "" : ` (idempotency: ${store.kind})`) +
+    (ordered === undefined ? "" : ` in order per conversation over ${ordered.partitions} partitions`);
   line(
     io.stderr,
     `convotic: consuming stream ${stream} as durable ${durable}${storeNote}; events as JSON lines on stdout. SIGTERM or Ctrl-C stops.`,

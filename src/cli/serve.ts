@@ -20,7 +20,7 @@ import {
   type RunningOpsServer,
 } from "../observe";
 import { readServerConfig } from "./config";
-import { fairnessOf } from "./server-config";
+import { fairnessOf, statusOrderOf } from "./server-config";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { attachHealth, dependencyWarnings } from "./serve-dependencies";
@@ -154,6 +154,7 @@ export async function serveCommand(
     idempotency: store,
     ...(ttl === undefined ? {} : { ttl }),
     ...(config.deadlines === undefined ? {} : { deadlines: config.deadlines }),
+    ...(config.status_order === undefined ? {} : { statusOrder: statusOrderOf(config.status_order) }),
     logger,
     ...(config.ack === undefined ? {} : { ack: config.ack }),
     ...(config.body_limit === undefined ? {} : { bodyLimit: config.body_limit }),

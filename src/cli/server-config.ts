@@ -12,6 +12,7 @@ import { SinksConfig } from "../delivery/sinks";
 import { loadBlocks, type BlockSet } from "../http/blocks";
 import { resolveEnv, type Env } from "../http/env";
 import type { FairnessOptions } from "../http/budget";
+import type { StatusOrderOptions } from "../delivery/status-order";
 
 /*
  * `serve`'s config file: the server's own settings (limits, sinks, idempotency, data_dir, logs, ops, timeouts…)
@@ -67,6 +68,17 @@ export const ServerConfigSchema = z.strictObject({
   idempotency: z.unknown().optional(),
   /** the time a request's sinks and handlers get: one duration or durations by platform (docs/reliability.md) */
   deadlines: PerPlatformDuration.optional(),
+  /** statuses that only move forward (default off, docs/reliability.md): `true`, or its options */
+  status_order: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        skipped: z.enum(["deliver", "drop"]).optional(),
+        skippable: z.record(z.string().min(1), z.string().min(1)).optional(),
+        ranks: z.record(z.string().min(1), z.record(z.string().min(1), z.int().positive())).optional(),
+      }),
+    ])
+    .optional(),
   /** how long SIGTERM waits for in-flight work before exiting non-zero (default 10 s) */
   shutdown_grace: Duration.optional(),
   /** unwritten stdout bytes held before requests are answered 503 (default 1 MiB) */
@@ -110,6 +122,16 @@ export function fairnessOf(config: FairnessConfig): FairnessOptions {
   };
 }
 
+/** The config file's `status_order` as `createWebhookHandler`'s `statusOrder`. */
+export function statusOrderOf(config: NonNullable<ServerConfig["status_order"]>): boolean | StatusOrderOptions {
+  if (typeof config === "boolean") return config;
+  return {
+    ...(config.skipped === undefined ? {} : { skipped: config.skipped }),
+    ...(config.skippable === undefined ? {} : { skippable: config.skippable }),
+    ...(config.ranks === undefined ? {} : { ranks: config.ranks }),
+  };
+}
+
 export interface ServerConfig {
   readonly port?: number | undefined;
   readonly ack?: "after-dispatch" | "immediate" | undefined;
@@ -127,6 +149,14 @@ export interface ServerConfig {
     | undefined;
   readonly idempotency?: IdempotencyConfig | undefined;
   readonly deadlines?: PerPlatform | undefined;
+  readonly status_order?:
+    | boolean
+    | {
+        readonly skipped?: "deliver" | "drop" | undefined;
+        readonly skippable?: Readonly<Record<string, string>> | undefined;
+        readonly ranks?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
+      }
+    | undefined;
   /** milliseconds */
   readonly shutdown_grace?: number | undefined;
   readonly stdout_buffer_bytes?: number | undefined;

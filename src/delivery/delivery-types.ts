@@ -1,6 +1,7 @@
-import type { ErrorCode, LogFields, Logger, NormalizeResult, Router } from "../core";
+import type { ErrorCode, LogFields, Logger, NormalizeResult, Router, UnifiedEvent } from "../core";
 import type { PerPlatform, PlatformTable } from "./policy";
 import type { Sink, SinkBatch } from "./sink";
+import type { StatusOrderOptions } from "./status-order";
 import type { IdempotencyStore } from "./store";
 
 /** The edge's logger (one declaration, in core); `debug` is optional (duplicates are reported there). */
@@ -21,6 +22,11 @@ export interface DeliveryOptions {
   readonly logger?: DeliveryLogger;
   /** hears what each run did (serve's metrics count from it) */
   readonly observer?: DeliveryObserver;
+  /**
+   * Statuses that only move forward (default off): a `sent`, `delivered` or `read` that would move its message back
+   * is acknowledged and not delivered (`outcome.superseded`). Needs the store (memory or redis). docs/reliability.md
+   */
+  readonly statusOrder?: boolean | StatusOrderOptions;
 }
 
 /** What one run reports to its observer. */
@@ -29,6 +35,8 @@ export interface DeliveryReport {
   readonly outcome: DeliveryOutcome;
   /** the envelopes and unhandled records committed by this run (duplicates and failed items excluded) */
   readonly committed: SinkBatch;
+  /** with `statusOrder`: the statuses acknowledged without delivery because their message was further already */
+  readonly superseded?: readonly UnifiedEvent[];
 }
 
 /** A sink refused or failed the items it was given in one run; they are released and redelivered. */
@@ -76,6 +84,8 @@ export interface DeliveryOutcome {
   readonly unhandled: number;
   /** items committed before (or repeated within the batch): acknowledged without running anything */
   readonly duplicates: number;
+  /** with `statusOrder`: statuses acknowledged without delivery, their message being further already */
+  readonly superseded?: number;
   /** items claimed by another delivery and not committed yet */
   readonly in_flight: number;
   readonly failed: number;
@@ -92,6 +102,8 @@ export interface DeliveryStats {
   timed_out: number;
   /** tasks that settled after their deadline (each logged) */
   late: number;
+  /** with `statusOrder`: statuses acknowledged without delivery */
+  superseded?: number;
 }
 
 /**

@@ -24,6 +24,7 @@ import { SinkTimeoutError } from "./errors";
 import { MemoryStore } from "./memory-store";
 import { DEFAULT_DEADLINE_MS, DEFAULT_TTL_MS, PlatformTable } from "./policy";
 import type { Sink } from "./sink";
+import { StatusOrder } from "./status-order";
 import { StoreUnavailableError, type IdempotencyStore } from "./store";
 
 export type {
@@ -119,6 +120,7 @@ interface RunParts {
   readonly done: Item[];
   readonly held: Item[];
   readonly broken: Item[];
+  readonly superseded: Item[];
 }
 
 /**
@@ -135,6 +137,7 @@ export class DeliveryRunner implements DeliveryStep {
   private readonly logger: DeliveryLogger;
   private readonly observer: DeliveryObserver | undefined;
   private readonly claims: Claims;
+  private readonly statusOrder: StatusOrder | undefined;
   private readonly totals: DeliveryStats = {
     handled: 0,
     unhandled: 0,
@@ -156,6 +159,10 @@ export class DeliveryRunner implements DeliveryStep {
       deadlines: new PlatformTable("deadline", DEFAULT_DEADLINE_MS, options.deadlines),
     };
     this.claims = new Claims(this.store, this.logger);
+    const order = options.statusOrder;
+    this.statusOrder =
+      order === undefined || order === false ? undefined : new StatusOrder(this.store, order === true ? {} : order);
+    if (this.statusOrder !== undefined) this.totals.superseded = 0;
     // the step was a plain object of functions: `run` and `stats` still work detached from it
     this.run = this.run.bind(this);
     this.stats = this.stats.bind(this);
@@ -212,15 +219,29 @@ export class DeliveryRunner implements DeliveryStep {
       } else (claim.state === "done" ? done : held).push(item);
     });
 
+    // statuses that would move their message backwards: acknowledged (committed) without running
+    const superseded = this.statusOrder === undefined ? [] : await this.supersede(mine, broken, ttlMs);
     // nothing of ours to run (all duplicates, held or unreachable): no deadline timer to start
     if (mine.length > 0) await this.runMine(mine, { info, deadlineMs, leaseMs, ttlMs });
     const settling = this.claims.settle(
-      mine.map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
+      // with statusOrder, superseded items commit and those the store could not order (a token, in broken) release
+      (this.statusOrder === undefined
+        ? mine
+        : [...mine, ...superseded, ...broken.filter((item) => item.token !== undefined)]
+      ).map((item) => ({ key: item.key, token: item.token!, ok: item.failure === undefined })),
       ttlMs,
       info,
     );
     if (settling !== undefined) await settling;
-    return this.outcome({ info, started, deadlineMs, mine, done, held, broken });
+    return this.outcome({ info, started, deadlineMs, mine, done, held, broken, superseded });
+  }
+
+  /** Takes superseded statuses (and those the store could not order: failed, then released) out of `mine`. */
+  private async supersede(mine: Item[], broken: Item[], ttlMs: number): Promise<Item[]> {
+    const { keep, superseded, failed } = await this.statusOrder!.sift(mine, ttlMs);
+    for (const [item, error] of failed) broken.push(Object.assign(item, { failure: failureOf(item, error) }));
+    mine.splice(0, mine.length, ...keep);
+    return superseded;
   }
 
   /** Sinks then handlers for the items this delivery claimed, all within one deadline. */
@@ -326,6 +347,7 @@ export class DeliveryRunner implements DeliveryStep {
     totals.handled += handled;
     totals.unhandled += unhandled;
     totals.duplicates += done.length;
+    if (totals.superseded !== undefined) totals.superseded += parts.superseded.length;
     totals.in_flight += held;
     totals.failed += failures.length;
     totals.timed_out += timedOut;
@@ -334,6 +356,13 @@ export class DeliveryRunner implements DeliveryStep {
         ...tagOf(info),
         count: done.length,
         ids: done.slice(0, 20).map((item) => item.key),
+      });
+    }
+    if (parts.superseded.length > 0) {
+      logger.debug?.("statuses superseded: acknowledged, not delivered (the message is further already)", {
+        ...tagOf(info),
+        count: parts.superseded.length,
+        ids: parts.superseded.slice(0, 20).map((item) => `${item.key} ${item.type}`),
       });
     }
     for (const failure of failures) {
@@ -353,12 +382,17 @@ export class DeliveryRunner implements DeliveryStep {
       handled,
       unhandled,
       duplicates: done.length,
+      ...(this.statusOrder === undefined ? {} : { superseded: parts.superseded.length }),
       in_flight: held,
       failed: failures.length,
       failures,
       elapsed_ms: Date.now() - parts.started,
     };
-    this.observe(() => this.observer?.ran?.({ info, outcome: result, committed }));
+    const report = { info, outcome: result, committed };
+    const stale = parts.superseded;
+    this.observe(() =>
+      this.observer?.ran?.(stale.length === 0 ? report : { ...report, superseded: stale.map((item) => item.event!) }),
+    );
     return result;
   }
 

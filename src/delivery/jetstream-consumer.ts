@@ -1,4 +1,7 @@
-import { messageOf, typeMatcher, UnifiedEventSchema, type UnifiedEvent } from "../core";
+import { ConfigError, messageOf, typeMatcher, UnifiedEventSchema, type UnifiedEvent } from "../core";
+import { ConversationQueue } from "./conversation-queue";
+import { checkOrdered, type JetStreamOrderedOptions } from "./jetstream-ordered";
+import { orderKeyOf, partitionToken } from "./partitions";
 import { DEFAULT_SUBJECT_PREFIX } from "./sinks/jetstream";
 import { loadNats, nanos } from "./sinks/nats-client";
 import type { IdempotencyStore } from "./store";
@@ -57,6 +60,13 @@ export interface JetStreamConsumerOptions {
     /** default `convotic:consume:<stream>:<durable>:`, so every durable handles each event once */
     readonly keyPrefix?: string;
   };
+  /**
+   * One conversation in order across consumer processes (docs/scaling.md): the sink publishes with the same
+   * `partitions`, and each partition gets a durable consumer of its own, `<durable>-p<NN>`, filtered to its subject
+   * token. Events of one conversation (or contact) are handled one at a time in stream order; other conversations
+   * run concurrently.
+   */
+  readonly ordered?: JetStreamOrderedOptions;
   /** each failure: a handler error (will be redelivered or dead-lettered) or a dead-letter publish that failed */
   readonly onError?: (
     error: unknown,
@@ -128,6 +138,9 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { pass: password }),
   };
+  const ordered = options.ordered;
+  const perPartition = ordered?.maxAckPending ?? 1;
+  if (ordered !== undefined) checkOrdered(ordered, perPartition);
   const nc = await nats.transport.connect({
     servers,
     name: `convotic consumer ${options.durable}`,
@@ -139,33 +152,54 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
   const leaseMs = options.idempotency?.leaseMs ?? ackWaitMs;
   const doneTtlMs = options.idempotency?.ttlMs ?? Math.max(3_600_000, ackWaitMs * (maxDeliver + 1));
   const keyPrefix = options.idempotency?.keyPrefix ?? `convotic:consume:${options.stream}:${options.durable}:`;
-  let messages: Awaited<
+  type Messages = Awaited<
     ReturnType<Awaited<ReturnType<ReturnType<typeof nats.jetstream.jetstream>["consumers"]["get"]>>["consume"]>
   >;
+  const pulls: Messages[] = [];
   const js = nats.jetstream.jetstream(nc);
   try {
     const jsm = await nats.jetstream.jetstreamManager(nc);
-    const filters = subjectFilters(prefix, patterns);
-    const config = {
-      durable_name: options.durable,
+    const base = {
       ack_policy: nats.jetstream.AckPolicy.Explicit,
       ack_wait: nanos(ackWaitMs),
       max_deliver: maxDeliver,
-      ...(filters.length === 1 ? { filter_subject: filters[0]! } : { filter_subjects: filters }),
     };
-    const existing = await jsm.consumers.info(options.stream, options.durable).catch(() => undefined);
-    if (existing === undefined) await jsm.consumers.add(options.stream, config);
-    else
-      await jsm.consumers.update(options.stream, options.durable, {
-        ack_wait: config.ack_wait,
-        max_deliver: maxDeliver,
-      });
-    const consumer = await js.consumers.get(options.stream, options.durable);
-    messages = await consumer.consume({ max_messages: options.maxMessages ?? 32 });
+    // one durable per partition (ordered), or the one durable over every wanted subject
+    const wanted: { name: string; config: Record<string, unknown> }[] =
+      ordered === undefined
+        ? [{ name: options.durable, config: subjectConfig(subjectFilters(prefix, patterns)) }]
+        : (ordered.only ?? Array.from({ length: ordered.partitions }, (_, index) => index)).map((partition) => {
+            const token = partitionToken(partition, ordered.partitions);
+            return {
+              name: `${options.durable}-${token}`,
+              config: { filter_subject: `${prefix}.${token}.>`, max_ack_pending: perPartition },
+            };
+          });
+    for (const { name, config } of wanted) {
+      const existing = await jsm.consumers.info(options.stream, name).catch(() => undefined);
+      const settings = { ...base, ...(ordered === undefined ? {} : { max_ack_pending: perPartition }) };
+      const info =
+        existing === undefined
+          ? await jsm.consumers.add(options.stream, { durable_name: name, ...base, ...config })
+          : await jsm.consumers.update(options.stream, name, settings);
+      // nats-server 2.9 accepts fields it does not know and drops them: read back what ordering depends on
+      if (ordered !== undefined && info.config.max_ack_pending !== perPartition)
+        throw new ConfigError(`consumer ${name}: the server keeps max_ack_pending ${info.config.max_ack_pending}`);
+    }
+    for (const { name } of wanted) {
+      const consumer = await js.consumers.get(options.stream, name);
+      pulls.push(
+        await consumer.consume({
+          max_messages: options.maxMessages ?? 32,
+        }),
+      );
+    }
   } catch (error) {
     await nc.close().catch(() => undefined);
     throw error;
   }
+  const queue =
+    ordered === undefined ? undefined : new ConversationQueue({ reorderWindowMs: ordered.reorderWindowMs ?? 0 });
 
   let closing = false;
   let stopNow = false;
@@ -199,74 +233,133 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
     }
   };
 
-  const run = async () => {
+  type Message = Messages extends AsyncIterable<infer M> ? M : never;
+  const parse = (message: Message): UnifiedEvent | PoisonError | SyntaxError => {
+    try {
+      const parsed = UnifiedEventSchema.safeParse(message.json());
+      return parsed.success ? (parsed.data as UnifiedEvent) : new PoisonError("not a Convotic envelope");
+    } catch (error) {
+      return error instanceof SyntaxError ? error : new PoisonError(messageOf(error));
+    }
+  };
+
+  // Above one message in flight per partition, a nak would let the conversation's next message (already here) run
+  // before the nak'd one comes back: such a message is retried in place instead, kept with in-progress acks.
+  const inPlace = ordered !== undefined && perPartition > 1;
+  const handle = async (message: Message, parsed: UnifiedEvent | Error) => {
+    let delivery = message.info.deliveryCount;
+    for (;;) {
+      const retry = await handleOnce(message, parsed, delivery);
+      if (retry === undefined || stopNow) return;
+      await keep(message, retry.ms);
+      if (retry.counts) delivery += 1;
+    }
+  };
+  /** Waits `ms` holding the message: an in-progress ack each third of the ack-wait. */
+  const keep = async (message: Message, ms: number) => {
+    const ends = Date.now() + ms;
+    while (!stopNow && Date.now() < ends) {
+      message.working();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(ends - Date.now(), ackWaitMs / 3)));
+    }
+  };
+
+  /** One attempt; in place, what to wait before the next (`counts`: a failure, counted against max-deliver). */
+  const handleOnce = async (
+    message: Message,
+    parsed: UnifiedEvent | Error,
+    delivery: number,
+  ): Promise<{ ms: number; counts: boolean } | undefined> => {
+    let id: string | undefined;
+    let token: string | undefined;
+    try {
+      if (parsed instanceof Error) throw parsed;
+      const event = parsed;
+      id = event.id;
+      if (!matches(event.type)) {
+        stats.skipped += 1;
+        await acknowledge(message, id, delivery);
+        return undefined;
+      }
+      if (store !== undefined) {
+        const claim = await store.claim(keyPrefix + id, leaseMs);
+        if (claim.state === "done") {
+          stats.duplicates += 1;
+          await acknowledge(message, id, delivery);
+          return undefined;
+        }
+        if (claim.state === "in_flight") {
+          stats.held += 1;
+          if (inPlace) return { ms: Math.min(leaseMs, ackWaitMs), counts: false };
+          // the server would not deliver it again after the last delivery: park it rather than drop it
+          if (delivery >= maxDeliver)
+            throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
+          // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
+          message.nak(leaseMs);
+          return undefined;
+        }
+        token = claim.token;
+      }
+      await options.router.dispatch(event);
+    } catch (error) {
+      stats.failed += 1;
+      if (token !== undefined)
+        await store!
+          .release(keyPrefix + id!, token)
+          .catch((releaseError: unknown) => report(releaseError, id, delivery, false));
+      const poison = error instanceof PoisonError || error instanceof SyntaxError;
+      const last = poison || delivery >= maxDeliver;
+      report(error, id, delivery, last);
+      if (!last) {
+        const backoff = Math.min(ackWaitMs, 250 * 2 ** (delivery - 1));
+        if (inPlace) return { ms: backoff, counts: true };
+        // a nak'd message stays pending: an ordered partition waits for it (nothing later of it is handed out)
+        message.nak(backoff);
+        return undefined;
+      }
+      try {
+        await deadLetter(message.data, message.subject, message.seq, id, messageOf(error));
+        stats.deadLettered += 1;
+        message.term(messageOf(error).slice(0, 100));
+      } catch (publishError) {
+        // cannot park it: leave it for redelivery after ack-wait rather than lose it
+        report(publishError, id, delivery, false);
+      }
+      return undefined;
+    }
+    stats.handled += 1;
+    if (token !== undefined) {
+      // a crash before this resolves is the one window where the event runs again (after the lease)
+      await store!
+        .commit(keyPrefix + id!, token, doneTtlMs)
+        .catch((commitError: unknown) => report(commitError, id, delivery, false));
+    }
+    await acknowledge(message, id, delivery);
+    return undefined;
+  };
+
+  // one pull loop per durable; ordered, each message joins its conversation's queue, up to the partition's limit
+  const pump = async (messages: Messages) => {
+    const inFlight = new Set<Promise<void>>();
     for await (const message of messages) {
       // closing: what was delivered already is still handled (and acked), until the close signal ends
       if (stopNow) break;
-      const delivery = message.info.deliveryCount;
-      let id: string | undefined;
-      let token: string | undefined;
-      try {
-        const parsed = UnifiedEventSchema.safeParse(message.json());
-        if (!parsed.success) throw new PoisonError("not a Convotic envelope");
-        const event = parsed.data as UnifiedEvent;
-        id = event.id;
-        if (!matches(event.type)) {
-          stats.skipped += 1;
-          await acknowledge(message, id, delivery);
-          continue;
-        }
-        if (store !== undefined) {
-          const claim = await store.claim(keyPrefix + id, leaseMs);
-          if (claim.state === "done") {
-            stats.duplicates += 1;
-            await acknowledge(message, id, delivery);
-            continue;
-          }
-          if (claim.state === "in_flight") {
-            // the server would not deliver it again after the last delivery: park it rather than drop it
-            if (delivery >= maxDeliver)
-              throw new Error(`still claimed by another consumer at delivery ${delivery} of ${maxDeliver}`);
-            // held by another consumer (or by one killed while handling it): ask again once its lease can have ended
-            stats.held += 1;
-            message.nak(leaseMs);
-            continue;
-          }
-          token = claim.token;
-        }
-        await options.router.dispatch(event);
-      } catch (error) {
-        stats.failed += 1;
-        if (token !== undefined)
-          await store!
-            .release(keyPrefix + id!, token)
-            .catch((releaseError: unknown) => report(releaseError, id, delivery, false));
-        const poison = error instanceof PoisonError || error instanceof SyntaxError;
-        const last = poison || delivery >= maxDeliver;
-        report(error, id, delivery, last);
-        if (!last) {
-          message.nak(Math.min(ackWaitMs, 250 * 2 ** (delivery - 1)));
-          continue;
-        }
-        try {
-          await deadLetter(message.data, message.subject, message.seq, id, messageOf(error));
-          stats.deadLettered += 1;
-          message.term(messageOf(error).slice(0, 100));
-        } catch (publishError) {
-          // cannot park it: leave it for redelivery after ack-wait rather than lose it
-          report(publishError, id, delivery, false);
-        }
+      const parsed = parse(message);
+      if (queue === undefined || parsed instanceof Error) {
+        await handle(message, parsed);
         continue;
       }
-      stats.handled += 1;
-      if (token !== undefined) {
-        // a crash before this resolves is the one window where the event runs again (after the lease)
-        await store!
-          .commit(keyPrefix + id!, token, doneTtlMs)
-          .catch((commitError: unknown) => report(commitError, id, delivery, false));
-      }
-      await acknowledge(message, id, delivery);
+      const task = queue
+        .push(orderKeyOf(parsed), Date.parse(parsed.timestamp), message.seq, () => handle(message, parsed))
+        .catch(() => undefined);
+      inFlight.add(task);
+      void task.then(() => inFlight.delete(task));
+      if (inFlight.size >= perPartition) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+  };
+  const run = async () => {
+    await Promise.all(pulls.map((messages) => pump(messages).catch(() => undefined)));
   };
   const done = run().catch(() => undefined);
 
@@ -281,7 +374,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
       if (!closing) {
         closing = true;
         // no further pulls; the iterator still yields what was delivered, then ends
-        await Promise.race([messages.close().catch(() => undefined), aborted]);
+        await Promise.race([Promise.all(pulls.map((messages) => messages.close().catch(() => undefined))), aborted]);
       }
       await Promise.race([done, aborted]);
       // out of time: the loop stops after the event in hand; the rest is redelivered after ack-wait
@@ -294,3 +387,7 @@ export async function createJetStreamConsumer(options: JetStreamConsumerOptions)
 }
 
 class PoisonError extends Error {}
+
+function subjectConfig(filters: readonly string[]): Record<string, unknown> {
+  return filters.length === 1 ? { filter_subject: filters[0]! } : { filter_subjects: filters };
+}

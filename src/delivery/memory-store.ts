@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { ConfigError } from "../core";
 import { PerPlatformDuration } from "./duration";
+import {
+  advanceRecord,
+  type StatusOrderStore,
+  type StatusRecord,
+  type StatusStep,
+  type StatusVerdict,
+} from "./status-order";
 import type { Claim, IdempotencyStore, ImmediateIdempotency, StoreDefinition } from "./store";
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
@@ -32,10 +39,12 @@ export type MemoryStoreStats = {
  * The embedded default: one process, bounded by count (LRU eviction) and by TTL. A restart forgets everything, and
  * two processes do not see each other's keys: use the Redis store for either (docs/reliability.md).
  */
-export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
+export class MemoryStore implements IdempotencyStore, ImmediateIdempotency, StatusOrderStore {
   readonly kind = "memory";
   readonly maxEntries: number;
   private readonly entries = new Map<string, Entry>();
+  /** statuses per message (`statusOrder`), bounded like the claims: oldest first out */
+  private readonly statuses = new Map<string, { record: StatusRecord; expiresAt: number }>();
   private readonly now: () => number;
   private evictions = 0;
   private expired = 0;
@@ -79,6 +88,29 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
     this.releaseNow(key, token);
   }
 
+  async advance(key: string, step: StatusStep, ttlMs: number): Promise<StatusVerdict> {
+    return this.advanceNow(key, step, ttlMs);
+  }
+
+  /** The status compare-and-set; synchronous, so no other delivery of this process runs between read and write. */
+  advanceNow(key: string, step: StatusStep, ttlMs: number): StatusVerdict {
+    const now = this.now();
+    let entry = this.statuses.get(key);
+    if (entry !== undefined) this.statuses.delete(key);
+    if (entry === undefined || entry.expiresAt <= now) entry = { record: new Map(), expiresAt: 0 };
+    const verdict = advanceRecord(entry.record, step);
+    if (verdict === "forward") entry.expiresAt = now + ttlMs;
+    // re-inserted at the newest end; an untouched superseded record keeps its expiry
+    if (entry.expiresAt > now) this.statuses.set(key, entry);
+    while (this.statuses.size > this.maxEntries) {
+      const oldest = this.statuses.keys().next().value;
+      if (oldest === undefined) break;
+      this.statuses.delete(oldest);
+      this.evictions += 1;
+    }
+    return verdict;
+  }
+
   claimNow(key: string, leaseMs: number): Claim {
     const now = this.now();
     const entry = this.live(key, now);
@@ -114,6 +146,7 @@ export class MemoryStore implements IdempotencyStore, ImmediateIdempotency {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.statuses.clear();
   }
 
   private live(key: string, now: number): Entry | undefined {

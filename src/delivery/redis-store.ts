@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError, messageOf } from "../core";
 import { DependencyHealth, markReported } from "./dependency-health";
 import { Duration, PerPlatformDuration } from "./duration";
+import { ADVANCE_LUA, type StatusOrderStore, type StatusStep, type StatusVerdict } from "./status-order";
 import { newToken, StoreUnavailableError, type Claim, type IdempotencyStore, type StoreDefinition } from "./store";
 
 /**
@@ -87,13 +88,14 @@ function openClient(url: string, commandTimeoutMs: number, onError: (error: unkn
  * Shared idempotency across instances: claims are `SET key claim:<token> NX PX lease`, a commit overwrites the
  * value with `done` and the redelivery window as TTL, a release deletes the key only if the token still holds it.
  */
-export class RedisStore implements IdempotencyStore {
+export class RedisStore implements IdempotencyStore, StatusOrderStore {
   readonly kind = "redis";
   readonly keyPrefix: string;
   private readonly client: RedisClientLike;
   private readonly owned: boolean;
   private readonly claimScript = script(CLAIM);
   private readonly releaseScript = script(RELEASE);
+  private readonly advanceScript = script(ADVANCE_LUA);
   private closed = false;
   private readonly counts = { claims: 0, commits: 0, releases: 0, errors: 0, healed: 0 };
   /** Redis as this store last saw it; serve attaches its logger (one line per outage interval) */
@@ -163,6 +165,14 @@ export class RedisStore implements IdempotencyStore {
       this.keep({ key: full, commitTtlMs: ttl });
       throw error;
     }
+  }
+
+  /** The status compare-and-set (`statusOrder`), atomic across instances: one Lua script per message key. */
+  async advance(key: string, step: StatusStep, ttlMs: number): Promise<StatusVerdict> {
+    const { rank, top, position, id, fill } = step;
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const answer = await this.run(this.advanceScript, this.keyPrefix + key, rank, top, position, id, fill, ttl);
+    return answer === 1 ? "forward" : "superseded";
   }
 
   async release(key: string, token: string): Promise<void> {

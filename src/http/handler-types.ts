@@ -8,7 +8,14 @@ import type {
   UnhandledEvent,
   UnifiedEvent,
 } from "../core";
-import type { DeliveryObserver, DeliveryStep, IdempotencyStore, PerPlatform, Sink } from "../delivery";
+import type {
+  DeliveryObserver,
+  DeliveryStep,
+  IdempotencyStore,
+  PerPlatform,
+  Sink,
+  StatusOrderOptions,
+} from "../delivery";
 import type { BlockSet, Env } from "./blocks";
 import type { BodyBudget, FairnessOptions } from "./budget";
 import type { Logger } from "./logger";
@@ -79,6 +86,8 @@ export interface WebhookHandlerOptions {
   readonly ttl?: PerPlatform;
   /** the time a request's sinks and handlers get (ms), per platform or one number; defaults in docs/reliability.md */
   readonly deadlines?: PerPlatform;
+  /** statuses that only move forward (default off; needs `idempotency`): see docs/reliability.md */
+  readonly statusOrder?: boolean | StatusOrderOptions;
   readonly ack?: AckMode;
   /** the largest accepted body in bytes; default 1 MiB */
   readonly bodyLimit?: number;

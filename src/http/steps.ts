@@ -116,6 +116,7 @@ export class WebhookHandlerSteps {
       ...(options.observer === undefined ? {} : { observer: options.observer }),
       ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
       ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
+      ...(options.statusOrder === undefined ? {} : { statusOrder: options.statusOrder }),
     });
     this.bodyBudget = new BodyBudget(
       options.maxInFlightBytes ?? Math.max(DEFAULT_MIN_IN_FLIGHT_BYTES, 8 * this.bodyLimit),

@@ -91,6 +91,12 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
     labelNames: ["platform"],
     registers: [registry],
   });
+  const superseded = new Counter({
+    name: "convotic_superseded_total",
+    help: "Status events acknowledged without delivery because their message's status was further already (statusOrder), by platform and type",
+    labelNames: ["platform", "type"],
+    registers: [registry],
+  });
   const sinkFailures = new Counter({
     name: "convotic_sink_failures_total",
     help: "Items a sink refused or failed (released, so the platform redelivers them), by sink and error code",
@@ -135,8 +141,9 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
 
   /** Pass to `createWebhookHandler({ observer })`: counts committed events, duplicates and sink failures. */
   const observer: DeliveryObserver = {
-    ran: ({ info, outcome, committed }) => {
+    ran: ({ info, outcome, committed, superseded: stale }) => {
       delivered(committed.events, committed.unhandled);
+      for (const event of stale ?? []) superseded.inc({ platform: event.platform, type: event.type });
       if (outcome.duplicates > 0) duplicates.inc({ platform: info.platform }, outcome.duplicates);
     },
     sinkFailed: ({ sink, code, items }) => sinkFailures.inc({ sink, code }, items),

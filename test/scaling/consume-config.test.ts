@@ -33,6 +33,16 @@ describe("convotic consume: bad usage", () => {
     [["--stream", "S", "--durable", "d", "--ack-wait", "soon"], /--ack-wait is a duration/],
     [["--stream", "S", "--durable", "d", "--max-deliver", "0"], /--max-deliver is a whole number/],
     [["--stream", "S", "--durable", "d", "--redis", "http://127.0.0.1:6379"], /--redis is a redis:\/\//],
+    [["--stream", "S", "--durable", "d", "--partitions", "0"], /--partitions is a whole number of at least 1/],
+    [["--stream", "S", "--durable", "d", "--only", "0,1"], /go with --partitions/],
+    [
+      ["--stream", "S", "--durable", "d", "--partitions", "4", "--only", "4"],
+      /ordered.only lists partitions from 0 to 3/,
+    ],
+    [
+      ["--stream", "S", "--durable", "d", "--partitions", "4", "--reorder-window", "50ms"],
+      /needs maxAckPending above 1/,
+    ],
   ])("%j exits 2 with the reason and the usage", async (args, reason) => {
     const { code, stderr } = await runCli(["consume", ...args]);
     expect(code).toBe(2);
@@ -113,5 +123,42 @@ describeWhen(natsUp && redisUp)("convotic consume --config (real NATS and Redis)
     expect(info.config.max_deliver).toBe(3);
     expect(info.config.ack_wait).toBe(5_000_000_000);
     await deleteKeys(keyPrefix);
+  });
+
+  it("orders by conversation with the sink's partitions and the consume section's max_ack_pending and only", async () => {
+    const stream = uniqueName("convotic_test_cfg_ord");
+    const prefix = uniqueName("co");
+    js.streams.push(stream);
+    const sinkConfig = {
+      kind: "jetstream",
+      servers: "${NATS_URL}",
+      subject_prefix: prefix,
+      partitions: 4,
+      stream: { name: stream, storage: "memory" },
+    } as const;
+    const config = {
+      sinks: [sinkConfig],
+      consume: { durable: "ord", max_ack_pending: 2, only: [0, 1, 2, 3], reorder_window: "20ms" },
+      blocks: [block],
+    };
+    const path = configFile("ordered.json", config);
+    const env = { NATS_URL };
+    expect(() => loadConfig(config, { normalizer: createNormalizer({ adapters }), env })).not.toThrow();
+    const events = workload(60, prefix);
+    const sink = createSink({ ...sinkConfig, servers: NATS_URL }) as JetStreamSink;
+    await sink.write({ events, unhandled: [] }, AbortSignal.timeout(10_000));
+    await sink.close(AbortSignal.timeout(5000));
+    const lines: string[] = [];
+    const child = spawnConsumer(CLI, ["consume", "--config", path], (line) => lines.push(line), children, env);
+    await until(() => lines.length >= events.length || child.child.exitCode !== null, 20_000, "every event printed");
+    child.child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    expect(child.stderr()).toMatch(/in order per conversation over 4 partitions/);
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id).sort()).toEqual(
+      events.map((event) => event.id).sort(),
+    );
+    const info = await js.jsm.consumers.info(stream, "ord-p02");
+    expect(info.config.filter_subject).toBe(`${prefix}.p02.>`);
+    expect(info.config.max_ack_pending).toBe(2);
   });
 });

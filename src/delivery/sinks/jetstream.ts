@@ -10,6 +10,8 @@ import type { SinkDefinition } from "./contract";
 import { filterOf, SinkFilter, type SkipCounts } from "./render";
 import type { NatsModules, NatsConnectionLike } from "./nats-client";
 import { loadNats } from "./nats-client";
+import { MAX_PARTITIONS, orderKeyOf, partitionOf, partitionToken } from "../partitions";
+import type { UnifiedEvent } from "../../core";
 
 export const DEFAULT_SUBJECT_PREFIX = "convotic";
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
@@ -60,6 +62,11 @@ export const JetStreamSinkConfig = z.strictObject({
   user: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
   subject_prefix: Token.default(DEFAULT_SUBJECT_PREFIX),
+  /**
+   * partition token from the conversation (or contact) in the subject, `<prefix>.p<NN>.<workspace>.<type>`, for
+   * consumers that keep each conversation in order (`createJetStreamConsumer({ ordered })`, docs/scaling.md)
+   */
+  partitions: z.int().min(1).max(MAX_PARTITIONS).optional(),
   filter: SinkFilter.optional(),
   stream: JetStreamStreamConfig,
   /** how long one publish waits for the stream's acknowledgement */
@@ -90,6 +97,12 @@ export function unescapeSubjectToken(token: string): string {
 /** `<prefix>.<escaped workspace_id>.<type>`: event types are dot-separated lower-case words already. */
 export function subjectOf(prefix: string, workspaceId: string, type: string): string {
   return `${prefix}.${escapeSubjectToken(workspaceId)}.${type}`;
+}
+
+/** With `partitions`: `<prefix>.p<NN>.<escaped workspace_id>.<type>`, the partition of the event's conversation. */
+export function partitionedSubjectOf(prefix: string, partitions: number, event: UnifiedEvent): string {
+  const token = partitionToken(partitionOf(orderKeyOf(event), partitions), partitions);
+  return `${prefix}.${token}.${escapeSubjectToken(event.workspace_id)}.${event.type}`;
 }
 
 /**
@@ -148,6 +161,14 @@ export class JetStreamSink implements Sink {
     return subjectOf(this.config.subject_prefix, workspaceId, type);
   }
 
+  /** where `event` is published: partitioned by its conversation when `partitions` is set */
+  subjectOfEvent(event: UnifiedEvent): string {
+    const { partitions, subject_prefix } = this.config;
+    return partitions === undefined
+      ? subjectOf(subject_prefix, event.workspace_id, event.type)
+      : partitionedSubjectOf(subject_prefix, partitions, event);
+  }
+
   async write(batch: SinkBatch, signal: AbortSignal): Promise<void> {
     if (this.closed) throw new SinkUnavailableError(this.name, "closed");
     const events = batch.events.filter((event) => {
@@ -168,7 +189,7 @@ export class JetStreamSink implements Sink {
     try {
       const acks = await Promise.all(
         events.map((event) =>
-          js.publish(this.subjectFor(event.workspace_id, event.type), JSON.stringify(event), {
+          js.publish(this.subjectOfEvent(event), JSON.stringify(event), {
             msgID: event.id,
             expect: { streamName: this.config.stream.name },
             timeout: this.config.publish_timeout,
