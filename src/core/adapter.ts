@@ -59,6 +59,19 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
   /** answers a GET subscription handshake, when the platform has one */
   handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
   /**
+   * The media types (lowercase, without parameters) this platform posts; any other `Content-Type` is answered 415
+   * before the signature is checked. Default `["application/json"]`. A UTF-8 (or absent) charset is accepted.
+   */
+  readonly contentTypes?: readonly string[];
+  /**
+   * Reads the exact bytes into the value `payload` validates, for a body that is not JSON (a form, XML) or that
+   * `JSON.parse` would damage. `contentType` is the request's `Content-Type` (already one of `contentTypes`), or
+   * `undefined` when the bytes come without one (a stored fixture read by a caller that does not know its type).
+   * Throws on bytes that are not such a body: the pipeline answers that as a `PayloadError` (400). Runs after
+   * verification and after the body's size and shape bounds. When present, `parseJson` is not used.
+   */
+  parseBody?(rawBody: Uint8Array, contentType: string | undefined): unknown;
+  /**
    * Reads the body text when `JSON.parse` would lose something the platform sends, e.g. integers beyond 2^53
    * that must stay exact (Viber's `message_token`). Throws like `JSON.parse` on text that is not JSON.
    */

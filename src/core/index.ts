@@ -45,7 +45,14 @@ export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipe
 export { createNormalizer } from "./pipeline";
 export type { AdapterRegistry, ContextInput, Normalizer, PlatformOperations, WebhookInput } from "./pipeline";
 export { checkSecrets } from "./secrets";
-export { BodyShapeError, exceedsShape, shapeScanThreshold } from "./shape";
+export { BodyShapeError, exceedsShape, exceedsShapeOf, shapeScanThreshold } from "./shape";
+export {
+  acceptsContentType,
+  DEFAULT_CONTENT_TYPES,
+  FORM_MEDIA_TYPE,
+  isXmlMediaType,
+  mediaTypeOf,
+} from "./content-type";
 export type { ShapeExcess, ShapeLimits } from "./shape";
 export { createRouter, Router, typeMatcher } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";

@@ -7,6 +7,8 @@ import type {
   NormalizeContext,
   PlatformAdapter,
 } from "./adapter";
+import { DEFAULT_CONTENT_TYPES } from "./content-type";
+import { headerValue } from "./headers";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { boundedRaw } from "./objects";
@@ -31,6 +33,8 @@ export interface WebhookInput {
   /** this block's secrets, validated against the adapter's secrets schema */
   readonly secrets: unknown;
   readonly context: ContextInput;
+  /** the request's `Content-Type`, for adapters that parse more than JSON (`parseBody`); defaults to the header's */
+  readonly contentType?: string;
 }
 
 /** The platform names of a registry: a literal union for the built-in registry, `string` for a dynamic one. */
@@ -52,10 +56,18 @@ export interface Normalizer {
   readonly platforms: readonly string[];
   /** the adapter of a platform; `UnknownPlatformError` for a name the registry does not have */
   adapterFor(platform: string): PlatformAdapter;
-  /** bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body */
-  parse(platform: string, rawBody: Uint8Array | string): unknown;
+  /**
+   * bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON (or a body the adapter's
+   * `parseBody` cannot read) or another platform's body. `contentType` reaches `parseBody`.
+   */
+  parse(platform: string, rawBody: Uint8Array | string, contentType?: string): unknown;
   /** parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere) */
-  normalize(platform: string, rawBody: Uint8Array | string, context: ContextInput): NormalizeResult;
+  normalize(
+    platform: string,
+    rawBody: Uint8Array | string,
+    context: ContextInput,
+    contentType?: string,
+  ): NormalizeResult;
   /** normalises an already parsed payload (for instance one account's slice of a batch) */
   normalizePayload(platform: string, payload: unknown, context: ContextInput): NormalizeResult;
   /** validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError` */
@@ -86,8 +98,10 @@ export interface PlatformOperations {
   readonly hasHandshake: boolean;
   /** whether the adapter splits payloads per account (shared routes) */
   readonly splitsAccounts: boolean;
+  /** the media types the adapter parses (its `contentTypes`, or JSON): the edge answers 415 to the others */
+  readonly contentTypes: readonly string[];
   verify(request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
-  parse(rawBody: Uint8Array | string): unknown;
+  parse(rawBody: Uint8Array | string, contentType?: string): unknown;
   normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
   handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
   accounts(payload: unknown): AccountSlice<unknown>[] | undefined;
@@ -132,11 +146,18 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body. */
-  function parse(platform: string, rawBody: Uint8Array | string): unknown {
-    return parseBody(platform, adapterFor(platform), rawBody);
+  function parse(platform: string, rawBody: Uint8Array | string, contentType?: string): unknown {
+    return parseBody(platform, adapterFor(platform), rawBody, contentType);
   }
 
-  function parseBody(platform: string, adapter: PlatformAdapter, rawBody: Uint8Array | string): unknown {
+  function parseBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    rawBody: Uint8Array | string,
+    contentType?: string,
+  ): unknown {
+    if (adapter.parseBody !== undefined)
+      return parseOwnBody(platform, adapter, adapter.parseBody, rawBody, contentType);
     let text: string;
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
@@ -150,6 +171,29 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       const detail = messageOf(cause);
       throw new PayloadError(`body is not valid JSON: ${detail}`, { platform, cause, code: "invalid_json" });
     }
+    return validatePayload(platform, adapter, json);
+  }
+
+  /** A body the adapter reads itself (a form, XML): what it throws is the sender's fault, a 400 naming why. */
+  function parseOwnBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    read: NonNullable<PlatformAdapter["parseBody"]>,
+    rawBody: Uint8Array | string,
+    contentType: string | undefined,
+  ): unknown {
+    const bytes = typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody;
+    let value: unknown;
+    try {
+      value = read.call(adapter, bytes, contentType);
+    } catch (cause) {
+      if (cause instanceof PayloadError) throw cause;
+      throw new PayloadError(`body cannot be read: ${messageOf(cause)}`, { platform, cause, code: "invalid_payload" });
+    }
+    return validatePayload(platform, adapter, value);
+  }
+
+  function validatePayload(platform: string, adapter: PlatformAdapter, json: unknown): unknown {
     const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
       throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
@@ -231,8 +275,13 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere). */
-  function normalize(platform: string, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
-    return normalizeBody(platform, adapterFor(platform), rawBody, contextInput);
+  function normalize(
+    platform: string,
+    rawBody: Uint8Array | string,
+    contextInput: ContextInput,
+    contentType?: string,
+  ): NormalizeResult {
+    return normalizeBody(platform, adapterFor(platform), rawBody, contextInput, contentType);
   }
 
   function normalizeBody(
@@ -240,9 +289,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     adapter: PlatformAdapter,
     rawBody: Uint8Array | string,
     contextInput: ContextInput,
+    contentType: string | undefined,
   ): NormalizeResult {
     const ctx = context(contextInput);
-    return runAdapter(adapter, parseBody(platform, adapter, rawBody), ctx);
+    return runAdapter(adapter, parseBody(platform, adapter, rawBody, contentType), ctx);
   }
 
   /** Normalises an already parsed payload (for instance one account's slice of a batch). */
@@ -269,7 +319,8 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   function processWebhook(input: WebhookInput): NormalizeResult {
     const adapter = adapterFor(input.platform);
     verifyBody(adapter, input.rawBody, input.headers, input.secrets);
-    return normalizeBody(input.platform, adapter, input.rawBody, input.context);
+    const contentType = input.contentType ?? headerValue(input.headers, "content-type");
+    return normalizeBody(input.platform, adapter, input.rawBody, input.context, contentType);
   }
 
   /** Answers a GET handshake; `undefined` when the platform has none. */
@@ -306,8 +357,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       adapter,
       hasHandshake: adapter.handshake !== undefined,
       splitsAccounts: adapter.accounts !== undefined,
+      contentTypes: adapter.contentTypes ?? DEFAULT_CONTENT_TYPES,
       verify: (request, secrets) => verifyBody(adapter, request.rawBody, request.headers, secrets),
-      parse: (rawBody) => parseBody(platform, adapter, rawBody),
+      parse: (rawBody, contentType) => parseBody(platform, adapter, rawBody, contentType),
       normalizePayload: (payload, contextInput) => runAdapter(adapter, payload, context(contextInput)),
       handshake: (request, secrets, contextInput) => handshake(platform, request, secrets, contextInput),
       accounts: (payload) => adapter.accounts?.(payload),

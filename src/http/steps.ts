@@ -151,11 +151,11 @@ export class WebhookHandlerSteps {
     request: HttpRequest,
     receivedAt: Date,
   ): Promise<Answer> {
-    checkBody(request, this.bodyLimit);
+    const contentType = checkBody(request, this.bodyLimit, operations.contentTypes);
     const { platform } = target;
     const verified = verifyTarget(operations, target, request);
-    checkShape(platform, request.rawBody, this.shapeLimits);
-    const { work, unrouted } = splitWork(operations, this.blocks, verified, request.rawBody);
+    checkShape(platform, request.rawBody, this.shapeLimits, contentType);
+    const { work, unrouted } = splitWork(operations, this.blocks, verified, request.rawBody, contentType);
     const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
     if (unrouted.count > 0) {
       const tag = request.requestId === undefined ? {} : { request_id: request.requestId };

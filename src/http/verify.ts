@@ -46,9 +46,10 @@ export function splitWork(
   blocks: BlockSet,
   verified: Verified,
   rawBody: Uint8Array,
+  contentType?: string,
 ): Split {
   const { platform } = verified;
-  const payload = operations.parse(rawBody);
+  const payload = operations.parse(rawBody, contentType);
   if (verified.kind === "block")
     return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
   const work: Work[] = [];
