@@ -1,0 +1,84 @@
+import {
+  constantTimeEqual,
+  defineAdapter,
+  EnvelopeBuilder,
+  PayloadError,
+  type HandshakeRequest,
+  type HandshakeResult,
+  type NormalizeContext,
+} from "../../core";
+import { authenticate, signPush, WeChatSecrets } from "./auth";
+import { wechatSignature } from "./crypto";
+import { normalizeWeChat } from "./normalize";
+import { WeChatBody } from "./schema";
+import { parseWeChatXml } from "./xml";
+
+export { WeChatSecrets } from "./auth";
+export { signPush, type SignedPush, type SignOptions as WeChatSignOptions } from "./auth";
+
+const PLATFORM = "wechat";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The GET WeChat sends when the server URL is saved in the console: `signature` over the sorted token,
+ * `timestamp` and `nonce`; the answer is `echostr`, raw (https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html).
+ */
+function handshake(request: HandshakeRequest, secrets: WeChatSecrets, context: NormalizeContext): HandshakeResult {
+  const { query } = request;
+  const signature = query.get("signature");
+  const timestamp = query.get("timestamp") ?? "";
+  const nonce = query.get("nonce") ?? "";
+  const echostr = query.get("echostr");
+  let valid = signature !== null && echostr !== null && timestamp !== "" && nonce !== "";
+  if (valid) {
+    let matched = false;
+    for (const token of secrets.tokens)
+      matched = constantTimeEqual(signature!.toLowerCase(), wechatSignature([token, timestamp, nonce])) || matched;
+    valid = matched;
+  }
+  if (!valid) return { status: 403, body: "verification failed", events: [] };
+  const b = new EnvelopeBuilder(PLATFORM, context);
+  b.event("platform.webhook.verified", {
+    key: `handshake:${timestamp}:${nonce}`,
+    timestamp,
+    data: { method: "challenge" },
+    metadata: { raw_platform_event_id: `echostr:${echostr!.slice(0, 64)}` },
+  });
+  return { status: 200, body: echostr!, events: b.result().events };
+}
+
+/** WeChat Official Account message pushes, plain and safe mode. See docs/adapters/wechat.md. */
+export const wechat = defineAdapter({
+  platform: PLATFORM,
+  payload: WeChatBody,
+  secrets: WeChatSecrets,
+  emits: [
+    "messaging.message.received",
+    "messaging.message.delivered",
+    "messaging.message.failed",
+    "messaging.follow",
+    "messaging.unfollow",
+    "messaging.conversation.created",
+    "messaging.postback",
+    "platform.webhook.verified",
+  ],
+  /** the XML content type WeChat sends is not documented: the XML types, and text/plain, are all read as XML */
+  contentTypes: ["text/xml", "application/xml", "text/plain"],
+  parseBody(rawBody) {
+    let text: string;
+    try {
+      text = utf8.decode(rawBody);
+    } catch (cause) {
+      throw new PayloadError("body is not valid UTF-8", { platform: PLATFORM, cause });
+    }
+    return parseWeChatXml(text, PLATFORM);
+  },
+  verify(request, secrets) {
+    return authenticate(request.query, request.rawBody, secrets);
+  },
+  sign(rawBody, secrets) {
+    return Object.fromEntries(signPush(rawBody, secrets).query);
+  },
+  handshake,
+  normalize: normalizeWeChat,
+});
