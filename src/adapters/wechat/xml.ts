@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
-import { BodyShapeError, messageOf, PayloadError } from "../../core";
+import { messageOf, PayloadError } from "../../core";
 
 /*
  * WeChat pushes XML (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html).
@@ -55,7 +55,10 @@ function checkMarkup(text: string, platform: string): void {
     // an opening tag (a closing `</` or a `<?` instruction is not an element)
     const next = text.charCodeAt(at + 1);
     if (next !== 0x2f /* / */ && next !== 0x3f /* ? */ && ++elements > XML_LIMITS.maxElements)
-      throw new BodyShapeError(platform, { what: "items", limit: XML_LIMITS.maxElements });
+      throw new PayloadError(
+        `body holds more than ${XML_LIMITS.maxElements} elements; a WeChat push holds a few dozen`,
+        { platform },
+      );
     at = text.indexOf("<", at + 1);
   }
 }
@@ -95,7 +98,7 @@ const parser = new XMLParser({
 
 /**
  * Parses a WeChat XML body into the children of its `<xml>` root. `PayloadError` (400) for text that is not
- * well-formed XML, holds a DOCTYPE, or has another root; `BodyShapeError` (413) past `XML_LIMITS.maxElements`.
+ * well-formed XML, holds a DOCTYPE, has another root, or goes past `XML_LIMITS`.
  */
 export function parseWeChatXml(text: string, platform: string): XmlRecord {
   checkMarkup(text, platform);
