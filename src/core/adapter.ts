@@ -18,11 +18,28 @@ export interface VerifyRequest {
   /** the exact bytes received; signatures are computed over these, never over re-serialised JSON */
   readonly rawBody: Uint8Array;
   readonly headers: HeaderMap;
+  /**
+   * The URL the platform called, with the query string exactly as received, for signatures that cover it
+   * (Twilio's). Behind a proxy it is not the URL the server sees: the edge builds it from the block's
+   * `public_url` (or trusted `X-Forwarded-*` headers, opt-in), see docs/http.md. `undefined` when the caller did
+   * not say (a library call without `url`): an adapter that needs it refuses the request.
+   */
+  readonly url: string | undefined;
+  /** the request's query parameters (empty when it has none), for signatures carried in the query (WeChat's) */
+  readonly query: URLSearchParams;
 }
 
 export interface HandshakeRequest {
   readonly query: URLSearchParams;
   readonly headers: HeaderMap;
+  /** the URL the platform called, as for `VerifyRequest.url`, when the edge knows it */
+  readonly url?: string;
+}
+
+/** What `sign` may need besides the bytes: the URL the request is sent to, for signatures that cover it. */
+export interface SignOptions {
+  /** the full URL (with its query string) the platform would call; required by adapters whose signature covers it */
+  readonly url?: string;
 }
 
 export interface HandshakeResult {
@@ -54,8 +71,11 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
   readonly emits: readonly EventType[];
   /** throws `SignatureError` unless the raw bytes are authentic */
   verify(request: VerifyRequest, secrets: Secrets): void;
-  /** the headers the platform would send with these bytes: used by replay, tests and the conformance suite */
-  sign(rawBody: Uint8Array, secrets: Secrets): Record<string, string>;
+  /**
+   * the headers the platform would send with these bytes: used by replay, tests and the conformance suite.
+   * `options.url` is the URL the request goes to (with its query), for signatures that cover the URL.
+   */
+  sign(rawBody: Uint8Array, secrets: Secrets, options?: SignOptions): Record<string, string>;
   /** answers a GET subscription handshake, when the platform has one */
   handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
   /**

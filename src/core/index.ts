@@ -13,6 +13,7 @@ export type {
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  SignOptions,
   VerifyRequest,
 } from "./adapter";
 export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
@@ -43,7 +44,14 @@ export { contactId, conversationId, eventId, hashId, messageId } from "./engine"
 export { describeIssues } from "./issues";
 export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
 export { createNormalizer } from "./pipeline";
-export type { AdapterRegistry, ContextInput, Normalizer, PlatformOperations, WebhookInput } from "./pipeline";
+export type {
+  AdapterRegistry,
+  ContextInput,
+  Normalizer,
+  PlatformOperations,
+  VerifyInput,
+  WebhookInput,
+} from "./pipeline";
 export { checkSecrets } from "./secrets";
 export { BodyShapeError, exceedsShape, exceedsShapeOf, shapeScanThreshold } from "./shape";
 export {

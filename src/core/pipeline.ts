@@ -35,6 +35,18 @@ export interface WebhookInput {
   readonly context: ContextInput;
   /** the request's `Content-Type`, for adapters that parse more than JSON (`parseBody`); defaults to the header's */
   readonly contentType?: string;
+  /** the full URL the platform called, with its query: required by adapters whose signature covers it (Twilio) */
+  readonly url?: string;
+}
+
+/** A request to verify: the bytes and headers, and the URL the platform called when the signature covers it. */
+export interface VerifyInput {
+  readonly rawBody: Uint8Array | string;
+  readonly headers: HeaderMap;
+  /** the full URL the platform called (with its query string, as received) */
+  readonly url?: string | undefined;
+  /** the query parameters; read from `url` when not given */
+  readonly query?: URLSearchParams;
 }
 
 /** The platform names of a registry: a literal union for the built-in registry, `string` for a dynamic one. */
@@ -71,7 +83,7 @@ export interface Normalizer {
   /** normalises an already parsed payload (for instance one account's slice of a batch) */
   normalizePayload(platform: string, payload: unknown, context: ContextInput): NormalizeResult;
   /** validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError` */
-  verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  verify(platform: string, request: VerifyInput, secrets: unknown): void;
   /** verify first, then parse and normalise */
   processWebhook(input: WebhookInput): NormalizeResult;
   /** answers a GET handshake; `undefined` when the platform has none */
@@ -100,7 +112,7 @@ export interface PlatformOperations {
   readonly splitsAccounts: boolean;
   /** the media types the adapter parses (its `contentTypes`, or JSON): the edge answers 415 to the others */
   readonly contentTypes: readonly string[];
-  verify(request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  verify(request: VerifyInput, secrets: unknown): void;
   parse(rawBody: Uint8Array | string, contentType?: string): unknown;
   normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
   handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
@@ -119,6 +131,14 @@ export interface NormalizerOf<R extends AdapterRegistry> extends Omit<Normalizer
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The query parameters of a URL (absolute, or a path with its query); none when there is no URL or no query. */
+function queryOf(url: string | undefined): URLSearchParams {
+  const mark = url?.indexOf("?") ?? -1;
+  if (url === undefined || mark === -1) return new URLSearchParams();
+  const hash = url.indexOf("#", mark);
+  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
+}
 
 /**
  * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
@@ -301,24 +321,22 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
-  function verify(
-    platform: string,
-    request: { rawBody: Uint8Array | string; headers: HeaderMap },
-    secrets: unknown,
-  ): void {
-    verifyBody(adapterFor(platform), request.rawBody, request.headers, secrets);
+  function verify(platform: string, request: VerifyInput, secrets: unknown): void {
+    verifyBody(adapterFor(platform), request, secrets);
   }
 
-  function verifyBody(adapter: PlatformAdapter, body: Uint8Array | string, headers: HeaderMap, secrets: unknown): void {
+  function verifyBody(adapter: PlatformAdapter, request: VerifyInput, secrets: unknown): void {
     const checked = checkSecretsOnce(adapter, secrets);
+    const body = request.rawBody;
     const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-    adapter.verify({ rawBody, headers }, checked);
+    const { url } = request;
+    adapter.verify({ rawBody, headers: request.headers, url, query: request.query ?? queryOf(url) }, checked);
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
   function processWebhook(input: WebhookInput): NormalizeResult {
     const adapter = adapterFor(input.platform);
-    verifyBody(adapter, input.rawBody, input.headers, input.secrets);
+    verifyBody(adapter, input, input.secrets);
     const contentType = input.contentType ?? headerValue(input.headers, "content-type");
     return normalizeBody(input.platform, adapter, input.rawBody, input.context, contentType);
   }
@@ -358,7 +376,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
       hasHandshake: adapter.handshake !== undefined,
       splitsAccounts: adapter.accounts !== undefined,
       contentTypes: adapter.contentTypes ?? DEFAULT_CONTENT_TYPES,
-      verify: (request, secrets) => verifyBody(adapter, request.rawBody, request.headers, secrets),
+      verify: (request, secrets) => verifyBody(adapter, request, secrets),
       parse: (rawBody, contentType) => parseBody(platform, adapter, rawBody, contentType),
       normalizePayload: (payload, contextInput) => runAdapter(adapter, payload, context(contextInput)),
       handshake: (request, secrets, contextInput) => handshake(platform, request, secrets, contextInput),

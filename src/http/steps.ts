@@ -16,7 +16,8 @@ import { defaultLogger, type LogFields, type Logger } from "./logger";
 import { normalizeWork } from "./normalize";
 import { errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
-import { splitWork, verifyTarget, type Work } from "./verify";
+import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
+import { publicUrlOf } from "./public-url";
 import type { AckMode, BackgroundFailure, HttpRequest, HttpResponse, WebhookHandlerOptions } from "./handler";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -198,11 +199,12 @@ export class WebhookHandlerSteps {
   private get(operations: PlatformOperations, target: Target, request: HttpRequest, receivedAt: Date): Answer {
     const { platform } = target;
     if (!operations.hasHandshake) throw this.allowed(operations);
-    const query = new URL(request.url, "http://localhost").searchParams;
+    const query = queryOf(request.url);
     // a shared route answers for its app: its blocks share one verify token
     const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
     const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
-    const result = operations.handshake({ query, headers: request.headers }, block.secrets, context);
+    const url = publicUrlOf(block, request);
+    const result = operations.handshake({ query, headers: request.headers, url }, block.secrets, context);
     if (result === undefined) throw this.allowed(operations);
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;

@@ -1,6 +1,7 @@
 import { SignatureError, type PlatformOperations } from "../core";
 import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler";
+import { publicUrlOf } from "./public-url";
 import type { Target } from "./route";
 
 /** One block's share of a verified request, still to be normalised. */
@@ -18,8 +19,20 @@ export type Verified = Target;
  * does not grow with the number of tenants.
  */
 export function verifyTarget(operations: PlatformOperations, target: Target, request: HttpRequest): Verified {
-  operations.verify(request, target.kind === "block" ? target.block.secrets : target.group.secrets);
+  // a shared route's blocks are one app's: the first one says how the route's public URL is known
+  const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
+  const secrets = target.kind === "block" ? target.block.secrets : target.group.secrets;
+  const url = publicUrlOf(block, request);
+  operations.verify({ rawBody: request.rawBody, headers: request.headers, url, query: queryOf(request.url) }, secrets);
   return target;
+}
+
+/** The query parameters of a request URL (a path with its query, or a full URL); empty when it has none. */
+export function queryOf(url: string): URLSearchParams {
+  const mark = url.indexOf("?");
+  if (mark === -1) return new URLSearchParams();
+  const hash = url.indexOf("#", mark);
+  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
 }
 
 /** How many unrouted account ids an answer or a log line names; the rest are only counted. */

@@ -28,7 +28,7 @@ const post = (rawBody: Buffer, contentType: string | undefined, options: { maxKe
     url: "/webhooks/form1",
     headers: {
       ...(contentType === undefined ? {} : { "content-type": contentType }),
-      ...formchat.sign(rawBody, FORMCHAT_SECRETS.valid),
+      ...formchat.sign(rawBody, FORMCHAT_SECRETS.valid, { url: "http://localhost/webhooks/form1" }),
     },
     rawBody,
   });

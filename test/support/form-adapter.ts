@@ -3,8 +3,8 @@ import { constantTimeEqual, defineAdapter, EnvelopeBuilder, headerValue, hmac, S
 
 /*
  * A test-only platform that posts forms, not JSON: it proves the generic edge (a body parser chosen by the
- * adapter, 415 for other content types, the shape caps on a form) without any real platform's rules. Its
- * signature is an HMAC over the body, in the header below.
+ * adapter, 415 for other content types, the shape caps on a form, the public URL reaching verification) without
+ * any real platform's rules. Its signature is an HMAC over the URL it was sent to, a newline and the body.
  */
 const HEADER = "x-formchat-signature";
 
@@ -12,6 +12,10 @@ const FormchatPayload = z.looseObject({ Id: z.string().min(1), From: z.string().
 type FormchatPayload = z.output<typeof FormchatPayload>;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function signature(token: string, url: string, rawBody: Uint8Array): string {
+  return hmac("sha256", token, Buffer.concat([Buffer.from(`${url}\n`), rawBody]), "base64");
+}
 
 export const formchat = defineAdapter({
   platform: "formchat",
@@ -25,11 +29,12 @@ export const formchat = defineAdapter({
   verify(request, secrets) {
     const given = headerValue(request.headers, HEADER);
     if (given === undefined) throw new SignatureError(`missing ${HEADER} header`, { platform: "formchat" });
-    if (!constantTimeEqual(given, hmac("sha256", secrets.token, request.rawBody, "base64")))
+    if (request.url === undefined) throw new SignatureError("the request's URL is unknown", { platform: "formchat" });
+    if (!constantTimeEqual(given, signature(secrets.token, request.url, request.rawBody)))
       throw new SignatureError("signature does not match the request", { platform: "formchat" });
   },
-  sign(rawBody, secrets) {
-    return { [HEADER]: hmac("sha256", secrets.token, rawBody, "base64") };
+  sign(rawBody, secrets, options) {
+    return { [HEADER]: signature(secrets.token, options?.url ?? "", rawBody) };
   },
   normalize(payload: FormchatPayload, context) {
     const builder = new EnvelopeBuilder("formchat", context);
