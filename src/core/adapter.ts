@@ -69,8 +69,12 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
   readonly secrets: z.ZodType<Secrets>;
   /** every event type normalize can produce; the pipeline enforces it and the conformance suite checks it */
   readonly emits: readonly EventType[];
-  /** throws `SignatureError` unless the raw bytes are authentic */
-  verify(request: VerifyRequest, secrets: Secrets): void;
+  /**
+   * Throws `SignatureError` unless the raw bytes are authentic. Returns nothing when the bytes received are the
+   * body to parse; a platform that encrypts its bodies (WeChat's safe mode) returns the plaintext it authenticated
+   * and decrypted, and that is what `parseBody` reads.
+   */
+  verify(request: VerifyRequest, secrets: Secrets): void | Uint8Array;
   /**
    * the headers the platform would send with these bytes: used by replay, tests and the conformance suite.
    * `options.url` is the URL the request goes to (with its query), for signatures that cover the URL.

@@ -82,8 +82,11 @@ export interface Normalizer {
   ): NormalizeResult;
   /** normalises an already parsed payload (for instance one account's slice of a batch) */
   normalizePayload(platform: string, payload: unknown, context: ContextInput): NormalizeResult;
-  /** validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError` */
-  verify(platform: string, request: VerifyInput, secrets: unknown): void;
+  /**
+   * validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. Returns the
+   * bytes to parse: the raw bytes, or the plaintext an adapter decrypted from them (see `PlatformAdapter.verify`)
+   */
+  verify(platform: string, request: VerifyInput, secrets: unknown): Uint8Array;
   /** verify first, then parse and normalise */
   processWebhook(input: WebhookInput): NormalizeResult;
   /** answers a GET handshake; `undefined` when the platform has none */
@@ -112,7 +115,8 @@ export interface PlatformOperations {
   readonly splitsAccounts: boolean;
   /** the media types the adapter parses (its `contentTypes`, or JSON): the edge answers 415 to the others */
   readonly contentTypes: readonly string[];
-  verify(request: VerifyInput, secrets: unknown): void;
+  /** the bytes to parse, as `Normalizer.verify` returns them */
+  verify(request: VerifyInput, secrets: unknown): Uint8Array;
   parse(rawBody: Uint8Array | string, contentType?: string): unknown;
   normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
   handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
@@ -321,24 +325,29 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
   }
 
   /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
-  function verify(platform: string, request: VerifyInput, secrets: unknown): void {
-    verifyBody(adapterFor(platform), request, secrets);
+  function verify(platform: string, request: VerifyInput, secrets: unknown): Uint8Array {
+    return verifyBody(adapterFor(platform), request, secrets);
   }
 
-  function verifyBody(adapter: PlatformAdapter, request: VerifyInput, secrets: unknown): void {
+  /** The bytes to parse once verified: the raw bytes, or the plaintext the adapter decrypted from them. */
+  function verifyBody(adapter: PlatformAdapter, request: VerifyInput, secrets: unknown): Uint8Array {
     const checked = checkSecretsOnce(adapter, secrets);
     const body = request.rawBody;
     const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
     const { url } = request;
-    adapter.verify({ rawBody, headers: request.headers, url, query: request.query ?? queryOf(url) }, checked);
+    const plaintext = adapter.verify(
+      { rawBody, headers: request.headers, url, query: request.query ?? queryOf(url) },
+      checked,
+    );
+    return plaintext instanceof Uint8Array ? plaintext : rawBody;
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
   function processWebhook(input: WebhookInput): NormalizeResult {
     const adapter = adapterFor(input.platform);
-    verifyBody(adapter, input, input.secrets);
+    const body = verifyBody(adapter, input, input.secrets);
     const contentType = input.contentType ?? headerValue(input.headers, "content-type");
-    return normalizeBody(input.platform, adapter, input.rawBody, input.context, contentType);
+    return normalizeBody(input.platform, adapter, body, input.context, contentType);
   }
 
   /** Answers a GET handshake; `undefined` when the platform has none. */

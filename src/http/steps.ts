@@ -155,8 +155,8 @@ export class WebhookHandlerSteps {
     const contentType = checkBody(request, this.bodyLimit, operations.contentTypes);
     const { platform } = target;
     const verified = verifyTarget(operations, target, request);
-    checkShape(platform, request.rawBody, this.shapeLimits, contentType);
-    const { work, unrouted } = splitWork(operations, this.blocks, verified, request.rawBody, contentType);
+    checkShape(platform, verified.body, this.shapeLimits, contentType);
+    const { work, unrouted } = splitWork(operations, this.blocks, verified, verified.body, contentType);
     const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
     if (unrouted.count > 0) {
       const tag = request.requestId === undefined ? {} : { request_id: request.requestId };

@@ -10,8 +10,11 @@ export interface Work {
   readonly payload: unknown;
 }
 
-/** A target whose secrets verified the request. */
-export type Verified = Target;
+/**
+ * A target whose secrets verified the request, with the bytes to parse: the body received, or the plaintext the
+ * adapter decrypted from it (WeChat's safe mode).
+ */
+export type Verified = Target & { readonly body: Uint8Array };
 
 /**
  * Verifies the raw bytes before anything parses them, once: with the block's secrets on a block route, with
@@ -23,8 +26,11 @@ export function verifyTarget(operations: PlatformOperations, target: Target, req
   const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
   const secrets = target.kind === "block" ? target.block.secrets : target.group.secrets;
   const url = publicUrlOf(block, request);
-  operations.verify({ rawBody: request.rawBody, headers: request.headers, url, query: queryOf(request.url) }, secrets);
-  return target;
+  const body = operations.verify(
+    { rawBody: request.rawBody, headers: request.headers, url, query: queryOf(request.url) },
+    secrets,
+  );
+  return { ...target, body };
 }
 
 /** The query parameters of a request URL (a path with its query, or a full URL); empty when it has none. */
