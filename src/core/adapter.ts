@@ -42,6 +42,19 @@ export interface SignOptions {
   readonly url?: string;
 }
 
+/**
+ * A request as the platform would send it, for adapters whose signature is not a header of the given bytes:
+ * WeChat signs in the query string, and its safe mode sends the body encrypted.
+ */
+export interface SignedRequest {
+  /** the headers to send (content type aside) */
+  readonly headers: Record<string, string>;
+  /** `SignOptions.url` with the platform's query parameters added; a bare `?query` when no URL was given */
+  readonly url: string | undefined;
+  /** the bytes to send: the body given, or what the platform sends in its place */
+  readonly rawBody: Uint8Array;
+}
+
 export interface HandshakeResult {
   readonly status: number;
   /** plain text answered to the platform (the challenge on success) */
@@ -80,6 +93,12 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
    * `options.url` is the URL the request goes to (with its query), for signatures that cover the URL.
    */
   sign(rawBody: Uint8Array, secrets: Secrets, options?: SignOptions): Record<string, string>;
+  /**
+   * The whole request the platform would send, when `sign`'s headers cannot say it (a signature in the query, a
+   * body sent encrypted). Whoever signs (replay, the test kit, the conformance suite) calls `signRequest()` from
+   * core, which uses this when present and `sign` otherwise.
+   */
+  signRequest?(rawBody: Uint8Array, secrets: Secrets, options?: SignOptions): SignedRequest;
   /** answers a GET subscription handshake, when the platform has one */
   handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
   /**

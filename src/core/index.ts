@@ -13,9 +13,11 @@ export type {
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  SignedRequest,
   SignOptions,
   VerifyRequest,
 } from "./adapter";
+export { signRequest, withQuery } from "./sign-request";
 export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export { createEvent } from "./create-event";
