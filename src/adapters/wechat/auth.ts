@@ -34,13 +34,15 @@ const isSafe = (secrets: WeChatSecrets): secrets is SafeSecrets => "encoding_aes
 function signedWithAnyToken(tokens: readonly string[], given: string | null, parts: readonly string[]): boolean {
   if (given === null) return false;
   let matched = false;
-  for (const token of tokens) matched = constantTimeEqual(given.toLowerCase(), wechatSignature([token, ...parts])) || matched;
+  for (const token of tokens)
+    matched = constantTimeEqual(given.toLowerCase(), wechatSignature([token, ...parts])) || matched;
   return matched;
 }
 
 function required(query: URLSearchParams, name: string): string {
   const value = query.get(name);
-  if (value === null || value === "") throw new SignatureError(`missing the ${name} query parameter`, { platform: PLATFORM });
+  if (value === null || value === "")
+    throw new SignatureError(`missing the ${name} query parameter`, { platform: PLATFORM });
   return value;
 }
 

@@ -28,8 +28,7 @@ export function aesKeyOf(encodingAesKey: string): Buffer {
   if (!/^[A-Za-z0-9]{43}$/.test(encodingAesKey))
     throw new ConfigError("an EncodingAESKey is 43 characters of A-Z a-z 0-9", { platform: PLATFORM });
   const key = Buffer.from(encodingAesKey + "=", "base64");
-  if (key.length !== 32)
-    throw new ConfigError("an EncodingAESKey must decode to 32 bytes", { platform: PLATFORM });
+  if (key.length !== 32) throw new ConfigError("an EncodingAESKey must decode to 32 bytes", { platform: PLATFORM });
   return key;
 }
 

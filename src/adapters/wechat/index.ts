@@ -6,6 +6,7 @@ import {
   type HandshakeRequest,
   type HandshakeResult,
   type NormalizeContext,
+  withQuery,
 } from "../../core";
 import { authenticate, signPush, WeChatSecrets } from "./auth";
 import { wechatSignature } from "./crypto";
@@ -76,8 +77,13 @@ export const wechat = defineAdapter({
   verify(request, secrets) {
     return authenticate(request.query, request.rawBody, secrets);
   },
-  sign(rawBody, secrets) {
-    return Object.fromEntries(signPush(rawBody, secrets).query);
+  /** WeChat sends no signature header: its signatures are in the query (see `signRequest`) */
+  sign() {
+    return {};
+  },
+  signRequest(rawBody, secrets, options) {
+    const push = signPush(rawBody, secrets);
+    return { headers: {}, url: withQuery(options?.url, push.query), rawBody: push.body };
   },
   handshake,
   normalize: normalizeWeChat,

@@ -162,7 +162,11 @@ function messageOf(b: EnvelopeBuilder, id: string, push: WeChatPush): Message {
     case "text":
       return { ...base, type: "text", text: push.Content ?? "" };
     case "image":
-      return { ...base, type: "image", attachments: [{ type: "image", ...defined({ url: push.PicUrl, media_id: media }) }] };
+      return {
+        ...base,
+        type: "image",
+        attachments: [{ type: "image", ...defined({ url: push.PicUrl, media_id: media }) }],
+      };
     case "voice":
       return {
         ...base,
@@ -170,7 +174,10 @@ function messageOf(b: EnvelopeBuilder, id: string, push: WeChatPush): Message {
         // speech recognition's transcript, when the account has it on (it may come empty)
         ...(push.Recognition === undefined || push.Recognition === "" ? {} : { text: push.Recognition }),
         attachments: [
-          { type: "voice", ...defined({ media_id: media, mime_type: push.Format === "amr" ? "audio/amr" : undefined }) },
+          {
+            type: "voice",
+            ...defined({ media_id: media, mime_type: push.Format === "amr" ? "audio/amr" : undefined }),
+          },
         ],
       };
     case "video":

@@ -111,9 +111,12 @@ export function parseWeChatXml(text: string, platform: string): XmlRecord {
   const root = (parsed as Record<string, unknown>)["xml"];
   const keys = Object.keys(parsed as object);
   if (keys.length !== 1 || root === undefined || Array.isArray(root))
-    throw new PayloadError(`body is not a WeChat push: the root element must be <xml>, got ${keys.length === 1 && root !== undefined ? "several <xml>" : `<${keys.join("><")}>`}`, {
-      platform,
-    });
+    throw new PayloadError(
+      `body is not a WeChat push: the root element must be <xml>, got ${keys.length === 1 && root !== undefined ? "several <xml>" : `<${keys.join("><")}>`}`,
+      {
+        platform,
+      },
+    );
   const record = valueOf(root);
   if (typeof record !== "object" || Array.isArray(record))
     throw new PayloadError("body is not a WeChat push: <xml> holds no elements", { platform });
