@@ -63,7 +63,9 @@ const SAFE: WeChatSecrets = {
   encoding_aes_keys: [WORKED.encodingAesKey],
 };
 const safeBody = (encrypt: string) =>
-  Buffer.from(`<xml><ToUserName><![CDATA[gh_7f083739789a]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`);
+  Buffer.from(
+    `<xml><ToUserName><![CDATA[gh_7f083739789a]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+  );
 const safeQuery = (overrides: Record<string, string> = {}) =>
   new URLSearchParams({
     signature: WORKED.signature,
@@ -161,12 +163,10 @@ describe("wechat safe mode: the worked Official Account example", () => {
   it("refuses one changed base64 character, another AppID, a plain push, and a missing msg_signature", () => {
     const flipped = WORKED.encrypt.replace("STMO", "STMP");
     expect(() => authenticate(safeQuery(), safeBody(flipped), SAFE)).toThrow(SignatureError);
-    expect(() => authenticate(safeQuery(), safeBody(WORKED.encrypt), { ...SAFE, app_id: "wx0000000000000000" })).toThrow(
-      /another AppID/,
-    );
     expect(() =>
-      authenticate(safeQuery({ encrypt_type: "raw" }), body("text"), SAFE),
-    ).toThrow(/not encrypted/);
+      authenticate(safeQuery(), safeBody(WORKED.encrypt), { ...SAFE, app_id: "wx0000000000000000" }),
+    ).toThrow(/another AppID/);
+    expect(() => authenticate(safeQuery({ encrypt_type: "raw" }), body("text"), SAFE)).toThrow(/not encrypted/);
     const query = safeQuery();
     query.delete("msg_signature");
     expect(() => authenticate(query, safeBody(WORKED.encrypt), SAFE)).toThrow(SignatureError);
@@ -190,7 +190,9 @@ describe("wechat safe mode: the worked Official Account example", () => {
 
 describe("wechat plain mode", () => {
   const PLAIN: WeChatSecrets = { tokens: ["AAAAA"] };
-  const query = new URLSearchParams("signature=899cf89e464efb63f54ddac96b0a0a235f53aa78&timestamp=1714037059&nonce=486452656");
+  const query = new URLSearchParams(
+    "signature=899cf89e464efb63f54ddac96b0a0a235f53aa78&timestamp=1714037059&nonce=486452656",
+  );
 
   it("accepts the official plain POST signature (also upper-case), with either of two tokens", () => {
     expect(authenticate(query, body("text"), PLAIN)).toEqual(body("text"));
