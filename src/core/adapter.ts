@@ -59,8 +59,22 @@ export interface HandshakeResult {
   readonly status: number;
   /** plain text answered to the platform (the challenge on success) */
   readonly body: string;
+  /** the answer's `Content-Type` when it is not `text/plain; charset=utf-8` */
+  readonly contentType?: string;
   /** `platform.webhook.verified` on success */
   readonly events: UnifiedEvent[];
+}
+
+/**
+ * What a platform expects back for a delivery it made successfully, when it expects more than a 2xx: Twilio an
+ * empty TwiML document (`text/xml`), WeChat the text `success`. Without one the edge answers its JSON counts.
+ */
+export interface Acknowledgement {
+  /** a 2xx status */
+  readonly status: number;
+  /** the `Content-Type` of the answer, e.g. `text/xml` */
+  readonly contentType: string;
+  readonly body: string;
 }
 
 /** One account's share of a payload that batches several accounts (Meta `entry[]`, LINE `destination`). */
@@ -99,6 +113,11 @@ export interface PlatformAdapter<Raw = unknown, Secrets = unknown> {
    * core, which uses this when present and `sign` otherwise.
    */
   signRequest?(rawBody: Uint8Array, secrets: Secrets, options?: SignOptions): SignedRequest;
+  /**
+   * the answer to a delivery that was handled (or accepted, in `immediate` mode), when the platform expects a
+   * given body; failures are still answered with the edge's JSON error
+   */
+  readonly acknowledgement?: Acknowledgement;
   /** answers a GET subscription handshake, when the platform has one */
   handshake?(request: HandshakeRequest, secrets: Secrets, context: NormalizeContext): HandshakeResult;
   /**

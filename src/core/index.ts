@@ -8,6 +8,7 @@ export { boundedRaw, defined, parseJsonKeepingBigIntegers, withFields } from "./
 export type { Defined } from "./objects";
 export type {
   AccountSlice,
+  Acknowledgement,
   HandshakeRequest,
   HandshakeResult,
   HeaderMap,

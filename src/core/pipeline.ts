@@ -379,6 +379,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: { adapters:
     const known = operations.get(platform);
     if (known !== undefined) return known;
     const adapter = adapterFor(platform);
+    const ack = adapter.acknowledgement;
+    if (ack !== undefined && !(Number.isInteger(ack.status) && ack.status >= 200 && ack.status < 300))
+      throw new ConfigError(`the ${platform} adapter's acknowledgement status must be a 2xx, got ${ack.status}`);
     const made: PlatformOperations = {
       platform,
       adapter,

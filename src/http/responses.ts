@@ -1,4 +1,4 @@
-import type { ConvoticError } from "../core";
+import type { Acknowledgement, ConvoticError } from "../core";
 import { DeliveryError } from "../delivery";
 import { HttpError } from "./errors";
 import type { HttpResponse } from "./handler";
@@ -15,6 +15,11 @@ export function json(status: number, body: unknown, headers?: Readonly<Record<st
 
 export function plainText(status: number, body: string): HttpResponse {
   return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body };
+}
+
+/** An adapter's own answer to a handled delivery (Twilio's empty TwiML, WeChat's `success`). */
+export function acknowledgement(ack: Acknowledgement): HttpResponse {
+  return { status: ack.status, headers: { "content-type": ack.contentType }, body: ack.body };
 }
 
 /** The answer a shim gives when another body parser consumed the stream first. */

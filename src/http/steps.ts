@@ -14,7 +14,7 @@ import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
 import { normalizeWork } from "./normalize";
-import { errorResponse, json, plainText } from "./responses";
+import { acknowledgement, errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
 import { publicUrlOf } from "./public-url";
@@ -175,9 +175,12 @@ export class WebhookHandlerSteps {
         ? { platform, blockIds, receivedAt, delivery }
         : { platform, blockIds, receivedAt, delivery, requestId };
     const running = this.dispatch(context, () => normalizeWork(operations, work, receivedAt));
+    // the platform's own acknowledgement (Twilio's empty TwiML, WeChat's `success`) replaces the JSON counts
+    const own = operations.adapter.acknowledgement;
+    const acknowledged = own === undefined ? undefined : acknowledgement(own);
     if (running === undefined)
       return {
-        response: json(200, { ok: true, ack: "immediate", ...extra }),
+        response: acknowledged ?? json(200, { ok: true, ack: "immediate", ...extra }),
         fields: { platform, blocks: blockIds, ...extra },
       };
     const result = await running;
@@ -186,11 +189,11 @@ export class WebhookHandlerSteps {
     // the usual answer, every account routed, built without spreading the (empty) extra fields
     if (unrouted.count === 0)
       return {
-        response: json(200, { ok: true, events, unhandled }),
+        response: acknowledged ?? json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
       };
     return {
-      response: json(200, { ok: true, events, unhandled, ...extra }),
+      response: acknowledged ?? json(200, { ok: true, events, unhandled, ...extra }),
       fields: { platform, blocks: blockIds, ...extra, events, unhandled },
     };
   }
@@ -223,7 +226,9 @@ export class WebhookHandlerSteps {
         unhandled: [],
       }));
     }
-    return { response: plainText(answer.status, answer.body), fields };
+    const response = plainText(answer.status, answer.body);
+    if (result.contentType === undefined) return { response, fields };
+    return { response: { ...response, headers: { "content-type": result.contentType } }, fields };
   }
 
   private allowed(operations: PlatformOperations): HttpError {
