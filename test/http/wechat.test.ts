@@ -42,7 +42,8 @@ describe("wechat through the webhook handler", () => {
     const signed = signRequest(wechat, fixture("text"), PLAIN, { url: "/webhooks/wx-plain" });
     expect(signed.url).toMatch(/^\/webhooks\/wx-plain\?signature=[0-9a-f]{40}&timestamp=\d+&nonce=\d+$/);
     const response = await post(signed.url!, signed.rawBody);
-    expect(response.status).toBe(200);
+    expect(response).toMatchObject({ status: 200, body: "success" });
+    expect(response.headers["content-type"]).toMatch(/^text\/plain/);
     expect(delivered.map((event) => event.type)).toEqual(["messaging.message.received"]);
   });
 

@@ -63,6 +63,11 @@ export const wechat = defineAdapter({
     "messaging.postback",
     "platform.webhook.verified",
   ],
+  /**
+   * `success`: WeChat then neither retries nor tells the user the account cannot answer; the normaliser sends no
+   * passive reply (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html)
+   */
+  acknowledgement: { status: 200, contentType: "text/plain; charset=utf-8", body: "success" },
   /** the XML content type WeChat sends is not documented: the XML types, and text/plain, are all read as XML */
   contentTypes: ["text/xml", "application/xml", "text/plain"],
   parseBody(rawBody) {
