@@ -25,6 +25,8 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
   // one update per body: a malformed one is its own batch
   telegram: { unknown: "inline-query", batch: false, poisoned: "poisoned-update" },
   viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update" },
+  // one push per body
+  wechat: { unknown: "location-report", batch: false, poisoned: "poisoned-push" },
   whatsapp: {
     unknown: "template-status-update",
     batch: { fixture: "multi-status-batch", items: 4 },
