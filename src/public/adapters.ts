@@ -4,7 +4,17 @@
  * the platforms' payload schemas. The engine behind the builder (compiled parsers, memo caches) is not exported.
  * @packageDocumentation
  */
-export { adapters, BUILT_IN_PLATFORMS, instagram, line, messenger, telegram, viber, whatsapp } from "../adapters";
+export {
+  adapters,
+  BUILT_IN_PLATFORMS,
+  instagram,
+  line,
+  messenger,
+  telegram,
+  viber,
+  wechat,
+  whatsapp,
+} from "../adapters";
 export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
 export type {
@@ -14,6 +24,8 @@ export type {
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  SignedRequest,
+  SignOptions,
   VerifyRequest,
 } from "../core";
 export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
@@ -23,7 +35,7 @@ export { boundedRaw, defined, optionalStrings, parseJsonKeepingBigIntegers, with
 export type { Defined } from "../core";
 export { createEvent } from "../core";
 export type { CreateEventInput } from "../core";
-export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "../core";
+export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret, signRequest, withQuery } from "../core";
 export type { HmacHeaderScheme, SignatureMatch } from "../core";
 export { envelopeSchemas } from "../core";
 export { contactId, conversationId, eventId, hashId, messageId } from "../core";
