@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EVENT_TYPES, type AdapterRegistry, type Normalizer } from "../core";
-import { defaultContext, rawBodyFiles } from "../testing/fixtures";
+import { defaultContext, fixtureContentType, fixtureName, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export const coverageUsage =
@@ -23,10 +23,15 @@ export function coverageOf(normalizer: Normalizer, adapters: AdapterRegistry, fi
   const unproven: { platform: string; type: string }[] = [];
   for (const platform of platforms) {
     for (const path of rawBodyFiles(join(fixturesRoot, platform))) {
-      const result = normalizer.normalize(platform, readFileSync(path), defaultContext(platform));
+      const result = normalizer.normalize(
+        platform,
+        readFileSync(path),
+        defaultContext(platform),
+        fixtureContentType(path),
+      );
       for (const type of new Set(result.events.map((event) => event.type))) {
         const byPlatform = cells.get(type)!;
-        byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), basename(path, ".json")]);
+        byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), fixtureName(path)]);
       }
     }
     const adapter = adapters[platform]!;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isTimestamp, type Normalizer } from "../core";
 import { COMMANDS } from "./commands";
-import { rawBodyFiles } from "../testing/fixtures";
+import { fixtureContentType, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 const demoUsage = `usage: ${COMMANDS.demo.usage}`;
@@ -34,11 +34,12 @@ export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, f
   let unhandled = 0;
   for (const name of platforms) {
     for (const file of rawBodyFiles(join(fixturesRoot, name))) {
-      const result = normalizer.normalize(name, readFileSync(file), {
+      const context = {
         workspace_id: "ws_demo",
         block_id: `blk_${name}_demo`,
         ...(receivedAt === undefined ? {} : { received_at: receivedAt }),
-      });
+      };
+      const result = normalizer.normalize(name, readFileSync(file), context, fixtureContentType(file));
       for (const event of result.events) line(io.stdout, JSON.stringify(event));
       events += result.events.length;
       unhandled += result.unhandled.length;

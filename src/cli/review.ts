@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, relative } from "node:path";
 import { ConvoticError, messageOf, type Normalizer, type NormalizeResult } from "../core";
 import { OUTPUT_FORMATS, type OutputFormatName } from "../formats/output";
-import { defaultContext, GOLDEN_SUFFIX } from "../testing/fixtures";
+import { defaultContext, fixtureContentType, goldenPathOf } from "../testing/fixtures";
 import { diffJson, formatChanges } from "../testing/json-diff";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -20,7 +20,6 @@ export interface ReviewOptions {
   readonly subscriber: string;
 }
 
-const goldenPathOf = (file: string) => file.slice(0, -".json".length) + GOLDEN_SUFFIX;
 const goldenText = (result: NormalizeResult) => JSON.stringify(result, null, 2) + "\n";
 
 /**
@@ -55,7 +54,7 @@ export async function reviewCommand(
     }
     let result: NormalizeResult;
     try {
-      result = normalizer.normalize(platform, await readFile(file), defaultContext(platform));
+      result = normalizer.normalize(platform, await readFile(file), defaultContext(platform), fixtureContentType(file));
     } catch (error) {
       if (!(error instanceof ConvoticError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
       counts.failed += 1;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import {
   ConfigError,
   createNormalizer,
@@ -11,7 +11,7 @@ import {
   type NormalizeResult,
   type PlatformAdapter,
 } from "../core";
-import { defaultContext, GOLDEN_SUFFIX, rawBodyFiles } from "./fixtures";
+import { defaultContext, fixtureContentType, fixtureName, fixtureUrl, goldenPathOf, rawBodyFiles } from "./fixtures";
 import { jsonDiff } from "./json-diff";
 
 /** The part of a test runner the suite needs: jest, vitest (globals), mocha, or `node:test`. */
@@ -21,8 +21,16 @@ export interface TestRunner {
 }
 
 export interface ConformanceOptions<S> {
-  /** the platform's fixtures: `<case>.json` raw bodies with the reviewed `<case>.golden.json` beside each */
+  /**
+   * the platform's fixtures: raw bodies as `<case>.json` (or `<case>.form` for forms, `<case>.xml` for XML: the
+   * extension gives the content type) with the reviewed `<case>.golden.json` beside each
+   */
   readonly fixturesDir: string;
+  /**
+   * the URL fixtures are signed for and verified against (with its query, if the platform signs one); default
+   * `https://convotic.test/webhooks/blk_<platform>_test`
+   */
+  readonly url?: string;
   /** `valid` signs the fixtures at run time; `wrong` must be refused */
   readonly secrets: { readonly valid: S; readonly wrong: S };
   /** for an adapter with a GET handshake: a query `valid` accepts (answered with `challenge`) and one it refuses */
@@ -53,6 +61,7 @@ interface Fixture {
   readonly path: string;
   readonly goldenPath: string;
   readonly body: Buffer;
+  readonly contentType: string;
 }
 
 /** The golden text of a result: stable two-space JSON with a trailing newline (what `convotic replay` writes). */
@@ -100,23 +109,29 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   const normalizer = createNormalizer({ adapters: { [platform]: adapter as PlatformAdapter } });
   const context = options.context ?? defaultContext(platform);
   const update = options.update ?? (typeof process !== "undefined" && process.env["UPDATE_GOLDEN"] === "1");
-  const fixtures: Fixture[] = rawBodyFiles(options.fixturesDir).map((path) => {
-    const name = basename(path, ".json");
-    return { name, path, goldenPath: join(dirname(path), name + GOLDEN_SUFFIX), body: readFileSync(path) };
-  });
+  const fixtures: Fixture[] = rawBodyFiles(options.fixturesDir).map((path) => ({
+    name: fixtureName(path),
+    path,
+    goldenPath: goldenPathOf(path),
+    body: readFileSync(path),
+    contentType: fixtureContentType(path),
+  }));
   const { valid, wrong } = options.secrets;
-  const sign = (body: Uint8Array, secrets: S) => adapter.sign(body, secrets);
+  const url = options.url ?? fixtureUrl(platform);
+  const sign = (body: Uint8Array, secrets: S, to = url) => adapter.sign(body, secrets, { url: to });
   const run = (fixture: Fixture): NormalizeResult =>
     normalizer.processWebhook({
       platform,
       rawBody: fixture.body,
       headers: sign(fixture.body, valid),
+      contentType: fixture.contentType,
+      url,
       secrets: valid,
       context,
     });
   const named = (name: string): Fixture =>
     fixtures.find((fixture) => fixture.name === name) ??
-    fail(`no fixture "${name}.json" in ${options.fixturesDir}: write it`);
+    fail(`no fixture "${name}" (${name}.json, .form or .xml) in ${options.fixturesDir}: write it`);
   const results = new Map<string, NormalizeResult>();
   const resultOf = (fixture: Fixture): NormalizeResult => {
     let result = results.get(fixture.name);
@@ -131,8 +146,8 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   };
 
   function checkSignatures(fixture: Fixture): void {
-    const verify = (rawBody: Uint8Array, headers: Record<string, string>) =>
-      normalizer.verify(platform, { rawBody, headers }, valid);
+    const verify = (rawBody: Uint8Array, headers: Record<string, string>, to = url) =>
+      normalizer.verify(platform, { rawBody, headers, url: to }, valid);
     verify(fixture.body, sign(fixture.body, valid));
     expectThrows(`${fixture.name} without signature headers`, () => verify(fixture.body, {}), SignatureError);
     expectThrows(
@@ -140,11 +155,21 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       () => verify(fixture.body, sign(fixture.body, wrong)),
       SignatureError,
     );
+    // a signature that covers the URL (Twilio's) must not verify for another URL: a request replayed elsewhere
+    const elsewhere = `${url.replace(/[?#].*$/, "")}-elsewhere`;
+    if (JSON.stringify(sign(fixture.body, valid, elsewhere)) !== JSON.stringify(sign(fixture.body, valid)))
+      expectThrows(
+        `${fixture.name} signed for another URL`,
+        () => verify(fixture.body, sign(fixture.body, valid, elsewhere)),
+        SignatureError,
+      );
     if (!signsBody(fixture.body)) return;
     const headers = sign(fixture.body, valid);
     const changed = Buffer.from(fixture.body);
     changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
     expectThrows(`${fixture.name} with one byte changed`, () => verify(changed, headers), SignatureError);
+    // the re-serialisations below are JSON's; a form or XML body's own variants belong in the adapter's tests
+    if (fixture.contentType !== "application/json") return;
     // the same JSON in other bytes: a receiver must verify what was sent, never a re-serialisation
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(fixture.body.toString("utf8"))), "utf8");
     if (!reserialised.equals(fixture.body))
@@ -161,7 +186,8 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
 
   runner.describe(`${platform} adapter conformance`, () => {
     runner.it("has fixtures", () => {
-      if (fixtures.length === 0) fail(`no fixtures in ${options.fixturesDir}: add raw webhook bodies as <case>.json`);
+      if (fixtures.length === 0)
+        fail(`no fixtures in ${options.fixturesDir}: add raw webhook bodies as <case>.json (or .form, .xml)`);
     });
 
     for (const fixture of fixtures) {
@@ -239,7 +265,8 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       for (const secrets of [undefined, {}]) {
         expectThrows(
           "verify without secrets",
-          () => normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid) }, secrets),
+          () =>
+            normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid), url }, secrets),
           ConfigError,
         );
       }
@@ -272,15 +299,30 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       }
     });
 
-    runner.it("refuses bodies that are not JSON or not this platform's with a PayloadError", () => {
-      for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}']) {
-        expectThrows(`body ${JSON.stringify(body)}`, () => normalizer.normalize(platform, body, context), PayloadError);
+    runner.it("refuses bodies that are not this platform's (or not its syntax) with a PayloadError", () => {
+      // in each content type the adapter takes, and without one (a stored body whose type is unknown)
+      for (const type of [...(adapter.contentTypes ?? ["application/json"]), undefined]) {
+        for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}', "hello=world", "<a/>"]) {
+          expectThrows(
+            `body ${JSON.stringify(body)} as ${type ?? "no content type"}`,
+            () => normalizer.normalize(platform, body, context, type),
+            PayloadError,
+          );
+        }
+        expectThrows(
+          `invalid UTF-8 as ${type ?? "no content type"}`,
+          () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context, type),
+          PayloadError,
+        );
       }
-      expectThrows(
-        "invalid UTF-8",
-        () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context),
-        PayloadError,
-      );
+    });
+
+    runner.it("acknowledges with a 2xx and a content type, when it names its own answer", () => {
+      const ack = adapter.acknowledgement;
+      if (ack === undefined) return;
+      if (!Number.isInteger(ack.status) || ack.status < 200 || ack.status > 299)
+        fail(`acknowledgement.status must be a 2xx, got ${ack.status}`);
+      if (ack.contentType.trim() === "") fail("acknowledgement.contentType is empty: say what the body is");
     });
 
     runner.it("reports a kind it does not map as unhandled, never thrown or dropped", () => {

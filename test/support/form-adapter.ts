@@ -8,7 +8,12 @@ import { constantTimeEqual, defineAdapter, EnvelopeBuilder, headerValue, hmac, S
  */
 const HEADER = "x-formchat-signature";
 
-const FormchatPayload = z.looseObject({ Id: z.string().min(1), From: z.string().min(1), Text: z.string() });
+const FormchatPayload = z.looseObject({
+  Id: z.string().min(1),
+  From: z.string().min(1),
+  Kind: z.string().optional(),
+  Text: z.string().optional(),
+});
 type FormchatPayload = z.output<typeof FormchatPayload>;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -38,15 +43,19 @@ export const formchat = defineAdapter({
   },
   normalize(payload: FormchatPayload, context) {
     const builder = new EnvelopeBuilder("formchat", context);
-    builder.event("messaging.message.received", {
-      key: payload.Id,
-      metadata: { raw_platform_event_id: payload.Id },
-      data: {
-        contact_id: builder.contactId(payload.From),
-        conversation_id: builder.conversationId(payload.From),
-        message: { id: builder.messageId(payload.Id), type: "text", direction: "inbound", text: payload.Text },
-      },
-    });
+    const raw = { raw_platform_event_id: payload.Id };
+    if (payload.Kind !== undefined && payload.Kind !== "message") builder.unhandled(payload.Kind, payload, raw);
+    else if (payload.Text === undefined) builder.unhandled("message", payload, { ...raw, reason: "no Text" });
+    else
+      builder.event("messaging.message.received", {
+        key: payload.Id,
+        metadata: { raw_platform_event_id: payload.Id },
+        data: {
+          contact_id: builder.contactId(payload.From),
+          conversation_id: builder.conversationId(payload.From),
+          message: { id: builder.messageId(payload.Id), type: "text", direction: "inbound", text: payload.Text },
+        },
+      });
     return builder.result();
   },
 });
