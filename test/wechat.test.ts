@@ -5,6 +5,7 @@ import { wechat } from "../src/adapters";
 import { authenticate, signPush, type WeChatSecrets } from "../src/adapters/wechat/auth";
 import { aesKeyOf, decryptMessage, encryptMessage, wechatSignature } from "../src/adapters/wechat/crypto";
 import { ConfigError, PayloadError, SignatureError, type NormalizeResult } from "../src/core";
+import { describeAdapterConformance } from "../src/testing";
 import { normalizer } from "./support/adapter";
 import { describeCoverage } from "./support/coverage";
 import { FIXTURES_DIR, fixtureContext } from "./support/fixtures";
@@ -290,3 +291,17 @@ describe("wechat adapter", () => {
 });
 
 describeCoverage("wechat", (fixture) => run(fixture));
+
+// test/conformance.test.ts runs the suite with the safe-mode secrets (every body encrypted); plain mode here
+describeAdapterConformance(wechat, {
+  fixturesDir: join(FIXTURES_DIR, "wechat"),
+  secrets: { valid: { tokens: ["AAAAA"] }, wrong: { tokens: ["BBBBB"] } },
+  handshake: {
+    query:
+      "signature=f464b24fc39322e44b38aa78f5edd27bd1441696&echostr=4375120948345356249&timestamp=1714036504&nonce=1514711492",
+    challenge: "4375120948345356249",
+    invalidQuery:
+      "signature=f464b24fc39322e44b38aa78f5edd27bd1441697&echostr=4375120948345356249&timestamp=1714036504&nonce=1514711492",
+  },
+  cases: { unknown: "location-report", batch: false, poisoned: "poisoned-push" },
+});

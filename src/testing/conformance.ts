@@ -10,6 +10,8 @@ import {
   type ContextInput,
   type NormalizeResult,
   type PlatformAdapter,
+  type SignedRequest,
+  signRequest,
 } from "../core";
 import { defaultContext, fixtureContentType, fixtureName, fixtureUrl, goldenPathOf, rawBodyFiles } from "./fixtures";
 import { jsonDiff } from "./json-diff";
@@ -118,17 +120,28 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   }));
   const { valid, wrong } = options.secrets;
   const url = options.url ?? fixtureUrl(platform);
-  const sign = (body: Uint8Array, secrets: S, to = url) => adapter.sign(body, secrets, { url: to });
-  const run = (fixture: Fixture): NormalizeResult =>
-    normalizer.processWebhook({
+  // the whole request the platform would send: headers, or a signature in the query and a body sent encrypted (WeChat)
+  const sign = (body: Uint8Array, secrets: S, to = url): SignedRequest =>
+    signRequest(adapter as PlatformAdapter<unknown, S>, body, secrets, { url: to });
+  /** what a signed request says about its bytes and URL: its headers, what it added to the URL, and its body */
+  const signatureOf = (signed: SignedRequest, to = url): string =>
+    JSON.stringify([
+      signed.headers,
+      signed.url?.startsWith(to) === true ? signed.url.slice(to.length) : signed.url,
+      Buffer.from(signed.rawBody).toString("base64"),
+    ]);
+  const run = (fixture: Fixture): NormalizeResult => {
+    const signed = sign(fixture.body, valid);
+    return normalizer.processWebhook({
       platform,
-      rawBody: fixture.body,
-      headers: sign(fixture.body, valid),
+      rawBody: signed.rawBody,
+      headers: signed.headers,
       contentType: fixture.contentType,
-      url,
+      url: signed.url ?? url,
       secrets: valid,
       context,
     });
+  };
   const named = (name: string): Fixture =>
     fixtures.find((fixture) => fixture.name === name) ??
     fail(`no fixture "${name}" (${name}.json, .form or .xml) in ${options.fixturesDir}: write it`);
@@ -142,38 +155,45 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   const signsBody = (body: Buffer): boolean => {
     const changed = Buffer.from(body);
     changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
-    return JSON.stringify(sign(changed, valid)) !== JSON.stringify(sign(body, valid));
+    const [a, b] = [sign(changed, valid), sign(body, valid)];
+    return JSON.stringify([a.headers, a.url]) !== JSON.stringify([b.headers, b.url]);
   };
 
   function checkSignatures(fixture: Fixture): void {
-    const verify = (rawBody: Uint8Array, headers: Record<string, string>, to = url) =>
-      normalizer.verify(platform, { rawBody, headers, url: to }, valid);
-    verify(fixture.body, sign(fixture.body, valid));
-    expectThrows(`${fixture.name} without signature headers`, () => verify(fixture.body, {}), SignatureError);
+    const verify = (signed: SignedRequest, rawBody = signed.rawBody) =>
+      normalizer.verify(platform, { rawBody, headers: signed.headers, url: signed.url ?? url }, valid);
+    verify(sign(fixture.body, valid));
+    expectThrows(
+      `${fixture.name} without signature headers`,
+      () => verify({ headers: {}, url, rawBody: fixture.body }),
+      SignatureError,
+    );
     expectThrows(
       `${fixture.name} signed with the wrong secret`,
-      () => verify(fixture.body, sign(fixture.body, wrong)),
+      () => verify(sign(fixture.body, wrong)),
       SignatureError,
     );
     // a signature that covers the URL (Twilio's) must not verify for another URL: a request replayed elsewhere
     const elsewhere = `${url.replace(/[?#].*$/, "")}-elsewhere`;
-    if (JSON.stringify(sign(fixture.body, valid, elsewhere)) !== JSON.stringify(sign(fixture.body, valid)))
+    const signedElsewhere = sign(fixture.body, valid, elsewhere);
+    if (signatureOf(signedElsewhere, elsewhere) !== signatureOf(sign(fixture.body, valid)))
       expectThrows(
         `${fixture.name} signed for another URL`,
-        () => verify(fixture.body, sign(fixture.body, valid, elsewhere)),
+        () => verify({ ...signedElsewhere, url: signedElsewhere.url?.replace(elsewhere, url) }),
         SignatureError,
       );
     if (!signsBody(fixture.body)) return;
-    const headers = sign(fixture.body, valid);
-    const changed = Buffer.from(fixture.body);
+    const signed = sign(fixture.body, valid);
+    // one byte of what is sent changed (the ciphertext, for a platform that encrypts)
+    const changed = Buffer.from(signed.rawBody);
     changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
-    expectThrows(`${fixture.name} with one byte changed`, () => verify(changed, headers), SignatureError);
+    expectThrows(`${fixture.name} with one byte changed`, () => verify(signed, changed), SignatureError);
     // the re-serialisations below are JSON's; a form or XML body's own variants belong in the adapter's tests
     if (fixture.contentType !== "application/json") return;
     // the same JSON in other bytes: a receiver must verify what was sent, never a re-serialisation
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(fixture.body.toString("utf8"))), "utf8");
     if (!reserialised.equals(fixture.body))
-      expectThrows(`${fixture.name} re-serialised`, () => verify(reserialised, headers), SignatureError);
+      expectThrows(`${fixture.name} re-serialised`, () => verify(signed, reserialised), SignatureError);
     const escaped = Buffer.from(
       fixture.body
         .toString("utf8")
@@ -181,7 +201,7 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       "utf8",
     );
     if (!escaped.equals(fixture.body))
-      expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(escaped, headers), SignatureError);
+      expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(signed, escaped), SignatureError);
   }
 
   runner.describe(`${platform} adapter conformance`, () => {
@@ -262,11 +282,11 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
 
     runner.it("fails closed when the block has no secrets", () => {
       const fixture = fixtures[0] ?? fail("no fixtures");
+      const signedFixture = sign(fixture.body, valid);
       for (const secrets of [undefined, {}]) {
         expectThrows(
           "verify without secrets",
-          () =>
-            normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid), url }, secrets),
+          () => normalizer.verify(platform, { ...signedFixture, url: signedFixture.url ?? url }, secrets),
           ConfigError,
         );
       }

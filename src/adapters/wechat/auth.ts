@@ -104,9 +104,15 @@ function decryptWithAnyKey(encrypt: string, secrets: SafeSecrets): Uint8Array {
   throw failure;
 }
 
+/**
+ * One time for every push a process signs: two signatures of one body then differ only where the body does (the
+ * conformance suite tells a signature that covers the body from one that does not by exactly that).
+ */
+const SIGNED_AT = String(Math.floor(Date.now() / 1000));
+
 /** How `signPush` fills the parts a real push takes from WeChat's clock and randomness. */
 export interface SignOptions {
-  /** Unix seconds; default: now */
+  /** Unix seconds; default: when this module was loaded, so every request one process signs shares it */
   readonly timestamp?: string;
   /** default: digits derived from the timestamp */
   readonly nonce?: string;
@@ -127,7 +133,7 @@ export interface SignedPush {
  */
 export function signPush(rawBody: Uint8Array, secrets: WeChatSecrets, options: SignOptions = {}): SignedPush {
   const token = secrets.tokens[0]!;
-  const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const timestamp = options.timestamp ?? SIGNED_AT;
   const nonce = options.nonce ?? String(parseInt(createHash("sha1").update(timestamp).digest("hex").slice(0, 8), 16));
   const query = new URLSearchParams({ signature: wechatSignature([token, timestamp, nonce]), timestamp, nonce });
   if (!isSafe(secrets)) return { query, body: Buffer.from(rawBody) };
