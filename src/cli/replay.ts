@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { messageOf, type Normalizer } from "../core";
+import { messageOf, signRequest, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readServerConfig } from "./config";
 import { fixtureContentType, isRawBodyFile } from "../testing/fixtures";
@@ -175,14 +175,16 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   const rejected = new Map<string, number>();
   for (const [index, { file, block }] of plan.entries()) {
     progress(index, basename(file));
-    const body = await readFile(file);
-    const url = endpoint(block);
+    const raw = await readFile(file);
+    const endpointUrl = endpoint(block);
     // signed for the URL the server verifies against: the block's public URL (with the query sent) when it has one
-    const signedFor = block.public_url === undefined ? url.href : block.public_url + url.search;
-    const headers = {
-      ...normalizer.adapterFor(block.platform).sign(body, block.secrets, { url: signedFor }),
-      "content-type": fixtureContentType(file),
-    };
+    const signedFor = block.public_url === undefined ? endpointUrl.href : block.public_url + endpointUrl.search;
+    const signed = signRequest(normalizer.adapterFor(block.platform), raw, block.secrets, { url: signedFor });
+    // what signing added to the URL (WeChat's signatures are query parameters) goes to the endpoint too
+    const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+    const url = added === "" ? endpointUrl : new URL(endpointUrl.href + added);
+    const body = signed.rawBody;
+    const headers = { ...signed.headers, "content-type": fixtureContentType(file) };
     let status: string;
     let detail: string;
     try {

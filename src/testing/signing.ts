@@ -1,4 +1,4 @@
-import type { HeaderMap, PlatformAdapter } from "../core";
+import { signRequest, type HeaderMap, type PlatformAdapter } from "../core";
 
 /**
  * Helpers to test your own handlers and adapters with requests a platform would send, as the Stripe CLI's
@@ -19,7 +19,10 @@ export interface SignedHeadersOptions {
   readonly contentType?: string;
 }
 
-/** The headers the platform would send with these bytes, content type included. */
+/**
+ * The headers the platform would send with these bytes, content type included. A platform that signs in the query
+ * or encrypts the body (WeChat) needs the whole request: use `signedRequest`.
+ */
 export function signedHeaders<S>(
   adapter: PlatformAdapter<unknown, S>,
   body: Uint8Array | string | object,
@@ -42,19 +45,19 @@ export function signedRequest<S>(
   secrets: S,
   options: { blockId: string; basePath?: string; query?: string; publicUrl?: string; contentType?: string },
 ): { method: "POST"; url: string; headers: HeaderMap; rawBody: Buffer } {
-  const rawBody = rawBodyOf(body);
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
   const query = options.query === undefined || options.query === "" ? "" : `?${options.query.replace(/^\?/, "")}`;
-  const url = `${basePath}/${encodeURIComponent(options.blockId)}${query}`;
-  const signedFor = options.publicUrl === undefined ? `http://localhost${url}` : options.publicUrl + query;
+  const path = `${basePath}/${encodeURIComponent(options.blockId)}${query}`;
+  const signedFor = options.publicUrl === undefined ? `http://localhost${path}` : options.publicUrl + query;
+  // the whole request: WeChat adds its signatures to the query and, in safe mode, sends the body encrypted
+  const signed = signRequest(adapter, rawBodyOf(body), secrets, { url: signedFor });
+  const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+  const contentType = options.contentType ?? adapter.contentTypes?.[0] ?? "application/json";
   return {
     method: "POST",
-    url,
-    headers: signedHeaders(adapter, rawBody, secrets, {
-      url: signedFor,
-      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-    }),
-    rawBody,
+    url: path + added,
+    headers: { "content-type": contentType, ...signed.headers },
+    rawBody: Buffer.from(signed.rawBody),
   };
 }
 
