@@ -176,6 +176,16 @@ describe("wechat safe mode: the worked Official Account example", () => {
     );
   });
 
+  it("reads compatible mode from the ciphertext only: the plain fields beside Encrypt are not authenticated", () => {
+    const encrypt = encryptHere(body("location"), WORKED.encodingAesKey, WORKED.appId, Buffer.from(WORKED.random));
+    const compatible = Buffer.from(
+      body("text").toString().replace("</xml>", `<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`),
+    );
+    const query = safeQuery({ msg_signature: sha1Sorted(WORKED.token, WORKED.timestamp, WORKED.nonce, encrypt) });
+    const plain = authenticate(query, compatible, SAFE);
+    expect(run(Buffer.from(plain)).events[0]).toMatchObject({ data: { message: { type: "location" } } });
+  });
+
   it("reads a push encrypted with the previous key while the key is rotated", () => {
     const rotated = { ...SAFE, encoding_aes_keys: ["A".repeat(43), WORKED.encodingAesKey] };
     expect(Buffer.from(authenticate(safeQuery(), safeBody(WORKED.encrypt), rotated)).equals(body("text"))).toBe(true);
