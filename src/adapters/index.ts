@@ -11,7 +11,15 @@ import { whatsapp } from "./whatsapp";
  * The platforms this package ships adapters for. Core names none of them (it takes an injected registry); an
  * added adapter may use any lower-case name.
  */
-export const BUILT_IN_PLATFORMS = ["instagram", "line", "messenger", "whatsapp", "telegram", "viber", "wechat"] as const;
+export const BUILT_IN_PLATFORMS = [
+  "instagram",
+  "line",
+  "messenger",
+  "whatsapp",
+  "telegram",
+  "viber",
+  "wechat",
+] as const;
 export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
 
 /** The built-in adapters. `satisfies` keeps the registry exhaustive: a platform without an entry does not compile. */
