@@ -288,7 +288,9 @@ describe("wechat XML", () => {
   it("refuses bodies that are not one <xml> push, and too many elements before parsing", () => {
     for (const bad of ["", "{}", "<xml>", "<root/>", "<xml><A>1</A></xml><xml/>", '{"ToUserName":"gh"}'])
       expect(() => run(Buffer.from(bad))).toThrow(PayloadError);
-    expect(() => run(`<xml>${"<a/>".repeat(1001)}</xml>`)).toThrow(/more than 1000 elements/);
+    expect(() => run(`<xml>${"<a/>".repeat(257)}</xml>`)).toThrow(/more than 256 elements/);
+    expect(() => run(`<xml><A>${"&amp;".repeat(257)}</A></xml>`)).toThrow(/more than 256 entity references/);
+    expect(run(body("text").toString().replace("你好", "&amp;".repeat(300))).events).toHaveLength(1);
     expect(() => run(`<xml>${"<a>".repeat(20)}${"</a>".repeat(20)}</xml>`)).toThrow(PayloadError);
     expect(() => run(Buffer.from([0x3c, 0x78, 0xff, 0x3e]))).toThrow(/UTF-8/);
   });

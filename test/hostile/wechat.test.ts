@@ -83,7 +83,9 @@ describe("wechat hostile XML", () => {
   it.each([
     ["over the 1 MiB body limit", `<xml>${HEAD}<Content><![CDATA[${"x".repeat(1024 * 1024)}]]></Content></xml>`, 413],
     ["100,001 empty elements (the key cap)", `<xml>${HEAD}${"<a/>".repeat(100_001)}</xml>`, 413],
-    ["1,001 elements (the adapter's cap)", `<xml>${HEAD}${"<a/>".repeat(1_001)}</xml>`, 400],
+    ["257 elements (the adapter's cap)", `<xml>${HEAD}${"<a/>".repeat(257)}</xml>`, 400],
+    ["entity references filling the body", `<xml>${HEAD}<Content>${"&amp;".repeat(150_000)}</Content></xml>`, 400],
+    ["257 entity references outside CDATA", `<xml>${HEAD}<Content>${"&lt;".repeat(257)}</Content></xml>`, 400],
     ["100,000 levels of nesting", `<xml>${"<a>".repeat(100_000)}${"</a>".repeat(100_000)}</xml>`, 413],
     ["20 levels of nesting", `<xml>${HEAD}${"<a>".repeat(19)}${"</a>".repeat(19)}</xml>`, 400],
     ["a text of 500 KB", `<xml>${HEAD}<Content><![CDATA[${"字".repeat(170_000)}]]></Content></xml>`, 200],
