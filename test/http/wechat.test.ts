@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { adapters, wechat } from "../../src/adapters";
+import { signPush } from "../../src/adapters/wechat";
 import { createNormalizer, signRequest, type UnifiedEvent } from "../../src/core";
+import { MemoryStore } from "../../src/delivery";
 import { createWebhookHandler } from "../../src/http";
 import { FIXTURES_DIR } from "../support/fixtures";
 
@@ -76,6 +78,38 @@ describe("wechat through the webhook handler", () => {
     });
     // the same request on the plain block: its token matches, but a safe-mode push needs the block's key
     expect((await post(url.replace("wx-safe", "wx-plain"), Buffer.from(body))).status).toBe(401);
+  });
+
+  it("delivers a retried push once: WeChat re-sends with a new timestamp and nonce, the ids are the same", async () => {
+    const seen: UnifiedEvent[] = [];
+    const deduplicating = createWebhookHandler({
+      normalizer,
+      blocks: [{ id: "wx-safe", platform: "wechat", workspace_id: "ws_wx", secrets: SAFE }],
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      idempotency: new MemoryStore(),
+      sink: (events) => {
+        seen.push(...events);
+      },
+    });
+    for (const name of ["image", "menu-click"]) {
+      for (const [timestamp, nonce] of [
+        ["1767225600", "111"],
+        ["1767225605", "222"],
+        ["1767225610", "333"],
+      ]) {
+        const push = signPush(fixture(name), SAFE, { timestamp, nonce });
+        const response = await deduplicating({
+          method: "POST",
+          url: `/webhooks/wx-safe?${push.query.toString()}`,
+          headers: { "content-type": "text/xml" },
+          rawBody: push.body,
+        });
+        expect([response.status, response.body]).toEqual([200, "success"]);
+      }
+    }
+    // the same ids on every retry: the delivery step runs each event once and counts the rest as duplicates
+    expect(seen.map((event) => event.type)).toEqual(["messaging.message.received", "messaging.postback"]);
+    expect(deduplicating.delivery.stats().duplicates).toBe(4);
   });
 
   it("refuses a push without a signature, with another token, unencrypted on a safe block, or as JSON", async () => {
