@@ -96,7 +96,7 @@ describe("wechat through the webhook handler", () => {
         ["1767225600", "111"],
         ["1767225605", "222"],
         ["1767225610", "333"],
-      ]) {
+      ] as const) {
         const push = signPush(fixture(name), SAFE, { timestamp, nonce });
         const response = await deduplicating({
           method: "POST",
