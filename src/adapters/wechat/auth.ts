@@ -31,7 +31,7 @@ type SafeSecrets = Extract<WeChatSecrets, { encoding_aes_keys: string[] }>;
 const isSafe = (secrets: WeChatSecrets): secrets is SafeSecrets => "encoding_aes_keys" in secrets;
 
 /** Whether `given` is the signature of `parts` with any of the tokens (each one tried, in constant time). */
-function signedWithAnyToken(tokens: readonly string[], given: string | null, parts: readonly string[]): boolean {
+export function signedWithAnyToken(tokens: readonly string[], given: string | null, parts: readonly string[]): boolean {
   if (given === null) return false;
   let matched = false;
   for (const token of tokens)
@@ -111,7 +111,7 @@ function decryptWithAnyKey(encrypt: string, secrets: SafeSecrets): Uint8Array {
 const SIGNED_AT = String(Math.floor(Date.now() / 1000));
 
 /** How `signPush` fills the parts a real push takes from WeChat's clock and randomness. */
-export interface SignOptions {
+export interface PushSignOptions {
   /** Unix seconds; default: when this module was loaded, so every request one process signs shares it */
   readonly timestamp?: string;
   /** default: digits derived from the timestamp */
@@ -131,7 +131,7 @@ export interface SignedPush {
  * sends it: `signature`, `timestamp`, `nonce`, and in safe mode `encrypt_type=aes`, `msg_signature` and the body
  * `<xml><ToUserName>…</ToUserName><Encrypt>…</Encrypt></xml>`.
  */
-export function signPush(rawBody: Uint8Array, secrets: WeChatSecrets, options: SignOptions = {}): SignedPush {
+export function signPush(rawBody: Uint8Array, secrets: WeChatSecrets, options: PushSignOptions = {}): SignedPush {
   const token = secrets.tokens[0]!;
   const timestamp = options.timestamp ?? SIGNED_AT;
   const nonce = options.nonce ?? String(parseInt(createHash("sha1").update(timestamp).digest("hex").slice(0, 8), 16));

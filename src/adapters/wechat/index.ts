@@ -1,5 +1,4 @@
 import {
-  constantTimeEqual,
   defineAdapter,
   EnvelopeBuilder,
   PayloadError,
@@ -8,14 +7,13 @@ import {
   type NormalizeContext,
   withQuery,
 } from "../../core";
-import { authenticate, signPush, WeChatSecrets } from "./auth";
-import { wechatSignature } from "./crypto";
+import { authenticate, signedWithAnyToken, signPush, WeChatSecrets } from "./auth";
 import { normalizeWeChat } from "./normalize";
 import { WeChatBody } from "./schema";
 import { parseWeChatXml } from "./xml";
 
 export { WeChatSecrets } from "./auth";
-export { signPush, type SignedPush, type SignOptions as WeChatSignOptions } from "./auth";
+export { signPush, type PushSignOptions, type SignedPush } from "./auth";
 
 const PLATFORM = "wechat";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -30,13 +28,11 @@ function handshake(request: HandshakeRequest, secrets: WeChatSecrets, context: N
   const timestamp = query.get("timestamp") ?? "";
   const nonce = query.get("nonce") ?? "";
   const echostr = query.get("echostr");
-  let valid = signature !== null && echostr !== null && timestamp !== "" && nonce !== "";
-  if (valid) {
-    let matched = false;
-    for (const token of secrets.tokens)
-      matched = constantTimeEqual(signature!.toLowerCase(), wechatSignature([token, timestamp, nonce])) || matched;
-    valid = matched;
-  }
+  const valid =
+    echostr !== null &&
+    timestamp !== "" &&
+    nonce !== "" &&
+    signedWithAnyToken(secrets.tokens, signature, [timestamp, nonce]);
   if (!valid) return { status: 403, body: "verification failed", events: [] };
   const b = new EnvelopeBuilder(PLATFORM, context);
   b.event("platform.webhook.verified", {
