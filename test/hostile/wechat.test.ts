@@ -166,6 +166,40 @@ describe("wechat hostile XML", () => {
   });
 });
 
+describe("wechat safe mode under hostile ciphertexts", () => {
+  /** Posts `encrypt` correctly signed to the safe-mode test block: only the cipher can refuse it. */
+  const postEncrypted = (encrypt: string) => {
+    const query = new URLSearchParams({
+      timestamp: "1767225600",
+      nonce: "1320562132",
+      encrypt_type: "aes",
+      msg_signature: wechatSignature(["wxTestToken2026", "1767225600", "1320562132", encrypt]),
+    });
+    return handler({
+      method: "POST",
+      url: `/webhooks/hostile-wechat?${query.toString()}`,
+      headers: { "content-type": "text/xml" },
+      rawBody: Buffer.from(`<xml><ToUserName>gh_1</ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`),
+    });
+  };
+
+  it("answers signed random ciphertexts (any length, any padding, any length field) with a typed 4xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 200 }), async (bytes) => {
+        const response = await postEncrypted(Buffer.from(bytes).toString("base64"));
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 150, seed: 2026 },
+    );
+  });
+
+  it("answers a signed Encrypt that is not base64, or not whole blocks, with a 400", async () => {
+    for (const encrypt of ["not base64 at all!", "QUJD", "A".repeat(43), `${"A".repeat(40)}==`])
+      expect((await postEncrypted(encrypt)).status).toBe(400);
+  });
+});
+
 describe("wechat signature checks", () => {
   it("refuses an unencrypted push to the safe-mode block, whatever its signature", async () => {
     const base = "timestamp=1767225600&nonce=1320562132";
