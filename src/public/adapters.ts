@@ -19,6 +19,7 @@ export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
 export type {
   AccountSlice,
+  Acknowledgement,
   HandshakeRequest,
   HandshakeResult,
   HeaderMap,
@@ -28,6 +29,8 @@ export type {
   SignOptions,
   VerifyRequest,
 } from "../core";
+// for adapters whose bodies are not JSON (`contentTypes`, `parseBody`)
+export { FORM_MEDIA_TYPE, isXmlMediaType, mediaTypeOf } from "../core";
 export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
 export { EnvelopeBuilder, ItemMapper } from "../core";
 export type { EmitExtra, EventInput, ItemBase, ItemOptions, MetadataInput } from "../core";
