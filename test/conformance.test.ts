@@ -37,6 +37,8 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
     drift: ["managed-bot", "subscription"],
   },
   viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update", drift: ["unknown-event"] },
+  // one push per body
+  wechat: { unknown: "location-report", batch: false, poisoned: "poisoned-push" },
   whatsapp: {
     unknown: "template-status-update",
     batch: { fixture: "multi-status-batch", items: 4 },

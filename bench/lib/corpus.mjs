@@ -42,10 +42,13 @@ export function fixtureNames(platform) {
     .sort();
 }
 
-/** A signed request body: the bytes, the headers the platform would send, and how many events ours emits. */
-export function signedBody(lib, platform, value, label) {
+/**
+ * A signed request body: the bytes, the headers the platform would send, and how many events ours emits. `url`
+ * is the URL the request is verified against, for platforms whose signature covers it.
+ */
+export function signedBody(lib, platform, value, label, url = `http://localhost/webhooks/${platform}`) {
   const rawBody = Buffer.from(typeof value === "string" ? value : JSON.stringify(value), "utf8");
-  const headers = lib.adapters[platform].sign(rawBody, SECRETS[platform]);
+  const headers = lib.adapters[platform].sign(rawBody, SECRETS[platform], { url });
   const lower = Object.fromEntries(Object.entries(headers).map(([name, v]) => [name.toLowerCase(), v]));
   return { platform, label, rawBody, headers: lower, bytes: rawBody.length };
 }

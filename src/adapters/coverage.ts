@@ -5,6 +5,7 @@ import { coverage as line } from "./line/coverage";
 import { coverage as messenger } from "./messenger/coverage";
 import { coverage as telegram } from "./telegram/coverage";
 import { coverage as viber } from "./viber/coverage";
+import { coverage as wechat } from "./wechat/coverage";
 import { coverage as whatsapp } from "./whatsapp/coverage";
 
 /**
@@ -17,5 +18,6 @@ export const COVERAGE = {
   messenger,
   telegram,
   viber,
+  wechat,
   whatsapp,
 } as const satisfies Record<BuiltInPlatform, CoverageTable>;

@@ -4,7 +4,15 @@ import { createNormalizer, lazyRecord, type PlatformAdapter } from "../core";
  * The platforms this package ships adapters for. Core names none of them (it takes an injected registry); an
  * added adapter may use any lower-case name.
  */
-export const BUILT_IN_PLATFORMS = ["instagram", "line", "messenger", "whatsapp", "telegram", "viber"] as const;
+export const BUILT_IN_PLATFORMS = [
+  "instagram",
+  "line",
+  "messenger",
+  "whatsapp",
+  "telegram",
+  "viber",
+  "wechat",
+] as const;
 export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
 
 /**
@@ -18,6 +26,7 @@ export const adapters = lazyRecord({
   messenger: () => (require("./messenger") as typeof import("./messenger")).messenger,
   telegram: () => (require("./telegram") as typeof import("./telegram")).telegram,
   viber: () => (require("./viber") as typeof import("./viber")).viber,
+  wechat: () => (require("./wechat") as typeof import("./wechat")).wechat,
   whatsapp: () => (require("./whatsapp") as typeof import("./whatsapp")).whatsapp,
 }) satisfies Record<BuiltInPlatform, PlatformAdapter>;
 

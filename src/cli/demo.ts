@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isTimestamp, type Normalizer } from "../core";
 import { COMMANDS } from "./commands";
-import { defaultContext, rawBodyFiles } from "../testing/fixtures";
+import { defaultContext, fixtureContentType, rawBodyFiles } from "../testing/fixtures";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 const demoUsage = `usage: ${COMMANDS.demo.usage}`;
@@ -34,12 +34,13 @@ export function demoCommand(args: string[], io: CliIO, normalizer: Normalizer, f
   let unhandled = 0;
   for (const name of platforms) {
     for (const file of rawBodyFiles(join(fixturesRoot, name))) {
-      const result = normalizer.normalize(name, readFileSync(file), {
+      const context = {
         // the goldens' workspace and block, as in normalize and replay: one fixture, the same ids in every command
         workspace_id: defaultContext(name).workspace_id,
         block_id: defaultContext(name).block_id,
         ...(receivedAt === undefined ? {} : { received_at: receivedAt }),
-      });
+      };
+      const result = normalizer.normalize(name, readFileSync(file), context, fixtureContentType(file));
       for (const event of result.events) line(io.stdout, JSON.stringify(event));
       events += result.events.length;
       unhandled += result.unhandled.length;

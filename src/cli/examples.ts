@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { EVENT_TYPES, UnifiedEventSchema, type EventType, type UnifiedEvent } from "../core";
 import { applicationExample } from "../docs/examples";
-import { GOLDEN_SUFFIX, rawBodyFiles } from "../testing/fixtures";
+import { goldenPathOf, rawBodyFiles } from "../testing/fixtures";
 
 export interface Example {
   readonly event: UnifiedEvent;
@@ -18,7 +18,7 @@ export function loadExamples(fixturesRoot: string, platforms: readonly string[])
   const best = new Map<EventType, Example & { size: number }>();
   for (const platform of platforms) {
     for (const file of rawBodyFiles(join(fixturesRoot, platform))) {
-      const goldenPath = file.slice(0, -".json".length) + GOLDEN_SUFFIX;
+      const goldenPath = goldenPathOf(file);
       let golden: { events?: unknown[] };
       try {
         golden = JSON.parse(readFileSync(goldenPath, "utf8")) as { events?: unknown[] };

@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { messageOf, type Normalizer } from "../core";
+import { messageOf, signRequest, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readConfigAdapters, readConfigBlocks } from "./config";
-import { isRawBodyFile } from "../testing/fixtures";
+import { fixtureContentType, isRawBodyFile } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { resendDeadLetters } from "./dead-letter";
@@ -17,7 +17,7 @@ export const MAX_CONNECTION_FAILURES = 3;
 /** How long one POST may take before it counts as unanswered. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Raw bodies: files as given, directories walked for `*.json` (golden files skipped), sorted. */
+/** Raw bodies: files as given, directories walked for `*.json`, `*.form` and `*.xml` (golden files skipped), sorted. */
 export async function collect(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   async function walk(dir: string): Promise<void> {
@@ -99,7 +99,8 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
         ? builtIn
         : await readConfigAdapters(values.config, { normalizer: builtIn, usage: replayUsage });
     const files = await collect(positionals);
-    if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
+    if (files.length === 0)
+      throw new CliError(`no raw bodies (*.json, *.form, *.xml) found in ${positionals.join(", ")}`, EXIT.input);
     return reviewCommand(
       files,
       {
@@ -135,7 +136,8 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   if (values.block !== undefined && chosen === undefined)
     throw new CliError(`no block "${values.block}" in the config\n${replayUsage}`, EXIT.usage);
   const files = await collect(positionals);
-  if (files.length === 0) throw new CliError(`no *.json bodies found in ${positionals.join(", ")}`, EXIT.input);
+  if (files.length === 0)
+    throw new CliError(`no raw bodies (*.json, *.form, *.xml) found in ${positionals.join(", ")}`, EXIT.input);
   const plan: { file: string; block: Block }[] = [];
   const missing = new Set<string>();
   for (const file of files) {
@@ -178,12 +180,16 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
   const rejected = new Map<string, number>();
   for (const [index, { file, block }] of plan.entries()) {
     progress(index, basename(file));
-    const body = await readFile(file);
-    const headers = {
-      ...normalizer.adapterFor(block.platform).sign(body, block.secrets),
-      "content-type": "application/json",
-    };
-    const url = endpoint(block);
+    const raw = await readFile(file);
+    const endpointUrl = endpoint(block);
+    // signed for the URL the server verifies against: the block's public URL (with the query sent) when it has one
+    const signedFor = block.public_url === undefined ? endpointUrl.href : block.public_url + endpointUrl.search;
+    const signed = signRequest(normalizer.adapterFor(block.platform), raw, block.secrets, { url: signedFor });
+    // what signing added to the URL (WeChat's signatures are query parameters) goes to the endpoint too
+    const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+    const url = added === "" ? endpointUrl : new URL(endpointUrl.href + added);
+    const body = signed.rawBody;
+    const headers = { ...signed.headers, "content-type": fixtureContentType(file) };
     let status: string;
     let detail: string;
     try {

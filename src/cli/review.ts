@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, relative } from "node:path";
 import { ConvoticError, messageOf, type Normalizer, type NormalizeResult } from "../core";
 import { OUTPUT_FORMATS, type OutputFormatName } from "../formats/output";
-import { defaultContext, GOLDEN_SUFFIX, goldenText } from "../testing/fixtures";
+import { defaultContext, fixtureContentType, goldenPathOf, goldenText } from "../testing/fixtures";
 import { diffJson, formatChanges } from "../testing/json-diff";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
@@ -19,8 +19,6 @@ export interface ReviewOptions {
   /** the subscriber name thread-style delivery ids are derived for */
   readonly subscriber: string;
 }
-
-const goldenPathOf = (file: string) => file.slice(0, -".json".length) + GOLDEN_SUFFIX;
 
 /**
  * `convotic replay DIR…` without `--to`: normalises every stored raw body in-process with the golden context
@@ -54,7 +52,7 @@ export async function reviewCommand(
     }
     let result: NormalizeResult;
     try {
-      result = normalizer.normalize(platform, await readFile(file), defaultContext(platform));
+      result = normalizer.normalize(platform, await readFile(file), defaultContext(platform), fixtureContentType(file));
     } catch (error) {
       if (!(error instanceof ConvoticError) && (error as NodeJS.ErrnoException).code === undefined) throw error;
       counts.failed += 1;

@@ -9,13 +9,17 @@ export { boundedRaw, defined, parseJsonKeepingBigIntegers, withFields } from "./
 export type { Defined } from "./objects";
 export type {
   AccountSlice,
+  Acknowledgement,
   HandshakeRequest,
   HandshakeResult,
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  SignedRequest,
+  SignOptions,
   VerifyRequest,
 } from "./adapter";
+export { signRequest, withQuery } from "./sign-request";
 export { catalogue, domainOf, EVENT_TYPES, isEventType } from "./catalogue";
 export type { Catalogue, Domain, EventData, EventType } from "./catalogue";
 export type { CoverageRow, CoverageTable } from "./coverage";
@@ -54,9 +58,23 @@ export { contactId, conversationId, eventId, hashId, messageId } from "./engine"
 export { describeIssues } from "./issues";
 export type { NormalizerOf, PlatformOf, SecretsOf, WebhookInputOf } from "./pipeline";
 export { createNormalizer } from "./pipeline";
-export type { AdapterRegistry, ContextInput, Normalizer, PlatformOperations, WebhookInput } from "./pipeline";
+export type {
+  AdapterRegistry,
+  ContextInput,
+  Normalizer,
+  PlatformOperations,
+  VerifyInput,
+  WebhookInput,
+} from "./pipeline";
 export { checkSecrets } from "./secrets";
-export { BodyShapeError, exceedsShape, shapeScanThreshold } from "./shape";
+export { BodyShapeError, exceedsShape, exceedsShapeOf, shapeScanThreshold } from "./shape";
+export {
+  acceptsContentType,
+  DEFAULT_CONTENT_TYPES,
+  FORM_MEDIA_TYPE,
+  isXmlMediaType,
+  mediaTypeOf,
+} from "./content-type";
 export type { ShapeExcess, ShapeLimits } from "./shape";
 export { createRouter, Router, typeMatcher } from "./router";
 export type { ErrorHandler, EventFor, Handler, MatchingTypes, Pattern, Selector } from "./router";

@@ -8,6 +8,8 @@ import type {
   PlatformAdapter,
 } from "./adapter";
 import type { DriftCatalogue, DriftRecord } from "./drift";
+import { DEFAULT_CONTENT_TYPES } from "./content-type";
+import { headerValue } from "./headers";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { presentKeys } from "./lazy";
@@ -41,6 +43,20 @@ export interface WebhookInput {
   /** this block's secrets, validated against the adapter's secrets schema */
   readonly secrets: unknown;
   readonly context: ContextInput;
+  /** the request's `Content-Type`, for adapters that parse more than JSON (`parseBody`); defaults to the header's */
+  readonly contentType?: string;
+  /** the full URL the platform called, with its query: required by adapters whose signature covers it (Twilio) */
+  readonly url?: string;
+}
+
+/** A request to verify: the bytes and headers, and the URL the platform called when the signature covers it. */
+export interface VerifyInput {
+  readonly rawBody: Uint8Array | string;
+  readonly headers: HeaderMap;
+  /** the full URL the platform called (with its query string, as received) */
+  readonly url?: string | undefined;
+  /** the query parameters; read from `url` when not given */
+  readonly query?: URLSearchParams;
 }
 
 /** The platform names of a registry: a literal union for the built-in registry, `string` for a dynamic one. */
@@ -62,14 +78,25 @@ export interface Normalizer {
   readonly platforms: readonly string[];
   /** the adapter of a platform; `UnknownPlatformError` for a name the registry does not have */
   adapterFor(platform: string): PlatformAdapter;
-  /** bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body */
-  parse(platform: string, rawBody: Uint8Array | string): unknown;
+  /**
+   * bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON (or a body the adapter's
+   * `parseBody` cannot read) or another platform's body. `contentType` reaches `parseBody`.
+   */
+  parse(platform: string, rawBody: Uint8Array | string, contentType?: string): unknown;
   /** parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere) */
-  normalize(platform: string, rawBody: Uint8Array | string, context: ContextInput): NormalizeResult;
+  normalize(
+    platform: string,
+    rawBody: Uint8Array | string,
+    context: ContextInput,
+    contentType?: string,
+  ): NormalizeResult;
   /** normalises an already parsed payload (for instance one account's slice of a batch) */
   normalizePayload(platform: string, payload: unknown, context: ContextInput): NormalizeResult;
-  /** validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError` */
-  verify(platform: string, request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
+  /**
+   * validates the block's secrets (fail closed) and verifies the raw bytes; throws `SignatureError`. Returns the
+   * bytes to parse: the raw bytes, or the plaintext an adapter decrypted from them (see `PlatformAdapter.verify`)
+   */
+  verify(platform: string, request: VerifyInput, secrets: unknown): Uint8Array;
   /** verify first, then parse and normalise */
   processWebhook(input: WebhookInput): NormalizeResult;
   /** answers a GET handshake; `undefined` when the platform has none */
@@ -96,8 +123,11 @@ export interface PlatformOperations {
   readonly hasHandshake: boolean;
   /** whether the adapter splits payloads per account (shared routes) */
   readonly splitsAccounts: boolean;
-  verify(request: { rawBody: Uint8Array | string; headers: HeaderMap }, secrets: unknown): void;
-  parse(rawBody: Uint8Array | string): unknown;
+  /** the media types the adapter parses (its `contentTypes`, or JSON): the edge answers 415 to the others */
+  readonly contentTypes: readonly string[];
+  /** the bytes to parse, as `Normalizer.verify` returns them */
+  verify(request: VerifyInput, secrets: unknown): Uint8Array;
+  parse(rawBody: Uint8Array | string, contentType?: string): unknown;
   normalizePayload(payload: unknown, context: ContextInput): NormalizeResult;
   handshake(request: HandshakeRequest, secrets: unknown, context: ContextInput): HandshakeResult | undefined;
   accounts(payload: unknown): AccountSlice<unknown>[] | undefined;
@@ -115,6 +145,14 @@ export interface NormalizerOf<R extends AdapterRegistry> extends Omit<Normalizer
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The query parameters of a URL (absolute, or a path with its query); none when there is no URL or no query. */
+function queryOf(url: string | undefined): URLSearchParams {
+  const mark = url?.indexOf("?") ?? -1;
+  if (url === undefined || mark === -1) return new URLSearchParams();
+  const hash = url.indexOf("#", mark);
+  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
+}
 
 /**
  * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
@@ -148,11 +186,18 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
   }
 
   /** Bytes → the adapter's raw payload type; `PayloadError` for bad UTF-8, bad JSON or another platform's body. */
-  function parse(platform: string, rawBody: Uint8Array | string): unknown {
-    return parseBody(platform, adapterFor(platform), rawBody);
+  function parse(platform: string, rawBody: Uint8Array | string, contentType?: string): unknown {
+    return parseBody(platform, adapterFor(platform), rawBody, contentType);
   }
 
-  function parseBody(platform: string, adapter: PlatformAdapter, rawBody: Uint8Array | string): unknown {
+  function parseBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    rawBody: Uint8Array | string,
+    contentType?: string,
+  ): unknown {
+    if (adapter.parseBody !== undefined)
+      return parseOwnBody(platform, adapter, adapter.parseBody, rawBody, contentType);
     let text: string;
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
@@ -166,6 +211,29 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
       const detail = messageOf(cause);
       throw new PayloadError(`body is not valid JSON: ${detail}`, { platform, cause, code: "invalid_json" });
     }
+    return validatePayload(platform, adapter, json);
+  }
+
+  /** A body the adapter reads itself (a form, XML): what it throws is the sender's fault, a 400 naming why. */
+  function parseOwnBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    read: NonNullable<PlatformAdapter["parseBody"]>,
+    rawBody: Uint8Array | string,
+    contentType: string | undefined,
+  ): unknown {
+    const bytes = typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody;
+    let value: unknown;
+    try {
+      value = read.call(adapter, bytes, contentType);
+    } catch (cause) {
+      if (cause instanceof PayloadError) throw cause;
+      throw new PayloadError(`body cannot be read: ${messageOf(cause)}`, { platform, cause, code: "invalid_payload" });
+    }
+    return validatePayload(platform, adapter, value);
+  }
+
+  function validatePayload(platform: string, adapter: PlatformAdapter, json: unknown): unknown {
     const parsed = parseWith(adapter.payload, json);
     if (!parsed.success) {
       throw new PayloadError(`body is not a ${platform} webhook: ${describeIssues(parsed.error)}`, {
@@ -269,8 +337,13 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
   }
 
   /** Parses and normalises a body that is already trusted (stored fixtures, replays, verified elsewhere). */
-  function normalize(platform: string, rawBody: Uint8Array | string, contextInput: ContextInput): NormalizeResult {
-    return normalizeBody(platform, adapterFor(platform), rawBody, contextInput);
+  function normalize(
+    platform: string,
+    rawBody: Uint8Array | string,
+    contextInput: ContextInput,
+    contentType?: string,
+  ): NormalizeResult {
+    return normalizeBody(platform, adapterFor(platform), rawBody, contextInput, contentType);
   }
 
   function normalizeBody(
@@ -278,9 +351,10 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     adapter: PlatformAdapter,
     rawBody: Uint8Array | string,
     contextInput: ContextInput,
+    contentType: string | undefined,
   ): NormalizeResult {
     const ctx = context(contextInput);
-    return runAdapter(adapter, parseBody(platform, adapter, rawBody), ctx);
+    return runAdapter(adapter, parseBody(platform, adapter, rawBody, contentType), ctx);
   }
 
   /** Normalises an already parsed payload (for instance one account's slice of a batch). */
@@ -289,25 +363,29 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
   }
 
   /** Validates the block's secrets (fail closed; once per secrets object, see `checkSecretsOnce`) and verifies the raw bytes; throws `SignatureError`. */
-  function verify(
-    platform: string,
-    request: { rawBody: Uint8Array | string; headers: HeaderMap },
-    secrets: unknown,
-  ): void {
-    verifyBody(adapterFor(platform), request.rawBody, request.headers, secrets);
+  function verify(platform: string, request: VerifyInput, secrets: unknown): Uint8Array {
+    return verifyBody(adapterFor(platform), request, secrets);
   }
 
-  function verifyBody(adapter: PlatformAdapter, body: Uint8Array | string, headers: HeaderMap, secrets: unknown): void {
+  /** The bytes to parse once verified: the raw bytes, or the plaintext the adapter decrypted from them. */
+  function verifyBody(adapter: PlatformAdapter, request: VerifyInput, secrets: unknown): Uint8Array {
     const checked = checkSecretsOnce(adapter, secrets);
+    const body = request.rawBody;
     const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-    adapter.verify({ rawBody, headers }, checked);
+    const { url } = request;
+    const plaintext = adapter.verify(
+      { rawBody, headers: request.headers, url, query: request.query ?? queryOf(url) },
+      checked,
+    );
+    return plaintext instanceof Uint8Array ? plaintext : rawBody;
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */
   function processWebhook(input: WebhookInput): NormalizeResult {
     const adapter = adapterFor(input.platform);
-    verifyBody(adapter, input.rawBody, input.headers, input.secrets);
-    return normalizeBody(input.platform, adapter, input.rawBody, input.context);
+    const body = verifyBody(adapter, input, input.secrets);
+    const contentType = input.contentType ?? headerValue(input.headers, "content-type");
+    return normalizeBody(input.platform, adapter, body, input.context, contentType);
   }
 
   /** Answers a GET handshake; `undefined` when the platform has none. */
@@ -339,13 +417,17 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     const known = operations.get(platform);
     if (known !== undefined) return known;
     const adapter = adapterFor(platform);
+    const ack = adapter.acknowledgement;
+    if (ack !== undefined && !(Number.isInteger(ack.status) && ack.status >= 200 && ack.status < 300))
+      throw new ConfigError(`the ${platform} adapter's acknowledgement status must be a 2xx, got ${ack.status}`);
     const made: PlatformOperations = {
       platform,
       adapter,
       hasHandshake: adapter.handshake !== undefined,
       splitsAccounts: adapter.accounts !== undefined,
-      verify: (request, secrets) => verifyBody(adapter, request.rawBody, request.headers, secrets),
-      parse: (rawBody) => parseBody(platform, adapter, rawBody),
+      contentTypes: adapter.contentTypes ?? DEFAULT_CONTENT_TYPES,
+      verify: (request, secrets) => verifyBody(adapter, request, secrets),
+      parse: (rawBody, contentType) => parseBody(platform, adapter, rawBody, contentType),
       normalizePayload: (payload, contextInput) => runAdapter(adapter, payload, context(contextInput)),
       handshake: (request, secrets, contextInput) => handshake(platform, request, secrets, contextInput),
       accounts: (payload) => adapter.accounts?.(payload),

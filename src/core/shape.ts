@@ -1,3 +1,4 @@
+import { FORM_MEDIA_TYPE, isXmlMediaType, mediaTypeOf } from "./content-type";
 import { ConvoticError } from "./errors";
 
 /**
@@ -107,6 +108,46 @@ export function exceedsShape(bytes: Uint8Array, limits: ShapeLimits): ShapeExces
     }
   }
   return undefined;
+}
+
+/**
+ * Whether `byte` occurs more than `limit` times (counting from `start`), not counting occurrences followed by
+ * `unless` (a closing tag's `</`); native search, no byte loop in JavaScript.
+ */
+function countOver(bytes: Uint8Array, byte: number, limit: number, start = 0, unless = -1): boolean {
+  let count = start;
+  let at = -1;
+  while ((at = bytes.indexOf(byte, at + 1)) !== -1) {
+    if (bytes[at + 1] !== unless && ++count > limit) return true;
+  }
+  return false;
+}
+
+const AMPERSAND = 0x26;
+const LESS_THAN = 0x3c;
+const SLASH = 0x2f;
+
+/**
+ * The same caps for a body of any media type the adapters parse: a form's fields (`&`-separated pairs) and an
+ * XML body's opening tags (`<` but not `</`) count as keys, JSON is scanned by `exceedsShape`. What parsing costs grows with these
+ * counts, whatever the syntax; an unknown media type is scanned as JSON (it counts nothing it should not).
+ */
+export function exceedsShapeOf(
+  bytes: Uint8Array,
+  limits: ShapeLimits,
+  contentType: string | undefined,
+): ShapeExcess | undefined {
+  const type = mediaTypeOf(contentType);
+  if (type === FORM_MEDIA_TYPE) {
+    // n separators make n + 1 fields; a body shorter than the cap cannot hold more
+    if (bytes.length <= limits.maxKeys) return undefined;
+    return countOver(bytes, AMPERSAND, limits.maxKeys, 1) ? { what: "keys", limit: limits.maxKeys } : undefined;
+  }
+  if (isXmlMediaType(type)) {
+    if (bytes.length <= limits.maxKeys) return undefined;
+    return countOver(bytes, LESS_THAN, limits.maxKeys, 0, SLASH) ? { what: "keys", limit: limits.maxKeys } : undefined;
+  }
+  return exceedsShape(bytes, limits);
 }
 
 /**

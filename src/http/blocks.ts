@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkSecrets, ConfigError, describeIssues, type Normalizer } from "../core";
 import { resolveEnv, type Env } from "./env";
+import { publicUrlProblem } from "./public-url";
 import { checkSecretLengths } from "./secret-rules";
 
 /**
@@ -19,6 +20,13 @@ export interface Block {
    * several apps: `/webhooks/<platform>/<app>` (see docs/http.md, "The shared route")
    */
   readonly app?: string;
+  /**
+   * the URL the platform is configured to call for this block, without its query (appended as received): what
+   * signatures that cover the URL (Twilio's) are checked against behind a proxy (docs/http.md, "Public URL")
+   */
+  readonly public_url?: string;
+  /** take the scheme and host from `X-Forwarded-Proto` / `X-Forwarded-Host` (only behind a proxy you run) */
+  readonly trust_forwarded?: boolean;
   /** validated by the adapter's own `secrets` schema; not enumerable, so logging or serialising a block never shows it */
   readonly secrets: unknown;
 }
@@ -37,6 +45,16 @@ export const BlockConfigSchema = z.strictObject({
   account_id: z.string().min(1).optional(),
   /** with `account_id`: the shared route `/webhooks/<platform>/<app>` of the blocks signed by one app's secrets */
   app: BlockId.optional(),
+  /** the URL the platform calls for this block, without query: signatures over the URL are checked against it */
+  public_url: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = publicUrlProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  /** scheme and host of the public URL from `X-Forwarded-Proto` / `X-Forwarded-Host` (a proxy you run sets them) */
+  trust_forwarded: z.boolean().optional(),
   /** checked against the adapter's `secrets` schema once the platform is known */
   secrets: z.unknown(),
 });
@@ -174,6 +192,11 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
     if (config.app !== undefined && config.account_id === undefined) {
       throw new ConfigError(`${where}: app names a shared route, which routes by account: set account_id too`);
     }
+    if (config.public_url !== undefined && config.trust_forwarded === true) {
+      throw new ConfigError(
+        `${where}: public_url and trust_forwarded both say where the public URL comes from: keep one`,
+      );
+    }
     if (config.account_id !== undefined) {
       const key = accountKey(config.platform, config.account_id);
       const other = accounts.get(key);
@@ -188,6 +211,8 @@ export function loadBlocks(inputs: readonly unknown[], options: { normalizer: No
       workspace_id: config.workspace_id,
       ...(config.account_id === undefined ? {} : { account_id: config.account_id }),
       ...(config.app === undefined ? {} : { app: config.app }),
+      ...(config.public_url === undefined ? {} : { public_url: config.public_url }),
+      ...(config.trust_forwarded === undefined ? {} : { trust_forwarded: config.trust_forwarded }),
     };
     Object.defineProperty(block, "secrets", { value: secrets, enumerable: false });
     blocks.push(Object.freeze(block) as Block);

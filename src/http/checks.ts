@@ -1,16 +1,18 @@
-import { BodyShapeError, ConfigError, exceedsShape, headerValue, type HeaderMap, type ShapeLimits } from "../core";
+import {
+  acceptsContentType,
+  BodyShapeError,
+  ConfigError,
+  DEFAULT_CONTENT_TYPES,
+  exceedsShapeOf,
+  headerValue,
+  type HeaderMap,
+  type ShapeLimits,
+} from "../core";
 import { HttpError } from "./errors";
 
-/** `application/json`, with an optional UTF-8 charset: what every supported platform sends. */
+/** `application/json`, with an optional UTF-8 charset: what the JSON platforms send. */
 export function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  // what most platforms send, answered without splitting it
-  if (contentType === "application/json") return true;
-  const [type, ...params] = contentType.split(";").map((part) => part.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  return params.every(
-    (param) => !param.startsWith("charset=") || ["utf-8", "utf8"].includes(param.slice(8).replaceAll('"', "")),
-  );
+  return acceptsContentType(DEFAULT_CONTENT_TYPES, contentType);
 }
 
 /**
@@ -37,17 +39,21 @@ export function encodingError(codings: string): HttpError {
   );
 }
 
-/** Content encoding, content type, then size: what is checked before the signature. */
+/**
+ * Content encoding, content type (one of the adapter's `contentTypes`, JSON by default), then size: what is
+ * checked before the signature. Returns the content type, which the parser is given.
+ */
 export function checkBody(
   request: { readonly headers: HeaderMap; readonly rawBody: Uint8Array },
   bodyLimit: number,
-): void {
+  accepted: readonly string[] = DEFAULT_CONTENT_TYPES,
+): string {
   const codings = unsupportedEncoding(request.headers);
   if (codings !== undefined) throw encodingError(codings);
   const contentType = headerValue(request.headers, "content-type");
-  if (!isJson(contentType)) {
+  if (contentType === undefined || !acceptsContentType(accepted, contentType)) {
     const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
-    throw new HttpError(`expected content-type application/json (UTF-8), got ${given}`, {
+    throw new HttpError(`expected content-type ${accepted.join(" or ")} (UTF-8), got ${given}`, {
       code: "unsupported_media_type",
       status: 415,
     });
@@ -55,14 +61,23 @@ export function checkBody(
   if (request.rawBody.byteLength > bodyLimit) {
     throw new HttpError(`the body exceeds the limit of ${bodyLimit} bytes`, { code: "payload_too_large", status: 413 });
   }
+  return contentType;
 }
 
 /** Defaults of the caps: 10× the 1,000 updates Meta batches at most, each a few items and a few dozen keys. */
 export const DEFAULT_SHAPE_LIMITS: ShapeLimits = { maxKeys: 100_000, maxItems: 10_000 };
 
-/** After the signature, before the parser: a body over the key or item cap is a 413 naming which. */
-export function checkShape(platform: string, rawBody: Uint8Array, limits: ShapeLimits): void {
-  const excess = exceedsShape(rawBody, limits);
+/**
+ * After the signature, before the parser: a body over the key or item cap is a 413 naming which (a form's fields
+ * and an XML body's tags count as keys).
+ */
+export function checkShape(
+  platform: string,
+  rawBody: Uint8Array,
+  limits: ShapeLimits,
+  contentType?: string | undefined,
+): void {
+  const excess = exceedsShapeOf(rawBody, limits, contentType);
   if (excess !== undefined) throw new BodyShapeError(platform, excess);
 }
 

@@ -1,4 +1,4 @@
-import type { ConvoticError } from "../core";
+import type { Acknowledgement, ConvoticError } from "../core";
 import { DeliveryError } from "../delivery";
 import { HttpError } from "./errors";
 import type { HttpResponse } from "./handler-types";
@@ -24,6 +24,11 @@ export function bodyAlreadyParsedError(): HttpError {
       "mount convotic before express.json() or on its own route",
     { code: "body_already_parsed", status: 500 },
   );
+}
+
+/** An adapter's own answer to a handled delivery (Twilio's empty TwiML, WeChat's `success`). */
+export function acknowledgement(ack: Acknowledgement): HttpResponse {
+  return { status: ack.status, headers: { "content-type": ack.contentType }, body: ack.body };
 }
 
 /** The answer a shim gives when another body parser consumed the stream first. */

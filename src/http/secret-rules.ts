@@ -53,6 +53,8 @@ const DEVELOPMENT_SECRETS: ReadonlySet<string> = new Set([
   "dev-instagram-app-secret",
   "dev-verify-token",
   "dev-viber-auth-token",
+  // WeChat tokens are letters and digits only
+  "devWechatToken",
 ]);
 
 /** The fields of `secrets` that hold one of the example config's development secrets (`app_secrets[0]`, …). */

@@ -16,9 +16,10 @@ import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
 import { normalizeWork } from "./normalize";
-import { errorResponse, json, plainText } from "./responses";
+import { acknowledgement, errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
-import { splitWork, verifyTarget, type Work } from "./verify";
+import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
+import { publicUrlOf } from "./public-url";
 import type {
   AckMode,
   BackgroundFailure,
@@ -225,11 +226,11 @@ export class WebhookHandlerSteps {
     request: HttpRequest,
     receivedAt: Date,
   ): Promise<Answer> {
-    checkBody(request, this.bodyLimit);
+    const contentType = checkBody(request, this.bodyLimit, operations.contentTypes);
     const { platform } = target;
     const verified = verifyTarget(operations, target, request);
-    checkShape(platform, request.rawBody, this.shapeLimits);
-    const { work, unrouted } = splitWork(operations, this.blocks, verified, request.rawBody);
+    checkShape(platform, verified.body, this.shapeLimits, contentType);
+    const { work, unrouted } = splitWork(operations, this.blocks, verified, verified.body, contentType);
     const extra = unrouted.count > 0 ? { unrouted: unrouted.first, unrouted_count: unrouted.count } : {};
     if (unrouted.count > 0) {
       const tag = request.requestId === undefined ? {} : { request_id: request.requestId };
@@ -250,9 +251,12 @@ export class WebhookHandlerSteps {
     const running = this.dispatch(context, () =>
       this.noticeDrift(normalizeWork(operations, work, receivedAt), context),
     );
+    // the platform's own acknowledgement (Twilio's empty TwiML, WeChat's `success`) replaces the JSON counts
+    const own = operations.adapter.acknowledgement;
+    const acknowledged = own === undefined ? undefined : acknowledgement(own);
     if (running === undefined)
       return {
-        response: json(200, { ok: true, ack: "immediate", ...extra }),
+        response: acknowledged ?? json(200, { ok: true, ack: "immediate", ...extra }),
         fields: { platform, blocks: blockIds, ...extra },
       };
     const { result, duplicates } = await running;
@@ -263,14 +267,14 @@ export class WebhookHandlerSteps {
     // the usual answer, every account routed and nothing new, built without spreading the (empty) extra fields
     if (unrouted.count === 0 && repeated === undefined && result.drift === undefined)
       return {
-        response: json(200, { ok: true, events, unhandled }),
+        response: acknowledged ?? json(200, { ok: true, events, unhandled }),
         fields: { platform, blocks: blockIds, events, unhandled },
         result,
         duplicates,
       };
     const drift = result.drift === undefined ? {} : { drift: result.drift.length };
     return {
-      response: json(200, { ok: true, events, unhandled, ...repeated, ...drift, ...extra }),
+      response: acknowledged ?? json(200, { ok: true, events, unhandled, ...repeated, ...drift, ...extra }),
       fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated, ...drift },
       result,
       duplicates,
@@ -307,11 +311,12 @@ export class WebhookHandlerSteps {
   private get(operations: PlatformOperations, target: Target, request: HttpRequest, receivedAt: Date): Answer {
     const { platform } = target;
     if (!operations.hasHandshake) throw this.allowed(operations);
-    const query = new URL(request.url, "http://localhost").searchParams;
+    const query = queryOf(request.url);
     // a shared route answers for its app: its blocks share one verify token
     const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
     const context = { workspace_id: block.workspace_id, block_id: block.id, received_at: receivedAt };
-    const result = operations.handshake({ query, headers: request.headers }, block.secrets, context);
+    const url = publicUrlOf(block, request);
+    const result = operations.handshake({ query, headers: request.headers, url }, block.secrets, context);
     if (result === undefined) throw this.allowed(operations);
     const answer = { ...result, block };
     const ok = result.status >= 200 && result.status < 300;
@@ -330,8 +335,10 @@ export class WebhookHandlerSteps {
         unhandled: [],
       }));
     }
+    const response = plainText(answer.status, answer.body);
     return {
-      response: plainText(answer.status, answer.body),
+      response:
+        result.contentType === undefined ? response : { ...response, headers: { "content-type": result.contentType } },
       fields,
       result: { events: answer.events, unhandled: [] },
     };

@@ -1,6 +1,7 @@
 import { SignatureError, type PlatformOperations } from "../core";
 import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler-types";
+import { publicUrlOf } from "./public-url";
 import type { Target } from "./route";
 
 /** One block's share of a verified request, still to be normalised. */
@@ -9,8 +10,11 @@ export interface Work {
   readonly payload: unknown;
 }
 
-/** A target whose secrets verified the request. */
-export type Verified = Target;
+/**
+ * A target whose secrets verified the request, with the bytes to parse: the body received, or the plaintext the
+ * adapter decrypted from it (WeChat's safe mode).
+ */
+export type Verified = Target & { readonly body: Uint8Array };
 
 /**
  * Verifies the raw bytes before anything parses them, once: with the block's secrets on a block route, with
@@ -18,8 +22,23 @@ export type Verified = Target;
  * does not grow with the number of tenants.
  */
 export function verifyTarget(operations: PlatformOperations, target: Target, request: HttpRequest): Verified {
-  operations.verify(request, target.kind === "block" ? target.block.secrets : target.group.secrets);
-  return target;
+  // a shared route's blocks are one app's: the first one says how the route's public URL is known
+  const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
+  const secrets = target.kind === "block" ? target.block.secrets : target.group.secrets;
+  const url = publicUrlOf(block, request);
+  const body = operations.verify(
+    { rawBody: request.rawBody, headers: request.headers, url, query: queryOf(request.url) },
+    secrets,
+  );
+  return { ...target, body };
+}
+
+/** The query parameters of a request URL (a path with its query, or a full URL); empty when it has none. */
+export function queryOf(url: string): URLSearchParams {
+  const mark = url.indexOf("?");
+  if (mark === -1) return new URLSearchParams();
+  const hash = url.indexOf("#", mark);
+  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
 }
 
 /** How many unrouted account ids an answer or a log line names; the rest are only counted. */
@@ -46,9 +65,10 @@ export function splitWork(
   blocks: BlockSet,
   verified: Verified,
   rawBody: Uint8Array,
+  contentType?: string,
 ): Split {
   const { platform } = verified;
-  const payload = operations.parse(rawBody);
+  const payload = operations.parse(rawBody, contentType);
   if (verified.kind === "block")
     return { work: [{ block: verified.block, payload }], unrouted: { count: 0, first: [] } };
   const work: Work[] = [];

@@ -10,18 +10,24 @@ export { line } from "../adapters/line";
 export { messenger } from "../adapters/messenger";
 export { telegram } from "../adapters/telegram";
 export { viber } from "../adapters/viber";
+export { wechat } from "../adapters/wechat";
 export { whatsapp } from "../adapters/whatsapp";
 export type { BuiltInPlatform } from "../adapters";
 export { defineAdapter, headerValue } from "../core";
 export type {
   AccountSlice,
+  Acknowledgement,
   HandshakeRequest,
   HandshakeResult,
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  SignedRequest,
+  SignOptions,
   VerifyRequest,
 } from "../core";
+// for adapters whose bodies are not JSON (`contentTypes`, `parseBody`)
+export { FORM_MEDIA_TYPE, isXmlMediaType, mediaTypeOf } from "../core";
 export type { EventType, NormalizeResult, UnhandledEvent, UnifiedEvent } from "../core";
 export { EnvelopeBuilder, ItemMapper } from "../core";
 // what an adapter knows of its platform's bodies, for drift reports (docs/drift.md)
@@ -39,7 +45,7 @@ export { boundedRaw, defined, optionalStrings, parseJsonKeepingBigIntegers, with
 export type { Defined } from "../core";
 export { createEvent } from "../core";
 export type { CreateEventInput } from "../core";
-export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret } from "../core";
+export { constantTimeEqual, hmac, hmacHeaderAuth, matchesAnySecret, signRequest, withQuery } from "../core";
 export type { HmacHeaderScheme, SignatureMatch } from "../core";
 export { envelopeSchemas } from "../core";
 export { contactId, conversationId, eventId, hashId, messageId } from "../core";

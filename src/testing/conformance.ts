@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import {
   ConfigError,
   createNormalizer,
@@ -10,8 +10,18 @@ import {
   type ContextInput,
   type NormalizeResult,
   type PlatformAdapter,
+  type SignedRequest,
+  signRequest,
 } from "../core";
-import { defaultContext, GOLDEN_SUFFIX, goldenText, rawBodyFiles } from "./fixtures";
+import {
+  defaultContext,
+  fixtureContentType,
+  fixtureName,
+  fixtureUrl,
+  goldenPathOf,
+  goldenText,
+  rawBodyFiles,
+} from "./fixtures";
 
 export { goldenText };
 import { jsonDiff } from "./json-diff";
@@ -23,8 +33,16 @@ export interface TestRunner {
 }
 
 export interface ConformanceOptions<S> {
-  /** the platform's fixtures: `<case>.json` raw bodies with the reviewed `<case>.golden.json` beside each */
+  /**
+   * the platform's fixtures: raw bodies as `<case>.json` (or `<case>.form` for forms, `<case>.xml` for XML: the
+   * extension gives the content type) with the reviewed `<case>.golden.json` beside each
+   */
   readonly fixturesDir: string;
+  /**
+   * the URL fixtures are signed for and verified against (with its query, if the platform signs one); default
+   * `https://convotic.test/webhooks/blk_<platform>_test`
+   */
+  readonly url?: string;
   /** `valid` signs the fixtures at run time; `wrong` must be refused */
   readonly secrets: { readonly valid: S; readonly wrong: S };
   /** for an adapter with a GET handshake: a query `valid` accepts (answered with `challenge`) and one it refuses */
@@ -60,6 +78,7 @@ interface Fixture {
   readonly path: string;
   readonly goldenPath: string;
   readonly body: Buffer;
+  readonly contentType: string;
 }
 
 const EARLIEST_PLAUSIBLE = Date.UTC(2000, 0, 1);
@@ -104,23 +123,40 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   const normalizer = createNormalizer({ adapters: { [platform]: adapter as PlatformAdapter } });
   const context = options.context ?? defaultContext(platform);
   const update = options.update ?? (typeof process !== "undefined" && process.env["UPDATE_GOLDEN"] === "1");
-  const fixtures: Fixture[] = rawBodyFiles(options.fixturesDir).map((path) => {
-    const name = basename(path, ".json");
-    return { name, path, goldenPath: join(dirname(path), name + GOLDEN_SUFFIX), body: readFileSync(path) };
-  });
+  const fixtures: Fixture[] = rawBodyFiles(options.fixturesDir).map((path) => ({
+    name: fixtureName(path),
+    path,
+    goldenPath: goldenPathOf(path),
+    body: readFileSync(path),
+    contentType: fixtureContentType(path),
+  }));
   const { valid, wrong } = options.secrets;
-  const sign = (body: Uint8Array, secrets: S) => adapter.sign(body, secrets);
-  const run = (fixture: Fixture): NormalizeResult =>
-    normalizer.processWebhook({
+  const url = options.url ?? fixtureUrl(platform);
+  // the whole request the platform would send: headers, or a signature in the query and a body sent encrypted (WeChat)
+  const sign = (body: Uint8Array, secrets: S, to = url): SignedRequest =>
+    signRequest(adapter as PlatformAdapter<unknown, S>, body, secrets, { url: to });
+  /** what a signed request says about its bytes and URL: its headers, what it added to the URL, and its body */
+  const signatureOf = (signed: SignedRequest, to = url): string =>
+    JSON.stringify([
+      signed.headers,
+      signed.url?.startsWith(to) === true ? signed.url.slice(to.length) : signed.url,
+      Buffer.from(signed.rawBody).toString("base64"),
+    ]);
+  const run = (fixture: Fixture): NormalizeResult => {
+    const signed = sign(fixture.body, valid);
+    return normalizer.processWebhook({
       platform,
-      rawBody: fixture.body,
-      headers: sign(fixture.body, valid),
+      rawBody: signed.rawBody,
+      headers: signed.headers,
+      contentType: fixture.contentType,
+      url: signed.url ?? url,
       secrets: valid,
       context,
     });
+  };
   const named = (name: string): Fixture =>
     fixtures.find((fixture) => fixture.name === name) ??
-    fail(`no fixture "${name}.json" in ${options.fixturesDir}: write it`);
+    fail(`no fixture "${name}" (${name}.json, .form or .xml) in ${options.fixturesDir}: write it`);
   const results = new Map<string, NormalizeResult>();
   const resultOf = (fixture: Fixture): NormalizeResult => {
     let result = results.get(fixture.name);
@@ -131,28 +167,45 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
   const signsBody = (body: Buffer): boolean => {
     const changed = Buffer.from(body);
     changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
-    return JSON.stringify(sign(changed, valid)) !== JSON.stringify(sign(body, valid));
+    const [a, b] = [sign(changed, valid), sign(body, valid)];
+    return JSON.stringify([a.headers, a.url]) !== JSON.stringify([b.headers, b.url]);
   };
 
   function checkSignatures(fixture: Fixture): void {
-    const verify = (rawBody: Uint8Array, headers: Record<string, string>) =>
-      normalizer.verify(platform, { rawBody, headers }, valid);
-    verify(fixture.body, sign(fixture.body, valid));
-    expectThrows(`${fixture.name} without signature headers`, () => verify(fixture.body, {}), SignatureError);
+    const verify = (signed: SignedRequest, rawBody = signed.rawBody) =>
+      normalizer.verify(platform, { rawBody, headers: signed.headers, url: signed.url ?? url }, valid);
+    verify(sign(fixture.body, valid));
     expectThrows(
-      `${fixture.name} signed with the wrong secret`,
-      () => verify(fixture.body, sign(fixture.body, wrong)),
+      `${fixture.name} without signature headers`,
+      () => verify({ headers: {}, url, rawBody: fixture.body }),
       SignatureError,
     );
+    expectThrows(
+      `${fixture.name} signed with the wrong secret`,
+      () => verify(sign(fixture.body, wrong)),
+      SignatureError,
+    );
+    // a signature that covers the URL (Twilio's) must not verify for another URL: a request replayed elsewhere
+    const elsewhere = `${url.replace(/[?#].*$/, "")}-elsewhere`;
+    const signedElsewhere = sign(fixture.body, valid, elsewhere);
+    if (signatureOf(signedElsewhere, elsewhere) !== signatureOf(sign(fixture.body, valid)))
+      expectThrows(
+        `${fixture.name} signed for another URL`,
+        () => verify({ ...signedElsewhere, url: signedElsewhere.url?.replace(elsewhere, url) }),
+        SignatureError,
+      );
     if (!signsBody(fixture.body)) return;
-    const headers = sign(fixture.body, valid);
-    const changed = Buffer.from(fixture.body);
+    const signed = sign(fixture.body, valid);
+    // one byte of what is sent changed (the ciphertext, for a platform that encrypts)
+    const changed = Buffer.from(signed.rawBody);
     changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
-    expectThrows(`${fixture.name} with one byte changed`, () => verify(changed, headers), SignatureError);
+    expectThrows(`${fixture.name} with one byte changed`, () => verify(signed, changed), SignatureError);
+    // the re-serialisations below are JSON's; a form or XML body's own variants belong in the adapter's tests
+    if (fixture.contentType !== "application/json") return;
     // the same JSON in other bytes: a receiver must verify what was sent, never a re-serialisation
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(fixture.body.toString("utf8"))), "utf8");
     if (!reserialised.equals(fixture.body))
-      expectThrows(`${fixture.name} re-serialised`, () => verify(reserialised, headers), SignatureError);
+      expectThrows(`${fixture.name} re-serialised`, () => verify(signed, reserialised), SignatureError);
     const escaped = Buffer.from(
       fixture.body
         .toString("utf8")
@@ -160,12 +213,13 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       "utf8",
     );
     if (!escaped.equals(fixture.body))
-      expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(escaped, headers), SignatureError);
+      expectThrows(`${fixture.name} with non-ASCII re-escaped`, () => verify(signed, escaped), SignatureError);
   }
 
   runner.describe(`${platform} adapter conformance`, () => {
     runner.it("has fixtures", () => {
-      if (fixtures.length === 0) fail(`no fixtures in ${options.fixturesDir}: add raw webhook bodies as <case>.json`);
+      if (fixtures.length === 0)
+        fail(`no fixtures in ${options.fixturesDir}: add raw webhook bodies as <case>.json (or .form, .xml)`);
     });
 
     for (const fixture of fixtures) {
@@ -264,10 +318,11 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
 
     runner.it("fails closed when the block has no secrets", () => {
       const fixture = fixtures[0] ?? fail("no fixtures");
+      const signedFixture = sign(fixture.body, valid);
       for (const secrets of [undefined, {}]) {
         expectThrows(
           "verify without secrets",
-          () => normalizer.verify(platform, { rawBody: fixture.body, headers: sign(fixture.body, valid) }, secrets),
+          () => normalizer.verify(platform, { ...signedFixture, url: signedFixture.url ?? url }, secrets),
           ConfigError,
         );
       }
@@ -300,15 +355,30 @@ export function describeAdapterConformance<R, S>(adapter: PlatformAdapter<R, S>,
       }
     });
 
-    runner.it("refuses bodies that are not JSON or not this platform's with a PayloadError", () => {
-      for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}']) {
-        expectThrows(`body ${JSON.stringify(body)}`, () => normalizer.normalize(platform, body, context), PayloadError);
+    runner.it("refuses bodies that are not this platform's (or not its syntax) with a PayloadError", () => {
+      // in each content type the adapter takes, and without one (a stored body whose type is unknown)
+      for (const type of [...(adapter.contentTypes ?? ["application/json"]), undefined]) {
+        for (const body of ["", "{", "not json", "[]", "null", "42", '{"hello":"world"}', "hello=world", "<a/>"]) {
+          expectThrows(
+            `body ${JSON.stringify(body)} as ${type ?? "no content type"}`,
+            () => normalizer.normalize(platform, body, context, type),
+            PayloadError,
+          );
+        }
+        expectThrows(
+          `invalid UTF-8 as ${type ?? "no content type"}`,
+          () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context, type),
+          PayloadError,
+        );
       }
-      expectThrows(
-        "invalid UTF-8",
-        () => normalizer.normalize(platform, Buffer.from([0x7b, 0xff, 0x7d]), context),
-        PayloadError,
-      );
+    });
+
+    runner.it("acknowledges with a 2xx and a content type, when it names its own answer", () => {
+      const ack = adapter.acknowledgement;
+      if (ack === undefined) return;
+      if (!Number.isInteger(ack.status) || ack.status < 200 || ack.status > 299)
+        fail(`acknowledgement.status must be a 2xx, got ${ack.status}`);
+      if (ack.contentType.trim() === "") fail("acknowledgement.contentType is empty: say what the body is");
     });
 
     runner.it("reports a kind it does not map as unhandled, never thrown or dropped", () => {

@@ -1,4 +1,4 @@
-import type { HeaderMap, PlatformAdapter } from "../core";
+import { signRequest, type HeaderMap, type PlatformAdapter } from "../core";
 
 /**
  * Helpers to test your own handlers and adapters with requests a platform would send, as the Stripe CLI's
@@ -11,29 +11,53 @@ export function rawBodyOf(body: Uint8Array | string | object): Buffer {
   return Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
 }
 
-/** The headers the platform would send with these bytes, content type included. */
+/** What a signed request may say besides the body: where it goes and its content type. */
+export interface SignedHeadersOptions {
+  /** the full URL the request is sent to (with its query), for signatures that cover it (Twilio) */
+  readonly url?: string;
+  /** defaults to the adapter's first `contentTypes` entry, else `application/json` */
+  readonly contentType?: string;
+}
+
+/**
+ * The headers the platform would send with these bytes, content type included. A platform that signs in the query
+ * or encrypts the body (WeChat) needs the whole request: use `signedRequest`.
+ */
 export function signedHeaders<S>(
   adapter: PlatformAdapter<unknown, S>,
   body: Uint8Array | string | object,
   secrets: S,
+  options: SignedHeadersOptions = {},
 ): Record<string, string> {
-  return { "content-type": "application/json", ...adapter.sign(rawBodyOf(body), secrets) };
+  const contentType = options.contentType ?? adapter.contentTypes?.[0] ?? "application/json";
+  const signOptions = options.url === undefined ? {} : { url: options.url };
+  return { "content-type": contentType, ...adapter.sign(rawBodyOf(body), secrets, signOptions) };
 }
 
-/** A request for `createWebhookHandler` (`{method, url, headers, rawBody}`) posting a signed body to a block. */
+/**
+ * A request for `createWebhookHandler` (`{method, url, headers, rawBody}`) posting a signed body to a block. The
+ * signature covers `http://localhost<path>` (what the handler sees without a `Host` header), or `publicUrl` plus
+ * the query when the block configures `public_url`.
+ */
 export function signedRequest<S>(
   adapter: PlatformAdapter<unknown, S>,
   body: Uint8Array | string | object,
   secrets: S,
-  options: { blockId: string; basePath?: string },
+  options: { blockId: string; basePath?: string; query?: string; publicUrl?: string; contentType?: string },
 ): { method: "POST"; url: string; headers: HeaderMap; rawBody: Buffer } {
-  const rawBody = rawBodyOf(body);
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
+  const query = options.query === undefined || options.query === "" ? "" : `?${options.query.replace(/^\?/, "")}`;
+  const path = `${basePath}/${encodeURIComponent(options.blockId)}${query}`;
+  const signedFor = options.publicUrl === undefined ? `http://localhost${path}` : options.publicUrl + query;
+  // the whole request: WeChat adds its signatures to the query and, in safe mode, sends the body encrypted
+  const signed = signRequest(adapter, rawBodyOf(body), secrets, { url: signedFor });
+  const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+  const contentType = options.contentType ?? adapter.contentTypes?.[0] ?? "application/json";
   return {
     method: "POST",
-    url: `${basePath}/${encodeURIComponent(options.blockId)}`,
-    headers: signedHeaders(adapter, rawBody, secrets),
-    rawBody,
+    url: path + added,
+    headers: { "content-type": contentType, ...signed.headers },
+    rawBody: Buffer.from(signed.rawBody),
   };
 }
 
@@ -42,12 +66,13 @@ export function signedFetchRequest<S>(
   adapter: PlatformAdapter<unknown, S>,
   body: Uint8Array | string | object,
   secrets: S,
-  options: { blockId: string; basePath?: string; origin?: string },
+  options: { blockId: string; basePath?: string; origin?: string; query?: string; publicUrl?: string },
 ): Request {
   const request = signedRequest(adapter, body, secrets, options);
-  return new Request(new URL(request.url, options.origin ?? "http://localhost"), {
-    method: "POST",
-    headers: request.headers as Record<string, string>,
-    body: new Uint8Array(request.rawBody),
-  });
+  const url = new URL(request.url, options.origin ?? "http://localhost");
+  const headers =
+    options.publicUrl === undefined
+      ? signedHeaders(adapter, request.rawBody, secrets, { url: url.href })
+      : (request.headers as Record<string, string>);
+  return new Request(url, { method: "POST", headers, body: new Uint8Array(request.rawBody) });
 }

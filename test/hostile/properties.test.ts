@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { fixturesOf } from "../support/fixtures";
-import { deliver, expectSound, pathsOf, PLATFORMS, withAt, type Json } from "./support";
+import { deliver, expectSound, JSON_PLATFORMS, pathsOf, withAt, type Json } from "./support";
 
 /*
  * Property tests: random JSON, and structure-aware mutations of every fixture, each signed so the parser is
@@ -69,7 +69,7 @@ function mutate(document: Json, steps: readonly Mutation[]): Json {
   return current;
 }
 
-describe.each(PLATFORMS)("%s under random input", (platform) => {
+describe.each(JSON_PLATFORMS)("%s under random input", (platform) => {
   const fixtures = fixturesOf(platform).map((fixture) => JSON.parse(fixture.body.toString("utf8")) as Json);
 
   it("answers random JSON with a 200 or a typed 4xx, never anything else", async () => {

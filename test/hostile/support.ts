@@ -2,6 +2,7 @@ import { adapters } from "../../src/adapters";
 import {
   ConvoticError,
   createNormalizer,
+  signRequest,
   UnifiedEventSchema,
   type ErrorCode,
   type NormalizeResult,
@@ -34,12 +35,21 @@ export interface Outcome {
   readonly result: NormalizeResult | ConvoticError;
 }
 
-function sign(platform: string, body: Buffer): Record<string, string> {
-  return {
-    "content-type": "application/json",
-    ...normalizer.adapterFor(platform).sign(body, TEST_SECRETS[platform]!.valid),
-  };
+/**
+ * The request as the platform would send these bytes: its first content type, its signature (in headers, or in
+ * the query for WeChat) and the body it sends (WeChat's safe mode encrypts it).
+ */
+function sign(platform: string, body: Buffer): { url: string; headers: Record<string, string>; rawBody: Uint8Array } {
+  const adapter = normalizer.adapterFor(platform);
+  const signed = signRequest(adapter, body, TEST_SECRETS[platform]!.valid, { url: `/webhooks/hostile-${platform}` });
+  const contentType = adapter.contentTypes?.[0] ?? "application/json";
+  return { url: signed.url!, headers: { "content-type": contentType, ...signed.headers }, rawBody: signed.rawBody };
 }
+
+/** The platforms whose bodies are JSON: the JSON corpus and the JSON property tests run for these. */
+export const JSON_PLATFORMS = PLATFORMS.filter((platform) =>
+  (normalizer.adapterFor(platform).contentTypes ?? ["application/json"]).includes("application/json"),
+);
 
 /** Posts the signed body through the handler and normalises it; any throw that is not a ConvoticError escapes. */
 export async function deliver(
@@ -48,8 +58,10 @@ export async function deliver(
   extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<Outcome> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  const headers = { ...sign(platform, bytes), ...extraHeaders };
-  const response = await handler({ method: "POST", url: `/webhooks/hostile-${platform}`, headers, rawBody: bytes });
+  const signed = sign(platform, bytes);
+  const headers = { ...signed.headers, ...extraHeaders };
+  const { url, rawBody } = signed;
+  const response = await handler({ method: "POST", url, headers, rawBody });
   // the edge's own limits (body size, keys and items, content encoding) refuse before the pipeline, which has none
   if (response.status === 413 || response.status === 415) {
     const { code, message } = (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
@@ -62,8 +74,9 @@ export async function deliver(
   try {
     result = normalizer.processWebhook({
       platform,
-      rawBody: bytes,
+      rawBody,
       headers,
+      url,
       secrets: TEST_SECRETS[platform]!.valid,
       context: fixtureContext(platform),
     });

@@ -8,6 +8,7 @@ import {
   secretsFor,
   shimSuite,
   signedHeaders,
+  jsonPlatforms,
 } from "./support";
 
 /*
@@ -18,7 +19,7 @@ const { logger, sink, blockOf, handler } = shimSuite("fx", "ws_fetch");
 const handle = toFetchHandler(handler({ bodyLimit: 4096 }));
 const origin = "https://hooks.example.test";
 
-describe.each(normalizer.platforms)("fetch shim, %s", (platform) => {
+describe.each(jsonPlatforms)("fetch shim, %s", (platform) => {
   const block = blockOf(platform);
   const fixture = fixturesFor(platform).find((item) => item.body.length <= 4096)!;
   const url = `${origin}/webhooks/${block.id}`;

@@ -13,6 +13,7 @@ import {
   serveTest,
   signedHeaders,
   testchat,
+  jsonPlatforms,
 } from "./support";
 
 /*
@@ -34,7 +35,7 @@ function servedPerSuite(blocks: () => unknown[]) {
   return () => env!;
 }
 
-describe.each(normalizer.platforms)("%s over a real server", (platform) => {
+describe.each(jsonPlatforms)("%s over a real server", (platform) => {
   const adapter = normalizer.adapterFor(platform);
   const fixtures = fixturesFor(platform);
   const secrets = secretsFor(platform);

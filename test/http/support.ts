@@ -147,6 +147,16 @@ const TESTCHAT_FIXTURES: Fixture[] = [
 export const registry = { ...adapters, testchat };
 export const normalizer = createNormalizer({ adapters: registry });
 
+/**
+ * The platforms that post JSON and answer with the edge's JSON counts: the per-platform HTTP suites (server,
+ * fetch, Express) are written for them. A platform that declares other content types or its own answer (Twilio)
+ * runs the same shims in its own suite (test/http/twilio-server.test.ts).
+ */
+export const jsonPlatforms = normalizer.platforms.filter((platform) => {
+  const adapter = normalizer.adapterFor(platform);
+  return adapter.contentTypes === undefined && adapter.acknowledgement === undefined;
+});
+
 export function fixturesFor(platform: string): Fixture[] {
   return platform === "testchat" ? TESTCHAT_FIXTURES : fixturesOf(platform);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { GOLDEN_SUFFIX, rawBodyFiles } from "../../src/testing/fixtures";
+import { join } from "node:path";
+import { fixtureContentType, fixtureName, goldenPathOf, rawBodyFiles } from "../../src/testing/fixtures";
 
 export const FIXTURES_DIR = join(__dirname, "..", "..", "fixtures");
 
@@ -13,14 +13,20 @@ export interface Fixture {
   readonly goldenPath: string;
   /** the exact bytes of the raw webhook body */
   readonly body: Buffer;
+  /** from the file's extension: `application/json`, or a form (`.form`) or XML (`.xml`) */
+  readonly contentType?: string;
 }
 
 /** Raw bodies under fixtures/<platform>/, golden files excluded, sorted by name. */
 export function fixturesOf(platform: string): Fixture[] {
-  return rawBodyFiles(join(FIXTURES_DIR, platform)).map((path) => {
-    const name = basename(path, ".json");
-    return { platform, name, path, goldenPath: join(dirname(path), name + GOLDEN_SUFFIX), body: readFileSync(path) };
-  });
+  return rawBodyFiles(join(FIXTURES_DIR, platform)).map((path) => ({
+    platform,
+    name: fixtureName(path),
+    path,
+    goldenPath: goldenPathOf(path),
+    body: readFileSync(path),
+    contentType: fixtureContentType(path),
+  }));
 }
 
 /** The golden text of a result: stable two-space JSON with a trailing newline. */

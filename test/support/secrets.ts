@@ -21,6 +21,27 @@ export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
     valid: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] },
     wrong: { auth_tokens: ["not-the-viber-auth-token"] },
   },
+  // safe mode (the worked example's token, AppID and EncodingAESKey): bodies are encrypted when signed, so the
+  // cipher is exercised by every suite that signs; test/wechat.test.ts runs the conformance suite in plain mode too
+  wechat: {
+    valid: {
+      tokens: ["wxTestToken2026"],
+      app_id: "wxd1c2b3a4f5e6d7c8",
+      encoding_aes_keys: ["rO5sJNY6TX3XYtXho5T4EWtazbKqNpQERNE2PRpQ5OE"],
+    },
+    wrong: {
+      tokens: ["anotherToken"],
+      app_id: "wxd1c2b3a4f5e6d7c8",
+      encoding_aes_keys: ["A".repeat(43)],
+    },
+    handshake: {
+      query:
+        "signature=fe54070374c2f5ee20463f4508999a1a4ace2ed5&timestamp=1767225000&nonce=987654321&echostr=7391758426",
+      invalid:
+        "signature=fe54070374c2f5ee20463f4508999a1a4ace2ed6&timestamp=1767225000&nonce=987654321&echostr=7391758426",
+      challenge: "7391758426",
+    },
+  },
   whatsapp: {
     valid: { app_secrets: ["test-whatsapp-app-secret"], verify_token: "test-whatsapp-verify-token" },
     wrong: { app_secrets: ["another-app-secret"], verify_token: "another-verify-token" },

@@ -96,4 +96,6 @@ createEvent("automation.draft.created", {
 });
 
 // the registry names every built-in platform
-assertType<Equal<keyof typeof adapters, "instagram" | "line" | "messenger" | "telegram" | "viber" | "whatsapp">>();
+assertType<
+  Equal<keyof typeof adapters, "instagram" | "line" | "messenger" | "telegram" | "viber" | "wechat" | "whatsapp">
+>();
