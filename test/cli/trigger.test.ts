@@ -192,7 +192,7 @@ describe("the pieces trigger is made of, over every platform", () => {
 
   it("one --secret fills every platform's own secrets shape, read from its schema", () => {
     for (const adapter of Object.values(adapters)) {
-      const secrets = secretsFromOne(adapter, "abcdefABCDEF0123456789_-abcdefAB");
+      const secrets = secretsFromOne(adapter, "abcdefABCDEF0123456789abcdefABCD");
       expect(adapter.secrets.safeParse(secrets).success).toBe(true);
     }
   });
