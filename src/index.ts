@@ -19,6 +19,7 @@ export type {
   PlatformAdapter,
   PlatformOf,
   SecretsOf,
+  VerifyInput,
   WebhookInput,
   WebhookInputOf,
 } from "./core";

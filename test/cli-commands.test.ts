@@ -61,7 +61,7 @@ describe("bad usage is exit 2 with one reason", () => {
   it.each([
     [
       ["demo", "--platform", "foo"],
-      /unknown platform "foo" \(available: instagram, line, messenger, telegram, viber, wechat, whatsapp\)/,
+      /unknown platform "foo" \(available: instagram, line, messenger, telegram, twilio, viber, wechat, whatsapp\)/,
     ],
     [["normalize", "--platform", "foo"], /unknown platform "foo"/],
     [["demo", "--received-at", "yesterday"], /--received-at is not a timestamp/],

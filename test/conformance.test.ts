@@ -36,6 +36,8 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
     poisoned: "poisoned-update",
     drift: ["managed-bot", "subscription"],
   },
+  // one callback per body, like Telegram; a queued status is the kind with no catalogue type
+  twilio: { unknown: "status-queued", batch: false, poisoned: "poisoned-inbound" },
   viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update", drift: ["unknown-event"] },
   // one push per body
   wechat: { unknown: "location-report", batch: false, poisoned: "poisoned-push" },

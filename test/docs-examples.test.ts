@@ -212,7 +212,7 @@ describe("documentation stands alone", () => {
     (file) => {
       const text = readFileSync(join(root, "docs", "adapters", file), "utf8");
       expect(text).toMatch(
-        /https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com|developers\.viber\.com|developers\.weixin\.qq\.com)\//,
+        /https:\/\/(core\.telegram\.org|developers\.line\.biz|developers\.facebook\.com|developers\.viber\.com|developers\.weixin\.qq\.com|www\.twilio\.com)\//,
       );
     },
   );

@@ -4,6 +4,7 @@ import { coverage as instagram } from "./instagram/coverage";
 import { coverage as line } from "./line/coverage";
 import { coverage as messenger } from "./messenger/coverage";
 import { coverage as telegram } from "./telegram/coverage";
+import { coverage as twilio } from "./twilio/coverage";
 import { coverage as viber } from "./viber/coverage";
 import { coverage as wechat } from "./wechat/coverage";
 import { coverage as whatsapp } from "./whatsapp/coverage";
@@ -17,6 +18,7 @@ export const COVERAGE = {
   line,
   messenger,
   telegram,
+  twilio,
   viber,
   wechat,
   whatsapp,

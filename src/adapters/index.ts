@@ -12,6 +12,7 @@ export const BUILT_IN_PLATFORMS = [
   "telegram",
   "viber",
   "wechat",
+  "twilio",
 ] as const;
 export type BuiltInPlatform = (typeof BUILT_IN_PLATFORMS)[number];
 
@@ -25,6 +26,7 @@ export const adapters = lazyRecord({
   line: () => (require("./line") as typeof import("./line")).line,
   messenger: () => (require("./messenger") as typeof import("./messenger")).messenger,
   telegram: () => (require("./telegram") as typeof import("./telegram")).telegram,
+  twilio: () => (require("./twilio") as typeof import("./twilio")).twilio,
   viber: () => (require("./viber") as typeof import("./viber")).viber,
   wechat: () => (require("./wechat") as typeof import("./wechat")).wechat,
   whatsapp: () => (require("./whatsapp") as typeof import("./whatsapp")).whatsapp,

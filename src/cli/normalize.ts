@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConvoticError, isTimestamp, messageOf, type ContextInput, type Normalizer } from "../core";
-import { defaultContext } from "../testing/fixtures";
+import { defaultContext, fixtureContentType, isRawBodyFile } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, readAll, type CliIO } from "./io";
 
@@ -53,7 +53,9 @@ export async function normalizeCommand(args: string[], io: CliIO, normalizer: No
   });
   const platform = values.platform ?? detectPlatform(normalizer, body, context, io);
   try {
-    const result = normalizer.normalize(platform, body, context(platform));
+    // a stored body's extension says how it was posted (`.form`, `.xml`); stdin leaves it to the adapter
+    const contentType = source !== "-" && isRawBodyFile(source) ? fixtureContentType(source) : undefined;
+    const result = normalizer.normalize(platform, body, context(platform), contentType);
     io.stdout.write(JSON.stringify(result.events, null, 2) + "\n");
     const kinds = result.unhandled.map((item) => item.kind);
     const drift = (result.drift ?? []).map((item) => item.path);

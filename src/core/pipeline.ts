@@ -6,6 +6,7 @@ import type {
   HeaderMap,
   NormalizeContext,
   PlatformAdapter,
+  VerifyRequest,
 } from "./adapter";
 import type { DriftCatalogue, DriftRecord } from "./drift";
 import { DEFAULT_CONTENT_TYPES } from "./content-type";
@@ -372,11 +373,19 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     const checked = checkSecretsOnce(adapter, secrets);
     const body = request.rawBody;
     const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-    const { url } = request;
-    const plaintext = adapter.verify(
-      { rawBody, headers: request.headers, url, query: request.query ?? queryOf(url) },
-      checked,
-    );
+    // read on demand: most adapters verify the body alone, and building the URL and query costs microseconds
+    let query: URLSearchParams | undefined;
+    const verifying: VerifyRequest = {
+      rawBody,
+      headers: request.headers,
+      get url() {
+        return request.url;
+      },
+      get query() {
+        return (query ??= request.query ?? queryOf(request.url));
+      },
+    };
+    const plaintext = adapter.verify(verifying, checked);
     return plaintext instanceof Uint8Array ? plaintext : rawBody;
   }
 

@@ -10,7 +10,8 @@ import { ConfigError } from "../core";
  * - a LINE channel secret is 32 hexadecimal characters, issued in the LINE Developers Console
  *   (https://developers.line.biz/en/docs/messaging-api/receiving-messages/#verify-signature);
  * - a Viber authentication token is about 50 characters (`445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9`,
- *   https://developers.viber.com/docs/api/rest-bot-api/#authentication-token); 16 is far below it.
+ *   https://developers.viber.com/docs/api/rest-bot-api/#authentication-token); 16 is far below it;
+ * - a Twilio Auth Token is 32 hexadecimal characters, shown in the Console (https://www.twilio.com/docs/iam/api/authtoken).
  * Telegram's `secret_token` is chosen by the bot's owner: Telegram accepts 1-256 characters of `A-Z a-z 0-9 _ -`
  * (https://core.telegram.org/bots/api#setwebhook) and the adapter enforces exactly that; refusing a short one here
  * would refuse a setting Telegram accepts, so docs/http.md recommends 32 or more instead.
@@ -22,6 +23,7 @@ const MINIMUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   whatsapp: { app_secrets: 16 },
   line: { channel_secrets: 16 },
   viber: { auth_tokens: 16 },
+  twilio: { auth_tokens: 16 },
 };
 
 /** Throws a `ConfigError` naming the field (never the value) when a secret of a known platform is too short. */
@@ -53,6 +55,7 @@ const DEVELOPMENT_SECRETS: ReadonlySet<string> = new Set([
   "dev-instagram-app-secret",
   "dev-verify-token",
   "dev-viber-auth-token",
+  "dev-twilio-auth-token",
   // WeChat tokens are letters and digits only
   "devWechatToken",
 ]);

@@ -25,9 +25,20 @@ export function verifyTarget(operations: PlatformOperations, target: Target, req
   // a shared route's blocks are one app's: the first one says how the route's public URL is known
   const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
   const secrets = target.kind === "block" ? target.block.secrets : target.group.secrets;
-  const url = publicUrlOf(block, request);
+  // built only when the adapter reads them (a signature over the URL or in the query): JSON platforms never do
+  let url: string | undefined;
+  let query: URLSearchParams | undefined;
   const body = operations.verify(
-    { rawBody: request.rawBody, headers: request.headers, url, query: queryOf(request.url) },
+    {
+      rawBody: request.rawBody,
+      headers: request.headers,
+      get url() {
+        return (url ??= publicUrlOf(block, request));
+      },
+      get query() {
+        return (query ??= queryOf(request.url));
+      },
+    },
     secrets,
   );
   return { ...target, body };

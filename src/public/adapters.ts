@@ -9,6 +9,7 @@ export { instagram } from "../adapters/instagram";
 export { line } from "../adapters/line";
 export { messenger } from "../adapters/messenger";
 export { telegram } from "../adapters/telegram";
+export { twilio } from "../adapters/twilio";
 export { viber } from "../adapters/viber";
 export { wechat } from "../adapters/wechat";
 export { whatsapp } from "../adapters/whatsapp";

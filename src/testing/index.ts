@@ -8,3 +8,5 @@ export { defaultContext } from "./fixtures";
 export type { ConformanceOptions, TestRunner } from "./conformance";
 export { jsonDiff } from "./json-diff";
 export { rawBodyOf, signedFetchRequest, signedHeaders, signedRequest } from "./signing";
+export type { SignedHeadersOptions } from "./signing";
+export { fixtureContentType, FIXTURE_CONTENT_TYPES, fixtureUrl } from "./fixtures";

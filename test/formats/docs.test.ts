@@ -24,7 +24,7 @@ describe("docs/events.md examples", () => {
       markdown.indexOf("### messaging.message.received"),
       markdown.indexOf("### messaging.message.sent"),
     );
-    expect(section).toContain("Emitted by: instagram, line, messenger, telegram, viber, wechat, whatsapp.");
+    expect(section).toContain("Emitted by: instagram, line, messenger, telegram, twilio, viber, wechat, whatsapp.");
     expect(section).toMatch(/Example \(from `fixtures\/[a-z]+\/[a-z0-9-]+\.golden\.json`\):/);
     expect(section).toContain('"type": "messaging.message.received"');
     const draft = markdown.slice(markdown.indexOf("### automation.draft.created"));

@@ -153,7 +153,7 @@ describe("secret lengths", () => {
     const example = JSON.parse(
       readFileSync(join(__dirname, "..", "..", "examples", "convotic.config.json"), "utf8"),
     ) as unknown;
-    expect(loadConfig(example, { normalizer, env: {} }).blocks.all).toHaveLength(7);
+    expect(loadConfig(example, { normalizer, env: {} }).blocks.all).toHaveLength(8);
   });
 });
 
@@ -168,8 +168,8 @@ describe("the example config's development secrets", () => {
           .stderr()
           .split("\n")
           .filter((line) => line.includes("DEVELOPMENT SECRETS"));
-        return lines.length === 7 ? lines : undefined;
-      }, "seven warnings");
+        return lines.length === 8 ? lines : undefined;
+      }, "eight warnings");
       expect(warnings[0]).toMatch(
         / error DEVELOPMENT SECRETS on a non-loopback address: block tg-demo .*secrets\.secret_token/,
       );
@@ -194,6 +194,7 @@ describe("the example config's development secrets", () => {
       INSTAGRAM_APP_SECRET: META_SECRET.split("").reverse().join(""),
       VIBER_AUTH_TOKEN: "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9",
       WECHAT_TOKEN: "prodWechatToken7",
+      TWILIO_AUTH_TOKEN: "7f2c9e41d8a35b06e1c4f9a2b7d30e58",
     };
     const deployed = await startBuiltServe(["--config", example, "--port", "0", "--host", "0.0.0.0"], env);
     expect(await deployed.stop()).toBe(0);

@@ -1,8 +1,9 @@
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { adapters } from "../../src/adapters";
 import { createNormalizer, type Normalizer, type NormalizeResult, type UnifiedEvent } from "../../src/core";
+import { FIXTURE_CONTENT_TYPES, fixtureContentType } from "../../src/testing/fixtures";
 import { FIXTURES_DIR, fixtureContext } from "./fixtures";
 
 /** One normaliser over the built-in registry, shared by the adapter tests (platform names as run-time strings). */
@@ -38,17 +39,21 @@ export function ofType<T extends UnifiedEvent["type"]>(
  */
 export function adapterTest(platform: string) {
   const context = fixtureContext(platform);
-  const body = (name: string): Buffer => readFileSync(join(FIXTURES_DIR, platform, `${name}.json`));
+  /** the fixture's file: `<name>.json`, or `.form` / `.xml` for platforms that post those */
+  const pathOf = (name: string): string => {
+    const found = Object.keys(FIXTURE_CONTENT_TYPES)
+      .map((extension) => join(FIXTURES_DIR, platform, `${name}${extension}`))
+      .find((path) => existsSync(path));
+    return found ?? join(FIXTURES_DIR, platform, `${name}.json`);
+  };
+  const body = (name: string): Buffer => readFileSync(pathOf(name));
   /** a fixture by name, a JSON text (starting with `{`), bytes, or an object to serialise */
   const run = (input: string | Buffer | object): NormalizeResult => {
-    const raw =
-      typeof input === "string"
-        ? input.startsWith("{")
-          ? input
-          : body(input)
-        : Buffer.isBuffer(input)
-          ? input
-          : JSON.stringify(input);
+    if (typeof input === "string" && !input.startsWith("{")) {
+      const path = pathOf(input);
+      return normalizer.normalize(platform, readFileSync(path), context, fixtureContentType(path));
+    }
+    const raw = typeof input === "string" ? input : Buffer.isBuffer(input) ? input : JSON.stringify(input);
     return normalizer.normalize(platform, raw, context);
   };
   return { platform, context, body, run };

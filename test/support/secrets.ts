@@ -17,6 +17,11 @@ export const TEST_SECRETS: Readonly<Record<string, TestSecrets>> = {
     wrong: { channel_secrets: ["0123456789abcdef0123456789abcdef"] },
   },
   telegram: { valid: { secret_token: "test-secret_TOKEN-123" }, wrong: { secret_token: "another-secret" } },
+  // the worked example's Auth Token (docs/adapters/twilio.md), and another 32-hex token
+  twilio: {
+    valid: { auth_tokens: ["7f2c9e41d8a35b06e1c4f9a2b7d30e58"] },
+    wrong: { auth_tokens: ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"] },
+  },
   viber: {
     valid: { auth_tokens: ["445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"] },
     wrong: { auth_tokens: ["not-the-viber-auth-token"] },

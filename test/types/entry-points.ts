@@ -23,7 +23,10 @@ const context = { workspace_id: "ws_1", block_id: "blk_1" };
 const convotic = createConvotic();
 
 assertType<
-  Equal<PlatformOf<typeof adapters>, "instagram" | "line" | "messenger" | "telegram" | "viber" | "wechat" | "whatsapp">
+  Equal<
+    PlatformOf<typeof adapters>,
+    "instagram" | "line" | "messenger" | "telegram" | "twilio" | "viber" | "wechat" | "whatsapp"
+  >
 >();
 assertType<Equal<SecretsOf<typeof adapters, "telegram">, { secret_token: string } | { allow_unverified: true }>>();
 

@@ -97,5 +97,8 @@ createEvent("automation.draft.created", {
 
 // the registry names every built-in platform
 assertType<
-  Equal<keyof typeof adapters, "instagram" | "line" | "messenger" | "telegram" | "viber" | "wechat" | "whatsapp">
+  Equal<
+    keyof typeof adapters,
+    "instagram" | "line" | "messenger" | "telegram" | "twilio" | "viber" | "wechat" | "whatsapp"
+  >
 >();
