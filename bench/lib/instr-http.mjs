@@ -76,7 +76,8 @@ function cpuTicks(pid) {
  */
 export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
   const { args, path } = serverArgs(id, tmp);
-  const nodeArgs = mode === "instructions" ? ["--require", CONTROL, ...args] : args;
+  // under callgrind, V8's helper threads' work runs on the main thread (see V8_SERIAL in bench/instructions.mjs)
+  const nodeArgs = mode === "instructions" ? ["--single-threaded", "--require", CONTROL, ...args] : args;
   const [command, ...rest] = [...prefix, process.execPath, ...nodeArgs];
   const child = spawn(command, rest, { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr.setEncoding("utf8");
