@@ -203,6 +203,8 @@ async function http(lib, id, tmp, runs, n) {
 
 async function main() {
   const groups = new Set(values.only.split(","));
+  // a group (`single`), a contender id, or any prefix of ids ending at a `/`
+  const chosen = (id) => [...groups].some((g) => id === g || id.startsWith(`${g}/`));
   const runs = Number(values.runs);
   const tmp = mkdtempSync(join(tmpdir(), "convotic-instructions-"));
   const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
@@ -210,7 +212,7 @@ async function main() {
   const results = {};
   const skipped = {};
   try {
-    for (const id of MICRO_IDS.filter((x) => [...groups].some((g) => x === g || x.startsWith(`${g}/`)))) {
+    for (const id of MICRO_IDS.filter(chosen)) {
       log(`${id}: ${N} warm-up, ${N} counted under callgrind; allocation; CPU × ${runs}`);
       try {
         results[id] = await micro(id, tmp, runs);
@@ -221,10 +223,10 @@ async function main() {
         log(`${id}: skipped (${skipped[id]})`);
       }
     }
-    if (groups.has("http") || [...groups].some((g) => g.startsWith("http/"))) {
+    if (HTTP_IDS.some(chosen)) {
       const lib = loadLibrary();
       const n = Number(values["http-n"] ?? Math.max(10, Math.round(N / 2)));
-      for (const id of HTTP_IDS) {
+      for (const id of HTTP_IDS.filter(chosen)) {
         log(`${id}: ${n} warm-up requests, ${n} counted under callgrind; CPU × ${runs}`);
         results[id] = await http(lib, id, tmp, runs, n);
       }

@@ -7,7 +7,7 @@ const kb = (x) => (x === null || x === undefined ? "—" : `${(x / 1024).toFixed
 const r2 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100);
 const times = (x) => (x === null ? "—" : `${x.toFixed(2)}×`);
 
-/** CPU ratio per run (run i of a over run i of b: the two ran back to back), as median [min–max]. */
+/** CPU ratio per run (run i of a over run i of b, each its own process), as median [min–max]. */
 function cpuRatio(a, b) {
   const ratios = a.cpu_us.runs.map((run, i) => {
     const mine = typeof run === "number" ? run : run.total;
@@ -95,9 +95,9 @@ export function instructionReport(results, meta) {
     const peer = results[id];
     const ours = results[`single/${platform}/ours`];
     if (!peer || !ours) continue;
-    const p = pair(`${platform} ours/${id.split("/")[2]}`, ours, peer, target);
+    const p = pair(`${platform} ours/${id.split("/").slice(2).join("/")}`, ours, peer, target);
     peers.push([
-      id.split("/")[2],
+      id.split("/").slice(2).join("/"),
       `${k(peer.instructions)} → ${k(ours.instructions)}`,
       `**${times(p.ratio)}**`,
       `≤ ${target.toFixed(1)}× ${p.met}`,
