@@ -25,7 +25,10 @@ import { jetstreamPhase } from "./lib/jetstream.mjs";
 import { outboxPhase } from "./lib/outbox.mjs";
 import { buildBaseline } from "./lib/baseline.mjs";
 
+// `npm run bench -- --instructions [--n N …]`: the instruction counts of bench/instructions.mjs instead of this bench
+const INSTRUCTIONS = process.argv.includes("--instructions");
 const { values } = parseArgs({
+  strict: !INSTRUCTIONS,
   options: {
     quick: { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
@@ -524,7 +527,9 @@ async function main() {
   console.log("\n" + JSON.stringify({ bench: out }));
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench: ${error.stack ?? error}\n`);
-  process.exitCode = 1;
-});
+if (INSTRUCTIONS) await import("./instructions.mjs");
+else
+  main().catch((error) => {
+    process.stderr.write(`bench: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  });

@@ -115,14 +115,17 @@ export const BATCH_KINDS = {
   },
   "whatsapp-statuses": {
     platform: "whatsapp",
-    label: "WhatsApp statuses",
+    label: "WhatsApp statuses (sent, delivered, read in turn)",
     build(size) {
       const base = fixtureJson("whatsapp", "status-delivered");
       const change = base.entry[0].changes[0];
-      const status = change.value.statuses[0];
+      // a busy number's batch mixes the three receipts, each with the fields Meta sends for it
+      const cycle = ["status-sent", "status-delivered", "status-read"].map(
+        (name) => fixtureJson("whatsapp", name).entry[0].changes[0].value.statuses[0],
+      );
       const statuses = Array.from({ length: size }, (_, i) => ({
-        ...status,
-        id: `wamid.bench${pad(i, 8)}${status.id.slice(19)}`,
+        ...cycle[i % cycle.length],
+        id: `wamid.bench${pad(i, 8)}${cycle[i % cycle.length].id.slice(19)}`,
         recipient_id: `165055${pad(i % DISTINCT_USERS, 5)}`,
       }));
       return { ...base, entry: [{ ...base.entry[0], changes: [{ ...change, value: { ...change.value, statuses } }] }] };

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BENCH_DIR = join(ROOT, "bench");
-export const DIST = join(ROOT, "dist");
+// BENCH_DIST: another build (a copy of dist/ inside the repository, so it finds node_modules), for before/after runs
+export const DIST = process.env.BENCH_DIST ?? join(ROOT, "dist");
 
 export function loadLibrary() {
   if (!existsSync(join(DIST, "index.js"))) {

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "callgrind",
+      "sources": ["callgrind.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}

@@ -1,0 +1,120 @@
+// Per HTTP request: `convotic serve` (stdout sink, memory store) against the hand-written receiver, each in its own
+// process, driven one request at a time over a keep-alive connection with distinct signed WhatsApp bodies. Under
+// callgrind the server opens and closes its counting window on SIGUSR2 (bench/callgrind/control.cjs); for CPU time
+// the server runs plain and its user+system ticks are read from /proc before and after the window.
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { join } from "node:path";
+import { BENCH_DIR, DIST } from "./library.mjs";
+import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
+
+const CONTROL = join(BENCH_DIR, "callgrind", "control.cjs");
+export const HTTP_IDS = ["http/hand-written receiver", "http/convotic serve"];
+
+function serverArgs(id, tmp) {
+  if (id === "http/hand-written receiver") return { args: [join(BENCH_DIR, "hand-receiver.mjs")], path: "/webhook" };
+  const config = join(tmp, "convotic.instructions.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }],
+    }),
+  );
+  const args = [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"];
+  return { args, path: "/webhooks/wa" };
+}
+
+/** Resolves with the first match of `pattern` in what the child writes on stderr from now on. */
+function nextLine(child, pattern, what, timeoutMs = 600_000) {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => done(new Error(`${what}: timed out: ${text.slice(-300)}`)), timeoutMs);
+    const onData = (chunk) => {
+      text += chunk;
+      const match = pattern.exec(text);
+      if (match) done(undefined, match);
+    };
+    const onExit = (code) => done(new Error(`${what}: exited ${code}: ${text.slice(-300)}`));
+    const done = (error, match) => {
+      clearTimeout(timer);
+      child.stderr.off("data", onData);
+      child.off("exit", onExit);
+      if (error) reject(error);
+      else resolve(match);
+    };
+    child.stderr.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+function post(agent, url, item) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", agent, headers: item.headers }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`answered ${res.statusCode}`))));
+    });
+    req.on("error", reject);
+    req.end(item.body);
+  });
+}
+
+async function sendAll(agent, url, bodies) {
+  for (const item of bodies) await post(agent, url, item);
+}
+
+function cpuTicks(pid) {
+  // fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (the name, field 2, may hold spaces)
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+/**
+ * One server, one window. mode "instructions": under `valgrind` (prefix given), returns nothing (the caller reads
+ * the callgrind file); mode "cpu": returns user and system µs per request.
+ */
+export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
+  const { args, path } = serverArgs(id, tmp);
+  // under callgrind, V8's helper threads' work runs on the main thread (see V8_SERIAL in bench/instructions.mjs)
+  const nodeArgs = mode === "instructions" ? ["--single-threaded", "--require", CONTROL, ...args] : args;
+  const [command, ...rest] = [...prefix, process.execPath, ...nodeArgs];
+  const child = spawn(command, rest, { stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr.setEncoding("utf8");
+  try {
+    const [, origin] = await nextLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, id);
+    const url = `${origin}${path}`;
+    const bodies = distinctWhatsAppBodies(lib, 2 * n, `${tag}${process.pid}`);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await sendAll(agent, url, bodies.slice(0, n));
+    let result;
+    if (mode === "instructions") {
+      const started = nextLine(child, /callgrind: started/, id);
+      child.kill("SIGUSR2");
+      await started;
+      await sendAll(agent, url, bodies.slice(n));
+      const stopped = nextLine(child, /callgrind: stopped/, id);
+      child.kill("SIGUSR2");
+      await stopped;
+    } else {
+      const before = cpuTicks(child.pid);
+      await sendAll(agent, url, bodies.slice(n));
+      const after = cpuTicks(child.pid);
+      const usPerTick = 1e6 / 100; // USER_HZ is 100 on Linux
+      result = {
+        user_us: ((after.user - before.user) * usPerTick) / n,
+        system_us: ((after.system - before.system) * usPerTick) / n,
+      };
+    }
+    agent.destroy();
+    return result;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// The tables `bench/instructions.mjs` prints (markdown, pasted into docs/performance.md) and its JSON figures.
+import { SINGLE_BODIES } from "./corpus.mjs";
+import { BATCH_SIZE } from "./instr-contenders.mjs";
+
+const k = (x) => (x === null || x === undefined ? "—" : `${(x / 1000).toFixed(1)}k`);
+const kb = (x) => (x === null || x === undefined ? "—" : `${(x / 1024).toFixed(1)} KB`);
+const r2 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100);
+const times = (x) => (x === null ? "—" : `${x.toFixed(2)}×`);
+
+/** CPU ratio per run (run i of a over run i of b, each its own process), as median [min–max]. */
+function cpuRatio(a, b) {
+  const ratios = a.cpu_us.runs.map((run, i) => {
+    const mine = typeof run === "number" ? run : run.total;
+    const theirs = b.cpu_us.runs[i];
+    return mine / (typeof theirs === "number" ? theirs : theirs.total);
+  });
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return { median: r2(sorted[Math.floor(sorted.length / 2)]), min: r2(sorted[0]), max: r2(sorted.at(-1)) };
+}
+const spread = (c) => `${c.median.toFixed(2)} [${c.min.toFixed(2)}–${c.max.toFixed(2)}]`;
+
+function table(headers, rows) {
+  return [
+    `| ${headers.join(" | ")} |`,
+    `|${headers.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+export function instructionReport(results, meta) {
+  const json = { ...meta, contenders: results, ratios: {} };
+  const sections = [];
+  const pair = (name, ours, base, target) => {
+    const ratio = r2(ours.instructions / base.instructions);
+    const heap = ours.heap_bytes !== null && base.heap_bytes !== null ? r2(ours.heap_bytes / base.heap_bytes) : null;
+    const cpu = cpuRatio(ours, base);
+    json.ratios[name] = { instructions: ratio, heap_bytes: heap, cpu, target };
+    return { ratio, heap, cpu, met: ratio <= target ? "yes" : "no" };
+  };
+
+  const singles = [];
+  for (const { platform, label } of SINGLE_BODIES) {
+    const floor = results[`single/${platform}/floor`];
+    const ours = results[`single/${platform}/ours`];
+    if (!floor || !ours) continue;
+    const target = platform === "telegram" ? 2.0 : 1.3;
+    const p = pair(`${platform} single/floor`, ours, floor, target);
+    singles.push([
+      label,
+      `${k(floor.instructions)} → ${k(ours.instructions)}`,
+      `**${times(p.ratio)}**`,
+      `≤ ${target.toFixed(1)}× ${p.met}`,
+      `${kb(floor.heap_bytes)} → ${kb(ours.heap_bytes)} (${times(p.heap)})`,
+      spread(p.cpu),
+    ]);
+  }
+  for (const kind of ["whatsapp-statuses", "meta-entries"]) {
+    const floor = results[`batch/${kind}/floor`];
+    const ours = results[`batch/${kind}/ours`];
+    if (!floor || !ours) continue;
+    const p = pair(`${kind}×${BATCH_SIZE} per event/floor`, ours, floor, 3.0);
+    const per = (c) => c.instructions / c.events_per_op;
+    const perHeap = (c) => (c.heap_bytes === null ? null : c.heap_bytes / c.events_per_op);
+    singles.push([
+      `${kind} × ${BATCH_SIZE}, per event`,
+      `${k(per(floor))} → ${k(per(ours))}`,
+      `**${times(p.ratio)}**`,
+      `≤ 3.0× ${p.met}`,
+      `${kb(perHeap(floor))} → ${kb(perHeap(ours))} (${times(p.heap)})`,
+      spread(p.cpu),
+    ]);
+  }
+  if (singles.length > 0) {
+    sections.push(
+      table(
+        [
+          "body",
+          "instructions, floor → ours",
+          "instruction ratio",
+          "target",
+          "V8 heap allocated per body (ratio)",
+          "CPU-time ratio, median [range]",
+        ],
+        singles,
+      ),
+    );
+  }
+
+  const peers = [];
+  for (const [id, platform, target] of [
+    ["peer/line/line-bot-sdk middleware", "line", 1.0],
+    ["peer/telegram/grammy webhookCallback (aws-lambda-async)", "telegram", 0.7],
+    ["peer/telegram/grammy webhookCallback (std/http)", "telegram", 0.7],
+  ]) {
+    const peer = results[id];
+    const ours = results[`single/${platform}/ours`];
+    if (!peer || !ours) continue;
+    const p = pair(`${platform} ours/${id.split("/").slice(2).join("/")}`, ours, peer, target);
+    peers.push([
+      id.split("/").slice(2).join("/"),
+      `${k(peer.instructions)} → ${k(ours.instructions)}`,
+      `**${times(p.ratio)}**`,
+      `≤ ${target.toFixed(1)}× ${p.met}`,
+      `${kb(peer.heap_bytes)} → ${kb(ours.heap_bytes)}`,
+      spread(p.cpu),
+    ]);
+  }
+  if (peers.length > 0) {
+    sections.push(
+      table(
+        [
+          "peer (its own platform)",
+          "instructions, peer → ours",
+          "ratio",
+          "target",
+          "V8 heap per body",
+          "CPU-time ratio",
+        ],
+        peers,
+      ),
+    );
+  }
+
+  const hand = results["http/hand-written receiver"];
+  const serve = results["http/convotic serve"];
+  if (hand && serve) {
+    const p = pair("serve/hand-written receiver per request", serve, hand, 1.0);
+    const us = (c) => `${c.cpu_us.median.toFixed(0)} µs [${c.cpu_us.min.toFixed(0)}–${c.cpu_us.max.toFixed(0)}]`;
+    sections.push(
+      table(
+        [
+          "per HTTP request",
+          "instructions, hand-written → serve",
+          "ratio",
+          "target",
+          "CPU µs hand-written → serve",
+          "CPU-time ratio",
+        ],
+        [
+          [
+            "WhatsApp text, one at a time",
+            `${k(hand.instructions)} → ${k(serve.instructions)}`,
+            `**${times(p.ratio)}**`,
+            `≤ 1.0× ${p.met}`,
+            `${us(hand)} → ${us(serve)}`,
+            spread(p.cpu),
+          ],
+        ],
+      ),
+    );
+  }
+  const head = `Instructions counted by callgrind at ${meta.commit}: ${meta.n} iterations of warm-up, then ${meta.n} counted; CPU time over ${meta.runs} independent processes.`;
+  return { text: [head, ...sections].join("\n\n"), json };
+}

@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+// A tiny run of the instruction counter (bench/instructions.mjs): valgrind runs each contender, the N-API addon
+// opens and closes the counting window, the callgrind totals are read back and the ratios computed. The figures of
+// so short a window mean nothing (V8 has not finished optimising); that they exist and add up is what is tested.
+
+const ROOT = join(__dirname, "..", "..");
+const ADDON = join(ROOT, "bench", "callgrind", "build", "Release", "callgrind.node");
+
+interface Contender {
+  instructions: number;
+  events_per_op: number;
+  heap_bytes: number | null;
+  cpu_us: { median: number; runs: number[] };
+}
+interface Report {
+  n: number;
+  contenders: Record<string, Contender>;
+  ratios: Record<string, { instructions: number; heap_bytes: number | null; cpu: { median: number }; target: number }>;
+  skipped: Record<string, string>;
+}
+
+const callgrind = (): { build: () => void; load: () => Record<string, () => unknown> } =>
+  require(join(ROOT, "bench", "callgrind", "index.cjs"));
+
+describe("npm run bench:instructions (tiny N)", () => {
+  let report: Report;
+  let stdout: string;
+
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, "dist", "index.js"))) throw new Error("dist/ is missing: npm test builds it first");
+    // node-gyp against the running Node's headers; `npm ci` does not build it, the first use does
+    if (!existsSync(ADDON)) callgrind().build();
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, "bench", "instructions.mjs"), "--n", "40", "--runs", "1", "--only", "single/telegram,peer/line"],
+      { cwd: ROOT, encoding: "utf8", timeout: 280_000 },
+    );
+    if (run.status !== 0) throw new Error(`bench/instructions.mjs exited ${run.status}: ${run.stderr.slice(-1500)}`);
+    stdout = run.stdout;
+    const line = stdout
+      .trim()
+      .split("\n")
+      .find((text) => text.startsWith('{"instructions":'));
+    report = (JSON.parse(line ?? "null") as { instructions: Report }).instructions;
+  }, 300_000);
+
+  it("the addon loads outside valgrind, says so, and its requests are harmless there", () => {
+    const addon = callgrind().load();
+    expect(addon["running"]!()).toBe(false);
+    for (const request of ["zero", "start", "stop"]) expect(() => addon[request]!()).not.toThrow();
+  });
+
+  it("counts a positive number of instructions per body for the floor and ours, ours above the floor", () => {
+    const floor = report.contenders["single/telegram/floor"]!;
+    const ours = report.contenders["single/telegram/ours"]!;
+    expect(report.n).toBe(40);
+    // an HMAC-free Telegram body still costs a JSON.parse and a constant-time compare: thousands, not zero
+    expect(floor.instructions).toBeGreaterThan(2_000);
+    expect(ours.instructions).toBeGreaterThan(floor.instructions);
+    expect(ours.events_per_op).toBe(1);
+    expect(ours.cpu_us.runs).toHaveLength(1);
+    expect(ours.cpu_us.median).toBeGreaterThan(0);
+  });
+
+  it("computes the ratios it prints, allocation beside them", () => {
+    const floor = report.contenders["single/telegram/floor"]!;
+    const ours = report.contenders["single/telegram/ours"]!;
+    const ratio = report.ratios["telegram single/floor"]!;
+    expect(ratio.instructions).toBeCloseTo(ours.instructions / floor.instructions, 2);
+    expect(ratio.target).toBe(2);
+    expect(floor.heap_bytes).toBeGreaterThan(0);
+    expect(ours.heap_bytes).toBeGreaterThan(0);
+    expect(ratio.heap_bytes).toBeCloseTo(ours.heap_bytes! / floor.heap_bytes!, 2);
+    expect(stdout).toMatch(/\| Telegram text \| [\d.]+k → [\d.]+k \| \*\*[\d.]+×\*\* \|/);
+  });
+
+  it("counts the LINE peer's middleware, or says why it is not installed", () => {
+    const peer = report.contenders["peer/line/line-bot-sdk middleware"];
+    if (peer === undefined) {
+      expect(report.skipped["peer/line/line-bot-sdk middleware"]).toMatch(/@line\/bot-sdk is not installed/);
+      return;
+    }
+    expect(peer.instructions).toBeGreaterThan(2_000);
+  });
+});
