@@ -13,7 +13,7 @@ type Status = "sent" | "delivered" | "read";
 
 /**
  * The status-emitting platforms, declared: which golden envelope is each status of one message. A platform whose
- * adapter lands later (Twilio) is one more row. `shared`: the `sent` concerns the same message key as the others
+ * adapter lands later is one more row (as Twilio's was). `shared`: the `sent` concerns the same message key as the others
  * (WhatsApp statuses, Instagram echo + seen); Messenger's delivery and read are conversation watermarks, which its
  * echo (`sent`, keyed per message) never meets. LINE emits no message statuses (its `ptm.notification.delivered` is
  * not a messaging status), so it has no row.
@@ -39,6 +39,11 @@ const PLATFORMS: readonly {
   },
   { platform: "instagram", fixtures: { sent: "instagram/echo-text", read: "instagram/messaging-seen" }, shared: true },
   { platform: "viber", fixtures: { delivered: "viber/delivered", read: "viber/seen" }, shared: true },
+  {
+    platform: "twilio",
+    fixtures: { sent: "twilio/status-sent", delivered: "twilio/status-delivered", read: "twilio/status-read-whatsapp" },
+    shared: true,
+  },
 ];
 
 function golden(name: string): UnifiedEvent {
@@ -46,19 +51,25 @@ function golden(name: string): UnifiedEvent {
   return (JSON.parse(readFileSync(file, "utf8")) as { events: UnifiedEvent[] }).events[0]!;
 }
 
-/** The statuses of one message; Instagram's echo names the message the seen refers to, as a real echo of it would. */
+/**
+ * The statuses of one message. With `shared`, every status names the message and contact of the furthest one, as
+ * statuses of one real message would: Instagram's echo names the message its seen refers to, and Twilio's fixtures
+ * are an SMS's sent and delivered and a WhatsApp message's read.
+ */
 function statusesOf(row: (typeof PLATFORMS)[number]): Map<Status, UnifiedEvent> {
   const events = new Map<Status, UnifiedEvent>();
   for (const [status, name] of Object.entries(row.fixtures) as [Status, string][]) events.set(status, golden(name));
-  const sent = events.get("sent");
-  const other = events.get("read") ?? events.get("delivered");
-  if (row.shared && sent !== undefined && other !== undefined) {
-    const data = other.data as { message_ids: string[]; contact_id: string };
-    const sentData = sent.data as { message: { id: string }; contact_id: string };
-    events.set("sent", {
-      ...sent,
-      data: { ...sentData, contact_id: data.contact_id, message: { ...sentData.message, id: data.message_ids[0]! } },
-    } as UnifiedEvent);
+  const anchor = events.get("read") ?? events.get("delivered");
+  if (!row.shared || anchor === undefined) return events;
+  const { message_ids, contact_id } = anchor.data as { message_ids: string[]; contact_id: string };
+  for (const [status, event] of events) {
+    if (event === anchor) continue;
+    const data = event.data as { message?: { id: string }; message_ids?: string[] };
+    const aligned =
+      data.message !== undefined
+        ? { ...data, contact_id, message: { ...data.message, id: message_ids[0]! } }
+        : { ...data, contact_id, message_ids };
+    events.set(status, { ...event, data: aligned } as UnifiedEvent);
   }
   return events;
 }
