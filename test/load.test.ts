@@ -108,7 +108,7 @@ describe("the built-in adapter registry", () => {
         .map((path) => path.split("/dist/adapters/")[1].split("/")[0]);
       console.log(JSON.stringify({ platforms, events: result.events.length, adapters: [...new Set(adapters)] }));`);
     expect(loaded).toEqual({
-      platforms: ["instagram", "line", "messenger", "telegram", "viber", "wechat", "whatsapp"],
+      platforms: ["instagram", "line", "messenger", "telegram", "twilio", "viber", "wechat", "whatsapp"],
       events: 2,
       adapters: ["telegram"],
     });

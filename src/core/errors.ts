@@ -52,7 +52,13 @@ export class PayloadError extends ConvoticError {
   override readonly name = "PayloadError";
   constructor(
     message: string,
-    options: { platform: string; cause?: unknown; code?: "invalid_payload" | "invalid_json" },
+    options: {
+      platform: string;
+      cause?: unknown;
+      code?: "invalid_payload" | "invalid_json";
+      /** the message may quote the body (a parser's own words): answered to the sender, never logged */
+      quotesBody?: boolean;
+    },
   ) {
     super(message, {
       code: options.code ?? "invalid_payload",
@@ -60,14 +66,17 @@ export class PayloadError extends ConvoticError {
       platform: options.platform,
       cause: options.cause,
     });
+    this.quotesBody = options.quotesBody === true || this.code === "invalid_json";
   }
+
+  private readonly quotesBody: boolean;
 
   /**
    * JSON.parse quotes the body in its message: the sender may read it back, the log never holds it. A schema
    * failure (`invalid_payload`) names field paths and expected types only, which is what an operator needs to see.
    */
   override get logDetail(): string | undefined {
-    return this.code === "invalid_payload" ? this.message : undefined;
+    return this.quotesBody ? undefined : this.message;
   }
 }
 

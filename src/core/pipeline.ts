@@ -229,7 +229,12 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
       value = read.call(adapter, bytes, contentType);
     } catch (cause) {
       if (cause instanceof PayloadError) throw cause;
-      throw new PayloadError(`body cannot be read: ${messageOf(cause)}`, { platform, cause, code: "invalid_payload" });
+      throw new PayloadError(`body cannot be read: ${messageOf(cause)}`, {
+        platform,
+        cause,
+        code: "invalid_payload",
+        quotesBody: true,
+      });
     }
     return validatePayload(platform, adapter, value);
   }

@@ -41,7 +41,9 @@ export interface Outcome {
  */
 function sign(platform: string, body: Buffer): { url: string; headers: Record<string, string>; rawBody: Uint8Array } {
   const adapter = normalizer.adapterFor(platform);
-  const signed = signRequest(adapter, body, TEST_SECRETS[platform]!.valid, { url: `/webhooks/hostile-${platform}` });
+  // the URL the handler verifies against when there is no Host header: http://localhost + the path
+  const url = `http://localhost/webhooks/hostile-${platform}`;
+  const signed = signRequest(adapter, body, TEST_SECRETS[platform]!.valid, { url });
   const contentType = adapter.contentTypes?.[0] ?? "application/json";
   return { url: signed.url!, headers: { "content-type": contentType, ...signed.headers }, rawBody: signed.rawBody };
 }

@@ -58,12 +58,28 @@ describe("errorResponse(ConvoticError)", () => {
   });
 
   it("a payload error is answered (the sender may see its own body quoted) but never logged", () => {
-    const error = new PayloadError("body is not valid JSON: Unexpected token 's', \"secret stuff\" is not valid JSON", {
-      platform: "line",
+    // as the pipeline raises them: JSON.parse's words, and a body parser's (XML, forms), which may quote the body
+    const parsed = new PayloadError(
+      "body is not valid JSON: Unexpected token 's', \"secret stuff\" is not valid JSON",
+      {
+        platform: "line",
+        code: "invalid_json",
+      },
+    );
+    const read = new PayloadError("body cannot be read: unexpected close tag near 'secret stuff'", {
+      platform: "wechat",
+      quotesBody: true,
     });
-    expect(errorResponse(error).status).toBe(400);
-    expect(bodyOf(error).error.message).toContain("secret stuff");
-    expect(error.logDetail).toBeUndefined();
+    for (const error of [parsed, read]) {
+      expect(errorResponse(error).status).toBe(400);
+      expect(bodyOf(error).error.message).toContain("secret stuff");
+      expect(error.logDetail).toBeUndefined();
+    }
+  });
+
+  it("a schema failure names field paths only, and is logged", () => {
+    const error = new PayloadError("events[0].type: expected string", { platform: "line" });
+    expect(error.logDetail).toContain("events[0].type: expected string");
   });
 
   it("a bad signature is a 401 logged as a warning", () => {
