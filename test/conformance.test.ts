@@ -37,10 +37,10 @@ const CASES: Record<keyof typeof adapters, NonNullable<ConformanceOptions<unknow
     drift: ["managed-bot", "subscription"],
   },
   // one callback per body, like Telegram; a queued status is the kind with no catalogue type
-  twilio: { unknown: "status-queued", batch: false, poisoned: "poisoned-inbound" },
+  twilio: { unknown: "status-queued", batch: false, poisoned: "poisoned-inbound", drift: [] },
   viber: { unknown: "unknown-event", batch: false, poisoned: "poisoned-update", drift: ["unknown-event"] },
-  // one push per body
-  wechat: { unknown: "location-report", batch: false, poisoned: "poisoned-push" },
+  // one push per body; a Mini Program card is not a MsgType Official Accounts document
+  wechat: { unknown: "location-report", batch: false, poisoned: "poisoned-push", drift: ["miniprogram-page"] },
   whatsapp: {
     unknown: "template-status-update",
     batch: { fixture: "multi-status-batch", items: 4 },

@@ -12,7 +12,8 @@ export type DriftValue = string | number | boolean;
 /**
  * What one adapter knows of its platform's bodies, declared as data in the adapter's folder and compiled once in
  * the engine room. Paths are relative to where the catalogue is mounted (the body itself for the adapter's own),
- * dotted, `[]` for an array's items (`entry[].changes[]`), `*` for any key of a map, `**` for "anything below".
+ * dotted, `[]` for an array's items (`entry[].changes[]`), `*` for any key of a map, `**` for "anything below",
+ * `name{N}` for numbered members (`MediaUrl{N}`: Twilio's `MediaUrl0`, `MediaUrl1`, …; one path in reports).
  */
 export interface DriftCatalogue {
   /**

@@ -197,26 +197,37 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     rawBody: Uint8Array | string,
     contentType?: string,
   ): unknown {
-    if (adapter.parseBody !== undefined)
-      return parseOwnBody(platform, adapter, adapter.parseBody, rawBody, contentType);
+    return validatePayload(platform, adapter, readBody(platform, adapter, rawBody, contentType));
+  }
+
+  /**
+   * Bytes → the value the body holds, before the payload schema: what JSON (or the adapter's `parseBody`, for a
+   * form or XML) made of it. Drift is checked on this value, not on the schema's output, which may drop members
+   * a non-loose schema does not declare.
+   */
+  function readBody(
+    platform: string,
+    adapter: PlatformAdapter,
+    rawBody: Uint8Array | string,
+    contentType: string | undefined,
+  ): unknown {
+    if (adapter.parseBody !== undefined) return readOwnBody(platform, adapter, adapter.parseBody, rawBody, contentType);
     let text: string;
     try {
       text = typeof rawBody === "string" ? rawBody : utf8.decode(rawBody);
     } catch (cause) {
       throw new PayloadError("body is not valid UTF-8", { platform, cause, code: "invalid_json" });
     }
-    let json: unknown;
     try {
-      json = adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text);
+      return adapter.parseJson === undefined ? JSON.parse(text) : adapter.parseJson(text);
     } catch (cause) {
       const detail = messageOf(cause);
       throw new PayloadError(`body is not valid JSON: ${detail}`, { platform, cause, code: "invalid_json" });
     }
-    return validatePayload(platform, adapter, json);
   }
 
   /** A body the adapter reads itself (a form, XML): what it throws is the sender's fault, a 400 naming why. */
-  function parseOwnBody(
+  function readOwnBody(
     platform: string,
     adapter: PlatformAdapter,
     read: NonNullable<PlatformAdapter["parseBody"]>,
@@ -224,9 +235,8 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     contentType: string | undefined,
   ): unknown {
     const bytes = typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody;
-    let value: unknown;
     try {
-      value = read.call(adapter, bytes, contentType);
+      return read.call(adapter, bytes, contentType);
     } catch (cause) {
       if (cause instanceof PayloadError) throw cause;
       throw new PayloadError(`body cannot be read: ${messageOf(cause)}`, {
@@ -236,7 +246,6 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
         quotesBody: true,
       });
     }
-    return validatePayload(platform, adapter, value);
   }
 
   function validatePayload(platform: string, adapter: PlatformAdapter, json: unknown): unknown {
@@ -308,7 +317,13 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     return checked.success ? undefined : `invalid ${event.type} envelope: ${describeIssues(checked.error)}`;
   }
 
-  function runAdapter(adapter: PlatformAdapter, payload: unknown, ctx: NormalizeContext): NormalizeResult {
+  /** `parsed` is what drift is checked on: the body as read, before the payload schema (the payload by default) */
+  function runAdapter(
+    adapter: PlatformAdapter,
+    payload: unknown,
+    ctx: NormalizeContext,
+    parsed: unknown = payload,
+  ): NormalizeResult {
     let result: NormalizeResult;
     try {
       result = validate(adapter, ctx, adapter.normalize(payload, ctx));
@@ -319,9 +334,7 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
       }
       throw error;
     }
-    return reportDrift && adapter.drift !== undefined
-      ? withDrift(adapter, adapter.drift, payload, ctx, result)
-      : result;
+    return reportDrift && adapter.drift !== undefined ? withDrift(adapter, adapter.drift, parsed, ctx, result) : result;
   }
 
   /**
@@ -360,7 +373,8 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
     contentType: string | undefined,
   ): NormalizeResult {
     const ctx = context(contextInput);
-    return runAdapter(adapter, parseBody(platform, adapter, rawBody, contentType), ctx);
+    const parsed = readBody(platform, adapter, rawBody, contentType);
+    return runAdapter(adapter, validatePayload(platform, adapter, parsed), ctx, parsed);
   }
 
   /** Normalises an already parsed payload (for instance one account's slice of a batch). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError, defineAdapter, FORM_MEDIA_TYPE } from "../../core";
+import { twilioDrift } from "./drift";
 import { normalizeTwilio } from "./normalize";
 import { parseTwilioBody, TwilioWebhook } from "./schema";
 import { SIGNATURE_HEADER, twilioSignature, verifyTwilio } from "./signature";
@@ -45,4 +46,5 @@ export const twilio = defineAdapter({
     return { [SIGNATURE_HEADER]: twilioSignature(secrets.auth_tokens[0]!, options.url, rawBody) };
   },
   normalize: normalizeTwilio,
+  drift: twilioDrift,
 });

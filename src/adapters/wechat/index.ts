@@ -8,6 +8,7 @@ import {
   withQuery,
 } from "../../core";
 import { authenticate, signedWithAnyToken, signPush, WeChatSecrets } from "./auth";
+import { wechatDrift } from "./drift";
 import { normalizeWeChat } from "./normalize";
 import { WeChatBody } from "./schema";
 import { parseWeChatXml } from "./xml";
@@ -88,4 +89,5 @@ export const wechat = defineAdapter({
   },
   handshake,
   normalize: normalizeWeChat,
+  drift: wechatDrift,
 });

@@ -9,6 +9,8 @@ import { defOf, type Def } from "./zod-def";
  */
 export interface DriftNode {
   keys: Map<string, DriftNode> | undefined;
+  /** numbered members (`MediaUrl{N}`: `MediaUrl0`, `MediaUrl1`, …), by the name before the number */
+  numbered: Map<string, DriftNode> | undefined;
   any: DriftNode | undefined;
   items: DriftNode | undefined;
   values: Set<DriftValue> | undefined;
@@ -26,6 +28,7 @@ export interface DriftNode {
 export function emptyNode(): DriftNode {
   return {
     keys: undefined,
+    numbered: undefined,
     any: undefined,
     items: undefined,
     values: undefined,
@@ -44,9 +47,34 @@ function keyChild(node: DriftNode, key: string): DriftNode {
   return child;
 }
 
+/** The suffix of a numbered member in a declared path: `MediaUrl{N}` is `MediaUrl` and a decimal number. */
+export const NUMBERED = "{N}";
+
+function numberedChild(node: DriftNode, prefix: string): DriftNode {
+  node.numbered ??= new Map();
+  let child = node.numbered.get(prefix);
+  if (child === undefined) node.numbered.set(prefix, (child = emptyNode()));
+  return child;
+}
+
+/**
+ * The member a key is under when it is a numbered one (`MediaUrl12` under `MediaUrl{N}`): the name with its
+ * trailing digits cut. Reached only for a key the node does not name, so a known key costs nothing more.
+ */
+export function numberedMember(node: DriftNode, key: string): DriftNode | undefined {
+  const numbered = node.numbered;
+  if (numbered === undefined) return undefined;
+  let end = key.length;
+  while (end > 0 && key.charCodeAt(end - 1) >= 0x30 && key.charCodeAt(end - 1) <= 0x39) end--;
+  // digits only after a name, and no leading zero but the number 0 itself (`MediaUrl01` is not Twilio's)
+  if (end === key.length || end === 0 || (key.charCodeAt(end) === 0x30 && end < key.length - 1)) return undefined;
+  return numbered.get(key.slice(0, end));
+}
+
 /**
  * The node at a declared path, made on the way: `a.b[].c`, `*` for any key, `**` for everything below (returned
- * node marked). Keys are plain names: documented field names have no dots or brackets.
+ * node marked), `name{N}` for the numbered members `name0`, `name1`, …. Keys are plain names: documented field
+ * names have no dots or brackets.
  */
 function nodeAt(root: DriftNode, path: string): DriftNode {
   let node = root;
@@ -61,6 +89,8 @@ function nodeAt(root: DriftNode, path: string): DriftNode {
       return node;
     }
     if (name === "*") node = node.any ??= emptyNode();
+    else if (name.endsWith(NUMBERED) && name.length > NUMBERED.length)
+      node = numberedChild(node, name.slice(0, -NUMBERED.length));
     else if (name !== "") node = keyChild(node, name);
     for (let depth = match[2]!.length / 2; depth > 0; depth--) node = node.items ??= emptyNode();
   }
@@ -158,6 +188,7 @@ export function addCatalogue(node: DriftNode, catalogue: DriftCatalogue, outer: 
 /** `into` gains everything `from` knows (deeply); used to give each variant case its object's shared members. */
 function merge(into: DriftNode, from: DriftNode): void {
   for (const [key, child] of from.keys ?? []) merge(keyChild(into, key), child);
+  for (const [prefix, child] of from.numbered ?? []) merge(numberedChild(into, prefix), child);
   if (from.any !== undefined) merge((into.any ??= emptyNode()), from.any);
   if (from.items !== undefined) merge((into.items ??= emptyNode()), from.items);
   if (from.values !== undefined) addValues(into, [...from.values]);
@@ -180,10 +211,12 @@ export function finish(node: DriftNode, path = ""): void {
     node.ignoredBelow ||
     (node.unspecified &&
       node.keys === undefined &&
+      node.numbered === undefined &&
       node.any === undefined &&
       node.items === undefined &&
       node.variant === undefined);
   for (const [key, child] of node.keys ?? []) finish(child, join(path, key));
+  for (const [prefix, child] of node.numbered ?? []) finish(child, join(path, prefix + NUMBERED));
   if (node.any !== undefined) finish(node.any, join(path, "*"));
   if (node.items !== undefined) finish(node.items, `${path}[]`);
 }

@@ -1,5 +1,5 @@
 import type { DriftCatalogue, DriftRecord, DriftValue, DriftValueKind } from "../drift";
-import { addCatalogue, emptyNode, finish, join, type DriftNode } from "./drift-tree";
+import { addCatalogue, emptyNode, finish, join, numberedMember, type DriftNode } from "./drift-tree";
 
 /*
  * Drift detection, the hot path's part: the catalogue is compiled once per adapter into a trie (drift-tree.ts),
@@ -93,7 +93,7 @@ function walk(value: object, node: DriftNode, found: Found | undefined): Found |
   const keys = shape.keys;
   const any = shape.any;
   for (const key in value) {
-    const child = keys?.get(key) ?? any;
+    const child = keys?.get(key) ?? numberedMember(shape, key) ?? any;
     const member = (value as Record<string, unknown>)[key];
     if (child === undefined) (found ??= new Found()).add(shape.path, key, "field", member);
     else if (member !== null && typeof member === "object") {
