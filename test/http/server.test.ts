@@ -15,8 +15,8 @@ import {
 
 /*
  * Integration tests against a real listening server (127.0.0.1, port 0) with real fetch, for every platform in
- * the registry. Cases are derived from the adapter contract: handshake
- * cases run for adapters with `handshake`; shared routes are in server-shared.test.ts.
+ * the registry. Cases are derived from the adapter contract: handshake cases run for adapters with `handshake`;
+ * shared routes are in server-shared.test.ts.
  */
 const logger = captureLogger();
 
