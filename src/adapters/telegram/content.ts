@@ -140,6 +140,15 @@ export interface Thread {
   readonly chat: TelegramChat;
 }
 
+/** A message's thread; business and guest chats are scoped so their ids cannot collide with the bot's own. */
+export function threadOf(message: Pick<TelegramMessage, "chat" | "business_connection_id" | "guest_query_id">): Thread {
+  // business and guest chats "may share the same identifier" as the bot's own chats, so they are scoped
+  if (message.business_connection_id !== undefined)
+    return { key: `${message.business_connection_id}:${message.chat.id}`, chat: message.chat };
+  if (message.guest_query_id !== undefined) return { key: `guest:${message.chat.id}`, chat: message.chat };
+  return { key: String(message.chat.id), chat: message.chat };
+}
+
 /**
  * The content of a message as our `Message`; captions are the text (Telegram has no text on media). Built key by
  * key in the catalogue's order rather than as a literal of conditional spreads, which allocates a throwaway object

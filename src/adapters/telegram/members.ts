@@ -6,7 +6,7 @@ import type { TelegramChatMemberUpdated, TelegramMessage, TelegramUser } from ".
  * Other people joining and leaving groups, as the catalogue extensions `messaging.member.joined` / `.left`:
  * `chat_member` updates (https://core.telegram.org/bots/api#chatmemberupdated; delivered only to admin bots that
  * list the kind in `allowed_updates`) and the `new_chat_members` / `left_chat_member` service messages
- * (https://core.telegram.org/bots/api#message). The bot's own membership is `my_chat_member`, mapped elsewhere.
+ * (https://core.telegram.org/bots/api#message). The bot's own membership (`my_chat_member`) is `botMembershipEvents`, at the end.
  */
 
 type Status = TelegramChatMemberUpdated["new_chat_member"];
@@ -103,5 +103,52 @@ export function serviceMemberEvents(
   const left = message.left_chat_member;
   if (left === undefined) return false;
   m.emit("messaging.member.left", withFields(about(left), defined({ removed_by: by(left) })), extra(left, "left"));
+  return true;
+}
+
+/**
+ * The bot's own membership (https://core.telegram.org/bots/api#chatmemberupdated; `my_chat_member` "for private
+ * chats … is received only when the bot is blocked or unblocked by the user"): block/unblock in private chats,
+ * added/removed in groups and channels.
+ */
+export function botMembershipEvents(
+  b: EnvelopeBuilder,
+  rawId: string,
+  kind: string,
+  update: TelegramChatMemberUpdated,
+): boolean {
+  const before = update.old_chat_member;
+  const after = update.new_chat_member.status;
+  const m = b.mapper({
+    kind: kind,
+    raw: update,
+    key: `member:${update.chat.id}:${update.date}:${after}`,
+    timestamp: update.date,
+    metadata: {
+      raw_platform_event_id: rawId,
+      platform_user_id: String(update.from.id),
+      platform_thread_id: String(update.chat.id),
+    },
+  });
+  const data = {
+    contact_id: b.contactId(update.from.id),
+    conversation_id: b.conversationId(update.chat.id),
+    contact: userProfile(update.from),
+  };
+  if (update.chat.type === "private") {
+    if (isPresent(before) && after === "kicked") m.emit("messaging.unfollow", data);
+    else if (before.status === "kicked" && isPresent(update.new_chat_member))
+      m.emit("messaging.follow", withFields(data, { unblocked: true }));
+    else return false;
+  } else if (isGone(before) && isPresent(update.new_chat_member)) {
+    m.emit("messaging.conversation.created", withFields(data, { source: "added_to_chat" }));
+  } else if (isPresent(before) && isGone(update.new_chat_member)) {
+    m.emit(
+      "messaging.conversation.closed",
+      withFields(data, { closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" }),
+    );
+  } else {
+    return false;
+  }
   return true;
 }

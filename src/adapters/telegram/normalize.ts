@@ -13,16 +13,16 @@ import {
   contentOf,
   discussedPost,
   majorUnits,
-  reactionKey,
-  reactionLabel,
   serviceKind,
+  threadOf,
   userProfile,
   type Message,
   type Profile,
   type Thread,
 } from "./content";
 import type { UpdateHandler } from "./kinds";
-import { chatMemberEvents, isGone, isPresent, serviceMemberEvents } from "./members";
+import { callbackEvents, reactionEvents } from "./interactions";
+import { botMembershipEvents, chatMemberEvents, serviceMemberEvents } from "./members";
 import {
   UPDATE_KINDS,
   withoutNulls,
@@ -110,14 +110,6 @@ class UpdateMapper {
     private readonly kind: string,
   ) {}
 
-  private thread(message: Pick<TelegramMessage, "chat" | "business_connection_id" | "guest_query_id">): Thread {
-    // business and guest chats "may share the same identifier" as the bot's own chats, so they are scoped
-    if (message.business_connection_id !== undefined)
-      return { key: `${message.business_connection_id}:${message.chat.id}`, chat: message.chat };
-    if (message.guest_query_id !== undefined) return { key: `guest:${message.chat.id}`, chat: message.chat };
-    return { key: String(message.chat.id), chat: message.chat };
-  }
-
   private messageKey(thread: Thread, message: TelegramMessage): string {
     // message_id is 0 for ephemeral or scheduled messages; then the update itself is the only stable key
     if (message.message_id === 0)
@@ -135,7 +127,7 @@ class UpdateMapper {
 
   /** Key, time and metadata of a message, built once; `contact` is who the events are about. */
   private item(message: TelegramMessage, contact: { id: number; profile: Profile }): MessageItem {
-    const thread = this.thread(message);
+    const thread = threadOf(message);
     const key = this.messageKey(thread, message);
     const m = this.b.mapper({
       kind: this.kind,
@@ -317,7 +309,7 @@ class UpdateMapper {
   }
 
   deletedBusiness(deleted: TelegramBusinessMessagesDeleted): boolean {
-    const thread = this.thread(deleted);
+    const thread = threadOf(deleted);
     const m = this.b.mapper({
       kind: this.kind,
       raw: deleted,
@@ -344,103 +336,11 @@ class UpdateMapper {
   }
 
   reaction(update: TelegramReactionUpdated): boolean {
-    const actor = update.user
-      ? { id: update.user.id, profile: userProfile(update.user) }
-      : update.actor_chat
-        ? { id: update.actor_chat.id, profile: chatProfile(update.actor_chat) }
-        : undefined;
-    const actorId = actor?.id ?? update.chat.id;
-    const target = `${update.chat.id}:${update.message_id}`;
-    const m = this.b.mapper({
-      kind: this.kind,
-      raw: update,
-      key: target,
-      timestamp: update.date,
-      metadata: {
-        raw_platform_event_id: this.rawId,
-        platform_user_id: String(actorId),
-        platform_thread_id: String(update.chat.id),
-        platform_message_id: String(update.message_id),
-      },
-    });
-    const around = {
-      contact_id: this.b.contactId(actorId),
-      conversation_id: this.b.conversationId(update.chat.id),
-      ...defined({ contact: actor?.profile }),
-    };
-    // old and new are full sets, not deltas (https://core.telegram.org/bots/api#messagereactionupdated)
-    const oldKeys = new Set(update.old_reaction.map(reactionKey));
-    const newKeys = new Set(update.new_reaction.map(reactionKey));
-    const changes = [
-      ...update.new_reaction
-        .filter((r) => !oldKeys.has(reactionKey(r)))
-        .map((r) => ["messaging.reaction.added", r] as const),
-      ...update.old_reaction
-        .filter((r) => !newKeys.has(reactionKey(r)))
-        .map((r) => ["messaging.reaction.removed", r] as const),
-    ];
-    for (const [type, reaction] of changes) {
-      const key = `${target}:${actorId}:${update.date}:${reactionKey(reaction)}`;
-      m.emit(
-        type,
-        withFields(around, { reaction: { message_id: this.b.messageId(target), ...reactionLabel(reaction) } }),
-        { key },
-      );
-    }
-    return true;
+    return reactionEvents(this.b, this.rawId, this.kind, update);
   }
 
   callback(query: TelegramCallbackQuery): boolean {
-    const payload = query.data ?? query.game_short_name;
-    if (payload === undefined) {
-      // the Bot API documents both as optional ("data … Be aware that the message originated the query can contain
-      // no callback buttons with this data", https://core.telegram.org/bots/api#callbackquery): say which is missing
-      const reason = `telegram callback_query ${query.id} has neither "data" nor "game_short_name", so it carries no postback payload`;
-      this.b
-        .mapper({
-          kind: this.kind,
-          raw: query,
-          key: `callback:${query.id}`,
-          metadata: { raw_platform_event_id: this.rawId },
-        })
-        .unhandled(reason);
-      return true;
-    }
-    const message = query.message;
-    const threadKey = message
-      ? this.thread(message).key
-      : `inline:${query.inline_message_id ?? query.chat_instance ?? query.id}`;
-    const button = message?.reply_markup?.inline_keyboard
-      ?.flat()
-      .find((candidate) => candidate.callback_data === payload);
-    // callback queries carry no time of their own: the envelope takes the receive time
-    const m = this.b.mapper({
-      kind: this.kind,
-      raw: query,
-      key: `callback:${query.id}`,
-      metadata: {
-        raw_platform_event_id: this.rawId,
-        platform_user_id: String(query.from.id),
-        ...defined({
-          platform_thread_id: message && String(message.chat.id),
-          platform_message_id: message && String(message.message_id),
-        }),
-      },
-    });
-    const postback = {
-      payload,
-      ...defined({
-        title: button?.text,
-        message_id: message && this.b.messageId(`${threadKey}:${message.message_id}`),
-      }),
-    };
-    m.emit("messaging.postback", {
-      contact_id: this.b.contactId(query.from.id),
-      conversation_id: this.b.conversationId(threadKey),
-      contact: userProfile(query.from),
-      postback,
-    });
-    return true;
+    return callbackEvents(this.b, this.rawId, this.kind, query);
   }
 
   chatMember(update: TelegramChatMemberUpdated): boolean {
@@ -448,45 +348,7 @@ class UpdateMapper {
     return true;
   }
 
-  /**
-   * The bot's own membership (https://core.telegram.org/bots/api#chatmemberupdated; `my_chat_member` "for private
-   * chats … is received only when the bot is blocked or unblocked by the user"): block/unblock in private chats,
-   * added/removed in groups and channels.
-   */
   membership(update: TelegramChatMemberUpdated): boolean {
-    const before = update.old_chat_member;
-    const after = update.new_chat_member.status;
-    const m = this.b.mapper({
-      kind: this.kind,
-      raw: update,
-      key: `member:${update.chat.id}:${update.date}:${after}`,
-      timestamp: update.date,
-      metadata: {
-        raw_platform_event_id: this.rawId,
-        platform_user_id: String(update.from.id),
-        platform_thread_id: String(update.chat.id),
-      },
-    });
-    const data = {
-      contact_id: this.b.contactId(update.from.id),
-      conversation_id: this.b.conversationId(update.chat.id),
-      contact: userProfile(update.from),
-    };
-    if (update.chat.type === "private") {
-      if (isPresent(before) && after === "kicked") m.emit("messaging.unfollow", data);
-      else if (before.status === "kicked" && isPresent(update.new_chat_member))
-        m.emit("messaging.follow", withFields(data, { unblocked: true }));
-      else return false;
-    } else if (isGone(before) && isPresent(update.new_chat_member)) {
-      m.emit("messaging.conversation.created", withFields(data, { source: "added_to_chat" }));
-    } else if (isPresent(before) && isGone(update.new_chat_member)) {
-      m.emit(
-        "messaging.conversation.closed",
-        withFields(data, { closed_by: after === "kicked" ? "removed_bot" : "bot_left_or_removed" }),
-      );
-    } else {
-      return false;
-    }
-    return true;
+    return botMembershipEvents(this.b, this.rawId, this.kind, update);
   }
 }

@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { compileParse, REJECTED } from "../../src/core/engine";
+import { expectAgrees } from "../support/compiled";
+
+/*
+ * The compiled parsers' options and environments: reusing their input, a schema with a catch, and a runtime
+ * where new Function is refused (split from compiled.test.ts, which checks agreement with zod on fixtures).
+ */
+
+describe("generated parsers reusing their input", () => {
+  const schema = z.strictObject({
+    a: z.string(),
+    b: z.strictObject({ c: z.number() }).optional(),
+    d: z.array(z.strictObject({ e: z.string() })).optional(),
+  });
+  const loose = z.looseObject({ a: z.string(), b: z.strictObject({ c: z.number() }) });
+  const parse = compileParse(schema, undefined, { codegen: true, reuseInput: true })!;
+  const parseLoose = compileParse(loose, undefined, { codegen: true, reuseInput: true })!;
+
+  it("return the input itself when it already is what zod returns", () => {
+    const value = JSON.parse('{"a":"x","b":{"c":1}}') as unknown;
+    expect(parse(value)).toBe(value);
+    const looseValue = JSON.parse('{"a":"x","b":{"c":1},"z":[1]}') as unknown;
+    expect(parseLoose(looseValue)).toBe(looseValue);
+  });
+
+  it("copy where zod's key order differs, and reuse the children that did not change", () => {
+    const value = JSON.parse('{"b":{"c":1},"a":"x"}') as { b: object };
+    const parsed = parse(value) as { b: object };
+    expect(parsed).not.toBe(value);
+    expect(Object.keys(parsed)).toEqual(["a", "b"]);
+    expect(parsed.b).toBe(value.b);
+    const looseValue = JSON.parse('{"z":1,"a":"x","b":{"c":1}}') as unknown;
+    expect(Object.keys(parseLoose(looseValue) as object)).toEqual(["a", "b", "z"]);
+  });
+
+  it("always copy arrays, and so the objects holding them", () => {
+    const value = JSON.parse('{"a":"x","d":[{"e":"f"}]}') as { d: object[] };
+    const parsed = parse(value) as { d: object[] };
+    expect(parsed).not.toBe(value);
+    expect(parsed.d).not.toBe(value.d);
+    expect(parsed.d[0]).toBe(value.d[0]);
+  });
+
+  it("copy an object without a prototype", () => {
+    const value = Object.assign(Object.create(null) as object, { a: "x" });
+    expect(parse(value)).not.toBe(value);
+  });
+});
+
+describe("generated parsers with a catch", () => {
+  const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
+  const time = z.union([z.number(), z.string()]);
+  const schema = z.looseObject({
+    id: z.string().min(1),
+    time: time.optional().catch(undefined),
+    count: z.number().catch(() => 0),
+  });
+
+  it.each([false, true])(
+    "return what zod returns for values the inner schema takes and for values it catches (reuseInput %s)",
+    (reuseInput) => {
+      const parse = compileParse(schema, undefined, { codegen: true, reuseInput })!;
+      expect(parse).toBeDefined();
+      const values: unknown[] = [
+        { id: "a", time: 1, count: 2 },
+        { id: "a", time: "2024", count: 2, extra: [1] },
+        { id: "a", time: null, count: 2 },
+        { id: "a", time: { nested: true }, count: "x" },
+        { id: "a", time: 1, count: 2, __proto__: null },
+        { id: "", time: 1, count: 2 },
+      ];
+      for (const value of values) expectAgrees(schema, parse, value);
+      expect(parse({ id: "a", time: [], count: 1 })).toEqual({ id: "a", time: undefined, count: 1 });
+      fc.assert(
+        fc.property(
+          fc.record({ id: fc.string(), time: fc.anything(), count: fc.anything() }, { requiredKeys: ["id"] }),
+          (value) => {
+            expectAgrees(schema, parse, value);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
+});
+
+describe("where new Function is not allowed", () => {
+  const schema = z.strictObject({ a: z.string(), b: z.array(z.number()) });
+
+  it("generate code by default where it is allowed", () => {
+    expect(compileParse(schema)!.name).toMatch(/^convotic_object_/);
+  });
+
+  it("fall back to the closures when zod is told not to generate code (jitless)", () => {
+    z.config({ jitless: true });
+    try {
+      const parse = compileParse(schema)!;
+      expect(parse.name).not.toMatch(/^convotic_/);
+      expect(parse({ a: "a", b: [1] })).toStrictEqual({ a: "a", b: [1] });
+      expect(parse({ a: "a", b: ["1"] })).toBe(REJECTED);
+    } finally {
+      z.config({ jitless: false });
+    }
+  });
+
+  it("fall back to the closures when new Function throws, as on Cloudflare Workers", () => {
+    const original = globalThis.Function;
+    jest.isolateModules(() => {
+      const { compileParse: isolated, REJECTED: rejected } =
+        jest.requireActual<typeof import("../../src/core/engine")>("../../src/core/engine");
+      // the runtime's refusal: constructing a function from text throws an EvalError
+      globalThis.Function = new Proxy(original, {
+        construct() {
+          throw new EvalError("Code generation from strings disallowed for this context");
+        },
+      });
+      try {
+        const parse = isolated(schema)!;
+        expect(parse.name).not.toMatch(/^convotic_/);
+        expect(parse({ a: "a", b: [1] })).toStrictEqual({ a: "a", b: [1] });
+        expect(parse({ a: 1, b: [] })).toBe(rejected);
+      } finally {
+        globalThis.Function = original;
+      }
+    });
+  });
+});
