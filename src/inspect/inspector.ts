@@ -180,6 +180,7 @@ export class InspectorCore implements RequestObserver {
       error: outcome.error ?? null,
       envelopes: outcome.result?.events ?? null,
       unhandled: outcome.result?.unhandled ?? null,
+      superseded: supersededOf(outcome),
       diagnosis: outcome.error?.code === "invalid_signature" ? this.diagnose(entry) : null,
     };
   }
@@ -262,6 +263,18 @@ const PAGE_HEADERS = {
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
 };
+
+/** The statuses held back by `statusOrder`, as the page lists them: id, type, and the platform's message id. */
+function supersededOf(outcome: RequestOutcome): { id: string; type: string; message_id: string | null }[] {
+  const ids = new Set(outcome.superseded ?? []);
+  if (ids.size === 0) return [];
+  return (outcome.result?.events ?? [])
+    .filter((event) => ids.has(event.id))
+    .map((event) => {
+      const message = (event.metadata as { platform_message_id?: unknown } | undefined)?.platform_message_id;
+      return { id: event.id, type: event.type, message_id: typeof message === "string" ? message : null };
+    });
+}
 
 function respond(response: HttpResponse): InspectorAnswer {
   return { kind: "response", response };
