@@ -1,6 +1,6 @@
 import { asConvoticError, ConfigError, type ContextInput } from "../core";
 import type { HandlerAccess, HttpRequest, HttpResponse, RequestObserver, RequestOutcome } from "../http";
-import { curlCommand, maskedHeaders, routeSecrets, saveFixture } from "./actions";
+import { curlCommand, maskedHeaders, routeSecrets, saveFixture, signedHeaders } from "./actions";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, RingBuffer, summarize, type Entry, type Summary } from "./buffer";
 import { diagnoseSignature, type Diagnosis } from "./diagnose";
 import { INSPECTOR_PAGE } from "./page";
@@ -163,9 +163,7 @@ export class InspectorCore implements RequestObserver {
     let signing: string[] = [];
     if (route !== undefined) {
       try {
-        signing = Object.keys(
-          this.access!.normalizer.adapterFor(route.platform).sign(request.rawBody, route.secrets),
-        ).map((name) => name.toLowerCase());
+        signing = Object.keys(signedHeaders(this.access!, route, request)).map((name) => name.toLowerCase());
       } catch {
         signing = [];
       }
@@ -198,6 +196,7 @@ export class InspectorCore implements RequestObserver {
       route: route.label,
       request: entry.outcome.request,
       others: route.others,
+      publicUrl: route.publicUrl,
       now: this.options.clock?.() ?? new Date(),
     });
     this.diagnoses.set(entry.id, diagnosis);
