@@ -194,6 +194,7 @@ export interface ServerConfig {
   readonly sinks?: z.output<typeof SinksConfig> | undefined;
   /** as written in the file (serve resolves it from the config file's folder) */
   readonly data_dir?: string | undefined;
+  /** the development inspector's settings (docs/inspector.md, "In the config file") */
   readonly inspect?: InspectConfig | undefined;
   readonly blocks: BlockSet;
 }
