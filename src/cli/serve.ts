@@ -88,8 +88,6 @@ export async function serveCommand(
       : envPort !== undefined && envPort !== ""
         ? parsePort(envPort, "PORT")
         : undefined;
-  // refused before the config is read: a usage error
-  const inspector = inspectorOf(values, values.host ?? "127.0.0.1", serveUsage);
   const { path, config, normalizer } = await readServerConfig(values.config, {
     normalizer: builtIn,
     env: io.env,
@@ -99,6 +97,8 @@ export async function serveCommand(
   // HOST as PORT is: a container sets HOST=0.0.0.0 once instead of editing the command (an empty HOST is unset)
   const envHost = io.env["HOST"];
   const host = values.host ?? (envHost === undefined || envHost === "" ? "127.0.0.1" : envHost);
+  // the file's `inspect` and the flags; refused (a usage error) on a non-loopback host unless allowed
+  const inspector = inspectorOf(values, config.inspect, { host, configDir: dirname(resolve(path)), usage: serveUsage });
   const opsPort = values["ops-port"] !== undefined ? parsePort(values["ops-port"], "--ops-port") : config.ops?.port;
   const opsHost = values["ops-host"] ?? config.ops?.host ?? "127.0.0.1";
   if (values["ops-host"] !== undefined && opsPort === undefined)

@@ -96,10 +96,37 @@ export const ServerConfigSchema = z.strictObject({
   ops: z.strictObject({ host: z.string().min(1).optional(), port: z.int().min(0).max(65535) }).optional(),
   /** log settings: `auth_failure_interval` (default 10 s) is how often refused signatures are summed up per route */
   logs: z.strictObject({ auth_failure_interval: Duration.optional() }).optional(),
+  /**
+   * the development inspector at /_convotic (docs/inspector.md): `true`, or `{ enabled, fixtures_dir, allow_remote,
+   * max_entries, max_bytes }` (an object means enabled unless `enabled: false`); the --inspect flags override it
+   */
+  inspect: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        enabled: z.boolean().optional(),
+        fixtures_dir: z.string().min(1).optional(),
+        allow_remote: z.boolean().optional(),
+        max_entries: z.int().positive().optional(),
+        max_bytes: z.int().positive().optional(),
+      }),
+    ])
+    .optional(),
   /** `convotic consume`'s settings (durable, filter, …): serve ignores them, so one file can configure both */
   consume: z.unknown().optional(),
   blocks: z.array(z.unknown()),
 });
+
+/** The config file's `inspect`: `true`, or the inspector's settings (`fixtures_dir` from the config file's folder). */
+export type InspectConfig =
+  | boolean
+  | {
+      readonly enabled?: boolean | undefined;
+      readonly fixtures_dir?: string | undefined;
+      readonly allow_remote?: boolean | undefined;
+      readonly max_entries?: number | undefined;
+      readonly max_bytes?: number | undefined;
+    };
 
 /** The config file's `fairness` object, in its own snake_case. */
 export interface FairnessConfig {
@@ -167,6 +194,8 @@ export interface ServerConfig {
   readonly sinks?: z.output<typeof SinksConfig> | undefined;
   /** as written in the file (serve resolves it from the config file's folder) */
   readonly data_dir?: string | undefined;
+  /** the development inspector's settings (docs/inspector.md, "In the config file") */
+  readonly inspect?: InspectConfig | undefined;
   readonly blocks: BlockSet;
 }
 

@@ -171,6 +171,11 @@ export interface RequestOutcome {
   readonly result?: NormalizeResult;
   /** items of `result` the delivery acknowledged as delivered before (redeliveries) */
   readonly duplicates?: number;
+  /**
+   * envelope ids of the statuses `statusOrder` acknowledged without delivering (their message was further already);
+   * absent when none was held back
+   */
+  readonly superseded?: readonly string[];
   /** why the answer is not a 2xx */
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }

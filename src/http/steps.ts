@@ -1,8 +1,6 @@
 import {
   asConvoticError,
-  messageOf,
   type NormalizeResult,
-  type Router,
   type Normalizer,
   type PlatformOperations,
   type ShapeLimits,
@@ -20,24 +18,25 @@ import { acknowledgement, errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, routePath, type Target } from "./route";
 import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
 import { publicUrlOf } from "./public-url";
+import { report, SupersededLedger } from "./outcome";
+import { noticeDrift, type DriftListeners } from "./notice-drift";
 import type {
   AckMode,
   BackgroundFailure,
-  DriftInfo,
   HttpRequest,
   HttpResponse,
   RequestObserver,
-  RequestOutcome,
   WebhookHandlerOptions,
 } from "./handler-types";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_MIN_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
-/** A delivered batch and how many of its items were duplicates (acknowledged again without running). */
+/** A delivered batch, how many of its items were duplicates, and the statuses `statusOrder` held back. */
 interface Delivered {
   readonly result: NormalizeResult;
   readonly duplicates: number;
+  readonly superseded?: readonly string[] | undefined;
 }
 
 /** A body that only proves the endpoint: nothing in it but `platform.webhook.verified` events. */
@@ -56,9 +55,9 @@ interface Answer {
   /** for an inspector: what the request normalised to, and how many of its items were redeliveries */
   readonly result?: NormalizeResult;
   readonly duplicates?: number;
+  readonly superseded?: readonly string[] | undefined;
 }
 
-/** A delivered batch and how many of its items had been delivered before. */
 /**
  * The steps of `createWebhookHandler`, one method each: `handle` routes a request to `post` or `get`; `post`
  * checks, verifies, splits and dispatches; `dispatch` delivers now or later; `fail` logs and answers a failure.
@@ -79,8 +78,10 @@ export class WebhookHandlerSteps {
   private readonly background = new BackgroundWork();
   private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
   private readonly inspector: RequestObserver | undefined;
-  private readonly onDrift: WebhookHandlerOptions["onDrift"];
-  private readonly router: Router | undefined;
+  /** who hears a request's drift (`noticeDrift`) */
+  private readonly drift: DriftListeners;
+  /** with a request observer: which statuses each delivery held back */
+  private readonly ledger: SupersededLedger | undefined;
 
   constructor(options: WebhookHandlerOptions) {
     const { normalizer, router, sink } = options;
@@ -99,8 +100,7 @@ export class WebhookHandlerSteps {
     this.logger = options.logger ?? defaultLogger;
     this.clock = options.clock ?? (() => new Date());
     this.onError = options.onError;
-    this.onDrift = options.onDrift;
-    this.router = router;
+    this.drift = { onDrift: options.onDrift, router, logger: this.logger };
     const sinks: Sink[] = [...(options.sinks ?? [])];
     if (sink !== undefined) {
       sinks.push({
@@ -109,12 +109,14 @@ export class WebhookHandlerSteps {
         close: async () => undefined,
       });
     }
+    this.ledger = options.inspector === undefined ? undefined : new SupersededLedger(options.observer);
+    const observer = this.ledger ?? options.observer;
     this.delivery = createDelivery({
       sinks,
       logger: this.logger,
       store: options.idempotency ?? false,
       ...(router === undefined ? {} : { router }),
-      ...(options.observer === undefined ? {} : { observer: options.observer }),
+      ...(observer === undefined ? {} : { observer }),
       ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
       ...(options.deadlines === undefined ? {} : { deadlines: options.deadlines }),
       ...(options.statusOrder === undefined ? {} : { statusOrder: options.statusOrder }),
@@ -159,45 +161,20 @@ export class WebhookHandlerSteps {
       );
       if (this.inspector !== undefined) {
         const { platform, blocks } = answer.fields as { platform?: string; blocks?: readonly string[] };
-        this.inspect({
-          request,
-          method,
-          path,
-          response: answer.response,
-          receivedAt,
-          durationMs: ms,
-          ...(platform === undefined ? {} : { platform }),
-          ...(blocks === undefined ? {} : { blocks }),
-          ...(answer.result === undefined ? {} : { result: answer.result }),
-          ...(answer.duplicates === undefined ? {} : { duplicates: answer.duplicates }),
-        });
+        const { response, result, duplicates, superseded } = answer;
+        const seen = { request, method, path, response, receivedAt, durationMs: ms, platform, blocks };
+        report(this.inspector, { ...seen, result, duplicates, superseded });
       }
       return answer.response;
     } catch (error) {
       const response = this.fail(method, path, started, error, request.requestId, request.remoteAddress, target);
       if (this.inspector !== undefined) {
         const failure = asConvoticError(error);
-        this.inspect({
-          request,
-          method,
-          path,
-          response,
-          receivedAt,
-          durationMs: Date.now() - started,
-          ...(failure.platform === undefined ? {} : { platform: failure.platform }),
-          error: { code: failure.code, message: failure.message },
-        });
+        const durationMs = Date.now() - started;
+        const platform = failure.platform;
+        report(this.inspector, { request, method, path, response, receivedAt, durationMs, failure, platform });
       }
       return response;
-    }
-  }
-
-  /** An inspector's failure never becomes the request's. */
-  private inspect(outcome: RequestOutcome): void {
-    try {
-      this.inspector?.requestDone(outcome);
-    } catch {
-      // a development aid that throws must not change what the platform is answered
     }
   }
 
@@ -244,12 +221,17 @@ export class WebhookHandlerSteps {
     const blockIds = work.length === 1 ? [work[0]!.block.id] : [...new Set(work.map((item: Work) => item.block.id))];
     const { requestId } = request;
     const delivery = this.delivery;
-    const context: DeliveryContext =
-      requestId === undefined
-        ? { platform, blockIds, receivedAt, delivery }
-        : { platform, blockIds, receivedAt, delivery, requestId };
+    const ledger = this.ledger;
+    const context: DeliveryContext = {
+      platform,
+      blockIds,
+      receivedAt,
+      delivery,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(ledger === undefined ? {} : { ledger }),
+    };
     const running = this.dispatch(context, () =>
-      this.noticeDrift(normalizeWork(operations, work, receivedAt), context),
+      noticeDrift(normalizeWork(operations, work, receivedAt), context, this.drift),
     );
     // the platform's own acknowledgement (Twilio's empty TwiML, WeChat's `success`) replaces the JSON counts
     const own = operations.adapter.acknowledgement;
@@ -259,7 +241,7 @@ export class WebhookHandlerSteps {
         response: acknowledged ?? json(200, { ok: true, ack: "immediate", ...extra }),
         fields: { platform, blocks: blockIds, ...extra },
       };
-    const { result, duplicates } = await running;
+    const { result, duplicates, superseded } = await running;
     const events = result.events.length;
     const unhandled = result.unhandled.length;
     // a redelivery says so: its events were acknowledged without running again (a first delivery has no key)
@@ -271,6 +253,7 @@ export class WebhookHandlerSteps {
         fields: { platform, blocks: blockIds, events, unhandled },
         result,
         duplicates,
+        superseded,
       };
     const drift = result.drift === undefined ? {} : { drift: result.drift.length };
     return {
@@ -278,33 +261,8 @@ export class WebhookHandlerSteps {
       fields: { platform, blocks: blockIds, ...extra, events, unhandled, ...repeated, ...drift },
       result,
       duplicates,
+      superseded,
     };
-  }
-
-  /**
-   * Tells `onDrift` and the router's `onDrift` handlers what the body held that its catalogue does not know. Beside
-   * the delivery and never in its way: a listener that throws is logged, the request goes on.
-   */
-  private noticeDrift(result: NormalizeResult, context: DeliveryContext): NormalizeResult {
-    const drift = result.drift;
-    if (drift === undefined) return result;
-    const info: DriftInfo =
-      context.requestId === undefined
-        ? { platform: context.platform }
-        : { platform: context.platform, requestId: context.requestId };
-    const failed = (error: unknown) =>
-      this.logger.warn("a drift listener failed", {
-        ...(context.requestId === undefined ? {} : { request_id: context.requestId }),
-        platform: context.platform,
-        error: messageOf(error),
-      });
-    try {
-      this.onDrift?.(drift, info);
-    } catch (error) {
-      failed(error);
-    }
-    if (this.router?.hearsDrift === true) this.router.dispatchDrift(drift).catch(failed);
-    return result;
   }
 
   /** A GET handshake, answered from the block's configuration alone; its event is delivered after the answer. */
@@ -374,7 +332,7 @@ export class WebhookHandlerSteps {
   private async deliverResult(context: DeliveryContext, result: NormalizeResult): Promise<Delivered> {
     const outcome = await deliverBatch(result, context);
     if (outcome.kind === "failed") throw outcome.error;
-    return { result, duplicates: outcome.duplicates };
+    return { result, duplicates: outcome.duplicates, superseded: outcome.superseded };
   }
 
   /** Delivers after the answer; failures are logged and reported to `onError`. */

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError, messageOf, type ContextInput } from "../core";
 import type { HandlerAccess, HttpRequest } from "../http";
+import { publicUrlOf, type PublicUrlConfig } from "../http/public-url";
 import { parseRoute, resolveTarget } from "../http/route";
 import type { CandidateBlock } from "./diagnose";
 
@@ -15,6 +16,8 @@ export interface RouteSecrets {
   readonly block?: string;
   /** every configured block the route does not serve */
   readonly others: readonly CandidateBlock[];
+  /** how the route knows its public URL (a shared route: its first block's setting, as the handler reads it) */
+  readonly publicUrl: PublicUrlConfig;
 }
 
 /** The target of a URL as the handler resolves it; `undefined` for a route that names nothing configured. */
@@ -28,7 +31,8 @@ export function routeSecrets(access: HandlerAccess, url: string): RouteSecrets |
   const served = new Set(target.kind === "block" ? [target.block] : target.group.blocks);
   const others = access.blocks.all
     .filter((block) => !served.has(block))
-    .map((block) => ({ id: block.id, platform: block.platform, secrets: block.secrets }));
+    .map((block) => ({ id: block.id, platform: block.platform, secrets: block.secrets, publicUrl: urlConfig(block) }));
+  const publicUrl = urlConfig(target.kind === "block" ? target.block : target.group.blocks[0]!);
   if (target.kind === "block")
     return {
       platform: target.platform,
@@ -36,9 +40,30 @@ export function routeSecrets(access: HandlerAccess, url: string): RouteSecrets |
       label: `block ${target.block.id}`,
       block: target.block.id,
       others,
+      publicUrl,
     };
   const path = `${access.basePath}/${target.platform}${target.group.app === undefined ? "" : `/${target.group.app}`}`;
-  return { platform: target.platform, secrets: target.group.secrets, label: `the shared route ${path}`, others };
+  return {
+    platform: target.platform,
+    secrets: target.group.secrets,
+    label: `the shared route ${path}`,
+    others,
+    publicUrl,
+  };
+}
+
+function urlConfig(block: PublicUrlConfig): PublicUrlConfig {
+  return { public_url: block.public_url, trust_forwarded: block.trust_forwarded };
+}
+
+/** What the route's adapter signs: the body, and for a signature that covers the URL, the URL the handler builds. */
+export function signedHeaders(
+  access: HandlerAccess,
+  route: RouteSecrets,
+  request: Pick<HttpRequest, "rawBody" | "url" | "headers">,
+): Record<string, string> {
+  const url = publicUrlOf(route.publicUrl, request);
+  return access.normalizer.adapterFor(route.platform).sign(request.rawBody, route.secrets, { url });
 }
 
 /** Header names whose values authenticate a request: shown as their length only. */
@@ -74,9 +99,13 @@ function quoted(text: string): string {
 export function curlCommand(access: HandlerAccess, request: HttpRequest, origin: string): string {
   const route = routeSecrets(access, request.url);
   if (route === undefined) throw new ConfigError("the request's route names no configured block or shared route");
-  const adapter = access.normalizer.adapterFor(route.platform);
-  const headers = { "content-type": "application/json", ...adapter.sign(request.rawBody, route.secrets) };
-  const path = new URL(request.url, "http://localhost").pathname;
+  const target = new URL(request.url, "http://localhost");
+  const path = target.pathname + target.search;
+  // signed for the URL the handler will see: this origin, or the block's public_url
+  const host = new URL(origin).host;
+  const signed = signedHeaders(access, route, { rawBody: request.rawBody, url: path, headers: { host } });
+  const contentType = String(request.headers["content-type"] ?? "application/json");
+  const headers = { "content-type": contentType, ...signed };
   const lines = [
     `printf '%s' ${quoted(Buffer.from(request.rawBody).toString("utf8"))} |`,
     `  curl -sS -X POST ${quoted(`${origin}${path}`)}`,

@@ -33,6 +33,8 @@ export interface Summary {
   readonly unhandled: number | null;
   /** items acknowledged as delivered before */
   readonly duplicates: number;
+  /** statuses `statusOrder` acknowledged without delivering: their message was further already */
+  readonly superseded: number;
   /** the entry that first delivered what this one repeats, while it is held */
   readonly duplicate_of: number | null;
   /** the entry this one replays */
@@ -56,6 +58,9 @@ export function verdictOf(outcome: RequestOutcome): string {
     result.events.every((event) => event.type === "platform.webhook.verified")
   )
     return "verification";
+  // a status held back is acknowledged like a duplicate: the verdict says when nothing else was delivered
+  const superseded = outcome.superseded?.length ?? 0;
+  if (superseded > 0) return superseded + duplicates >= items ? "superseded" : "partly_superseded";
   if (duplicates > 0) return duplicates >= items ? "duplicate" : "partly_duplicate";
   if (items === 0) return "empty";
   return result.unhandled.length > 0 && result.events.length === 0 ? "unhandled" : "delivered";
@@ -76,6 +81,7 @@ export function summarize(entry: Entry): Summary {
     events: outcome.result?.events.length ?? null,
     unhandled: outcome.result?.unhandled.length ?? null,
     duplicates: outcome.duplicates ?? 0,
+    superseded: outcome.superseded?.length ?? 0,
     duplicate_of: entry.duplicateOf ?? null,
     replay_of: entry.replayOf ?? null,
     body_bytes: outcome.request.rawBody.byteLength,

@@ -1,4 +1,7 @@
 import { headerValue, messageOf, type HeaderMap, type Normalizer } from "../core";
+import { publicUrlOf, type PublicUrlConfig } from "../http/public-url";
+import type { Explanation } from "./explanation";
+import { queryOf, rewrittenUrl } from "./url-candidates";
 
 /*
  * Why a signature failed, found by re-checking what is cheap to check with the adapters' own `verify`: other
@@ -7,27 +10,7 @@ import { headerValue, messageOf, type HeaderMap, type Normalizer } from "../core
  * only ever passed to `verify`; no explanation quotes one.
  */
 
-export type ExplanationKind =
-  | "verifies_now"
-  | "no_signature_header"
-  | "wrong_header_name"
-  | "body_reserialised"
-  | "non_ascii_unescaped"
-  | "non_ascii_escaped"
-  | "wrong_secret"
-  | "wrong_route"
-  | "clock_skew"
-  | "no_match";
-
-/** One finding: what was checked and matched, and what to change. */
-export interface Explanation {
-  /** which check matched */
-  readonly kind: ExplanationKind;
-  /** what matched, naming headers and blocks (never a secret) */
-  readonly message: string;
-  /** what to change */
-  readonly fix: string;
-}
+export type { Explanation, ExplanationKind } from "./explanation";
 
 /** A configured block whose secrets may be the ones that signed the request. */
 export interface CandidateBlock {
@@ -35,6 +18,8 @@ export interface CandidateBlock {
   readonly platform: string;
   /** tried with `verify` only; never shown */
   readonly secrets: unknown;
+  /** how the block knows its public URL (`public_url`, `trust_forwarded`), for signatures that cover the URL */
+  readonly publicUrl?: PublicUrlConfig;
 }
 
 export interface DiagnosisInput {
@@ -46,8 +31,13 @@ export interface DiagnosisInput {
   readonly secrets: unknown;
   /** how the route is named in the explanations, e.g. `block line-demo` */
   readonly route: string;
-  /** the refused request, as received */
-  readonly request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap };
+  /**
+   * the refused request, as received; `url` (the path and query, or an absolute URL) is needed to explain a
+   * signature that covers the URL
+   */
+  readonly request: { readonly rawBody: Uint8Array; readonly headers: HeaderMap; readonly url?: string };
+  /** how the route's block knows its public URL (`public_url`, `trust_forwarded`; docs/http.md "Public URL") */
+  readonly publicUrl?: PublicUrlConfig;
   /** every other configured block */
   readonly others: readonly CandidateBlock[];
   /** the clock timestamp headers are compared with */
@@ -75,9 +65,17 @@ const RESERIALISED_FIX =
  * verifications, whatever the number of blocks.
  */
 export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
-  const { normalizer, platform, request } = input;
+  const { normalizer, platform } = input;
+  const received = input.request.url;
+  // the URL the handler verified with, as it builds it from the block's configuration
+  const urlFor = (config: PublicUrlConfig | undefined): string | undefined =>
+    received === undefined ? undefined : publicUrlOf(config ?? {}, { url: received, headers: input.request.headers });
+  const verifiedWith = urlFor(input.publicUrl);
+  const at = (url: string | undefined) => ({ url, query: queryOf(url) });
+  const request = { rawBody: input.request.rawBody, headers: input.request.headers, ...at(verifiedWith) };
+  type Attempt = typeof request;
   let attempts = 0;
-  const verifies = (on: string, req: DiagnosisInput["request"], secrets: unknown): boolean => {
+  const verifies = (on: string, req: Attempt, secrets: unknown): boolean => {
     if (attempts >= MAX_ATTEMPTS) return false;
     attempts += 1;
     try {
@@ -88,8 +86,22 @@ export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
     }
   };
   let said = "";
+  // whether the adapter reads the URL at all: only then are other URLs worth trying (the query is given apart)
+  let readsUrl = false;
   try {
-    normalizer.verify(platform, request, input.secrets);
+    normalizer.verify(
+      platform,
+      {
+        rawBody: request.rawBody,
+        headers: request.headers,
+        query: request.query,
+        get url() {
+          readsUrl = true;
+          return verifiedWith;
+        },
+      },
+      input.secrets,
+    );
   } catch (error) {
     said = messageOf(error);
   }
@@ -107,7 +119,7 @@ export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
   }
 
   const explanations: Explanation[] = [];
-  const expected = signatureHeaders(normalizer, platform, request.rawBody, input.secrets);
+  const expected = signatureHeaders(normalizer, platform, request.rawBody, input.secrets, verifiedWith);
   const missing = expected.filter((name) => headerValue(request.headers, name) === undefined);
   for (const name of missing) {
     const similar = similarHeaders(request.headers, name, expected);
@@ -149,10 +161,18 @@ export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
     }
   }
 
+  if (missing.length === 0 && readsUrl && received !== undefined && verifiedWith !== undefined) {
+    const found = rewrittenUrl(input, received, verifiedWith, (url) =>
+      verifies(platform, { ...request, ...at(url) }, input.secrets),
+    );
+    if (found !== undefined) explanations.push(found);
+  }
+
   for (const other of input.others) {
     if (attempts >= MAX_ATTEMPTS) break;
+    const theirs = { ...request, ...at(urlFor(other.publicUrl)) };
     if (other.platform === platform) {
-      if (verifies(platform, request, other.secrets))
+      if (verifies(platform, theirs, other.secrets))
         explanations.push({
           kind: "wrong_secret",
           message: `wrong secret for this route: block ${other.id}'s secret matches`,
@@ -160,7 +180,7 @@ export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
         });
       continue;
     }
-    if (verifies(other.platform, request, other.secrets)) {
+    if (verifies(other.platform, theirs, other.secrets)) {
       explanations.push({
         kind: "wrong_route",
         message: `the request is signed as ${other.platform} block ${other.id} expects: it was sent to the wrong route`,
@@ -198,9 +218,16 @@ export function diagnoseSignature(input: DiagnosisInput): Diagnosis {
 }
 
 /** The header names the platform's signature travels in, learnt from the adapter's own `sign`. */
-function signatureHeaders(normalizer: Normalizer, platform: string, rawBody: Uint8Array, secrets: unknown): string[] {
+function signatureHeaders(
+  normalizer: Normalizer,
+  platform: string,
+  rawBody: Uint8Array,
+  secrets: unknown,
+  url: string | undefined,
+): string[] {
   try {
-    const headers = normalizer.adapterFor(platform).sign(rawBody, secrets);
+    // an adapter whose signature covers the URL signs nothing without it
+    const headers = normalizer.adapterFor(platform).sign(rawBody, secrets, url === undefined ? undefined : { url });
     return Object.keys(headers)
       .map((name) => name.toLowerCase())
       .filter((name) => name !== "content-type");

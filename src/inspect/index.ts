@@ -14,6 +14,7 @@ export type { InspectorOptions } from "./inspector";
 export type { Summary as InspectedRequest } from "./buffer";
 export { diagnoseSignature } from "./diagnose";
 export type { CandidateBlock, Diagnosis, DiagnosisInput, Explanation, ExplanationKind } from "./diagnose";
+export type { PublicUrlConfig } from "../http/public-url";
 
 /** An action's or the page's request body is small: a case name at most. */
 const MAX_ACTION_BODY = 4096;

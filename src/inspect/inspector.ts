@@ -1,6 +1,6 @@
 import { asConvoticError, ConfigError, type ContextInput } from "../core";
 import type { HandlerAccess, HttpRequest, HttpResponse, RequestObserver, RequestOutcome } from "../http";
-import { curlCommand, maskedHeaders, routeSecrets, saveFixture } from "./actions";
+import { curlCommand, maskedHeaders, routeSecrets, saveFixture, signedHeaders } from "./actions";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, RingBuffer, summarize, type Entry, type Summary } from "./buffer";
 import { diagnoseSignature, type Diagnosis } from "./diagnose";
 import { INSPECTOR_PAGE } from "./page";
@@ -163,9 +163,7 @@ export class InspectorCore implements RequestObserver {
     let signing: string[] = [];
     if (route !== undefined) {
       try {
-        signing = Object.keys(
-          this.access!.normalizer.adapterFor(route.platform).sign(request.rawBody, route.secrets),
-        ).map((name) => name.toLowerCase());
+        signing = Object.keys(signedHeaders(this.access!, route, request)).map((name) => name.toLowerCase());
       } catch {
         signing = [];
       }
@@ -180,6 +178,7 @@ export class InspectorCore implements RequestObserver {
       error: outcome.error ?? null,
       envelopes: outcome.result?.events ?? null,
       unhandled: outcome.result?.unhandled ?? null,
+      superseded: supersededOf(outcome),
       diagnosis: outcome.error?.code === "invalid_signature" ? this.diagnose(entry) : null,
     };
   }
@@ -197,6 +196,7 @@ export class InspectorCore implements RequestObserver {
       route: route.label,
       request: entry.outcome.request,
       others: route.others,
+      publicUrl: route.publicUrl,
       now: this.options.clock?.() ?? new Date(),
     });
     this.diagnoses.set(entry.id, diagnosis);
@@ -262,6 +262,18 @@ const PAGE_HEADERS = {
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
 };
+
+/** The statuses held back by `statusOrder`, as the page lists them: id, type, and the platform's message id. */
+function supersededOf(outcome: RequestOutcome): { id: string; type: string; message_id: string | null }[] {
+  const ids = new Set(outcome.superseded ?? []);
+  if (ids.size === 0) return [];
+  return (outcome.result?.events ?? [])
+    .filter((event) => ids.has(event.id))
+    .map((event) => {
+      const message = (event.metadata as { platform_message_id?: unknown } | undefined)?.platform_message_id;
+      return { id: event.id, type: event.type, message_id: typeof message === "string" ? message : null };
+    });
+}
 
 function respond(response: HttpResponse): InspectorAnswer {
   return { kind: "response", response };

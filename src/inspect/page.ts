@@ -62,7 +62,7 @@ function addRow(s) {
   var old = rows.get(s.id);
   var tr = el("tr", { "data-id": s.id, "data-verdict": s.verdict });
   var cells = [s.id, s.time.slice(11, 23), s.method, s.route, s.blocks.join(", "), s.platform || "", s.status,
-    s.duration_ms, s.verdict, s.events === null ? "" : s.events, s.unhandled === null ? "" : s.unhandled];
+    s.duration_ms, s.verdict, s.events === null ? "" : s.events, s.unhandled === null ? "" : s.unhandled, s.superseded || ""];
   cells.forEach(function (value, index) {
     var td = el("td", null, value);
     if (index === 6) td.className = statusClass(s.status);
@@ -115,6 +115,12 @@ function render() {
   if (s.duplicate_of !== null) { meta.appendChild(el("br")); meta.appendChild(document.createTextNode("repeats the first delivery ")); var a = link("#" + s.duplicate_of, s.duplicate_of); a.id = "duplicate-of"; meta.appendChild(a); }
   if (s.replay_of !== null) { meta.appendChild(el("br")); meta.appendChild(document.createTextNode("replay of ")); meta.appendChild(link("#" + s.replay_of, s.replay_of)); }
   if (s.duplicates > 0 && s.duplicate_of === null) { meta.appendChild(el("br")); meta.appendChild(document.createTextNode(s.duplicates + " item(s) delivered before (the first delivery is no longer held)")); }
+  if (d.superseded && d.superseded.length > 0) {
+    var held = el("div", { class: "meta", id: "superseded" });
+    held.appendChild(document.createTextNode(d.superseded.length + " status(es) held back (statusOrder: the message was further already; acknowledged, not delivered):"));
+    d.superseded.forEach(function (x) { held.appendChild(el("br")); held.appendChild(document.createTextNode(x.type + " " + x.id + (x.message_id ? " (message " + x.message_id + ")" : ""))); });
+    meta.appendChild(held);
+  }
   root.appendChild(meta);
   if (d.error) root.appendChild(el("div", { class: "meta", id: "error" }, d.error.code + ": " + d.error.message));
   if (d.diagnosis) {
@@ -189,7 +195,7 @@ export const INSPECTOR_PAGE = `<!doctype html>
 <body>
 <header><h1>convotic inspector</h1><span id="live" class="off">connecting</span><span id="count" class="dim">0 request(s)</span><span class="dim">development tool: bodies and replays of this server's webhooks</span></header>
 <main>
-<section id="list"><table><thead><tr><th>#</th><th>time</th><th>method</th><th>route</th><th>block</th><th>platform</th><th>status</th><th>ms</th><th>verdict</th><th title="events">ev</th><th title="unhandled items">unh</th></tr></thead><tbody id="rows"></tbody></table><div id="empty" class="empty">Waiting for webhooks…</div></section>
+<section id="list"><table><thead><tr><th>#</th><th>time</th><th>method</th><th>route</th><th>block</th><th>platform</th><th>status</th><th>ms</th><th>verdict</th><th title="events">ev</th><th title="unhandled items">unh</th><th title="statuses held back by statusOrder">sup</th></tr></thead><tbody id="rows"></tbody></table><div id="empty" class="empty">Waiting for webhooks…</div></section>
 <section id="detail"><div class="empty">Select a request.</div></section>
 </main>
 <script>${SCRIPT}</script>

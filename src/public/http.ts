@@ -6,4 +6,4 @@
 export * from "../http";
 // serve's config file (blocks, sinks, idempotency, limits): its schema lives with the CLI, which reads it
 export { fairnessOf, loadConfig, ServerConfigSchema } from "../cli/server-config";
-export type { FairnessConfig, ServerConfig } from "../cli/server-config";
+export type { FairnessConfig, InspectConfig, ServerConfig } from "../cli/server-config";

@@ -18,6 +18,7 @@ export type {
   InspectedRequest,
   Inspector,
   InspectorOptions,
+  PublicUrlConfig,
 } from "../inspect";
 
 /**

@@ -194,7 +194,12 @@ suite("the inspector page in Chromium", () => {
 });
 
 test("serve refuses --inspect on a non-loopback host unless allowed", async () => {
-  const { code, stderr } = await runBuiltServe(["--inspect", "--host", "0.0.0.0", "--port", "0"]);
+  const dir = mkdtempSync(join(tmpdir(), "convotic-refused-"));
+  const config = join(dir, "convotic.config.json");
+  const blocks = [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { allow_unverified: true } }];
+  writeFileSync(config, JSON.stringify({ blocks }));
+  const { code, stderr } = await runBuiltServe(["--config", config, "--inspect", "--host", "0.0.0.0", "--port", "0"]);
+  rmSync(dir, { recursive: true, force: true });
   expect(code).toBe(2);
   expect(stderr).toMatch(/--inspect on 0\.0\.0\.0, a non-loopback address.*--inspect-allow-remote/s);
 });
