@@ -8,6 +8,7 @@ import {
   normalizer,
   post,
   secretsFor,
+  serverPerSuite,
   serveTest,
   signedHeaders,
   testchat,
@@ -22,15 +23,7 @@ const logger = captureLogger();
 
 const serve = (blocks: unknown[], options: { bodyLimit?: number } = {}) => serveTest({ blocks, logger, ...options });
 
-/** One server per describe block, its sink reset before each test. */
-function servedPerSuite(blocks: () => unknown[]) {
-  let env: Awaited<ReturnType<typeof serve>> | undefined;
-  beforeAll(async () => {
-    env = await serve(blocks());
-  });
-  beforeEach(() => env!.sink.reset());
-  return () => env!;
-}
+const servedPerSuite = (blocks: () => unknown[]) => serverPerSuite(() => serve(blocks()));
 
 /*
  * Shared routes, for adapters that split payloads per account: one block per account found in the fixtures,

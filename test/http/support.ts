@@ -329,3 +329,13 @@ export async function post(url: string, body: Uint8Array | string, headers: Reco
     json: () => JSON.parse(text) as Record<string, unknown>,
   };
 }
+
+/** One server per describe block (started by `start`), its sink reset before each test. */
+export function serverPerSuite(start: () => ReturnType<typeof serveTest>) {
+  let env: Awaited<ReturnType<typeof serveTest>> | undefined;
+  beforeAll(async () => {
+    env = await start();
+  });
+  beforeEach(() => env!.sink.reset());
+  return () => env!;
+}
