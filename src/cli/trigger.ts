@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { isEventType, messageOf, type Normalizer, type PlatformAdapter } from "../core";
+import { isEventType, messageOf, signRequest, type Normalizer, type PlatformAdapter } from "../core";
 import { GOLDEN_SUFFIX } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { readConfigBlocks } from "./config";
@@ -150,6 +150,8 @@ export async function triggerCommand(
   let normalizer = builtIn;
   let secrets: unknown;
   let blockId = values.block;
+  // the URL the platform calls, when the block declares it (a signature over the URL covers that one, not --to)
+  let publicUrl: string | undefined;
   if (values.secret !== undefined) {
     if (!normalizer.platforms.includes(platform))
       throw new CliError(`unknown platform "${platform}" (available: ${normalizer.platforms.join(", ")})`, EXIT.usage);
@@ -170,6 +172,7 @@ export async function triggerCommand(
       throw new CliError(`block "${block.id}" is a ${block.platform} block, not ${platform}`, EXIT.usage);
     secrets = block.secrets;
     blockId = block.id;
+    publicUrl = block.public_url;
   }
 
   const dir = join(values.fixtures ?? roots.fixtures, platform);
@@ -209,11 +212,18 @@ export async function triggerCommand(
     target = new URL(`/webhooks/${encodeURIComponent(blockId ?? "BLOCK_ID")}`, target);
   }
 
-  const body = await readFile(chosen.file);
+  const raw = await readFile(chosen.file);
   const extension = chosen.file.slice(chosen.file.lastIndexOf(".") + 1);
+  // signed as the platform would send it: over the URL it calls (Twilio), with what it adds to the query (WeChat)
+  // and the body it sends (WeChat's safe mode encrypts it)
+  const signedFor = publicUrl === undefined ? target.href : publicUrl + target.search;
+  const signed = signRequest(normalizer.adapterFor(platform), raw, secrets, { url: signedFor });
+  const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+  if (added !== "") target = new URL(target.href + added);
+  const body = Buffer.from(signed.rawBody);
   const headers: Record<string, string> = {
     "content-type": CONTENT_TYPES[extension] ?? "application/octet-stream",
-    ...normalizer.adapterFor(platform).sign(body, secrets),
+    ...signed.headers,
   };
   const shown = relative(process.cwd(), chosen.file) || chosen.file;
   const alternatives = fixtures.filter((fixture) => fixture !== chosen && fixture.types.includes(type)).length;

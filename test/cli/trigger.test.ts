@@ -129,6 +129,19 @@ describe("convotic trigger", () => {
     expect(JSON.parse(out.stdout)).toMatchObject({ ok: true, events: 1 });
   });
 
+  it("signs for the platforms that sign the URL or the query: Twilio over the block's public_url, WeChat in the query", async () => {
+    serve = await startBuiltServe(["--config", join(root, "examples", "convotic.config.json"), "--port", "0"]);
+    const twilio = await trigger(["messaging.message.delivered", "--platform", "twilio", "--to", serve.url]);
+    expect([twilio.code, twilio.stderr]).toEqual([0, expect.stringMatching(/webhooks\/twilio-demo .*-> 200/)]);
+    expect(twilio.stdout).toContain("<Response></Response>"); // Twilio's expected answer, not the JSON counts
+    const wechat = await trigger(["messaging.follow", "--platform", "wechat", "--to", serve.url]);
+    expect([wechat.code, wechat.stderr]).toEqual([
+      0,
+      expect.stringMatching(/webhooks\/wechat-demo\?\S*signature=.*-> 200/),
+    ]);
+    expect(wechat.stdout.trim()).toBe("success");
+  });
+
   it("without --to prints a curl command that the real curl sends and the app accepts", async () => {
     const { received, handler } = receiver();
     const app = express();
