@@ -36,7 +36,8 @@ describe("convotic replay DIR (golden review)", () => {
       stderr: `files ${total}, equal ${total}, changed 0, new 0, failed 0`,
     });
     expect(lines.slice(0, -1).every((line) => line.startsWith("drift fixtures/"))).toBe(true);
-    expect(lines).toHaveLength(10);
+    // one line per drifting path of the fixtures listed in test/core/drift.test.ts (10 paths in 9 bodies)
+    expect(lines).toHaveLength(11);
   });
 
   it("shows a per-field diff for a changed golden, reports a missing one as new, and exits 1", async () => {
