@@ -1,10 +1,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { messageOf, signRequest, type Normalizer } from "../core";
+import { messageOf, type Normalizer } from "../core";
 import type { Block } from "../http";
 import { readConfigAdapters, readConfigBlocks } from "./config";
 import { fixtureContentType, isRawBodyFile } from "../testing/fixtures";
+import { signForEndpoint } from "../testing/signing";
 import { COMMANDS } from "./commands";
 import { CliError, EXIT, line, type CliIO } from "./io";
 import { resendDeadLetters } from "./dead-letter";
@@ -183,11 +184,9 @@ export async function replayCommand(args: string[], io: CliIO, builtIn: Normaliz
     const raw = await readFile(file);
     const endpointUrl = endpoint(block);
     // signed for the URL the server verifies against: the block's public URL (with the query sent) when it has one
-    const signedFor = block.public_url === undefined ? endpointUrl.href : block.public_url + endpointUrl.search;
-    const signed = signRequest(normalizer.adapterFor(block.platform), raw, block.secrets, { url: signedFor });
-    // what signing added to the URL (WeChat's signatures are query parameters) goes to the endpoint too
-    const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
-    const url = added === "" ? endpointUrl : new URL(endpointUrl.href + added);
+    const adapter = normalizer.adapterFor(block.platform);
+    const signed = signForEndpoint(adapter, raw, block.secrets, endpointUrl, block.public_url);
+    const url = signed.addedQuery === "" ? endpointUrl : new URL(endpointUrl.href + signed.addedQuery);
     const body = signed.rawBody;
     const headers = { ...signed.headers, "content-type": fixtureContentType(file) };
     let status: string;

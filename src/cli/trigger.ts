@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { isEventType, messageOf, signRequest, type Normalizer, type PlatformAdapter } from "../core";
+import { isEventType, messageOf, type Normalizer, type PlatformAdapter } from "../core";
+import { signForEndpoint } from "../testing/signing";
 import { GOLDEN_SUFFIX } from "../testing/fixtures";
 import { COMMANDS } from "./commands";
 import { readConfigBlocks } from "./config";
@@ -216,10 +217,8 @@ export async function triggerCommand(
   const extension = chosen.file.slice(chosen.file.lastIndexOf(".") + 1);
   // signed as the platform would send it: over the URL it calls (Twilio), with what it adds to the query (WeChat)
   // and the body it sends (WeChat's safe mode encrypts it)
-  const signedFor = publicUrl === undefined ? target.href : publicUrl + target.search;
-  const signed = signRequest(normalizer.adapterFor(platform), raw, secrets, { url: signedFor });
-  const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
-  if (added !== "") target = new URL(target.href + added);
+  const signed = signForEndpoint(normalizer.adapterFor(platform), raw, secrets, target, publicUrl);
+  if (signed.addedQuery !== "") target = new URL(target.href + signed.addedQuery);
   const body = Buffer.from(signed.rawBody);
   const headers: Record<string, string> = {
     "content-type": CONTENT_TYPES[extension] ?? "application/octet-stream",

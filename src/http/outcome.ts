@@ -1,39 +1,34 @@
 import type { ConvoticError, NormalizeResult, UnifiedEvent } from "../core";
 import type { DeliveryInfo, DeliveryObserver } from "../delivery";
-import type { HttpRequest, HttpResponse, RequestObserver, RequestOutcome } from "./handler-types";
+import type { RequestObserver, RequestOutcome } from "./handler-types";
 
 /*
  * What the handler tells a `RequestObserver` (the development inspector) about each request, apart from the steps
  * that decide the answer: with no observer, nothing here runs.
  */
 
-/** What one answered request leaves for its observer, beside the request itself. */
-export interface Observed {
-  readonly request: HttpRequest;
-  readonly method: string;
-  readonly path: string;
-  readonly response: HttpResponse;
-  readonly receivedAt: Date;
-  readonly durationMs: number;
+/**
+ * What one answered request leaves for its observer: the outcome's fields, with the optional ones allowed to be
+ * `undefined` (the steps pass what they know) and the failure as the error itself.
+ */
+export type Observed = Pick<
+  RequestOutcome,
+  "request" | "method" | "path" | "response" | "receivedAt" | "durationMs"
+> & {
   readonly platform?: string | undefined;
   readonly blocks?: readonly string[] | undefined;
   readonly result?: NormalizeResult | undefined;
   readonly duplicates?: number | undefined;
   readonly superseded?: readonly string[] | undefined;
   readonly failure?: ConvoticError | undefined;
-}
+};
 
 /** Tells the observer; an observer's failure never becomes the request's. */
 export function report(observer: RequestObserver | undefined, seen: Observed): void {
   if (observer === undefined) return;
-  const { failure, platform, blocks, result, duplicates, superseded } = seen;
+  const { failure, platform, blocks, result, duplicates, superseded, ...answered } = seen;
   const outcome: RequestOutcome = {
-    request: seen.request,
-    method: seen.method,
-    path: seen.path,
-    response: seen.response,
-    receivedAt: seen.receivedAt,
-    durationMs: seen.durationMs,
+    ...answered,
     ...(platform === undefined ? {} : { platform }),
     ...(blocks === undefined ? {} : { blocks }),
     ...(result === undefined ? {} : { result }),

@@ -13,6 +13,11 @@ export function json(status: number, body: unknown, headers?: Readonly<Record<st
   };
 }
 
+/** A JSON answer no cache may keep: health, readiness and the inspector's API change from one request to the next. */
+export function uncachedJson(status: number, body: unknown): HttpResponse {
+  return json(status, body, { "cache-control": "no-store" });
+}
+
 export function plainText(status: number, body: string): HttpResponse {
   return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body };
 }

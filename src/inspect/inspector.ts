@@ -1,5 +1,6 @@
 import { asConvoticError, ConfigError, type ContextInput } from "../core";
 import type { HandlerAccess, HttpRequest, HttpResponse, RequestObserver, RequestOutcome } from "../http";
+import { uncachedJson as json } from "../http/responses";
 import { curlCommand, maskedHeaders, routeSecrets, saveFixture, signedHeaders } from "./actions";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, RingBuffer, summarize, type Entry, type Summary } from "./buffer";
 import { diagnoseSignature, type Diagnosis } from "./diagnose";
@@ -277,14 +278,6 @@ function supersededOf(outcome: RequestOutcome): { id: string; type: string; mess
 
 function respond(response: HttpResponse): InspectorAnswer {
   return { kind: "response", response };
-}
-
-function json(status: number, body: unknown): HttpResponse {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-    body: JSON.stringify(body),
-  };
 }
 
 function pathOf(url: string): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BlockSet, HttpRequest, HttpResponse, WebhookHandler } from "../http";
 import { pathnameOf } from "../http/route";
+import { uncachedJson as json } from "../http/responses";
 import { messageOf } from "../core";
 import type { Metrics } from "./metrics";
 
@@ -48,18 +49,6 @@ const OPS_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const NONE = "(none)";
 const HIDDEN = "(hidden)";
-
-function json(status: number, body: unknown): HttpResponse {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-    body: JSON.stringify(body),
-  };
-}
-
-function pathOf(url: string): string {
-  return pathnameOf(url);
-}
 
 /** The error code of one of our `{error: {code}}` answers. */
 function codeOf(response: HttpResponse): string | undefined {
@@ -195,7 +184,7 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
   }
 
   const observed = async (request: HttpRequest): Promise<HttpResponse> => {
-    const path = pathOf(request.url);
+    const path = pathnameOf(request.url);
     if (opsRoutes && OPS_PATHS.has(path)) return ops(path, request.method);
     const given = request.headers["x-request-id"];
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -219,7 +208,7 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     basePath: handler.basePath,
     bodyBudget: handler.bodyBudget,
     refuse: handler.refuse,
-    matches: (url: string) => (opsRoutes && OPS_PATHS.has(pathOf(url))) || handler.matches(url),
+    matches: (url: string) => (opsRoutes && OPS_PATHS.has(pathnameOf(url))) || handler.matches(url),
     drain: (signal?: AbortSignal) => handler.drain(signal),
     delivery: handler.delivery,
     setDraining: () => {
@@ -228,7 +217,7 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     answerOps: (url: string, method: string) => {
       let path: string;
       try {
-        path = pathOf(url);
+        path = pathnameOf(url);
       } catch {
         return undefined;
       }

@@ -35,6 +35,24 @@ export function signedHeaders<S>(
 }
 
 /**
+ * Signs a body as the platform sends it to `endpoint`: over the block's public URL (with the endpoint's query) when
+ * it declares one, else over the endpoint itself. Returns the headers, the body to send (WeChat's safe mode
+ * encrypts it) and what signing added to the query (WeChat's signatures), which the request must carry too.
+ */
+export function signForEndpoint<S>(
+  adapter: PlatformAdapter<unknown, S>,
+  rawBody: Uint8Array,
+  secrets: S,
+  endpoint: { readonly href: string; readonly search: string },
+  publicUrl?: string,
+): { headers: Record<string, string>; rawBody: Uint8Array; addedQuery: string } {
+  const signedFor = publicUrl === undefined ? endpoint.href : publicUrl + endpoint.search;
+  const signed = signRequest(adapter, rawBody, secrets, { url: signedFor });
+  const addedQuery = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+  return { headers: signed.headers, rawBody: signed.rawBody, addedQuery };
+}
+
+/**
  * A request for `createWebhookHandler` (`{method, url, headers, rawBody}`) posting a signed body to a block. The
  * signature covers `http://localhost<path>` (what the handler sees without a `Host` header), or `publicUrl` plus
  * the query when the block configures `public_url`.
@@ -48,10 +66,9 @@ export function signedRequest<S>(
   const basePath = (options.basePath ?? "/webhooks").replace(/\/+$/, "");
   const query = options.query === undefined || options.query === "" ? "" : `?${options.query.replace(/^\?/, "")}`;
   const path = `${basePath}/${encodeURIComponent(options.blockId)}${query}`;
-  const signedFor = options.publicUrl === undefined ? `http://localhost${path}` : options.publicUrl + query;
-  // the whole request: WeChat adds its signatures to the query and, in safe mode, sends the body encrypted
-  const signed = signRequest(adapter, rawBodyOf(body), secrets, { url: signedFor });
-  const added = signed.url?.startsWith(signedFor) === true ? signed.url.slice(signedFor.length) : "";
+  const endpoint = { href: `http://localhost${path}`, search: query };
+  const signed = signForEndpoint(adapter, rawBodyOf(body), secrets, endpoint, options.publicUrl);
+  const added = signed.addedQuery;
   const contentType = options.contentType ?? adapter.contentTypes?.[0] ?? "application/json";
   return {
     method: "POST",
