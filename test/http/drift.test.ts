@@ -8,6 +8,7 @@ import { createMetrics, driftReporter } from "../../src/observe";
 import { runCli } from "../support/run-cli";
 import { startBuiltServe, until, type BuiltServe } from "../support/built-serve";
 import { FIXTURES_DIR } from "../support/fixtures";
+import { telegramText } from "../support/telegram";
 
 /*
  * Drift through the edge (docs/drift.md): the handler's answer and log line count it, `onDrift` and the router's
@@ -16,18 +17,7 @@ import { FIXTURES_DIR } from "../support/fixtures";
  */
 
 const TOKEN = "drift_token_Q8v2";
-const update = (id: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    update_id: id,
-    message: {
-      message_id: id,
-      date: 1750100000,
-      chat: { id: 1, type: "private" },
-      from: { id: 1, is_bot: false, first_name: "A" },
-      text: "hi",
-      ...extra,
-    },
-  });
+const update = telegramText;
 const headers = { "content-type": "application/json", "x-telegram-bot-api-secret-token": TOKEN };
 const blocks = [{ id: "tg", platform: "telegram", workspace_id: "ws", secrets: { secret_token: TOKEN } }];
 

@@ -5,6 +5,7 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBuiltServe, until, type BuiltServe } from "../support/built-serve";
+import { telegramText } from "../support/telegram";
 
 /*
  * Issue 23, against the built CLI in a real process (`npm run build` first): what unauthenticated input can make
@@ -33,17 +34,7 @@ writeFileSync(
     ],
   }),
 );
-const update = (id: number) =>
-  JSON.stringify({
-    update_id: id,
-    message: {
-      message_id: id,
-      date: 1750100000,
-      chat: { id: 1, type: "private" },
-      from: { id: 1, is_bot: false, first_name: "A" },
-      text: "hi",
-    },
-  });
+const update = telegramText;
 const postTelegram = (url: string, body: string, token = TOKEN) =>
   fetch(`${url}/webhooks/tg-ops`, {
     method: "POST",
