@@ -24,8 +24,8 @@ import { TwilioInbound, TwilioStatus, type TwilioWebhook } from "./schema";
  * | any other status (queued, sending, …)   | unhandled, with the reason           |                           |          |
  *
  * Twilio sends no event time with either callback (only SMS `RawDlrDoneDate`, to the minute), so every event is
- * timed at receipt. Status callbacks may arrive out of order (Twilio says so): each status is its own event, and
- * ordering them is the consumer's (by rank: sent < delivered < read, failed and undelivered terminal).
+ * timed at receipt. Status callbacks may arrive out of order (Twilio says so): each status is its own event, and the
+ * delivery step's `statusOrder` option holds back one that would move a message backwards (docs/reliability.md).
  */
 
 type Message = z.output<typeof schemas.Message>;
