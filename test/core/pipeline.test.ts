@@ -7,6 +7,7 @@ import {
   PayloadError,
   UnknownPlatformError,
   type NormalizeContext,
+  type VerifyRequest,
 } from "../../src/core";
 
 /** A deliberately sloppy adapter: what it emits depends on the payload, to prove the pipeline checks output. */
@@ -173,5 +174,30 @@ describe("pipeline", () => {
 
   it("refuses an empty workspace or block", () => {
     expect(() => normalizer.normalize("sloppy", '{"mode":"ok"}', { ...context, block_id: "" })).toThrow("non-empty");
+  });
+
+  it("gives verify the bytes and headers, the URL as given and one query (from the URL unless given)", () => {
+    const seen: VerifyRequest[] = [];
+    const watching = createNormalizer({
+      adapters: { sloppy: { ...sloppy, verify: (request) => void seen.push(request) } },
+    });
+    const input = { platform: "sloppy", headers: { "x-a": "1" }, secrets: { token: "t" }, context } as const;
+    watching.processWebhook({ ...input, rawBody: '{"mode":"ok"}', url: "https://h/p?a=1&b=2#frag" });
+    watching.processWebhook({ ...input, rawBody: new TextEncoder().encode('{"mode":"ok"}') });
+    const given = new URLSearchParams("c=3");
+    watching.verify("sloppy", { rawBody: "{}", headers: {}, url: "https://h/p?a=1", query: given }, { token: "t" });
+    const [fromUrl, bare, withQuery] = seen;
+    expect(Buffer.from(fromUrl!.rawBody).toString("utf8")).toBe('{"mode":"ok"}');
+    expect(fromUrl!.headers).toBe(input.headers);
+    expect(fromUrl!.url).toBe("https://h/p?a=1&b=2#frag");
+    expect([...fromUrl!.query]).toEqual([
+      ["a", "1"],
+      ["b", "2"],
+    ]);
+    expect(fromUrl!.query).toBe(fromUrl!.query);
+    expect(bare!.url).toBeUndefined();
+    expect([...bare!.query]).toEqual([]);
+    expect(withQuery!.query).toBe(given);
+    expect(withQuery!.url).toBe("https://h/p?a=1");
   });
 });
