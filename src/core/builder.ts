@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
 import {
+  isEnvelopeContext,
+  validateBuiltEnvelope,
   validateEnvelope,
   type EventMetadata,
   type EventOf,
@@ -219,7 +221,10 @@ export class EnvelopeBuilder {
           ? input.metadata
           : receivedMetadata(input.metadata, this.context.received_at, input.timestamp),
     };
-    const checked = validateEnvelope(type, envelope);
+    // the id, type and time are made here; the workspace, block and platform checked once per context
+    const checked = isEnvelopeContext(this.platform, this.context)
+      ? validateBuiltEnvelope(type, envelope)
+      : validateEnvelope(type, envelope);
     if (!checked.success) {
       throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, {
         platform: this.platform,

@@ -3,6 +3,7 @@ import { catalogue, EVENT_TYPES, type EventData, type EventType } from "./catalo
 // the engine's modules by name, not its barrel: the barrel also holds the result and secrets machinery, which read
 // the envelope types (a circle through index.ts)
 import { compileParse } from "./engine/parse";
+import { isLastNowIso } from "./engine/time";
 import { REJECTED } from "./engine/zod-def";
 import type { DriftRecord } from "./drift";
 import { EventId, IsoTimestamp, Metadata } from "./schemas";
@@ -26,6 +27,9 @@ export interface EventOf<T extends EventType> {
 /** Every envelope we emit: a union discriminated by `type`. */
 export type UnifiedEvent = { [T in EventType]: EventOf<T> }[EventType];
 
+const WorkspaceId = z.string().min(1);
+const BlockId = z.string().min(1);
+
 function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>> {
   // Keys in the contract's order, which is also the order of the JSON we emit. The cast only names the inferred
   // shape: the object is built from the catalogue's own data schema.
@@ -33,8 +37,8 @@ function buildEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventOf<T>
     .strictObject({
       id: EventId,
       type: z.literal(type),
-      workspace_id: z.string().min(1),
-      block_id: z.string().min(1),
+      workspace_id: WorkspaceId,
+      block_id: BlockId,
       platform: PlatformName,
       timestamp: IsoTimestamp,
       data: catalogue[type].data,
@@ -64,6 +68,88 @@ export function validateEnvelope<T extends EventType>(
   if (parsed !== REJECTED) return { success: true, data: parsed as EventOf<T> };
   const checked = envelopeSchemas[type].safeParse(envelope);
   return checked.success ? { success: true, data: checked.data } : { success: false, error: checked.error };
+}
+
+/**
+ * What a builder takes from its context for every envelope, as the envelope schemas check it: checked once per
+ * context (see `EnvelopeBuilder`), not once per envelope.
+ */
+const EnvelopeContext = z.strictObject({
+  workspace_id: WorkspaceId,
+  block_id: BlockId,
+  platform: PlatformName,
+  received_at: IsoTimestamp,
+});
+const envelopeContextParser = compileParse(EnvelopeContext);
+
+// the last context found valid: a block's requests share workspace, block and platform
+let validWorkspace: string | undefined;
+let validBlock: string | undefined;
+let validPlatform: string | undefined;
+let validReceivedAt: string | undefined;
+
+/**
+ * Whether a builder's platform and context make valid envelope fields (workspace, block, platform, receive time).
+ * Answered from the last context found valid; a receive time `nowIso` gave is valid as it was formatted.
+ */
+export function isEnvelopeContext(
+  platform: string,
+  // a builder's `NormalizeContext`, named by its fields (adapter.ts imports this module)
+  context: { readonly workspace_id: string; readonly block_id: string; readonly received_at: string },
+): boolean {
+  const { workspace_id, block_id, received_at } = context;
+  if (
+    validPlatform !== undefined &&
+    workspace_id === validWorkspace &&
+    block_id === validBlock &&
+    platform === validPlatform &&
+    (isLastNowIso(received_at) || received_at === validReceivedAt)
+  )
+    return true;
+  const fields = { workspace_id, block_id, platform, received_at };
+  const parsed = envelopeContextParser === undefined ? REJECTED : envelopeContextParser(fields);
+  if (parsed === REJECTED && !EnvelopeContext.safeParse(fields).success) return false;
+  validWorkspace = workspace_id;
+  validBlock = block_id;
+  validPlatform = platform;
+  validReceivedAt = received_at;
+  return true;
+}
+
+/** The parts of an envelope its builder does not make: the data of each type, and the metadata. */
+const dataParsers = new Map(EVENT_TYPES.map((type) => [type, compileParse(catalogue[type].data)] as const));
+const metadataParser = compileParse(Metadata);
+
+/**
+ * `validateEnvelope` for an envelope whose id (derived), type, timestamp (a platform time the engine formatted,
+ * or the receive time) and workspace, block and platform (checked with `isEnvelopeContext`) its builder made:
+ * only what the adapter gave, the data and the metadata, is parsed. Anything it does not accept goes to
+ * `validateEnvelope`, so the answer, the copy and every error are the same.
+ */
+export function validateBuiltEnvelope<T extends EventType>(
+  type: T,
+  envelope: EventOf<T>,
+): { success: true; data: EventOf<T> } | { success: false; error: z.ZodError } {
+  const parseData = dataParsers.get(type);
+  if (parseData !== undefined && metadataParser !== undefined) {
+    const data = parseData(envelope.data);
+    const metadata = data === REJECTED ? REJECTED : metadataParser(envelope.metadata);
+    if (metadata !== REJECTED) {
+      // the keys in the envelope schema's order, as its parser returns them
+      const event: EventOf<T> = {
+        id: envelope.id,
+        type,
+        workspace_id: envelope.workspace_id,
+        block_id: envelope.block_id,
+        platform: envelope.platform,
+        timestamp: envelope.timestamp,
+        data: data as EventOf<T>["data"],
+        metadata: metadata as EventMetadata,
+      };
+      return { success: true, data: event };
+    }
+  }
+  return validateEnvelope(type, envelope);
 }
 
 /** The union of all envelopes, discriminated by `type`. */

@@ -54,7 +54,14 @@ let lastIso: string | undefined;
 export function nowIso(): string {
   const millis = Date.now();
   // a clock outside 1970…9999 fails as `normalizeTimestamp` would
-  return isoInRange(millis) ?? normalizeTimestamp(new Date(millis));
+  return (lastNow = isoInRange(millis) ?? normalizeTimestamp(new Date(millis)));
+}
+
+let lastNow: string | undefined;
+
+/** Whether the value is what `nowIso` last returned: a valid ISO 8601 time, as it was formatted here. */
+export function isLastNowIso(value: string): boolean {
+  return lastNow !== undefined && value === lastNow;
 }
 
 function isoOfDate(date: Date): string | undefined {
