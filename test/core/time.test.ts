@@ -63,6 +63,14 @@ describe("normalizeTimestamp against the date-fns reading it replaced", () => {
       fc.integer(),
       fc.double({ min: 0, max: 3e14 }),
       fc.integer({ min: 0, max: 300_000_000_000_000 }).map(String),
+      // digits only, read without the regular expression up to 15 of them: leading zeros, 16 and more, a sign or a space
+      fc
+        .tuple(
+          fc.constantFrom("", "0", "00", "-", "+", " "),
+          fc.array(fc.constantFrom(..."0123456789"), { maxLength: 18 }),
+          fc.constantFrom("", " ", ".5", "x"),
+        )
+        .map(([head, digits, tail]) => head + digits.join("") + tail),
       fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
       fc.string(),
     );

@@ -121,10 +121,29 @@ let lastMillisIso: string | undefined;
 
 function epochMillisOf(value: number | string): number {
   if (typeof value === "number") return millisOfEpochNumber(value);
+  const digits = digitsValue(value);
+  if (digits !== undefined) return millisOfEpochNumber(digits);
   const trimmed = value.trim();
   if (NUMERIC.test(trimmed)) return millisOfEpochNumber(Number(trimmed));
   if (trimmed === "") return Number.NaN;
   return parseISO(trimmed).getTime();
+}
+
+/**
+ * The number a string of 1 to 15 decimal digits and nothing else spells (what `Number` reads from it: below 2^53,
+ * exact), or `undefined` for any other string. Seconds as a string (WhatsApp's every time) without the regular
+ * expression, the trim and the conversion, which cost a few hundred instructions per event.
+ */
+function digitsValue(value: string): number | undefined {
+  const length = value.length;
+  if (length === 0 || length > 15) return undefined;
+  let number = 0;
+  for (let index = 0; index < length; index++) {
+    const digit = value.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    number = number * 10 + digit;
+  }
+  return number;
 }
 
 function millisOfEpochNumber(value: number): number {
