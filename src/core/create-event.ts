@@ -1,7 +1,10 @@
 import type { EventData, EventType } from "./catalogue";
 import { envelopeSchemas, type EventMetadata, type EventOf } from "./envelope";
 import { EventValidationError, messageOf } from "./errors";
-import { eventId, normalizeTimestamp } from "./engine";
+// the engine's modules by name, not its barrel: the barrel's re-exports are accessors on an object V8 keeps in
+// dictionary mode, and every call through one is a slow property load (about 300 instructions)
+import { eventId } from "./engine/ids";
+import { normalizeTimestamp } from "./engine/time";
 import { describeIssues } from "./issues";
 
 export interface CreateEventInput<T extends EventType> {

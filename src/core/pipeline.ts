@@ -15,16 +15,13 @@ import { presentKeys } from "./lazy";
 import { boundedRaw } from "./objects";
 import { isEventType } from "./catalogue";
 import { describeIssues } from "./issues";
-import {
-  BuiltResult,
-  checkSecretsOnce,
-  driftDetector,
-  InvalidTimestampError,
-  type FoundDrift,
-  normalizeTimestamp,
-  nowIso,
-  parseWith,
-} from "./engine";
+// the engine's modules by name, not its barrel: the barrel's re-exports are accessors on an object V8 keeps in
+// dictionary mode, and every call through one is a slow property load (about 300 instructions)
+import { BuiltResult } from "./engine/built-result";
+import { driftDetector, type FoundDrift } from "./engine/drift";
+import { parseWith } from "./engine/parse";
+import { checkSecretsOnce } from "./engine/secrets-cache";
+import { InvalidTimestampError, normalizeTimestamp, nowIso } from "./engine/time";
 import type {
   AdapterRegistry,
   ContextInput,
