@@ -23,6 +23,11 @@ export interface DriftNode {
   open: boolean;
   /** computed by `finish`: the node's path in a body (`entry[].changes[].value`), `*` for a map's keys */
   path: string;
+  /** the keys, in order, of the last object here whose every key was known, and the node of each (drift.ts `walk`) */
+  lastKeys: string[] | undefined;
+  lastChildren: DriftNode[] | undefined;
+  /** how often `lastKeys` was replaced: a node whose objects keep changing shape stops remembering */
+  relearned: number;
 }
 
 export function emptyNode(): DriftNode {
@@ -37,6 +42,9 @@ export function emptyNode(): DriftNode {
     unspecified: false,
     open: false,
     path: "",
+    lastKeys: undefined,
+    lastChildren: undefined,
+    relearned: 0,
   };
 }
 

@@ -90,19 +90,56 @@ function walk(value: object, node: DriftNode, found: Found | undefined): Found |
       shape = known;
     }
   }
-  const keys = shape.keys;
-  const any = shape.any;
+  // the keys of the last fully known object here, compared in order (JSON's keys are internalised strings: a
+  // pointer comparison); the lookup runs from the first key that differs, and only then
+  const lastKeys = shape.lastKeys;
+  const lastChildren = shape.lastChildren;
+  let same = lastKeys !== undefined;
+  let known = true;
+  let position = 0;
   for (const key in value) {
-    const child = keys?.get(key) ?? numberedMember(shape, key) ?? any;
+    let child: DriftNode | undefined;
+    if (same && position < lastKeys!.length && lastKeys![position] === key) child = lastChildren![position];
+    else {
+      same = false;
+      child = lookUp(shape, key);
+    }
+    position++;
     const member = (value as Record<string, unknown>)[key];
-    if (child === undefined) (found ??= new Found()).add(shape.path, key, "field", member);
-    else if (member !== null && typeof member === "object") {
+    if (child === undefined) {
+      known = false;
+      (found ??= new Found()).add(shape.path, key, "field", member);
+    } else if (member !== null && typeof member === "object") {
       if (!child.open) found = walk(member, child, found);
     } else if (child.values !== undefined && member !== null && !child.values.has(member as DriftValue)) {
       (found ??= new Found()).add(child.path, undefined, "value", member);
     }
   }
+  if (
+    !(same && position === lastKeys!.length) &&
+    known &&
+    position <= MAX_LEARNED_KEYS &&
+    shape.relearned < MAX_RELEARNED
+  )
+    learn(shape, value);
   return found;
+}
+
+/** Past this many changes of shape, a node compares no keys in order (its objects vary: the lookup it is). */
+const MAX_RELEARNED = 16;
+/** A bigger object (a map of ids, say) is not remembered: the catalogue outlives the body and would keep its keys. */
+const MAX_LEARNED_KEYS = 64;
+
+function lookUp(shape: DriftNode, key: string): DriftNode | undefined {
+  return shape.keys?.get(key) ?? numberedMember(shape, key) ?? shape.any;
+}
+
+/** Remembers the keys of an object whose every key is known, with their nodes, for the next object here. */
+function learn(shape: DriftNode, value: object): void {
+  const keys = Object.keys(value);
+  shape.lastKeys = keys;
+  shape.lastChildren = keys.map((key) => lookUp(shape, key)!);
+  shape.relearned++;
 }
 
 function safeKey(key: string): string {
