@@ -46,6 +46,21 @@ describe("generated parsers reusing their input", () => {
     const value = Object.assign(Object.create(null) as object, { a: "x" });
     expect(parse(value)).not.toBe(value);
   });
+
+  it("tell the prototype right after many plain objects of one shape (where TurboFan folds it)", () => {
+    const plain = JSON.parse('{"a":"x","b":{"c":1}}') as unknown;
+    for (let round = 0; round < 20_000; round++) expect(parse(plain)).toBe(plain);
+    class Shaped {
+      a = "x";
+      b = { c: 1 };
+    }
+    expect(parse(new Shaped())).toBe(REJECTED);
+    expect(parse(Object.assign(Object.create({ z: 1 }) as object, { a: "x", b: { c: 1 } }))).toBe(REJECTED);
+    expect(parse(Object.setPrototypeOf({ a: "x", b: { c: 1 } }, Array.prototype))).toBe(REJECTED);
+    const bare = Object.assign(Object.create(null) as object, { a: "x", b: { c: 1 } });
+    expect(parse(bare)).toStrictEqual({ a: "x", b: { c: 1 } });
+    expect(parse(plain)).toBe(plain);
+  });
 });
 
 describe("generated parsers with a catch", () => {

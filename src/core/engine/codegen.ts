@@ -26,6 +26,19 @@ import {
 /** Generated: return R unless `v` is a plain object (`isPlainObject`; a Date or a class instance is left to zod). */
 const PLAIN_OBJECT_GUARD = `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
 
+/**
+ * The same guard for an object schema, with the shape's first key read (into `probe`) before the prototype is.
+ * `getPrototypeOf` is a call into the runtime unless TurboFan knows the value's maps, and right after a property
+ * read it does: the read checks the maps its inline cache saw, and when they all have one prototype the call
+ * folds to that constant (a map the cache did not see deoptimises, and the next code takes the call again). What
+ * it accepts is unchanged: the read is one this parser makes of every plain object anyway and first in the
+ * shape's order, so on what it accepts the reads and their order are the same; when that first key is optional
+ * and absent, the read only finds the prototype (`Object.prototype` or none) without it. A value it refuses
+ * (a Date, a class instance, a proxy) may now have that one property read before zod reads it again.
+ */
+const probedGuard = (key: string): string =>
+  `if (typeof v !== "object" || v === null) return R;\nconst probe = v[${quoted(key)}];\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
+
 /** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
 const quoted = (key: string): string => JSON.stringify(key);
 
@@ -277,7 +290,7 @@ class Generator {
         throw new Unsupported(`object key ${key}`);
     }
     const reuse = this.reuse;
-    let code = PLAIN_OBJECT_GUARD;
+    let code = keys.length === 0 ? PLAIN_OBJECT_GUARD : probedGuard(keys[0]!);
     // one pass over the value's keys: a strict object has none but the shape's; `order` tells whether they came in
     // the shape's order (then a loose object's others, after all of them), which is what a reused input needs;
     // an optional key's presence is noted as the scan meets it (`h<index>`), so an absent one costs neither a read
@@ -302,14 +315,14 @@ class Generator {
       if (!optional) {
         // a required key given as undefined is left to zod (a schema that takes undefined there is not one of ours)
         const emitted = this.emit(field, x);
-        let fieldCode = `const ${x} = v[${k}];\nif (${x} === undefined) return R;\n${emitted.code}`;
+        let fieldCode = `const ${x} = ${index === 0 ? "probe" : `v[${k}]`};\nif (${x} === undefined) return R;\n${emitted.code}`;
         if (reuse && emitted.out !== x) fieldCode += `if (${emitted.out} !== ${x}) same = false;\n`;
         return { key, optional, code: fieldCode, out: emitted.out, present: "true" };
       }
       const inner = this.emit(defOf(field)["innerType"], x);
       const present = `h${index}`;
       const out = inner.out === x ? x : this.name("y");
-      let fieldCode = `const ${x} = ${present} ? v[${k}] : undefined;\n`;
+      let fieldCode = `const ${x} = ${present} ? ${index === 0 ? "probe" : `v[${k}]`} : undefined;\n`;
       if (out !== x) fieldCode += `let ${out} = ${x};\n`;
       fieldCode += `if (${x} !== undefined) {\n${inner.code}`;
       if (out !== x) fieldCode += `${out} = ${inner.out};\n${reuse ? `if (${out} !== ${x}) same = false;\n` : ""}`;
