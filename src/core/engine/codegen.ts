@@ -66,10 +66,18 @@ class Generator {
     const names = this.constants.map((_, index) => `c${index}`);
     const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
     const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
-    const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (
+    const factory = new Function("R", "OP", "AP", "getPrototypeOf", "isArray", "hasOwn", ...names, body) as (
       ...args: unknown[]
     ) => CompiledParse;
-    return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
+    return factory(
+      REJECTED,
+      Object.prototype,
+      Array.prototype,
+      Object.getPrototypeOf,
+      Array.isArray,
+      Object.hasOwn,
+      ...this.constants,
+    );
   }
 
   private constant(value: unknown): string {
@@ -239,7 +247,8 @@ class Generator {
       case "array": {
         noChecks(def);
         const element = this.emit(def["element"], "x");
-        body = `if (!isArray(v)) return R;\nconst n = v.length;\nconst o = [];\nfor (let i = 0; i < n; i++) {\nconst x = v[i];\n${element.code}o.push(${element.out});\n}\nreturn o;\n`;
+        const copy = `const o = [];\nfor (let i = 0; i < n; i++) {\nconst x = v[i];\n${element.code}o.push(${element.out});\n}\nreturn o;\n`;
+        body = `if (!isArray(v)) return R;\nconst n = v.length;\n${this.reuse ? this.arrayReuse(def) : ""}${copy}`;
         break;
       }
       case "union": {
@@ -269,6 +278,20 @@ class Generator {
     }
     this.helpers.push(`function ${name}(v) {\n${body}}`);
     return name;
+  }
+
+  /**
+   * A reusing parser's first pass over an array: the array itself when a copy would be indistinguishable from it,
+   * which is zod's fresh array (`Array.prototype`, an own element at every index) holding the same elements. A hole
+   * is the one element that reads `undefined` and is not own; JSON.parse never makes one, nor an array of another
+   * prototype, and either sends it to the copy below. The prototype is read right after `length`, whose map check
+   * lets TurboFan fold it (see `probedGuard`). At the first element whose parser returns another value, the copy
+   * starts again from the first element: each value it holds is one the parser checked, read once for the copy.
+   */
+  private arrayReuse(def: Def): string {
+    const element = this.emit(def["element"], "x");
+    const differs = element.out === "x" ? "" : `if (${element.out} !== x) break;\n`;
+    return `if (getPrototypeOf(v) === AP) {\nlet i = 0;\nfor (; i < n; i++) {\nconst x = v[i];\nif (x === undefined && !hasOwn(v, i)) break;\n${element.code}${differs}}\nif (i === n) return v;\n}\n`;
   }
 
   /**
