@@ -107,6 +107,44 @@ describe("generated parsers reusing their input", () => {
   });
 });
 
+describe("generated parsers building objects whose keys vary", () => {
+  const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
+  const keys = Array.from({ length: 14 }, (_, index) => `k${index}`);
+  const strict = z.strictObject({
+    id: z.string(),
+    ...Object.fromEntries(keys.map((key) => [key, z.number().optional()])),
+  });
+  const loose = z.looseObject({ id: z.string(), k0: z.number() });
+
+  it.each([false, true])("return zod's plain objects, whatever keys they hold (reuseInput %s)", (reuseInput) => {
+    const parseStrict = compileParse(strict, undefined, { codegen: true, reuseInput })!;
+    const parseLoose = compileParse(loose, undefined, { codegen: true, reuseInput })!;
+    const plain = (value: unknown) => {
+      expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+      expect((value as object).constructor).toBe(Object);
+      expect(Object.getOwnPropertyNames(value)).toEqual(Object.keys(value as object));
+    };
+    fc.assert(
+      fc.property(
+        fc.subarray(keys),
+        fc.dictionary(fc.string(), fc.integer(), { maxKeys: 12 }),
+        fc.boolean(),
+        (present, extra, reversed) => {
+          const fields = present.map((key, index) => [key, index] as const);
+          const value = Object.fromEntries([["id", "a"], ...(reversed ? fields.reverse() : fields)]);
+          const parsed = expectAgrees(strict, parseStrict, value);
+          expect(parsed).not.toBe(REJECTED);
+          plain(parsed);
+          const looseValue = { ...extra, id: "a", k0: 1 };
+          const looseParsed = expectAgrees(loose, parseLoose, looseValue);
+          if (looseParsed !== REJECTED) plain(looseParsed);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("generated parsers with a catch", () => {
   const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
   const time = z.union([z.number(), z.string()]);

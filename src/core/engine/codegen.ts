@@ -39,6 +39,18 @@ const PLAIN_OBJECT_GUARD = `if (typeof v !== "object" || v === null) return R;\n
 const probedGuard = (key: string): string =>
   `if (typeof v !== "object" || v === null) return R;\nconst probe = v[${quoted(key)}];\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
 
+/**
+ * A constructor of plain objects for an output whose keys vary. V8 gives a literal as many in-object slots as it has
+ * keys, and every key added after it goes to a separate property array, allocated and grown by three; a
+ * constructor's objects get slots for the most keys its objects have had (in-object slack tracking). Its
+ * objects are what a literal makes, observably: prototype `Object.prototype`, so `constructor` is `Object`.
+ */
+function plainConstructor(): new () => object {
+  const Plain = function () {} as unknown as { prototype: object; new (): object };
+  Plain.prototype = Object.prototype;
+  return Plain;
+}
+
 /** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
 const quoted = (key: string): string => JSON.stringify(key);
 
@@ -354,11 +366,13 @@ class Generator {
     });
     code += fields.map((field) => field.code).join("");
     if (reuse) code += `if (order && same && p === OP) return v;\n`;
-    // zod's output: the shape's keys in its order, present ones only; the leading required ones as one literal
-    const leading = fields.findIndex((field) => field.optional);
-    const literalFields = leading === -1 ? fields : fields.slice(0, leading);
-    code += `const o = {${literalFields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
-    for (const field of fields.slice(literalFields.length)) {
+    // zod's output: the shape's keys in its order, present ones only; one literal when the keys are always the
+    // same, and objects of a constructor when they vary (see `plainConstructor`)
+    const varies = loose || fields.some((field) => field.optional);
+    code += varies
+      ? `const o = new ${this.constant(plainConstructor())}();\n`
+      : `const o = {${fields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
+    for (const field of varies ? fields : []) {
       code += field.optional
         ? `if (${field.present}) o[${quoted(field.key)}] = ${field.out};\n`
         : `o[${quoted(field.key)}] = ${field.out};\n`;
