@@ -34,17 +34,114 @@ describe("generated parsers reusing their input", () => {
     expect(Object.keys(parseLoose(looseValue) as object)).toEqual(["a", "b", "z"]);
   });
 
-  it("always copy arrays, and so the objects holding them", () => {
-    const value = JSON.parse('{"a":"x","d":[{"e":"f"}]}') as { d: object[] };
-    const parsed = parse(value) as { d: object[] };
-    expect(parsed).not.toBe(value);
-    expect(parsed.d).not.toBe(value.d);
-    expect(parsed.d[0]).toBe(value.d[0]);
+  it("return an array as it was, and so the objects holding it", () => {
+    const value = JSON.parse('{"a":"x","d":[{"e":"f"},{"e":"g"}]}') as unknown;
+    expect(parse(value)).toBe(value);
+    const empty = JSON.parse('{"a":"x","d":[]}') as unknown;
+    expect(parse(empty)).toBe(empty);
+  });
+
+  it("copy an array whose element changed, reusing the others, each element checked", () => {
+    const items = z.strictObject({ list: z.array(z.strictObject({ e: z.string(), f: z.string().optional() })) });
+    const parseItems = compileParse(items, undefined, { codegen: true, reuseInput: true })!;
+    for (const text of [
+      '{"list":[{"e":"1"},{"e":"2"},{"f":"3","e":"4"}]}',
+      '{"list":[{"f":"3","e":"4"},{"e":"1"}]}',
+      '{"list":[{"e":"1"},{"f":"3","e":"4"},{"e":"1"}]}',
+    ]) {
+      const value = JSON.parse(text) as { list: object[] };
+      const parsed = expectAgrees(items, parseItems, value) as { list: object[] };
+      expect(parsed).not.toBe(value);
+      expect(parsed.list).not.toBe(value.list);
+      parsed.list.forEach((item, index) => {
+        const inOrder = Object.keys(value.list[index]!)[0] === "e";
+        expect(item === value.list[index]).toBe(inOrder);
+      });
+    }
+    expect(parseItems({ list: [{ e: "1" }, { e: 2 }] })).toBe(REJECTED);
+    expect(parseItems({ list: [{ f: "3", e: "4" }, { e: 2 }] })).toBe(REJECTED);
+  });
+
+  it("copy an array with a hole or of another prototype, as zod does", () => {
+    const list = z.strictObject({ list: z.array(z.unknown()) });
+    const parseList = compileParse(list, undefined, { codegen: true, reuseInput: true })!;
+    // eslint-disable-next-line no-sparse-arrays
+    const holes = [[1, , 3], [, 1], Object.assign([1, 2], { 1: undefined })];
+    class Sub extends Array<unknown> {}
+    for (const array of [...holes, Sub.from([1, 2]), Object.setPrototypeOf([1], Object.prototype) as unknown[]]) {
+      const value = { list: array };
+      const parsed = parseList(value) as { list: unknown[] } | typeof REJECTED;
+      if (parsed === REJECTED) throw new Error("an array zod takes was refused");
+      expect(parsed.list).toStrictEqual(list.parse(value).list);
+      expect(Object.getPrototypeOf(parsed.list)).toBe(Array.prototype);
+      expect(parsed.list.every((_, index) => Object.hasOwn(parsed.list, index))).toBe(true);
+    }
+    const own = [1, undefined, 3];
+    expect((parseList({ list: own }) as { list: unknown[] }).list).toBe(own);
   });
 
   it("copy an object without a prototype", () => {
     const value = Object.assign(Object.create(null) as object, { a: "x" });
     expect(parse(value)).not.toBe(value);
+  });
+
+  it("tell the prototype right after many plain objects of one shape (where TurboFan folds it)", () => {
+    const plain = JSON.parse('{"a":"x","b":{"c":1}}') as unknown;
+    for (let round = 0; round < 20_000; round++) expect(parse(plain)).toBe(plain);
+    class Shaped {
+      a = "x";
+      b = { c: 1 };
+    }
+    expect(parse(new Shaped())).toBe(REJECTED);
+    expect(parse(Object.assign(Object.create({ z: 1 }) as object, { a: "x", b: { c: 1 } }))).toBe(REJECTED);
+    expect(parse(Object.setPrototypeOf({ a: "x", b: { c: 1 } }, Array.prototype))).toBe(REJECTED);
+    const bare = Object.assign(Object.create(null) as object, { a: "x", b: { c: 1 } });
+    expect(parse(bare)).toStrictEqual({ a: "x", b: { c: 1 } });
+    expect(parse(plain)).toBe(plain);
+    const list = [{ e: "f" }];
+    const value = { a: "x", d: list };
+    for (let round = 0; round < 20_000; round++) expect(parse(value)).toBe(value);
+    class List extends Array<unknown> {}
+    const sub = { a: "x", d: List.from(list) };
+    expect(Object.getPrototypeOf((parse(sub) as { d: unknown[] }).d)).toBe(Array.prototype);
+  });
+});
+
+describe("generated parsers building objects whose keys vary", () => {
+  const fc = jest.requireActual<typeof import("fast-check")>("fast-check");
+  const keys = Array.from({ length: 14 }, (_, index) => `k${index}`);
+  const strict = z.strictObject({
+    id: z.string(),
+    ...Object.fromEntries(keys.map((key) => [key, z.number().optional()])),
+  });
+  const loose = z.looseObject({ id: z.string(), k0: z.number() });
+
+  it.each([false, true])("return zod's plain objects, whatever keys they hold (reuseInput %s)", (reuseInput) => {
+    const parseStrict = compileParse(strict, undefined, { codegen: true, reuseInput })!;
+    const parseLoose = compileParse(loose, undefined, { codegen: true, reuseInput })!;
+    const plain = (value: unknown) => {
+      expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+      expect((value as object).constructor).toBe(Object);
+      expect(Object.getOwnPropertyNames(value)).toEqual(Object.keys(value as object));
+    };
+    fc.assert(
+      fc.property(
+        fc.subarray(keys),
+        fc.dictionary(fc.string(), fc.integer(), { maxKeys: 12 }),
+        fc.boolean(),
+        (present, extra, reversed) => {
+          const fields = present.map((key, index) => [key, index] as const);
+          const value = Object.fromEntries([["id", "a"], ...(reversed ? fields.reverse() : fields)]);
+          const parsed = expectAgrees(strict, parseStrict, value);
+          expect(parsed).not.toBe(REJECTED);
+          plain(parsed);
+          const looseValue = { ...extra, id: "a", k0: 1 };
+          const looseParsed = expectAgrees(loose, parseLoose, looseValue);
+          if (looseParsed !== REJECTED) plain(looseParsed);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

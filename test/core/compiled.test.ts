@@ -107,6 +107,20 @@ const bodies = normalizer.platforms.flatMap((platform) => {
   });
 });
 
+describe("generated parsers reusing their input, on every fixture body", () => {
+  it("return the body itself wherever zod's output is the same JSON, arrays included", () => {
+    let reused = 0;
+    for (const { adapter, json } of bodies) {
+      const parse = compileParse(adapter.payload, undefined, { codegen: true, reuseInput: true })!;
+      const zod = adapter.payload.safeParse(json);
+      if (!zod.success || JSON.stringify(zod.data) !== JSON.stringify(json)) continue;
+      expect(parse(json)).toBe(json);
+      reused++;
+    }
+    expect(reused).toBeGreaterThan(bodies.length * 0.8);
+  });
+});
+
 describe.each(modes)("compiled parsers as $name", ({ options }) => {
   const payloadParsers = new Map(
     normalizer.platforms.map((platform) => {

@@ -26,6 +26,31 @@ import {
 /** Generated: return R unless `v` is a plain object (`isPlainObject`; a Date or a class instance is left to zod). */
 const PLAIN_OBJECT_GUARD = `if (typeof v !== "object" || v === null) return R;\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
 
+/**
+ * The same guard for an object schema, with the shape's first key read (into `probe`) before the prototype is.
+ * `getPrototypeOf` is a call into the runtime unless TurboFan knows the value's maps, and right after a property
+ * read it does: the read checks the maps its inline cache saw, and when they all have one prototype the call
+ * folds to that constant (a map the cache did not see deoptimises, and the next code takes the call again). What
+ * it accepts is unchanged: the read is one this parser makes of every plain object anyway and first in the
+ * shape's order, so on what it accepts the reads and their order are the same; when that first key is optional
+ * and absent, the read only finds the prototype (`Object.prototype` or none) without it. A value it refuses
+ * (a Date, a class instance, a proxy) may now have that one property read before zod reads it again.
+ */
+const probedGuard = (key: string): string =>
+  `if (typeof v !== "object" || v === null) return R;\nconst probe = v[${quoted(key)}];\nconst p = getPrototypeOf(v);\nif (p !== OP && p !== null) return R;\n`;
+
+/**
+ * A constructor of plain objects for an output whose keys vary. V8 gives a literal as many in-object slots as it has
+ * keys, and every key added after it goes to a separate property array, allocated and grown by three; a
+ * constructor's objects get slots for the most keys its objects have had (in-object slack tracking). Its
+ * objects are what a literal makes, observably: prototype `Object.prototype`, so `constructor` is `Object`.
+ */
+function plainConstructor(): new () => object {
+  const Plain = function () {} as unknown as { prototype: object; new (): object };
+  Plain.prototype = Object.prototype;
+  return Plain;
+}
+
 /** An own property name is emitted as a JSON string: the schema is ours, but a key is still never code. */
 const quoted = (key: string): string => JSON.stringify(key);
 
@@ -53,10 +78,18 @@ class Generator {
     const names = this.constants.map((_, index) => `c${index}`);
     const memos = this.memos.length === 0 ? "" : `let ${this.memos.join(", ")};\n`;
     const body = `"use strict";\n${memos}${this.helpers.join("\n")}\nreturn ${top};`;
-    const factory = new Function("R", "OP", "getPrototypeOf", "isArray", ...names, body) as (
+    const factory = new Function("R", "OP", "AP", "getPrototypeOf", "isArray", "hasOwn", ...names, body) as (
       ...args: unknown[]
     ) => CompiledParse;
-    return factory(REJECTED, Object.prototype, Object.getPrototypeOf, Array.isArray, ...this.constants);
+    return factory(
+      REJECTED,
+      Object.prototype,
+      Array.prototype,
+      Object.getPrototypeOf,
+      Array.isArray,
+      Object.hasOwn,
+      ...this.constants,
+    );
   }
 
   private constant(value: unknown): string {
@@ -226,7 +259,8 @@ class Generator {
       case "array": {
         noChecks(def);
         const element = this.emit(def["element"], "x");
-        body = `if (!isArray(v)) return R;\nconst n = v.length;\nconst o = [];\nfor (let i = 0; i < n; i++) {\nconst x = v[i];\n${element.code}o.push(${element.out});\n}\nreturn o;\n`;
+        const copy = `const o = [];\nfor (let i = 0; i < n; i++) {\nconst x = v[i];\n${element.code}o.push(${element.out});\n}\nreturn o;\n`;
+        body = `if (!isArray(v)) return R;\nconst n = v.length;\n${this.reuse ? this.arrayReuse(def) : ""}${copy}`;
         break;
       }
       case "union": {
@@ -259,6 +293,20 @@ class Generator {
   }
 
   /**
+   * A reusing parser's first pass over an array: the array itself when a copy would be indistinguishable from it,
+   * which is zod's fresh array (`Array.prototype`, an own element at every index) holding the same elements. A hole
+   * is the one element that reads `undefined` and is not own; JSON.parse never makes one, nor an array of another
+   * prototype, and either sends it to the copy below. The prototype is read right after `length`, whose map check
+   * lets TurboFan fold it (see `probedGuard`). At the first element whose parser returns another value, the copy
+   * starts again from the first element: each value it holds is one the parser checked, read once for the copy.
+   */
+  private arrayReuse(def: Def): string {
+    const element = this.emit(def["element"], "x");
+    const differs = element.out === "x" ? "" : `if (${element.out} !== x) break;\n`;
+    return `if (getPrototypeOf(v) === AP) {\nlet i = 0;\nfor (; i < n; i++) {\nconst x = v[i];\nif (x === undefined && !hasOwn(v, i)) break;\n${element.code}${differs}}\nif (i === n) return v;\n}\n`;
+  }
+
+  /**
    * Strict objects, and loose ones whose other keys may hold anything, with zod's semantics (zod 4's own
    * generated object parser): a shape key is present when `key in value`; the others are the `for…in` keys,
    * which a strict object must not have and a loose one copies after the shape's keys in the order they came.
@@ -277,7 +325,7 @@ class Generator {
         throw new Unsupported(`object key ${key}`);
     }
     const reuse = this.reuse;
-    let code = PLAIN_OBJECT_GUARD;
+    let code = keys.length === 0 ? PLAIN_OBJECT_GUARD : probedGuard(keys[0]!);
     // one pass over the value's keys: a strict object has none but the shape's; `order` tells whether they came in
     // the shape's order (then a loose object's others, after all of them), which is what a reused input needs;
     // an optional key's presence is noted as the scan meets it (`h<index>`), so an absent one costs neither a read
@@ -302,14 +350,14 @@ class Generator {
       if (!optional) {
         // a required key given as undefined is left to zod (a schema that takes undefined there is not one of ours)
         const emitted = this.emit(field, x);
-        let fieldCode = `const ${x} = v[${k}];\nif (${x} === undefined) return R;\n${emitted.code}`;
+        let fieldCode = `const ${x} = ${index === 0 ? "probe" : `v[${k}]`};\nif (${x} === undefined) return R;\n${emitted.code}`;
         if (reuse && emitted.out !== x) fieldCode += `if (${emitted.out} !== ${x}) same = false;\n`;
         return { key, optional, code: fieldCode, out: emitted.out, present: "true" };
       }
       const inner = this.emit(defOf(field)["innerType"], x);
       const present = `h${index}`;
       const out = inner.out === x ? x : this.name("y");
-      let fieldCode = `const ${x} = ${present} ? v[${k}] : undefined;\n`;
+      let fieldCode = `const ${x} = ${present} ? ${index === 0 ? "probe" : `v[${k}]`} : undefined;\n`;
       if (out !== x) fieldCode += `let ${out} = ${x};\n`;
       fieldCode += `if (${x} !== undefined) {\n${inner.code}`;
       if (out !== x) fieldCode += `${out} = ${inner.out};\n${reuse ? `if (${out} !== ${x}) same = false;\n` : ""}`;
@@ -318,11 +366,13 @@ class Generator {
     });
     code += fields.map((field) => field.code).join("");
     if (reuse) code += `if (order && same && p === OP) return v;\n`;
-    // zod's output: the shape's keys in its order, present ones only; the leading required ones as one literal
-    const leading = fields.findIndex((field) => field.optional);
-    const literalFields = leading === -1 ? fields : fields.slice(0, leading);
-    code += `const o = {${literalFields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
-    for (const field of fields.slice(literalFields.length)) {
+    // zod's output: the shape's keys in its order, present ones only; one literal when the keys are always the
+    // same, and objects of a constructor when they vary (see `plainConstructor`)
+    const varies = loose || fields.some((field) => field.optional);
+    code += varies
+      ? `const o = new ${this.constant(plainConstructor())}();\n`
+      : `const o = {${fields.map((field) => `${quoted(field.key)}: ${field.out}`).join(", ")}};\n`;
+    for (const field of varies ? fields : []) {
       code += field.optional
         ? `if (${field.present}) o[${quoted(field.key)}] = ${field.out};\n`
         : `o[${quoted(field.key)}] = ${field.out};\n`;

@@ -11,10 +11,12 @@ export interface CompileOptions {
    */
   readonly codegen?: boolean;
   /**
-   * Return a plain object of the input itself, instead of a copy, when the copy would be indistinguishable from
-   * it: its keys already in zod's order and every child returned as it was. Only for a caller that owns the
-   * input and does not need zod's fresh object (`parseWith`, see there). Arrays are always copied, and the
-   * closures always copy. Default false.
+   * Return a plain object or an array of the input itself, instead of a copy, when the copy would be
+   * indistinguishable from it: an object's keys already in zod's order, an array's prototype `Array.prototype`
+   * and no holes, and every child returned as it was. What a copy would not carry and `JSON.parse` never makes
+   * (symbol keys, non-enumerable properties, named properties on an array) is not looked for. Only for a caller
+   * that owns the input and does not need zod's fresh object (`parseWith`, see there). The closures always copy.
+   * Default false.
    */
   readonly reuseInput?: boolean;
 }
