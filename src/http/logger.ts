@@ -11,7 +11,9 @@ const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/g;
 const PLAIN = /^[^\s"\\=\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
 
 /** logfmt-style: a value with spaces, quotes or control characters is JSON-quoted, so no client input can forge a line. */
-function formatValue(value: string | number | boolean | readonly string[]): string {
+export function formatValue(value: string | number | boolean | readonly string[]): string {
+  // a number's text (digits, `.`, `-`, `e+`, NaN, Infinity) never needs quoting
+  if (typeof value === "number") return String(value);
   const text = Array.isArray(value) ? value.join(",") : String(value);
   if (PLAIN.test(text)) return text;
   return JSON.stringify(text).replace(

@@ -20,7 +20,9 @@ export async function serveNodeRequest(
 ): Promise<void> {
   const method = req.method ?? "GET";
   // a compressed body is refused before a byte of it is read or held
-  const codings = method === "POST" ? unsupportedEncoding(req.headers) : undefined;
+  // Node lower-cases header names: no `content-encoding` key means none was sent, without a case-blind search
+  const codings =
+    method === "POST" && req.headers["content-encoding"] !== undefined ? unsupportedEncoding(req.headers) : undefined;
   if (codings !== undefined) {
     send(handler.refuse({ method, url }, encodingError(codings)), { close: true });
     return;

@@ -87,3 +87,28 @@ export function resolveTarget(
   }
   throw notFound(`unknown ${app === undefined ? "block" : "platform"} ${JSON.stringify(key.slice(0, 128))}`);
 }
+
+/** A URL's route and the path its log lines show. */
+export interface RouteOf {
+  readonly route: Route;
+  readonly path: string;
+}
+
+/**
+ * The routes of the URLs that named a configured target, remembered: a webhook URL is posted to over and over, and
+ * parsing it (a regex, a split, percent-decoding, then re-encoding for the log) was paid on every request. Bounded
+ * (`max` URLs; later ones are parsed each time), and a URL with a query (a handshake's changes per request) is not kept.
+ */
+export class RouteMemo {
+  private readonly known = new Map<string, RouteOf>();
+
+  constructor(private readonly max = 256) {}
+
+  get(url: string): RouteOf | undefined {
+    return this.known.get(url);
+  }
+
+  remember(url: string, route: Route, path: string): void {
+    if (this.known.size < this.max && !url.includes("?")) this.known.set(url, { route, path });
+  }
+}

@@ -14,8 +14,8 @@ import { deliverBatch, type DeliveryContext } from "./deliver";
 import { HttpError, methodNotAllowed } from "./errors";
 import { defaultLogger, type LogFields, type Logger } from "./logger";
 import { normalizeWork } from "./normalize";
-import { acknowledgement, errorResponse, json, plainText } from "./responses";
-import { parseRoute, resolveTarget, routePath, type Target } from "./route";
+import { acknowledgement, countsResponse, errorResponse, json, plainText } from "./responses";
+import { parseRoute, resolveTarget, RouteMemo, routePath, type Target } from "./route";
 import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
 import { publicUrlOf } from "./public-url";
 import { report, SupersededLedger } from "./outcome";
@@ -76,6 +76,7 @@ export class WebhookHandlerSteps {
   private readonly logger: Logger;
   private readonly clock: () => Date;
   private readonly background = new BackgroundWork();
+  private readonly routes = new RouteMemo();
   private readonly onError: ((error: unknown, info: BackgroundFailure) => void) | undefined;
   private readonly inspector: RequestObserver | undefined;
   /** who hears a request's drift (`noticeDrift`) */
@@ -139,12 +140,14 @@ export class WebhookHandlerSteps {
     const started = Date.now();
     const receivedAt = this.clock();
     const method = request.method.toUpperCase();
-    const route = parseRoute(request.url, this.basePath);
-    const path = routePath(route, this.basePath);
+    const known = this.routes.get(request.url);
+    const route = known === undefined ? parseRoute(request.url, this.basePath) : known.route;
+    const path = known === undefined ? routePath(route, this.basePath) : known.path;
     // known once the route resolves, so a refused request's log line names its platform and block too
     let target: Target | undefined;
     try {
       target = resolveTarget(route, this.blocks, this.normalizer, this.basePath);
+      if (known === undefined) this.routes.remember(request.url, route!, path);
       const operations = this.normalizer.operationsFor(target.platform);
       let answer: Answer;
       if (method === "POST") answer = await this.post(operations, target, request, receivedAt);
@@ -249,7 +252,7 @@ export class WebhookHandlerSteps {
     // the usual answer, every account routed and nothing new, built without spreading the (empty) extra fields
     if (unrouted.count === 0 && repeated === undefined && result.drift === undefined)
       return {
-        response: acknowledged ?? json(200, { ok: true, events, unhandled }),
+        response: acknowledged ?? countsResponse(events, unhandled),
         fields: { platform, blocks: blockIds, events, unhandled },
         result,
         duplicates,

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Writable } from "node:stream";
 import pino from "pino";
 import type { LogFields, Logger } from "../http";
-import { formatRecord } from "../http/logger";
+import { formatRecord, formatValue } from "../http/logger";
 
 /**
  * The request a log record belongs to, for records made inside `requestScope.run(…)` whose fields name none.
@@ -47,6 +47,49 @@ function recordFields(fields: LogFields = {}, redact: boolean): Record<string, u
     else if (!REDACTED.has(key)) named[key] = withoutNested(value);
   }
   return named;
+}
+
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+
+/**
+ * `new Date().toISOString()`, its part up to the second made once per second: a text line per request paid for a
+ * `Date` and its formatting. A time outside years 0–9999 (another format) takes the long way.
+ */
+function isoNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    const full = new Date(now).toISOString();
+    if (full.length !== 24) return full;
+    isoSecond = second;
+    isoPrefix = full.slice(0, 20);
+  }
+  const ms = now - second * 1000;
+  return `${isoPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
+}
+
+/**
+ * The text line of the usual record (a request id among its fields, plain values or lists, no `block` or
+ * `duration_ms` field of its own) in one pass over its fields: what `recordFields` then `formatRecord` write,
+ * without the intermediate object. `undefined` for any other record, which takes that longer way.
+ */
+function directLine(time: string, level: string, message: string, fields: LogFields | undefined): string | undefined {
+  if (fields === undefined || fields["request_id"] === undefined || "block" in fields || "duration_ms" in fields)
+    return undefined;
+  let text = `${time} ${level} ${message}`;
+  for (const key in fields) {
+    const value = fields[key] as string | number | boolean | readonly string[] | undefined;
+    if (value === undefined) continue;
+    // a nested object (redacted one level down) or null: the longer way
+    if (typeof value === "object" && !Array.isArray(value)) return undefined;
+    if (key === "blocks") {
+      if (!Array.isArray(value) || value.length !== 1) text += ` blocks=${formatValue(value)}`;
+      else if (value[0] !== undefined) text += ` block=${formatValue(value[0] as string)}`;
+    } else if (key === "ms") text += ` duration_ms=${formatValue(value)}`;
+    else if (!REDACTED.has(key)) text += ` ${key}=${formatValue(value)}`;
+  }
+  return text;
 }
 
 /**
@@ -108,15 +151,13 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
   let write: (level: LogThreshold, message: string, fields: LogFields | undefined) => void;
   if (options.format === "text") {
     write = (level, message, fields) => {
+      const time = isoNow();
+      const direct = directLine(time, level, message, fields);
+      if (direct !== undefined) return batch.add(direct + "\n", RANK[level] >= RANK.warn);
       const named = recordFields(fields, true);
       // the request id travels in the fields; `requestScope` is the fallback for records made inside one
       const id = named["request_id"] === undefined ? requestId() : undefined;
-      const text = formatRecord(
-        new Date().toISOString(),
-        level,
-        message,
-        id === undefined ? named : { request_id: id, ...named },
-      );
+      const text = formatRecord(time, level, message, id === undefined ? named : { request_id: id, ...named });
       batch.add(text + "\n", RANK[level] >= RANK.warn);
     };
   } else {

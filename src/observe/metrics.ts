@@ -21,6 +21,36 @@ export interface RequestObservation {
 export const DEFAULT_MAX_DRIFT_PATHS = 200;
 
 /**
+ * A counter's increments kept as plain numbers per label set and handed to prom-client when the counter is read
+ * (its `collect`, which every scrape runs first): prom-client hashes and validates the labels on each `inc`, and
+ * the edge counts a request and its events every time. Label sets are configured names only, as for the counter.
+ */
+class PendingCounts<Labels extends Record<string, string>> {
+  private readonly counts = new Map<string, { readonly labels: Labels; count: number }>();
+
+  /** Counts one more for a label set seen before; false for a new one, which `start` then takes. */
+  add(key: string): boolean {
+    const entry = this.counts.get(key);
+    if (entry === undefined) return false;
+    entry.count += 1;
+    return true;
+  }
+
+  start(key: string, labels: Labels): void {
+    this.counts.set(key, { labels, count: 1 });
+  }
+
+  /** Hands what was counted since the last read to `counter`, in the order the label sets were first seen. */
+  flush(counter: Counter<Extract<keyof Labels, string>>): void {
+    for (const entry of this.counts.values()) {
+      if (entry.count === 0) continue;
+      counter.inc(entry.labels, entry.count);
+      entry.count = 0;
+    }
+  }
+}
+
+/**
  * Prometheus metrics of the edge on a registry of their own (prom-client). Labels take only configured names
  * (platforms, block ids, catalogue types, platform kinds, error codes), so a client cannot grow the series; the
  * one exception, drift paths (what a platform sent), is capped at `maxDriftPaths` (then `other`).
@@ -28,11 +58,15 @@ export const DEFAULT_MAX_DRIFT_PATHS = 200;
 export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths?: number } = {}) {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "convotic_" });
-  const requests = new Counter({
+  const answered = new PendingCounts<{ platform: string; block: string; status: string }>();
+  new Counter({
     name: "convotic_webhook_requests_total",
     help: "Webhook requests answered, by platform, block and HTTP status",
     labelNames: ["platform", "block", "status"],
     registers: [registry],
+    collect() {
+      answered.flush(this);
+    },
   });
   const latency = new Histogram({
     name: "convotic_webhook_request_duration_seconds",
@@ -41,11 +75,15 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [registry],
   });
-  const events = new Counter({
+  const emitted = new PendingCounts<{ platform: string; type: string }>();
+  new Counter({
     name: "convotic_events_total",
     help: "Envelopes emitted, by platform and event type",
     labelNames: ["platform", "type"],
     registers: [registry],
+    collect() {
+      emitted.flush(this);
+    },
   });
   const unhandled = new Counter({
     name: "convotic_unhandled_total",
@@ -135,7 +173,11 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
   };
 
   function delivered(batch: readonly UnifiedEvent[], skipped: readonly UnhandledEvent[]): void {
-    for (const event of batch) events.inc({ platform: event.platform, type: event.type });
+    for (const event of batch) {
+      const { platform, type } = event;
+      const key = `${platform}\u0000${type}`;
+      if (!emitted.add(key)) emitted.start(key, { platform, type });
+    }
     for (const item of skipped) unhandled.inc({ platform: item.platform, kind: item.kind });
   }
 
@@ -155,7 +197,8 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
     request(observation: RequestObservation): void {
       const { platform, block } = observation;
       const status = String(observation.status);
-      requests.inc({ platform, block, status });
+      const key = `${platform}\u0000${block}\u0000${status}`;
+      if (!answered.add(key)) answered.start(key, { platform, block, status });
       latency.observe({ platform, status }, observation.seconds);
       if (observation.status === 401) signatureFailures.inc({ platform, block });
       if (observation.status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });

@@ -49,6 +49,8 @@ const OPS_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const NONE = "(none)";
 const HIDDEN = "(hidden)";
+/** request paths whose metric labels are remembered */
+const KNOWN_PATHS = 256;
 
 /** The error code of one of our `{error: {code}}` answers. */
 function codeOf(response: HttpResponse): string | undefined {
@@ -153,8 +155,19 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
   const opsRoutes = options.opsRoutes ?? true;
   const blockLabels = options.blockLabels ?? !opsRoutes;
 
+  // the labels of the paths that named a configured block or platform: the same few paths arrive over and over
+  const labelsOf = new Map<string, { platform: string; block: string }>();
+
   /** platform and block of a webhook path, from configured names only */
   function routeOf(path: string): { platform: string; block: string } {
+    const known = labelsOf.get(path);
+    if (known !== undefined) return known;
+    const labels = labelsFor(path);
+    if (labels.platform !== NONE && labelsOf.size < KNOWN_PATHS) labelsOf.set(path, labels);
+    return labels;
+  }
+
+  function labelsFor(path: string): { platform: string; block: string } {
     if (!path.startsWith(prefix)) return { platform: NONE, block: NONE };
     const key = decodeURIComponent(path.slice(prefix.length).split("/")[0] ?? "");
     const block = blocks.byId(key);

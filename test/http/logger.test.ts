@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { createWebhookHandler, streamLogger } from "../../src/http";
+import { createWebhookHandler, streamLogger, type LogFields } from "../../src/http";
 import { createLogger, requestScope } from "../../src/observe";
 import { clock, normalizer, secretsFor } from "./support";
 
@@ -157,5 +157,65 @@ describe("createLogger (serve's logger)", () => {
     expect(rest).toBe(" info webhook request_id=req-1 platform=telegram block=tg status=200 duration_ms=3\n");
     for (const out of [json, text])
       for (const secret of ["s3cr3t", "t0k3n", "raw body"]) expect(out.text()).not.toContain(secret);
+  });
+});
+
+describe("createLogger text lines: the direct line of a record with its request id", () => {
+  // some values are outside `LogFields` on purpose (a nested object, a list with a hole): both paths must agree there too
+  const fieldSets = [
+    {
+      method: "POST",
+      path: "/webhooks/wa",
+      status: 200,
+      platform: "whatsapp",
+      blocks: ["wa"],
+      events: 1,
+      unhandled: 0,
+      ms: 3,
+    },
+    { blocks: ["a", "b"], ms: 0.5, ok: true, nothing: undefined },
+    { blocks: [], error: 'a "quoted"\nline\u2028with\u0085breaks', code: "x=y" },
+    { blocks: [undefined], secrets: "s3cret", token: "t", headers: "h", count: -1, big: 1e21, nan: Number.NaN },
+    { status: 401, remote: "::1", kinds: ["text", "image"], empty: "" },
+    { nested: { secrets: "hidden", keep: 1 }, list: ["x y"] },
+    { block: "given", blocks: ["other"] },
+    { duration_ms: 7, ms: 8 },
+  ] as unknown as LogFields[];
+
+  it("writes what the general path writes for the same record, field for field", () => {
+    const lines = (write: (logger: ReturnType<typeof createLogger>) => void) => {
+      const stream = new PassThrough();
+      const logger = createLogger({ format: "text", stream });
+      write(logger);
+      logger.flush();
+      // the time differs between the two; the rest of the line must not
+      return String(stream.read() ?? "")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => line.replace(/^\S+ /, ""));
+    };
+    const direct = lines((logger) => {
+      for (const fields of fieldSets) logger.info("webhook", { request_id: "req-1", ...fields });
+    });
+    // without a request id among the fields, the id comes from the scope: the general path
+    const general = lines((logger) =>
+      requestScope.run({ requestId: "req-1" }, () => {
+        for (const fields of fieldSets) logger.info("webhook", fields);
+      }),
+    );
+    expect(direct).toHaveLength(fieldSets.length);
+    expect(direct).toEqual(general);
+  });
+
+  it("stamps each line with the ISO time, as Date#toISOString writes it", () => {
+    const stream = new PassThrough();
+    const logger = createLogger({ format: "text", stream });
+    const before = Date.now();
+    logger.info("webhook", { request_id: "req-2", status: 200 });
+    logger.flush();
+    const time = String(stream.read()).split(" ")[0]!;
+    expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(time)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
   });
 });

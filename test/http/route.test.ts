@@ -1,5 +1,5 @@
 import { loadBlocks } from "../../src/http";
-import { parseRoute, pathnameOf, resolveTarget, routePath } from "../../src/http/route";
+import { parseRoute, pathnameOf, resolveTarget, RouteMemo, routePath } from "../../src/http/route";
 import { HttpError } from "../../src/http/errors";
 import { normalizer, secretsFor } from "./support";
 
@@ -122,5 +122,20 @@ describe("pathnameOf", () => {
 
   it("throws where the URL parser throws", () => {
     expect(() => pathnameOf("http://[::1")).toThrow();
+  });
+});
+
+describe("RouteMemo", () => {
+  it("remembers a URL's route and logged path, not a URL with a query, and no more than its bound", () => {
+    const memo = new RouteMemo(2);
+    const route = parseRoute("/webhooks/wa", "/webhooks")!;
+    memo.remember("/webhooks/wa", route, routePath(route, "/webhooks"));
+    expect(memo.get("/webhooks/wa")).toEqual({ route: { key: "wa" }, path: "/webhooks/wa" });
+    memo.remember("/webhooks/wa?hub.challenge=1", route, "/webhooks/wa");
+    expect(memo.get("/webhooks/wa?hub.challenge=1")).toBeUndefined();
+    memo.remember("/webhooks/%77a", route, "/webhooks/wa");
+    memo.remember("/webhooks/w%61", route, "/webhooks/wa");
+    expect(memo.get("/webhooks/%77a")).toBeDefined();
+    expect(memo.get("/webhooks/w%61")).toBeUndefined();
   });
 });
