@@ -62,6 +62,20 @@ export default tseslint.config(
         [`^\\.\\./\\.\\./(${LAYERS_ABOVE_CORE.replace("adapters|", "")})(/|$)`, "adapters import core only"],
         [`^\\.\\./(${ADAPTERS})(/|$)`, "no adapter imports another; share code through meta-shared or core"],
       ),
+      // core's index re-exports through getters (about 300 instructions a call): types from it, values by module
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+core$",
+              allowTypeImports: true,
+              message:
+                "import core's values by module path (core/objects, core/adapter-kit, ...); types may come from core",
+            },
+          ],
+        },
+      ],
     },
   },
   {

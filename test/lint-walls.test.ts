@@ -26,6 +26,7 @@ describe("the import walls", () => {
     ["src/adapters/viber/planted.ts", "../../core/engine", /reach the engine room only through the builder/],
     ["src/adapters/viber/planted.ts", "../line/normalize", /no adapter imports another/],
     ["src/adapters/viber/planted.ts", "../../http", /adapters import core only/],
+    ["src/adapters/viber/planted.ts", "../../core", /import core's values by module path/],
     ["src/http/planted.ts", "../testing/fixtures", /only the CLI .* imports the test kit/],
     ["src/http/planted.ts", "../inspect", /only the CLI and the public entries import the inspector/],
   ])(
@@ -39,7 +40,8 @@ describe("the import walls", () => {
   );
 
   it.each([
-    ["src/adapters/viber/planted.ts", "../../core"],
+    ["src/adapters/viber/planted.ts", "../../core/objects"],
+    ["src/adapters/viber/planted.ts", "../../core/adapter-kit"],
     ["src/adapters/instagram/planted.ts", "../meta-shared"],
     ["src/cli/planted.ts", "../testing/fixtures"],
     ["src/core/planted.ts", "./engine"],
@@ -50,4 +52,9 @@ describe("the import walls", () => {
     },
     60_000,
   );
+
+  it("lets an adapter import types from core's index", () => {
+    const source = `import type { NormalizeResult } from "../../core";\nexport type Y = NormalizeResult;\n`;
+    expect(lint("src/adapters/viber/planted.ts", source)).toEqual({ code: 0, output: "" });
+  }, 60_000);
 });

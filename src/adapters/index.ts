@@ -1,4 +1,6 @@
-import { createNormalizer, lazyRecord, type PlatformAdapter } from "../core";
+import type { PlatformAdapter } from "../core";
+import { lazyRecord } from "../core/lazy";
+import { createNormalizer } from "../core/pipeline";
 
 /**
  * The platforms this package ships adapters for. Core names none of them (it takes an injected registry); an

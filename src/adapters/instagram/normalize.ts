@@ -1,4 +1,4 @@
-import { defined, withFields } from "../../core";
+import { defined, withFields } from "../../core/objects";
 import {
   hasUser,
   type MessagingItem,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineAdapter, hmacHeaderAuth } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { hmacHeaderAuth } from "../../core/crypto";
 import { lineDrift } from "./drift";
 import { normalizeLine } from "./normalize";
 import { CallbackRequest } from "./schema";

@@ -1,14 +1,7 @@
 import type { z } from "zod";
-import {
-  defined,
-  EnvelopeBuilder,
-  withFields,
-  type ItemMapper,
-  type MetadataInput,
-  type NormalizeContext,
-  type NormalizeResult,
-  type schemas,
-} from "../../core";
+import type { ItemMapper, MetadataInput, NormalizeContext, NormalizeResult, schemas } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
+import { defined, withFields } from "../../core/objects";
 import { Event, type LineCallbackRequest, type LineEvent, type LineMessageContent, type LineSource } from "./schema";
 
 type Message = z.output<typeof schemas.Message>;

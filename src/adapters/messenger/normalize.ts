@@ -1,4 +1,5 @@
-import { defined, platformTime, withFields } from "../../core";
+import { platformTime } from "../../core/adapter-kit";
+import { defined, withFields } from "../../core/objects";
 import {
   hasUser,
   type MessagingItem,

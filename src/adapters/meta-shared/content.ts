@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { defined, withFields, type EnvelopeBuilder, type schemas } from "../../core";
+import type { EnvelopeBuilder, schemas } from "../../core";
+import { defined, withFields } from "../../core/objects";
 import type { MetaAttachment, MetaMessage, MetaReferral } from "./messaging-schema";
 
 /*

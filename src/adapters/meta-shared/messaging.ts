@@ -1,13 +1,8 @@
 import type { z } from "zod";
-import {
-  defined,
-  describeIssues,
-  platformTime,
-  withFields,
-  type EnvelopeBuilder,
-  type ItemMapper,
-  type MetadataInput,
-} from "../../core";
+import type { EnvelopeBuilder, ItemMapper, MetadataInput } from "../../core";
+import { platformTime } from "../../core/adapter-kit";
+import { describeIssues } from "../../core/issues";
+import { defined, withFields } from "../../core/objects";
 import { messageContent, referralOf } from "./content";
 import type { MetaChange } from "./entries";
 import { hasUser, type MessagingItem, type UserItem } from "./messaging-item";

@@ -1,13 +1,7 @@
 import { z } from "zod";
-import {
-  defineAdapter,
-  type DriftCatalogue,
-  type DriftSchemaExtras,
-  EnvelopeBuilder,
-  type EventType,
-  type NormalizeContext,
-  type NormalizeResult,
-} from "../../core";
+import type { DriftCatalogue, DriftSchemaExtras, EventType, NormalizeContext, NormalizeResult } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { EnvelopeBuilder } from "../../core/builder";
 import { MetaChange, MetaTime, metaAccounts, metaEnvelope, type MetaEntryBase } from "./entries";
 import { MetaMessaging } from "./messaging";
 import { itemKind, messagingItem, type MessagingItem } from "./messaging-item";

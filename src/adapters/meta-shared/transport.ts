@@ -1,16 +1,9 @@
 import { z } from "zod";
-import {
-  EnvelopeBuilder,
-  SignatureError,
-  constantTimeEqual,
-  headerValue,
-  hmac,
-  matchesAnySecret,
-  type HandshakeRequest,
-  type HandshakeResult,
-  type NormalizeContext,
-  type VerifyRequest,
-} from "../../core";
+import type { HandshakeRequest, HandshakeResult, NormalizeContext, VerifyRequest } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
+import { constantTimeEqual, hmac, matchesAnySecret } from "../../core/crypto";
+import { SignatureError } from "../../core/errors";
+import { headerValue } from "../../core/headers";
 
 /*
  * What Messenger, Instagram and WhatsApp share: the app-secret signature and the hub.challenge handshake

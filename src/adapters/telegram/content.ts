@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { defined, type EnvelopeBuilder, type schemas } from "../../core";
+import type { EnvelopeBuilder, schemas } from "../../core";
+import { defined } from "../../core/objects";
 import type { TelegramChat, TelegramMessage, TelegramReaction, TelegramUser } from "./schema";
 
 export type Message = z.output<typeof schemas.Message>;

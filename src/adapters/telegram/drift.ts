@@ -1,4 +1,4 @@
-import { defineDriftCatalogue } from "../../core";
+import { defineDriftCatalogue } from "../../core/drift";
 import {
   CallbackMessage,
   Chat,

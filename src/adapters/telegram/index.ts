@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { constantTimeEqual, defineAdapter, headerValue, SignatureError } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { constantTimeEqual } from "../../core/crypto";
+import { SignatureError } from "../../core/errors";
+import { headerValue } from "../../core/headers";
 import { telegramDrift } from "./drift";
 import { normalizeTelegram } from "./normalize";
 import { Update } from "./schema";

@@ -1,4 +1,5 @@
-import { defined, withFields, type EnvelopeBuilder } from "../../core";
+import type { EnvelopeBuilder } from "../../core";
+import { defined, withFields } from "../../core/objects";
 import { chatProfile, reactionKey, reactionLabel, threadOf, userProfile } from "./content";
 import type { TelegramCallbackQuery, TelegramReactionUpdated } from "./schema";
 

@@ -1,4 +1,5 @@
-import { defined, withFields, type EnvelopeBuilder, type ItemMapper } from "../../core";
+import type { EnvelopeBuilder, ItemMapper } from "../../core";
+import { defined, withFields } from "../../core/objects";
 import { userProfile } from "./content";
 import type { TelegramChatMemberUpdated, TelegramMessage, TelegramUser } from "./schema";
 

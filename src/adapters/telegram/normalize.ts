@@ -1,11 +1,6 @@
-import {
-  defined,
-  EnvelopeBuilder,
-  withFields,
-  type ItemMapper,
-  type NormalizeContext,
-  type NormalizeResult,
-} from "../../core";
+import type { ItemMapper, NormalizeContext, NormalizeResult } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
+import { defined, withFields } from "../../core/objects";
 import {
   businessDirection,
   chatProfile,

@@ -1,4 +1,4 @@
-import { defineDriftCatalogue } from "../../core";
+import { defineDriftCatalogue } from "../../core/drift";
 import { TwilioInbound, TwilioStatus, TwilioWebhook } from "./schema";
 
 /**

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { ConfigError, defineAdapter, FORM_MEDIA_TYPE } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { FORM_MEDIA_TYPE } from "../../core/content-type";
+import { ConfigError } from "../../core/errors";
 import { twilioDrift } from "./drift";
 import { normalizeTwilio } from "./normalize";
 import { parseTwilioBody, TwilioWebhook } from "./schema";

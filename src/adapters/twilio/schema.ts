@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORM_MEDIA_TYPE, mediaTypeOf } from "../../core";
+import { FORM_MEDIA_TYPE, mediaTypeOf } from "../../core/content-type";
 
 /*
  * A Twilio Messaging webhook is a flat set of string parameters (https://www.twilio.com/docs/messaging/guides/webhook-request,

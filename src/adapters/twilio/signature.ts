@@ -1,13 +1,9 @@
 import { createHash } from "node:crypto";
-import {
-  constantTimeEqual,
-  headerValue,
-  hmac,
-  matchesAnySecret,
-  mediaTypeOf,
-  SignatureError,
-  type VerifyRequest,
-} from "../../core";
+import type { VerifyRequest } from "../../core";
+import { mediaTypeOf } from "../../core/content-type";
+import { constantTimeEqual, hmac, matchesAnySecret } from "../../core/crypto";
+import { SignatureError } from "../../core/errors";
+import { headerValue } from "../../core/headers";
 
 /*
  * `X-Twilio-Signature` (https://www.twilio.com/docs/usage/security#validating-requests): base64 of HMAC-SHA1,

@@ -1,4 +1,4 @@
-import { defineDriftCatalogue } from "../../core";
+import { defineDriftCatalogue } from "../../core/drift";
 import { ViberEvent } from "./schema";
 
 /**

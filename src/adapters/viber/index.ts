@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { defineAdapter, hmacHeaderAuth, parseJsonKeepingBigIntegers } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { hmacHeaderAuth } from "../../core/crypto";
+import { parseJsonKeepingBigIntegers } from "../../core/objects";
 import { viberDrift } from "./drift";
 import { normalizeViber } from "./normalize";
 import { ViberWebhook } from "./schema";

@@ -1,11 +1,6 @@
-import {
-  defined,
-  EnvelopeBuilder,
-  type ItemMapper,
-  type NormalizeContext,
-  type NormalizeResult,
-  type schemas,
-} from "../../core";
+import type { ItemMapper, NormalizeContext, NormalizeResult, schemas } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
+import { defined } from "../../core/objects";
 import type { z } from "zod";
 import { ViberEvent, type ViberMessage, type ViberUser, type ViberWebhook } from "./schema";
 

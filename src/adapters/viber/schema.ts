@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionalStrings } from "../../core";
+import { optionalStrings } from "../../core/loose";
 
 /*
  * What a Viber REST Bot API callback holds, as far as normalise reads it

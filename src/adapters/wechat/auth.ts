@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { constantTimeEqual, PayloadError, SignatureError } from "../../core";
+import { constantTimeEqual } from "../../core/crypto";
+import { PayloadError, SignatureError } from "../../core/errors";
 import { aesKeyOf, decryptMessage, encryptMessage, wechatSignature } from "./crypto";
 import { parseWeChatXml } from "./xml";
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
-import { ConfigError, PayloadError, SignatureError } from "../../core";
+import { ConfigError, PayloadError, SignatureError } from "../../core/errors";
 
 /*
  * WeChat's two signatures and its "safe mode" cipher, as the official message encryption documents describe them

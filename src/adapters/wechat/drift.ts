@@ -1,4 +1,5 @@
-import { defineDriftCatalogue, type DriftCatalogue } from "../../core";
+import type { DriftCatalogue } from "../../core";
+import { defineDriftCatalogue } from "../../core/drift";
 import { WeChatBody } from "./schema";
 
 /** Members of every message (not of events): its id, and the article it was sent from, when it was */

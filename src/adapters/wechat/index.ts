@@ -1,12 +1,8 @@
-import {
-  defineAdapter,
-  EnvelopeBuilder,
-  PayloadError,
-  type HandshakeRequest,
-  type HandshakeResult,
-  type NormalizeContext,
-  withQuery,
-} from "../../core";
+import type { HandshakeRequest, HandshakeResult, NormalizeContext } from "../../core";
+import { defineAdapter } from "../../core/adapter";
+import { EnvelopeBuilder } from "../../core/builder";
+import { PayloadError } from "../../core/errors";
+import { withQuery } from "../../core/sign-request";
 import { authenticate, signedWithAnyToken, signPush, WeChatSecrets } from "./auth";
 import { wechatDrift } from "./drift";
 import { normalizeWeChat } from "./normalize";

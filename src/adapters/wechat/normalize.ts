@@ -1,12 +1,7 @@
 import type { z } from "zod";
-import {
-  defined,
-  EnvelopeBuilder,
-  type ItemMapper,
-  type NormalizeContext,
-  type NormalizeResult,
-  type schemas,
-} from "../../core";
+import type { ItemMapper, NormalizeContext, NormalizeResult, schemas } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
+import { defined } from "../../core/objects";
 import { WeChatPush, type WeChatBody } from "./schema";
 
 /*

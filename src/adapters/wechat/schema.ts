@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionalStrings } from "../../core";
+import { optionalStrings } from "../../core/loose";
 
 /*
  * What a WeChat Official Account push holds, as far as normalise reads it

@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser";
-import { messageOf, PayloadError } from "../../core";
+import { messageOf, PayloadError } from "../../core/errors";
 
 /*
  * WeChat pushes XML (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html).

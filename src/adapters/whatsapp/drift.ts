@@ -1,4 +1,5 @@
-import { defineDriftCatalogue, type DriftCatalogue } from "../../core";
+import type { DriftCatalogue } from "../../core";
+import { defineDriftCatalogue } from "../../core/drift";
 import { REPORTED_FIELDS } from "./account";
 import {
   WaContact,

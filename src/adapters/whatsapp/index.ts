@@ -1,4 +1,4 @@
-import { defineAdapter } from "../../core";
+import { defineAdapter } from "../../core/adapter";
 import { metaTransport } from "../meta-shared";
 import { whatsAppDrift } from "./drift";
 import { normalizeWhatsApp, whatsAppAccounts } from "./normalize";

@@ -1,4 +1,5 @@
-import { defined, platformTime, withFields } from "../../core";
+import { platformTime } from "../../core/adapter-kit";
+import { defined, withFields } from "../../core/objects";
 import { CONTENT_TYPES, content, referralOf } from "./content";
 import type { WaMessage } from "./schema";
 import { dataWithMessage, nonEmpty, type Scope, type WaItem } from "./scope";

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { EnvelopeBuilder, type AccountSlice, type NormalizeContext, type NormalizeResult } from "../../core";
+import type { AccountSlice, NormalizeContext, NormalizeResult } from "../../core";
+import { EnvelopeBuilder } from "../../core/builder";
 import { mapEcho, mapInbound } from "./messages";
 import { mapAccountUpdate, mapReportedField, mapUserPreference } from "./account";
 import {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionalStrings } from "../../core";
+import { optionalStrings } from "../../core/loose";
 import { metaEnvelope } from "../meta-shared";
 
 /*

@@ -1,4 +1,5 @@
-import { defined, type EnvelopeBuilder, type ItemMapper, type schemas } from "../../core";
+import type { EnvelopeBuilder, ItemMapper, schemas } from "../../core";
+import { defined } from "../../core/objects";
 import type { z } from "zod";
 import type { WaContact, WaError } from "./schema";
 

@@ -1,4 +1,5 @@
-import { boundedRaw, hashId, withFields } from "../../core";
+import { hashId } from "../../core/adapter-kit";
+import { boundedRaw, withFields } from "../../core/objects";
 import type { WaError, WaStatus } from "./schema";
 import { dataWithMessage, dataWithMessageIds, errorInfo, type Scope } from "./scope";
 
