@@ -227,7 +227,7 @@ async function main() {
       const lib = loadLibrary();
       const n = Number(values["http-n"] ?? Math.max(10, Math.round(N / 2)));
       for (const id of HTTP_IDS.filter(chosen)) {
-        log(`${id}: ${n} warm-up requests, ${n} counted under callgrind; CPU × ${runs}`);
+        log(`${id}: ${4 * n} warm-up requests, ${n} counted under callgrind; CPU × ${runs}`);
         results[id] = await http(lib, id, tmp, runs, n);
       }
     }

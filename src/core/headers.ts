@@ -6,12 +6,20 @@
 /** Request headers as Node gives them; names are matched case-insensitively. */
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** Case-insensitive header lookup; a repeated header yields its first value. */
+/**
+ * Case-insensitive header lookup; a repeated header yields its first value. A key of another length than the name
+ * is skipped before it is lower-cased: lower-casing keeps a string's length except for U+0130, which becomes `i`
+ * and U+0307, so only a name holding U+0307 can be matched by a longer key. The edge looks up `content-encoding`,
+ * usually absent, on every request, and lower-casing every header name to find nothing cost more than the rest of
+ * the lookup (issue 28).
+ */
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
   const wanted = name.toLowerCase();
+  const length = wanted.includes("\u0307") ? -1 : wanted.length;
   // own enumerable keys in order, as Object.entries walks them, without building the entries; Node's own header
   // names are already lower case, so most keys are compared without lower-casing them
   for (const key in headers) {
+    if (length !== -1 && key.length !== length) continue;
     if (!Object.hasOwn(headers, key) || (key !== wanted && key.toLowerCase() !== wanted)) continue;
     const value = headers[key];
     if (value === undefined) continue;

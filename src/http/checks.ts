@@ -4,6 +4,7 @@ import {
   ConfigError,
   DEFAULT_CONTENT_TYPES,
   exceedsShapeOf,
+  headerValue,
   type HeaderMap,
   type ShapeLimits,
 } from "../core";
@@ -15,29 +16,12 @@ export function isJson(contentType: string | undefined): boolean {
 }
 
 /**
- * `headerValue` for a lower-case ASCII name, the same answer (first matching key in enumeration order, a repeated
- * header's first value) with a key of another length skipped before it is lower-cased: lower-casing keeps the
- * length of every key that could equal such a name (only U+0130 grows, into an `i` and U+0307), and the edge looks
- * up `content-encoding`, usually absent, on every request, which lower-cased every header name to find nothing.
- */
-export function headerOf(headers: HeaderMap, name: string): string | undefined {
-  const length = name.length;
-  for (const key in headers) {
-    if (key.length !== length || !Object.hasOwn(headers, key) || (key !== name && key.toLowerCase() !== name)) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    return typeof value === "string" ? value : value[0];
-  }
-  return undefined;
-}
-
-/**
  * The content codings of a request other than `identity`, or `undefined` when its bytes are as sent. Every
  * platform posts uncompressed JSON and signs those bytes; a gzip, deflate or br body would be read as raw bytes
  * and answered 400 or 401 with nothing saying why.
  */
 export function unsupportedEncoding(headers: HeaderMap): string | undefined {
-  const given = headerOf(headers, "content-encoding");
+  const given = headerValue(headers, "content-encoding");
   if (given === undefined) return undefined;
   const codings = given
     .split(",")
@@ -66,7 +50,7 @@ export function checkBody(
 ): string {
   const codings = unsupportedEncoding(request.headers);
   if (codings !== undefined) throw encodingError(codings);
-  const contentType = headerOf(request.headers, "content-type");
+  const contentType = headerValue(request.headers, "content-type");
   if (contentType === undefined || !acceptsContentType(accepted, contentType)) {
     const given = contentType === undefined ? "none" : `"${contentType.slice(0, 100)}"`;
     throw new HttpError(`expected content-type ${accepted.join(" or ")} (UTF-8), got ${given}`, {
