@@ -9,6 +9,7 @@ import type {
 import type { DriftRecord } from "./drift";
 import { DEFAULT_CONTENT_TYPES } from "./content-type";
 import { headerValue } from "./headers";
+import { queryOf } from "./query";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { presentKeys } from "./lazy";
@@ -45,14 +46,6 @@ export type {
 } from "./normalizer";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The query parameters of a URL (absolute, or a path with its query); none when there is no URL or no query. */
-function queryOf(url: string | undefined): URLSearchParams {
-  const mark = url?.indexOf("?") ?? -1;
-  if (url === undefined || mark === -1) return new URLSearchParams();
-  const hash = url.indexOf("#", mark);
-  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
-}
 
 /**
  * What an adapter verifies. The URL and query are read on demand: most adapters verify the body alone, and

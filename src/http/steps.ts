@@ -1,5 +1,6 @@
 import {
   asConvoticError,
+  queryOf,
   type NormalizeResult,
   type Normalizer,
   type PlatformOperations,
@@ -16,7 +17,7 @@ import { defaultLogger, type LogFields, type Logger } from "./logger";
 import { normalizeWork } from "./normalize";
 import { acknowledgement, countsResponse, errorResponse, json, plainText } from "./responses";
 import { parseRoute, resolveTarget, RouteMemo, routePath, type Target } from "./route";
-import { queryOf, splitWork, verifyTarget, type Work } from "./verify";
+import { splitWork, verifyTarget, type Work } from "./verify";
 import { publicUrlOf } from "./public-url";
 import { report, SupersededLedger } from "./outcome";
 import { noticeDrift, type DriftListeners } from "./notice-drift";

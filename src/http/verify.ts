@@ -1,4 +1,4 @@
-import { SignatureError, type PlatformOperations } from "../core";
+import { queryOf, SignatureError, type PlatformOperations } from "../core";
 import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler-types";
 import { publicUrlOf } from "./public-url";
@@ -58,14 +58,6 @@ class LazyVerifyInput {
   get query(): URLSearchParams {
     return (this.builtQuery ??= queryOf(this.request.url));
   }
-}
-
-/** The query parameters of a request URL (a path with its query, or a full URL); empty when it has none. */
-export function queryOf(url: string): URLSearchParams {
-  const mark = url.indexOf("?");
-  if (mark === -1) return new URLSearchParams();
-  const hash = url.indexOf("#", mark);
-  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
 }
 
 /** How many unrouted account ids an answer or a log line names; the rest are only counted. */

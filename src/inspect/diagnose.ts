@@ -1,7 +1,7 @@
-import { headerValue, messageOf, type HeaderMap, type Normalizer } from "../core";
+import { headerValue, messageOf, queryOf, type HeaderMap, type Normalizer } from "../core";
 import { publicUrlOf, type PublicUrlConfig } from "../http/public-url";
 import type { Explanation } from "./explanation";
-import { queryOf, rewrittenUrl } from "./url-candidates";
+import { rewrittenUrl } from "./url-candidates";
 
 /*
  * Why a signature failed, found by re-checking what is cheap to check with the adapters' own `verify`: other

@@ -198,11 +198,3 @@ export function rewrittenUrl(
     fix: `set public_url of ${input.route} to "${bare}", the URL ${input.platform} calls${docs}`,
   };
 }
-
-/** The query parameters of a URL (none without one). */
-export function queryOf(url: string | undefined): URLSearchParams {
-  const mark = url?.indexOf("?") ?? -1;
-  if (url === undefined || mark === -1) return new URLSearchParams();
-  const hash = url.indexOf("#", mark);
-  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
-}
