@@ -2,12 +2,12 @@
 // the floor (HMAC + JSON.parse), ours, the peers on their own platforms, batches of 100, and `convotic serve` against
 // a hand-written receiver. Each contender runs in its own process under
 // `valgrind --tool=callgrind --instr-atstart=no`: N iterations of warm-up, then the counts are zeroed and
-// instrumentation started (bench/callgrind, a tiny N-API addon issuing the client requests), N iterations counted,
-// instrumentation stopped. Beside them, from plain (not valgrind) processes: V8 heap bytes allocated per body, and
+// instrumentation started (bench/callgrind, a tiny N-API addon issuing the client requests), then 3 windows of N
+// iterations each closed by a dump (bench/lib/instr-windows.mjs), and the figure is the windows' median. Beside them, from plain (not valgrind) processes: V8 heap bytes allocated per body, and
 // CPU µs per body over --runs independent processes (median and range).
 //   node bench/instructions.mjs [--n 200] [--runs 3] [--only single,batch,peer,http] [--json FILE]
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,7 @@ import { loadLibrary, ROOT } from "./lib/library.mjs";
 import { MICRO_IDS, setUp } from "./lib/instr-contenders.mjs";
 import { HTTP_IDS, httpWindow } from "./lib/instr-http.mjs";
 import { instructionReport } from "./lib/instr-report.mjs";
+import { median, perOp, WINDOWS, windowTotals } from "./lib/instr-windows.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { values } = parseArgs({
@@ -88,14 +89,21 @@ async function child(id, mode) {
   if (mode === "cpu") cpuBefore = process.cpuUsage();
   // BENCH_TRACE_WINDOW=1 with --trace-opt shows what V8 still compiles inside the window
   if (process.env.BENCH_TRACE_WINDOW) process.stderr.write("window: start\n");
+  // under callgrind, WINDOWS windows back to back: each dump writes its window's counts to a part file of its own
+  // and zeroes them, so the next window starts from nothing; instrumentation stays on between them
+  const windows = callgrind ? WINDOWS : 1;
   if (callgrind) {
     callgrind.zero();
     callgrind.start();
   }
-  events = await loop(iterations);
+  for (let w = 1; w <= windows; w += 1) {
+    events = await loop(iterations);
+    if (callgrind) callgrind.dump(`window ${w}`);
+    if (events !== iterations * contender.events) throw new Error(`${id}: window ${w} handled ${events} events`);
+  }
   if (callgrind) callgrind.stop();
   if (process.env.BENCH_TRACE_WINDOW) process.stderr.write("window: stop\n");
-  const result = { id, mode, n: iterations, events_per_op: contender.events, body_bytes: contender.bytes };
+  const result = { id, mode, n: iterations, windows, events_per_op: contender.events, body_bytes: contender.bytes };
   if (mode === "cpu") {
     const cpu = process.cpuUsage(cpuBefore);
     result.cpu_us = (cpu.user + cpu.system) / iterations;
@@ -106,7 +114,6 @@ async function child(id, mode) {
     observer.disconnect();
     result.gcs = gcs;
   }
-  if (events !== iterations * contender.events) throw new Error(`${id}: window handled ${events} events`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -124,14 +131,6 @@ function run(command, args) {
 }
 
 const lastJson = (out) => JSON.parse(out.trim().split("\n").at(-1));
-
-/** `totals:` of a callgrind output file: every instruction of every thread between zero and stop. */
-function callgrindTotal(file) {
-  const match =
-    /^totals:\s+(\d+)/m.exec(readFileSync(file, "utf8")) ?? /^summary:\s+(\d+)/m.exec(readFileSync(file, "utf8"));
-  if (!match) throw new Error(`no totals in ${file}`);
-  return Number(match[1]);
-}
 
 /**
  * V8 with every helper thread's work on the main thread (`--single-threaded`: no concurrent compilation, marking,
@@ -151,8 +150,6 @@ function valgrindPrefix(outFile) {
   ];
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function micro(id, tmp, runs) {
   const outFile = join(tmp, `cg.${id.replaceAll(/[^\w]+/g, "_")}.out`);
   const childArgs = [SELF, "--child", id, "--n", String(N)];
@@ -166,7 +163,8 @@ async function micro(id, tmp, runs) {
       "instructions",
     ]),
   );
-  const instructions = callgrindTotal(outFile) / counted.n;
+  if (counted.windows !== WINDOWS) throw new Error(`${id}: counted ${counted.windows} windows, not ${WINDOWS}`);
+  const counts = perOp(windowTotals(outFile), counted.n);
   // a young generation fixed at 256 MB, far more than a window allocates: no scavenge runs inside it
   const heapFlags = ["--expose-gc", "--min-semi-space-size=256", "--max-semi-space-size=256"];
   const alloc = lastJson(await run(process.execPath, [...heapFlags, ...childArgs, "--mode", "alloc"]));
@@ -175,7 +173,7 @@ async function micro(id, tmp, runs) {
     cpu.push(lastJson(await run(process.execPath, [...childArgs, "--mode", "cpu"])).cpu_us);
   return {
     id,
-    instructions,
+    ...counts,
     events_per_op: counted.events_per_op,
     body_bytes: counted.body_bytes,
     heap_bytes: alloc.gcs === 0 ? alloc.heap_bytes : null,
@@ -186,7 +184,7 @@ async function micro(id, tmp, runs) {
 async function http(lib, id, tmp, runs, n) {
   const outFile = join(tmp, `cg.${id.replaceAll(/[^\w]+/g, "_")}.out`);
   await httpWindow(lib, id, { mode: "instructions", n, tmp, prefix: valgrindPrefix(outFile), tag: "cg" });
-  const instructions = callgrindTotal(outFile) / n;
+  const counts = perOp(windowTotals(outFile), n);
   const cpu = [];
   for (let r = 0; r < runs; r += 1) {
     const { user_us, system_us } = await httpWindow(lib, id, { mode: "cpu", n: n * 10, tmp, tag: `cpu${r}` });
@@ -195,7 +193,7 @@ async function http(lib, id, tmp, runs, n) {
   const totals = cpu.map((c) => c.total);
   return {
     id,
-    instructions,
+    ...counts,
     events_per_op: 1,
     cpu_us: { median: median(totals), min: Math.min(...totals), max: Math.max(...totals), runs: cpu },
   };
@@ -213,7 +211,7 @@ async function main() {
   const skipped = {};
   try {
     for (const id of MICRO_IDS.filter(chosen)) {
-      log(`${id}: ${N} warm-up, ${N} counted under callgrind; allocation; CPU × ${runs}`);
+      log(`${id}: ${N} warm-up, ${WINDOWS} × ${N} counted under callgrind; allocation; CPU × ${runs}`);
       try {
         results[id] = await micro(id, tmp, runs);
       } catch (error) {
@@ -227,7 +225,7 @@ async function main() {
       const lib = loadLibrary();
       const n = Number(values["http-n"] ?? Math.max(10, Math.round(N / 2)));
       for (const id of HTTP_IDS.filter(chosen)) {
-        log(`${id}: ${4 * n} warm-up requests, ${n} counted under callgrind; CPU × ${runs}`);
+        log(`${id}: ${4 * n} warm-up requests, ${WINDOWS} × ${n} counted under callgrind; CPU × ${runs}`);
         results[id] = await http(lib, id, tmp, runs, n);
       }
     }

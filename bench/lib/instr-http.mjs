@@ -1,6 +1,6 @@
 // Per HTTP request: `convotic serve` (stdout sink, memory store) against the hand-written receiver, each in its own
 // process, driven one request at a time over a keep-alive connection with distinct signed WhatsApp bodies. Under
-// callgrind the server opens and closes its counting window on SIGUSR2 (bench/callgrind/control.cjs); for CPU time
+// callgrind the server opens and closes its counting windows on SIGUSR2 (bench/callgrind/control.cjs); for CPU time
 // the server runs plain and its user+system ticks are read from /proc before and after the window.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { BENCH_DIR, DIST } from "./library.mjs";
 import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
+import { WINDOWS } from "./instr-windows.mjs";
 
 const CONTROL = join(BENCH_DIR, "callgrind", "control.cjs");
 export const HTTP_IDS = ["http/hand-written receiver", "http/convotic serve"];
@@ -72,15 +73,17 @@ function cpuTicks(pid) {
 }
 
 /**
- * One server, one window. mode "instructions": under `valgrind` (prefix given), returns nothing (the caller reads
- * the callgrind file); mode "cpu": returns user and system µs per request.
+ * One server. mode "instructions": under `valgrind` (prefix given), WINDOWS windows of n requests back to back,
+ * returns nothing (the caller reads each window's part of the callgrind file); mode "cpu": one window, returns user
+ * and system µs per request.
  */
 export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
   const { args, path } = serverArgs(id, tmp);
   // under callgrind, V8's helper threads' work runs on the main thread (see V8_SERIAL in bench/instructions.mjs)
   const nodeArgs = mode === "instructions" ? ["--single-threaded", "--require", CONTROL, ...args] : args;
   const [command, ...rest] = [...prefix, process.execPath, ...nodeArgs];
-  const child = spawn(command, rest, { stdio: ["ignore", "ignore", "pipe"] });
+  const env = { ...process.env, BENCH_CALLGRIND_WINDOWS: String(WINDOWS) };
+  const child = spawn(command, rest, { stdio: ["ignore", "ignore", "pipe"], env });
   child.stderr.setEncoding("utf8");
   try {
     const [, origin] = await nextLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, id);
@@ -89,7 +92,8 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
     // the window, more or fewer from one run to the next: WARM_UP_ROUNDS × n first, so the window counts the
     // steady state. Plain CPU time runs V8's compiler on its own threads and keeps n.
     const warm = mode === "instructions" ? WARM_UP_ROUNDS * n : n;
-    const bodies = distinctWhatsAppBodies(lib, warm + n, `${tag}${process.pid}`);
+    const counted = mode === "instructions" ? WINDOWS * n : n;
+    const bodies = distinctWhatsAppBodies(lib, warm + counted, `${tag}${process.pid}`);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     await sendAll(agent, url, bodies.slice(0, warm));
     let result;
@@ -97,10 +101,16 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
       const started = nextLine(child, /callgrind: started/, id);
       child.kill("SIGUSR2");
       await started;
-      await sendAll(agent, url, bodies.slice(warm));
-      const stopped = nextLine(child, /callgrind: stopped/, id);
-      child.kill("SIGUSR2");
-      await stopped;
+      for (let w = 1; w <= WINDOWS; w += 1) {
+        await sendAll(agent, url, bodies.slice(warm + (w - 1) * n, warm + w * n));
+        const closed = nextLine(
+          child,
+          w === WINDOWS ? /callgrind: stopped/ : new RegExp(`callgrind: window ${w} dumped`),
+          id,
+        );
+        child.kill("SIGUSR2");
+        await closed;
+      }
     } else {
       const before = cpuTicks(child.pid);
       await sendAll(agent, url, bodies.slice(warm));

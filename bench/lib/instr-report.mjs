@@ -1,6 +1,7 @@
 // The tables `bench/instructions.mjs` prints (markdown, pasted into docs/performance.md) and its JSON figures.
 import { SINGLE_BODIES } from "./corpus.mjs";
 import { BATCH_SIZE } from "./instr-contenders.mjs";
+import { WINDOWS } from "./instr-windows.mjs";
 
 const k = (x) => (x === null || x === undefined ? "—" : `${(x / 1000).toFixed(1)}k`);
 const kb = (x) => (x === null || x === undefined ? "—" : `${(x / 1024).toFixed(1)} KB`);
@@ -18,6 +19,21 @@ function cpuRatio(a, b) {
   return { median: r2(sorted[Math.floor(sorted.length / 2)]), min: r2(sorted[0]), max: r2(sorted.at(-1)) };
 }
 const spread = (c) => `${c.median.toFixed(2)} [${c.min.toFixed(2)}–${c.max.toFixed(2)}]`;
+
+/**
+ * The contender whose windows disagreed most (largest over smallest): a compile or a GC inside one window shows
+ * here, and the median leaves it out.
+ */
+function widest(results) {
+  let worst = null;
+  for (const [id, c] of Object.entries(results)) {
+    const spreadOf = Math.max(...c.instruction_windows) / Math.min(...c.instruction_windows) - 1;
+    if (worst === null || spreadOf > worst.spread) worst = { id, spread: spreadOf };
+  }
+  return worst === null
+    ? ""
+    : `; widest spread of a contender's windows ${(worst.spread * 100).toFixed(1)}% (${worst.id})`;
+}
 
 function table(headers, rows) {
   return [
@@ -149,6 +165,6 @@ export function instructionReport(results, meta) {
       ),
     );
   }
-  const head = `Instructions counted by callgrind at ${meta.commit}: ${meta.n} iterations of warm-up, then ${meta.n} counted; CPU time over ${meta.runs} independent processes.`;
+  const head = `Instructions counted by callgrind at ${meta.commit}: per contender one process, ${meta.n} iterations of warm-up, then ${WINDOWS} windows of ${meta.n} counted back to back; each figure is the median of its ${WINDOWS} windows (all of them in the JSON, \`instruction_windows\`)${widest(results)}. CPU time over ${meta.runs} independent processes.`;
   return { text: [head, ...sections].join("\n\n"), json };
 }

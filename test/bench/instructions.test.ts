@@ -1,16 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // A tiny run of the instruction counter (bench/instructions.mjs): valgrind runs each contender, the N-API addon
-// opens and closes the counting window, the callgrind totals are read back and the ratios computed. The figures of
+// opens the counting windows and dumps each, every window's totals are read back and the ratios computed. The figures of
 // so short a window mean nothing (V8 has not finished optimising); that they exist and add up is what is tested.
 
 const ROOT = join(__dirname, "..", "..");
 const ADDON = join(ROOT, "bench", "callgrind", "build", "Release", "callgrind.node");
+const WINDOWS_MODULE = join(ROOT, "bench", "lib", "instr-windows.mjs");
 
 interface Contender {
   instructions: number;
+  instruction_windows: number[];
   events_per_op: number;
   heap_bytes: number | null;
   cpu_us: { median: number; runs: number[] };
@@ -63,6 +66,47 @@ describe("npm run bench:instructions (tiny N)", () => {
     expect(ours.events_per_op).toBe(1);
     expect(ours.cpu_us.runs).toHaveLength(1);
     expect(ours.cpu_us.median).toBeGreaterThan(0);
+  });
+
+  it("counts three windows per contender, read from their own dumps, and shows their median", () => {
+    for (const id of ["single/telegram/floor", "single/telegram/ours"]) {
+      const { instructions, instruction_windows: windows } = report.contenders[id]!;
+      expect(windows).toHaveLength(3);
+      // a warm floor can count the very same instructions twice, so windows may repeat; each is a body's worth
+      for (const window of windows) expect(window).toBeGreaterThan(2_000);
+      expect(instructions).toBe([...windows].sort((a, b) => a - b)[1]);
+    }
+    expect(stdout).toMatch(/then 3 windows of 40 counted back to back; each figure is the median of its 3 windows/);
+    expect(stdout).toMatch(/widest spread of a contender's windows [\d.]+% \(/);
+  });
+
+  it("refuses a callgrind file whose window dumps are missing, mislabelled or one too many", () => {
+    const dir = mkdtempSync(join(tmpdir(), "convotic-windows-"));
+    const file = join(dir, "cg.out");
+    const part = (w: number, label: string, total: number): void =>
+      writeFileSync(
+        `${file}.${w}`,
+        `part: ${w}\ndesc: Trigger: Client Request: ${label}\nsummary: ${total}\ntotals: ${total}\n`,
+      );
+    const read = (): string => {
+      const script = `import { windowTotals } from ${JSON.stringify(WINDOWS_MODULE)}; console.log(JSON.stringify(windowTotals(${JSON.stringify(file)})));`;
+      const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      return run.status === 0 ? run.stdout.trim() : `error: ${run.stderr}`;
+    };
+    try {
+      part(1, "window 1", 300);
+      part(2, "window 2", 100);
+      expect(read()).toMatch(/error: .*no callgrind part .*cg\.out\.3 for window 3/s);
+      part(3, "window 3", 200);
+      expect(read()).toBe("[300,100,200]");
+      part(2, "window 1", 100);
+      expect(read()).toMatch(/error: .*cg\.out\.2 is not the dump of window 2/s);
+      part(2, "window 2", 100);
+      part(4, "Program termination", 5);
+      expect(read()).toMatch(/error: .*more than 3 dumps/s);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("computes the ratios it prints, allocation beside them", () => {
