@@ -319,7 +319,9 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
   function processWebhook(input: WebhookInput): NormalizeResult {
     const adapter = adapterFor(input.platform);
     const body = verifyBody(adapter, input, input.secrets);
-    const contentType = input.contentType ?? headerValue(input.headers, "content-type");
+    // only an adapter that reads its own body (a form, XML) is told the content type: JSON bodies skip the lookup
+    const contentType =
+      input.contentType ?? (adapter.parseBody === undefined ? undefined : headerValue(input.headers, "content-type"));
     return normalizeBody(input.platform, adapter, body, input.context, contentType);
   }
 

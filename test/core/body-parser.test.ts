@@ -111,3 +111,39 @@ describe("a body parser chosen by the adapter", () => {
     });
   });
 });
+
+describe("the content type processWebhook hands on", () => {
+  it("reads the header for an adapter that parses its own body, and never for a JSON adapter", () => {
+    const seen: (string | undefined)[] = [];
+    const spying = {
+      ...formchat,
+      parseBody: (raw: Uint8Array, type?: string) => (seen.push(type), formchat.parseBody!(raw, type)),
+    };
+    const forms = createNormalizer({ adapters: { formchat: spying } });
+    const url = "http://localhost/webhooks/form1";
+    const signed = formchat.sign(body, FORMCHAT_SECRETS.valid, { url });
+    const input = { platform: "formchat", rawBody: body, url, secrets: FORMCHAT_SECRETS.valid, context } as const;
+    forms.processWebhook({ ...input, headers: { ...signed, "Content-Type": FORM } });
+    forms.processWebhook({ ...input, headers: { ...signed, "content-type": "text/plain" }, contentType: FORM });
+    expect(seen).toEqual([FORM, FORM]);
+
+    // a JSON adapter's body is JSON whatever the header says: the lookup is not made at all
+    let reads = 0;
+    const secret = "test-secret_TOKEN-123";
+    const update = {
+      update_id: 1,
+      message: { message_id: 1, date: 1751368805, chat: { id: 5, type: "private" }, text: "hi" },
+    };
+    const headers = { "x-telegram-bot-api-secret-token": secret };
+    Object.defineProperty(headers, "content-type", { enumerable: true, get: () => (reads++, "application/json") });
+    const result = normalizer.processWebhook({
+      platform: "telegram",
+      rawBody: Buffer.from(JSON.stringify(update)),
+      headers,
+      secrets: { secret_token: secret },
+      context,
+    });
+    expect(result.events.map((event) => event.type)).toEqual(["messaging.message.received"]);
+    expect(reads).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { headerValue, type HeaderMap } from "../../src/core";
+import { headerLookup } from "../../src/core/headers";
 
 /** The definition: the first own key, in enumeration order, whose lower case is the name's, and its first value. */
 function reference(headers: HeaderMap, name: string): string | undefined {
@@ -43,5 +44,25 @@ describe("headerValue", () => {
     expect(headerValue({ "Content-Encoding": ["gzip", "br"] }, "content-encoding")).toBe("gzip");
     expect(headerValue({ "content-type": undefined, "Content-Type": "a" }, "content-type")).toBe("a");
     expect(headerValue({ "content-typ": "a" }, "content-type")).toBeUndefined();
+  });
+});
+
+describe("headerLookup", () => {
+  test("a lookup made once for a name answers as the definition, on every header map after", () => {
+    fc.assert(
+      fc.property(name, fc.array(headers, { minLength: 1, maxLength: 4 }), (wanted, maps) => {
+        const lookUp = headerLookup(wanted);
+        for (const given of maps) expect(lookUp(given)).toBe(reference(given, wanted));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("Telegram's secret header in any case, and a longer key lower-casing to a name with U+0307", () => {
+    const secret = headerLookup("X-Telegram-Bot-Api-Secret-Token");
+    expect(secret({ "x-telegram-bot-api-secret-token": "a" })).toBe("a");
+    expect(secret({ "X-TELEGRAM-BOT-API-SECRET-TOKEN": ["b", "c"] })).toBe("b");
+    expect(secret({ "x-telegram-bot-api-secret-toke": "a" })).toBeUndefined();
+    expect(headerLookup("x-i\u0307")({ "X-\u0130": "a" })).toBe("a");
   });
 });

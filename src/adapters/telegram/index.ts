@@ -2,12 +2,13 @@ import { z } from "zod";
 import { defineAdapter } from "../../core/adapter";
 import { constantTimeEqual } from "../../core/crypto";
 import { SignatureError } from "../../core/errors";
-import { headerValue } from "../../core/headers";
+import { headerLookup } from "../../core/headers";
 import { telegramDrift } from "./drift";
 import { normalizeTelegram } from "./normalize";
 import { Update } from "./schema";
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+const secretHeader = headerLookup(SECRET_HEADER);
 
 /**
  * Telegram has no body signature, only the static `secret_token` given to setWebhook and echoed in a header
@@ -46,7 +47,7 @@ export const telegram = defineAdapter({
   ],
   verify(request, secrets) {
     if (!("secret_token" in secrets)) return;
-    const given = headerValue(request.headers, SECRET_HEADER);
+    const given = secretHeader(request.headers);
     if (given === undefined) throw new SignatureError(`missing ${SECRET_HEADER} header`, { platform: "telegram" });
     if (!constantTimeEqual(given, secrets.secret_token))
       throw new SignatureError(`${SECRET_HEADER} does not match`, { platform: "telegram" });
