@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { constantTimeEqual, matchesAnySecret } from "../../src/core/crypto";
 import { headerValue } from "../../src/core/adapter";
 
@@ -33,6 +34,33 @@ describe("constantTimeEqual", () => {
     }
     expect(constantTimeEqual("\ud800", "\udfff")).toBe(false); // both are U+FFFD once encoded as UTF-8
     expect(constantTimeEqual("\ud800", "\ud800")).toBe(true);
+  });
+});
+
+describe("constantTimeEqual against the definition (===)", () => {
+  // one-byte and two-byte strings, lone surrogates, and pairs of one length that differ in one unit
+  const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: "binary", maxLength: 12 }));
+  const sameLength = text.chain((a) =>
+    fc
+      .tuple(fc.constant(a), fc.nat({ max: Math.max(0, a.length - 1) }), fc.integer({ min: 1, max: 0xffff }))
+      .map(
+        ([s, at, flip]) =>
+          [
+            s,
+            s.length === 0 ? s : s.slice(0, at) + String.fromCharCode(s.charCodeAt(at) ^ flip) + s.slice(at + 1),
+          ] as const,
+      ),
+  );
+  it("answers given === expected, whatever the expected values before it", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.tuple(text, text), sameLength), { minLength: 1, maxLength: 6 }), (pairs) => {
+        for (const [given, expected] of pairs) {
+          expect(constantTimeEqual(given, expected)).toBe(given === expected);
+          expect(constantTimeEqual(expected, expected)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
