@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { contentFields } from "../src/adapters/telegram/content";
+import fc from "fast-check";
+import { contentFields, threadOf } from "../src/adapters/telegram/content";
 import { UPDATE_KINDS, withoutNulls } from "../src/adapters/telegram/schema";
 import { compileParse } from "../src/core/engine";
 import { messageId } from "../src/core";
@@ -142,5 +143,21 @@ describe("telegram real-world shapes (issue 11)", () => {
     const [left] = ofType(run("message-left-chat-member"), "messaging.member.left");
     expect(left?.data.removed_by).toBeUndefined();
     expect(left?.data.conversation_id).toBe(joined?.data.conversation_id);
+  });
+});
+
+describe("threadOf", () => {
+  it("keys a thread as the definition does, with the chat id's text made once", () => {
+    const id = fc.oneof(fc.integer(), fc.constantFrom(-1001234567890, 0, 2 ** 52));
+    const optional = fc.option(fc.string({ maxLength: 6 }), { nil: undefined });
+    fc.assert(
+      fc.property(id, optional, optional, (chatId, business, guest) => {
+        const chat = { id: chatId, type: "private" };
+        const message = { chat, business_connection_id: business, guest_query_id: guest };
+        const expected =
+          business !== undefined ? `${business}:${chatId}` : guest !== undefined ? `guest:${chatId}` : String(chatId);
+        expect(threadOf(message)).toEqual({ key: expected, chat, chatId: String(chatId) });
+      }),
+    );
   });
 });

@@ -139,15 +139,19 @@ export function contentFields(message: TelegramMessage): ContentFields {
 export interface Thread {
   readonly key: string;
   readonly chat: TelegramChat;
+  /** `String(chat.id)`, made once: the thread's metadata and, in a private chat, the contact's name it */
+  readonly chatId: string;
 }
 
 /** A message's thread; business and guest chats are scoped so their ids cannot collide with the bot's own. */
 export function threadOf(message: Pick<TelegramMessage, "chat" | "business_connection_id" | "guest_query_id">): Thread {
   // business and guest chats "may share the same identifier" as the bot's own chats, so they are scoped
+  const chat = message.chat;
+  const chatId = String(chat.id);
   if (message.business_connection_id !== undefined)
-    return { key: `${message.business_connection_id}:${message.chat.id}`, chat: message.chat };
-  if (message.guest_query_id !== undefined) return { key: `guest:${message.chat.id}`, chat: message.chat };
-  return { key: String(message.chat.id), chat: message.chat };
+    return { key: `${message.business_connection_id}:${chatId}`, chat, chatId };
+  if (message.guest_query_id !== undefined) return { key: `guest:${chatId}`, chat, chatId };
+  return { key: chatId, chat, chatId };
 }
 
 /**

@@ -52,18 +52,19 @@ export function normalizeTelegram(update: TelegramUpdate, context: NormalizeCont
   const keys = Object.keys(update);
   // the kind we map comes first when the body has an unknown one beside it (a newer Bot API kind, a stray key)
   let first: string | undefined;
+  let known: ReturnType<typeof UPDATE_KINDS.get>;
   let mappedKind: string | undefined;
   for (const key of keys) {
     if (key === "update_id") continue;
     first ??= key;
-    if (UPDATE_KINDS.has(key)) {
+    known = UPDATE_KINDS.get(key);
+    if (known !== undefined) {
       mappedKind = key;
       break;
     }
   }
   const kind = mappedKind ?? first ?? "empty";
   const raw = Object.hasOwn(fields, kind) ? fields[kind] : update;
-  const known = UPDATE_KINDS.get(kind);
   const options = known === undefined ? { kind, rawId } : { kind, rawId, schema: known.schema, prepare: withoutNulls };
   b.item(raw, options, (payload) => {
     const mapped = known !== undefined && HANDLERS[known.handler](new UpdateMapper(b, rawId, kind), payload as never);
@@ -131,8 +132,8 @@ class UpdateMapper {
       timestamp: message.date,
       metadata: {
         raw_platform_event_id: this.rawId,
-        platform_user_id: String(contact.id),
-        platform_thread_id: String(thread.chat.id),
+        platform_user_id: contact.id === thread.chat.id ? thread.chatId : String(contact.id),
+        platform_thread_id: thread.chatId,
         platform_message_id: String(message.message_id),
       },
     });
