@@ -204,6 +204,7 @@ async function main() {
   // a group (`single`), a contender id, or any prefix of ids ending at a `/`
   const chosen = (id) => [...groups].some((g) => id === g || id.startsWith(`${g}/`));
   const runs = Number(values.runs);
+  const httpN = Number(values["http-n"] ?? Math.max(10, Math.round(N / 2)));
   const tmp = mkdtempSync(join(tmpdir(), "convotic-instructions-"));
   const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
   const dirty = execFileSync("git", ["status", "--porcelain", "src"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
@@ -223,7 +224,7 @@ async function main() {
     }
     if (HTTP_IDS.some(chosen)) {
       const lib = loadLibrary();
-      const n = Number(values["http-n"] ?? Math.max(10, Math.round(N / 2)));
+      const n = httpN;
       for (const id of HTTP_IDS.filter(chosen)) {
         log(`${id}: ${4 * n} warm-up requests, ${WINDOWS} × ${n} counted under callgrind; CPU × ${runs}`);
         results[id] = await http(lib, id, tmp, runs, n);
@@ -235,6 +236,7 @@ async function main() {
   const report = instructionReport(results, {
     commit: `${commit}${dirty ? "+dirty" : ""}`,
     n: N,
+    http_n: httpN,
     runs,
     skipped,
   });

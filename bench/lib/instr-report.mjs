@@ -165,6 +165,6 @@ export function instructionReport(results, meta) {
       ),
     );
   }
-  const head = `Instructions counted by callgrind at ${meta.commit}: per contender one process, ${meta.n} iterations of warm-up, then ${WINDOWS} windows of ${meta.n} counted back to back; each figure is the median of its ${WINDOWS} windows (all of them in the JSON, \`instruction_windows\`)${widest(results)}. CPU time over ${meta.runs} independent processes.`;
+  const head = `Instructions counted by callgrind at ${meta.commit}: per contender one process, ${meta.n} iterations of warm-up, then ${WINDOWS} windows of ${meta.n} counted back to back (a batch of ${BATCH_SIZE} counts N/20 ops per window, HTTP ${meta.http_n} requests); each figure is the median of its ${WINDOWS} windows (all of them in the JSON, \`instruction_windows\`)${widest(results)}. CPU time over ${meta.runs} independent processes.`;
   return { text: [head, ...sections].join("\n\n"), json };
 }
