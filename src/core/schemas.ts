@@ -1,13 +1,12 @@
 import { z } from "zod";
-import { ID_BODY_PATTERN, ID_PREFIXES, type IdKind } from "./engine/ids";
+import { ID_PREFIXES, idPattern, type IdKind } from "./engine/ids";
 
 /*
  * Building blocks of the event data schemas. Every object is strict: the envelope we emit is exactly what we
  * document, and an adapter that adds an undocumented field fails validation instead of leaking it.
  */
 
-const idOf = (kind: IdKind) =>
-  z.string().regex(new RegExp(`^${ID_PREFIXES[kind]}${ID_BODY_PATTERN}$`), `expected a ${ID_PREFIXES[kind]}… id`);
+const idOf = (kind: IdKind) => z.string().regex(idPattern(kind), `expected a ${ID_PREFIXES[kind]}… id`);
 
 export const EventId = idOf("event");
 export const ContactId = idOf("contact");

@@ -167,6 +167,23 @@ describe("ids are the same bytes whatever the hashing path", () => {
     );
   });
 
+  it("event and message ids equal their definition for keys made by concatenation (ropes), as adapters make them", () => {
+    fc.assert(
+      fc.property(awkward, awkward, awkward, (block, id, status) => {
+        const key = `${id}:${status}`;
+        expect(messageId(block, id)).toBe("msg_" + expectedCrockford(JSON.stringify([block, id])));
+        expect(eventId("whatsapp", block, key, "messaging.message.read")).toBe(
+          "evt_" + expectedCrockford(JSON.stringify(["whatsapp", block, key, "messaging.message.read"])),
+        );
+        const rope = "x".repeat(20) + id + '"' + status;
+        expect(eventId("p", block, rope, "t")).toBe(
+          "evt_" + expectedCrockford(JSON.stringify(["p", block, rope, "t"])),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("keep blocks apart in the remembered maps (one platform id in two blocks)", () => {
     for (let round = 0; round < 2; round++) {
       expect(contactId("blk_x", "same")).toBe("ct_" + expectedCrockford(JSON.stringify(["blk_x", "same"])));

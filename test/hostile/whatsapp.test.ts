@@ -135,6 +135,32 @@ describe("whatsapp: a batch of 3 with one poisoned item in the middle yields 2 e
   });
 });
 
+describe("whatsapp: a refused item is reported under its raw kind and id", () => {
+  // the kind and raw id are read from the raw item only when it is reported: the same values as read up front
+  it.each([
+    ["a status of a known kind", status("wamid.s", { timestamp: [] }), "statuses.delivered", "wamid.s"],
+    ["a status whose status is not a string", status("wamid.s", { status: 7 }), "statuses.unknown", "wamid.s"],
+    ["a status whose id is a number", status("", { id: 42, recipient_id: {} }), "statuses.delivered", undefined],
+    ["a status that is an array", ["wamid.s"], "statuses.unknown", undefined],
+    ["a status that is null", null, "statuses.unknown", undefined],
+  ])("%s", (_name, item, kind, rawId) => {
+    const result = deliver(bodyOf(change({ statuses: [status("wamid.1"), item] })));
+    expect(result.events).toHaveLength(1);
+    expect(result.unhandled.map((u) => [u.kind, u.raw_platform_event_id])).toEqual([[kind, rawId]]);
+  });
+
+  it("a message and an echo likewise", () => {
+    const messages = deliver(bodyOf(change({ messages: [text("wamid.m", { text: 5 })] })));
+    expect(messages.unhandled.map((u) => [u.kind, u.raw_platform_event_id])).toEqual([["messages.text", "wamid.m"]]);
+    const echoes = deliver(
+      bodyOf(change({ message_echoes: [{ ...text("wamid.e"), type: 3, to: "1" }] }, "smb_message_echoes")),
+    );
+    expect(echoes.unhandled.map((u) => [u.kind, u.raw_platform_event_id])).toEqual([
+      ["smb_message_echoes.unknown", "wamid.e"],
+    ]);
+  });
+});
+
 describe("whatsapp: bounded work on what the payload nests", () => {
   it("maps a value.errors[] item with a field nested 5,000 deep instead of overflowing the stack", () => {
     const deep = { code: 131000, title: "Something went wrong", error_data: { details: "deep" }, extra: "DEEP" };

@@ -12,6 +12,7 @@ import {
   type CompiledParse,
   type Def,
 } from "./zod-def";
+import { exactTestOf } from "./exact-tests";
 
 /*
  * The code generator. It accepts the constructs `compile` accepts (but object keys that `Object.prototype` has,
@@ -120,12 +121,15 @@ class Generator {
   /**
    * `x` does not match `pattern`. The last string it matched is remembered: the platform, and the received time
    * every envelope of a batch shares, are the same string again and again. Exact: `test` of a regex that is
-   * neither global nor sticky depends on the string only (checked by `regexOf`).
+   * neither global nor sticky depends on the string only (checked by `regexOf`). A pattern with a registered
+   * exact test (`exact-tests.ts`) is answered by that test.
    */
   private notMatching(pattern: RegExp, x: string): string {
     const memo = `m${this.memos.length}`;
     this.memos.push(memo);
-    return `(${x} !== ${memo} && !(${this.constant(pattern)}.test(${x}) && (${memo} = ${x}, true)))`;
+    const exact = exactTestOf(pattern);
+    const test = exact === undefined ? `${this.constant(pattern)}.test(${x})` : `${this.constant(exact)}(${x})`;
+    return `(${x} !== ${memo} && !(${test} && (${memo} = ${x}, true)))`;
   }
 
   private bound(value: number): string {

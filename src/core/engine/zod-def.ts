@@ -1,4 +1,5 @@
 import { isPlainObject } from "../objects";
+import { exactTestOf } from "./exact-tests";
 
 /**
  * A parser compiled once from a zod schema, in plain JavaScript: for a value the schema accepts it returns what
@@ -70,7 +71,7 @@ export function stringCheck(check: CheckDef): (value: string) => boolean {
       if (check.format !== "regex" && check.format !== "datetime")
         throw new Unsupported(`format ${String(check.format)}`);
       const pattern = regexOf(check);
-      return (value) => pattern.test(value);
+      return exactTestOf(pattern) ?? ((value) => pattern.test(value));
     }
     default:
       throw new Unsupported(`string check ${check.check}`);
