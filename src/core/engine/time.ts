@@ -93,9 +93,14 @@ let dayStart = Number.NaN;
 let dayPrefix = "";
 let otherDayStart = Number.NaN;
 let otherDayPrefix = "";
-// the last minute formatted (its first millisecond) and its `YYYY-MM-DDTHH:MM:`
-let minuteStart = Number.NaN;
-let minutePrefix = "";
+/**
+ * The `YYYY-MM-DDTHH:MM:` of the minutes formatted last, by the minute's number modulo 8 (with the minute's first
+ * millisecond, to tell the minutes of one slot apart): the times of a batch come from a few minutes, often in
+ * turn (a status sent, delivered, read), and the receive time is a minute of its own.
+ */
+const MINUTE_SLOTS = 8;
+const minuteStarts: number[] = Array.from({ length: MINUTE_SLOTS }, () => Number.NaN);
+const minutePrefixes: string[] = Array.from({ length: MINUTE_SLOTS }, () => "");
 
 /**
  * `new Date(time).toISOString()` for an integer time between 1970 and 9999: the day's `YYYY-MM-DDT` is formatted
@@ -115,15 +120,17 @@ function isoOfMillis(time: number): string {
     offset = time - dayStart;
   }
   const inMinute = offset % 60_000;
-  if (time - inMinute !== minuteStart) {
+  const minuteStart = time - inMinute;
+  const slot = (minuteStart / 60_000) % MINUTE_SLOTS;
+  if (minuteStarts[slot] !== minuteStart) {
     const hours = Math.floor(offset / 3_600_000);
     const minutes = Math.floor((offset % 3_600_000) / 60_000);
-    minuteStart = time - inMinute;
-    minutePrefix = `${dayPrefix}${PAD2[hours]!}:${PAD2[minutes]!}:`;
+    minuteStarts[slot] = minuteStart;
+    minutePrefixes[slot] = `${dayPrefix}${PAD2[hours]!}:${PAD2[minutes]!}:`;
   }
   // two concatenations, not ten: `SS.mmmZ` is short enough for V8 to make it a flat string, and the time one
   // rope of the minute's prefix and that (each concatenation of 13 characters or more allocates a rope node)
-  return minutePrefix + (SECOND_DOT[Math.floor(inMinute / 1000)]! + MILLIS_Z[inMinute % 1000]!);
+  return minutePrefixes[slot]! + (SECOND_DOT[Math.floor(inMinute / 1000)]! + MILLIS_Z[inMinute % 1000]!);
 }
 
 /** NaN never equals itself, so an invalid time is never answered from here. */
