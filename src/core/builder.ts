@@ -68,6 +68,12 @@ export interface ItemOptions<R> {
 }
 
 /**
+ * A builder's events before the first: an empty array the first event replaces (`[event]`), so a payload of one
+ * event allocates one array, not two. Frozen: it is never pushed to nor handed out.
+ */
+const NO_EVENTS: readonly UnifiedEvent[] = Object.freeze([]);
+
+/**
  * `EnvelopeBuilder`'s private `add`, for `ItemMapper` (set in the builder's static block, which may call it): an
  * `event` whose input is given field by field.
  */
@@ -124,7 +130,8 @@ export class ItemMapper {
  * and costs only that item.
  */
 export class EnvelopeBuilder {
-  private events: UnifiedEvent[] = [];
+  /** `NO_EVENTS` until the first event, which gets an array of its own size; `result()` never hands it out */
+  private events: UnifiedEvent[] = NO_EVENTS as UnifiedEvent[];
   private unhandledEvents: UnhandledEvent[] = [];
   /** `result()` handed out the two arrays: the next change works on copies (copy on write) */
   private shared = false;
@@ -218,7 +225,7 @@ export class EnvelopeBuilder {
     }
     this.own();
     this.forgetEmittedFrom(events);
-    for (const event of this.events.splice(events)) this.seen?.delete(event.id);
+    if (this.events.length > events) for (const event of this.events.splice(events)) this.seen?.delete(event.id);
     this.unhandledEvents.length = unhandled;
     this.unhandled(options.kind, raw, { reason, raw_platform_event_id: options.rawId });
   }
@@ -345,6 +352,7 @@ export class EnvelopeBuilder {
    */
   result(): NormalizeResult {
     this.shared = true;
+    if (this.events === NO_EVENTS) this.events = [];
     return new BuiltResult(this.events, this.unhandledEvents, this);
   }
 
