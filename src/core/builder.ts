@@ -3,7 +3,7 @@ import type { NormalizeContext } from "./adapter";
 import type { EventData, EventType } from "./catalogue";
 import {
   isEnvelopeContext,
-  validateBuiltEnvelope,
+  completeBuiltEnvelope,
   validateEnvelope,
   type EventMetadata,
   type EventOf,
@@ -16,7 +16,8 @@ import { EnvelopeError, messageOf } from "./errors";
 // dictionary mode, and every call through one is a slow property load (about 300 instructions)
 import { BuiltResult } from "./engine/built-result";
 import { contactId, conversationId, eventId, messageId } from "./engine/ids";
-import { parseWith } from "./engine/parse";
+import { parseCompiled, parseWith } from "./engine/parse";
+import { REJECTED } from "./engine/zod-def";
 import { normalizeTimestamp, platformTime } from "./engine/time";
 import { describeIssues } from "./issues";
 import { boundedRaw, withFields } from "./objects";
@@ -67,6 +68,25 @@ export interface ItemOptions<R> {
 }
 
 /**
+ * A builder's events before the first: an empty array the first event replaces (`[event]`), so a payload of one
+ * event allocates one array, not two. Frozen: it is never pushed to nor handed out.
+ */
+const NO_EVENTS: readonly UnifiedEvent[] = Object.freeze([]);
+
+/**
+ * `EnvelopeBuilder`'s private `add`, for `ItemMapper` (set in the builder's static block, which may call it): an
+ * `event` whose input is given field by field.
+ */
+let addEvent: <T extends EventType>(
+  builder: EnvelopeBuilder,
+  type: T,
+  key: string,
+  timestamp: number | string | undefined,
+  data: EventData<T>,
+  metadata: MetadataInput,
+) => EventOf<T>;
+
+/**
  * The one shape every adapter maps a raw item with: key, time and metadata are built once, then each event is
  * `emit(type, data)`. An item with no mapping is `unhandled(reason)`, never dropped or thrown.
  */
@@ -78,15 +98,16 @@ export class ItemMapper {
 
   emit<T extends EventType>(type: T, data: EventData<T>, extra?: EmitExtra): EventOf<T> {
     const base = this.base;
-    if (extra === undefined)
-      return this.b.event(type, { key: base.key, timestamp: base.timestamp, data, metadata: base.metadata });
-    return this.b.event(type, {
-      key: extra.key ?? base.key,
-      timestamp: "timestamp" in extra ? extra.timestamp : base.timestamp,
+    // the builder's fields one by one: an `EventInput` object per event would be allocated only to be read
+    if (extra === undefined) return addEvent(this.b, type, base.key, base.timestamp, data, base.metadata);
+    return addEvent(
+      this.b,
+      type,
+      extra.key ?? base.key,
+      "timestamp" in extra ? extra.timestamp : base.timestamp,
       data,
-      metadata:
-        extra.metadata === undefined ? base.metadata : (withFields(base.metadata, extra.metadata) as MetadataInput),
-    });
+      extra.metadata === undefined ? base.metadata : (withFields(base.metadata, extra.metadata) as MetadataInput),
+    );
   }
 
   unhandled(reason?: string, kind: string = this.base.kind): void {
@@ -109,7 +130,8 @@ export class ItemMapper {
  * and costs only that item.
  */
 export class EnvelopeBuilder {
-  private events: UnifiedEvent[] = [];
+  /** `NO_EVENTS` until the first event, which gets an array of its own size; `result()` never hands it out */
+  private events: UnifiedEvent[] = NO_EVENTS as UnifiedEvent[];
   private unhandledEvents: UnhandledEvent[] = [];
   /** `result()` handed out the two arrays: the next change works on copies (copy on write) */
   private shared = false;
@@ -118,8 +140,13 @@ export class EnvelopeBuilder {
    * when a second event comes: most payloads hold one, and one needs no map.
    */
   private seen: Map<string, number> | undefined;
-  /** what `events` holds as this builder emitted it: `events` is handed out by `result()`, this never is */
-  private readonly emittedEvents: UnifiedEvent[] = [];
+  /**
+   * What `events` holds as this builder emitted it: `events` is handed out by `result()`, this never is. The first
+   * event alone is `firstEmitted`; the array is made when a second one comes (then it holds them all): an array's
+   * first push allocates room for 16, which a payload of one event (most of them) never uses.
+   */
+  private firstEmitted: UnifiedEvent | undefined;
+  private emittedEvents: UnifiedEvent[] | undefined;
 
   constructor(
     readonly platform: string,
@@ -174,15 +201,21 @@ export class EnvelopeBuilder {
     const unhandled = this.unhandledEvents.length;
     let reason: string;
     if (options.schema !== undefined) {
-      const parsed = parseWith(options.schema, options.prepare === undefined ? raw : options.prepare(raw));
-      if (!parsed.success) {
-        this.unhandled(options.kind, raw, {
-          reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(parsed.error)}`,
-          raw_platform_event_id: options.rawId,
-        });
-        return;
+      const value = options.prepare === undefined ? raw : options.prepare(raw);
+      // the compiled parser's output, no result object; zod decides what it refuses
+      let parsed = parseCompiled(options.schema, value);
+      if (parsed === REJECTED) {
+        const checked = options.schema.safeParse(value);
+        if (!checked.success) {
+          this.unhandled(options.kind, raw, {
+            reason: `the ${this.platform} "${options.kind}" item does not have the documented shape: ${describeIssues(checked.error)}`,
+            raw_platform_event_id: options.rawId,
+          });
+          return;
+        }
+        parsed = checked.data;
       }
-      raw = parsed.data;
+      raw = parsed;
     }
     try {
       map(raw as R);
@@ -191,8 +224,8 @@ export class EnvelopeBuilder {
       reason = `the ${this.platform} "${options.kind}" item could not be mapped: ${messageOf(error)}`;
     }
     this.own();
-    this.emittedEvents.length = events;
-    for (const event of this.events.splice(events)) this.seen?.delete(event.id);
+    this.forgetEmittedFrom(events);
+    if (this.events.length > events) for (const event of this.events.splice(events)) this.seen?.delete(event.id);
     this.unhandledEvents.length = unhandled;
     this.unhandled(options.kind, raw, { reason, raw_platform_event_id: options.rawId });
   }
@@ -203,56 +236,95 @@ export class EnvelopeBuilder {
    * that shares a raw id, so one result never holds two envelopes with one id.
    */
   event<T extends EventType>(type: T, input: EventInput<T>): EventOf<T> {
-    const time = input.timestamp === undefined ? undefined : platformTime(input.timestamp);
-    const envelope = {
-      id: eventId(this.platform, this.context.block_id, input.key, type),
+    return this.add(type, input.key, input.timestamp, input.data, input.metadata);
+  }
+
+  static {
+    addEvent = (builder, type, key, timestamp, data, metadata) => builder.add(type, key, timestamp, data, metadata);
+  }
+
+  /** `event`, its input given field by field (`ItemMapper.emit` calls it through `addEvent`). */
+  private add<T extends EventType>(
+    type: T,
+    key: string,
+    timestamp: number | string | undefined,
+    data: EventData<T>,
+    metadata: MetadataInput,
+  ): EventOf<T> {
+    const time = timestamp === undefined ? undefined : platformTime(timestamp);
+    const envelope: EventOf<T> = {
+      id: eventId(this.platform, this.context.block_id, key, type),
       type,
       workspace_id: this.context.workspace_id,
       block_id: this.context.block_id,
       platform: this.platform,
       timestamp: time ?? this.context.received_at,
-      data: input.data,
-      metadata:
-        time !== undefined
-          ? input.metadata
-          : receivedMetadata(input.metadata, this.context.received_at, input.timestamp),
+      data,
+      metadata: time !== undefined ? metadata : receivedMetadata(metadata, this.context.received_at, timestamp),
     };
-    // the id, type and time are made here; the workspace, block and platform checked once per context
-    const checked = isEnvelopeContext(this.platform, this.context)
-      ? validateBuiltEnvelope(type, envelope)
-      : validateEnvelope(type, envelope);
-    if (!checked.success) {
-      throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, {
-        platform: this.platform,
-        cause: checked.error,
-      });
+    // the id, type and time are made here; the workspace, block and platform checked once per context; the
+    // envelope is this builder's own, so it is completed in place (no second envelope, no result object)
+    let event: EventOf<T> = envelope;
+    if (!(isEnvelopeContext(this.platform, this.context) && completeBuiltEnvelope(type, envelope))) {
+      const checked = validateEnvelope(type, envelope);
+      if (!checked.success) {
+        throw new EnvelopeError(`invalid ${type} envelope: ${describeIssues(checked.error)}`, {
+          platform: this.platform,
+          cause: checked.error,
+        });
+      }
+      event = checked.data;
     }
-    const event = checked.data;
     const earlier = this.indexOf(event.id);
     if (earlier !== undefined) {
       if (JSON.stringify(this.events[earlier]) === JSON.stringify(event)) return event;
       let occurrence = 2;
-      while (
-        this.indexOf(eventId(this.platform, this.context.block_id, `${input.key}#${occurrence}`, type)) !== undefined
-      )
+      while (this.indexOf(eventId(this.platform, this.context.block_id, `${key}#${occurrence}`, type)) !== undefined)
         occurrence += 1;
-      return this.event(type, { ...input, key: `${input.key}#${occurrence}` });
+      return this.add(type, `${key}#${occurrence}`, timestamp, data, metadata);
     }
     this.own();
-    const emitted = this.emittedEvents;
-    if (emitted.length > 0) {
-      if (this.seen === undefined) this.seen = new Map([[emitted[0]!.id, 0]]);
-      this.seen.set(event.id, emitted.length);
-    }
-    emitted.push(event as UnifiedEvent);
-    this.events.push(event as UnifiedEvent);
+    this.remember(event as UnifiedEvent);
+    // the first event in an array of its own size (an empty array's first push makes room for 16)
+    if (this.events.length === 0) this.events = [event as UnifiedEvent];
+    else this.events.push(event as UnifiedEvent);
     return event;
+  }
+
+  /** Records an event as emitted, at the next index of `events`. */
+  private remember(event: UnifiedEvent): void {
+    const first = this.firstEmitted;
+    let index: number;
+    if (this.emittedEvents !== undefined) {
+      index = this.emittedEvents.length;
+      this.emittedEvents.push(event);
+    } else if (first === undefined) {
+      index = 0;
+      this.firstEmitted = event;
+    } else {
+      index = 1;
+      this.emittedEvents = [first, event];
+    }
+    if (this.seen !== undefined) this.seen.set(event.id, index);
+    else if (first !== undefined) this.seen = new Map<string, number>().set(first.id, 0).set(event.id, index);
+  }
+
+  /** Takes back the emitted events from `index` on (an item that failed). */
+  private forgetEmittedFrom(index: number): void {
+    if (this.emittedEvents !== undefined) this.emittedEvents.length = index;
+    else if (index === 0) this.firstEmitted = undefined;
+  }
+
+  /** The event emitted at this index of `events`, if it was (and was not taken back). */
+  private emittedAt(index: number): UnifiedEvent | undefined {
+    if (this.emittedEvents !== undefined) return this.emittedEvents[index];
+    return index === 0 ? this.firstEmitted : undefined;
   }
 
   /** Where the event with this id is in `events`, if it was emitted (and not taken back). */
   private indexOf(id: string): number | undefined {
     if (this.seen !== undefined) return this.seen.get(id);
-    return this.emittedEvents.length === 1 && this.emittedEvents[0]!.id === id ? 0 : undefined;
+    return this.firstEmitted !== undefined && this.firstEmitted.id === id ? 0 : undefined;
   }
 
   unhandled(
@@ -280,6 +352,7 @@ export class EnvelopeBuilder {
    */
   result(): NormalizeResult {
     this.shared = true;
+    if (this.events === NO_EVENTS) this.events = [];
     return new BuiltResult(this.events, this.unhandledEvents, this);
   }
 
@@ -287,7 +360,7 @@ export class EnvelopeBuilder {
   emitted(event: object): boolean {
     const index = this.indexOf((event as { id?: unknown }).id as string);
     // the emitted object itself, still at its place in the array handed out (not swapped for another)
-    return index !== undefined && this.emittedEvents[index] === event && this.events[index] === event;
+    return index !== undefined && this.emittedAt(index) === event && this.events[index] === event;
   }
 
   private own(): void {

@@ -123,33 +123,22 @@ const metadataParser = compileParse(Metadata);
 /**
  * `validateEnvelope` for an envelope whose id (derived), type, timestamp (a platform time the engine formatted,
  * or the receive time) and workspace, block and platform (checked with `isEnvelopeContext`) its builder made:
- * only what the adapter gave, the data and the metadata, is parsed. Anything it does not accept goes to
- * `validateEnvelope`, so the answer, the copy and every error are the same.
+ * only what the adapter gave, the data and the metadata, is parsed. When both pass, the envelope is completed in
+ * place: its data and metadata are replaced by the parsed copies, which makes it what `validateEnvelope` returns
+ * (the same keys in the same order, the same values), and `true` is returned. Otherwise it is left untouched and
+ * `false` is returned: the caller asks `validateEnvelope`, so the answer and every error are the same. Only for
+ * an envelope its caller has just made and owns (the builder's): no copy of it and no result object is allocated.
  */
-export function validateBuiltEnvelope<T extends EventType>(
-  type: T,
-  envelope: EventOf<T>,
-): { success: true; data: EventOf<T> } | { success: false; error: z.ZodError } {
+export function completeBuiltEnvelope<T extends EventType>(type: T, envelope: EventOf<T>): boolean {
   const parseData = dataParsers.get(type);
-  if (parseData !== undefined && metadataParser !== undefined) {
-    const data = parseData(envelope.data);
-    const metadata = data === REJECTED ? REJECTED : metadataParser(envelope.metadata);
-    if (metadata !== REJECTED) {
-      // the keys in the envelope schema's order, as its parser returns them
-      const event: EventOf<T> = {
-        id: envelope.id,
-        type,
-        workspace_id: envelope.workspace_id,
-        block_id: envelope.block_id,
-        platform: envelope.platform,
-        timestamp: envelope.timestamp,
-        data: data as EventOf<T>["data"],
-        metadata: metadata as EventMetadata,
-      };
-      return { success: true, data: event };
-    }
-  }
-  return validateEnvelope(type, envelope);
+  if (parseData === undefined || metadataParser === undefined) return false;
+  const data = parseData(envelope.data);
+  if (data === REJECTED) return false;
+  const metadata = metadataParser(envelope.metadata);
+  if (metadata === REJECTED) return false;
+  envelope.data = data as EventOf<T>["data"];
+  envelope.metadata = metadata as EventMetadata;
+  return true;
 }
 
 /** The union of all envelopes, discriminated by `type`. */

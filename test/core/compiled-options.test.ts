@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { z } from "zod";
-import { compileParse, REJECTED } from "../../src/core/engine";
+import { compileParse, parseWith, REJECTED } from "../../src/core/engine";
+import { parseCompiled } from "../../src/core/engine/parse";
 import { expectAgrees } from "../support/compiled";
 
 /*
@@ -221,5 +223,37 @@ describe("where new Function is not allowed", () => {
         globalThis.Function = original;
       }
     });
+  });
+});
+
+describe("parseCompiled, parseWith's first step", () => {
+  const compiles = z.strictObject({ a: z.string().min(1), b: z.array(z.number()).optional() });
+  const refined = z.string().refine((value) => value.startsWith("a")); // does not compile: always zod's
+
+  it("gives parseWith's data when the compiled parser accepts, and REJECTED only where parseWith asks zod", () => {
+    const value = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ a: fc.string(), b: fc.array(fc.oneof(fc.integer(), fc.string())) }, { requiredKeys: ["a"] }),
+    );
+    fc.assert(
+      fc.property(value, (input) => {
+        for (const schema of [compiles, refined] as z.ZodType[]) {
+          const fast = parseCompiled(schema, input);
+          const full = parseWith(schema, input);
+          const zod = schema.safeParse(input);
+          if (fast === REJECTED) {
+            expect(full.success).toBe(zod.success);
+            if (zod.success) expect(full.data).toStrictEqual(zod.data);
+          } else {
+            expect(full).toEqual({ success: true, data: fast });
+            expect(zod.success && JSON.stringify(zod.data)).toBe(JSON.stringify(fast));
+          }
+        }
+      }),
+      { numRuns: 500, seed: 28 },
+    );
+    expect(parseCompiled(refined, "abc")).toBe(REJECTED);
+    const accepted = { a: "x", b: [1] };
+    expect(parseCompiled(compiles, accepted)).toBe(accepted); // reused, as parseWith does
   });
 });

@@ -67,14 +67,21 @@ const parsers = new WeakMap<z.ZodType, CompiledParse | null>();
  * its input and the result to be separate objects uses `schema.safeParse` or `compileParse` without the option.
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  const parsed = parseCompiled(schema, value);
+  if (parsed !== REJECTED) return { success: true, data: parsed as z.output<S> };
+  return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
+}
+
+/**
+ * `parseWith`'s first step alone: the output of the schema's compiled parser (the same data `parseWith` gives),
+ * or `REJECTED` when that parser refuses the value or the schema does not compile, and the caller asks zod
+ * (`schema.safeParse`), which decides. For the hot path, where an accepted value should cost no result object.
+ */
+export function parseCompiled(schema: z.ZodType, value: unknown): unknown {
   let parse = parsers.get(schema);
   if (parse === undefined) {
     parse = compileParse(schema, undefined, { reuseInput: true }) ?? null;
     parsers.set(schema, parse);
   }
-  if (parse !== null) {
-    const parsed = parse(value);
-    if (parsed !== REJECTED) return { success: true, data: parsed as z.output<S> };
-  }
-  return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
+  return parse === null ? REJECTED : parse(value);
 }
