@@ -96,14 +96,14 @@ export function formatLine(
   redact: boolean,
   scopeId?: () => string | undefined,
 ): string {
-  let text = "";
+  let text = `${time} ${level} ${message}`;
   let ownId = false;
   // a field renamed onto a name the record also has: written once, where the first of them was, with the last value
   const clash =
     fields !== undefined && (("block" in fields && "blocks" in fields) || ("duration_ms" in fields && "ms" in fields));
   let written: string[] | undefined;
   // an object lists integer-like keys first, before one put first: the scope's id goes after those fields
-  let afterIndexKeys = 0;
+  let scopePlace = text.length;
   for (const key in fields) {
     const given = fields[key];
     const name = nameOf(key, given, redact);
@@ -116,15 +116,11 @@ export function formatLine(
       value = lastValue(fields!, name, redact);
     } else value = valueOf(key, given, redact);
     if (value !== undefined) text += ` ${name}=${formatValue(value as string | number | boolean | readonly string[])}`;
-    if (isIndexKey(key)) afterIndexKeys = text.length;
+    if (isIndexKey(key)) scopePlace = text.length;
   }
-  const head = `${time} ${level} ${message}`;
   const id = ownId ? undefined : scopeId?.();
-  if (id === undefined) return head + text;
-  const scoped = ` request_id=${formatValue(id)}`;
-  return afterIndexKeys === 0
-    ? head + scoped + text
-    : head + text.slice(0, afterIndexKeys) + scoped + text.slice(afterIndexKeys);
+  if (id === undefined) return text;
+  return `${text.slice(0, scopePlace)} request_id=${formatValue(id)}${text.slice(scopePlace)}`;
 }
 
 /** Whether a property key is an array index, which objects list before their other keys. */
