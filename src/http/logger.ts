@@ -109,14 +109,23 @@ export function formatLine(
     const name = nameOf(key, given, redact);
     if (name === undefined) continue;
     if (name === "request_id") ownId = true;
-    let value: unknown;
-    if (clash && (name === "block" || name === "duration_ms")) {
-      if (written?.includes(name)) continue;
-      (written ??= []).push(name);
-      value = lastValue(fields!, name, redact);
-    } else value = valueOf(key, given, redact);
-    if (value !== undefined) text += ` ${name}=${formatValue(value as string | number | boolean | readonly string[])}`;
-    if (isIndexKey(key)) scopePlace = text.length;
+    // the usual field (a name of its own, a plain value): written as it is, `key` being known to be a string
+    const plain = typeof given !== "object" || given === null || Array.isArray(given) || !redact;
+    if (name === key && plain && !(clash && (key === "block" || key === "duration_ms"))) {
+      if (given !== undefined) text += ` ${key}=${formatValue(given as string | number | boolean | readonly string[])}`;
+    } else {
+      let value: unknown;
+      if (clash && (name === "block" || name === "duration_ms")) {
+        if (written?.includes(name)) continue;
+        (written ??= []).push(name);
+        value = lastValue(fields!, name, redact);
+      } else value = valueOf(key, given, redact);
+      // the renamed fields' labels written out: a lookup by name went megamorphic
+      const label = name === "block" ? " block=" : name === "duration_ms" ? " duration_ms=" : ` ${name}=`;
+      if (value !== undefined) text += label + formatValue(value as string);
+    }
+    // (request_id usually comes first: then no place for the scope's id is needed)
+    if (!ownId && isIndexKey(key)) scopePlace = text.length;
   }
   const id = ownId ? undefined : scopeId?.();
   if (id === undefined) return text;
