@@ -1,15 +1,8 @@
-import type {
-  AccountSlice,
-  HandshakeRequest,
-  HandshakeResult,
-  NormalizeContext,
-  PlatformAdapter,
-  VerifyRequest,
-} from "./adapter";
+import type { AccountSlice, HandshakeRequest, HandshakeResult, NormalizeContext, PlatformAdapter } from "./adapter";
 import type { DriftRecord } from "./drift";
 import { DEFAULT_CONTENT_TYPES } from "./content-type";
 import { headerValue } from "./headers";
-import { queryOf } from "./query";
+import { InputRequest, VerifyingRequest } from "./verify-request";
 import { validateEnvelope, type NormalizeResult, type UnifiedEvent } from "./envelope";
 import { ConfigError, EnvelopeError, messageOf, PayloadError, UnknownPlatformError } from "./errors";
 import { presentKeys } from "./lazy";
@@ -47,33 +40,6 @@ export type {
 } from "./normalizer";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * What an adapter verifies. The URL and query are read on demand: most adapters verify the body alone, and
- * building the query costs microseconds. A class, not an object literal with getters: a literal defines its
- * accessors in the runtime on every request (about 4k instructions), a class has them once on its prototype.
- */
-class VerifyingRequest implements VerifyRequest {
-  readonly headers: VerifyRequest["headers"];
-  readonly #input: VerifyInput;
-  #query: URLSearchParams | undefined;
-
-  constructor(
-    readonly rawBody: Uint8Array,
-    input: VerifyInput,
-  ) {
-    this.headers = input.headers;
-    this.#input = input;
-  }
-
-  get url(): string | undefined {
-    return this.#input.url;
-  }
-
-  get query(): URLSearchParams {
-    return (this.#query ??= this.#input.query ?? queryOf(this.#input.url));
-  }
-}
 
 /**
  * The pipeline: raw bytes → verified → parsed → validated against the raw schema → normalised → every envelope
@@ -313,10 +279,15 @@ export function createNormalizer<R extends AdapterRegistry>(options: {
   /** The bytes to parse once verified: the raw bytes, or the plaintext the adapter decrypted from them. */
   function verifyBody(adapter: PlatformAdapter, request: VerifyInput, secrets: unknown): Uint8Array {
     const checked = checkSecretsOnce(adapter, secrets);
-    const body = request.rawBody;
-    const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-    const plaintext = adapter.verify(new VerifyingRequest(rawBody, request), checked);
-    return plaintext instanceof Uint8Array ? plaintext : rawBody;
+    // the edge's request is already what an adapter verifies (one object per request); a caller's input is wrapped
+    let verifying: VerifyingRequest;
+    if (request instanceof VerifyingRequest) verifying = request;
+    else {
+      const body = request.rawBody;
+      verifying = new InputRequest(typeof body === "string" ? Buffer.from(body, "utf8") : body, request);
+    }
+    const plaintext = adapter.verify(verifying, checked);
+    return plaintext instanceof Uint8Array ? plaintext : verifying.rawBody;
   }
 
   /** Verify first, then parse and normalise: the order that keeps unauthenticated bytes away from the parser. */

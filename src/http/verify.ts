@@ -1,4 +1,6 @@
 import { queryOf, SignatureError, type PlatformOperations } from "../core";
+// by module path: a class through core's index is a getter call per request
+import { VerifyingRequest } from "../core/verify-request";
 import type { Block, BlockSet } from "./blocks";
 import type { HttpRequest } from "./handler-types";
 import { publicUrlOf } from "./public-url";
@@ -25,7 +27,7 @@ export function verifyTarget(operations: PlatformOperations, target: Target, req
   // a shared route's blocks are one app's: the first one says how the route's public URL is known
   const block = target.kind === "block" ? target.block : target.group.blocks[0]!;
   const secrets = target.kind === "block" ? target.block.secrets : target.group.secrets;
-  const body = operations.verify(new LazyVerifyInput(block, request), secrets);
+  const body = operations.verify(new EdgeVerifyRequest(block, request), secrets);
   // the target's fields and the body, written out: a spread followed by a field was a slow property definition
   return target.kind === "block"
     ? { kind: "block", platform: target.platform, block: target.block, body }
@@ -33,30 +35,23 @@ export function verifyTarget(operations: PlatformOperations, target: Target, req
 }
 
 /**
- * What the adapter verifies: the URL and the query are built only when it reads them (a signature over the URL or
- * in the query): JSON platforms never do. A class, not an object literal with getters: a literal defines its
- * accessors anew (a runtime call each) for every request.
+ * What the adapter verifies, as core's pipeline takes it without wrapping it again: the URL is the block's public
+ * URL (`publicUrlOf`) and the query that of the path the server saw, each built only if the adapter reads it.
  */
-class LazyVerifyInput {
-  private builtUrl: string | undefined;
-  private builtQuery: URLSearchParams | undefined;
-  readonly rawBody: Uint8Array;
-  readonly headers: HttpRequest["headers"];
-
+class EdgeVerifyRequest extends VerifyingRequest {
   constructor(
     private readonly block: Block,
     private readonly request: HttpRequest,
   ) {
-    this.rawBody = request.rawBody;
-    this.headers = request.headers;
+    super(request.rawBody, request.headers);
   }
 
-  get url(): string {
-    return (this.builtUrl ??= publicUrlOf(this.block, this.request));
+  protected readUrl(): string {
+    return publicUrlOf(this.block, this.request);
   }
 
-  get query(): URLSearchParams {
-    return (this.builtQuery ??= queryOf(this.request.url));
+  protected override readQuery(): URLSearchParams {
+    return queryOf(this.request.url);
   }
 }
 

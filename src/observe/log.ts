@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Writable } from "node:stream";
 import pino from "pino";
 import type { LogFields, Logger } from "../http";
-import { formatRecord, formatValue } from "../http/logger";
+import { formatLine, namedFields, REDACTED_KEYS, REDACTED_NESTED_KEYS } from "../http/logger";
 
 /**
  * The request a log record belongs to, for records made inside `requestScope.run(…)` whose fields name none.
@@ -16,38 +16,12 @@ export type LogFormat = "json" | "text";
 export type LogThreshold = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogThreshold[] = ["debug", "info", "warn", "error"];
 
-/** Keys that never reach a record (top level), and keys dropped one level down: the pino `redact` paths below. */
-const REDACTED = new Set(["secrets", "secret", "token", "signature", "headers", "body"]);
-const REDACTED_NESTED = new Set(["secrets", "secret_token"]);
-const PINO_REDACT = [...REDACTED, ...[...REDACTED_NESTED].map((key) => `*.${key}`)];
-
-/** A nested object without its secret-bearing keys (a copy: the caller's object is left alone). */
-function withoutNested(value: unknown): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (!entries.some(([key]) => REDACTED_NESTED.has(key))) return value;
-  return Object.fromEntries(entries.filter(([key]) => !REDACTED_NESTED.has(key)));
-}
+// pino's `redact` paths for the keys text lines drop (http/logger.ts declares them, with the renaming rules)
+const PINO_REDACT = [...REDACTED_KEYS, ...[...REDACTED_NESTED_KEYS].map((key) => `*.${key}`)];
 
 const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/;
 const RAW_AFTER_JSON_ALL = /[\u0080-\u009f\u2028\u2029]/g;
 const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
-/** The edge reports `blocks: [id]` and `ms`; records name one `block` and a `duration_ms`. */
-function recordFields(fields: LogFields = {}, redact: boolean): Record<string, unknown> {
-  const named: Record<string, unknown> = {};
-  for (const key in fields) {
-    const value = fields[key];
-    if (key === "blocks") {
-      if (Array.isArray(value) && value.length === 1) named["block"] = value[0];
-      else if (value !== undefined) named["blocks"] = value;
-    } else if (key === "ms") {
-      if (value !== undefined) named["duration_ms"] = value;
-    } else if (!redact) named[key] = value;
-    else if (!REDACTED.has(key)) named[key] = withoutNested(value);
-  }
-  return named;
-}
 
 let isoSecond = Number.NaN;
 let isoPrefix = "";
@@ -67,29 +41,6 @@ function isoNow(): string {
   }
   const ms = now - second * 1000;
   return `${isoPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
-}
-
-/**
- * The text line of the usual record (a request id among its fields, plain values or lists, no `block` or
- * `duration_ms` field of its own) in one pass over its fields: what `recordFields` then `formatRecord` write,
- * without the intermediate object. `undefined` for any other record, which takes that longer way.
- */
-function directLine(time: string, level: string, message: string, fields: LogFields | undefined): string | undefined {
-  if (fields === undefined || fields["request_id"] === undefined || "block" in fields || "duration_ms" in fields)
-    return undefined;
-  let text = `${time} ${level} ${message}`;
-  for (const key in fields) {
-    const value = fields[key] as string | number | boolean | readonly string[] | undefined;
-    if (value === undefined) continue;
-    // a nested object (redacted one level down) or null: the longer way
-    if (typeof value === "object" && !Array.isArray(value)) return undefined;
-    if (key === "blocks") {
-      if (!Array.isArray(value) || value.length !== 1) text += ` blocks=${formatValue(value)}`;
-      else if (value[0] !== undefined) text += ` block=${formatValue(value[0] as string)}`;
-    } else if (key === "ms") text += ` duration_ms=${formatValue(value)}`;
-    else if (!REDACTED.has(key)) text += ` ${key}=${formatValue(value)}`;
-  }
-  return text;
 }
 
 /**
@@ -150,16 +101,9 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
   const requestId = () => requestScope.getStore()?.requestId;
   let write: (level: LogThreshold, message: string, fields: LogFields | undefined) => void;
   if (options.format === "text") {
-    write = (level, message, fields) => {
-      const time = isoNow();
-      const direct = directLine(time, level, message, fields);
-      if (direct !== undefined) return batch.add(direct + "\n", RANK[level] >= RANK.warn);
-      const named = recordFields(fields, true);
-      // the request id travels in the fields; `requestScope` is the fallback for records made inside one
-      const id = named["request_id"] === undefined ? requestId() : undefined;
-      const text = formatRecord(time, level, message, id === undefined ? named : { request_id: id, ...named });
-      batch.add(text + "\n", RANK[level] >= RANK.warn);
-    };
+    // the request id travels in the fields; `requestScope` is the fallback for records made inside one
+    write = (level, message, fields) =>
+      batch.add(formatLine(isoNow(), level, message, fields, true, requestId) + "\n", RANK[level] >= RANK.warn);
   } else {
     let urgent = false;
     // JSON.stringify leaves U+2028, U+2029 and the C1 controls (U+0085 among them) raw, and some log tools take
@@ -186,7 +130,7 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
     );
     write = (level, message, fields) => {
       urgent = RANK[level] >= RANK.warn;
-      log[level](recordFields(fields, false), message);
+      log[level](namedFields(fields, false), message);
     };
   }
   const at = (level: LogThreshold) => (message: string, fields?: LogFields) => {

@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { DriftRecord, UnhandledEvent, UnifiedEvent } from "../core";
 import type { DeliveryObserver, SinkDeliveryObserver } from "../delivery";
+import { PlainHistogram } from "./plain-histogram";
 
 /** What a sink that delivers later holds, read at each scrape (`convotic_sink_outbox_*` gauges). */
 export interface OutboxSource {
@@ -68,7 +69,7 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
       answered.flush(this);
     },
   });
-  const latency = new Histogram({
+  const latency = new PlainHistogram({
     name: "convotic_webhook_request_duration_seconds",
     help: "Time from a webhook request's bytes to its answer, by platform and HTTP status",
     labelNames: ["platform", "status"],
@@ -199,7 +200,7 @@ export function createMetrics(options: { processMetrics?: boolean; maxDriftPaths
       const status = String(observation.status);
       const key = `${platform}\u0000${block}\u0000${status}`;
       if (!answered.add(key)) answered.start(key, { platform, block, status });
-      latency.observe({ platform, status }, observation.seconds);
+      latency.record(`${platform}\u0000${status}`, { platform, status }, observation.seconds);
       if (observation.status === 401) signatureFailures.inc({ platform, block });
       if (observation.status >= 500) handlerFailures.inc({ platform, code: observation.code ?? "unknown" });
     },

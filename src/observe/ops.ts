@@ -3,6 +3,8 @@ import type { BlockSet, HttpRequest, HttpResponse, WebhookHandler } from "../htt
 import { pathnameOf } from "../http/route";
 import { uncachedJson as json } from "../http/responses";
 import { messageOf } from "../core";
+// by module path: a function through core's index is a getter call per request
+import { withFields } from "../core/objects";
 import type { Metrics } from "./metrics";
 
 /** Something `/readyz` asks: a sink or store the server depends on. It throws (or rejects) when not usable. */
@@ -212,7 +214,8 @@ export function observeHandler(handler: WebhookHandler, options: ObserveOptions)
     }
     return {
       status: response.status,
-      headers: { ...response.headers, "x-request-id": requestId },
+      // not `{ ...headers, key }`: on Node 20 such a literal gets a map of its own per request (core/objects.ts)
+      headers: withFields(response.headers, { "x-request-id": requestId }),
       body: response.body,
     };
   };

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { PassThrough } from "node:stream";
 import { createWebhookHandler, streamLogger, type LogFields } from "../../src/http";
+import { formatValue } from "../../src/http/logger";
 import { createLogger, requestScope } from "../../src/observe";
 import { clock, normalizer, secretsFor } from "./support";
 
@@ -160,53 +162,122 @@ describe("createLogger (serve's logger)", () => {
   });
 });
 
-describe("createLogger text lines: the direct line of a record with its request id", () => {
-  // some values are outside `LogFields` on purpose (a nested object, a list with a hole): both paths must agree there too
-  const fieldSets = [
-    {
-      method: "POST",
-      path: "/webhooks/wa",
-      status: 200,
-      platform: "whatsapp",
-      blocks: ["wa"],
-      events: 1,
-      unhandled: 0,
-      ms: 3,
-    },
-    { blocks: ["a", "b"], ms: 0.5, ok: true, nothing: undefined },
-    { blocks: [], error: 'a "quoted"\nline\u2028with\u0085breaks', code: "x=y" },
-    { blocks: [undefined], secrets: "s3cret", token: "t", headers: "h", count: -1, big: 1e21, nan: Number.NaN },
-    { status: 401, remote: "::1", kinds: ["text", "image"], empty: "" },
-    { nested: { secrets: "hidden", keep: 1 }, list: ["x y"] },
-    { block: "given", blocks: ["other"] },
-    { duration_ms: 7, ms: 8 },
-  ] as unknown as LogFields[];
+/*
+ * The plain definition of a text record, as the logger stated it before its one-pass formatter: rename the edge's
+ * fields into a fresh object field by field (`blocks: [id]` → `block`, `ms` → `duration_ms`; a later field of the
+ * same name wins, in the place of the first), drop the secret-bearing keys (serve: top level, and one level down),
+ * put the scope's request id first when the record has no `request_id` field, then write every defined value.
+ */
+const REFERENCE_REDACTED = ["secrets", "secret", "token", "signature", "headers", "body"];
+const REFERENCE_NESTED = ["secrets", "secret_token"];
 
-  it("writes what the general path writes for the same record, field for field", () => {
-    const lines = (write: (logger: ReturnType<typeof createLogger>) => void) => {
-      const stream = new PassThrough();
-      const logger = createLogger({ format: "text", stream });
-      write(logger);
-      logger.flush();
-      // the time differs between the two; the rest of the line must not
-      return String(stream.read() ?? "")
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => line.replace(/^\S+ /, ""));
-    };
-    const direct = lines((logger) => {
-      for (const fields of fieldSets) logger.info("webhook", { request_id: "req-1", ...fields });
-    });
-    // without a request id among the fields, the id comes from the scope: the general path
-    const general = lines((logger) =>
-      requestScope.run({ requestId: "req-1" }, () => {
-        for (const fields of fieldSets) logger.info("webhook", fields);
+function referenceLine(
+  level: string,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+  redact: boolean,
+  scopeId: string | undefined,
+): string {
+  const named: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = fields[key];
+    if (key === "blocks") {
+      if (Array.isArray(value) && value.length === 1) named["block"] = value[0];
+      else if (value !== undefined) named["blocks"] = value;
+    } else if (key === "ms") {
+      if (value !== undefined) named["duration_ms"] = value;
+    } else if (!redact) named[key] = value;
+    else if (!REFERENCE_REDACTED.includes(key)) {
+      const plainObject = typeof value === "object" && value !== null && !Array.isArray(value);
+      named[key] =
+        plainObject && Object.keys(value).some((nested) => REFERENCE_NESTED.includes(nested))
+          ? Object.fromEntries(Object.entries(value).filter(([nested]) => !REFERENCE_NESTED.includes(nested)))
+          : value;
+    }
+  }
+  const record = scopeId !== undefined && !("request_id" in named) ? { request_id: scopeId, ...named } : named;
+  let text = `${level} ${message}`;
+  for (const key in record) {
+    const value = record[key];
+    if (value !== undefined) text += ` ${key}=${formatValue(value as string)}`;
+  }
+  return text;
+}
+
+describe("text log lines: one formatter, against the plain definition", () => {
+  // the rename sources and targets, the redacted keys, the request id and ordinary keys (integer-like ones too)
+  const keys = fc.constantFrom(
+    ...["blocks", "block", "ms", "duration_ms", "request_id", ...REFERENCE_REDACTED, "secret_token"],
+    ...["method", "path", "status", "platform", "events", "code", "error", "remote", "0", "7"],
+  );
+  const text = fc.oneof(
+    fc.string(),
+    fc.constantFrom("", "a b", 'q"uote', "x=y", "line\nbreak", "\u0085", "\u2028", "wa", "/webhooks/wa"),
+  );
+  const scalar = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constant(undefined));
+  // values outside `LogFields` too: a nested object (redacted one level down), null, a list with holes
+  const value = fc.oneof(
+    scalar,
+    fc.array(fc.oneof(text, fc.constant(undefined)), { maxLength: 3 }),
+    fc.constant(null),
+    fc.dictionary(fc.constantFrom("secrets", "secret_token", "keep", "token"), scalar, {
+      maxKeys: 3,
+      noNullPrototype: true,
+    }),
+  );
+  const records = fc.option(fc.dictionary(keys, value, { maxKeys: 8, noNullPrototype: true }), { nil: undefined });
+  const levels = fc.constantFrom("info", "warn", "error");
+  const withoutTime = (line: string) => line.replace(/^\S+ /, "");
+
+  function serveLine(level: string, fields: LogFields | undefined, scopeId: string | undefined): string {
+    const stream = new PassThrough();
+    const logger = createLogger({ format: "text", stream, level: "debug" });
+    const write = () => logger[level as "info"]("webhook", fields);
+    if (scopeId === undefined) write();
+    else requestScope.run({ requestId: scopeId }, write);
+    logger.flush();
+    const written = String(stream.read() ?? "");
+    expect(written.endsWith("\n")).toBe(true);
+    return withoutTime(written.slice(0, -1));
+  }
+
+  it("serve's lines (redacted, with or without a scope's request id) are the definition's, byte for byte", () => {
+    fc.assert(
+      fc.property(records, levels, fc.option(text, { nil: undefined }), (fields, level, scopeId) => {
+        const given = fields as LogFields | undefined;
+        expect(serveLine(level, given, scopeId)).toBe(referenceLine(level, "webhook", fields, true, scopeId));
       }),
+      { numRuns: 2000 },
     );
-    expect(direct).toHaveLength(fieldSets.length);
-    expect(direct).toEqual(general);
   });
 
+  it("the library's lines (streamLogger: nothing redacted, no scope) are the definition's, byte for byte", () => {
+    fc.assert(
+      fc.property(records, levels, (fields, level) => {
+        const stream = new PassThrough();
+        streamLogger(stream)[level as "info"]("webhook", fields as LogFields | undefined);
+        const written = String(stream.read());
+        expect(withoutTime(written.slice(0, -1))).toBe(referenceLine(level, "webhook", fields, false, undefined));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it.each([
+    ["a webhook line", { request_id: "r", method: "POST", status: 200, blocks: ["wa"], events: 1, ms: 3 }],
+    ["a renamed field after its target", { block: "given", blocks: ["other"] }],
+    ["a renamed field before its target", { blocks: ["first"], block: "then" }],
+    ["a later undefined target", { blocks: ["first"], block: undefined, duration_ms: 7, ms: 8 }],
+    ["secrets at both levels", { token: "t", nested: { secrets: "hidden", keep: 1 }, secret_token: "s" }],
+  ] as [string, Record<string, unknown>][])("%s", (_name, fields) => {
+    for (const scopeId of [undefined, "scope-1"])
+      expect(serveLine("info", fields as LogFields, scopeId)).toBe(
+        referenceLine("info", "webhook", fields, true, scopeId),
+      );
+  });
+});
+
+describe("createLogger text lines", () => {
   it("stamps each line with the ISO time, as Date#toISOString writes it", () => {
     const stream = new PassThrough();
     const logger = createLogger({ format: "text", stream });
