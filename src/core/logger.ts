@@ -1,3 +1,5 @@
+import { clockIso } from "./engine/time";
+
 /**
  * Where the edge and the delivery step report what they did. Fields are metadata only (method, route, status,
  * error code, counts, timings): never bodies, headers, query strings, signatures or secrets.
@@ -11,3 +13,9 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
 }
+
+/**
+ * The time a log record is stamped with (`new Date().toISOString()`'s text), from the engine room's time caches: a
+ * plain value, not a re-export, so a call is one fast load (see adapter-kit.ts).
+ */
+export const logTime: () => string = clockIso;

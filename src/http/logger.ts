@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { LogFields, Logger } from "../core";
+import { logTime } from "../core/logger";
 
 export type { LogFields, Logger };
 
@@ -141,7 +142,7 @@ function isIndexKey(key: string): boolean {
 }
 
 export function formatLogLine(level: string, message: string, fields?: LogFields): string {
-  return formatLine(new Date().toISOString(), level, message, fields, false);
+  return formatLine(logTime(), level, message, fields, false);
 }
 
 /** One line per record on a stream (stderr for `convotic serve`). */

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Writable } from "node:stream";
 import pino from "pino";
 import type { LogFields, Logger } from "../http";
+import { logTime } from "../core/logger";
 import { formatLine, namedFields, REDACTED_KEYS, REDACTED_NESTED_KEYS } from "../http/logger";
 
 /**
@@ -22,26 +23,6 @@ const PINO_REDACT = [...REDACTED_KEYS, ...[...REDACTED_NESTED_KEYS].map((key) =>
 const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/;
 const RAW_AFTER_JSON_ALL = /[\u0080-\u009f\u2028\u2029]/g;
 const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
-let isoSecond = Number.NaN;
-let isoPrefix = "";
-
-/**
- * `new Date().toISOString()`, its part up to the second made once per second: a text line per request paid for a
- * `Date` and its formatting. A time outside years 0–9999 (another format) takes the long way.
- */
-function isoNow(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== isoSecond) {
-    const full = new Date(now).toISOString();
-    if (full.length !== 24) return full;
-    isoSecond = second;
-    isoPrefix = full.slice(0, 20);
-  }
-  const ms = now - second * 1000;
-  return `${isoPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
-}
 
 /**
  * Lines handed to the stream together, once per turn of the event loop: one write (one system call when stderr is
@@ -103,7 +84,7 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
   if (options.format === "text") {
     // the request id travels in the fields; `requestScope` is the fallback for records made inside one
     write = (level, message, fields) =>
-      batch.add(formatLine(isoNow(), level, message, fields, true, requestId) + "\n", RANK[level] >= RANK.warn);
+      batch.add(formatLine(logTime(), level, message, fields, true, requestId) + "\n", RANK[level] >= RANK.warn);
   } else {
     let urgent = false;
     // JSON.stringify leaves U+2028, U+2029 and the C1 controls (U+0085 among them) raw, and some log tools take

@@ -2,6 +2,8 @@ import { fromUnixTime, isValid, parseISO, toDate } from "date-fns";
 import fc from "fast-check";
 import { isTimestamp, normalizeTimestamp } from "../../src/core";
 import { platformTime } from "../../src/core/engine";
+import { isLastNowIso, nowIso } from "../../src/core/engine/time";
+import { logTime } from "../../src/core/logger";
 
 describe("normalizeTimestamp", () => {
   const iso = "2026-03-31T10:15:30.000Z";
@@ -128,5 +130,31 @@ describe("formatting a time as ISO 8601", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("a log record's time (logTime)", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("writes what new Date().toISOString() writes for any clock, outside 1970…9999 too, and never throws", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 253_402_300_799_999 }),
+          fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }),
+          fc.constantFrom(-1, 253_402_300_800_000, 8_640_000_000_000_000),
+        ),
+        (millis) => {
+          jest.spyOn(Date, "now").mockReturnValue(millis);
+          expect(logTime()).toBe(new Date(millis).toISOString());
+        },
+      ),
+    );
+  });
+
+  it("leaves the receive time nowIso gave trusted", () => {
+    const received = nowIso();
+    logTime();
+    expect(isLastNowIso(received)).toBe(true);
   });
 });

@@ -59,6 +59,16 @@ export function nowIso(): string {
 
 let lastNow: string | undefined;
 
+/**
+ * Now as `new Date().toISOString()` writes it, for a log line's time: from the caches below between 1970 and 9999,
+ * from `Date` outside them (never an error: a log line is written whatever the clock says). Unlike `nowIso` it is
+ * not remembered as a receive time.
+ */
+export function clockIso(): string {
+  const millis = Date.now();
+  return isoInRange(millis) ?? new Date(millis).toISOString();
+}
+
 /** Whether the value is what `nowIso` last returned: a valid ISO 8601 time, as it was formatted here. */
 export function isLastNowIso(value: string): boolean {
   return lastNow !== undefined && value === lastNow;
