@@ -261,6 +261,7 @@ describe("serve --ops-port: operations on their own listener", () => {
 
 describe("serve without an ops listener: what /metrics tells a stranger", () => {
   it("names no block, whatever was sent, so the configured ids stay as hidden as the 404 keeps them", async () => {
+    const before = Date.now();
     const served = await startBuiltServe(["--config", config, "--port", "0"]);
     try {
       expect((await postTelegram(served.url, update(3))).status).toBe(200);
@@ -279,6 +280,19 @@ describe("serve without an ops listener: what /metrics tells a stranger", () => 
       expect(text).not.toContain("wa-ops");
       expect(text).not.toContain("guess");
       expect(text).toMatch(/convotic_webhook_requests_total\{platform="telegram",block="\(hidden\)",status="200"\} 1/);
+      // each text line is stamped with the time as Date#toISOString writes it, taken while serve ran
+      const webhookLines = served
+        .stderr()
+        .split("\n")
+        .filter((line) => / \w+ webhook /.test(line));
+      expect(webhookLines.length).toBeGreaterThanOrEqual(3);
+      for (const line of webhookLines) {
+        const time = line.split(" ")[0]!;
+        expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(new Date(Date.parse(time)).toISOString()).toBe(time);
+        expect(Date.parse(time)).toBeGreaterThanOrEqual(before);
+        expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
+      }
     } finally {
       await served.stop();
     }
