@@ -20,6 +20,8 @@ if (!present && process.env["CI"] === "true")
     throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package (apt-get install -y chromium)`);
   });
 const suite = present ? describe : describe.skip;
+// a step waits up to 10 s for the page (a loaded 2-core machine renders slowly), so a test gets more than jest's 5 s
+jest.setTimeout(30_000);
 
 const normalizer = createNormalizer({ adapters });
 const META = { app_secrets: ["browser-test-app-secret"], verify_token: "browser-verify" };
@@ -58,6 +60,16 @@ suite("the inspector page in Chromium", () => {
     });
   const sign = (body: string, secrets: unknown) => normalizer.adapterFor("messenger").sign(Buffer.from(body), secrets);
   const row = (verdict: string, nth = 0) => page.locator(`#rows tr[data-verdict="${verdict}"]`).nth(nth);
+  /**
+   * Clicks a row and waits until the detail shows that request: the page fetches it first, and until then the
+   * previous request's controls are still there to be typed into and clicked.
+   */
+  const openRow = async (verdict: string, nth = 0): Promise<void> => {
+    const target = row(verdict, nth);
+    const id = await target.getAttribute("data-id");
+    await target.click();
+    await page.locator("#detail h2", { hasText: new RegExp(`^#${id} `) }).waitFor({ timeout: 10_000 });
+  };
 
   beforeAll(async () => {
     const config = join(dir, "convotic.config.json");
@@ -154,7 +166,7 @@ suite("the inspector page in Chromium", () => {
   });
 
   test("replay sends the stored body through the router again and the new entry appears", async () => {
-    await row("delivered").click();
+    await openRow("delivered");
     await page.locator("#replay").waitFor();
     const before = await page.locator("#rows tr").count();
     await page.locator("#replay").click();
@@ -170,7 +182,7 @@ suite("the inspector page in Chromium", () => {
   });
 
   test("save as fixture and copy as signed curl, from the page", async () => {
-    await row("delivered").click();
+    await openRow("delivered");
     await page.locator("#case-name").fill("from-the-page");
     await page.locator("#save").click();
     await page.locator("#action-result", { hasText: /saved .*from-the-page\.json/ }).waitFor({ timeout: 10_000 });
