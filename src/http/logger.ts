@@ -8,7 +8,15 @@ export type { LogFields, Logger };
  * Characters some log tools take as line breaks although JSON.stringify leaves them raw: the C1 controls (U+0085
  * NEXT LINE among them) and U+2028/U+2029 (LINE and PARAGRAPH SEPARATOR).
  */
-const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/g;
+const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/;
+const RAW_AFTER_JSON_ALL = /[\u0080-\u009f\u2028\u2029]/g;
+const escapeChar = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** JSON text with those characters written as `\uXXXX`: inside a JSON string (the only place they can be) the same text. */
+export function escapeRawAfterJson(text: string): string {
+  return RAW_AFTER_JSON.test(text) ? text.replace(RAW_AFTER_JSON_ALL, escapeChar) : text;
+}
+
 const PLAIN = /^[^\s"\\=\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
 
 /** logfmt-style: a value with spaces, quotes or control characters is JSON-quoted, so no client input can forge a line. */
@@ -17,10 +25,7 @@ export function formatValue(value: string | number | boolean | readonly string[]
   if (typeof value === "number") return String(value);
   const text = Array.isArray(value) ? value.join(",") : String(value);
   if (PLAIN.test(text)) return text;
-  return JSON.stringify(text).replace(
-    RAW_AFTER_JSON,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return escapeRawAfterJson(JSON.stringify(text));
 }
 
 /*

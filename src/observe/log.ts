@@ -3,7 +3,7 @@ import type { Writable } from "node:stream";
 import pino from "pino";
 import type { LogFields, Logger } from "../http";
 import { logTime } from "../core/logger";
-import { formatLine, namedFields, REDACTED_KEYS, REDACTED_NESTED_KEYS } from "../http/logger";
+import { escapeRawAfterJson, formatLine, namedFields, REDACTED_KEYS, REDACTED_NESTED_KEYS } from "../http/logger";
 
 /**
  * The request a log record belongs to, for records made inside `requestScope.run(…)` whose fields name none.
@@ -19,10 +19,6 @@ export const LOG_LEVELS: readonly LogThreshold[] = ["debug", "info", "warn", "er
 
 // pino's `redact` paths for the keys text lines drop (http/logger.ts declares them, with the renaming rules)
 const PINO_REDACT = [...REDACTED_KEYS, ...[...REDACTED_NESTED_KEYS].map((key) => `*.${key}`)];
-
-const RAW_AFTER_JSON = /[\u0080-\u009f\u2028\u2029]/;
-const RAW_AFTER_JSON_ALL = /[\u0080-\u009f\u2028\u2029]/g;
-const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 
 /**
  * Lines handed to the stream together, once per turn of the event loop: one write (one system call when stderr is
@@ -91,8 +87,7 @@ export function createLogger(options: { format: LogFormat; stream: Writable; lev
     // them as line breaks: a client's 404 path or content type could start a forged line. Inside a JSON string
     // (the only place they can be) `\uXXXX` is the same text.
     const destination = {
-      write: (text: string) =>
-        batch.add(RAW_AFTER_JSON.test(text) ? text.replace(RAW_AFTER_JSON_ALL, escapeChar) : text, urgent),
+      write: (text: string) => batch.add(escapeRawAfterJson(text), urgent),
     };
     const log = pino(
       {
