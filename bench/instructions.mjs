@@ -5,7 +5,11 @@
 // instrumentation started (bench/callgrind, a tiny N-API addon issuing the client requests), then 3 windows of N
 // iterations each closed by a dump (bench/lib/instr-windows.mjs), and the figure is the windows' median. Beside them, from plain (not valgrind) processes: V8 heap bytes allocated per body, and
 // CPU µs per body over --runs independent processes (median and range).
-//   node bench/instructions.mjs [--n 200] [--runs 3] [--only single,batch,peer,http] [--json FILE]
+//   node bench/instructions.mjs [--n 200] [--runs 3] [--only single,batch,peer,http] [--json FILE] [--free-digest]
+// --free-digest: an experiment, not a contender. In each in-process contender `crypto.hash` (the one-shot digest
+// the ids use) returns the last 32 characters of its input instead of a SHA-256, so ours' count is what it would
+// be if an event's ids cost nothing to digest: an upper bound on what any id scheme could save (docs/performance.md,
+// "Fourth round"). The HMACs of the floor and of verify do not use it and are unchanged.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     child: { type: "string" },
     mode: { type: "string" },
     instructions: { type: "boolean", default: false }, // accepted so `npm run bench -- --instructions` forwards here
+    "free-digest": { type: "boolean", default: false },
   },
 });
 const N = Number(values.n);
@@ -48,8 +53,20 @@ function youngBytes() {
     .reduce((sum, space) => sum + space.space_used_size, 0);
 }
 
+/** Counts the digests `crypto.hash` was asked for after `freeDigest()`, so a run can show the library used it. */
+let freeDigests = 0;
+
+/** `crypto.hash` made free (see --free-digest); the library reads it once, when it loads, so this comes first. */
+function freeDigest() {
+  createRequire(import.meta.url)("node:crypto").hash = (_algorithm, data) => {
+    freeDigests += 1;
+    return data.length >= 32 ? data.slice(data.length - 32) : data.padEnd(32, "x");
+  };
+}
+
 /** The child: one contender, one window, one JSON line on stdout. */
 async function child(id, mode) {
+  if (values["free-digest"]) freeDigest();
   const lib = loadLibrary();
   const contender = await setUp(lib, id);
   const callgrind = mode === "instructions" ? createRequire(import.meta.url)("./callgrind/index.cjs").load() : null;
@@ -75,6 +92,9 @@ async function child(id, mode) {
   await first;
   let events = await loop(n);
   if (events !== n * contender.events) throw new Error(`${id}: warm-up handled ${events} events`);
+  // ours makes ids, so a free digest that the library never called would be an experiment that did not happen
+  if (values["free-digest"] && id.endsWith("/ours") && freeDigests === 0)
+    throw new Error(`${id}: --free-digest, but the library never called crypto.hash`);
   // idle a moment: optimised code the warm-up asked for is compiled on other threads, which must not land in the window
   await new Promise((resolve) => setTimeout(resolve, mode === "instructions" ? 2000 : 200));
   let gcs = 0;
@@ -152,7 +172,7 @@ function valgrindPrefix(outFile) {
 
 async function micro(id, tmp, runs) {
   const outFile = join(tmp, `cg.${id.replaceAll(/[^\w]+/g, "_")}.out`);
-  const childArgs = [SELF, "--child", id, "--n", String(N)];
+  const childArgs = [SELF, "--child", id, "--n", String(N), ...(values["free-digest"] ? ["--free-digest"] : [])];
   const counted = lastJson(
     await run("valgrind", [
       ...valgrindPrefix(outFile).slice(1),
@@ -222,7 +242,9 @@ async function main() {
         log(`${id}: skipped (${skipped[id]})`);
       }
     }
-    if (HTTP_IDS.some(chosen)) {
+    if (HTTP_IDS.some(chosen) && values["free-digest"]) {
+      for (const id of HTTP_IDS.filter(chosen)) skipped[id] = "--free-digest applies to in-process contenders only";
+    } else if (HTTP_IDS.some(chosen)) {
       const lib = loadLibrary();
       const n = httpN;
       for (const id of HTTP_IDS.filter(chosen)) {
@@ -239,6 +261,7 @@ async function main() {
     http_n: httpN,
     runs,
     skipped,
+    ...(values["free-digest"] ? { digest: "free (--free-digest): ours' ids digested by a slice, not SHA-256" } : {}),
   });
   console.log(report.text);
   console.log(JSON.stringify({ instructions: report.json }));

@@ -132,3 +132,69 @@ describe("npm run bench:instructions (tiny N)", () => {
     expect(peer.instructions).toBeGreaterThan(2_000);
   });
 });
+
+describe("npm run bench:instructions -- --free-digest", () => {
+  const INSTRUCTIONS = join(ROOT, "bench", "instructions.mjs");
+  const REPORT_MODULE = join(ROOT, "bench", "lib", "instr-report.mjs");
+
+  it("runs ours with ids digested for free, and the child checks the library really called that digest", () => {
+    // outside valgrind and with a tiny N: only whether the experiment happened is tested, not its figures
+    const child = (extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [INSTRUCTIONS, "--child", "single/telegram/ours", "--n", "20", "--mode", "cpu", ...extra],
+        { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+      );
+    const free = child(["--free-digest"]);
+    expect(free.stderr).toBe("");
+    expect(free.status).toBe(0);
+    expect(JSON.parse(free.stdout.trim()).events_per_op).toBe(1);
+    // the check itself: a crypto.hash that cannot be replaced leaves the library's digest as it was, and the child fails
+    const dir = mkdtempSync(join(tmpdir(), "convotic-free-digest-"));
+    const preload = join(dir, "keep-hash.cjs");
+    writeFileSync(
+      preload,
+      'const crypto = require("node:crypto"); const real = crypto.hash;\n' +
+        'Object.defineProperty(crypto, "hash", { get: () => real, set: () => {}, configurable: true });\n',
+    );
+    const bypassed = spawnSync(
+      process.execPath,
+      [
+        "--require",
+        preload,
+        INSTRUCTIONS,
+        "--child",
+        "single/telegram/ours",
+        "--n",
+        "20",
+        "--mode",
+        "cpu",
+        "--free-digest",
+      ],
+      { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(bypassed.status).not.toBe(0);
+    expect(bypassed.stderr).toMatch(/--free-digest, but the library never called crypto\.hash/);
+  });
+
+  it("says in its report that every figure is a bound and marks each verdict", () => {
+    const contender = (instructions: number) => ({
+      instructions,
+      instruction_windows: [instructions, instructions, instructions],
+      events_per_op: 1,
+      heap_bytes: 1000,
+      cpu_us: { median: 1, min: 1, max: 1, runs: [1] },
+    });
+    const results = { "single/telegram/floor": contender(21_000), "single/telegram/ours": contender(39_000) };
+    const meta = { commit: "abc", n: 40, http_n: 20, runs: 1, skipped: {}, digest: "free (--free-digest)" };
+    const script = `import { instructionReport } from ${JSON.stringify(REPORT_MODULE)};
+      console.log(instructionReport(${JSON.stringify(results)}, ${JSON.stringify(meta)}).text);`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("Digest: free (--free-digest); an upper bound on what ids could save, not our cost.");
+    expect(run.stdout).toMatch(
+      /\| Telegram text \| 21\.0k → 39\.0k \| \*\*1\.86×\*\* \| ≤ 2\.0× yes \(free digest\) \|/,
+    );
+  });
+});
