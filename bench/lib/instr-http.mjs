@@ -1,30 +1,88 @@
 // Per HTTP request: `convotic serve` (stdout sink, memory store) against the hand-written receiver, each in its own
-// process, driven one request at a time over a keep-alive connection with distinct signed WhatsApp bodies. Under
+// process, driven one request at a time over a keep-alive connection with distinct signed WhatsApp bodies. And
+// `serve` with one webhook sink, its durable outbox (SQLite, each event on disk before the 200) against the
+// in-memory queue (`outbox: { durable: false }`): a subscriber in this process answers 204 to every delivery, and
+// a window closes only once every event of its requests was delivered, so it counts each event's delivery too. Under
 // callgrind the server opens and closes its counting windows on SIGUSR2 (bench/callgrind/control.cjs); for CPU time
 // the server runs plain and its user+system ticks are read from /proc before and after the window.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent, createServer, request } from "node:http";
 import { join } from "node:path";
 import { BENCH_DIR, DIST } from "./library.mjs";
 import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
 import { WINDOWS } from "./instr-windows.mjs";
 
 const CONTROL = join(BENCH_DIR, "callgrind", "control.cjs");
-export const HTTP_IDS = ["http/hand-written receiver", "http/convotic serve"];
+export const HTTP_IDS = [
+  "http/hand-written receiver",
+  "http/convotic serve",
+  "http/serve webhook sink (in-memory queue)",
+  "http/serve webhook sink (durable outbox)",
+];
+/** The webhook-sink contenders and their `outbox` setting. */
+const SINK_OUTBOX = {
+  "http/serve webhook sink (in-memory queue)": { durable: false },
+  "http/serve webhook sink (durable outbox)": { durable: true },
+};
 const WARM_UP_ROUNDS = 4;
 
-function serverArgs(id, tmp) {
+function serverArgs(id, tmp, hook) {
   if (id === "http/hand-written receiver") return { args: [join(BENCH_DIR, "hand-receiver.mjs")], path: "/webhook" };
-  const config = join(tmp, "convotic.instructions.json");
+  const config = join(tmp, `convotic.instructions.${id.replace(/\W+/g, "-")}.json`);
+  const outbox = SINK_OUTBOX[id];
+  const sinks =
+    outbox === undefined
+      ? {}
+      : {
+          data_dir: join(tmp, `data-${id.replace(/\W+/g, "-")}`),
+          sinks: [
+            {
+              kind: "webhook",
+              name: "bench",
+              url: hook,
+              secrets: [`whsec_${randomBytes(32).toString("base64")}`],
+              dead_letter: join(tmp, "dead.jsonl"),
+              outbox,
+            },
+          ],
+        };
   writeFileSync(
     config,
     JSON.stringify({
+      ...sinks,
       blocks: [{ id: "wa", platform: "whatsapp", workspace_id: "ws_bench", secrets: SECRETS.whatsapp }],
     }),
   );
   const args = [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"];
   return { args, path: "/webhooks/wa" };
+}
+
+/** A subscriber answering 204 to every delivery; `until(count)` resolves once it has had `count` of them. */
+async function startSubscriber() {
+  let delivered = 0;
+  let waiting = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      delivered += 1;
+      res.writeHead(204).end();
+      waiting = waiting.filter((wait) => (delivered >= wait.count ? (wait.resolve(), false) : true));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    until: (count, what) =>
+      delivered >= count
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`${what}: ${delivered} of ${count} delivered`)), 600_000);
+            waiting.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+          }),
+    close: () => new Promise((resolve) => (server.close(resolve), server.closeAllConnections())),
+  };
 }
 
 /** Resolves with the first match of `pattern` in what the child writes on stderr from now on. */
@@ -78,7 +136,10 @@ function cpuTicks(pid) {
  * and system µs per request.
  */
 export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
-  const { args, path } = serverArgs(id, tmp);
+  const subscriber = SINK_OUTBOX[id] === undefined ? undefined : await startSubscriber();
+  // every body is one event: with a webhook sink, a window's work ends when its last event is delivered
+  const delivered = (count) => subscriber?.until(count, id);
+  const { args, path } = serverArgs(id, tmp, subscriber?.url);
   // under callgrind, V8's helper threads' work runs on the main thread (see V8_SERIAL in bench/instructions.mjs)
   const nodeArgs = mode === "instructions" ? ["--single-threaded", "--require", CONTROL, ...args] : args;
   const [command, ...rest] = [...prefix, process.execPath, ...nodeArgs];
@@ -96,6 +157,7 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
     const bodies = distinctWhatsAppBodies(lib, warm + counted, `${tag}${process.pid}`);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     await sendAll(agent, url, bodies.slice(0, warm));
+    await delivered(warm);
     let result;
     if (mode === "instructions") {
       const started = nextLine(child, /callgrind: started/, id);
@@ -103,6 +165,7 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
       await started;
       for (let w = 1; w <= WINDOWS; w += 1) {
         await sendAll(agent, url, bodies.slice(warm + (w - 1) * n, warm + w * n));
+        await delivered(warm + w * n);
         const closed = nextLine(
           child,
           w === WINDOWS ? /callgrind: stopped/ : new RegExp(`callgrind: window ${w} dumped`),
@@ -114,6 +177,7 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
     } else {
       const before = cpuTicks(child.pid);
       await sendAll(agent, url, bodies.slice(warm));
+      await delivered(warm + n);
       const after = cpuTicks(child.pid);
       const usPerTick = 1e6 / 100; // USER_HZ is 100 on Linux
       result = {
@@ -131,5 +195,6 @@ export async function httpWindow(lib, id, { mode, n, tmp, prefix = [], tag }) {
       await exited;
       clearTimeout(timer);
     }
+    await subscriber?.close();
   }
 }

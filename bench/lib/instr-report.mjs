@@ -167,6 +167,34 @@ export function instructionReport(results, meta) {
       ),
     );
   }
+  const memoryQueue = results["http/serve webhook sink (in-memory queue)"];
+  const durable = results["http/serve webhook sink (durable outbox)"];
+  if (memoryQueue && durable) {
+    const p = pair("durable outbox/in-memory queue per request", durable, memoryQueue, 1.2);
+    const us = (c) => `${c.cpu_us.median.toFixed(0)} µs [${c.cpu_us.min.toFixed(0)}–${c.cpu_us.max.toFixed(0)}]`;
+    sections.push(
+      table(
+        [
+          "serve with one webhook sink, per request and its delivery",
+          "instructions, in-memory queue → durable outbox",
+          "ratio",
+          "target",
+          "CPU µs in-memory queue → durable outbox",
+          "CPU-time ratio",
+        ],
+        [
+          [
+            "WhatsApp text, one at a time",
+            `${k(memoryQueue.instructions)} → ${k(durable.instructions)}`,
+            `**${times(p.ratio)}**`,
+            `≤ 1.2× ${p.met}`,
+            `${us(memoryQueue)} → ${us(durable)}`,
+            spread(p.cpu),
+          ],
+        ],
+      ),
+    );
+  }
   const head = `Instructions counted by callgrind at ${meta.commit}: per contender one process, ${meta.n} iterations of warm-up, then ${WINDOWS} windows of ${meta.n} counted back to back (a batch of ${BATCH_SIZE} counts N/20 ops per window, HTTP ${meta.http_n} requests); each figure is the median of its ${WINDOWS} windows (all of them in the JSON, \`instruction_windows\`)${widest(results)}. CPU time over ${meta.runs} independent processes.${meta.digest ? ` Digest: ${meta.digest}; an upper bound on what ids could save, not our cost.` : ""}`;
   return { text: [head, ...sections].join("\n\n"), json };
 }

@@ -198,3 +198,58 @@ describe("npm run bench:instructions -- --free-digest", () => {
     );
   });
 });
+
+describe("npm run bench:instructions: serve with a webhook sink, durable outbox against in-memory queue", () => {
+  const HTTP_MODULE = join(ROOT, "bench", "lib", "instr-http.mjs");
+  const LIBRARY_MODULE = join(ROOT, "bench", "lib", "library.mjs");
+  const REPORT_MODULE = join(ROOT, "bench", "lib", "instr-report.mjs");
+
+  it("starts serve with the sink, and a window ends only once the subscriber has had every event", () => {
+    // outside valgrind (CPU mode), tiny n: what is tested is that both settings serve and deliver every event
+    const dir = mkdtempSync(join(tmpdir(), "convotic-instr-outbox-"));
+    const script = `
+      import { httpWindow } from ${JSON.stringify(HTTP_MODULE)};
+      import { loadLibrary } from ${JSON.stringify(LIBRARY_MODULE)};
+      const lib = loadLibrary();
+      const out = {};
+      for (const id of ["http/serve webhook sink (in-memory queue)", "http/serve webhook sink (durable outbox)"])
+        out[id] = await httpWindow(lib, id, { mode: "cpu", n: 10, tmp: ${JSON.stringify(dir)}, tag: "t" });
+      console.log(JSON.stringify(out));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout.trim()) as Record<string, { user_us: number; system_us: number }>;
+    for (const figures of Object.values(out)) expect(figures.user_us + figures.system_us).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("reports the durable outbox's ratio to the in-memory queue against its 1.2× target", () => {
+    const contender = (instructions: number, cpu: number) => ({
+      instructions,
+      instruction_windows: [instructions, instructions, instructions],
+      events_per_op: 1,
+      cpu_us: { median: cpu, min: cpu, max: cpu, runs: [{ total: cpu }] },
+    });
+    const results = {
+      "http/serve webhook sink (in-memory queue)": contender(400_000, 200),
+      "http/serve webhook sink (durable outbox)": contender(460_000, 230),
+    };
+    const meta = { commit: "abc", n: 40, http_n: 20, runs: 1, skipped: {} };
+    const script = `import { instructionReport } from ${JSON.stringify(REPORT_MODULE)};
+      console.log(JSON.stringify(instructionReport(${JSON.stringify(results)}, ${JSON.stringify(meta)})));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    const report = JSON.parse(run.stdout) as {
+      text: string;
+      json: { ratios: Record<string, { instructions: number }> };
+    };
+    expect(report.json.ratios["durable outbox/in-memory queue per request"]!.instructions).toBe(1.15);
+    expect(report.text).toMatch(
+      /\| WhatsApp text, one at a time \| 400\.0k → 460\.0k \| \*\*1\.15×\*\* \| ≤ 1\.2× yes \|/,
+    );
+  });
+});
