@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
@@ -137,6 +139,27 @@ describe("webhook sink against a real subscriber", () => {
     );
     expect(JSON.parse(records[0]!.body)).toEqual(received[0]);
     expect(readFileSync(join(dir, "dead.jsonl"), "utf8")).not.toContain(secret.slice(6));
+  });
+
+  it("gives up an attempt at timeout_ms and says so in the dead letter; a refused connection names its code", async () => {
+    const secret = newSecret();
+    const silent = createServer(() => undefined); // reads each request and never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    receivers.push({
+      close: () => new Promise((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))),
+    });
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks`;
+    const slow = sink({ url: silentUrl, secrets: [secret], max_attempts: 2, timeout_ms: 100 });
+    await slow.write(batch(received.slice(0, 1)), soon());
+    await until(() => slow.stats.dead_lettered === 1);
+    const refused = sink({ name: "gone", url: "http://127.0.0.1:9/hooks", secrets: [secret], max_attempts: 1 });
+    await refused.write(batch(received.slice(0, 1)), soon());
+    await until(() => refused.stats.dead_lettered === 1);
+    const { records } = parseDeadLetters(readFileSync(join(dir, "dead.jsonl"), "utf8"));
+    expect(records.map((record) => record.last_error)).toEqual([
+      "timeout after 100 ms; gave up after 2 attempt(s)",
+      "ECONNREFUSED; gave up after 1 attempt(s)",
+    ]);
   });
 
   it("does not retry another 4xx", async () => {

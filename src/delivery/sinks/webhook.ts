@@ -11,6 +11,7 @@ import type { SinkDefinition } from "./contract";
 import { BatchRenderer, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders } from "./standard-webhooks";
+import { SubscriberClient } from "./subscriber-client";
 import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
 import { WebhookSinkConfig } from "./webhook-config";
 
@@ -54,6 +55,7 @@ export class WebhookSink implements Sink {
   private readonly logger: Logger | undefined;
   private readonly observer: SinkDeliveryObserver | undefined;
   private readonly queue: DeliveryQueue;
+  private readonly client: SubscriberClient;
   /** no new attempt, backoff sleeps end (durable: at close; in memory: when close gives up) */
   private readonly closing = new AbortController();
   /** the attempt in flight is cancelled */
@@ -76,6 +78,7 @@ export class WebhookSink implements Sink {
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.observer = options.observer;
+    this.client = new SubscriberClient(parsed.data.url);
     const { outbox } = parsed.data;
     this.queue = outbox.durable
       ? new DurableQueue(
@@ -171,6 +174,7 @@ export class WebhookSink implements Sink {
     } finally {
       signal.removeEventListener("abort", onAbort);
       this.queue.close();
+      this.client.close();
     }
   }
 
@@ -264,22 +268,12 @@ export class WebhookSink implements Sink {
       ...standardWebhookHeaders(delivery.id, timestamp, delivery.body, this.keys),
     };
     try {
-      const response = await fetch(this.config.url, {
-        method: "POST",
-        headers,
-        body: delivery.body,
-        redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(this.config.timeout_ms), this.stopping.signal]),
-      });
-      await response.body?.cancel();
-      return outcomeOf(response.status, retryAfterMs(response.headers.get("retry-after"), this.now()));
+      const answer = await this.client.post(headers, delivery.body, this.config.timeout_ms, this.stopping.signal);
+      return outcomeOf(answer.status, retryAfterMs(answer.retryAfter ?? null, this.now()));
     } catch (error) {
-      const cause = (error as { cause?: { code?: unknown } }).cause;
-      const reason =
-        (error as Error).name === "TimeoutError"
-          ? `timeout after ${this.config.timeout_ms} ms`
-          : String(cause?.code ?? messageOf(error));
-      return { kind: "retry", reason };
+      // a socket's error names its code (ECONNREFUSED, ECONNRESET…); a timeout and a stop say what they were
+      const code = (error as { code?: unknown }).code;
+      return { kind: "retry", reason: typeof code === "string" ? code : messageOf(error) };
     }
   }
 
