@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { messageOf } from "../core";
 import { parseDeadLetters, type DeadLetterRecord } from "../delivery/sinks/dead-letter";
 import { secretKey, standardWebhookHeaders, WhsecSecret } from "../delivery/sinks/standard-webhooks";
+import { failureReason, SubscriberClient } from "../delivery/sinks/subscriber-client";
 import { CliError, EXIT, line, type CliIO } from "./io";
 
 export interface DeadLetterOptions {
@@ -38,35 +39,37 @@ export async function resendDeadLetters(options: DeadLetterOptions, io: CliIO): 
   if (errors.length > 0) throw new CliError(`${options.file}: ${errors.slice(0, 3).join("; ")}`, EXIT.input);
 
   const failed: DeadLetterRecord[] = [];
-  for (const record of records) {
-    const url = options.to ?? record.url;
-    const headers = {
-      "content-type": record.content_type,
-      "user-agent": "convotic-webhooks",
-      ...standardWebhookHeaders(record.id, Math.floor(Date.now() / 1000), record.body, keys),
-    };
-    let outcome: string;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers,
-        body: record.body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(options.timeoutMs),
+  // the sink's own client, one kept connection per subscriber URL
+  const clients = new Map<string, SubscriberClient>();
+  const never = new AbortController().signal;
+  try {
+    for (const record of records) {
+      const url = options.to ?? record.url;
+      const headers = {
+        "content-type": record.content_type,
+        "user-agent": "convotic-webhooks",
+        ...standardWebhookHeaders(record.id, Math.floor(Date.now() / 1000), record.body, keys),
+      };
+      let outcome: string;
+      try {
+        let client = clients.get(url);
+        if (client === undefined) clients.set(url, (client = new SubscriberClient(url)));
+        const { status } = await client.post(headers, record.body, options.timeoutMs, never);
+        outcome = status >= 200 && status <= 299 ? "ok" : `HTTP ${status}`;
+      } catch (error) {
+        outcome = failureReason(error);
+      }
+      if (outcome === "ok") continue;
+      line(io.stderr, `failed ${record.id} (${record.event_type}) to ${url}: ${outcome}`);
+      failed.push({
+        ...record,
+        attempts: record.attempts + 1,
+        last_error: `resend: ${outcome}`,
+        dead_at: new Date().toISOString(),
       });
-      await response.body?.cancel();
-      outcome = response.ok ? "ok" : `HTTP ${response.status}`;
-    } catch (error) {
-      outcome = String((error as { cause?: { code?: unknown } }).cause?.code ?? messageOf(error));
     }
-    if (outcome === "ok") continue;
-    line(io.stderr, `failed ${record.id} (${record.event_type}) to ${url}: ${outcome}`);
-    failed.push({
-      ...record,
-      attempts: record.attempts + 1,
-      last_error: `resend: ${outcome}`,
-      dead_at: new Date().toISOString(),
-    });
+  } finally {
+    for (const client of clients.values()) client.close();
   }
   const temporary = `${options.file}.${process.pid}.tmp`;
   await writeFile(temporary, failed.map((record) => JSON.stringify(record) + "\n").join(""));

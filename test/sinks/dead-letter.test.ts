@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebhookSink } from "../../src/delivery/sinks";
@@ -7,6 +10,29 @@ import { deliveryId } from "../../src/formats/delivery-id";
 import { goldenEnvelopes } from "../formats/support";
 import { runCli } from "../support/run-cli";
 import { newSecret, startReceiver, until } from "./receiver";
+
+const BIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
+
+/** The built CLI in its own process (`npm test` builds dist/ first). */
+function builtCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env["PATH"] ?? "", ...env } },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr }),
+    );
+  });
+}
+
+/** A port nothing listens on: bound, then closed. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const events = goldenEnvelopes()
   .map(({ event }) => event)
@@ -62,6 +88,57 @@ describe("convotic replay --dead-letter", () => {
       expect(resent.every((item) => item.verifiedWith.length === 1)).toBe(true);
       expect(resent.map((item) => JSON.parse(item.body) as unknown)).toEqual(events);
       expect(readFileSync(deadLetter, "utf8")).toBe("");
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it("the built CLI: a refused connection is named by its code, and one connection carries every resend", async () => {
+    const secret = newSecret();
+    const deadLetter = join(dir, "dead.jsonl");
+    const gone = await deadPort();
+    const sink = new WebhookSink(
+      {
+        kind: "webhook",
+        name: "crm",
+        url: `http://127.0.0.1:${gone}/hooks`,
+        secrets: [secret],
+        dead_letter: deadLetter,
+        max_attempts: 1,
+      },
+      { dataDir: dir },
+    );
+    await sink.write({ events, unhandled: [] }, AbortSignal.timeout(5000));
+    await until(() => sink.stats.dead_lettered === 3);
+    await sink.close(AbortSignal.timeout(1000));
+    expect(parseDeadLetters(readFileSync(deadLetter, "utf8")).records.map((record) => record.last_error)).toEqual([
+      "ECONNREFUSED; gave up after 1 attempt(s)",
+      "ECONNREFUSED; gave up after 1 attempt(s)",
+      "ECONNREFUSED; gave up after 1 attempt(s)",
+    ]);
+
+    const still = await builtCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], {
+      CRM_SECRET: secret,
+    });
+    expect(still.code).toBe(1);
+    expect(still.stderr).toContain(`to http://127.0.0.1:${gone}/hooks: ECONNREFUSED\n`);
+    expect(parseDeadLetters(readFileSync(deadLetter, "utf8")).records.map((record) => record.last_error)).toEqual([
+      "resend: ECONNREFUSED",
+      "resend: ECONNREFUSED",
+      "resend: ECONNREFUSED",
+    ]);
+
+    const sockets = new Set<Socket>();
+    const subscriber = await startReceiver([secret]);
+    subscriber.server.on("connection", (socket: Socket) => sockets.add(socket));
+    try {
+      const up = await builtCli(
+        ["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET", "--to", subscriber.url],
+        { CRM_SECRET: secret },
+      );
+      expect(up).toMatchObject({ code: 0, stderr: "resent 3, accepted 3, failed 0\n" });
+      expect(subscriber.received.map((item) => item.verifiedWith)).toEqual([[0], [0], [0]]);
+      expect(sockets.size).toBe(1);
     } finally {
       await subscriber.close();
     }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { messageOf } from "../../core";
 
 /** What a subscriber answered: the status and its `Retry-After`, read as soon as the headers arrive. */
 export interface SubscriberAnswer {
@@ -98,6 +99,15 @@ export class SubscriberClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * What a failed `post` is called in a dead letter and a log line: a socket's error by its code (ECONNREFUSED,
+ * ECONNRESET…), a timeout or a stop by its message (`timeout after N ms`).
+ */
+export function failureReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : messageOf(error);
 }
 
 function abortError(): Error {

@@ -11,7 +11,7 @@ import type { SinkDefinition } from "./contract";
 import { BatchRenderer, type SkipCounts } from "./render";
 import { backoffMs, outcomeOf, retryAfterMs, type AttemptOutcome } from "./retry";
 import { secretKey, standardWebhookHeaders } from "./standard-webhooks";
-import { SubscriberClient } from "./subscriber-client";
+import { failureReason, SubscriberClient } from "./subscriber-client";
 import { DurableQueue, MemoryQueue, type Delivery, type DeliveryQueue, type NewDelivery } from "./webhook-queue";
 import { WebhookSinkConfig } from "./webhook-config";
 
@@ -271,9 +271,7 @@ export class WebhookSink implements Sink {
       const answer = await this.client.post(headers, delivery.body, this.config.timeout_ms, this.stopping.signal);
       return outcomeOf(answer.status, retryAfterMs(answer.retryAfter ?? null, this.now()));
     } catch (error) {
-      // a socket's error names its code (ECONNREFUSED, ECONNRESET…); a timeout and a stop say what they were
-      const code = (error as { code?: unknown }).code;
-      return { kind: "retry", reason: typeof code === "string" ? code : messageOf(error) };
+      return { kind: "retry", reason: failureReason(error) };
     }
   }
 
