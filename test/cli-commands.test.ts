@@ -8,6 +8,7 @@ import { PassThrough, Writable } from "node:stream";
 import { COMMANDS } from "../src/cli/commands";
 import { run } from "../src/cli/main";
 import { FIXTURES_DIR } from "./support/fixtures";
+import { closedPort } from "./support/ports";
 
 /* Help, version, exit codes and reproducibility of every command, through the built binary as users run it. */
 const root = join(__dirname, "..");
@@ -151,16 +152,8 @@ describe("convotic replay against a server that stops answering", () => {
     return { code, stderr };
   }
 
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-
   it("stops after 3 connection failures with one line, exit 1, and sends nothing", async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const out = await replay(`http://127.0.0.1:${port}`);
     expect(out.code).toBe(1);
     const total = out.stderr.match(/of (\d+),/)?.[1];

@@ -8,35 +8,32 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request } from "node:http";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { BENCH_DIR, DIST } from "./library.mjs";
 import { distinctWhatsAppBodies, SECRETS } from "./corpus.mjs";
 import { WINDOWS } from "./instr-windows.mjs";
+import { startSubscriber } from "./subscriber.mjs";
 
 const CONTROL = join(BENCH_DIR, "callgrind", "control.cjs");
-export const HTTP_IDS = [
-  "http/hand-written receiver",
-  "http/convotic serve",
-  "http/serve webhook sink (in-memory queue)",
-  "http/serve webhook sink (durable outbox)",
-];
 /** The webhook-sink contenders and their `outbox` setting. */
 const SINK_OUTBOX = {
   "http/serve webhook sink (in-memory queue)": { durable: false },
   "http/serve webhook sink (durable outbox)": { durable: true },
 };
+export const HTTP_IDS = ["http/hand-written receiver", "http/convotic serve", ...Object.keys(SINK_OUTBOX)];
 const WARM_UP_ROUNDS = 4;
 
 function serverArgs(id, tmp, hook) {
   if (id === "http/hand-written receiver") return { args: [join(BENCH_DIR, "hand-receiver.mjs")], path: "/webhook" };
-  const config = join(tmp, `convotic.instructions.${id.replace(/\W+/g, "-")}.json`);
+  const slug = id.replace(/\W+/g, "-");
+  const config = join(tmp, `convotic.instructions.${slug}.json`);
   const outbox = SINK_OUTBOX[id];
   const sinks =
     outbox === undefined
       ? {}
       : {
-          data_dir: join(tmp, `data-${id.replace(/\W+/g, "-")}`),
+          data_dir: join(tmp, `data-${slug}`),
           sinks: [
             {
               kind: "webhook",
@@ -57,32 +54,6 @@ function serverArgs(id, tmp, hook) {
   );
   const args = [join(DIST, "cli", "main.js"), "serve", "--config", config, "--port", "0", "--host", "127.0.0.1"];
   return { args, path: "/webhooks/wa" };
-}
-
-/** A subscriber answering 204 to every delivery; `until(count)` resolves once it has had `count` of them. */
-async function startSubscriber() {
-  let delivered = 0;
-  let waiting = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      delivered += 1;
-      res.writeHead(204).end();
-      waiting = waiting.filter((wait) => (delivered >= wait.count ? (wait.resolve(), false) : true));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/hooks`,
-    until: (count, what) =>
-      delivered >= count
-        ? Promise.resolve()
-        : new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`${what}: ${delivered} of ${count} delivered`)), 600_000);
-            waiting.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
-          }),
-    close: () => new Promise((resolve) => (server.close(resolve), server.closeAllConnections())),
-  };
 }
 
 /** Resolves with the first match of `pattern` in what the child writes on stderr from now on. */

@@ -4,10 +4,11 @@
 // (node:http, no extra dependency); a local subscriber in this process answers 204 to every delivery.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request } from "node:http";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServe } from "./serve-process.mjs";
+import { startSubscriber } from "./subscriber.mjs";
 
 const TOKEN = "bench-outbox-token_Q3v";
 
@@ -66,16 +67,8 @@ async function drive(url, { connections, seconds, nextId }) {
 
 export async function outboxPhase({ rounds, durationSec, warmupSec, connections, log }) {
   const dir = mkdtempSync(join(tmpdir(), "convotic-bench-outbox-"));
-  let delivered = 0;
-  const subscriber = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      delivered += 1;
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise((resolve) => subscriber.listen(0, "127.0.0.1", resolve));
-  const hook = `http://127.0.0.1:${subscriber.address().port}/hooks`;
+  const subscriber = await startSubscriber();
+  const hook = subscriber.url;
   const secret = `whsec_${randomBytes(32).toString("base64")}`;
   const configOf = (name, outbox) => {
     const path = join(dir, `${name}.json`);
@@ -132,7 +125,13 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
       }
     }
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    const out = { connections, duration_s: durationSec, rounds, delivered_during_run: delivered, settings: {} };
+    const out = {
+      connections,
+      duration_s: durationSec,
+      rounds,
+      delivered_during_run: subscriber.delivered,
+      settings: {},
+    };
     for (const [name, runs] of Object.entries(figures)) {
       const cpu = runs.map((run) => run.cpu_us_per_event).filter((value) => value !== undefined);
       out.settings[name] = {
@@ -150,7 +149,7 @@ export async function outboxPhase({ rounds, durationSec, warmupSec, connections,
     return out;
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
-    await new Promise((resolve) => subscriber.close(resolve));
+    await subscriber.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

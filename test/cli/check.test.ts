@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closedPort } from "../support/ports";
 
 /*
  * `convotic check`, the built binary, over configs with several problems at once, and `--probe` against the real
@@ -31,15 +32,6 @@ function check(config: unknown, args: string[] = [], env: Record<string, string>
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr, file }),
     );
   });
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const withDeps = {
@@ -117,7 +109,7 @@ describe("convotic check", () => {
   });
 
   it("--probe against a dead port: one line per unreachable dependency, exit 1, within the probe timeout", async () => {
-    const port = await deadPort();
+    const port = await closedPort();
     const env = {
       T_REDIS_URL: `redis://127.0.0.1:${port}`,
       T_HOOK_URL: `http://127.0.0.1:${port}/hooks`,

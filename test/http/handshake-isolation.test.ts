@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRouter } from "../../src/core";
 import { RedisStore, type IdempotencyStore } from "../../src/delivery";
 import { fixturesOf } from "../support/fixtures";
+import { closedPort } from "../support/ports";
 import { captureLogger, handshakeFor, post, secretsFor, serveTest, signedHeaders } from "./support";
 
 /*
@@ -112,15 +112,6 @@ describe("POST verifications (LINE's Verify button, Viber's set_webhook callback
     },
   );
 });
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("convotic serve (the built CLI) with Redis down", () => {
   const cli = join(__dirname, "../../dist/cli/main.js");

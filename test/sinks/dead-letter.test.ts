@@ -1,38 +1,15 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebhookSink } from "../../src/delivery/sinks";
 import { parseDeadLetters } from "../../src/delivery/sinks/dead-letter";
 import { deliveryId } from "../../src/formats/delivery-id";
 import { goldenEnvelopes } from "../formats/support";
+import { runBuiltCli } from "../support/built-serve";
+import { closedPort } from "../support/ports";
 import { runCli } from "../support/run-cli";
 import { newSecret, startReceiver, until } from "./receiver";
-
-const BIN = join(__dirname, "..", "..", "dist", "cli", "main.js");
-
-/** The built CLI in its own process (`npm test` builds dist/ first). */
-function builtCli(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env["PATH"] ?? "", ...env } },
-      (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr }),
-    );
-  });
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const events = goldenEnvelopes()
   .map(({ event }) => event)
@@ -96,7 +73,7 @@ describe("convotic replay --dead-letter", () => {
   it("the built CLI: a refused connection is named by its code, and one connection carries every resend", async () => {
     const secret = newSecret();
     const deadLetter = join(dir, "dead.jsonl");
-    const gone = await deadPort();
+    const gone = await closedPort();
     const sink = new WebhookSink(
       {
         kind: "webhook",
@@ -117,7 +94,7 @@ describe("convotic replay --dead-letter", () => {
       "ECONNREFUSED; gave up after 1 attempt(s)",
     ]);
 
-    const still = await builtCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], {
+    const still = await runBuiltCli(["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET"], {
       CRM_SECRET: secret,
     });
     expect(still.code).toBe(1);
@@ -132,7 +109,7 @@ describe("convotic replay --dead-letter", () => {
     const subscriber = await startReceiver([secret]);
     subscriber.server.on("connection", (socket: Socket) => sockets.add(socket));
     try {
-      const up = await builtCli(
+      const up = await runBuiltCli(
         ["replay", "--dead-letter", deadLetter, "--secret-env", "CRM_SECRET", "--to", subscriber.url],
         { CRM_SECRET: secret },
       );

@@ -58,13 +58,22 @@ export async function startBuiltServe(
   };
 }
 
-/** Runs the built CLI to its exit (for configs that must be refused). */
+/** Runs the built CLI's `serve` to its exit (for configs that must be refused). */
 export function runBuiltServe(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 10_000,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, "serve", ...args], {
+  return runBuiltCli(["serve", ...args], env, timeoutMs);
+}
+
+/** Runs the built CLI with `args` to its exit, in its own process, with only PATH and `env` in its environment. */
+export function runBuiltCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { PATH: process.env["PATH"] ?? "", ...env },
   });
@@ -73,7 +82,7 @@ export function runBuiltServe(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`serve did not exit within ${timeoutMs} ms: ${stderr}`));
+      reject(new Error(`${args[0] ?? "convotic"} did not exit within ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
     child.once("exit", (code) => {
       clearTimeout(timer);

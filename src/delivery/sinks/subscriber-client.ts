@@ -24,9 +24,9 @@ const MAX_DRAINED_BYTES = 64 * 1024;
 
 /**
  * POSTs deliveries to one subscriber URL over `node:http` or `node:https` with a keep-alive agent: one connection
- * serves delivery after delivery (a sink sends one at a time). Global `fetch` did the same job at about seven times
- * the CPU per request on Node 20 (its Request, Response, Headers and streams, and an `AbortSignal.any` per attempt;
- * docs/performance.md). Redirects are not followed (a 3xx is the subscriber's answer), and no proxy variable is read,
+ * serves delivery after delivery (a sink sends one at a time). Global `fetch` did the same job at 211–218 µs of CPU
+ * per POST on Node 20 against 44–49 µs for this, with the local server counted in both (its Request, Response,
+ * Headers and streams, and an `AbortSignal.any` per attempt; docs/performance.md). Redirects are not followed (a 3xx is the subscriber's answer), and no proxy variable is read,
  * as with fetch on Node 20. The timeout covers the whole attempt, from the request to the end of the answer.
  */
 export class SubscriberClient {
